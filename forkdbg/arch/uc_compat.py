@@ -1,0 +1,54 @@
+"""The unicorn 2.1.1 binding's rough edges, kept in one place.
+
+forkdbg pins unicorn 2.1.1: 2.1.2-2.1.4 take a slow path on every guest store
+(DESIGN.md section 3).  This module hides what that release's Python binding gets
+wrong: ``ctl_flush_tb()`` asserts, ``unicorn.__version__`` says 2.1.0, and
+``Uc.__new__`` hands back an architecture subclass.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from importlib import metadata
+
+import unicorn
+from unicorn import unicorn_const as uc_const
+
+PINNED_VERSION = "2.1.1"
+
+
+def installed_version() -> str:
+    """The installed unicorn distribution's version (the module attribute is wrong)."""
+    try:
+        return metadata.version("unicorn")
+    except metadata.PackageNotFoundError:  # pragma: no cover - installed without metadata
+        return unicorn.__version__
+
+
+def new_x86_64() -> unicorn.Uc:
+    """A fresh x86-64 engine."""
+    return unicorn.Uc(uc_const.UC_ARCH_X86, uc_const.UC_MODE_64)
+
+
+def _ctl(uc: unicorn.Uc, ctl: int, io: int, nargs: int, *args: int) -> None:
+    """Call uc_ctl in the C library directly (the binding mis-encodes zero-argument calls)."""
+    lib = unicorn.unicorn_py3.unicorn.uclib
+    code = (io << 30) | (nargs << 26) | ctl
+    status = lib.uc_ctl(uc._uch, ctypes.c_int(code), *[ctypes.c_uint64(a) for a in args])
+    if status != uc_const.UC_ERR_OK:
+        raise unicorn.UcError(status)
+
+
+def flush_tb(uc: unicorn.Uc) -> None:
+    """Drop every translated block (after code in guest memory changed under the engine)."""
+    _ctl(uc, uc_const.UC_CTL_TB_FLUSH, uc_const.UC_CTL_IO_WRITE, 0)
+
+
+def remove_tb_cache(uc: unicorn.Uc, start: int, end: int) -> None:
+    """Drop translated blocks covering [start, end)."""
+    uc.ctl_remove_cache(start, end)
+
+
+def flush_tlb(uc: unicorn.Uc) -> None:
+    """Drop the soft TLB (after host memory under a mapping was replaced)."""
+    _ctl(uc, uc_const.UC_CTL_TLB_FLUSH, uc_const.UC_CTL_IO_WRITE, 0)

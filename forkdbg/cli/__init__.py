@@ -1,0 +1,1 @@
+"""Command-line front-ends: `forkdbg run`, `forkdbg trace` and the debugger."""

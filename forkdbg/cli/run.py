@@ -1,0 +1,77 @@
+"""`forkdbg run PROG [ARGS...]`: run a program, stdio connected, exit with its status."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..abi.signals import Sig, signal_description, signal_name
+from ..kernel.events import Fault, Note
+from ..kernel.kernel import Kernel
+from .common import Interrupts, add_kernel_options, build_kernel, guest_env, start
+
+
+def make_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="forkdbg run",
+                                description="Run a static x86-64 program in the emulator.")
+    add_kernel_options(p)
+    p.add_argument("prog", metavar="PROG")
+    p.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS")
+    return p
+
+
+def describe_addr(kernel: Kernel, pid: int, addr: int) -> str:
+    """``0x401136 (main+6)`` using the program's symbols when there are some."""
+    syms = kernel.symbols_for(pid)
+    where = syms.describe(addr) if syms is not None else ""
+    return f"{addr:#x} ({where})" if where else f"{addr:#x}"
+
+
+def run_to_end(kernel: Kernel, err=sys.stderr) -> int:  # type: ignore[no-untyped-def]
+    """Run until every task is gone; the first process's exit status as a shell would see it."""
+    first = kernel.first
+    assert first is not None
+    faults: dict[int, Fault] = {}
+
+    def on_fault(ev: Fault) -> None:
+        faults[ev.task.tg.tgid] = ev
+
+    def on_note(ev: Note) -> None:
+        err.write(f"forkdbg: {ev.text}\n")
+        err.flush()
+
+    kernel.bus.subscribe(Fault, on_fault)
+    kernel.bus.subscribe(Note, on_note)
+    with Interrupts(kernel):
+        while True:
+            stop = kernel.run()
+            if stop is None:
+                break
+            if stop.reason == "interrupt":
+                for g in list(kernel.groups.values()):
+                    if g.pgid == first.pgid and g.live_threads:
+                        kernel.signals.send_to_group(g, Sig.SIGINT)
+                continue
+            if stop.reason == "deadlock":
+                return 1
+            break
+    if first.exit_sig:
+        sig = first.exit_sig
+        f = faults.get(first.tgid)
+        where = ""
+        if f is not None and f.sig == sig:
+            where = f": {f.detail} at {describe_addr(kernel, first.tgid, f.pc)}"
+        core = " (core dumped)" if first.core else ""
+        err.write(f"forkdbg: {first.exe} (pid {first.tgid}) killed by {signal_name(sig)} "
+                  f"({signal_description(sig)}){core}{where}\n")
+        err.flush()
+        return 128 + sig
+    return first.exit_code
+
+
+def main(argv: list[str]) -> int:
+    opts = make_parser().parse_args(argv)
+    kernel = build_kernel(opts)
+    start(kernel, opts.prog, opts.args, guest_env(opts))
+    return run_to_end(kernel)
+

@@ -1,0 +1,1 @@
+"""ELF executables: what to map (loader) and what the names mean (symbols)."""

@@ -1,0 +1,134 @@
+"""SymbolTable: function and object names of a static ELF, both ways.
+
+Several names often share one address in a static glibc (``fork`` and
+``__libc_fork``, ``pthread_create`` and ``__pthread_create_2_1``); the table keeps
+them all and shows the public one: the name with the fewest leading underscores,
+a function before an object, then the shorter.
+"""
+
+from __future__ import annotations
+
+import bisect
+import fnmatch
+import io
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """One named address with its size and kind ('func', 'object', 'notype', 'tls')."""
+
+    name: str
+    addr: int
+    size: int
+    kind: str
+    binding: str
+
+
+def _rank(sym: Symbol) -> tuple[int, int, int, str]:
+    under = len(sym.name) - len(sym.name.lstrip("_"))
+    return (under, 0 if sym.kind == "func" else 1, len(sym.name), sym.name)
+
+
+class SymbolTable:
+    """Name <-> address lookups over an executable's .symtab (or .dynsym)."""
+
+    def __init__(self, symbols: list[Symbol], bias: int = 0) -> None:
+        self.bias = bias
+        self._by_name: dict[str, Symbol] = {}
+        by_addr: dict[int, list[Symbol]] = {}
+        for s in symbols:
+            s = Symbol(s.name, s.addr + bias, s.size, s.kind, s.binding) if bias else s
+            old = self._by_name.get(s.name)
+            if old is None or (old.binding == "local" and s.binding != "local"):
+                self._by_name[s.name] = s
+            if s.kind in ("func", "object", "notype") and s.addr:
+                by_addr.setdefault(s.addr, []).append(s)
+        self._aliases = {a: sorted(v, key=_rank) for a, v in by_addr.items()}
+        self._addrs = sorted(self._aliases)
+
+    @classmethod
+    def from_elf_bytes(cls, data: bytes, bias: int = 0) -> "SymbolTable":
+        """Read the symbols of the ELF image `data`; an empty table when it has none."""
+        from elftools.common.exceptions import ELFError
+        from elftools.elf.elffile import ELFFile
+
+        syms: list[Symbol] = []
+        try:
+            elf = ELFFile(io.BytesIO(data))
+            for secname in (".symtab", ".dynsym"):
+                sec = elf.get_section_by_name(secname)
+                if sec is None:
+                    continue
+                for s in sec.iter_symbols():
+                    name = s.name
+                    typ = s["st_info"]["type"]
+                    if not name or typ in ("STT_SECTION", "STT_FILE") or s["st_shndx"] == "SHN_UNDEF":
+                        continue
+                    kind = {"STT_FUNC": "func", "STT_GNU_IFUNC": "func", "STT_OBJECT": "object",
+                            "STT_TLS": "tls"}.get(typ, "notype")
+                    bind = {"STB_GLOBAL": "global", "STB_WEAK": "weak"}.get(
+                        s["st_info"]["bind"], "local")
+                    syms.append(Symbol(name, s["st_value"], s["st_size"], kind, bind))
+                if syms:
+                    break
+        except (ELFError, ValueError, KeyError, OSError):
+            syms = []
+        return cls(syms, bias)
+
+    def __len__(self) -> int:
+        return len(self._by_name)
+
+    def lookup(self, name: str) -> Symbol | None:
+        """The symbol called `name`, if any."""
+        return self._by_name.get(name)
+
+    def address(self, name: str) -> int | None:
+        """The address of `name`, if known."""
+        s = self._by_name.get(name)
+        return s.addr if s else None
+
+    def names_at(self, addr: int) -> list[str]:
+        """Every name at exactly `addr`, the public one first."""
+        return [s.name for s in self._aliases.get(addr, [])]
+
+    def at(self, addr: int) -> Symbol | None:
+        """The preferred symbol at exactly `addr`."""
+        v = self._aliases.get(addr)
+        return v[0] if v else None
+
+    def containing(self, addr: int) -> tuple[Symbol, int] | None:
+        """(symbol, offset) of the function or object holding `addr`."""
+        i = bisect.bisect_right(self._addrs, addr) - 1
+        while i >= 0:
+            cands = self._aliases[self._addrs[i]]
+            best = cands[0]
+            off = addr - best.addr
+            if any(off < s.size for s in cands) or (best.size == 0 and off < 0x1000):
+                sized = [s for s in cands if off < s.size]
+                return (sized[0] if sized else best), off
+            # a sized symbol that ends before addr: nothing contains it
+            return None
+        return None
+
+    def describe(self, addr: int) -> str:
+        """``main+23`` / ``fork`` / ``""`` for an address."""
+        hit = self.containing(addr)
+        if hit is None:
+            return ""
+        sym, off = hit
+        return f"{sym.name}+{off}" if off else sym.name
+
+    def match(self, pattern: str, kinds: tuple[str, ...] = ("func",)) -> list[Symbol]:
+        """Symbols whose name matches a shell-style pattern, one per address."""
+        seen: set[int] = set()
+        out: list[Symbol] = []
+        for name, s in sorted(self._by_name.items()):
+            if s.kind in kinds and fnmatch.fnmatchcase(name, pattern) and s.addr not in seen:
+                seen.add(s.addr)
+                out.append(s)
+        return out
+
+    def names(self) -> list[str]:
+        """Every known name (for completion)."""
+        return list(self._by_name)

@@ -1,0 +1,1 @@
+"""The guest's file system view (rooted at one host directory), open files, pipes, /proc, /dev."""

@@ -1,0 +1,240 @@
+"""Files backed by host descriptors: regular files, directories, ttys and forkdbg's own stdio."""
+
+from __future__ import annotations
+
+import errno as host_errno
+import fcntl
+import os
+import select
+import struct
+from typing import TYPE_CHECKING
+
+from ..abi.errno import Errno
+from ..abi.fileflags import (DT_BLK, DT_CHR, DT_DIR, DT_FIFO, DT_LNK, DT_REG, DT_SOCK, DT_UNKNOWN,
+                             FIONREAD, O_NONBLOCK, POLLIN, POLLOUT, SEEK_CUR, SEEK_END, SEEK_SET,
+                             TCGETS, TIOCGPGRP, TIOCGWINSZ, TIOCSPGRP, TIOCSWINSZ, TCSETS, TCSETSW,
+                             TCSETSF)
+from ..kernel.errors import Block, KernelError
+from .file import File
+from .stat import Stat
+
+if TYPE_CHECKING:
+    from ..kernel.task import Task
+
+
+def host_error(e: OSError) -> KernelError:
+    """A host OSError as the guest's errno."""
+    return KernelError(e.errno or Errno.EIO)
+
+
+class HostFile(File):
+    """A host descriptor: regular file, tty, host pipe or forkdbg's stdin/stdout/stderr."""
+
+    kind = "host"
+
+    def __init__(self, fd: int, flags: int, path: str, owned: bool = True) -> None:
+        super().__init__(flags, path)
+        self.fd = fd
+        self.owned = owned
+        try:
+            st = os.fstat(fd)
+            import stat as st_mod
+            self.regular = st_mod.S_ISREG(st.st_mode) or st_mod.S_ISBLK(st.st_mode)
+        except OSError:
+            self.regular = False
+
+    def release(self) -> None:
+        if self.owned:
+            try:
+                os.close(self.fd)
+            except OSError:
+                pass
+
+    def _ready(self, want_read: bool) -> bool:
+        if self.regular:
+            return True
+        try:
+            r, w, _x = select.select([self.fd] if want_read else [], [] if want_read else [self.fd],
+                                     [], 0)
+        except (OSError, ValueError):
+            return True
+        return bool(r or w)
+
+    def read(self, task: "Task", n: int) -> bytes:
+        if not self._ready(True):
+            if self.flags & O_NONBLOCK:
+                raise KernelError(Errno.EAGAIN)
+            raise Block(host_fds=[self.fd])
+        try:
+            return os.read(self.fd, n)
+        except BlockingIOError:
+            raise Block(host_fds=[self.fd]) from None
+        except OSError as e:
+            raise host_error(e) from None
+
+    def write(self, task: "Task", data: bytes) -> int:
+        try:
+            return os.write(self.fd, data)
+        except BrokenPipeError:
+            raise KernelError(Errno.EPIPE) from None
+        except OSError as e:
+            raise host_error(e) from None
+
+    def pread(self, task: "Task", n: int, off: int) -> bytes:
+        try:
+            return os.pread(self.fd, n, off)
+        except OSError as e:
+            raise host_error(e) from None
+
+    def pwrite(self, task: "Task", data: bytes, off: int) -> int:
+        try:
+            return os.pwrite(self.fd, data, off)
+        except OSError as e:
+            raise host_error(e) from None
+
+    def lseek(self, off: int, whence: int) -> int:
+        try:
+            return os.lseek(self.fd, off, whence)
+        except OSError as e:
+            raise host_error(e) from None
+
+    def stat(self) -> Stat:
+        try:
+            return Stat.from_host(os.fstat(self.fd))
+        except OSError as e:
+            raise host_error(e) from None
+
+    def ioctl(self, task: "Task", req: int, arg: int) -> int:
+        sizes = {TCGETS: 60, TIOCGWINSZ: 8, FIONREAD: 4, TIOCGPGRP: 4}
+        if req in sizes:
+            try:
+                out = fcntl.ioctl(self.fd, req, bytes(sizes[req]))
+            except OSError as e:
+                raise host_error(e) from None
+            if req == TIOCGPGRP:
+                out = struct.pack("<i", task.tg.pgid)
+            task.mm.write(arg, out)
+            return 0
+        if req in (TCSETS, TCSETSW, TCSETSF, TIOCSWINSZ, TIOCSPGRP):
+            # the terminal is forkdbg's: report success only where the host agrees it is one
+            try:
+                fcntl.ioctl(self.fd, TCGETS, bytes(60))
+            except OSError as e:
+                raise host_error(e) from None
+            if req in (TCSETS, TCSETSW, TCSETSF):
+                data = task.mm.read(arg, 60)
+                try:
+                    fcntl.ioctl(self.fd, req, data)
+                except OSError as e:
+                    raise host_error(e) from None
+            return 0
+        raise KernelError(Errno.ENOTTY)
+
+    def poll(self) -> int:
+        ev = 0
+        if self.readable and self._ready(True):
+            ev |= POLLIN
+        if self.writable and self._ready(False):
+            ev |= POLLOUT
+        return ev
+
+    def host_fd(self) -> int | None:
+        return None if self.regular else self.fd
+
+
+_DTYPES = {0o140000: DT_SOCK, 0o120000: DT_LNK, 0o100000: DT_REG, 0o060000: DT_BLK,
+           0o040000: DT_DIR, 0o020000: DT_CHR, 0o010000: DT_FIFO}
+
+
+def dirent64(ino: int, off: int, dtype: int, name: bytes) -> bytes:
+    """One struct linux_dirent64, padded to 8 bytes."""
+    reclen = (19 + len(name) + 1 + 7) & ~7
+    return struct.pack("<QqHB", ino, off, reclen, dtype) + name + b"\0" * (reclen - 19 - len(name))
+
+
+class DirFile(File):
+    """An open directory: getdents64 lists the host directory, "." and ".." first."""
+
+    kind = "dir"
+
+    def __init__(self, host_path: str, flags: int, path: str, parent_host: str) -> None:
+        super().__init__(flags, path)
+        self.host_path = host_path
+        self.parent_host = parent_host
+        self.pos = 0
+        self._entries: list[tuple[int, int, bytes]] | None = None
+
+    @property
+    def is_dir(self) -> bool:
+        return True
+
+    def _list(self) -> list[tuple[int, int, bytes]]:
+        if self._entries is None:
+            ents = [(os.stat(self.host_path).st_ino, DT_DIR, b"."),
+                    (os.stat(self.parent_host).st_ino, DT_DIR, b"..")]
+            try:
+                with os.scandir(os.fsencode(self.host_path)) as it:
+                    for e in it:
+                        try:
+                            mode = e.stat(follow_symlinks=False).st_mode
+                            dtype = _DTYPES.get(mode & 0o170000, DT_UNKNOWN)
+                        except OSError:
+                            dtype = DT_UNKNOWN
+                        ents.append((e.inode(), dtype, e.name))
+            except OSError as e:
+                raise host_error(e) from None
+            self._entries = ents
+        return self._entries
+
+    def getdents(self, task: "Task", size: int) -> bytes:
+        ents = self._list()
+        out = bytearray()
+        while self.pos < len(ents):
+            ino, dtype, name = ents[self.pos]
+            rec = dirent64(ino, self.pos + 1, dtype, name)
+            if len(out) + len(rec) > size:
+                if not out:
+                    raise KernelError(Errno.EINVAL)
+                break
+            out += rec
+            self.pos += 1
+        return bytes(out)
+
+    def lseek(self, off: int, whence: int) -> int:
+        if whence == SEEK_SET and off >= 0:
+            self.pos = off
+            if off == 0:
+                self._entries = None
+            return off
+        if whence == SEEK_CUR:
+            self.pos = max(0, self.pos + off)
+            return self.pos
+        if whence == SEEK_END:
+            raise KernelError(Errno.EINVAL)
+        raise KernelError(Errno.EINVAL)
+
+    def read(self, task: "Task", n: int) -> bytes:
+        raise KernelError(Errno.EISDIR)
+
+    def write(self, task: "Task", data: bytes) -> int:
+        raise KernelError(Errno.EBADF)
+
+    def stat(self) -> Stat:
+        try:
+            return Stat.from_host(os.stat(self.host_path))
+        except OSError as e:
+            raise host_error(e) from None
+
+    def poll(self) -> int:
+        return POLLIN | POLLOUT
+
+
+def open_host(host_path: str, flags: int, mode: int) -> int:
+    """os.open with the guest's flags (the host is Linux x86-64 too); KernelError on failure."""
+    hostflags = flags & ~0o2000000  # close-on-exec is the guest's business
+    try:
+        return os.open(host_path, hostflags | os.O_CLOEXEC, mode)
+    except OSError as e:
+        if e.errno == host_errno.ELOOP:
+            raise KernelError(Errno.ELOOP) from None
+        raise host_error(e) from None

@@ -1,0 +1,233 @@
+"""execve and execveat: do_execve, the ELF image loader and `#!` scripts.
+
+A successful exec keeps the pid and the open files (minus O_CLOEXEC ones), gives
+the task a fresh address space with the new image and stack, resets handled
+signals to SIG_DFL (ignored ones stay ignored), ends the other threads of the
+group and releases a vfork parent.
+"""
+
+from __future__ import annotations
+
+import os
+import stat as st_mod
+from typing import TYPE_CHECKING
+
+from ..abi.errno import Errno
+from ..arch import x86_64 as arch
+from ..elf.loader import ElfError, LoadPlan, parse_elf
+from ..fs.file import FdTable
+from ..mm.address_space import STACK_SIZE, STACK_TOP, AddressSpace, page_down, page_up
+from .errors import KernelError
+from .events import Exec
+from .signal import SigHand
+from .task import FsContext, Task
+from .thread_group import ThreadGroup
+
+if TYPE_CHECKING:
+    from .kernel import Kernel
+
+MAX_ARG_STRLEN = 131072
+ARG_MAX = 2 * 1024 * 1024
+BINPRM_BUF = 256
+MAX_INTERP_DEPTH = 4
+
+
+class ExecFormatError(Exception):
+    """The first program cannot be started (reported by the CLI, not the guest)."""
+
+
+def load_image(kernel: "Kernel", mm: AddressSpace, plan: LoadPlan, argv: list[bytes],
+               envp: list[bytes], execfn: bytes) -> tuple[int, int, int]:
+    """Map `plan` and build the initial stack; returns (entry pc, stack pointer, load bias)."""
+    lo, hi = plan.span
+    bias = 0
+    if plan.pie:
+        bias = mm.find_free(hi - lo) - lo
+    for seg in plan.segments:
+        start = page_down(seg.vaddr)
+        end = page_up(seg.vaddr + seg.memsz)
+        head = seg.vaddr - start
+        data = bytes(plan.raw[seg.offset - head:seg.offset]) + seg.data
+        name = plan.path
+        mm.map(start + bias, end - start, seg.prot, name=name, data=data,
+               file_off=seg.offset - head, inode=1)
+    mm.setup_brk(page_up(hi + bias))
+    mm.load_bias = bias
+    mm.map(STACK_TOP - STACK_SIZE, STACK_SIZE, 3, name="[stack]")
+    creds = kernel.creds
+    aux = {
+        arch.AT_MINSIGSTKSZ: arch.MINSIGSTKSZ_VALUE, arch.AT_HWCAP: arch.HWCAP,
+        arch.AT_PAGESZ: 4096, arch.AT_CLKTCK: 100, arch.AT_PHDR: plan.phdr_vaddr + bias,
+        arch.AT_PHENT: plan.phentsize, arch.AT_PHNUM: plan.phnum, arch.AT_BASE: 0,
+        arch.AT_FLAGS: 0, arch.AT_ENTRY: plan.entry + bias, arch.AT_UID: creds.uid,
+        arch.AT_EUID: creds.euid, arch.AT_GID: creds.gid, arch.AT_EGID: creds.egid,
+        arch.AT_SECURE: 0, arch.AT_HWCAP2: arch.HWCAP2,
+    }
+    stack = arch.build_initial_stack(STACK_TOP, argv, envp, execfn, kernel.rng.randbytes(16), aux)
+    mm.write(stack.sp, stack.data)
+    mm.auxv = stack.auxv
+    return plan.entry + bias, stack.sp, bias
+
+
+def _check_args(argv: list[bytes], envp: list[bytes]) -> None:
+    total = 0
+    for s in argv + envp:
+        if len(s) + 1 > MAX_ARG_STRLEN:
+            raise KernelError(Errno.E2BIG)
+        total += len(s) + 1 + 8
+    if total > ARG_MAX:
+        raise KernelError(Errno.E2BIG)
+
+
+def prepare(kernel: "Kernel", cwd: str, path: str, argv: list[bytes], envp: list[bytes],
+            follow: bool = True, ctx: object = None) -> tuple[LoadPlan, str, list[bytes]]:
+    """Resolve and read the program (following `#!`); returns (plan, guest path, argv)."""
+    _check_args(argv, envp)
+    for _depth in range(MAX_INTERP_DEPTH + 1):
+        node = kernel.vfs.resolve(cwd, path, follow=follow, ctx=ctx)
+        if not node.exists:
+            raise KernelError(Errno.ENOENT)
+        if node.is_link:
+            raise KernelError(Errno.ELOOP)
+        if node.is_dir or node.host is None:
+            raise KernelError(Errno.EACCES)
+        assert node.hst is not None
+        if not st_mod.S_ISREG(node.hst.st_mode) or not os.access(node.host, os.X_OK) \
+                or not node.hst.st_mode & 0o111:
+            raise KernelError(Errno.EACCES)
+        try:
+            with open(node.host, "rb") as f:
+                data = f.read()
+        except OSError as e:
+            raise KernelError(e.errno or Errno.EACCES) from None
+        if data[:2] == b"#!":
+            line = data[2:BINPRM_BUF].split(b"\n", 1)[0].strip(b" \t")
+            if not line:
+                raise KernelError(Errno.ENOEXEC)
+            parts = line.split(None, 1)
+            interp = parts[0]
+            newargv = [interp] + ([parts[1].strip()] if len(parts) > 1 else [])
+            newargv += [os.fsencode(path)]
+            newargv += argv[1:]
+            argv = newargv
+            path = os.fsdecode(interp)
+            follow = True
+            continue
+        try:
+            return parse_elf(data, node.guest), node.guest, argv
+        except ElfError:
+            raise KernelError(Errno.ENOEXEC) from None
+    raise KernelError(Errno.ELOOP)
+
+
+def _setup_registers(task: Task, entry: int, sp: int) -> None:
+    uc = task.mm.uc
+    for _name, rid in arch.GPRS:
+        if _name not in ("cs", "ss", "ds", "es", "fs", "gs"):
+            uc.reg_write(rid, 0)
+    uc.reg_write(arch.RSP, sp)
+    uc.reg_write(arch.RIP, entry)
+    uc.reg_write(arch.EFLAGS, 0x202)
+    task.mm.loaded = task
+    task.ctx = None
+
+
+def spawn_first(kernel: "Kernel", path: str, argv: list[bytes], envp: list[bytes]) -> Task:
+    """Create the first process (pid = the configured base) running `path`."""
+    cwd = kernel.config.cwd
+    plan, guest, argv = prepare(kernel, cwd, path, argv, envp)
+    pid = kernel.alloc_pid()
+    tg = ThreadGroup(pid, kernel.init)
+    kernel.init.children.append(tg)
+    kernel.groups[pid] = tg
+    kernel.first = tg
+    mm = AddressSpace()
+    files = stdio_table()
+    task = Task(kernel, pid, tg, mm, files, FsContext(cwd), SigHand())
+    files.users = 1
+    tg.leader = task
+    tg.threads.append(task)
+    kernel.tasks[pid] = task
+    entry, sp, _bias = load_image(kernel, mm, plan, argv, envp, os.fsencode(path))
+    _setup_registers(task, entry, sp)
+    _set_identity(task, guest, argv)
+    kernel.sched.enqueue(task)
+    return task
+
+
+def stdio_table() -> FdTable:
+    """The first process's descriptors: forkdbg's own 0, 1 and 2 (never closed on the host)."""
+    import fcntl
+
+    from ..fs.hostfile import HostFile
+    table = FdTable()
+    for fd in (0, 1, 2):
+        try:
+            flags = fcntl.fcntl(fd, fcntl.F_GETFL)
+        except OSError:
+            continue
+        try:
+            path = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            path = f"/dev/fd/{fd}"
+        table.install_at(fd, HostFile(fd, flags & ~0o100000, path, owned=False))
+    return table
+
+
+def _set_identity(task: Task, guest: str, argv: list[bytes]) -> None:
+    task.comm = os.fsencode(os.path.basename(guest))[:15]
+    task.tg.comm = task.comm
+    task.tg.exe = guest
+    task.tg.argv = list(argv)
+
+
+def de_thread(kernel: "Kernel", task: Task) -> int:
+    """End the other threads of the group; a non-leader takes over the leader's tid."""
+    from .exit import do_exit
+    tg = task.tg
+    old_tid = task.tid
+    for t in list(tg.threads):
+        if t is not task and t.alive:
+            do_exit(kernel, t, 0, 9)
+    if task is not tg.leader:
+        kernel.tasks.pop(task.tid, None)
+        task.tid = tg.tgid
+        kernel.tasks[task.tid] = task
+        tg.leader = task
+    tg.threads = [task]
+    return old_tid
+
+
+def do_execve(kernel: "Kernel", task: Task, path: str, argv: list[bytes], envp: list[bytes],
+              follow: bool = True) -> int:
+    """Replace the image of `task`'s process with the program at `path`."""
+    from .exit import mm_release
+    plan, guest, argv = prepare(kernel, task.fs.cwd, path, argv, envp, follow, task)
+    # the point of no return
+    old_tid = de_thread(kernel, task)
+    mm_release(kernel, task)
+    old = task.mm
+    mm = AddressSpace()
+    entry, sp, _bias = load_image(kernel, mm, plan, argv, envp, os.fsencode(path))
+    if old.loaded is task:
+        old.loaded = None
+    old.users -= 1
+    if old.users == 0:
+        kernel.release_mm(old)
+    task.mm = mm
+    mm.users += 1
+    _setup_registers(task, entry, sp)
+    if task.files.users > 1:
+        task.files.users -= 1
+        task.files = task.files.fork()
+        task.files.users = 1
+    task.files.close_on_exec()
+    if task.sighand is not None:
+        task.sighand = task.sighand.copy()
+    task.sighand.reset_for_exec()
+    task.altstack.sp, task.altstack.flags, task.altstack.size = 0, 2, 0
+    task.robust_list = (0, 0)
+    task.set_child_tid = 0
+    _set_identity(task, guest, argv)
+    kernel.bus.emit(Exec(task, guest, list(argv), old_tid))
+    return 0

@@ -1,0 +1,156 @@
+"""fork, vfork, clone and clone3: kernel_clone and copy_process, as in Linux's kernel/fork.c.
+
+copy_process gives the child a copy or a share of each resource by its flag:
+CLONE_VM (the address space), CLONE_FILES (the descriptor table), CLONE_FS
+(cwd and umask), CLONE_SIGHAND (dispositions), CLONE_THREAD (the thread group).
+The child's registers are the parent's at the syscall, with rax = 0: that is how
+fork returns twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..abi.clone import (CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_DETACHED, CLONE_FILES,
+                         CLONE_FS, CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS,
+                         CLONE_NEWPID, CLONE_NEWUSER, CLONE_NEWUTS, CLONE_PARENT,
+                         CLONE_PARENT_SETTID, CLONE_PIDFD, CLONE_SETTLS, CLONE_SIGHAND,
+                         CLONE_THREAD, CLONE_VFORK, CLONE_VM)
+from ..abi.errno import Errno
+from ..abi.procflags import RLIMIT_NPROC
+from ..abi.signals import NSIG
+from ..arch.x86_64 import FS_BASE, RAX, RSP
+from ..mm.address_space import Fault as MemFault
+from .errors import Block, KernelError
+from .events import TaskCreated
+from .task import Task
+from .thread_group import ThreadGroup
+
+if TYPE_CHECKING:
+    from .kernel import Kernel
+
+NAMESPACES = (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID
+              | CLONE_NEWNET | CLONE_NEWCGROUP)
+
+
+@dataclass
+class CloneArgs:
+    """kernel_clone_args: what every fork-family syscall boils down to."""
+
+    flags: int
+    exit_signal: int
+    stack: int = 0
+    stack_size: int = 0
+    parent_tid: int = 0
+    child_tid: int = 0
+    tls: int = 0
+    via: str = "clone"
+
+
+def check_flags(a: CloneArgs) -> None:
+    """Linux's EINVAL rules for flag combinations (copy_process's first checks)."""
+    f = a.flags
+    if f & (CLONE_NEWNS | CLONE_FS) == (CLONE_NEWNS | CLONE_FS):
+        raise KernelError(Errno.EINVAL)
+    if f & (CLONE_NEWUSER | CLONE_FS) == (CLONE_NEWUSER | CLONE_FS):
+        raise KernelError(Errno.EINVAL)
+    if f & CLONE_THREAD and not f & CLONE_SIGHAND:
+        raise KernelError(Errno.EINVAL)
+    if f & CLONE_SIGHAND and not f & CLONE_VM:
+        raise KernelError(Errno.EINVAL)
+    if f & CLONE_PIDFD and f & CLONE_DETACHED:
+        raise KernelError(Errno.EINVAL)
+    if f & CLONE_THREAD and f & (CLONE_NEWUSER | CLONE_NEWPID):
+        raise KernelError(Errno.EINVAL)
+    if not 0 <= a.exit_signal <= NSIG:
+        raise KernelError(Errno.EINVAL)
+
+
+def kernel_clone(kernel: "Kernel", parent: Task, a: CloneArgs) -> int:
+    """Create a task as `a` says; returns the child's tid to the parent."""
+    check_flags(a)
+    if a.flags & NAMESPACES:
+        raise KernelError(Errno.EPERM)  # forkdbg has no namespaces to give
+    if a.flags & CLONE_PIDFD:
+        raise KernelError(Errno.EINVAL)  # pidfds are not implemented
+    limit = min(parent.tg.rlimit(RLIMIT_NPROC)[0], kernel.config.max_procs)
+    if kernel.live_count() >= limit:
+        raise KernelError(Errno.EAGAIN)
+    child = copy_process(kernel, parent, a)
+    if a.flags & CLONE_PARENT_SETTID:
+        try:
+            parent.mm.write_u32(a.parent_tid, child.tid)
+        except MemFault:
+            pass
+    kernel.sched.new_child(parent, child)
+    kernel.bus.emit(TaskCreated(parent, child, a.flags, a.exit_signal, a.via))
+    if a.flags & CLONE_VFORK:
+        child.vfork_parent = parent
+        tid = child.tid
+
+        def vfork_wait() -> int:
+            if child.vfork_parent is parent:
+                raise Block([parent.vfork_done], retry=vfork_wait, restart=Errno.ERESTARTNOINTR)
+            return tid
+        return vfork_wait()
+    return child.tid
+
+
+def copy_process(kernel: "Kernel", parent: Task, a: CloneArgs) -> Task:
+    """Build the child task, copying or sharing each resource by its flag."""
+    f = a.flags
+    tid = kernel.alloc_pid()
+    if parent.mm.loaded is parent:
+        parent.save_context()
+    if f & CLONE_THREAD:
+        tg = parent.tg
+    else:
+        real_parent = parent.tg.parent if f & CLONE_PARENT else parent.tg
+        tg = ThreadGroup(tid, real_parent)
+        tg.exit_signal = parent.tg.exit_signal if f & CLONE_PARENT else a.exit_signal
+        tg.pgid, tg.sid = parent.tg.pgid, parent.tg.sid
+        tg.rlimits = dict(parent.tg.rlimits)
+        tg.exe, tg.argv, tg.comm = parent.tg.exe, parent.tg.argv, parent.tg.comm
+        assert real_parent is not None
+        real_parent.children.append(tg)
+        kernel.groups[tid] = tg
+    mm = parent.mm if f & CLONE_VM else parent.mm.fork()
+    files = parent.files if f & CLONE_FILES else parent.files.fork()
+    fs = parent.fs if f & CLONE_FS else parent.fs.copy()
+    sighand = parent.sighand if f & CLONE_SIGHAND else parent.sighand.copy()
+    child = Task(kernel, tid, tg, mm, files, fs, sighand)
+    files.users += 1
+    tg.threads.append(child)
+    if tg.leader is None:
+        tg.leader = child
+    child.exit_signal = -1 if f & CLONE_THREAD else a.exit_signal
+    child.blocked = parent.blocked
+    child.comm = parent.comm
+    if not (f & CLONE_VM and not f & CLONE_VFORK):
+        child.altstack.sp, child.altstack.flags, child.altstack.size = (
+            parent.altstack.sp, parent.altstack.flags, parent.altstack.size)
+    # registers: the parent's at the syscall, rax = 0 (copy_thread)
+    assert parent.ctx is not None
+    child.ctx = _copy_context(parent)
+    child.set_reg(RAX, 0)
+    if a.stack:
+        child.set_reg(RSP, a.stack + a.stack_size)
+    if f & CLONE_SETTLS:
+        child.set_reg(FS_BASE, a.tls)
+    kernel.tasks[tid] = child
+    if f & CLONE_CHILD_SETTID:
+        child.set_child_tid = a.child_tid
+        try:
+            mm.write_u32(a.child_tid, tid)
+        except MemFault:
+            pass
+    if f & CLONE_CHILD_CLEARTID:
+        child.clear_child_tid = a.child_tid
+    return child
+
+
+def _copy_context(parent: Task):  # type: ignore[no-untyped-def]
+    """A copy of the parent's saved register context (contexts restore into any engine)."""
+    import copy
+    return copy.copy(parent.ctx)

@@ -1,0 +1,403 @@
+"""Kernel: the task table, the pid allocator, the scheduler loop and syscall dispatch.
+
+The loop picks a task, lets its engine run until a hook traps (syscall, fault,
+breakpoint) or the time slice ends, and handles the trap here, outside the
+emulator.  Front-ends subscribe to ``kernel.bus`` and may ``request_stop``.
+"""
+
+from __future__ import annotations
+
+import random
+import select
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
+
+import unicorn
+from unicorn import unicorn_const as U
+
+from ..abi.errno import Errno
+from ..abi.sysnums import syscall_name
+from ..arch.x86_64 import RAX, RIP, SYSCALL_INSN_LEN, SYSCALL_REGS
+from ..fs.devices import device_nodes
+from ..fs.vfs import Vfs
+from ..mm.address_space import Fault as MemFault
+from .clock import VirtualClock
+from .errors import Block, KernelError, NoReturn
+from .events import EventBus, Note, SyscallBlocked, SyscallEnter, SyscallExit
+from .futex import Futexes
+from .sched import Scheduler
+from .signal import Signals
+from .task import Sleep, Task, TaskState
+from .thread_group import GroupState, ThreadGroup
+
+if TYPE_CHECKING:
+    from ..elf.symbols import SymbolTable
+    from ..mm.address_space import AddressSpace
+    from ..syscalls.table import SyscallDef
+
+END_OF_TIME = 0xFFFFFFFFFFFFFFFF
+
+
+@dataclass
+class Config:
+    """How a kernel is set up (the CLI's options)."""
+
+    root: str = "/"
+    cwd: str = "/"
+    seed: int = 0
+    child_first: bool = False
+    max_procs: int = 512
+    pid_base: int = 1000
+    slice_us: int = 20_000
+
+
+@dataclass
+class Creds:
+    uid: int = 0
+    gid: int = 0
+    euid: int = 0
+    egid: int = 0
+    groups: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Stop:
+    """Why `Kernel.run` returned before every task finished."""
+
+    reason: str
+    task: Task | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+class Kernel:
+    """One emulated machine running one process tree."""
+
+    def __init__(self, table: dict[int, "SyscallDef"], config: Config | None = None) -> None:
+        import os
+
+        self.table = table
+        self.config = config or Config()
+        self.bus = EventBus()
+        self.sched = Scheduler(self.config.child_first)
+        self.clock = VirtualClock()
+        self.rng = random.Random(self.config.seed)
+        self.vfs = Vfs(self.config.root, device_nodes(random.Random(self.config.seed + 1)))
+        from .procfs import ProcFs
+        self.vfs.proc = ProcFs(self).lookup
+        self.signals = Signals(self)
+        self.futexes = Futexes(self)
+        self.creds = Creds(os.getuid(), os.getgid(), os.geteuid(), os.getegid(),
+                           sorted(set(os.getgroups())))
+        self.tasks: dict[int, Task] = {}
+        self.groups: dict[int, ThreadGroup] = {}
+        self.init = ThreadGroup(1, None)  # the virtual init: parent of the first process, reaper
+        self.first: ThreadGroup | None = None
+        self._next_pid = self.config.pid_base
+        self.reported: set[int] = set()
+        self.reported_notes: set[str] = set()
+        self._symbols: dict[tuple[str, int], "SymbolTable"] = {}
+        self.stop_request: Stop | None = None
+        self.running: unicorn.Uc | None = None
+        self.interrupted = False
+        self.hostname = b"forkdbg"
+        self.on_breakpoint: Callable[[Task, int], bool] | None = None
+
+    # ------------------------------------------------------------ creation
+    def alloc_pid(self) -> int:
+        pid = self._next_pid
+        while pid in self.tasks or pid in self.groups:
+            pid += 1
+        self._next_pid = pid + 1
+        return pid
+
+    def spawn(self, path: str, argv: list[bytes], envp: list[bytes]) -> Task:
+        """Create the first process running the program at guest `path` (raises on bad input)."""
+        from .exec import spawn_first
+        return spawn_first(self, path, argv, envp)
+
+    def live_count(self) -> int:
+        return len(self.tasks)
+
+    # ----------------------------------------------------------- the loop
+    def request_stop(self, reason: str, task: Task | None = None, **data: Any) -> None:
+        """Ask `run` to return at the next clean point (front-ends call this from events)."""
+        if self.stop_request is None:
+            self.stop_request = Stop(reason, task, data)
+
+    def interrupt(self) -> None:
+        """Stop a running engine from another thread (Ctrl-C)."""
+        self.interrupted = True
+        uc = self.running
+        if uc is not None:
+            try:
+                uc.emu_stop()
+            except unicorn.UcError:
+                pass
+
+    def run(self) -> Stop | None:
+        """Run tasks until a stop is requested (returned) or none is left (None)."""
+        self.stop_request = None
+        sched = self.sched
+        while self.stop_request is None:
+            if self.interrupted:
+                self.interrupted = False
+                return Stop("interrupt", sched.current)
+            timers = sched._timers
+            if timers and timers[0][0] <= self.clock.now:
+                self._fire_timers()
+            task = sched.pick()
+            if task is None:
+                if not self._idle():
+                    return self.stop_request
+                continue
+            self._run_task(task)
+        return self.stop_request
+
+    def _run_task(self, task: Task) -> None:
+        if task.resume is not None:
+            work, task.resume = task.resume, None
+            work()
+            return
+        if task.sleep is not None:
+            self._resume_sleeper(task)
+            return
+        if (task.pending.bits or task.tg.shared_pending.bits) and self.signals.deliverable(task):
+            if not self.signals.deliver(task) or self.stop_request is not None:
+                return
+        mm = task.mm
+        if mm.loaded is not task:
+            self.switch_to(task)
+        uc = mm.uc
+        pc = uc.reg_read(RIP)
+        mm.trap = None
+        err = None
+        self.running = uc
+        try:
+            uc.emu_start(pc, END_OF_TIME, self.config.slice_us if self.sched.runq else 0)
+        except unicorn.UcError as e:
+            err = e
+        self.running = None
+        trap = mm.trap
+        if trap is None:
+            if err is not None or (not uc.query(U.UC_QUERY_TIMEOUT) and not self.interrupted):
+                from .fault import handle_halt
+                handle_halt(self, task, err)
+            elif not self.interrupted:
+                self.sched.preempt()
+        elif trap.kind == "syscall":
+            self.syscall(task)
+        elif trap.kind == "breakpoint":
+            self._breakpoint(task, trap.addr)
+        else:
+            from .fault import handle_trap
+            handle_trap(self, task, trap)
+
+    def switch_to(self, task: Task) -> None:
+        """Load `task`'s registers into its engine, saving whoever was there."""
+        mm = task.mm
+        prev = mm.loaded
+        if prev is not None and prev is not task and prev.alive:
+            prev.save_context()
+        if task.ctx is not None:
+            mm.uc.context_restore(task.ctx)
+        mm.loaded = task
+
+    def _breakpoint(self, task: Task, addr: int) -> None:
+        handler = self.on_breakpoint
+        task.mm.skip_break = addr
+        if handler is not None:
+            handler(task, addr)
+
+    # ------------------------------------------------------------ syscalls
+    def syscall(self, task: Task) -> None:
+        """Handle the syscall instruction `task` just trapped on."""
+        vals = task.mm.uc.reg_read_batch(SYSCALL_REGS)
+        self.clock.mono_ns += 1000
+        task.syscall_count += 1
+        enter = SyscallEnter(task, vals[0], tuple(vals[1:7]), vals[7] - SYSCALL_INSN_LEN,
+                             self.clock.mono_ns)
+        task.in_syscall = enter
+        if SyscallEnter in self.bus._subs:
+            self.bus.emit(enter)
+            if self.stop_request is not None:
+                task.resume = lambda: self.execute(task, enter)
+                return
+        self.execute(task, enter)
+
+    def execute(self, task: Task, enter: SyscallEnter, retry: Callable[[], int] | None = None) -> None:
+        """Run the handler (or `retry`) and finish the call, or put the task to sleep."""
+        if enter.inject is not None and retry is None:
+            enter.injected = True
+            self.finish(task, enter, enter.inject)
+            return
+        try:
+            if retry is not None:
+                ret = retry()
+            else:
+                sd = self.table.get(enter.nr)
+                if sd is None:
+                    ret = self._unsupported(task, enter.nr)
+                else:
+                    ret = sd.handler(task, *enter.args[:sd.nargs])
+        except KernelError as e:
+            ret = -e.errno
+        except MemFault:
+            ret = -int(Errno.EFAULT)
+        except Block as b:
+            self._sleep(task, enter, b)
+            return
+        except NoReturn:
+            self.finish(task, enter, None)
+            return
+        self.finish(task, enter, ret)
+
+    def _unsupported(self, task: Task, nr: int) -> int:
+        if nr not in self.reported:
+            self.reported.add(nr)
+            self.bus.emit(Note(task, "enosys",
+                               f"syscall {syscall_name(nr)} ({nr}) is not implemented; "
+                               "returning ENOSYS"))
+        return -int(Errno.ENOSYS)
+
+    def finish(self, task: Task, enter: SyscallEnter, ret: int | None) -> None:
+        """Write the result to rax and tell the subscribers the call returned."""
+        if ret is not None and task.alive:
+            if task.mm.loaded is task:
+                task.mm.uc.reg_write(RAX, ret & 0xFFFFFFFFFFFFFFFF)
+            else:
+                task.set_reg(RAX, ret)
+        task.in_syscall = None
+        if task.saved_sigmask is not None:  # ppoll/pselect6's temporary mask ends with the call
+            task.blocked, task.saved_sigmask = task.saved_sigmask, None
+        if SyscallExit in self.bus._subs:
+            self.bus.emit(SyscallExit(task, enter.nr, enter.args, ret, enter, self.clock.mono_ns))
+
+    # ------------------------------------------------------------- sleeping
+    def _sleep(self, task: Task, enter: SyscallEnter, b: Block) -> None:
+        task.sleep = Sleep(enter, b.queues, b.deadline, b.restart, b.host_fds)
+        task.sleep_retry = b.retry
+        task.state = TaskState.SLEEPING
+        for q in b.queues:
+            q.add(task)
+        if b.deadline is not None:
+            self.sched.add_timer(b.deadline, task)
+        self.sched.remove(task)
+        if SyscallBlocked in self.bus._subs:
+            self.bus.emit(SyscallBlocked(task, enter))
+        if self.signals.deliverable(task):
+            self.wake(task, "signal")
+
+    def wake(self, task: Task, reason: str = "event") -> None:
+        """Make a sleeping task runnable; it re-runs its call (or sees `reason`)."""
+        s = task.sleep
+        if s is None or s.reason is not None or not task.alive:
+            return
+        s.reason = reason
+        for q in s.queues:
+            q.remove(task)
+        if task.state is TaskState.SLEEPING:
+            task.state = TaskState.RUNNABLE
+            self.sched.enqueue(task)
+
+    def _resume_sleeper(self, task: Task) -> None:
+        s = task.sleep
+        assert s is not None
+        task.sleep = None
+        enter = s.call
+        if self.stop_request is not None:
+            return
+        if s.reason == "signal" and self.signals.deliverable(task):
+            task.in_syscall = enter
+            ret = -s.restart
+            task.set_reg(RAX, ret)
+            if SyscallExit in self.bus._subs:
+                self.bus.emit(SyscallExit(task, enter.nr, enter.args, ret, enter,
+                                          self.clock.mono_ns, restarted=True))
+            self.signals.deliver(task, interrupted=s.restart)
+            task.in_syscall = None
+            return
+        task.wake_reason = s.reason
+        task.in_syscall = enter
+        try:
+            self.execute(task, enter, task.sleep_retry)
+        finally:
+            task.wake_reason = None
+
+    def _fire_timers(self) -> None:
+        now = self.clock.now
+        while True:
+            nd = self.sched.next_deadline()
+            if nd is None or nd[0] > now:
+                return
+            self.sched.pop_timer()
+            self.wake(nd[1], "timeout")
+
+    def _idle(self) -> bool:
+        """Nothing is runnable: jump the clock to the next timer, or wait on host input."""
+        nd = self.sched.next_deadline()
+        if nd is not None:
+            self.clock.advance_to(nd[0])
+            self._fire_timers()
+            return True
+        sleepers = [t for t in self.tasks.values() if t.sleep is not None]
+        host = {fd: t for t in sleepers for fd in t.sleep.host_fds}  # type: ignore[union-attr]
+        if host:
+            try:
+                ready, _w, _x = select.select(list(host), [], [])
+            except InterruptedError:
+                return True
+            for fd in ready:
+                self.wake(host[fd], "event")
+            return True
+        if self.tasks:
+            alive = [t for t in self.tasks.values() if t.state is not TaskState.STOPPED]
+            if alive or not self.tasks:
+                self.bus.emit(Note(None, "deadlock",
+                                   "deadlock: every task is asleep and nothing can wake it ("
+                                   + ", ".join(f"{t.tid} in {syscall_name(t.sleep.call.nr)}"
+                                               for t in sleepers if t.sleep) + ")"))
+                self.request_stop("deadlock")
+            else:
+                self.request_stop("stopped")
+        return False
+
+    # ------------------------------------------------------ process control
+    def group_exit(self, task: Task, code: int, sig: int = 0, core: bool = False) -> None:
+        from .exit import do_group_exit
+        do_group_exit(self, task, code, sig, core)
+
+    def stop_group(self, tg: ThreadGroup, sig: int) -> None:
+        from .exit import stop_group
+        stop_group(self, tg, sig)
+
+    def continue_group(self, tg: ThreadGroup) -> None:
+        from .exit import continue_group
+        continue_group(self, tg)
+
+    def symbols_for(self, pid: int) -> "SymbolTable | None":
+        """The symbol table of process `pid`'s program (loaded on first use, then cached)."""
+        from ..elf.symbols import SymbolTable
+        tg = self.groups.get(pid)
+        if tg is None or not tg.exe:
+            return None
+        bias = tg.leader.mm.load_bias if tg.leader is not None and tg.leader.mm.uc else 0
+        key = (tg.exe, bias)
+        st = self._symbols.get(key)
+        if st is None:
+            try:
+                with open(self.vfs.host_path(tg.exe), "rb") as f:
+                    st = SymbolTable.from_elf_bytes(f.read(), bias)
+            except OSError:
+                return None
+            self._symbols[key] = st
+        return st
+
+    def release_mm(self, mm: "AddressSpace") -> None:
+        """The last task left `mm` (exit or exec): free its engine and memory."""
+        mm.release()
+
+    def group(self, pid: int) -> ThreadGroup | None:
+        tg = self.groups.get(pid)
+        if tg is None or tg.state is GroupState.REAPED:
+            return None
+        return tg

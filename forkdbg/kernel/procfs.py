@@ -1,0 +1,148 @@
+"""/proc as the guest sees it: self, PID directories (exe, fd, cmdline, comm, maps, stat, status)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+from ..fs.synthetic import SynthNode
+from .thread_group import GroupState
+
+if TYPE_CHECKING:
+    from .kernel import Kernel
+    from .task import Task
+    from .thread_group import ThreadGroup
+
+
+def _ino(pid: int, slot: int) -> int:
+    return (pid << 8) | slot
+
+
+def render_maps(tg: "ThreadGroup") -> bytes:
+    """/proc/PID/maps lines for the group's address space."""
+    leader = tg.leader
+    if leader is None or leader.mm.uc is None:
+        return b""
+    lines = []
+    for v in leader.mm.iter_vmas():
+        dev = "00:00" if not v.inode else "08:01"
+        name = v.name
+        lines.append(f"{v.start:08x}-{v.end:08x} {v.perms()} {v.file_off:08x} {dev} "
+                     f"{v.inode if v.inode else 0:<10d}".rstrip() + (" " * 10 if name else "")
+                     + (name if name else ""))
+    return ("\n".join(lines) + "\n").encode()
+
+
+class ProcFs:
+    """Lookups under /proc for one kernel."""
+
+    def __init__(self, kernel: "Kernel") -> None:
+        self.kernel = kernel
+
+    def _file(self, ino: int, make: Callable[[], bytes]) -> SynthNode:
+        return SynthNode("file", ino, content=make)
+
+    def lookup(self, parts: list[str], task: "Task | None") -> SynthNode | None:
+        k = self.kernel
+        if not parts:
+            return SynthNode("dir", 1, children=self._root_names, child=lambda n: self.lookup([n], task))
+        head, rest = parts[0], parts[1:]
+        if head == "self":
+            if task is None:
+                return None
+            if not rest:
+                return SynthNode("link", 2, target=str(task.tg.tgid))
+            return self._pid(task.tg, rest, task)
+        if head == "thread-self":
+            if task is None:
+                return None
+            return SynthNode("link", 3, target=f"{task.tg.tgid}/task/{task.tid}") if not rest else \
+                self.lookup([str(task.tg.tgid), "task", str(task.tid)] + rest, task)
+        if head.isdigit():
+            tg = k.groups.get(int(head))
+            if tg is None:
+                t = k.tasks.get(int(head))
+                tg = t.tg if t else None
+            if tg is None or tg.state is GroupState.REAPED:
+                return None
+            return self._pid(tg, rest, task)
+        if rest:
+            return None
+        static = {
+            "uptime": lambda: b"%d.00 0.00\n" % (k.clock.now // 10**9),
+            "loadavg": lambda: b"0.00 0.00 0.00 1/%d %d\n" % (len(k.tasks), k._next_pid - 1),
+            "meminfo": lambda: b"MemTotal:       16777216 kB\nMemFree:        8388608 kB\n"
+                               b"MemAvailable:   12582912 kB\n",
+            "version": lambda: b"Linux version 6.1.0-forkdbg (forkdbg) #1 SMP\n",
+        }
+        if head in static:
+            return self._file(0x100 + list(static).index(head), static[head])
+        return None
+
+    def _root_names(self) -> list[str]:
+        return ["self", "thread-self", "uptime", "loadavg", "meminfo", "version"] + \
+            [str(p) for p in sorted(self.kernel.groups)]
+
+    def _pid(self, tg: "ThreadGroup", rest: list[str], asker: "Task | None") -> SynthNode | None:
+        pid = tg.tgid
+        leader = tg.leader
+        names = ["exe", "cwd", "fd", "cmdline", "comm", "maps", "stat", "status", "task"]
+        if not rest:
+            return SynthNode("dir", _ino(pid, 0), children=lambda: names,
+                             child=lambda n: self._pid(tg, [n], asker))
+        what, more = rest[0], rest[1:]
+        if what == "exe" and not more:
+            return SynthNode("link", _ino(pid, 1), target=tg.exe)
+        if what == "cwd" and not more and leader is not None:
+            return SynthNode("link", _ino(pid, 2), target=leader.fs.cwd)
+        if what == "fd" and leader is not None:
+            return self._fd(tg, leader, more)
+        if what == "task":
+            if not more:
+                return SynthNode("dir", _ino(pid, 9), children=lambda: [str(t.tid) for t in tg.live_threads],
+                                 child=lambda n: self._pid(tg, [], asker) if n.isdigit() else None)
+            return self._pid(tg, more[1:], asker) if more[0].isdigit() else None
+        if more:
+            return None
+        if what == "cmdline":
+            return self._file(_ino(pid, 3), lambda: b"".join(a + b"\0" for a in tg.argv))
+        if what == "comm":
+            return self._file(_ino(pid, 4), lambda: tg.comm + b"\n")
+        if what == "maps":
+            return self._file(_ino(pid, 5), lambda: render_maps(tg))
+        if what == "stat":
+            return self._file(_ino(pid, 6), lambda: self._stat(tg))
+        if what == "status":
+            return self._file(_ino(pid, 7), lambda: self._status(tg))
+        return None
+
+    def _fd(self, tg: "ThreadGroup", leader: "Task", more: list[str]) -> SynthNode | None:
+        pid = tg.tgid
+        table = leader.files
+        if not more:
+            return SynthNode("dir", _ino(pid, 8), children=lambda: [str(fd) for fd, _e in table],
+                             child=lambda n: self._fd(tg, leader, [n]))
+        if len(more) != 1 or not more[0].isdigit():
+            return None
+        e = table.fds.get(int(more[0]))
+        if e is None:
+            return None
+        f = e.file
+        return SynthNode("link", (pid << 16) | int(more[0]), target=f.path,
+                         opener=lambda flags, path, f=f: f)
+
+    def _stat(self, tg: "ThreadGroup") -> bytes:
+        ppid = tg.parent.tgid if tg.parent else 0
+        state = "Z" if tg.state is GroupState.ZOMBIE else (
+            tg.leader.state.value if tg.leader else "R")
+        fields = [str(tg.tgid), f"({tg.comm.decode(errors='replace')})", state, str(ppid),
+                  str(tg.pgid), str(tg.sid)] + ["0"] * 13 + [str(len(tg.live_threads))] + ["0"] * 32
+        return (" ".join(fields) + "\n").encode()
+
+    def _status(self, tg: "ThreadGroup") -> bytes:
+        ppid = tg.parent.tgid if tg.parent else 0
+        state = "Z (zombie)" if tg.state is GroupState.ZOMBIE else "R (running)"
+        uid = self.kernel.creds.uid
+        gid = self.kernel.creds.gid
+        return (f"Name:\t{tg.comm.decode(errors='replace')}\nState:\t{state}\nTgid:\t{tg.tgid}\n"
+                f"Pid:\t{tg.tgid}\nPPid:\t{ppid}\nUid:\t{uid}\t{uid}\t{uid}\t{uid}\n"
+                f"Gid:\t{gid}\t{gid}\t{gid}\t{gid}\nThreads:\t{len(tg.live_threads)}\n").encode()

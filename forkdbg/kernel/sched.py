@@ -1,0 +1,116 @@
+"""The scheduler and wait queues: deterministic, run-until-block, parent first after fork.
+
+A task keeps the CPU until it sleeps, yields or exits; time slices (the engine's
+timeout) are used only while another task is runnable, to stop a spinner from
+starving it.  Sleepers with a deadline wait on the virtual clock.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections import deque
+from typing import TYPE_CHECKING, Iterable
+
+if TYPE_CHECKING:
+    from .task import Task
+
+
+class WaitQueue:
+    """Tasks sleeping until something happens (a child exits, a pipe fills, a futex wakes)."""
+
+    __slots__ = ("name", "waiters")
+
+    def __init__(self, name: str = "") -> None:
+        self.name = name
+        self.waiters: list["Task"] = []
+
+    def add(self, task: "Task") -> None:
+        if task not in self.waiters:
+            self.waiters.append(task)
+
+    def remove(self, task: "Task") -> None:
+        try:
+            self.waiters.remove(task)
+        except ValueError:
+            pass
+
+    def wake_all(self, reason: str = "event") -> int:
+        """Wake every sleeper (each re-checks its condition); returns how many."""
+        woken = list(self.waiters)
+        for t in woken:
+            t.kernel.wake(t, reason)
+        return len(woken)
+
+    def __len__(self) -> int:
+        return len(self.waiters)
+
+
+class Scheduler:
+    """Run queue, the current task and the timer list."""
+
+    def __init__(self, child_first: bool = False) -> None:
+        self.runq: deque["Task"] = deque()
+        self.current: "Task | None" = None
+        self.child_first = child_first
+        self._timers: list[tuple[int, int, "Task"]] = []
+        self._seq = itertools.count()
+
+    def runnable_count(self) -> int:
+        return len(self.runq) + (1 if self.current is not None else 0)
+
+    def enqueue(self, task: "Task") -> None:
+        """Make `task` runnable after those already waiting."""
+        if task is not self.current and task not in self.runq:
+            self.runq.append(task)
+
+    def new_child(self, parent: "Task", child: "Task") -> None:
+        """Place a freshly cloned task: after the others, or next (child-first)."""
+        if self.child_first and self.current is parent:
+            self.runq.appendleft(parent)
+            self.current = child
+        else:
+            self.runq.append(child)
+
+    def remove(self, task: "Task") -> None:
+        """`task` stops being runnable (it sleeps, stops or exits)."""
+        if self.current is task:
+            self.current = None
+        else:
+            try:
+                self.runq.remove(task)
+            except ValueError:
+                pass
+
+    def pick(self) -> "Task | None":
+        """The task to run next: the current one if it can still run."""
+        if self.current is None and self.runq:
+            self.current = self.runq.popleft()
+        return self.current
+
+    def preempt(self) -> None:
+        """The current task used up its slice: move it behind the others."""
+        cur = self.current
+        if cur is not None and self.runq:
+            self.runq.append(cur)
+            self.current = None
+
+    def yield_current(self) -> None:
+        """sched_yield(2)."""
+        self.preempt()
+
+    def add_timer(self, deadline: int, task: "Task") -> None:
+        heapq.heappush(self._timers, (deadline, next(self._seq), task))
+
+    def next_deadline(self, valid: Iterable["Task"] | None = None) -> tuple[int, "Task"] | None:
+        """The earliest live timer (timers of tasks no longer sleeping on it are dropped)."""
+        while self._timers:
+            deadline, _s, task = self._timers[0]
+            if task.sleep is None or task.sleep.deadline != deadline:
+                heapq.heappop(self._timers)
+                continue
+            return deadline, task
+        return None
+
+    def pop_timer(self) -> None:
+        heapq.heappop(self._timers)

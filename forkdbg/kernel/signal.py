@@ -1,0 +1,223 @@
+"""Signals: dispositions (SigHand), pending sets, sending, and picking what to deliver.
+
+Delivery itself (the rt_sigframe on the user stack) is in sigframe.py; the
+kernel's run loop calls ``Signals.deliver`` before a task returns to user mode.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ..abi.procflags import SA_NODEFER, SA_RESETHAND, SA_RESTART, SIG_DFL, SIG_IGN
+from ..abi.signals import NSIG, SI_USER, Action, Sig, default_action
+from .events import SignalDelivered
+
+if TYPE_CHECKING:
+    from .kernel import Kernel
+    from .task import Task
+    from .thread_group import ThreadGroup
+
+UNBLOCKABLE = (1 << (Sig.SIGKILL - 1)) | (1 << (Sig.SIGSTOP - 1))
+
+
+def sigbit(sig: int) -> int:
+    return 1 << (sig - 1)
+
+
+@dataclass
+class SigAction:
+    handler: int = SIG_DFL
+    flags: int = 0
+    restorer: int = 0
+    mask: int = 0
+
+
+class SigHand:
+    """The 64 dispositions of a process: shared by CLONE_SIGHAND, copied by fork."""
+
+    def __init__(self) -> None:
+        self.actions = [SigAction() for _ in range(NSIG + 1)]
+
+    def copy(self) -> "SigHand":
+        h = SigHand()
+        h.actions = [SigAction(a.handler, a.flags, a.restorer, a.mask) for a in self.actions]
+        return h
+
+    def reset_for_exec(self) -> None:
+        """execve: handled signals go back to SIG_DFL; ignored ones stay ignored."""
+        for a in self.actions:
+            if a.handler not in (SIG_DFL, SIG_IGN):
+                a.handler, a.flags, a.restorer, a.mask = SIG_DFL, 0, 0, 0
+
+    def ignored(self, sig: int) -> bool:
+        """Would `sig` be discarded on arrival (SIG_IGN, or SIG_DFL with an ignore default)?"""
+        h = self.actions[sig].handler
+        if sig in (Sig.SIGKILL, Sig.SIGSTOP):
+            return False
+        return h == SIG_IGN or (h == SIG_DFL and default_action(sig) is Action.IGNORE)
+
+
+@dataclass
+class SigPending:
+    """Pending signals: a bit set plus the siginfo of each queued instance."""
+
+    bits: int = 0
+    queue: list[tuple[int, dict[str, int]]] = field(default_factory=list)
+
+    def add(self, sig: int, info: dict[str, int]) -> bool:
+        """Queue `sig`; a standard signal already pending is not queued twice."""
+        if sig < 32 and self.bits & sigbit(sig):
+            return False
+        self.bits |= sigbit(sig)
+        self.queue.append((sig, info))
+        return True
+
+    def take(self, allowed: int) -> tuple[int, dict[str, int]] | None:
+        """Dequeue the lowest-numbered pending signal within `allowed`."""
+        ready = self.bits & allowed
+        if not ready:
+            return None
+        sig = (ready & -ready).bit_length()
+        for i, (s, info) in enumerate(self.queue):
+            if s == sig:
+                del self.queue[i]
+                break
+        else:
+            info = {"signo": sig, "code": SI_USER}
+        if not any(s == sig for s, _ in self.queue):
+            self.bits &= ~sigbit(sig)
+        return sig, info
+
+    def discard(self, sig: int) -> None:
+        self.bits &= ~sigbit(sig)
+        self.queue = [(s, i) for s, i in self.queue if s != sig]
+
+
+class Signals:
+    """Sending and delivering signals for one kernel."""
+
+    def __init__(self, kernel: "Kernel") -> None:
+        self.kernel = kernel
+
+    # ------------------------------------------------------------- sending
+    def _info(self, sig: int, code: int, sender: "Task | None", **extra: int) -> dict[str, int]:
+        info = {"signo": sig, "code": code, "errno": 0}
+        if sender is not None:
+            info["pid"] = sender.tg.tgid
+            info["uid"] = self.kernel.creds.uid
+        info.update(extra)
+        return info
+
+    def send_to_group(self, tg: "ThreadGroup", sig: int, code: int = SI_USER,
+                      sender: "Task | None" = None, **extra: int) -> None:
+        """kill(2): the signal is pending for the process; one thread that can take it wakes."""
+        if sig == 0 or not tg.live_threads:
+            return
+        leader = tg.leader or tg.live_threads[0]
+        self._prepare(tg, sig)
+        if leader.sighand.ignored(sig):
+            return
+        tg.shared_pending.add(sig, self._info(sig, code, sender, **extra))
+        self._wake_one(tg, sig)
+
+    def send_to_task(self, task: "Task", sig: int, code: int = SI_USER,
+                     sender: "Task | None" = None, **extra: int) -> None:
+        """tgkill(2), faults, SIGPIPE: pending for one thread."""
+        if sig == 0 or not task.alive:
+            return
+        self._prepare(task.tg, sig)
+        if task.sighand.ignored(sig) and code <= 0:
+            return
+        task.pending.add(sig, self._info(sig, code, sender, **extra))
+        self._wake_task(task, sig)
+
+    def _prepare(self, tg: "ThreadGroup", sig: int) -> None:
+        """SIGCONT discards pending stop signals and resumes; stop signals discard SIGCONT."""
+        if sig == Sig.SIGCONT:
+            for s in (Sig.SIGSTOP, Sig.SIGTSTP, Sig.SIGTTIN, Sig.SIGTTOU):
+                tg.shared_pending.discard(s)
+                for t in tg.threads:
+                    t.pending.discard(s)
+            self.kernel.continue_group(tg)
+        elif sig in (Sig.SIGSTOP, Sig.SIGTSTP, Sig.SIGTTIN, Sig.SIGTTOU):
+            tg.shared_pending.discard(Sig.SIGCONT)
+        elif sig == Sig.SIGKILL:
+            self.kernel.continue_group(tg)
+
+    def _wake_one(self, tg: "ThreadGroup", sig: int) -> None:
+        for t in tg.live_threads:
+            if not t.blocked & sigbit(sig) or sig == Sig.SIGKILL:
+                self._wake_task(t, sig)
+                return
+
+    def _wake_task(self, task: "Task", sig: int) -> None:
+        if task.blocked & sigbit(sig) and sig != Sig.SIGKILL:
+            return
+        if task.sleep is not None:
+            self.kernel.wake(task, "signal")
+
+    # ------------------------------------------------------------ pending
+    def deliverable(self, task: "Task") -> bool:
+        """Is a signal pending that `task` would act on now?"""
+        allowed = ~task.blocked | UNBLOCKABLE
+        return bool((task.pending.bits | task.tg.shared_pending.bits) & allowed)
+
+    def dequeue(self, task: "Task") -> tuple[int, dict[str, int]] | None:
+        allowed = (~task.blocked | UNBLOCKABLE) & ((1 << NSIG) - 1)
+        got = task.pending.take(allowed)
+        if got is None:
+            got = task.tg.shared_pending.take(allowed)
+        return got
+
+    # ------------------------------------------------------------ delivery
+    def deliver(self, task: "Task", interrupted: int | None = None) -> bool:
+        """Act on pending signals before `task` returns to user mode.
+
+        `interrupted` is the -ERESTART* code of a syscall a signal cut short; it is
+        turned into EINTR or a restart here, as Linux's arch signal code does.
+        Returns False if the task no longer runs (it died or stopped).
+        """
+        from .sigframe import restart_syscall, setup_rt_frame
+
+        while True:
+            got = self.dequeue(task)
+            if got is None:
+                if interrupted is not None:
+                    restart_syscall(task, interrupted, None)
+                if task.saved_sigmask is not None:
+                    task.blocked, task.saved_sigmask = task.saved_sigmask, None
+                return True
+            sig, info = got
+            act = task.sighand.actions[sig]
+            if act.handler == SIG_IGN and sig not in (Sig.SIGKILL, Sig.SIGSTOP):
+                continue
+            if act.handler == SIG_DFL or sig in (Sig.SIGKILL, Sig.SIGSTOP):
+                action = default_action(sig)
+                if sig == Sig.SIGKILL:
+                    action = Action.TERM
+                if action in (Action.IGNORE, Action.CONT):
+                    continue
+                self.kernel.bus.emit(SignalDelivered(task, sig, info, False))
+                if action is Action.STOP:
+                    self.kernel.stop_group(task.tg, sig)
+                    if interrupted is not None:
+                        restart_syscall(task, interrupted, None)
+                    return False
+                core = action is Action.CORE and task.tg.rlimit(4)[0] > 0
+                self.kernel.group_exit(task, 0, sig, core)
+                return False
+            self.kernel.bus.emit(SignalDelivered(task, sig, info, True))
+            if interrupted is not None:
+                restart_syscall(task, interrupted, act)
+                interrupted = None
+            setup_rt_frame(task, sig, info, act)
+            task.blocked |= act.mask & ~UNBLOCKABLE
+            if not act.flags & SA_NODEFER:
+                task.blocked |= sigbit(sig)
+            if act.flags & SA_RESETHAND:
+                task.sighand.actions[sig] = SigAction()
+            return True
+
+    def restartable(self, act: SigAction | None) -> bool:
+        return act is None or bool(act.flags & SA_RESTART)

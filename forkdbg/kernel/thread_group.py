@@ -1,0 +1,75 @@
+"""ThreadGroup: a process (Linux's signal_struct plus the tgid and family links)."""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING
+
+from ..abi.procflags import RLIM_INFINITY, RLIMIT_NOFILE, RLIMIT_NPROC, RLIMIT_STACK
+from .sched import WaitQueue
+
+if TYPE_CHECKING:
+    from .signal import SigPending
+    from .task import Task
+
+
+class GroupState(enum.Enum):
+    ALIVE = "alive"
+    ZOMBIE = "zombie"  # every thread exited; waiting to be reaped
+    REAPED = "reaped"
+
+
+DEFAULT_RLIMITS = {
+    0: (RLIM_INFINITY, RLIM_INFINITY), 1: (RLIM_INFINITY, RLIM_INFINITY),
+    2: (RLIM_INFINITY, RLIM_INFINITY), RLIMIT_STACK: (8 << 20, RLIM_INFINITY),
+    4: (0, RLIM_INFINITY), 5: (RLIM_INFINITY, RLIM_INFINITY), RLIMIT_NPROC: (4096, 4096),
+    RLIMIT_NOFILE: (1024, 1048576), 8: (8 << 20, 8 << 20), 9: (RLIM_INFINITY, RLIM_INFINITY),
+    10: (RLIM_INFINITY, RLIM_INFINITY), 11: (63382, 63382), 12: (819200, 819200),
+    13: (0, 0), 14: (0, 0), 15: (RLIM_INFINITY, RLIM_INFINITY),
+}
+
+
+class ThreadGroup:
+    """The threads of one process, its parent and children, and how it ended."""
+
+    def __init__(self, tgid: int, parent: "ThreadGroup | None") -> None:
+        from .signal import SigPending
+
+        self.tgid = tgid
+        self.leader: "Task | None" = None
+        self.threads: list["Task"] = []
+        self.parent = parent
+        self.real_parent = parent
+        self.children: list[ThreadGroup] = []
+        self.state = GroupState.ALIVE
+        self.exit_signal = 17
+        self.wait_status = 0  # Linux's encoding, valid once a zombie
+        self.exit_code = 0
+        self.exit_sig = 0
+        self.core = False
+        self.group_exiting = False
+        self.shared_pending: SigPending = SigPending()
+        self.child_wait = WaitQueue("wait4")
+        self.pgid = tgid
+        self.sid = tgid
+        self.rlimits: dict[int, tuple[int, int]] = dict(DEFAULT_RLIMITS)
+        self.exe = ""
+        self.argv: list[bytes] = []
+        self.comm = b""
+        self.utime_ns = 0
+        self.children_utime_ns = 0
+        self.notified = False  # exit already reported to the parent
+        self.is_subreaper = False
+        self.stopped_sig = 0  # the stop signal while group-stopped
+        self.stop_reported = True  # wait4(WUNTRACED) already saw this stop
+        self.continued = False  # resumed by SIGCONT, not yet reported to WCONTINUED
+
+    def __repr__(self) -> str:
+        return f"<ThreadGroup {self.tgid} {self.state.value}>"
+
+    @property
+    def live_threads(self) -> list["Task"]:
+        return [t for t in self.threads if t.alive]
+
+    def rlimit(self, res: int) -> tuple[int, int]:
+        return self.rlimits.get(res, (RLIM_INFINITY, RLIM_INFINITY))

@@ -1,0 +1,453 @@
+"""AddressSpace: one unicorn engine, its areas (Vmas), brk and the mmap allocator.
+
+Hooks on the engine only record what stopped it (a Trap) and stop it; the kernel
+acts on the trap outside the emulator (DESIGN.md section 2).  Guest memory lives
+in host buffers (hostmem.Backing) mapped with ``mem_map_ptr``, one engine region
+per Vma, so the kernel copies to and from the guest with one memmove.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+import unicorn
+from unicorn import unicorn_const as U
+from unicorn import x86_const as X
+
+from ..arch import uc_compat
+from .hostmem import PAGE, Backing, memmove, string_at
+from .vma import PROT_EXEC, PROT_READ, PROT_WRITE, Vma
+
+TASK_SIZE = 0x7FFFFFFFF000
+STACK_TOP = TASK_SIZE
+STACK_SIZE = 8 << 20
+MMAP_BASE = 0x7FFFF7FFF000
+MMAP_MIN = 0x10000
+HEAP_RESERVE = 1 << 30
+
+
+def page_up(n: int) -> int:
+    return (n + PAGE - 1) & ~(PAGE - 1)
+
+
+def page_down(n: int) -> int:
+    return n & ~(PAGE - 1)
+
+
+class Fault(Exception):
+    """A guest address the kernel touched is not mapped with the needed access (EFAULT)."""
+
+    def __init__(self, addr: int) -> None:
+        super().__init__(f"bad guest address {addr:#x}")
+        self.addr = addr
+
+
+class NoMemory(Exception):
+    """No room in the address space for a mapping (ENOMEM)."""
+
+
+@dataclass
+class Trap:
+    """Why the engine stopped: 'syscall', 'fault', 'intr', 'invalid', 'breakpoint', 'watch'."""
+
+    kind: str
+    addr: int = 0
+    access: int = 0
+    size: int = 0
+    value: int = 0
+    intno: int = 0
+
+
+_ACCESS = {U.UC_MEM_READ_UNMAPPED: "read", U.UC_MEM_WRITE_UNMAPPED: "write",
+           U.UC_MEM_FETCH_UNMAPPED: "fetch", U.UC_MEM_READ_PROT: "read",
+           U.UC_MEM_WRITE_PROT: "write", U.UC_MEM_FETCH_PROT: "fetch"}
+
+
+def access_name(access: int) -> str:
+    """'read', 'write' or 'fetch' for a unicorn memory access code."""
+    return _ACCESS.get(access, "access")
+
+
+def is_unmapped_access(access: int) -> bool:
+    return access in (U.UC_MEM_READ_UNMAPPED, U.UC_MEM_WRITE_UNMAPPED, U.UC_MEM_FETCH_UNMAPPED)
+
+
+class AddressSpace:
+    """A process's memory: areas, brk and one engine to run its threads."""
+
+    def __init__(self) -> None:
+        self.uc = uc_compat.new_x86_64()
+        self.vmas: list[Vma] = []
+        self._starts: list[int] = []
+        self.brk_start = 0
+        self.brk = 0
+        self.mmap_base = MMAP_BASE
+        self.users = 0
+        self.trap: Trap | None = None
+        self.loaded: object | None = None  # the task whose registers are in the engine
+        self.skip_break: int | None = None
+        self._code_hooks: dict[int, int] = {}
+        self.break_filter: Callable[[int], bool] | None = None
+        self.load_bias = 0  # where a static-pie image was placed
+        self.auxv: list[tuple[int, int]] = []  # what the image was started with (info auxv)
+        self._install_hooks()
+
+    # ----------------------------------------------------------------- hooks
+    def _install_hooks(self) -> None:
+        uc = self.uc
+
+        def on_syscall(uc: unicorn.Uc, _ud: object) -> None:
+            self.trap = Trap("syscall")
+            uc.emu_stop()
+
+        def on_bad_mem(uc: unicorn.Uc, access: int, addr: int, size: int, value: int,
+                       _ud: object) -> bool:
+            self.trap = Trap("fault", addr=addr, access=access, size=size, value=value)
+            return False
+
+        def on_intr(uc: unicorn.Uc, intno: int, _ud: object) -> None:
+            self.trap = Trap("intr", intno=intno)
+            uc.emu_stop()
+
+        def on_invalid(uc: unicorn.Uc, _ud: object) -> bool:
+            self.trap = Trap("invalid")
+            return False
+
+        uc.hook_add(U.UC_HOOK_INSN, on_syscall, None, 1, 0, X.UC_X86_INS_SYSCALL)
+        uc.hook_add(U.UC_HOOK_MEM_UNMAPPED | U.UC_HOOK_MEM_PROT, on_bad_mem)
+        uc.hook_add(U.UC_HOOK_INTR, on_intr)
+        uc.hook_add(U.UC_HOOK_INSN_INVALID, on_invalid)
+
+    def add_code_hook(self, addr: int) -> None:
+        """Stop the engine before the instruction at `addr` runs (a breakpoint: one ranged hook)."""
+        if addr in self._code_hooks:
+            return
+
+        def on_code(uc: unicorn.Uc, address: int, size: int, _ud: object) -> None:
+            if self.skip_break == address:
+                self.skip_break = None
+                return
+            flt = self.break_filter
+            if flt is not None and not flt(address):
+                return
+            self.trap = Trap("breakpoint", addr=address)
+            uc.emu_stop()
+
+        self._code_hooks[addr] = self.uc.hook_add(U.UC_HOOK_CODE, on_code, None, addr, addr)
+
+    def remove_code_hook(self, addr: int) -> None:
+        """Undo add_code_hook."""
+        h = self._code_hooks.pop(addr, None)
+        if h is not None:
+            self.uc.hook_del(h)
+
+    def code_hooks(self) -> list[int]:
+        """Addresses that have a breakpoint hook."""
+        return list(self._code_hooks)
+
+    # ----------------------------------------------------------------- areas
+    def find(self, addr: int) -> Vma | None:
+        """The area containing `addr`."""
+        i = bisect.bisect_right(self._starts, addr) - 1
+        if i >= 0:
+            v = self.vmas[i]
+            if addr < v.end:
+                return v
+        return None
+
+    def _insert(self, v: Vma) -> None:
+        i = bisect.bisect_left(self._starts, v.start)
+        self.vmas.insert(i, v)
+        self._starts.insert(i, v.start)
+        perms = v.prot & (PROT_READ | PROT_WRITE | PROT_EXEC)
+        self.uc.mem_map_ptr(v.start, v.size, perms, v.host)
+
+    def _remove(self, v: Vma) -> None:
+        i = self.vmas.index(v)
+        del self.vmas[i]
+        del self._starts[i]
+        self.uc.mem_unmap(v.start, v.size)
+
+    def overlapping(self, start: int, end: int) -> list[Vma]:
+        """Areas that intersect [start, end)."""
+        i = max(bisect.bisect_right(self._starts, start) - 1, 0)
+        out = []
+        for v in self.vmas[i:]:
+            if v.start >= end:
+                break
+            if v.end > start:
+                out.append(v)
+        return out
+
+    def is_free(self, start: int, end: int) -> bool:
+        return not self.overlapping(start, end)
+
+    def find_free(self, length: int, below: int | None = None) -> int:
+        """The highest free range of `length` bytes below the mmap base (Linux's top-down search)."""
+        top = self.mmap_base if below is None else below
+        for v in reversed(self.vmas):
+            if v.start >= top:
+                continue
+            if v.end <= top - length:
+                return top - length
+            top = min(top, v.start)
+        if top - length >= MMAP_MIN:
+            return top - length
+        raise NoMemory()
+
+    def map(self, start: int, length: int, prot: int, *, shared: bool = False,
+            name: str = "", data: bytes | memoryview | None = None, backing: Backing | None = None,
+            boff: int = 0, file_off: int = 0, inode: int = 0, dev: int = 0) -> Vma:
+        """Map [start, start+length) (page-aligned), replacing whatever was there."""
+        length = page_up(length)
+        self.unmap(start, length)
+        if backing is None:
+            backing = Backing(length)
+            boff = 0
+            if data:
+                memmove(backing.addr, bytes(data), len(data))
+        v = Vma(start, start + length, prot, shared, backing.get(), boff, name, file_off,
+                inode, dev)
+        self._insert(v)
+        return v
+
+    def unmap(self, start: int, length: int) -> None:
+        """Remove mappings in [start, start+length), splitting areas at the edges."""
+        end = start + page_up(length)
+        for v in self.overlapping(start, end):
+            self._remove(v)
+            if v.start < start:
+                self._insert(v.piece(v.start, start))
+            if v.end > end:
+                self._insert(v.piece(end, v.end))
+            v.backing.put()
+
+    def protect(self, start: int, length: int, prot: int) -> None:
+        """Change protection of [start, start+length); Fault if any page there is unmapped."""
+        end = start + page_up(length)
+        covered = start
+        for v in self.overlapping(start, end):
+            if v.start > covered:
+                raise Fault(covered)
+            covered = v.end
+        if covered < end:
+            raise Fault(covered)
+        for v in self.overlapping(start, end):
+            lo, hi = max(v.start, start), min(v.end, end)
+            if v.prot == prot:
+                continue
+            self._remove(v)
+            if v.start < lo:
+                self._insert(v.piece(v.start, lo))
+            mid = v.piece(lo, hi)
+            mid.prot = prot
+            if prot & PROT_WRITE and not mid.shared and mid.backing.refs > 1 and mid.inode >= 0:
+                mid = self._private_copy(mid)
+            self._insert(mid)
+            if v.end > hi:
+                self._insert(v.piece(hi, v.end))
+            v.backing.put()
+        self._merge_around(start, end)
+
+    def _private_copy(self, v: Vma) -> Vma:
+        """`v` moved onto its own copy of its bytes (before a shared read-only page is written)."""
+        nb = Backing(v.size)
+        for off, n in v.backing.resident_runs(v.boff, v.size):
+            memmove(nb.addr + off - v.boff, v.backing.addr + off, n)
+        v.backing.put()
+        v.backing = nb.get()
+        v.boff = 0
+        return v
+
+    def make_private(self, addr: int) -> None:
+        """Give the area at `addr` its own bytes if it shares them privately (before a forced write)."""
+        v = self.find(addr)
+        if v is not None and not v.shared and v.backing.refs > 1:
+            self._remove(v)
+            self._insert(self._private_copy(v))
+
+    def _merge_around(self, start: int, end: int) -> None:
+        i = max(bisect.bisect_right(self._starts, start) - 2, 0)
+        while i < len(self.vmas) - 1:
+            a, b = self.vmas[i], self.vmas[i + 1]
+            if a.start > end:
+                break
+            if (a.end == b.start and a.prot == b.prot and a.shared == b.shared
+                    and a.backing is b.backing and a.boff + a.size == b.boff and a.name == b.name):
+                self._remove(a)
+                self._remove(b)
+                merged = Vma(a.start, b.end, a.prot, a.shared, a.backing, a.boff, a.name,
+                             a.file_off, a.inode, a.dev)
+                b.backing.put()
+                self._insert(merged)
+                continue
+            i += 1
+
+    def iter_vmas(self) -> Iterator[Vma]:
+        return iter(list(self.vmas))
+
+    # ------------------------------------------------------------------- brk
+    def setup_brk(self, start: int) -> None:
+        """Place the program break at `start` (page-aligned end of the image)."""
+        self.brk_start = self.brk = start
+
+    def set_brk(self, new: int) -> int:
+        """brk(2): move the break; returns the (possibly unchanged) break."""
+        if new < self.brk_start:
+            return self.brk
+        old_top = page_up(self.brk)
+        new_top = page_up(new)
+        if new_top > old_top:
+            if not self.is_free(old_top, new_top):
+                return self.brk
+            heap = self.find(self.brk_start) if self.brk_start != old_top else None
+            if heap is None or heap.name != "[heap]":
+                heap = self.map(self.brk_start, new_top - self.brk_start, PROT_READ | PROT_WRITE,
+                                name="[heap]", backing=Backing(HEAP_RESERVE))
+            else:
+                if new_top - self.brk_start > heap.backing.size:
+                    return self.brk
+                self._remove(heap)
+                heap.end = new_top
+                self._insert(heap)
+        elif new_top < old_top:
+            heap = self.find(self.brk_start)
+            if heap is not None and heap.name == "[heap]":
+                heap.backing.discard(heap.boff + new_top - self.brk_start, old_top - new_top)
+                if new_top == self.brk_start:
+                    self._remove(heap)
+                    heap.backing.put()
+                else:
+                    self._remove(heap)
+                    heap.end = new_top
+                    self._insert(heap)
+        self.brk = new
+        return self.brk
+
+    # ---------------------------------------------------------------- access
+    def _span(self, addr: int, n: int, need: int, force: bool) -> list[tuple[int, int]]:
+        """Host (address, length) pieces for guest [addr, addr+n), checking `need` access."""
+        out = []
+        end = addr + n
+        while addr < end:
+            v = self.find(addr)
+            if v is None or (not force and (v.prot & need) != need):
+                raise Fault(addr)
+            k = min(end, v.end) - addr
+            out.append((v.host + addr - v.start, k))
+            addr += k
+        return out
+
+    def read(self, addr: int, n: int, force: bool = False) -> bytes:
+        """Guest bytes [addr, addr+n); Fault when not readable."""
+        if n <= 0:
+            return b""
+        v = self.find(addr)
+        if v is not None and addr + n <= v.end and (force or v.prot & PROT_READ):
+            return string_at(v.host + addr - v.start, n)
+        return b"".join(string_at(h, k) for h, k in self._span(addr, n, PROT_READ, force))
+
+    def write(self, addr: int, data: bytes, force: bool = False) -> None:
+        """Store `data` at guest `addr`; Fault when not writable (force: the debugger's poke)."""
+        if not data:
+            return
+        if force:
+            for a in range(page_down(addr), addr + len(data), PAGE):
+                self.make_private(a)
+        pos = 0
+        code = False
+        for h, k in self._span(addr, len(data), PROT_WRITE, force):
+            memmove(h, data[pos:pos + k], k)
+            pos += k
+        for v in self.overlapping(addr, addr + len(data)):
+            code = code or bool(v.prot & PROT_EXEC)
+        if code:
+            self.uc.ctl_remove_cache(page_down(addr), page_up(addr + len(data)))
+
+    def check(self, addr: int, n: int, need: int = PROT_READ) -> None:
+        """Fault unless [addr, addr+n) is mapped with `need` access."""
+        if n > 0:
+            self._span(addr, n, need, False)
+
+    def read_u64(self, addr: int) -> int:
+        return int.from_bytes(self.read(addr, 8), "little")
+
+    def read_u32(self, addr: int) -> int:
+        return int.from_bytes(self.read(addr, 4), "little")
+
+    def write_u64(self, addr: int, value: int) -> None:
+        self.write(addr, (value & 0xFFFFFFFFFFFFFFFF).to_bytes(8, "little"))
+
+    def write_u32(self, addr: int, value: int) -> None:
+        self.write(addr, (value & 0xFFFFFFFF).to_bytes(4, "little"))
+
+    def read_cstr(self, addr: int, limit: int = 4096) -> bytes:
+        """A NUL-terminated string at `addr` (without the NUL); Fault if it runs off the map."""
+        out = bytearray()
+        while len(out) < limit:
+            v = self.find(addr)
+            if v is None or not v.prot & PROT_READ:
+                raise Fault(addr)
+            chunk = string_at(v.host + addr - v.start, min(v.end - addr, 256, limit - len(out)))
+            i = chunk.find(b"\0")
+            if i >= 0:
+                out += chunk[:i]
+                return bytes(out)
+            out += chunk
+            addr += len(chunk)
+        return bytes(out)
+
+    def readable_prefix(self, addr: int, n: int) -> bytes:
+        """As many bytes of [addr, addr+n) as are readable (for tracers: never faults)."""
+        out = bytearray()
+        while n > 0:
+            v = self.find(addr)
+            if v is None or not v.prot & PROT_READ:
+                break
+            k = min(n, v.end - addr)
+            out += string_at(v.host + addr - v.start, k)
+            addr += k
+            n -= k
+        return bytes(out)
+
+    # ------------------------------------------------------------ lifecycle
+    def fork(self) -> "AddressSpace":
+        """A copy for a fork child: shared and read-only areas share host memory, the rest is copied.
+
+        Only pages the host holds are copied (never-touched pages stay zero in both).
+        """
+        child = AddressSpace()
+        for v in self.vmas:
+            if v.shared or not v.prot & PROT_WRITE:
+                nv = Vma(v.start, v.end, v.prot, v.shared, v.backing.get(), v.boff, v.name,
+                         v.file_off, v.inode, v.dev)
+            else:
+                # the heap keeps its reserve so brk can grow in place
+                cap = v.backing.size - v.boff if v.name == "[heap]" else v.size
+                nb = Backing(cap)
+                for off, n in v.backing.resident_runs(v.boff, v.size):
+                    memmove(nb.addr + off - v.boff, v.backing.addr + off, n)
+                nv = Vma(v.start, v.end, v.prot, False, nb.get(), 0, v.name, v.file_off,
+                         v.inode, v.dev)
+            child._insert(nv)
+        child.brk_start, child.brk, child.mmap_base = self.brk_start, self.brk, self.mmap_base
+        return child
+
+    def release(self) -> None:
+        """Unmap everything and drop the engine (the last user exited or exec'd)."""
+        for v in list(self.vmas):
+            self._remove(v)
+            v.backing.put()
+        self._code_hooks.clear()
+        self.loaded = None
+        self.uc = None  # type: ignore[assignment]
+
+    def resident_bytes(self) -> int:
+        """Host bytes held for this space's private areas (for `info cow` and benchmarks)."""
+        total = 0
+        for v in self.vmas:
+            for _off, n in v.backing.resident_runs(v.boff, v.size):
+                total += n
+        return total

@@ -1,0 +1,52 @@
+"""futex and the thread-exit hooks glibc and musl register: set_tid_address, robust lists, rseq."""
+
+from __future__ import annotations
+
+import struct
+from typing import TYPE_CHECKING
+
+from ..abi.errno import Errno
+from ..kernel.errors import KernelError
+from .common import write_out
+from .table import syscall
+
+if TYPE_CHECKING:
+    from ..kernel.task import Task
+
+
+@syscall("futex", "ptr", "futexop", "uint", "timespec", "ptr", "uint", support="partial",
+         notes="no PI futexes")
+def sys_futex(task: "Task", uaddr: int, op: int, val: int, timeout: int, uaddr2: int,
+              val3: int) -> int:
+    return task.kernel.futexes.do_futex(task, uaddr, op, val, timeout, uaddr2, val3)
+
+
+@syscall("set_tid_address", "ptr")
+def sys_set_tid_address(task: "Task", tidptr: int) -> int:
+    task.clear_child_tid = tidptr
+    return task.tid
+
+
+@syscall("set_robust_list", "ptr", "size", support="partial",
+         notes="recorded; the list is not walked at exit")
+def sys_set_robust_list(task: "Task", head: int, length: int) -> int:
+    if length != 24:
+        raise KernelError(Errno.EINVAL)
+    task.robust_list = (head, length)
+    return 0
+
+
+@syscall("get_robust_list", "int", "ptr", "ptr")
+def sys_get_robust_list(task: "Task", pid: int, head_ptr: int, len_ptr: int) -> int:
+    t = task if pid == 0 else task.kernel.tasks.get(pid)
+    if t is None:
+        raise KernelError(Errno.ESRCH)
+    write_out(task, head_ptr, struct.pack("<Q", t.robust_list[0]))
+    write_out(task, len_ptr, struct.pack("<Q", t.robust_list[1]))
+    return 0
+
+
+@syscall("rseq", "ptr", "uint", "hex", "hex", support="stub",
+         notes="ENOSYS: glibc then runs without restartable sequences")
+def sys_rseq(task: "Task", rseq: int, length: int, flags: int, sig: int) -> int:
+    raise KernelError(Errno.ENOSYS)

@@ -1,0 +1,175 @@
+"""Memory: brk, mmap (anonymous, fixed, private file mappings), munmap, mprotect, mremap, madvise."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..abi.errno import Errno
+from ..abi.fileflags import O_ACCMODE, O_RDWR, O_WRONLY
+from ..abi.mmflags import (MADV_DONTNEED, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE,
+                           MAP_PRIVATE, MAP_SHARED, MAP_SHARED_VALIDATE, MAP_TYPE, MREMAP_FIXED,
+                           MREMAP_MAYMOVE, PROT_EXEC, PROT_READ, PROT_WRITE)
+from ..kernel.errors import KernelError
+from ..kernel.events import Note
+from ..mm.address_space import TASK_SIZE, Fault, NoMemory, page_up
+from ..mm.hostmem import PAGE, Backing, memmove
+from .common import s32
+from .table import syscall
+
+if TYPE_CHECKING:
+    from ..kernel.task import Task
+
+
+@syscall("brk", "ptr")
+def sys_brk(task: "Task", addr: int) -> int:
+    return task.mm.set_brk(addr)
+
+
+def _place(task: "Task", addr: int, length: int, flags: int) -> int:
+    mm = task.mm
+    if flags & (MAP_FIXED | MAP_FIXED_NOREPLACE):
+        if addr & (PAGE - 1) or addr + length > TASK_SIZE or addr < PAGE:
+            raise KernelError(Errno.EINVAL if addr & (PAGE - 1) else Errno.EPERM)
+        if flags & MAP_FIXED_NOREPLACE and not flags & MAP_FIXED and not mm.is_free(addr, addr + length):
+            raise KernelError(Errno.EEXIST)
+        return addr
+    if addr and addr & ~(PAGE - 1) >= 0x10000 and addr + length <= TASK_SIZE:
+        hint = addr & ~(PAGE - 1)
+        if mm.is_free(hint, hint + length):
+            return hint
+    try:
+        return mm.find_free(length)
+    except NoMemory:
+        raise KernelError(Errno.ENOMEM) from None
+
+
+@syscall("mmap", "ptr", "size", "prot", "mflags", "fd", "hex", support="partial",
+         notes="MAP_SHARED file mappings are copies: stores do not reach the file")
+def sys_mmap(task: "Task", addr: int, length: int, prot: int, flags: int, fd: int, off: int) -> int:
+    flags &= 0xFFFFFFFF
+    typ = flags & MAP_TYPE
+    if length == 0 or typ not in (MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE):
+        raise KernelError(Errno.EINVAL)
+    if off & (PAGE - 1):
+        raise KernelError(Errno.EINVAL)
+    length = page_up(length)
+    if length == 0 or length > TASK_SIZE:
+        raise KernelError(Errno.ENOMEM)
+    shared = typ != MAP_PRIVATE
+    prot &= PROT_READ | PROT_WRITE | PROT_EXEC
+    data = None
+    name = ""
+    inode = 0
+    file = None
+    if not flags & MAP_ANONYMOUS:
+        file = task.files.get(s32(fd))
+        acc = file.flags & O_ACCMODE
+        if acc == O_WRONLY or (shared and prot & PROT_WRITE and acc != O_RDWR):
+            raise KernelError(Errno.EACCES)
+        if file.kind == "chr" and file.path == "/dev/zero":
+            file = None
+        elif file.kind not in ("host", "proc"):
+            raise KernelError(Errno.ENODEV)
+    start = _place(task, addr, length, flags)
+    if file is not None:
+        data = file.pread(task, length, off)
+        name = file.path
+        try:
+            inode = file.stat().ino or 1
+        except KernelError:
+            inode = 1
+        if shared and prot & PROT_WRITE and "mmap-shared" not in task.kernel.reported_notes:
+            task.kernel.reported_notes.add("mmap-shared")
+            task.kernel.bus.emit(Note(task, "partial", "a MAP_SHARED writable file mapping is "
+                                      "emulated as a copy; stores will not reach the file"))
+    task.mm.map(start, length, prot, shared=shared, name=name, data=data, file_off=off,
+                inode=inode)
+    return start
+
+
+@syscall("munmap", "ptr", "size")
+def sys_munmap(task: "Task", addr: int, length: int) -> int:
+    if addr & (PAGE - 1) or length == 0 or addr + length > TASK_SIZE:
+        raise KernelError(Errno.EINVAL)
+    task.mm.unmap(addr, length)
+    return 0
+
+
+@syscall("mprotect", "ptr", "size", "prot")
+def sys_mprotect(task: "Task", addr: int, length: int, prot: int) -> int:
+    if addr & (PAGE - 1):
+        raise KernelError(Errno.EINVAL)
+    if prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | 0x03000000):
+        raise KernelError(Errno.EINVAL)
+    if length == 0:
+        return 0
+    try:
+        task.mm.protect(addr, length, prot & 7)
+    except Fault:
+        raise KernelError(Errno.ENOMEM) from None
+    return 0
+
+
+@syscall("mremap", "ptr", "size", "size", "mremapflags", "ptr")
+def sys_mremap(task: "Task", old: int, old_size: int, new_size: int, flags: int, new_addr: int) -> int:
+    mm = task.mm
+    if old & (PAGE - 1) or flags & ~7 or (flags & MREMAP_FIXED and not flags & MREMAP_MAYMOVE):
+        raise KernelError(Errno.EINVAL)
+    old_size, new_size = page_up(old_size), page_up(new_size)
+    if new_size == 0:
+        raise KernelError(Errno.EINVAL)
+    v = mm.find(old)
+    if v is None or old + old_size > v.end:
+        raise KernelError(Errno.EFAULT)
+    if new_size <= old_size and not flags & MREMAP_FIXED:
+        if new_size < old_size:
+            mm.unmap(old + new_size, old_size - new_size)
+        return old
+    in_place = not flags & MREMAP_FIXED and mm.is_free(old + old_size, old + new_size) \
+        and old + new_size <= TASK_SIZE
+    if not in_place and not flags & MREMAP_MAYMOVE:
+        raise KernelError(Errno.ENOMEM)
+    nb = Backing(new_size)
+    for roff, n in v.backing.resident_runs(v.boff + (old - v.start), min(old_size, new_size)):
+        memmove(nb.addr + roff - v.boff - (old - v.start), v.backing.addr + roff, n)
+    prot, shared, name = v.prot, v.shared, v.name
+    if in_place:
+        target = old
+    elif flags & MREMAP_FIXED:
+        target = new_addr
+    else:
+        try:
+            target = mm.find_free(new_size)
+        except NoMemory:
+            raise KernelError(Errno.ENOMEM) from None
+    mm.unmap(old, old_size)
+    mm.map(target, new_size, prot, shared=shared, name=name, backing=nb)
+    return target
+
+
+@syscall("madvise", "ptr", "size", "madvise")
+def sys_madvise(task: "Task", addr: int, length: int, advice: int) -> int:
+    if addr & (PAGE - 1):
+        raise KernelError(Errno.EINVAL)
+    if advice == MADV_DONTNEED:
+        end = addr + page_up(length)
+        for v in task.mm.overlapping(addr, end):
+            if not v.shared:
+                lo, hi = max(v.start, addr), min(v.end, end)
+                if v.backing.refs > 1:
+                    task.mm.write(lo, bytes(hi - lo), force=True)
+                else:
+                    v.backing.discard(v.boff + lo - v.start, hi - lo)
+    return 0
+
+
+@syscall("msync", "ptr", "size", "hex")
+def sys_msync(task: "Task", addr: int, length: int, flags: int) -> int:
+    if addr & (PAGE - 1):
+        raise KernelError(Errno.EINVAL)
+    return 0
+
+
+@syscall("mlock", "ptr", "size", alias="munlock")
+def sys_mlock(task: "Task", addr: int, length: int) -> int:
+    return 0

@@ -1,0 +1,278 @@
+"""The process family: ids, fork/vfork/clone/clone3, execve/execveat, exit, wait4/waitid."""
+
+from __future__ import annotations
+
+import struct
+from typing import TYPE_CHECKING
+
+from ..abi.clone import (CLONE3_VALID, CLONE_ARGS_SIZE_VER0, CLONE_VFORK, CLONE_VM, CSIGNAL,
+                         CLONE_THREAD, CLONE_PARENT)
+from ..abi.errno import Errno
+from ..abi.fileflags import AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW
+from ..abi.procflags import (P_ALL, P_PGID, P_PID, WCONTINUED, WEXITED, WNOHANG, WNOWAIT,
+                             WSTOPPED, __WALL, __WCLONE, __WNOTHREAD)
+from ..abi.signals import Sig
+from ..kernel.errors import KernelError, NoReturn
+from ..kernel.exec import do_execve
+from ..kernel.exit import do_exit, do_group_exit
+from ..kernel.fork import CloneArgs, kernel_clone
+from ..kernel.sigframe import pack_siginfo
+from ..kernel.wait import do_wait
+from .common import base_dir, read_in, read_path, read_str_array, s32, write_out
+from .table import syscall
+
+if TYPE_CHECKING:
+    from ..kernel.task import Task
+
+
+@syscall("getpid")
+def sys_getpid(task: "Task") -> int:
+    return task.tg.tgid
+
+
+@syscall("gettid")
+def sys_gettid(task: "Task") -> int:
+    return task.tid
+
+
+@syscall("getppid")
+def sys_getppid(task: "Task") -> int:
+    p = task.tg.parent
+    return p.tgid if p is not None else 0
+
+
+@syscall("getuid")
+def sys_getuid(task: "Task") -> int:
+    return task.kernel.creds.uid
+
+
+@syscall("geteuid")
+def sys_geteuid(task: "Task") -> int:
+    return task.kernel.creds.euid
+
+
+@syscall("getgid")
+def sys_getgid(task: "Task") -> int:
+    return task.kernel.creds.gid
+
+
+@syscall("getegid")
+def sys_getegid(task: "Task") -> int:
+    return task.kernel.creds.egid
+
+
+@syscall("getgroups", "int", "ptr")
+def sys_getgroups(task: "Task", size: int, lst: int) -> int:
+    groups = task.kernel.creds.groups
+    size = s32(size)
+    if size < 0:
+        raise KernelError(Errno.EINVAL)
+    if size == 0:
+        return len(groups)
+    if size < len(groups):
+        raise KernelError(Errno.EINVAL)
+    write_out(task, lst, struct.pack(f"<{len(groups)}I", *groups))
+    return len(groups)
+
+
+@syscall("getresuid", "ptr", "ptr", "ptr", alias="getresgid")
+def sys_getresuid(task: "Task", r: int, e: int, s: int) -> int:
+    c = task.kernel.creds
+    for p, v in ((r, c.uid), (e, c.euid), (s, c.euid)):
+        write_out(task, p, struct.pack("<I", v))
+    return 0
+
+
+@syscall("setuid", "int", alias="setgid")
+def sys_setuid(task: "Task", uid: int) -> int:
+    if uid not in (task.kernel.creds.uid, task.kernel.creds.gid):
+        raise KernelError(Errno.EPERM)
+    return 0
+
+
+def _tg_of(task: "Task", pid: int):  # type: ignore[no-untyped-def]
+    pid = s32(pid)
+    if pid == 0:
+        return task.tg
+    if pid < 0:
+        raise KernelError(Errno.EINVAL)
+    tg = task.kernel.group(pid)
+    if tg is None:
+        raise KernelError(Errno.ESRCH)
+    return tg
+
+
+@syscall("getpgid", "int")
+def sys_getpgid(task: "Task", pid: int) -> int:
+    return _tg_of(task, pid).pgid
+
+
+@syscall("getpgrp")
+def sys_getpgrp(task: "Task") -> int:
+    return task.tg.pgid
+
+
+@syscall("getsid", "int")
+def sys_getsid(task: "Task", pid: int) -> int:
+    return _tg_of(task, pid).sid
+
+
+@syscall("setpgid", "int", "int")
+def sys_setpgid(task: "Task", pid: int, pgid: int) -> int:
+    tg = _tg_of(task, pid)
+    pgid = s32(pgid)
+    if pgid < 0:
+        raise KernelError(Errno.EINVAL)
+    if tg is not task.tg and tg.parent is not task.tg:
+        raise KernelError(Errno.ESRCH)
+    if tg.sid == tg.tgid:
+        raise KernelError(Errno.EPERM)
+    tg.pgid = pgid or tg.tgid
+    return 0
+
+
+@syscall("setsid")
+def sys_setsid(task: "Task") -> int:
+    tg = task.tg
+    if any(g.pgid == tg.tgid for g in task.kernel.groups.values() if g is not tg) or tg.pgid == tg.tgid:
+        raise KernelError(Errno.EPERM)
+    tg.sid = tg.pgid = tg.tgid
+    return tg.tgid
+
+
+# ---------------------------------------------------------------- fork family
+@syscall("fork")
+def sys_fork(task: "Task") -> int:
+    return kernel_clone(task.kernel, task, CloneArgs(0, Sig.SIGCHLD, via="fork"))
+
+
+@syscall("vfork")
+def sys_vfork(task: "Task") -> int:
+    return kernel_clone(task.kernel, task, CloneArgs(CLONE_VFORK | CLONE_VM, Sig.SIGCHLD,
+                                                     via="vfork"))
+
+
+@syscall("clone", "cflags", "ptr", "ptr", "ptr", "ptr")
+def sys_clone(task: "Task", flags: int, stack: int, parent_tid: int, child_tid: int, tls: int) -> int:
+    flags &= 0xFFFFFFFF
+    return kernel_clone(task.kernel, task, CloneArgs(flags & ~CSIGNAL, flags & CSIGNAL, stack, 0,
+                                                     parent_tid, child_tid, tls, via="clone"))
+
+
+@syscall("clone3", "clone_args", "size")
+def sys_clone3(task: "Task", uargs: int, size: int) -> int:
+    if size < CLONE_ARGS_SIZE_VER0 or size > 4096:
+        raise KernelError(Errno.EINVAL)
+    raw = read_in(task, uargs, size)
+    if size > 88 and any(raw[88:]):
+        raise KernelError(Errno.E2BIG)
+    raw = raw.ljust(88, b"\0")
+    (flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
+     _set_tid, set_tid_size, _cgroup) = struct.unpack_from("<11Q", raw)
+    if flags & ~CLONE3_VALID or exit_signal & ~CSIGNAL:
+        raise KernelError(Errno.EINVAL)
+    if set_tid_size:
+        raise KernelError(Errno.EINVAL)
+    if (stack == 0) != (stack_size == 0) and stack_size:
+        raise KernelError(Errno.EINVAL)
+    if flags & (CLONE_THREAD | CLONE_PARENT) and exit_signal:
+        raise KernelError(Errno.EINVAL)
+    return kernel_clone(task.kernel, task, CloneArgs(flags, exit_signal, stack, stack_size,
+                                                     parent_tid, child_tid, tls, via="clone3"))
+
+
+# ---------------------------------------------------------------------- exec
+@syscall("execve", "path", "argv", "envp")
+def sys_execve(task: "Task", path: int, argv: int, envp: int) -> int:
+    p = read_path(task, path)
+    return do_execve(task.kernel, task, p, read_str_array(task, argv), read_str_array(task, envp))
+
+
+@syscall("execveat", "dirfd", "path", "argv", "envp", "atflags")
+def sys_execveat(task: "Task", dirfd: int, path: int, argv: int, envp: int, flags: int) -> int:
+    if flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW):
+        raise KernelError(Errno.EINVAL)
+    p = read_path(task, path) if path else ""
+    if p == "":
+        if not flags & AT_EMPTY_PATH:
+            raise KernelError(Errno.ENOENT)
+        f = task.files.get(s32(dirfd))
+        p = f.path
+    elif not p.startswith("/"):
+        p = base_dir(task, dirfd).rstrip("/") + "/" + p
+    return do_execve(task.kernel, task, p, read_str_array(task, argv), read_str_array(task, envp),
+                     follow=not flags & AT_SYMLINK_NOFOLLOW)
+
+
+# ---------------------------------------------------------------------- exit
+@syscall("exit", "int")
+def sys_exit(task: "Task", code: int) -> int:
+    do_exit(task.kernel, task, code & 0xFF)
+    raise NoReturn()
+
+
+@syscall("exit_group", "int")
+def sys_exit_group(task: "Task", code: int) -> int:
+    do_group_exit(task.kernel, task, code & 0xFF)
+    raise NoReturn()
+
+
+# ---------------------------------------------------------------------- wait
+def _rusage(task: "Task", addr: int, utime_ns: int) -> None:
+    if addr:
+        us = utime_ns // 1000
+        data = struct.pack("<qqqq", us // 10**6, us % 10**6, 0, 0) + bytes(144 - 32)
+        write_out(task, addr, data)
+
+
+@syscall("wait4", "int", "wstatus", "wopts", "rusage")
+def sys_wait4(task: "Task", pid: int, wstatus: int, options: int, rusage: int) -> int:
+    if options & ~(WNOHANG | WSTOPPED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL):
+        raise KernelError(Errno.EINVAL)
+    pid = s32(pid)
+    if pid == -1:
+        who, ident = "all", 0
+    elif pid == 0:
+        who, ident = "pgid", task.tg.pgid
+    elif pid < -1:
+        who, ident = "pgid", -pid
+    else:
+        who, ident = "pid", pid
+    res = do_wait(task.kernel, task, who, ident, options | WEXITED)
+    if res is None:
+        return 0
+    if wstatus:
+        write_out(task, wstatus, struct.pack("<i", res.status))
+    _rusage(task, rusage, res.utime_ns)
+    return res.pid
+
+
+@syscall("waitid", "idtype", "int", "siginfo", "wopts", "rusage")
+def sys_waitid(task: "Task", idtype: int, ident: int, infop: int, options: int, rusage: int) -> int:
+    if options & ~(WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED | __WNOTHREAD | __WCLONE
+                   | __WALL) or not options & (WEXITED | WSTOPPED | WCONTINUED):
+        raise KernelError(Errno.EINVAL)
+    ident = s32(ident)
+    if idtype == P_ALL:
+        who, n = "all", 0
+    elif idtype == P_PID:
+        if ident <= 0:
+            raise KernelError(Errno.EINVAL)
+        who, n = "pid", ident
+    elif idtype == P_PGID:
+        if ident < 0:
+            raise KernelError(Errno.EINVAL)
+        who, n = "pgid", ident or task.tg.pgid
+    else:
+        raise KernelError(Errno.EINVAL)
+    res = do_wait(task.kernel, task, who, n, options)
+    if infop:
+        if res is None:
+            write_out(task, infop, bytes(128))
+        else:
+            write_out(task, infop, pack_siginfo({
+                "signo": Sig.SIGCHLD, "code": res.si_code, "pid": res.pid,
+                "uid": task.kernel.creds.uid, "status": res.si_status,
+                "utime": res.utime_ns // 10**7, "stime": 0}))
+    _rusage(task, rusage, res.utime_ns if res else 0)
+    return 0

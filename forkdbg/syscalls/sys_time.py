@@ -1,0 +1,123 @@
+"""Time on the virtual clock: clock_gettime, gettimeofday, time, nanosleep, clock_nanosleep."""
+
+from __future__ import annotations
+
+import struct
+from typing import TYPE_CHECKING
+
+from ..abi.errno import Errno
+from ..abi.procflags import TIMER_ABSTIME
+from ..kernel.errors import Block, KernelError
+from .common import read_in, s32, write_out
+from .table import syscall
+
+if TYPE_CHECKING:
+    from ..kernel.task import Task
+
+REALTIME_CLOCKS = (0, 5, 8, 11)  # REALTIME, REALTIME_COARSE, REALTIME_ALARM, TAI
+KNOWN_CLOCKS = (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11)
+
+
+def clock_ns(task: "Task", clock: int) -> int:
+    c = task.kernel.clock
+    if clock in REALTIME_CLOCKS:
+        return c.realtime
+    if clock in (2, 3):  # CPU time: the process's syscalls, one step each
+        return task.tg.utime_ns + task.syscall_count * 1000
+    if clock in KNOWN_CLOCKS:
+        return c.now
+    raise KernelError(Errno.EINVAL)
+
+
+@syscall("clock_gettime", "clockid", "otimespec")
+def sys_clock_gettime(task: "Task", clock: int, tp: int) -> int:
+    ns = clock_ns(task, s32(clock))
+    write_out(task, tp, struct.pack("<qq", ns // 10**9, ns % 10**9))
+    return 0
+
+
+@syscall("clock_getres", "clockid", "otimespec")
+def sys_clock_getres(task: "Task", clock: int, tp: int) -> int:
+    clock_ns(task, s32(clock))
+    if tp:
+        write_out(task, tp, struct.pack("<qq", 0, 1))
+    return 0
+
+
+@syscall("gettimeofday", "otimeval", "ptr")
+def sys_gettimeofday(task: "Task", tv: int, tz: int) -> int:
+    ns = task.kernel.clock.realtime
+    if tv:
+        write_out(task, tv, struct.pack("<qq", ns // 10**9, ns % 10**9 // 1000))
+    if tz:
+        write_out(task, tz, struct.pack("<ii", 0, 0))
+    return 0
+
+
+@syscall("time", "ptr")
+def sys_time(task: "Task", tloc: int) -> int:
+    sec = task.kernel.clock.realtime // 10**9
+    if tloc:
+        write_out(task, tloc, struct.pack("<q", sec))
+    return sec
+
+
+def _read_timespec(task: "Task", addr: int) -> int:
+    sec, nsec = struct.unpack("<qq", read_in(task, addr, 16))
+    if sec < 0 or not 0 <= nsec < 10**9:
+        raise KernelError(Errno.EINVAL)
+    return sec * 10**9 + nsec
+
+
+def _sleep(task: "Task", clock: int, flags: int, req: int, rem: int) -> int:
+    k = task.kernel
+    if task.wake_reason == "timeout":
+        return 0
+    ns = _read_timespec(task, req)
+    if flags & TIMER_ABSTIME:
+        deadline = ns - (k.clock.realtime_offset if clock in REALTIME_CLOCKS else 0)
+    else:
+        deadline = k.clock.now + ns
+    if deadline <= k.clock.now:
+        return 0
+
+    def retry() -> int:
+        if k.clock.now >= deadline:
+            return 0
+        raise Block([], deadline=deadline, restart=Errno.ERESTART_RESTARTBLOCK, retry=retry)
+    del rem  # the remaining time would be written on EINTR; interruption restarts the sleep here
+    raise Block([], deadline=deadline, restart=Errno.ERESTART_RESTARTBLOCK, retry=retry)
+
+
+@syscall("nanosleep", "timespec", "otimespec")
+def sys_nanosleep(task: "Task", req: int, rem: int) -> int:
+    return _sleep(task, 1, 0, req, rem)
+
+
+@syscall("clock_nanosleep", "clockid", "int", "timespec", "otimespec")
+def sys_clock_nanosleep(task: "Task", clock: int, flags: int, req: int, rem: int) -> int:
+    clock = s32(clock)
+    if clock not in KNOWN_CLOCKS or clock == 3:
+        raise KernelError(Errno.EINVAL)
+    return _sleep(task, clock, flags, req, rem)
+
+
+@syscall("times", "ptr")
+def sys_times(task: "Task", buf: int) -> int:
+    ticks = task.tg.utime_ns // 10**7
+    if buf:
+        write_out(task, buf, struct.pack("<qqqq", ticks, 0, task.tg.children_utime_ns // 10**7, 0))
+    return task.kernel.clock.now // 10**7
+
+
+@syscall("getrusage", "int", "rusage")
+def sys_getrusage(task: "Task", who: int, usage: int) -> int:
+    who = s32(who)
+    if who not in (0, -1, 1):
+        raise KernelError(Errno.EINVAL)
+    ns = task.tg.children_utime_ns if who == -1 else task.tg.utime_ns + task.syscall_count * 1000
+    us = ns // 1000
+    write_out(task, usage, struct.pack("<qqqq", us // 10**6, us % 10**6, 0, 0) + bytes(112))
+    return 0
+
+

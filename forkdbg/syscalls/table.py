@@ -1,0 +1,57 @@
+"""The syscall table: nr -> SyscallDef(name, handler, argument kinds, support level).
+
+Handler modules register with ``@syscall("name", "kind", ...)``; ``build_table``
+imports them all and hands the table to the Kernel.  Argument kinds are plain
+strings the tracer knows how to render (see args.py); support is 'full' (Linux's
+semantics), 'partial' (the common cases; the notes say what is missing) or 'stub'.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from ..abi.sysnums import SYSCALL_NUMBERS
+
+
+@dataclass(frozen=True)
+class SyscallDef:
+    """One row of the table."""
+
+    nr: int
+    name: str
+    handler: Callable[..., int]
+    args: tuple[str, ...]
+    support: str
+    nargs: int
+    notes: str = ""
+
+
+_REGISTRY: dict[int, SyscallDef] = {}
+
+
+def syscall(name: str, *args: str, support: str = "full", notes: str = "",
+            alias: str | None = None) -> Callable[[Callable[..., int]], Callable[..., int]]:
+    """Register `fn` as syscall `name`, with the kinds of its arguments."""
+    def deco(fn: Callable[..., int]) -> Callable[..., int]:
+        for nm in (name,) + ((alias,) if alias else ()):
+            nr = SYSCALL_NUMBERS[nm]
+            nargs = len(inspect.signature(fn).parameters) - 1
+            _REGISTRY[nr] = SyscallDef(nr, nm, fn, tuple(args), support, nargs, notes)
+        return fn
+    return deco
+
+
+def build_table() -> dict[int, SyscallDef]:
+    """Import every handler module and return the complete table."""
+    from . import (sys_file, sys_fs, sys_futex, sys_misc, sys_mm, sys_poll,  # noqa: F401
+                   sys_process, sys_signal, sys_time)
+    return dict(_REGISTRY)
+
+
+def support_matrix() -> list[dict[str, Any]]:
+    """Rows for documentation: name, number, support, notes."""
+    t = build_table()
+    return [{"nr": d.nr, "name": d.name, "support": d.support, "notes": d.notes}
+            for d in sorted(t.values(), key=lambda d: d.nr)]
