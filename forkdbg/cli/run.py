@@ -8,6 +8,7 @@ import sys
 from ..abi.signals import Sig, signal_description, signal_name
 from ..kernel.events import Fault, Note
 from ..kernel.kernel import Kernel
+from ..kernel.thread_group import ThreadGroup
 from .common import Interrupts, add_kernel_options, build_kernel, guest_env, start
 
 
@@ -20,9 +21,9 @@ def make_parser() -> argparse.ArgumentParser:
     return p
 
 
-def describe_addr(kernel: Kernel, pid: int, addr: int) -> str:
+def describe_addr(kernel: Kernel, tg: "ThreadGroup", addr: int) -> str:
     """``0x401136 (main+6)`` using the program's symbols when there are some."""
-    syms = kernel.symbols_for(pid)
+    syms = kernel.symbols_for(tg)
     where = syms.describe(addr) if syms is not None else ""
     return f"{addr:#x} ({where})" if where else f"{addr:#x}"
 
@@ -60,7 +61,7 @@ def run_to_end(kernel: Kernel, err=sys.stderr) -> int:  # type: ignore[no-untype
         f = faults.get(first.tgid)
         where = ""
         if f is not None and f.sig == sig:
-            where = f": {f.detail} at {describe_addr(kernel, first.tgid, f.pc)}"
+            where = f": {f.detail} at {describe_addr(kernel, first, f.pc)}"
         core = " (core dumped)" if first.core else ""
         err.write(f"forkdbg: {first.exe} (pid {first.tgid}) killed by {signal_name(sig)} "
                   f"({signal_description(sig)}){core}{where}\n")

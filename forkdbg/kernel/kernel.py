@@ -99,7 +99,7 @@ class Kernel:
         self.stop_request: Stop | None = None
         self.running: unicorn.Uc | None = None
         self.interrupted = False
-        self.hostname = b"forkdbg"
+        self.hostname = os.uname().nodename.encode()
         self.on_breakpoint: Callable[[Task, int], bool] | None = None
 
     # ------------------------------------------------------------ creation
@@ -374,13 +374,17 @@ class Kernel:
         from .exit import continue_group
         continue_group(self, tg)
 
-    def symbols_for(self, pid: int) -> "SymbolTable | None":
-        """The symbol table of process `pid`'s program (loaded on first use, then cached)."""
+    def symbols_for(self, tg: ThreadGroup | int) -> "SymbolTable | None":
+        """The symbol table of a process's program (loaded on first use, then cached)."""
         from ..elf.symbols import SymbolTable
-        tg = self.groups.get(pid)
-        if tg is None or not tg.exe:
+        if isinstance(tg, int):
+            found = self.groups.get(tg) or (self.tasks[tg].tg if tg in self.tasks else None)
+            if found is None:
+                return None
+            tg = found
+        if not tg.exe:
             return None
-        bias = tg.leader.mm.load_bias if tg.leader is not None and tg.leader.mm.uc else 0
+        bias = tg.leader.mm.load_bias if tg.leader is not None else 0
         key = (tg.exe, bias)
         st = self._symbols.get(key)
         if st is None:
