@@ -7,7 +7,7 @@ import os
 import signal
 import sys
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from ..abi.errno import errno_message
 from ..elf.loader import ElfError, parse_elf
@@ -24,6 +24,13 @@ class UsageError(Exception):
     """Bad input from the user: one line on stderr, exit status 2."""
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (and status 2) instead of the usage dump."""
+
+    def error(self, message: str) -> "NoReturn":  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message} (try '{self.prog} --help')")
+
+
 def add_kernel_options(p: argparse.ArgumentParser) -> None:
     """--root, --cwd, -E/-u/--env-clear, --seed, --max-procs, --schedule."""
     g = p.add_argument_group("emulated machine")
@@ -36,6 +43,9 @@ def add_kernel_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--env-clear", action="store_true", help="start with an empty environment")
     g.add_argument("--seed", type=int, default=0, metavar="N",
                    help="seed of AT_RANDOM, getrandom and /dev/urandom (default 0)")
+    g.add_argument("--epoch", type=int, default=None, metavar="SECONDS",
+                   help="the guest's wall clock at start (default: the host's time); "
+                        "the clock then advances virtually")
     g.add_argument("--max-procs", type=int, default=512, metavar="N",
                    help="RLIMIT_NPROC for the emulated machine (default 512)")
     g.add_argument("--schedule", choices=("parent-first", "child-first"), default="parent-first",
@@ -67,7 +77,7 @@ def build_kernel(opts: argparse.Namespace) -> Kernel:
     if opts.max_procs < 1:
         raise UsageError("--max-procs must be at least 1")
     cfg = Config(root=root, cwd=cwd, seed=opts.seed, child_first=opts.schedule == "child-first",
-                 max_procs=opts.max_procs)
+                 max_procs=opts.max_procs, epoch=opts.epoch)
     k = Kernel(build_table(), cfg)
     try:
         node = k.vfs.resolve("/", cwd)

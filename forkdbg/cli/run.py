@@ -9,11 +9,11 @@ from ..abi.signals import Sig, signal_description, signal_name
 from ..kernel.events import Fault, Note
 from ..kernel.kernel import Kernel
 from ..kernel.thread_group import ThreadGroup
-from .common import Interrupts, add_kernel_options, build_kernel, guest_env, start
+from .common import Interrupts, Parser, add_kernel_options, build_kernel, guest_env, start
 
 
 def make_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="forkdbg run",
+    p = Parser(prog="forkdbg run",
                                 description="Run a static x86-64 program in the emulator.")
     add_kernel_options(p)
     p.add_argument("prog", metavar="PROG")

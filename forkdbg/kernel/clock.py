@@ -1,22 +1,26 @@
 """The virtual clock: time advances by a fixed step per syscall and jumps over sleeps.
 
 It makes runs reproducible (strace -T/-t columns, timeouts, the order sleepers
-wake in) and lets a guest's sleep(10) finish at once.
+wake in) and lets a guest's sleep(10) finish at once.  Wall-clock time starts at
+an epoch: the host's time when forkdbg starts unless `--epoch` fixes it.
 """
 
 from __future__ import annotations
 
+import time
+
 BOOT_MONOTONIC_NS = 1_000 * 10**9  # the guest booted 1000 s ago
-EPOCH_NS = 1_767_225_600 * 10**9  # 2026-01-01T00:00:00Z at boot
 SYSCALL_STEP_NS = 1_000
 
 
 class VirtualClock:
     """Monotonic and real time as the guest sees them."""
 
-    def __init__(self) -> None:
+    def __init__(self, epoch_s: int | None = None) -> None:
+        if epoch_s is None:
+            epoch_s = time.time_ns() // 10**9
         self.mono_ns = BOOT_MONOTONIC_NS
-        self.realtime_offset = EPOCH_NS - BOOT_MONOTONIC_NS
+        self.realtime_offset = epoch_s * 10**9 - BOOT_MONOTONIC_NS
 
     @property
     def now(self) -> int:

@@ -49,6 +49,7 @@ class Config:
     max_procs: int = 512
     pid_base: int = 1000
     slice_us: int = 20_000
+    epoch: int | None = None  # CLOCK_REALTIME at start, in seconds (None: the host's now)
 
 
 @dataclass
@@ -79,7 +80,7 @@ class Kernel:
         self.config = config or Config()
         self.bus = EventBus()
         self.sched = Scheduler(self.config.child_first)
-        self.clock = VirtualClock()
+        self.clock = VirtualClock(self.config.epoch)
         self.rng = random.Random(self.config.seed)
         self.vfs = Vfs(self.config.root, device_nodes(random.Random(self.config.seed + 1)))
         from .procfs import ProcFs
@@ -249,6 +250,8 @@ class Kernel:
         except NoReturn:
             self.finish(task, enter, None)
             return
+        except Exception as e:  # noqa: BLE001 - a forkdbg bug must not take the session down
+            ret = self._internal_error(task, enter.nr, e)
         self.finish(task, enter, ret)
 
     def _unsupported(self, task: Task, nr: int) -> int:
@@ -257,6 +260,15 @@ class Kernel:
             self.bus.emit(Note(task, "enosys",
                                f"syscall {syscall_name(nr)} ({nr}) is not implemented; "
                                "returning ENOSYS"))
+        return -int(Errno.ENOSYS)
+
+    def _internal_error(self, task: Task, nr: int, e: Exception) -> int:
+        key = f"internal:{nr}:{type(e).__name__}"
+        if key not in self.reported_notes:
+            self.reported_notes.add(key)
+            self.bus.emit(Note(task, "internal",
+                               f"internal error in {syscall_name(nr)}: {type(e).__name__}: {e}; "
+                               "returning ENOSYS (please report this)"))
         return -int(Errno.ENOSYS)
 
     def finish(self, task: Task, enter: SyscallEnter, ret: int | None) -> None:

@@ -45,7 +45,7 @@ def sys_sethostname(task: "Task", name: int, length: int) -> int:
 def sys_sysinfo(task: "Task", info: int) -> int:
     k = task.kernel
     uptime = k.clock.now // 10**9
-    data = struct.pack("<q3QQQQQQH2xQQI", uptime, 0, 0, 0, 16 << 30, 8 << 30, 0, 0, 0, 0,
+    data = struct.pack("<q3Q6QH6xQQI", uptime, 0, 0, 0, 16 << 30, 8 << 30, 0, 0, 0, 0,
                        len(k.tasks), 0, 0, 1)
     write_out(task, info, data.ljust(112, b"\0"))
     return 0
