@@ -52,3 +52,17 @@ def remove_tb_cache(uc: unicorn.Uc, start: int, end: int) -> None:
 def flush_tlb(uc: unicorn.Uc) -> None:
     """Drop the soft TLB (after host memory under a mapping was replaced)."""
     _ctl(uc, uc_const.UC_CTL_TLB_FLUSH, uc_const.UC_CTL_IO_WRITE, 0)
+
+
+def dispose(uc: unicorn.Uc) -> None:
+    """Close an engine now.  The binding's hook wrappers hold the Uc in reference cycles
+    (ctypes.cast links a callback and its cast), so without this the engine's memory
+    would wait for the cyclic garbage collector.  The Uc must not be used afterwards."""
+    for handle in list(getattr(uc, "_callbacks", {})):
+        try:
+            uc.hook_del(handle)
+        except unicorn.UcError:
+            pass
+    finalizer = getattr(uc, "_Uc__finalizer", None)
+    if finalizer is not None:
+        finalizer()  # uc_close, once

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 from unicorn import unicorn_const as U
 
 from ..abi.errno import Errno
-from ..abi.procflags import SIG_DFL
+from ..abi.procflags import SIG_IGN
 from ..abi.signals import (FPE_INTDIV, ILL_ILLOPC, SEGV_ACCERR, SEGV_MAPERR, SI_KERNEL, Sig,
                            signal_description)
 from ..arch.x86_64 import RAX, REG_IDS, RIP
 from ..mm.address_space import Trap, access_name, is_unmapped_access
 from .events import Fault
-from .signal import sigbit
+from .signal import SigAction, sigbit
 
 if TYPE_CHECKING:
     from .kernel import Kernel
@@ -36,9 +36,9 @@ def force_signal(kernel: "Kernel", task: "Task", sig: int, code: int, addr: int,
     """Deliver a synchronous fault signal; blocked or ignored, it kills (Linux's force_sig)."""
     kernel.bus.emit(Fault(task, sig, pc, addr, access, detail))
     act = task.sighand.actions[sig]
-    if task.blocked & sigbit(sig) or act.handler == 1:
+    if task.blocked & sigbit(sig) or act.handler == SIG_IGN:
         task.blocked &= ~sigbit(sig)
-        act.handler = SIG_DFL
+        task.sighand.actions[sig] = SigAction()
     kernel.signals.send_to_task(task, sig, code=code, addr=addr)
 
 

@@ -33,22 +33,24 @@ class SigAction:
     mask: int = 0
 
 
+_DEFAULT = SigAction()  # shared and never modified: tables replace entries, not fields
+
+
 class SigHand:
     """The 64 dispositions of a process: shared by CLONE_SIGHAND, copied by fork."""
 
     def __init__(self) -> None:
-        self.actions = [SigAction() for _ in range(NSIG + 1)]
+        self.actions = [_DEFAULT] * (NSIG + 1)
 
     def copy(self) -> "SigHand":
-        h = SigHand()
-        h.actions = [SigAction(a.handler, a.flags, a.restorer, a.mask) for a in self.actions]
+        h = SigHand.__new__(SigHand)
+        h.actions = [a if a.handler == SIG_DFL and not a.flags else
+                     SigAction(a.handler, a.flags, a.restorer, a.mask) for a in self.actions]
         return h
 
     def reset_for_exec(self) -> None:
         """execve: handled signals go back to SIG_DFL; ignored ones stay ignored."""
-        for a in self.actions:
-            if a.handler not in (SIG_DFL, SIG_IGN):
-                a.handler, a.flags, a.restorer, a.mask = SIG_DFL, 0, 0, 0
+        self.actions = [a if a.handler in (SIG_DFL, SIG_IGN) else _DEFAULT for a in self.actions]
 
     def ignored(self, sig: int) -> bool:
         """Would `sig` be discarded on arrival (SIG_IGN, or SIG_DFL with an ignore default)?"""

@@ -442,6 +442,7 @@ class AddressSpace:
             v.backing.put()
         self._code_hooks.clear()
         self.loaded = None
+        uc_compat.dispose(self.uc)
         self.uc = None  # type: ignore[assignment]
 
     def resident_bytes(self) -> int:

@@ -27,6 +27,7 @@ _madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
 _mincore = _libc.mincore
 _mincore.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p]
 memmove = ctypes.memmove
+_RESIDENT = bytes(i & 1 for i in range(256))  # mincore's low bit: the page is resident
 string_at = ctypes.string_at
 
 
@@ -62,23 +63,20 @@ class Backing:
         _madvise(self.addr + offset, length, _MADV_DONTNEED)
 
     def resident_runs(self, offset: int, length: int) -> list[tuple[int, int]]:
-        """(offset, length) runs of pages the host holds in memory (never-touched pages read as zero)."""
+        """(offset, length) runs of pages the host holds (never-touched pages read as zero)."""
         npages = length // PAGE
         vec = ctypes.create_string_buffer(npages)
         if _mincore(self.addr + offset, length, vec) != 0:
             return [(offset, length)]
+        raw = vec.raw.translate(_RESIDENT)
         runs: list[tuple[int, int]] = []
-        raw = vec.raw
-        i = 0
-        while i < npages:
-            if raw[i] & 1:
-                j = i
-                while j < npages and raw[j] & 1:
-                    j += 1
-                runs.append((offset + i * PAGE, (j - i) * PAGE))
-                i = j
-            else:
-                i += 1
+        i = raw.find(1)
+        while i >= 0:
+            j = raw.find(0, i)
+            if j < 0:
+                j = npages
+            runs.append((offset + i * PAGE, (j - i) * PAGE))
+            i = raw.find(1, j)
         return runs
 
     def copy(self) -> "Backing":
