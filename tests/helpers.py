@@ -67,3 +67,13 @@ def run_guest(argv: list[str], stdin: str | None = None, cwd: str | None = None,
     """`forkdbg run` with the same fixed environment as `native`."""
     envopts = ["--env-clear"] + [x for k, v in ENV.items() for x in ("-E", f"{k}={v}")]
     return forkdbg(["run"] + envopts + (extra or []) + argv, stdin=stdin, cwd=cwd)
+
+
+def boot(argv: list[str], env: list[bytes] | None = None, **config: object):  # type: ignore[no-untyped-def]
+    """A kernel in this process with the program started (for tests that read its events)."""
+    from forkdbg.kernel.kernel import Config, Kernel
+    from forkdbg.syscalls import build_table
+    cfg = Config(cwd=str(ROOT), **config)  # type: ignore[arg-type]
+    k = Kernel(build_table(), cfg)
+    k.spawn(argv[0], [a.encode() for a in argv], env if env is not None else [b"PATH=/bin"])
+    return k

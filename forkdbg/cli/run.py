@@ -43,15 +43,23 @@ def run_to_end(kernel: Kernel, err=sys.stderr) -> int:  # type: ignore[no-untype
 
     kernel.bus.subscribe(Fault, on_fault)
     kernel.bus.subscribe(Note, on_note)
+    interrupts = 0
     with Interrupts(kernel):
         while True:
             stop = kernel.run()
             if stop is None:
                 break
             if stop.reason == "interrupt":
+                # Ctrl-C: SIGINT to the foreground process group, as a terminal does;
+                # a second Ctrl-C kills every process still running (SIGKILL)
+                interrupts += 1
+                sig = Sig.SIGINT if interrupts == 1 else Sig.SIGKILL
                 for g in list(kernel.groups.values()):
-                    if g.pgid == first.pgid and g.live_threads:
-                        kernel.signals.send_to_group(g, Sig.SIGINT)
+                    if g.live_threads and (sig == Sig.SIGKILL or g.pgid == first.pgid):
+                        kernel.signals.send_to_group(g, sig)
+                if interrupts == 2:
+                    err.write("forkdbg: interrupted twice: killing every process\n")
+                    err.flush()
                 continue
             if stop.reason == "deadlock":
                 return 1

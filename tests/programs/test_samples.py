@@ -36,6 +36,9 @@ CASES = [
     ("crash", ["exit7"]),
     ("crash", ["abort"]),
     ("forks", ["20"]),
+    ("spin", []),
+    ("execerr", []),
+    ("pollpipe", []),
 ]
 
 
