@@ -122,5 +122,10 @@ def render_mode(mode: int) -> str:
     special = mode & 0o7000
     if special:
         parts.append(MODE_BITS.render(special))
-    parts.append("%#03o" % (mode & 0o777))
+    parts.append(octal_mode(mode & 0o777))
     return "|".join(parts)
+
+
+def octal_mode(m: int) -> str:
+    """C's ``%#03o``: ``0644``, ``000``."""
+    return ("0%o" % m if m else "0").rjust(3, "0")

@@ -28,9 +28,10 @@ class Block(Exception):
 
     def __init__(self, queues: Iterable["WaitQueue"] = (), deadline: int | None = None,
                  restart: int = Errno.ERESTARTSYS, host_fds: Iterable[int] = (),
-                 retry: Callable[[], int] | None = None) -> None:
+                 retry: Callable[[], int] | None = None, interruptible: bool = True) -> None:
         super().__init__("block")
         self.retry = retry
+        self.interruptible = interruptible  # False: only SIGKILL ends the sleep (vfork)
         self.queues = list(queues)
         self.deadline = deadline
         self.restart = int(restart)

@@ -66,6 +66,7 @@ def load_image(kernel: "Kernel", mm: AddressSpace, plan: LoadPlan, argv: list[by
     stack = arch.build_initial_stack(STACK_TOP, argv, envp, execfn, kernel.rng.randbytes(16), aux)
     mm.write(stack.sp, stack.data)
     mm.auxv = stack.auxv
+    mm.start_args = (stack.sp + 8, stack.sp + 8 * (len(argv) + 2), len(envp))
     return plan.entry + bias, stack.sp, bias
 
 
@@ -150,7 +151,7 @@ def spawn_first(kernel: "Kernel", path: str, argv: list[bytes], envp: list[bytes
     kernel.tasks[pid] = task
     entry, sp, _bias = load_image(kernel, mm, plan, argv, envp, os.fsencode(path))
     _setup_registers(task, entry, sp)
-    _set_identity(task, guest, argv)
+    _set_identity(task, guest, argv, path)
     kernel.sched.enqueue(task)
     return task
 
@@ -174,10 +175,11 @@ def stdio_table() -> FdTable:
     return table
 
 
-def _set_identity(task: Task, guest: str, argv: list[bytes]) -> None:
+def _set_identity(task: Task, guest: str, argv: list[bytes], given: str) -> None:
     task.comm = os.fsencode(os.path.basename(guest))[:15]
     task.tg.comm = task.comm
     task.tg.exe = guest
+    task.tg.exec_path = given
     task.tg.argv = list(argv)
 
 
@@ -205,7 +207,7 @@ def do_execve(kernel: "Kernel", task: Task, path: str, argv: list[bytes], envp: 
     plan, guest, argv = prepare(kernel, task.fs.cwd, path, argv, envp, follow, task)
     # the point of no return
     old_tid = de_thread(kernel, task)
-    mm_release(kernel, task)
+    mm_release(kernel, task, exec_=True)
     old = task.mm
     mm = AddressSpace()
     entry, sp, _bias = load_image(kernel, mm, plan, argv, envp, os.fsencode(path))
@@ -228,6 +230,6 @@ def do_execve(kernel: "Kernel", task: Task, path: str, argv: list[bytes], envp: 
     task.altstack.sp, task.altstack.flags, task.altstack.size = 0, 2, 0
     task.robust_list = (0, 0)
     task.set_child_tid = 0
-    _set_identity(task, guest, argv)
+    _set_identity(task, guest, argv, path)
     kernel.bus.emit(Exec(task, guest, list(argv), old_tid))
     return 0

@@ -23,7 +23,7 @@ def wait_status(code: int, sig: int, core: bool) -> int:
     return (code & 0xFF) << 8
 
 
-def mm_release(kernel: "Kernel", task: "Task") -> None:
+def mm_release(kernel: "Kernel", task: "Task", exec_: bool = False) -> None:
     """The task leaves its address space (exit or exec): clear_child_tid, vfork release."""
     if task.clear_child_tid:
         addr = task.clear_child_tid
@@ -38,6 +38,8 @@ def mm_release(kernel: "Kernel", task: "Task") -> None:
     if parent is not None:
         task.vfork_parent = None
         parent.vfork_done.wake_all()
+        if exec_:
+            kernel.sched.boost(parent)  # the parent resumes while the new image starts
 
 
 def do_exit(kernel: "Kernel", task: "Task", code: int, sig: int = 0, core: bool = False) -> None:

@@ -8,7 +8,7 @@ from unicorn import unicorn_const as U
 
 from ..abi.errno import Errno
 from ..abi.procflags import SIG_IGN
-from ..abi.signals import (FPE_INTDIV, ILL_ILLOPC, SEGV_ACCERR, SEGV_MAPERR, SI_KERNEL, Sig,
+from ..abi.signals import (FPE_INTDIV, ILL_ILLOPN, SEGV_ACCERR, SEGV_MAPERR, SI_KERNEL, Sig,
                            signal_description)
 from ..arch.x86_64 import RAX, REG_IDS, RIP
 from ..mm.address_space import Trap, access_name, is_unmapped_access
@@ -54,7 +54,7 @@ def handle_trap(kernel: "Kernel", task: "Task", trap: Trap) -> None:
                      trap.addr, pc, acc, detail)
     elif trap.kind == "invalid":
         pc = task.pc
-        force_signal(kernel, task, Sig.SIGILL, ILL_ILLOPC, pc, pc, "exec", "invalid instruction")
+        force_signal(kernel, task, Sig.SIGILL, ILL_ILLOPN, pc, pc, "exec", "invalid instruction")
     elif trap.kind == "intr":
         pc = task.pc
         n = trap.intno
@@ -66,7 +66,7 @@ def handle_trap(kernel: "Kernel", task: "Task", trap: Trap) -> None:
         elif n == 0x80:
             task.set_reg(RAX, -int(Errno.ENOSYS))  # no 32-bit syscalls here
         elif n == 6:
-            force_signal(kernel, task, Sig.SIGILL, ILL_ILLOPC, pc, pc, "exec", "invalid opcode")
+            force_signal(kernel, task, Sig.SIGILL, ILL_ILLOPN, pc, pc, "exec", "invalid opcode")
         elif n == 17:
             force_signal(kernel, task, Sig.SIGBUS, 1, pc, pc, "exec", "alignment check")
         else:

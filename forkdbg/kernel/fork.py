@@ -91,7 +91,7 @@ def kernel_clone(kernel: "Kernel", parent: Task, a: CloneArgs) -> int:
 
         def vfork_wait() -> int:
             if child.vfork_parent is parent:
-                raise Block([parent.vfork_done], retry=vfork_wait, restart=Errno.ERESTARTNOINTR)
+                raise Block([parent.vfork_done], retry=vfork_wait, interruptible=False)
             return tid
         return vfork_wait()
     return child.tid
@@ -112,6 +112,7 @@ def copy_process(kernel: "Kernel", parent: Task, a: CloneArgs) -> Task:
         tg.pgid, tg.sid = parent.tg.pgid, parent.tg.sid
         tg.rlimits = dict(parent.tg.rlimits)
         tg.exe, tg.argv, tg.comm = parent.tg.exe, parent.tg.argv, parent.tg.comm
+        tg.exec_path = parent.tg.exec_path
         assert real_parent is not None
         real_parent.children.append(tg)
         kernel.groups[tid] = tg

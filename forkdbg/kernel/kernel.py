@@ -25,6 +25,7 @@ from .clock import VirtualClock
 from .errors import Block, KernelError, NoReturn
 from .events import EventBus, Note, SyscallBlocked, SyscallEnter, SyscallExit
 from .futex import Futexes
+from .images import Image, ImageCache
 from .sched import Scheduler
 from .signal import Signals
 from .task import Sleep, Task, TaskState
@@ -96,7 +97,7 @@ class Kernel:
         self._next_pid = self.config.pid_base
         self.reported: set[int] = set()
         self.reported_notes: set[str] = set()
-        self._symbols: dict[tuple[str, int], "SymbolTable"] = {}
+        self.images = ImageCache()
         self.stop_request: Stop | None = None
         self.running: unicorn.Uc | None = None
         self.interrupted = False
@@ -187,6 +188,8 @@ class Kernel:
                 self.sched.preempt()
         elif trap.kind == "syscall":
             self.syscall(task)
+            if self.sched.boosted is not None:
+                self.sched.apply_boost()
         elif trap.kind == "breakpoint":
             self._breakpoint(task, trap.addr)
         else:
@@ -273,6 +276,8 @@ class Kernel:
 
     def finish(self, task: Task, enter: SyscallEnter, ret: int | None) -> None:
         """Write the result to rax and tell the subscribers the call returned."""
+        if ret is not None and ret >= 1 << 63:
+            ret -= 1 << 64  # results are signed (rt_sigreturn hands back a saved -errno)
         if ret is not None and task.alive:
             if task.mm.loaded is task:
                 task.mm.uc.reg_write(RAX, ret & 0xFFFFFFFFFFFFFFFF)
@@ -286,7 +291,7 @@ class Kernel:
 
     # ------------------------------------------------------------- sleeping
     def _sleep(self, task: Task, enter: SyscallEnter, b: Block) -> None:
-        task.sleep = Sleep(enter, b.queues, b.deadline, b.restart, b.host_fds)
+        task.sleep = Sleep(enter, b.queues, b.deadline, b.restart, b.host_fds, b.interruptible)
         task.sleep_retry = b.retry
         task.state = TaskState.SLEEPING
         for q in b.queues:
@@ -296,7 +301,7 @@ class Kernel:
         self.sched.remove(task)
         if SyscallBlocked in self.bus._subs:
             self.bus.emit(SyscallBlocked(task, enter))
-        if self.signals.deliverable(task):
+        if self.signals.deliverable(task) and (b.interruptible or self.signals.fatal_pending(task)):
             self.wake(task, "signal")
 
     def wake(self, task: Task, reason: str = "event") -> None:
@@ -318,22 +323,46 @@ class Kernel:
         enter = s.call
         if self.stop_request is not None:
             return
-        if s.reason == "signal" and self.signals.deliverable(task):
-            task.in_syscall = enter
-            ret = -s.restart
-            task.set_reg(RAX, ret)
-            if SyscallExit in self.bus._subs:
-                self.bus.emit(SyscallExit(task, enter.nr, enter.args, ret, enter,
-                                          self.clock.mono_ns, restarted=True))
-            self.signals.deliver(task, interrupted=s.restart)
-            task.in_syscall = None
-            return
-        task.wake_reason = s.reason
         task.in_syscall = enter
+        task.wake_reason = s.reason
+        if s.reason == "signal" and self.signals.deliverable(task) and (
+                s.interruptible or self.signals.fatal_pending(task)):
+            # as Linux's wait loops: the condition first, then the pending signal
+            try:
+                try:
+                    retry = task.sleep_retry
+                    if retry is not None:
+                        ret = retry()
+                    else:
+                        sd = self.table[enter.nr]
+                        ret = sd.handler(task, *enter.args[:sd.nargs])
+                except KernelError as e:
+                    ret = -e.errno
+                except MemFault:
+                    ret = -int(Errno.EFAULT)
+                except Block:
+                    self._interrupted(task, enter, s.restart)
+                    return
+                except NoReturn:
+                    ret = None
+                self.finish(task, enter, ret)
+            finally:
+                task.wake_reason = None
+            return
         try:
             self.execute(task, enter, task.sleep_retry)
         finally:
             task.wake_reason = None
+
+    def _interrupted(self, task: Task, enter: SyscallEnter, restart: int) -> None:
+        """A signal cut a sleeping call short: -ERESTART*, then EINTR or a restart."""
+        ret = -restart
+        task.set_reg(RAX, ret)
+        if SyscallExit in self.bus._subs:
+            self.bus.emit(SyscallExit(task, enter.nr, enter.args, ret, enter,
+                                      self.clock.mono_ns, restarted=True))
+        self.signals.deliver(task, interrupted=restart)
+        task.in_syscall = None
 
     def _fire_timers(self) -> None:
         now = self.clock.now
@@ -386,9 +415,8 @@ class Kernel:
         from .exit import continue_group
         continue_group(self, tg)
 
-    def symbols_for(self, tg: ThreadGroup | int) -> "SymbolTable | None":
-        """The symbol table of a process's program (loaded on first use, then cached)."""
-        from ..elf.symbols import SymbolTable
+    def image_for(self, tg: ThreadGroup | int) -> "Image | None":
+        """The program image of a process (for symbols and unwinding)."""
         if isinstance(tg, int):
             found = self.groups.get(tg) or (self.tasks[tg].tg if tg in self.tasks else None)
             if found is None:
@@ -397,16 +425,12 @@ class Kernel:
         if not tg.exe:
             return None
         bias = tg.leader.mm.load_bias if tg.leader is not None else 0
-        key = (tg.exe, bias)
-        st = self._symbols.get(key)
-        if st is None:
-            try:
-                with open(self.vfs.host_path(tg.exe), "rb") as f:
-                    st = SymbolTable.from_elf_bytes(f.read(), bias)
-            except OSError:
-                return None
-            self._symbols[key] = st
-        return st
+        return self.images.get(self.vfs.host_path(tg.exe), tg.exe, bias)
+
+    def symbols_for(self, tg: ThreadGroup | int) -> "SymbolTable | None":
+        """The symbol table of a process's program (loaded on first use, then cached)."""
+        img = self.image_for(tg)
+        return img.symbols if img is not None else None
 
     def release_mm(self, mm: "AddressSpace") -> None:
         """The last task left `mm` (exit or exec): free its engine and memory."""

@@ -29,6 +29,20 @@ class WaitQueue:
         if task not in self.waiters:
             self.waiters.append(task)
 
+    def boost(self, task: "Task") -> None:
+        """Run `task` next, ahead of the current task (a vfork parent released by exec)."""
+        self.boosted = task
+
+    def apply_boost(self) -> None:
+        """Between syscalls: switch to a boosted task, the current one next in line."""
+        task, self.boosted = self.boosted, None
+        if task is None or task is self.current or task not in self.runq:
+            return
+        self.runq.remove(task)
+        if self.current is not None:
+            self.runq.appendleft(self.current)
+        self.current = task
+
     def remove(self, task: "Task") -> None:
         try:
             self.waiters.remove(task)
@@ -53,6 +67,7 @@ class Scheduler:
         self.runq: deque["Task"] = deque()
         self.current: "Task | None" = None
         self.child_first = child_first
+        self.boosted: "Task | None" = None
         self._timers: list[tuple[int, int, "Task"]] = []
         self._seq = itertools.count()
 
@@ -71,6 +86,20 @@ class Scheduler:
             self.current = child
         else:
             self.runq.append(child)
+
+    def boost(self, task: "Task") -> None:
+        """Run `task` next, ahead of the current task (a vfork parent released by exec)."""
+        self.boosted = task
+
+    def apply_boost(self) -> None:
+        """Between syscalls: switch to a boosted task, the current one next in line."""
+        task, self.boosted = self.boosted, None
+        if task is None or task is self.current or task not in self.runq:
+            return
+        self.runq.remove(task)
+        if self.current is not None:
+            self.runq.appendleft(self.current)
+        self.current = task
 
     def remove(self, task: "Task") -> None:
         """`task` stops being runnable (it sleeps, stops or exits)."""

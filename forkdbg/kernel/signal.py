@@ -101,6 +101,8 @@ class Signals:
 
     def __init__(self, kernel: "Kernel") -> None:
         self.kernel = kernel
+        #: a tracer is attached: ignored signals are queued and reported, as under ptrace
+        self.trace_ignored = False
 
     # ------------------------------------------------------------- sending
     def _info(self, sig: int, code: int, sender: "Task | None", **extra: int) -> dict[str, int]:
@@ -118,7 +120,7 @@ class Signals:
             return
         leader = tg.leader or tg.live_threads[0]
         self._prepare(tg, sig)
-        if leader.sighand.ignored(sig):
+        if leader.sighand.ignored(sig) and not self.trace_ignored:
             return
         tg.shared_pending.add(sig, self._info(sig, code, sender, **extra))
         self._wake_one(tg, sig)
@@ -129,7 +131,7 @@ class Signals:
         if sig == 0 or not task.alive:
             return
         self._prepare(task.tg, sig)
-        if task.sighand.ignored(sig) and code <= 0:
+        if task.sighand.ignored(sig) and code <= 0 and not self.trace_ignored:
             return
         task.pending.add(sig, self._info(sig, code, sender, **extra))
         self._wake_task(task, sig)
@@ -156,7 +158,8 @@ class Signals:
     def _wake_task(self, task: "Task", sig: int) -> None:
         if task.blocked & sigbit(sig) and sig != Sig.SIGKILL:
             return
-        if task.sleep is not None:
+        s = task.sleep
+        if s is not None and (s.interruptible or sig == Sig.SIGKILL):
             self.kernel.wake(task, "signal")
 
     # ------------------------------------------------------------ pending
@@ -164,6 +167,11 @@ class Signals:
         """Is a signal pending that `task` would act on now?"""
         allowed = ~task.blocked | UNBLOCKABLE
         return bool((task.pending.bits | task.tg.shared_pending.bits) & allowed)
+
+    def fatal_pending(self, task: "Task") -> bool:
+        """Is SIGKILL pending (it ends even uninterruptible sleeps)?"""
+        bit = sigbit(Sig.SIGKILL)
+        return bool((task.pending.bits | task.tg.shared_pending.bits) & bit)
 
     def dequeue(self, task: "Task") -> tuple[int, dict[str, int]] | None:
         allowed = (~task.blocked | UNBLOCKABLE) & ((1 << NSIG) - 1)
@@ -193,14 +201,16 @@ class Signals:
             sig, info = got
             act = task.sighand.actions[sig]
             if act.handler == SIG_IGN and sig not in (Sig.SIGKILL, Sig.SIGSTOP):
+                self.kernel.bus.emit(SignalDelivered(task, sig, info, False))
                 continue
             if act.handler == SIG_DFL or sig in (Sig.SIGKILL, Sig.SIGSTOP):
                 action = default_action(sig)
                 if sig == Sig.SIGKILL:
-                    action = Action.TERM
+                    action = Action.TERM  # never reported: it kills before any stop
+                else:
+                    self.kernel.bus.emit(SignalDelivered(task, sig, info, False))
                 if action in (Action.IGNORE, Action.CONT):
                     continue
-                self.kernel.bus.emit(SignalDelivered(task, sig, info, False))
                 if action is Action.STOP:
                     self.kernel.stop_group(task.tg, sig)
                     if interrupted is not None:

@@ -47,6 +47,7 @@ class Sleep:
     deadline: int | None
     restart: int
     host_fds: list[int]
+    interruptible: bool = True
     reason: str | None = None  # 'event', 'futex', 'timeout', 'signal'
 
 

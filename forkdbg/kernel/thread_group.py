@@ -53,7 +53,8 @@ class ThreadGroup:
         self.pgid = tgid
         self.sid = tgid
         self.rlimits: dict[int, tuple[int, int]] = dict(DEFAULT_RLIMITS)
-        self.exe = ""
+        self.exe = ""  # the program's resolved guest path (/proc/PID/exe)
+        self.exec_path = ""  # the path as given to execve
         self.argv: list[bytes] = []
         self.comm = b""
         self.utime_ns = 0

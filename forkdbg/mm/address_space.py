@@ -91,7 +91,8 @@ class AddressSpace:
         self._code_hooks: dict[int, int] = {}
         self.break_filter: Callable[[int], bool] | None = None
         self.load_bias = 0  # where a static-pie image was placed
-        self.auxv: list[tuple[int, int]] = []  # what the image was started with (info auxv)
+        self.auxv: list[tuple[int, int]] = []
+        self.start_args = (0, 0, 0)  # argv, envp and the number of variables on the first stack  # what the image was started with (info auxv)
         self._install_hooks()
 
     # ----------------------------------------------------------------- hooks

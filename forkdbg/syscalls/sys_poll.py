@@ -31,8 +31,16 @@ def _wait_sets(task: "Task", fds: list[int]) -> tuple[list, list[int]]:
     return queues, host
 
 
+def _write_left(task: "Task", addr: int, deadline: int | None, usec: bool = False) -> None:
+    """ppoll, pselect6 and select hand back the time that was left."""
+    if addr and deadline is not None:
+        left = max(0, deadline - task.kernel.clock.now)
+        sub = left % 10**9 // 1000 if usec else left % 10**9
+        write_out(task, addr, struct.pack("<qq", left // 10**9, sub))
+
+
 def _do_poll(task: "Task", ufds: int, nfds: int, deadline: int | None,
-             restart: int) -> int:
+             restart: int, left_ptr: int = 0) -> int:
     if nfds > task.files.limit:
         raise KernelError(Errno.EINVAL)
     raw = read_in(task, ufds, 8 * nfds)
@@ -53,6 +61,7 @@ def _do_poll(task: "Task", ufds: int, nfds: int, deadline: int | None,
         timed_out = deadline is not None and k.clock.now >= deadline
         if ready or timed_out:
             write_out(task, ufds, bytes(out))
+            _write_left(task, left_ptr, deadline)
             return ready
         queues, host = _wait_sets(task, [fd for fd, _e, _r in entries if fd >= 0])
         raise Block(queues, deadline=deadline, restart=restart, host_fds=host, retry=attempt)
@@ -86,7 +95,7 @@ def _with_mask(task: "Task", sigmask: int) -> None:
 def sys_ppoll(task: "Task", ufds: int, nfds: int, tsp: int, sigmask: int, size: int) -> int:
     deadline = _timespec_deadline(task, tsp)
     _with_mask(task, sigmask)
-    return _do_poll(task, ufds, nfds, deadline, Errno.ERESTARTNOHAND)
+    return _do_poll(task, ufds, nfds, deadline, Errno.ERESTARTNOHAND, left_ptr=tsp)
 
 
 def _read_fdset(task: "Task", addr: int, n: int) -> set[int]:
@@ -107,7 +116,7 @@ def _write_fdset(task: "Task", addr: int, n: int, fds: set[int]) -> None:
 
 
 def _do_select(task: "Task", n: int, rp: int, wp: int, ep: int, deadline: int | None,
-               restart: int) -> int:
+               restart: int, left_ptr: int = 0, usec: bool = False) -> int:
     n = s32(n)
     if n < 0 or n > task.files.limit:
         raise KernelError(Errno.EINVAL)
@@ -132,6 +141,7 @@ def _do_select(task: "Task", n: int, rp: int, wp: int, ep: int, deadline: int | 
             _write_fdset(task, rp, n, r)
             _write_fdset(task, wp, n, w)
             _write_fdset(task, ep, n, x)
+            _write_left(task, left_ptr, deadline, usec)
             return count
         queues, host = _wait_sets(task, sorted(rset | wset | eset))
         raise Block(queues, deadline=deadline, restart=restart, host_fds=host, retry=attempt)
@@ -146,7 +156,7 @@ def sys_select(task: "Task", n: int, rp: int, wp: int, ep: int, tvp: int) -> int
         if sec < 0 or usec < 0:
             raise KernelError(Errno.EINVAL)
         deadline = task.kernel.clock.now + sec * 10**9 + usec * 1000
-    return _do_select(task, n, rp, wp, ep, deadline, Errno.ERESTARTNOHAND)
+    return _do_select(task, n, rp, wp, ep, deadline, Errno.ERESTARTNOHAND, tvp, usec=True)
 
 
 @syscall("pselect6", "int", "fdset", "fdset", "fdset", "timespec", "ptr")
@@ -156,4 +166,4 @@ def sys_pselect6(task: "Task", n: int, rp: int, wp: int, ep: int, tsp: int, sig:
         mask_ptr, size = struct.unpack("<QQ", read_in(task, sig, 16))
         if mask_ptr and size == 8:
             _with_mask(task, mask_ptr)
-    return _do_select(task, n, rp, wp, ep, deadline, Errno.ERESTARTNOHAND)
+    return _do_select(task, n, rp, wp, ep, deadline, Errno.ERESTARTNOHAND, tsp)

@@ -51,7 +51,7 @@ int main(void)
     p = fork();
     if (p == 0)
         _exit(0);
-    int r = waitpid(p + 100000, &st, WNOHANG);
+    int r = waitpid(999999, &st, WNOHANG);
     printf("wait for a stranger: %d\n", r);
     while (waitpid(-1, &st, 0) > 0)
         ;

@@ -1,0 +1,109 @@
+"""Stack unwinding for backtraces and strace -k: .eh_frame CFI first, frame pointers after.
+
+Static glibc and musl binaries carry .eh_frame, so most frames unwind exactly; code
+without CFI (hand-written assembly) falls back to the rbp chain.
+"""
+
+from __future__ import annotations
+
+import bisect
+import io
+from dataclasses import dataclass
+from typing import Callable
+
+RSP, RBP, RA = 7, 6, 16  # DWARF register numbers on x86-64
+
+
+@dataclass(frozen=True)
+class Frame:
+    pc: int
+    sp: int
+
+
+class Unwinder:
+    """Unwinds one executable's code, loaded at `bias`."""
+
+    def __init__(self, elf_bytes: bytes, bias: int = 0) -> None:
+        self.bias = bias
+        self._starts: list[int] = []
+        self._fdes: list = []
+        self._decoded: dict[int, list] = {}
+        try:
+            from elftools.dwarf.callframe import FDE
+            from elftools.elf.elffile import ELFFile
+            elf = ELFFile(io.BytesIO(elf_bytes))
+            if elf.get_section_by_name(".eh_frame") is None:
+                return
+            dw = elf.get_dwarf_info(relocate_dwarf_sections=False)
+            fdes = [e for e in dw.EH_CFI_entries() if isinstance(e, FDE)]
+        except Exception:  # noqa: BLE001 - no usable CFI: frame pointers only
+            return
+        fdes.sort(key=lambda e: e["initial_location"])
+        self._fdes = fdes
+        self._starts = [e["initial_location"] + bias for e in fdes]
+
+    def _rows(self, pc: int) -> list | None:
+        i = bisect.bisect_right(self._starts, pc) - 1
+        if i < 0:
+            return None
+        fde = self._fdes[i]
+        if pc >= self._starts[i] + fde["address_range"]:
+            return None
+        rows = self._decoded.get(i)
+        if rows is None:
+            try:
+                rows = fde.get_decoded().table
+            except Exception:  # noqa: BLE001
+                rows = []
+            self._decoded[i] = rows
+        return rows
+
+    def frames(self, pc: int, sp: int, bp: int, read_u64: Callable[[int], int | None],
+               limit: int = 64) -> list[Frame]:
+        """The call chain from (pc, sp, bp), innermost first."""
+        out = [Frame(pc, sp)]
+        regs = {RSP: sp, RBP: bp}
+        first = True
+        while len(out) < limit:
+            lookup = pc if first else pc - 1
+            first = False
+            rows = self._rows(lookup)
+            ra = None
+            if rows:
+                row = None
+                for r in rows:
+                    if r["pc"] + self.bias <= lookup:
+                        row = r
+                    else:
+                        break
+                if row is None:
+                    break
+                rule = row["cfa"]
+                if rule.expr is not None or rule.reg not in regs:
+                    break
+                cfa = regs[rule.reg] + rule.offset
+                ra_rule = row.get(RA)
+                if ra_rule is None or ra_rule.type != "OFFSET":
+                    break  # undefined return address: the outermost frame
+                ra = read_u64(cfa + ra_rule.arg)
+                rbp_rule = row.get(RBP)
+                if rbp_rule is not None and rbp_rule.type == "OFFSET":
+                    saved = read_u64(cfa + rbp_rule.arg)
+                    if saved is not None:
+                        regs[RBP] = saved
+                regs[RSP] = cfa
+            else:
+                fp = regs[RBP]
+                if not fp or fp < regs[RSP]:
+                    break
+                ra = read_u64(fp + 8)
+                saved = read_u64(fp)
+                regs[RSP] = fp + 16
+                if saved is None:
+                    break
+                regs[RBP] = saved
+            if not ra:
+                break
+            pc = ra
+            out.append(Frame(pc, regs[RSP]))
+        return out

@@ -1,0 +1,101 @@
+"""`forkdbg trace [OPTIONS] PROG [ARGS...]`: strace-compatible tracing, JSON events, libc calls."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..trace.options import OptionError, TraceOptions
+from .common import Parser, UsageError, add_kernel_options, build_kernel, guest_env, start
+from .run import run_to_end
+
+
+def make_parser() -> argparse.ArgumentParser:
+    p = Parser(prog="forkdbg trace",
+               description="Trace a static x86-64 program's system calls as strace 6.1 prints "
+                           "them, and the libc calls inside it (--calls).")
+    g = p.add_argument_group("strace options")
+    g.add_argument("-f", action="count", default=0,
+                   help="follow forks and threads (-ff with -o: one file per pid)")
+    g.add_argument("-o", metavar="FILE", help="write the trace to FILE")
+    g.add_argument("-e", action="append", default=[], metavar="EXPR",
+                   help="trace=SET, signal=SET, status=SET, inject=SET:error=E|retval=N[:when=W]")
+    g.add_argument("-s", type=int, default=32, metavar="N", help="string size limit (default 32)")
+    g.add_argument("-a", type=int, default=40, metavar="N", help="column of the return value")
+    g.add_argument("-v", action="store_true", help="print structures in full")
+    g.add_argument("-x", action="count", default=0, help="non-ASCII strings in hex (-xx: all)")
+    g.add_argument("-X", choices=("raw", "abbrev", "verbose"), default="abbrev",
+                   help="how to print flags and constants")
+    g.add_argument("-q", action="count", default=0,
+                   help="no attach messages (-qq: no exit lines either)")
+    g.add_argument("-t", action="count", default=0, help="time of day (-tt: us, -ttt: epoch)")
+    g.add_argument("-r", action="store_true", help="time since the previous syscall")
+    g.add_argument("-T", action="store_true", help="time spent in each syscall")
+    g.add_argument("-c", action="store_true", help="count time, calls and errors; summary only")
+    g.add_argument("-C", action="store_true", help="like -c but also print the lines")
+    g.add_argument("-i", action="store_true", help="instruction pointer at each syscall")
+    g.add_argument("-k", action="store_true", help="stack trace after each syscall")
+    g.add_argument("-y", action="count", default=0, help="paths of file descriptors")
+    g.add_argument("--json", action="store_true", help="one JSON object per event (JSON Lines)")
+    g.add_argument("--calls", nargs="?", const="", default=None, metavar="PATTERNS",
+                   help="show libc calls in the static binary (default: the process family; "
+                        "PATTERNS adds comma-separated shell patterns, e.g. 'fork*,main')")
+    add_kernel_options(p)
+    p.add_argument("prog", metavar="PROG")
+    p.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS")
+    return p
+
+
+def options_from(ns: argparse.Namespace) -> TraceOptions:
+    o = TraceOptions()
+    o.follow = ns.f >= 1
+    o.per_pid = ns.f >= 2 and ns.o is not None
+    o.output = ns.o
+    o.style.strsize = max(ns.s, 0)
+    o.style.hex = ns.x
+    o.style.xlat = ns.X
+    o.style.verbose = ns.v
+    o.column = ns.a
+    o.quiet = ns.q
+    o.timestamps = ns.t
+    o.relative = ns.r
+    o.durations = ns.T
+    o.ip = ns.i
+    o.stack = ns.k
+    o.fdpaths = ns.y > 0
+    o.summary = 2 if ns.C else (1 if ns.c else 0)
+    o.json = ns.json
+    if ns.calls is not None:
+        o.calls = [p for p in ns.calls.split(",") if p]
+    try:
+        for expr in ns.e:
+            o.qualify(expr)
+    except OptionError as e:
+        raise UsageError(f"forkdbg trace: -e: {e}") from None
+    return o
+
+
+def main(argv: list[str]) -> int:
+    ns = make_parser().parse_args(argv)
+    opts = options_from(ns)
+    kernel = build_kernel(ns)
+    start(kernel, ns.prog, ns.args, guest_env(ns))
+    printers = []
+    try:
+        if opts.json:
+            from ..trace.jsonl import JsonPrinter
+            printers.append(JsonPrinter(kernel, opts, sys.stderr))
+        else:
+            from ..trace.strace import StracePrinter
+            printers.append(StracePrinter(kernel, opts, sys.stderr))
+        if opts.calls is not None:
+            from ..trace.calls import CallTracer
+            CallTracer(kernel, opts, printers[0])
+    except OSError as e:
+        raise UsageError(f"forkdbg trace: {e.filename}: {e.strerror}") from None
+    try:
+        status = run_to_end(kernel)
+    finally:
+        for p in printers:
+            p.close()
+    return status

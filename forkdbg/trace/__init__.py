@@ -1,0 +1,1 @@
+"""Front-end: the strace-compatible tracer, libc call tracing, JSON events."""

@@ -1,0 +1,97 @@
+"""Call: the state of one syscall line while it is decoded (entry, then exit).
+
+A decoder is a generator over a Call: it `put`s arguments at entry, `yield`s where
+strace stops printing at syscall entry, and puts the rest when the call returns.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import TYPE_CHECKING, Callable, Generator
+
+from .describe import Style
+
+if TYPE_CHECKING:
+    from ..kernel.task import Task
+
+Decoder = Callable[["Call"], Generator[None, None, None]]
+
+
+class Call:
+    """One system call being rendered."""
+
+    __slots__ = ("task", "nr", "name", "args", "style", "ret", "parts", "sep_pending",
+                 "retfmt", "retnote", "fdpath", "kernel", "_entry_done", "exit_prefix")
+
+    def __init__(self, task: "Task", nr: int, name: str, args: tuple[int, ...], style: Style,
+                 fdpath: bool = False) -> None:
+        self.task = task
+        self.kernel = task.kernel
+        self.nr = nr
+        self.name = name
+        self.args = args
+        self.style = style
+        self.ret: int | None = None
+        self.parts: list[str] = []
+        self.sep_pending = False
+        self.retfmt: str | Callable[[int], str] = "dec"
+        self.retnote = ""
+        self.fdpath = fdpath
+        self.exit_prefix = ""
+
+    # -------------------------------------------------------------- output
+    def put(self, text: str) -> None:
+        """Add one argument (a comma goes before it unless it is the first)."""
+        if self.parts or self.sep_pending:
+            self.parts.append(", ")
+        self.sep_pending = False
+        self.parts.append(text)
+
+    def sep(self) -> None:
+        """Print the comma before the next argument now (at entry), as strace does."""
+        self.parts.append(", ")
+        self.sep_pending = False
+
+    def take(self) -> str:
+        text = "".join(self.parts)
+        self.parts = []
+        return text
+
+    @property
+    def failed(self) -> bool:
+        return self.ret is not None and -4095 <= self.ret < 0
+
+    # ------------------------------------------------------------- reading
+    def mem(self, addr: int, n: int) -> bytes | None:
+        """Guest bytes, or None if any of them is unreadable."""
+        if not addr or n < 0:
+            return None
+        mm = self.task.mm
+        if mm.uc is None:
+            return None
+        data = mm.readable_prefix(addr, n)
+        return data if len(data) == n else None
+
+    def cstr(self, addr: int, limit: int) -> tuple[bytes, bool] | None:
+        """(string, complete) at `addr`, read up to `limit` bytes."""
+        if not addr:
+            return None
+        data = self.task.mm.readable_prefix(addr, limit + 1)
+        if not data:
+            return None
+        i = data.find(b"\0")
+        if i >= 0:
+            return data[:i], True
+        return data[:limit], False
+
+    def u64(self, addr: int) -> int | None:
+        b = self.mem(addr, 8)
+        return struct.unpack("<Q", b)[0] if b is not None else None
+
+    def s32(self, i: int) -> int:
+        v = self.args[i] & 0xFFFFFFFF
+        return v - (1 << 32) if v & 0x80000000 else v
+
+    def s64(self, i: int) -> int:
+        v = self.args[i]
+        return v - (1 << 64) if v >> 63 else v

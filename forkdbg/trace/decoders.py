@@ -1,0 +1,509 @@
+"""Decoders for the system calls whose arguments depend on each other (clone, fcntl, futex...).
+
+Each is a generator over a Call (see ctx.py); the rest use kinds.generic.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Generator
+
+from ..abi import fileflags as F
+from ..abi import procflags as P
+from ..abi.clone import (CLONE3_FLAGS, CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_FLAGS,
+                         CLONE_PARENT_SETTID, CLONE_PIDFD, CLONE_SETTLS, CSIGNAL)
+from .ctx import Call, Decoder
+from .describe import const, flags, ptr, quote, sigset, signame
+from .kinds import buf, fd_text, path, render_arg, siginfo_text
+
+Gen = Generator[None, None, None]
+DECODERS: dict[str, Decoder] = {}
+
+
+def decoder(*names: str):  # type: ignore[no-untyped-def]
+    def deco(fn: Decoder) -> Decoder:
+        for n in names:
+            DECODERS[n] = fn
+        return fn
+    return deco
+
+
+def _clone_flags(c: Call, value: int) -> str:
+    st = c.style
+    sig = value & CSIGNAL
+    rest = value & ~CSIGNAL
+    if st.xlat == "raw":
+        return (f"{rest:#x}" if rest else "0") + (f"|{sig}" if sig else "")
+    text = flags(CLONE_FLAGS, rest, st) if rest else ""
+    if sig:
+        s = signame(sig, st)
+        text = f"{text}|{s}" if text else s
+    return text or "0"
+
+
+@decoder("clone")
+def dec_clone(c: Call) -> Gen:
+    fl = c.args[0]
+    c.put(f"child_stack={ptr(c.args[1])}")
+    c.put(f"flags={_clone_flags(c, fl)}")
+    if not fl & (CLONE_PARENT_SETTID | CLONE_PIDFD | CLONE_SETTLS | CLONE_CHILD_SETTID
+                 | CLONE_CHILD_CLEARTID):
+        return
+    yield
+    c.sep_pending = True
+    if fl & (CLONE_PARENT_SETTID | CLONE_PIDFD):
+        b = c.mem(c.args[2], 4)
+        c.put("parent_tid=" + (f"[{struct.unpack('<i', b)[0]}]" if b else ptr(c.args[2])))
+    if fl & CLONE_SETTLS:
+        c.put(f"tls={ptr(c.args[4])}")
+    if fl & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID):
+        c.put(f"child_tidptr={ptr(c.args[3])}")
+
+
+@decoder("clone3")
+def dec_clone3(c: Call) -> Gen:
+    addr, size = c.args[0], c.args[1]
+    raw = c.mem(addr, min(size, 88))
+    if raw is None or size < 64:
+        c.put(ptr(addr))
+        c.put(str(size))
+        return
+    raw = raw.ljust(88, b"\0")
+    fl, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls = \
+        struct.unpack_from("<8Q", raw)
+    st = c.style
+    parts = [f"flags={flags(CLONE3_FLAGS, fl, st) if fl else '0'}"]
+    if fl & CLONE_PIDFD:
+        parts.append(f"pidfd={ptr(pidfd)}")
+    if fl & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID):
+        parts.append(f"child_tid={ptr(child_tid)}")
+    if fl & CLONE_PARENT_SETTID:
+        parts.append(f"parent_tid={ptr(parent_tid)}")
+    parts.append(f"exit_signal={signame(exit_signal, st) if exit_signal else '0'}")
+    parts += [f"stack={ptr(stack)}", f"stack_size={stack_size:#x}" if stack_size else "stack_size=0"]
+    if fl & CLONE_SETTLS:
+        parts.append(f"tls={ptr(tls)}")
+    c.put("{" + ", ".join(parts) + "}")
+    if not fl & (CLONE_PARENT_SETTID | CLONE_PIDFD):
+        c.put(str(size))
+        return
+    yield
+    if not c.failed:
+        b = c.mem(parent_tid, 4)
+        if b is not None:
+            c.parts.append(f" => {{parent_tid=[{struct.unpack('<i', b)[0]}]}}")
+    c.put(str(size))
+
+
+def _strarray(c: Call, addr: int, env: bool) -> str:
+    if addr == 0:
+        return "NULL"
+    items: list[int] = []
+    while len(items) < 4096:
+        p = c.u64(addr + 8 * len(items))
+        if p is None:
+            return ptr(addr)
+        if p == 0:
+            break
+        items.append(p)
+    if env and not c.style.verbose:
+        n = len(items)
+        return f"{ptr(addr)} /* {n} var{'s' if n != 1 else ''} */"
+    out = []
+    for p in items:
+        got = c.cstr(p, c.style.strsize)
+        out.append(quote(got[0], c.style, complete=got[1]) if got else ptr(p))
+    return "[" + ", ".join(out) + "]"
+
+
+@decoder("execve")
+def dec_execve(c: Call) -> Gen:
+    c.put(path(c, c.args[0]))
+    c.put(_strarray(c, c.args[1], False))
+    c.put(_strarray(c, c.args[2], True))
+    return
+    yield
+
+
+@decoder("execveat")
+def dec_execveat(c: Call) -> Gen:
+    c.put(render_arg(c, "dirfd", 0))
+    c.put(path(c, c.args[1]))
+    c.put(_strarray(c, c.args[2], False))
+    c.put(_strarray(c, c.args[3], True))
+    c.put(flags(F.AT_FLAGS, c.args[4], c.style))
+    return
+    yield
+
+
+@decoder("fcntl")
+def dec_fcntl(c: Call) -> Gen:
+    cmd = c.args[1]
+    c.put(fd_text(c, c.s32(0)))
+    c.put(const(F.FCNTL_CMDS, cmd, c.style))
+    arg = c.args[2]
+    if cmd == F.F_SETFD:
+        c.put("FD_CLOEXEC" if arg & 1 else "0")
+    elif cmd == F.F_SETFL:
+        c.put(F.render_open_flags(arg & 0xFFFFFFFF))
+    elif cmd in (F.F_DUPFD, F.F_DUPFD_CLOEXEC, F.F_SETPIPE_SZ, F.F_SETOWN):
+        c.put(str(c.s32(2)))
+    elif cmd in (F.F_GETLK, F.F_SETLK, F.F_SETLKW):
+        c.put(ptr(arg))
+    if cmd == F.F_GETFL:
+        c.retfmt = lambda r: f"{r:#x} (flags {F.render_open_flags(r)})"
+    elif cmd == F.F_GETFD:
+        c.retfmt = lambda r: f"{r:#x} (flags FD_CLOEXEC)" if r else "0"
+    return
+    yield
+
+
+@decoder("ioctl")
+def dec_ioctl(c: Call) -> Gen:
+    req = c.args[1] & 0xFFFFFFFF
+    c.put(fd_text(c, c.s32(0)))
+    c.put(const(F.IOCTL_NAMES, req, c.style, "{:#x}"))
+    if req in (F.FIONBIO,):
+        b = c.mem(c.args[2], 4)
+        c.put(f"[{struct.unpack('<i', b)[0]}]" if b else ptr(c.args[2]))
+        return
+    c.sep()
+    yield
+    if req == F.TIOCGWINSZ and not c.failed:
+        b = c.mem(c.args[2], 8)
+        if b:
+            r, col, x, y = struct.unpack("<HHHH", b)
+            c.parts.append(f"{{ws_row={r}, ws_col={col}, ws_xpixel={x}, ws_ypixel={y}}}")
+            return
+    if req == F.FIONREAD and not c.failed:
+        b = c.mem(c.args[2], 4)
+        if b:
+            c.parts.append(f"[{struct.unpack('<i', b)[0]}]")
+            return
+    c.parts.append(ptr(c.args[2]))
+
+
+@decoder("futex")
+def dec_futex(c: Call) -> Gen:
+    op = c.args[1]
+    cmd = op & 0x7F
+    c.put(ptr(c.args[0]))
+    c.put(P.render_futex_op(op) if c.style.xlat != "raw" else hex(op))
+    c.put(str(c.args[2] & 0xFFFFFFFF if cmd not in (P.FUTEX_WAKE, P.FUTEX_WAKE_BITSET,
+                                                    P.FUTEX_REQUEUE, P.FUTEX_CMP_REQUEUE)
+              else c.s32(2)))
+    if cmd in (P.FUTEX_WAIT, P.FUTEX_WAIT_BITSET, P.FUTEX_LOCK_PI):
+        c.put(render_arg(c, "timespec", 3))
+    if cmd in (P.FUTEX_WAIT_BITSET, P.FUTEX_WAKE_BITSET):
+        v = c.args[5] & 0xFFFFFFFF
+        c.put("FUTEX_BITSET_MATCH_ANY" if v == 0xFFFFFFFF else hex(v))
+    elif cmd in (P.FUTEX_REQUEUE, P.FUTEX_CMP_REQUEUE):
+        c.put(str(c.args[3] & 0x7FFFFFFF))
+        c.put(ptr(c.args[4]))
+        if cmd == P.FUTEX_CMP_REQUEUE:
+            c.put(str(c.args[5] & 0xFFFFFFFF))
+    elif cmd == P.FUTEX_WAKE_OP:
+        c.put(str(c.args[3] & 0x7FFFFFFF))
+        c.put(ptr(c.args[4]))
+        c.put(hex(c.args[5] & 0xFFFFFFFF))
+    return
+    yield
+
+
+@decoder("arch_prctl")
+def dec_arch_prctl(c: Call) -> Gen:
+    code = c.args[0]
+    c.put(const(P.ARCH_PRCTL_CODES, code, c.style, "{:#x}"))
+    if code in (P.ARCH_GET_FS, P.ARCH_GET_GS):
+        c.sep()
+        yield
+        v = c.u64(c.args[1])
+        c.parts.append(f"[{v:#x}]" if v is not None and not c.failed else ptr(c.args[1]))
+        return
+    c.put(hex(c.args[1]))
+
+
+@decoder("prctl")
+def dec_prctl(c: Call) -> Gen:
+    op = c.s32(0)
+    c.put(const(P.PRCTL_OPTIONS, op, c.style))
+    if op == P.PR_SET_NAME:
+        got = c.cstr(c.args[1], 16)
+        c.put(quote(got[0][:15], c.style) if got else ptr(c.args[1]))
+    elif op == P.PR_GET_NAME:
+        c.sep()
+        yield
+        got = c.cstr(c.args[1], 16)
+        c.parts.append(quote(got[0], c.style) if got and not c.failed else ptr(c.args[1]))
+    elif op in (P.PR_SET_PDEATHSIG,):
+        c.put(signame(c.args[1], c.style))
+    elif op in (P.PR_SET_DUMPABLE, P.PR_SET_CHILD_SUBREAPER, P.PR_SET_NO_NEW_PRIVS):
+        c.put(str(c.args[1]))
+    elif op in (P.PR_GET_DUMPABLE, P.PR_GET_NO_NEW_PRIVS):
+        pass
+    else:
+        for i in range(1, 5):
+            c.put(hex(c.args[i]))
+
+
+@decoder("rt_sigreturn")
+def dec_rt_sigreturn(c: Call) -> Gen:
+    from ..kernel.sigframe import SIGMASK_OFF
+    from ..arch.x86_64 import RSP
+    b = c.mem(c.task.reg(RSP) - 8 + SIGMASK_OFF, 8) if c.task.alive else None
+    c.put("{mask=" + (sigset(struct.unpack("<Q", b)[0]) if b else "[]") + "}")
+    return
+    yield
+
+
+@decoder("rt_sigaction")
+def dec_rt_sigaction(c: Call) -> Gen:
+    c.put(signame(c.s32(0), c.style))
+    c.put(render_arg(c, "sigaction", 1))
+    c.sep()
+    yield
+    c.parts.append(render_arg(c, "osigaction", 2))
+    c.put(str(c.args[3]))
+
+
+@decoder("open", "openat")
+def dec_open(c: Call) -> Gen:
+    i = 0
+    if c.name == "openat":
+        c.put(render_arg(c, "dirfd", 0))
+        i = 1
+    c.put(path(c, c.args[i]))
+    fl = c.args[i + 1] & 0xFFFFFFFF
+    c.put(render_arg(c, "oflags", i + 1))
+    if fl & F.O_CREAT or fl & F.O_TMPFILE == F.O_TMPFILE:
+        c.put(render_arg(c, "mode", i + 2))
+    return
+    yield
+
+
+@decoder("mmap")
+def dec_mmap(c: Call) -> Gen:
+    for kind, i in (("ptr", 0), ("size", 1), ("prot", 2), ("mflags", 3)):
+        c.put(render_arg(c, kind, i))
+    c.put(fd_text(c, c.s32(4)))
+    c.put(hex(c.args[5]) if c.args[5] else "0")
+    c.retfmt = "hex"
+    return
+    yield
+
+
+@decoder("brk")
+def dec_brk(c: Call) -> Gen:
+    c.put(ptr(c.args[0]))
+    c.retfmt = "hex"
+    return
+    yield
+
+
+@decoder("mremap")
+def dec_mremap(c: Call) -> Gen:
+    for kind, i in (("ptr", 0), ("size", 1), ("size", 2), ("mremapflags", 3)):
+        c.put(render_arg(c, kind, i))
+    if c.args[3] & 2:
+        c.put(ptr(c.args[4]))
+    c.retfmt = "hex"
+    return
+    yield
+
+
+@decoder("poll", "ppoll")
+def dec_poll(c: Call) -> Gen:
+    n = c.args[1] & 0xFFFFFFFF
+    raw = c.mem(c.args[0], 8 * n) if n else b""
+    if raw is None:
+        c.put(ptr(c.args[0]))
+        items = []
+    else:
+        items = [struct.unpack_from("<ihh", raw, 8 * i) for i in range(n)]
+        c.put("[" + ", ".join(f"{{fd={fd}, events={F.POLL_EVENTS.render(ev & 0xFFFF)}}}"
+                              for fd, ev, _r in items) + "]")
+    c.put(str(n))
+    if c.name == "poll":
+        c.put(str(c.s32(2)))
+    else:
+        c.put(render_arg(c, "timespec", 2))
+        c.put(render_arg(c, "sigset", 3))
+        c.put(str(c.args[4]))
+    yield
+    if c.ret and c.ret > 0:
+        raw = c.mem(c.args[0], 8 * n) or b""
+        got = [struct.unpack_from("<ihh", raw, 8 * i) for i in range(len(raw) // 8)]
+        ready = [f"{{fd={fd}, revents={F.POLL_EVENTS.render(rv & 0xFFFF)}}}"
+                 for fd, _e, rv in got if rv]
+        left = _left(c, 2) if c.name == "ppoll" else ""
+        c.retnote = " ([" + ", ".join(ready) + "]" + left + ")"
+    elif c.ret == 0:
+        c.retnote = " (Timeout)"
+
+
+def _left(c: Call, i: int, usec: bool = False) -> str:
+    """`, left {...}`: the time ppoll/pselect6/select gave back."""
+    b = c.mem(c.args[i], 16) if c.args[i] else None
+    if b is None:
+        return ""
+    s, sub = struct.unpack("<qq", b)
+    unit = "tv_usec" if usec else "tv_nsec"
+    return f", left {{tv_sec={s}, {unit}={sub}}}"
+
+
+def _fdset(c: Call, addr: int, n: int) -> str:
+    if not addr:
+        return "NULL"
+    raw = c.mem(addr, (n + 63) // 64 * 8)
+    if raw is None:
+        return ptr(addr)
+    bits = int.from_bytes(raw, "little")
+    return "[" + " ".join(str(i) for i in range(n) if bits >> i & 1) + "]"
+
+
+@decoder("select", "pselect6")
+def dec_select(c: Call) -> Gen:
+    n = c.s32(0)
+    c.put(str(n))
+    for i in (1, 2, 3):
+        c.put(_fdset(c, c.args[i], n))
+    c.put(render_arg(c, "timeval" if c.name == "select" else "timespec", 4))
+    if c.name == "pselect6":
+        c.put(ptr(c.args[5]))
+    yield
+    if c.ret == 0:
+        c.retnote = " (Timeout)"
+    elif c.ret and c.ret > 0:
+        names = ("in", "out", "except")
+        sets = [f"{nm} {_fdset(c, c.args[i + 1], n)}" for i, nm in enumerate(names)
+                if c.args[i + 1] and _fdset(c, c.args[i + 1], n) != "[]"]
+        c.retnote = " (" + ", ".join(sets) + _left(c, 4, c.name == "select") + ")"
+
+
+@decoder("exit", "exit_group")
+def dec_exit(c: Call) -> Gen:
+    c.put(str(c.s32(0)))
+    return
+    yield
+
+
+@decoder("kill", "tkill")
+def dec_kill(c: Call) -> Gen:
+    c.put(str(c.s32(0)))
+    c.put(signame(c.s32(1), c.style))
+    return
+    yield
+
+
+@decoder("tgkill")
+def dec_tgkill(c: Call) -> Gen:
+    c.put(str(c.s32(0)))
+    c.put(str(c.s32(1)))
+    c.put(signame(c.s32(2), c.style))
+    return
+    yield
+
+
+@decoder("wait4")
+def dec_wait4(c: Call) -> Gen:
+    c.put(str(c.s32(0)))
+    c.sep()
+    yield
+    c.parts.append(render_arg(c, "wstatus", 1))
+    c.put(render_arg(c, "wopts", 2))
+    c.put(render_arg(c, "rusage", 3))
+
+
+@decoder("waitid")
+def dec_waitid(c: Call) -> Gen:
+    c.put(const(P.IDTYPES, c.args[0], c.style))
+    c.put(str(c.s32(1)))
+    c.sep()
+    yield
+    c.parts.append(render_arg(c, "siginfo", 2))
+    c.put(flags(P.WAITID_OPTIONS, c.args[3] & 0xFFFFFFFF, c.style))
+    c.put(render_arg(c, "rusage", 4))
+
+
+@decoder("rseq")
+def dec_rseq(c: Call) -> Gen:
+    c.put(ptr(c.args[0]))
+    c.put(hex(c.args[1] & 0xFFFFFFFF))
+    c.put(str(c.args[2] & 0xFFFFFFFF))
+    c.put(hex(c.args[3] & 0xFFFFFFFF))
+    return
+    yield
+
+
+@decoder("clock_nanosleep")
+def dec_clock_nanosleep(c: Call) -> Gen:
+    c.put(render_arg(c, "clockid", 0))
+    c.put("TIMER_ABSTIME" if c.args[1] & 1 else "0")
+    c.put(render_arg(c, "timespec", 2))
+    c.sep()
+    yield
+    c.parts.append(render_arg(c, "otimespec", 3) if c.failed else ptr(c.args[3]))
+
+
+@decoder("nanosleep")
+def dec_nanosleep(c: Call) -> Gen:
+    c.put(render_arg(c, "timespec", 0))
+    c.sep()
+    yield
+    c.parts.append(render_arg(c, "otimespec", 1) if c.failed else ptr(c.args[1]))
+
+
+@decoder("getrandom")
+def dec_getrandom(c: Call) -> Gen:
+    yield
+    c.put(buf(c, c.args[0], c.ret, force_hex=True) if c.ret and c.ret > 0 else ptr(c.args[0]))
+    c.put(str(c.args[1]))
+    c.put(render_arg(c, "grndflags", 2))
+
+
+@decoder("lseek")
+def dec_lseek(c: Call) -> Gen:
+    c.put(fd_text(c, c.s32(0)))
+    c.put(str(c.s64(1)))
+    c.put(render_arg(c, "whence", 2))
+    return
+    yield
+
+
+def _pipe_flags(fl: int) -> str:
+    names = [n for bit, n in ((F.O_NONBLOCK, "O_NONBLOCK"), (F.O_CLOEXEC, "O_CLOEXEC"),
+                              (0o40000, "O_DIRECT")) if fl & bit]
+    return "|".join(names) if names else "0"
+
+
+@decoder("pipe2")
+def dec_pipe2(c: Call) -> Gen:
+    yield
+    c.put(render_arg(c, "pipefds", 0))
+    c.put(_pipe_flags(c.args[1]))
+
+
+@decoder("dup3")
+def dec_dup3(c: Call) -> Gen:
+    c.put(fd_text(c, c.s32(0)))
+    c.put(str(c.s32(1)))
+    c.put(_pipe_flags(c.args[2]))
+    return
+    yield
+
+
+@decoder("sched_getaffinity")
+def dec_sched_getaffinity(c: Call) -> Gen:
+    c.put(str(c.s32(0)))
+    c.put(str(c.args[1]))
+    c.sep()
+    yield
+    if not c.failed and c.ret:
+        raw = c.mem(c.args[2], c.ret) or b""
+        bits = int.from_bytes(raw, "little")
+        c.parts.append("[" + " ".join(str(i) for i in range(len(raw) * 8) if bits >> i & 1) + "]")
+    else:
+        c.parts.append(ptr(c.args[2]))
+
+
+__all__ = ["DECODERS", "siginfo_text"]

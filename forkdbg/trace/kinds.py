@@ -1,0 +1,353 @@
+"""Renderers for the argument kinds the syscall table declares, and the generic decoder.
+
+Kinds whose value the kernel fills in (``obuf``, ``stat``, ``wstatus``...) are output
+kinds: strace prints them when the call returns, so the generic decoder stops at the
+first one at entry.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Callable, Generator
+
+from ..abi import fileflags as F
+from ..abi import mmflags as M
+from ..abi import procflags as P
+from ..abi.clone import CLONE_FLAGS
+from ..abi.signals import signal_name
+from .ctx import Call
+from .describe import (const, flags, makedev, ptr, quote, rlim, sigset, signame, timespec)
+
+OUT_KINDS = {"obuf", "ocstr", "otimespec", "osigset", "osigaction", "orlimit", "oiovec",
+             "ostack_t", "otimeval", "stat", "statx", "utsname", "sysinfo", "rusage", "wstatus",
+             "siginfo", "dirents", "pipefds"}
+
+
+def fd_text(c: Call, fd: int) -> str:
+    """A descriptor, with its path under -y."""
+    if c.fdpath and fd >= 0:
+        e = c.task.files.fds.get(fd) if c.task.alive else None
+        if e is not None:
+            return f"{fd}<{e.file.path}>"
+    return str(fd)
+
+
+def _s32(v: int) -> int:
+    v &= 0xFFFFFFFF
+    return v - (1 << 32) if v & 0x80000000 else v
+
+
+def _s64(v: int) -> int:
+    return v - (1 << 64) if v >> 63 else v
+
+
+def path(c: Call, addr: int) -> str:
+    got = c.cstr(addr, 4096)
+    if got is None:
+        return ptr(addr)
+    s, complete = got
+    return quote(s, c.style, limit=4096, complete=complete)
+
+
+def buf(c: Call, addr: int, n: int, force_hex: bool = False) -> str:
+    """A buffer of `n` bytes, cut at -s."""
+    if n <= 0:
+        return '""' if addr else ptr(addr)
+    data = c.mem(addr, min(n, c.style.strsize))
+    if data is None:
+        return ptr(addr)
+    s = quote(data, c.style, force_hex=force_hex)
+    return s + "..." if n > c.style.strsize else s
+
+
+def sigset_at(c: Call, addr: int) -> str:
+    b = c.mem(addr, 8)
+    return sigset(struct.unpack("<Q", b)[0]) if b is not None else ptr(addr)
+
+
+def sigaction_at(c: Call, addr: int) -> str:
+    b = c.mem(addr, 32)
+    if b is None:
+        return ptr(addr)
+    handler, fl, restorer, mask = struct.unpack("<QQQQ", b)
+    h = {0: "SIG_DFL", 1: "SIG_IGN"}.get(handler, f"{handler:#x}")
+    order = [(P.SA_RESTORER, "SA_RESTORER"), (P.SA_ONSTACK, "SA_ONSTACK"),
+             (P.SA_RESTART, "SA_RESTART"), (P.SA_NODEFER, "SA_NODEFER"),
+             (P.SA_RESETHAND, "SA_RESETHAND"), (P.SA_SIGINFO, "SA_SIGINFO"),
+             (P.SA_NOCLDSTOP, "SA_NOCLDSTOP"), (P.SA_NOCLDWAIT, "SA_NOCLDWAIT")]
+    names = [n for bit, n in order if fl & bit]
+    rest = fl & ~sum(bit for bit, _n in order)
+    if rest:
+        names.append(hex(rest))
+    text = f"{{sa_handler={h}, sa_mask={sigset(mask)}, sa_flags={'|'.join(names) or '0'}"
+    if fl & P.SA_RESTORER:
+        text += f", sa_restorer={restorer:#x}"
+    return text + "}"
+
+
+def stat_at(c: Call, addr: int) -> str:
+    b = c.mem(addr, 144)
+    if b is None:
+        return ptr(addr)
+    (dev, ino, nlink, mode, uid, gid, _pad, rdev, size, blksize, blocks,
+     at, atn, mt, mtn, ct, ctn) = struct.unpack_from("<QQQIIIIQqqqqqqqqq", b)
+    mode_s = F.render_mode(mode)
+    if c.style.verbose:
+        return (f"{{st_dev={makedev(dev)}, st_ino={ino}, st_mode={mode_s}, st_nlink={nlink}, "
+                f"st_uid={uid}, st_gid={gid}, st_blksize={blksize}, st_blocks={blocks}, "
+                f"st_size={size}, st_atime={at}, st_mtime={mt}, st_ctime={ct}}}")
+    if mode & F.S_IFMT in (F.S_IFCHR, F.S_IFBLK):
+        return f"{{st_mode={mode_s}, st_rdev={makedev(rdev)}, ...}}"
+    return f"{{st_mode={mode_s}, st_size={size}, ...}}"
+
+
+def statx_at(c: Call, addr: int) -> str:
+    b = c.mem(addr, 256)
+    if b is None:
+        return ptr(addr)
+    mask, _blksize, _attrs, _nlink, _uid, _gid, mode = struct.unpack_from("<IIQIIIH", b)
+    size = struct.unpack_from("<Q", b, 40)[0]
+    return (f"{{stx_mask={F.STATX_MASK.render(mask) if mask != 0x7FF else 'STATX_BASIC_STATS'}"
+            f", stx_attributes=0, stx_mode={F.render_mode(mode)}, stx_size={size}, ...}}")
+
+
+def wstatus_text(st: int) -> str:
+    """``[{WIFEXITED(s) && WEXITSTATUS(s) == 3}]`` and friends."""
+    sig = st & 0x7F
+    if sig == 0:
+        body = f"WIFEXITED(s) && WEXITSTATUS(s) == {(st >> 8) & 0xFF}"
+    elif sig == 0x7F:
+        body = f"WIFSTOPPED(s) && WSTOPSIG(s) == {signal_name((st >> 8) & 0xFF)}"
+    elif st == 0xFFFF:
+        body = "WIFCONTINUED(s)"
+    else:
+        body = f"WIFSIGNALED(s) && WTERMSIG(s) == {signal_name(sig)}"
+        if st & 0x80:
+            body += " && WCOREDUMP(s)"
+    return f"[{{{body}}}]"
+
+
+def siginfo_text(info: dict[str, int]) -> str:
+    """``{si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=..., ...}``."""
+    from ..abi.signals import CLD_EXITED, Sig, si_code_name
+    sig = info.get("signo", 0)
+    code = info.get("code", 0)
+    parts = [f"si_signo={signal_name(sig)}", f"si_code={si_code_name(sig, code)}"]
+    if sig == Sig.SIGCHLD and code > 0:
+        status = info.get("status", 0)
+        st = str(status) if code == CLD_EXITED else signal_name(status)
+        parts += [f"si_pid={info.get('pid', 0)}", f"si_uid={info.get('uid', 0)}",
+                  f"si_status={st}", f"si_utime={info.get('utime', 0)}",
+                  f"si_stime={info.get('stime', 0)}"]
+    elif "addr" in info and code > 0:
+        parts.append(f"si_addr={ptr(info['addr'])}")
+    elif code <= 0 or "pid" in info:
+        parts += [f"si_pid={info.get('pid', 0)}", f"si_uid={info.get('uid', 0)}"]
+    return "{" + ", ".join(parts) + "}"
+
+
+def siginfo_at(c: Call, addr: int) -> str:
+    b = c.mem(addr, 128)
+    if b is None:
+        return ptr(addr)
+    signo, _errno, code = struct.unpack_from("<iii", b)
+    info = {"signo": signo, "code": code}
+    pid, uid = struct.unpack_from("<iI", b, 16)
+    info.update(pid=pid, uid=uid)
+    status, ut, stime = struct.unpack_from("<iqq", b, 24)
+    info.update(status=status, utime=ut, stime=stime)
+    if signo == 0:
+        return "{}"
+    return siginfo_text(info)
+
+
+def iovec(c: Call, addr: int, n: int, total: int | None) -> str:
+    raw = c.mem(addr, 16 * n) if n > 0 else b""
+    if raw is None:
+        return ptr(addr)
+    items = []
+    left = total
+    for i in range(n):
+        base, ln = struct.unpack_from("<QQ", raw, 16 * i)
+        shown = ln if left is None else max(0, min(ln, left))
+        if left is not None:
+            left -= shown
+        items.append(f"{{iov_base={buf(c, base, shown)}, iov_len={ln}}}")
+    return "[" + ", ".join(items) + "]"
+
+
+def _render(c: Call, kind: str, v: int, i: int) -> str:  # noqa: C901 - one dispatch table
+    param = ""
+    if ":" in kind:
+        kind, param = kind.split(":", 1)
+    st = c.style
+    if kind == "fd":
+        return fd_text(c, _s32(v))
+    if kind == "dirfd":
+        return "AT_FDCWD" if _s32(v) == F.AT_FDCWD else fd_text(c, _s32(v))
+    if kind == "int":
+        return str(_s32(v))
+    if kind == "uint":
+        return str(v & 0xFFFFFFFF)
+    if kind in ("size", "long"):
+        return str(v if kind == "size" else _s64(v))
+    if kind == "off":
+        return str(_s64(v))
+    if kind == "hex":
+        return hex(v)
+    if kind == "ptr":
+        return ptr(v)
+    if kind == "path":
+        return path(c, v)
+    if kind == "buf":
+        return buf(c, v, c.args[int(param)])
+    if kind == "obuf":
+        if c.failed or c.ret is None:
+            return ptr(v)
+        return buf(c, v, c.ret, force_hex=c.name == "getrandom")
+    if kind == "ocstr":
+        if c.failed:
+            return ptr(v)
+        got = c.cstr(v, 4096)
+        return quote(got[0], st, limit=4096) if got else ptr(v)
+    if kind == "oflags":
+        return F.render_open_flags(v & 0xFFFFFFFF) if st.xlat != "raw" else f"{v:#x}"
+    if kind == "mode":
+        return F.octal_mode(v & 0o7777)
+    if kind == "prot":
+        return flags(M.PROT_FLAGS, v, st, "PROT_NONE")
+    if kind == "mflags":
+        return M.render_mmap_flags(v & 0xFFFFFFFF) if st.xlat != "raw" else f"{v:#x}"
+    if kind == "whence":
+        return const(F.SEEK_NAMES, v, st)
+    if kind == "atflags":
+        return flags(F.AT_FLAGS, v & 0xFFFFFFFF, st)
+    if kind == "accessmode":
+        return flags(F.ACCESS_BITS, v, st, "F_OK")
+    if kind == "sig":
+        return signame(_s32(v), st)
+    if kind == "how":
+        return const(P.SIGPROCMASK_HOW, v, st)
+    if kind in ("sigset", "osigset"):
+        return ptr(v) if not v or (kind == "osigset" and c.failed) else sigset_at(c, v)
+    if kind in ("sigaction", "osigaction"):
+        return ptr(v) if not v or (kind == "osigaction" and c.failed) else sigaction_at(c, v)
+    if kind == "cflags":
+        return flags(CLONE_FLAGS, v, st)
+    if kind == "wopts":
+        return flags(P.WAIT4_OPTIONS, v & 0xFFFFFFFF, st)
+    if kind == "wstatus":
+        b = c.mem(v, 4)
+        if not v or c.failed or c.ret == 0 or b is None:
+            return ptr(v)
+        return wstatus_text(struct.unpack("<i", b)[0])
+    if kind == "rusage":
+        return ptr(v) if not v or c.failed else "{ru_utime={tv_sec=0, tv_usec=0}, ...}"
+    if kind in ("timespec", "otimespec"):
+        b = c.mem(v, 16)
+        if not v or b is None or (kind == "otimespec" and c.failed):
+            return ptr(v)
+        return timespec(*struct.unpack("<qq", b))
+    if kind in ("timeval", "otimeval"):
+        b = c.mem(v, 16)
+        if not v or b is None or (kind == "otimeval" and c.failed):
+            return ptr(v)
+        s, us = struct.unpack("<qq", b)
+        return f"{{tv_sec={s}, tv_usec={us}}}"
+    if kind == "stat":
+        return ptr(v) if c.failed else stat_at(c, v)
+    if kind == "statx":
+        return ptr(v) if c.failed else statx_at(c, v)
+    if kind == "statxmask":
+        return "STATX_BASIC_STATS" if v == 0x7FF else flags(F.STATX_MASK, v, st)
+    if kind == "utsname":
+        b = c.mem(v, 390)
+        if b is None or c.failed:
+            return ptr(v)
+        f = [b[i * 65:(i + 1) * 65].split(b"\0")[0] for i in range(6)]
+        return f"{{sysname={quote(f[0], st)}, nodename={quote(f[1], st)}, ...}}"
+    if kind == "sysinfo":
+        b = c.mem(v, 112)
+        if b is None or c.failed:
+            return ptr(v)
+        up, l1, l2, l3, tr, fr, sr, br, ts, fs, procs, th, fh, mu = \
+            struct.unpack_from("<q3Q6QH6xQQI", b)
+        return (f"{{uptime={up}, loads=[{l1}, {l2}, {l3}], totalram={tr}, freeram={fr}, "
+                f"sharedram={sr}, bufferram={br}, totalswap={ts}, freeswap={fs}, procs={procs}, "
+                f"totalhigh={th}, freehigh={fh}, mem_unit={mu}}}")
+    if kind == "rlimres":
+        return const(P.RLIMIT_NAMES, v, st)
+    if kind in ("rlimit", "orlimit"):
+        b = c.mem(v, 16)
+        if not v or b is None or (kind == "orlimit" and c.failed):
+            return ptr(v)
+        cur, mx = struct.unpack("<QQ", b)
+        return f"{{rlim_cur={rlim(cur)}, rlim_max={rlim(mx)}}}"
+    if kind in ("iovec", "oiovec"):
+        n = _s32(c.args[int(param)])
+        total = None if kind == "iovec" else (c.ret if c.ret and c.ret > 0 else 0)
+        return ptr(v) if kind == "oiovec" and c.failed else iovec(c, v, n, total)
+    if kind == "clockid":
+        return const(P.CLOCK_NAMES, _s32(v), st)
+    if kind == "idtype":
+        return const(P.IDTYPES, v, st)
+    if kind == "siginfo":
+        return ptr(v) if not v or c.failed else siginfo_at(c, v)
+    if kind == "madvise":
+        return const(M.MADV_NAMES, v, st)
+    if kind == "mremapflags":
+        return flags(M.MREMAP_FLAGS, v, st)
+    if kind == "grndflags":
+        return flags(P.GETRANDOM_FLAGS, v, st)
+    if kind == "archcode":
+        return const(P.ARCH_PRCTL_CODES, v, st, "{:#x}")
+    if kind == "pipefds":
+        b = c.mem(v, 8)
+        return ptr(v) if c.failed or b is None else "[%d, %d]" % struct.unpack("<ii", b)
+    if kind == "dirents":
+        if c.failed or c.ret is None:
+            return ptr(v)
+        data = c.mem(v, c.ret) or b""
+        n, off = 0, 0
+        while off + 19 <= len(data):
+            reclen = struct.unpack_from("<H", data, off + 16)[0]
+            if reclen == 0:
+                break
+            n += 1
+            off += reclen
+        return f"{ptr(v)} /* {n} entries */"
+    if kind in ("stack_t", "ostack_t"):
+        b = c.mem(v, 24)
+        if not v or b is None or (kind == "ostack_t" and c.failed):
+            return ptr(v)
+        sp, fl, _p, size = struct.unpack("<QiiQ", b)
+        fls = {0: "0", 1: "SS_ONSTACK", 2: "SS_DISABLE"}.get(fl, hex(fl))
+        return f"{{ss_sp={ptr(sp)}, ss_flags={fls}, ss_size={size}}}"
+    return hex(v)
+
+
+def render_arg(c: Call, kind: str, i: int) -> str:
+    return _render(c, kind, c.args[i], i)
+
+
+def is_output(kind: str) -> bool:
+    return kind.split(":", 1)[0] in OUT_KINDS
+
+
+def generic(kinds: tuple[str, ...]) -> Callable[[Call], Generator[None, None, None]]:
+    """A decoder from the table's kinds: inputs at entry, outputs (and what follows) at exit."""
+    def decode(c: Call) -> Generator[None, None, None]:
+        split = next((i for i, k in enumerate(kinds) if is_output(k)), len(kinds))
+        for i in range(split):
+            c.put(render_arg(c, kinds[i], i))
+        if split < len(kinds):
+            if split:
+                c.sep()
+            yield
+            for i in range(split, len(kinds)):
+                c.put(render_arg(c, kinds[i], i))
+    return decode
+
+
+__all__ = ["generic", "render_arg", "fd_text", "buf", "path", "sigset_at", "wstatus_text",
+           "siginfo_text", "iovec", "timespec", "signame", "const", "flags", "ptr"]

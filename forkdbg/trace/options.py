@@ -1,0 +1,185 @@
+"""strace's qualifying expressions: -e trace=, signal=, status=, inject= (and -e NAME)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..abi.errno import Errno
+from ..abi.signals import NSIG, parse_signal
+from ..abi.sysclasses import CLASSES
+from ..abi.sysnums import SYSCALL_NAMES, SYSCALL_NUMBERS
+from .describe import Style
+
+STATUSES = ("successful", "failed", "unfinished", "unavailable", "detached")
+
+
+class OptionError(ValueError):
+    """A qualifying expression forkdbg cannot understand (a one-line usage error)."""
+
+
+def _split(value: str) -> tuple[bool, list[str]]:
+    neg = value.startswith("!")
+    if neg:
+        value = value[1:]
+    return neg, [v for v in value.split(",") if v]
+
+
+def syscall_set(value: str, known: set[int] | None = None) -> set[int]:
+    """The syscall numbers a `trace=` value selects."""
+    neg, items = _split(value)
+    chosen: set[int] = set()
+    for it in items:
+        if it in ("all",):
+            chosen |= set(SYSCALL_NAMES)
+        elif it == "none":
+            pass
+        elif it.startswith("%") or it.startswith("?%"):
+            cls = it.lstrip("?%")
+            if it.startswith("%%"):
+                cls = "%" + it[2:]
+            if cls not in CLASSES:
+                raise OptionError(f"invalid system call class {it!r}")
+            chosen |= {SYSCALL_NUMBERS[n] for n in CLASSES[cls] if n in SYSCALL_NUMBERS}
+        elif it.startswith("/"):
+            try:
+                rx = re.compile(it[1:])
+            except re.error as e:
+                raise OptionError(f"invalid regular expression {it[1:]!r}: {e}") from None
+            chosen |= {nr for nr, n in SYSCALL_NAMES.items() if rx.search(n)}
+        else:
+            opt = it.startswith("?")
+            name = it.lstrip("?")
+            if name.isdigit():
+                chosen.add(int(name))
+            elif name in SYSCALL_NUMBERS:
+                chosen.add(SYSCALL_NUMBERS[name])
+            elif not opt:
+                raise OptionError(f"invalid system call {name!r}")
+    return set(SYSCALL_NAMES) - chosen if neg else chosen
+
+
+def signal_set(value: str) -> set[int]:
+    neg, items = _split(value)
+    chosen: set[int] = set()
+    for it in items:
+        if it == "all":
+            chosen |= set(range(1, NSIG + 1))
+        elif it != "none":
+            try:
+                chosen.add(parse_signal(it))
+            except ValueError as e:
+                raise OptionError(str(e)) from None
+    return set(range(1, NSIG + 1)) - chosen if neg else chosen
+
+
+@dataclass
+class Inject:
+    """-e inject=SET:error=E|retval=N[:when=EXPR]."""
+
+    nrs: set[int]
+    value: int  # what the call returns (-errno for error=)
+    first: int = 1
+    last: int | None = None
+    step: int = 0  # 0: only `first` (and up to `last`), else every `step` from `first`
+
+    def fires(self, n: int) -> bool:
+        """Does the n-th (1-based) matching call get the injected result?"""
+        if n < self.first or (self.last is not None and n > self.last):
+            return False
+        if self.step == 0:
+            return self.last is not None or n == self.first
+        return (n - self.first) % self.step == 0
+
+
+def parse_inject(value: str) -> Inject:
+    parts = value.split(":")
+    nrs = syscall_set(parts[0])
+    result = None
+    first, last, step = 1, None, 1
+    for p in parts[1:]:
+        key, _, arg = p.partition("=")
+        if key == "error":
+            name = arg.upper()
+            if name.isdigit():
+                result = -int(name)
+            elif name in Errno.__members__:
+                result = -int(Errno[name])
+            else:
+                raise OptionError(f"invalid error code {arg!r}")
+        elif key == "retval":
+            try:
+                result = int(arg, 0)
+            except ValueError:
+                raise OptionError(f"invalid retval {arg!r}") from None
+        elif key == "when":
+            m = re.fullmatch(r"(\d+)(?:\.\.(\d+))?(?:\+(\d*))?", arg)
+            if not m:
+                raise OptionError(f"invalid when={arg!r}")
+            first = int(m.group(1))
+            last = int(m.group(2)) if m.group(2) else None
+            if m.group(3) is None:
+                step = 0
+            else:
+                step = int(m.group(3)) if m.group(3) else 1
+        else:
+            raise OptionError(f"invalid inject option {p!r}")
+    if result is None:
+        raise OptionError("inject needs error= or retval=")
+    if "when=" not in value:
+        first, last, step = 1, None, 1
+    return Inject(nrs, result, first, last, step)
+
+
+@dataclass
+class TraceOptions:
+    """Everything -f, -o, -e, -s ... ask of the tracer."""
+
+    follow: bool = False
+    per_pid: bool = False
+    output: str | None = None
+    syscalls: set[int] | None = None  # None: all
+    signals: set[int] | None = None
+    statuses: set[str] | None = None
+    inject: list[Inject] = field(default_factory=list)
+    style: Style = field(default_factory=Style)
+    column: int = 40
+    quiet: int = 0
+    timestamps: int = 0
+    relative: bool = False
+    durations: bool = False
+    ip: bool = False
+    stack: bool = False
+    fdpaths: bool = False
+    summary: int = 0  # 1: -c (summary only), 2: -C (lines and summary)
+    json: bool = False
+    calls: list[str] | None = None
+
+    def qualify(self, expr: str) -> None:
+        """Apply one -e expression."""
+        key, eq, value = expr.partition("=")
+        if not eq:
+            key, value = "trace", expr
+        key = {"t": "trace", "s": "signal", "signals": "signal", "v": "verbose",
+               "a": "abbrev", "x": "raw"}.get(key, key)
+        if key == "trace":
+            got = syscall_set(value)
+            self.syscalls = got if self.syscalls is None else (self.syscalls | got)
+        elif key == "signal":
+            self.signals = signal_set(value)
+        elif key == "status":
+            neg, items = _split(value)
+            for it in items:
+                if it not in STATUSES and it != "all" and it != "none":
+                    raise OptionError(f"invalid status {it!r}")
+            chosen = set(STATUSES) if "all" in items else {i for i in items if i != "none"}
+            self.statuses = set(STATUSES) - chosen if neg else chosen
+        elif key == "inject":
+            self.inject.append(parse_inject(value))
+        elif key in ("verbose", "abbrev", "raw", "read", "write", "quiet", "decode-fds"):
+            if key == "verbose":
+                self.style.verbose = value not in ("none", "!all")
+            elif key == "decode-fds":
+                self.fdpaths = value not in ("none",)
+        else:
+            raise OptionError(f"invalid -e qualifier {key!r}")

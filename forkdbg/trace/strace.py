@@ -1,0 +1,388 @@
+"""The strace-compatible printer: subscribes to kernel events and writes strace 6.1's lines.
+
+A call's arguments known at entry are written at entry and its line is left open;
+when it returns the line is finished.  If another task prints first, the open line
+ends with ``<unfinished ...>`` and the return is written as ``<... NAME resumed>``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from typing import IO, Callable, Generator
+
+from ..abi.errno import Errno
+from ..abi.signals import signal_name
+from ..abi.sysnums import syscall_name
+from ..kernel.events import (SignalDelivered, SyscallBlocked, SyscallEnter, SyscallExit,
+                             TaskCreated, TaskExited)
+from ..kernel.kernel import Kernel
+from ..kernel.task import Task
+from .ctx import Call
+from .decoders import DECODERS, _strarray
+from .describe import errno_suffix, quote
+from .kinds import fd_text, generic, siginfo_text
+from .options import TraceOptions
+from .summary import Summary
+
+RESTART_CODES = {int(Errno.ERESTARTSYS), int(Errno.ERESTARTNOINTR), int(Errno.ERESTARTNOHAND),
+                 int(Errno.ERESTART_RESTARTBLOCK)}
+FD_RETURNING = {"open", "openat", "creat", "dup", "dup2", "dup3", "fcntl"}
+
+
+@dataclass
+class Pending:
+    """A call whose line was started."""
+
+    call: Call
+    gen: Generator[None, None, None] | None
+    entry: SyscallEnter
+    shown: bool
+    split: bool = False
+    stream: str = ""
+
+
+class Streams:
+    """Where lines go: stderr, one file, or one file per pid (-ff)."""
+
+    def __init__(self, opts: TraceOptions, err: IO[str]) -> None:
+        self.opts = opts
+        self.err = err
+        self._files: dict[str, IO[str]] = {}
+        if opts.output and not opts.per_pid:
+            self._files[""] = open(opts.output, "w", buffering=1)  # noqa: SIM115
+
+    def key(self, tid: int) -> str:
+        return str(tid) if self.opts.per_pid and self.opts.output else ""
+
+    def file(self, key: str) -> IO[str]:
+        f = self._files.get(key)
+        if f is None:
+            if key:
+                f = self._files[key] = open(f"{self.opts.output}.{key}", "w", buffering=1)  # noqa: SIM115
+            else:
+                return self.err
+        return f
+
+    def close(self) -> None:
+        for f in self._files.values():
+            f.close()
+
+
+class StracePrinter:
+    """Renders one kernel's events as strace does."""
+
+    def __init__(self, kernel: Kernel, opts: TraceOptions, err: IO[str] = sys.stderr) -> None:
+        self.k = kernel
+        self.o = opts
+        self.streams = Streams(opts, err)
+        self.err = err
+        self.root_tid = kernel.first.tgid if kernel.first else 0
+        self.nprocs = 1
+        self.pending: dict[int, Pending] = {}
+        self.open: dict[str, tuple[int, int]] = {}  # stream -> (tid, column)
+        self.executing: int | None = None
+        self.deferred: list[Callable[[], None]] = []
+        self.inject_counts: dict[tuple[int, int], int] = {}
+        self.summary = Summary()
+        self.last_ts: int | None = None
+        self._decoders: dict[int, Callable] = {}
+        self.show_lines = opts.summary != 1 and not opts.json
+        kernel.signals.trace_ignored = True
+        bus = kernel.bus
+        bus.subscribe(SyscallEnter, self.on_enter)
+        bus.subscribe(SyscallExit, self.on_exit)
+        bus.subscribe(SyscallBlocked, self.on_blocked)
+        bus.subscribe(TaskCreated, self.on_created)
+        bus.subscribe(TaskExited, self.on_exited)
+        bus.subscribe(SignalDelivered, self.on_signal)
+        self._first_exec()
+
+    def _first_exec(self) -> None:
+        """strace's first line: the execve that started the program (it happened before us)."""
+        from ..abi.sysnums import NR
+        first = self.k.first
+        if first is None or first.leader is None or not self.show_lines:
+            return
+        if self.o.syscalls is not None and NR.execve not in self.o.syscalls:
+            return
+        task = first.leader
+        argv_ptr, envp_ptr, _n = task.mm.start_args
+        c = Call(task, NR.execve, "execve", (0, argv_ptr, envp_ptr), self.o.style, self.o.fdpaths)
+        c.put(quote(first.exec_path.encode(), self.o.style, limit=4096))
+        c.put(_strarray(c, argv_ptr, False))
+        c.put(_strarray(c, envp_ptr, True))
+        text = self._leader(task.tid) + "execve(" + c.take() + ")"
+        self._out(self.streams.key(task.tid), task.tid, self._pad(text, len(text)) + "= 0", True)
+
+    # ------------------------------------------------------------ helpers
+    def traced(self, task: Task) -> bool:
+        return self.o.follow or task.tid == self.root_tid
+
+    def _decoder(self, nr: int) -> Callable:
+        d = self._decoders.get(nr)
+        if d is None:
+            name = syscall_name(nr)
+            d = DECODERS.get(name)
+            if d is None:
+                sd = self.k.table.get(nr)
+                d = generic(sd.args if sd is not None else ("hex",) * 6)
+            self._decoders[nr] = d
+        return d
+
+    def _leader(self, tid: int, pc: int | None = None) -> str:
+        o = self.o
+        s = ""
+        if not (o.per_pid and o.output):
+            if o.output and o.follow:
+                s = f"{tid:<5d} "
+            elif self.nprocs > 1:
+                s = f"[pid {tid:5d}] "
+        if o.timestamps or o.relative:
+            s += self._stamp()
+        if o.ip:
+            s += f"[{pc:016x}] " if pc is not None else "[????????????????] "
+        return s
+
+    def _stamp(self) -> str:
+        clock = self.k.clock
+        if self.o.relative:
+            now = clock.now
+            d = 0 if self.last_ts is None else now - self.last_ts
+            self.last_ts = now
+            return f"{d // 10**9:6d}.{d % 10**9 // 1000:06d} "
+        rt = clock.realtime
+        sec, us = rt // 10**9, rt % 10**9 // 1000
+        if self.o.timestamps >= 3:
+            return f"{sec}.{us:06d} "
+        hms = time.strftime("%H:%M:%S", time.gmtime(sec))
+        return f"{hms}.{us:06d} " if self.o.timestamps == 2 else f"{hms} "
+
+    def _out(self, key: str, tid: int, text: str, newline: bool, continues: bool = False) -> None:
+        """Write text for `tid`; close another task's open line first."""
+        f = self.streams.file(key)
+        cur = self.open.get(key)
+        if cur is not None and (cur[0] != tid or not continues):
+            p = self.pending.get(cur[0])
+            f.write(" <unfinished ...>\n")
+            if p is not None:
+                p.split = True
+            self.open.pop(key, None)
+            cur = None
+        f.write(text + ("\n" if newline else ""))
+        if newline:
+            self.open.pop(key, None)
+        else:
+            col = (cur[1] if cur is not None else 0) + len(text)
+            self.open[key] = (tid, col)
+
+    def _line(self, task: Task, text: str) -> None:
+        """A whole line of its own (signals, +++ lines, stack frames)."""
+        key = self.streams.key(task.tid)
+        self._out(key, task.tid, self._leader(task.tid) + text, True)
+
+    def _ret_text(self, c: Call, ret: int | None, restarted: bool) -> str:
+        if ret is None:
+            return "?"
+        if -4095 <= ret < 0 or restarted:
+            err = -ret
+            if restarted or err in RESTART_CODES:
+                return f"? {errno_suffix(err)}"
+            return f"-1 {errno_suffix(err)}"
+        fmt = c.retfmt
+        if callable(fmt):
+            text = fmt(ret)
+        elif fmt == "hex":
+            text = f"{ret:#x}"
+        else:
+            text = str(ret)
+        if self.o.fdpaths and c.name in FD_RETURNING and ret >= 0 and (
+                c.name != "fcntl" or c.args[1] in (0, 1030)):
+            text = fd_text(c, ret)
+        return text
+
+    # -------------------------------------------------------------- events
+    def on_enter(self, e: SyscallEnter) -> None:
+        task = e.task
+        if not self.traced(task):
+            return
+        self._inject(e)
+        self.executing = task.tid
+        shown = self.show_lines and (self.o.syscalls is None or e.nr in self.o.syscalls)
+        c = Call(task, e.nr, syscall_name(e.nr), e.args, self.o.style, self.o.fdpaths)
+        gen = self._decoder(e.nr)(c)
+        try:
+            next(gen)
+        except StopIteration:
+            gen = None
+        p = Pending(c, gen, e, shown, stream=self.streams.key(task.tid))
+        self.pending[task.tid] = p
+        if shown and self.o.statuses is None:
+            text = self._leader(task.tid, e.pc + 2) + c.name + "(" + c.take()
+            self._out(p.stream, task.tid, text, False)
+
+    def _inject(self, e: SyscallEnter) -> None:
+        for i, inj in enumerate(self.o.inject):
+            if e.nr in inj.nrs:
+                key = (i, e.task.tid)
+                n = self.inject_counts.get(key, 0) + 1
+                self.inject_counts[key] = n
+                if inj.fires(n):
+                    e.inject = inj.value
+                    return
+
+    def on_blocked(self, e: SyscallBlocked) -> None:
+        if self.executing == e.task.tid:
+            self.executing = None
+            self._flush_deferred()
+
+    def on_exit(self, e: SyscallExit) -> None:
+        task = e.task
+        p = self.pending.pop(task.tid, None)
+        if p is None:
+            return
+        c = p.call
+        c.ret = e.ret
+        if p.gen is not None:
+            try:
+                next(p.gen)
+            except StopIteration:
+                pass
+        rest = c.take()
+        if e.ret is not None and not e.restarted:
+            self.summary.add(c.name, e.time_ns - e.enter.time_ns, c.failed)
+        if p.shown and self._status_ok(e):
+            ret = self._ret_text(c, e.ret, e.restarted) + c.retnote
+            if e.enter.injected:
+                ret += " (INJECTED)"
+            if self.o.durations:
+                d = e.time_ns - e.enter.time_ns
+                ret += f" <{d // 10**9}.{d % 10**9 // 1000:06d}>"
+            self._finish(task, p, rest, ret)
+            if self.o.stack:
+                self._stack(task)
+        if self.executing == task.tid:
+            self.executing = None
+        self._flush_deferred()
+
+    def _status_ok(self, e: SyscallExit) -> bool:
+        st = self.o.statuses
+        if st is None:
+            return True
+        if e.ret is None:
+            return "unfinished" in st
+        failed = -4095 <= e.ret < 0
+        return ("failed" in st) if failed else ("successful" in st)
+
+    def _finish(self, task: Task, p: Pending, rest: str, ret: str) -> None:
+        key = p.stream
+        cur = self.open.get(key)
+        if self.o.statuses is not None:  # nothing was written at entry
+            head = self._leader(task.tid, p.entry.pc + 2) + p.call.name + "(" + \
+                self._entry_again(p)
+            body = head + rest + ")"
+            self._out(key, task.tid, self._pad(body, len(body)) + "= " + ret, True)
+            return
+        if cur is not None and cur[0] == task.tid and not p.split:
+            text = rest + ")"
+            col = cur[1] + len(text)
+            self._out(key, task.tid, self._pad(text, col) + "= " + ret, True, continues=True)
+        else:
+            head = self._leader(task.tid) + f"<... {p.call.name} resumed>" + rest + ")"
+            self._out(key, task.tid, self._pad(head, len(head)) + "= " + ret, True)
+
+    def _entry_again(self, p: Pending) -> str:
+        c = Call(p.call.task, p.entry.nr, p.call.name, p.entry.args, self.o.style, self.o.fdpaths)
+        gen = self._decoder(p.entry.nr)(c)
+        try:
+            next(gen)
+        except StopIteration:
+            pass
+        return c.take()
+
+    def _pad(self, text: str, col: int) -> str:
+        if col < self.o.column:
+            return text + " " * (self.o.column - col)
+        return text + " "
+
+    def _stack(self, task: Task) -> None:
+        from ..arch.x86_64 import RBP, RIP, RSP
+        if not task.alive:
+            return
+        img = self.k.image_for(task.tg)
+        if img is None:
+            return
+        mm = task.mm
+        frames = img.unwinder.frames(task.reg(RIP), task.reg(RSP), task.reg(RBP),
+                                     lambda a: _u64(mm, a))
+        base = min((v.start for v in mm.vmas if v.name == task.tg.exe), default=0)
+        for fr in frames:
+            hit = img.symbols.containing(fr.pc)
+            where = f"({hit[0].name}+{hit[1]:#x})" if hit else "()"
+            self._out(self.streams.key(task.tid), task.tid,
+                      f" > {task.tg.exe}{where} [{fr.pc - base:#x}]", True)
+
+    def _defer_or_run(self, fn: Callable[[], None]) -> None:
+        if self.executing is not None:
+            self.deferred.append(fn)
+        else:
+            fn()
+
+    def _flush_deferred(self) -> None:
+        while self.deferred and self.executing is None:
+            self.deferred.pop(0)()
+
+    def on_created(self, e: TaskCreated) -> None:
+        if not self.o.follow or not self.traced(e.parent):
+            return
+        self.nprocs += 1
+        if self.o.quiet == 0 and not self.o.json and self.o.summary != 1:
+            tid = e.child.tid
+            self._defer_or_run(lambda: self._note(f"Process {tid} attached"))
+
+    def _note(self, text: str) -> None:
+        self.err.write(f"forkdbg: {text}\n")
+        self.err.flush()
+
+    def on_signal(self, e: SignalDelivered) -> None:
+        task = e.task
+        if not self.traced(task) or not self.show_lines:
+            return
+        if self.o.signals is not None and e.sig not in self.o.signals:
+            return
+        text = f"--- {signal_name(e.sig)} {siginfo_text(e.info)} ---"
+        self._defer_or_run(lambda: self._line(task, text))
+
+    def on_exited(self, e: TaskExited) -> None:
+        task = e.task
+        if not self.traced(task):
+            return
+
+        def show() -> None:
+            if self.show_lines and self.o.quiet < 2:
+                if e.sig:
+                    core = " (core dumped)" if e.core else ""
+                    self._line(task, f"+++ killed by {signal_name(e.sig)}{core} +++")
+                else:
+                    self._line(task, f"+++ exited with {e.code} +++")
+            self.nprocs = max(1, self.nprocs - 1)
+        self._defer_or_run(show)
+
+    def close(self) -> None:
+        """End of the run: open lines stay unfinished; the summary (-c/-C)."""
+        for key, (_tid, _col) in list(self.open.items()):
+            self.streams.file(key).write(" <unfinished ...>\n")
+        self.open.clear()
+        if self.o.summary:
+            f = self.streams.file("") if not self.o.per_pid else self.err
+            f.write(self.summary.render())
+        self.streams.close()
+
+
+def _u64(mm, addr: int) -> int | None:  # type: ignore[no-untyped-def]
+    b = mm.readable_prefix(addr, 8)
+    return int.from_bytes(b, "little") if len(b) == 8 else None
+
+
+__all__ = ["StracePrinter"]

@@ -1,0 +1,89 @@
+"""forkdbg trace -f against the real strace -f: the same lines, pids and addresses aside."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers import BUSYBOX, ENV, ROOT, require, sample
+from normalize import family, per_pid
+
+#: lines that differ by design: rseq is ENOSYS in forkdbg (glibc copes), random bytes,
+#: clock_gettime (no vDSO in forkdbg), the time ppoll/select leave, sysinfo's numbers
+VOLATILE = ("rseq(", "getrandom(", "clock_gettime(", "sysinfo(")
+TEMPNAME = re.compile(r"forkdbg-execerr-\w{6}")
+RANDOM_OUT = re.compile(r'"(AT_RANDOM|getrandom) [0-9a-f]+')
+
+
+def _logs(argv: list[str], tmp: Path) -> tuple[dict, dict]:
+    require("strace")
+    a, b = tmp / "strace.txt", tmp / "forkdbg.txt"
+    subprocess.run(["strace", "-f", "-o", str(a)] + argv, env=ENV, capture_output=True,
+                   timeout=120, cwd=ROOT)
+    envopts = ["--env-clear"] + [x for k, v in ENV.items() for x in ("-E", f"{k}={v}")]
+    subprocess.run([sys.executable, "-m", "forkdbg", "trace", "-f", "-o", str(b)] + envopts
+                   + argv, capture_output=True, timeout=120, cwd=ROOT)
+    return per_pid(a.read_text()), per_pid(b.read_text())
+
+
+def _steady(lines: list[str]) -> list[str]:
+    out = []
+    for ln in lines:
+        if ln.startswith(VOLATILE):
+            continue
+        if ln.startswith(("ppoll(", "pselect6(")):
+            ln = ln.split(", left {")[0]
+        ln = RANDOM_OUT.sub(r'"\1 ...', TEMPNAME.sub("forkdbg-execerr-XXXXXX", ln))
+        out.append(ln)
+    return out
+
+
+FAMILY_CASES = [
+    ["forkexec"], ["atfork"], ["vfork"], ["rawfork"], ["clone3"], ["spawn"], ["clonethread"],
+    ["cloneflags", "vm", "files"], ["cloneflags"], ["exec_cloexec"], ["waitstatus"],
+    ["spawn_children", "3"], ["signals"], ["threads", "3", "50"], ["orphan"],
+]
+
+
+@pytest.mark.parametrize("args", FAMILY_CASES, ids=[" ".join(a) for a in FAMILY_CASES])
+def test_process_family_lines(libc: str, args: list[str], tmp_path: Path) -> None:
+    """clone/clone3/fork/vfork/execve/wait4/exit lines and +++ lines, per process."""
+    real, ours = _logs([sample(libc, args[0])] + args[1:], tmp_path)
+    if args[0] == "spawn_children":  # natively, which zombie wait4 finds first varies
+        assert {p: sorted(v) for p, v in family(ours).items()} == \
+            {p: sorted(v) for p, v in family(real).items()}
+        return
+    assert family(ours) == family(real)
+
+
+SINGLE_CASES = [
+    ["hello"], ["cat", "/etc/passwd"], ["ls", "/etc"], ["args", "x", "y"], ["execve_cat"],
+    ["crash", "segv"], ["crash", "ill"], ["crash", "fpe"], ["crash", "abort"], ["exec_cloexec"],
+    ["execerr"], ["random"],
+]
+
+
+@pytest.mark.parametrize("args", SINGLE_CASES, ids=[" ".join(a) for a in SINGLE_CASES])
+def test_every_line_of_single_process_programs(libc: str, args: list[str],
+                                               tmp_path: Path) -> None:
+    """Where nothing depends on timing, every syscall line matches."""
+    real, ours = _logs([sample(libc, args[0])] + args[1:], tmp_path)
+    assert {p: _steady(v) for p, v in ours.items()} == {p: _steady(v) for p, v in real.items()}
+
+
+SH_CASES = [
+    "echo hello | tr a-z A-Z | cat; (exit 4); echo $?",
+    "exec /bin/busybox true",
+    "/bin/busybox false; echo $?",
+]
+
+
+@pytest.mark.parametrize("script", SH_CASES)
+def test_busybox_sh_family(script: str, tmp_path: Path) -> None:
+    require(BUSYBOX)
+    real, ours = _logs([BUSYBOX, "sh", "-c", script], tmp_path)
+    assert sorted(map(tuple, family(ours).values())) == sorted(map(tuple, family(real).values()))
