@@ -37,9 +37,10 @@ def make_parser() -> argparse.ArgumentParser:
     g.add_argument("-k", action="store_true", help="stack trace after each syscall")
     g.add_argument("-y", action="count", default=0, help="paths of file descriptors")
     g.add_argument("--json", action="store_true", help="one JSON object per event (JSON Lines)")
-    g.add_argument("--calls", nargs="?", const="", default=None, metavar="PATTERNS",
-                   help="show libc calls in the static binary (default: the process family; "
-                        "PATTERNS adds comma-separated shell patterns, e.g. 'fork*,main')")
+    g.add_argument("--calls", action="store_true",
+                   help="show libc calls in the static binary: the process family, and with "
+                        "--calls=PATTERNS more (comma-separated shell patterns: 'fork*,main')")
+    g.add_argument("--calls-patterns", default=None, help=argparse.SUPPRESS)
     add_kernel_options(p)
     p.add_argument("prog", metavar="PROG")
     p.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS")
@@ -65,8 +66,8 @@ def options_from(ns: argparse.Namespace) -> TraceOptions:
     o.fdpaths = ns.y > 0
     o.summary = 2 if ns.C else (1 if ns.c else 0)
     o.json = ns.json
-    if ns.calls is not None:
-        o.calls = [p for p in ns.calls.split(",") if p]
+    if ns.calls or ns.calls_patterns is not None:
+        o.calls = [p for p in (ns.calls_patterns or "").split(",") if p]
     try:
         for expr in ns.e:
             o.qualify(expr)
@@ -75,8 +76,22 @@ def options_from(ns: argparse.Namespace) -> TraceOptions:
     return o
 
 
+def _split_calls(argv: list[str]) -> list[str]:
+    """`--calls=PATTERNS` (an optional value would swallow PROG) becomes two options."""
+    out = []
+    for i, a in enumerate(argv):
+        if a.startswith("--calls="):
+            out += ["--calls", "--calls-patterns", a.split("=", 1)[1]]
+        elif not a.startswith("-") and i > 0:
+            out += argv[i:]
+            break
+        else:
+            out.append(a)
+    return out
+
+
 def main(argv: list[str]) -> int:
-    ns = make_parser().parse_args(argv)
+    ns = make_parser().parse_args(_split_calls(argv))
     opts = options_from(ns)
     kernel = build_kernel(ns)
     start(kernel, ns.prog, ns.args, guest_env(ns))

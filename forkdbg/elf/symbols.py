@@ -25,9 +25,10 @@ class Symbol:
     binding: str
 
 
-def _rank(sym: Symbol) -> tuple[int, int, int, str]:
+def _rank(sym: Symbol) -> tuple[int, int, int, int, str]:
     under = len(sym.name) - len(sym.name.lstrip("_"))
-    return (under, 0 if sym.kind == "func" else 1, len(sym.name), sym.name)
+    lower = 0 if sym.name.lstrip("_").islower() else 1
+    return (under, 0 if sym.kind == "func" else 1, lower, len(sym.name), sym.name)
 
 
 class SymbolTable:

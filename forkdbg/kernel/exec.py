@@ -231,5 +231,6 @@ def do_execve(kernel: "Kernel", task: Task, path: str, argv: list[bytes], envp: 
     task.robust_list = (0, 0)
     task.set_child_tid = 0
     _set_identity(task, guest, argv, path)
+    kernel.watchers.install(task)
     kernel.bus.emit(Exec(task, guest, list(argv), old_tid))
     return 0

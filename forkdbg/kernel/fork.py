@@ -140,6 +140,8 @@ def copy_process(kernel: "Kernel", parent: Task, a: CloneArgs) -> Task:
     if f & CLONE_SETTLS:
         child.set_reg(FS_BASE, a.tls)
     kernel.tasks[tid] = child
+    if not f & CLONE_VM:
+        kernel.watchers.install(child)
     if f & CLONE_CHILD_SETTID:
         child.set_child_tid = a.child_tid
         try:

@@ -26,6 +26,7 @@ from .errors import Block, KernelError, NoReturn
 from .events import EventBus, Note, SyscallBlocked, SyscallEnter, SyscallExit
 from .futex import Futexes
 from .images import Image, ImageCache
+from .watch import Watchers
 from .sched import Scheduler
 from .signal import Signals
 from .task import Sleep, Task, TaskState
@@ -102,7 +103,7 @@ class Kernel:
         self.running: unicorn.Uc | None = None
         self.interrupted = False
         self.hostname = os.uname().nodename.encode()
-        self.on_breakpoint: Callable[[Task, int], bool] | None = None
+        self.watchers = Watchers()
 
     # ------------------------------------------------------------ creation
     def alloc_pid(self) -> int:
@@ -171,6 +172,11 @@ class Kernel:
             self.switch_to(task)
         uc = mm.uc
         pc = uc.reg_read(RIP)
+        if task.skip_break is not None:
+            mm.skip_break = task.skip_break if task.skip_break == pc else None
+            task.skip_break = None
+        elif mm.skip_break is not None:
+            mm.skip_break = None
         mm.trap = None
         err = None
         self.running = uc
@@ -207,10 +213,8 @@ class Kernel:
         mm.loaded = task
 
     def _breakpoint(self, task: Task, addr: int) -> None:
-        handler = self.on_breakpoint
-        task.mm.skip_break = addr
-        if handler is not None:
-            handler(task, addr)
+        task.skip_break = addr  # resuming at `addr` must not stop there again
+        self.watchers.dispatch(task, addr)
 
     # ------------------------------------------------------------ syscalls
     def syscall(self, task: Task) -> None:

@@ -96,6 +96,8 @@ class Task:
         self.stop_reason: str | None = None
         self.detached = False  # the debugger let this task go
         self.cpu_ns = 0
+        self.skip_break: int | None = None  # resume past a breakpoint at this address
+        self.pdeath_signal = 0
         mm.users += 1
 
     def __repr__(self) -> str:

@@ -89,6 +89,7 @@ class AddressSpace:
         self.loaded: object | None = None  # the task whose registers are in the engine
         self.skip_break: int | None = None
         self._code_hooks: dict[int, int] = {}
+        self.watch: dict[int, list] = {}  # address -> code watchers (kernel/watch.py)
         self.break_filter: Callable[[int], bool] | None = None
         self.load_bias = 0  # where a static-pie image was placed
         self.auxv: list[tuple[int, int]] = []
@@ -137,6 +138,8 @@ class AddressSpace:
             uc.emu_stop()
 
         self._code_hooks[addr] = self.uc.hook_add(U.UC_HOOK_CODE, on_code, None, addr, addr)
+        # code already translated would run past the new hook: drop it
+        self.uc.ctl_remove_cache(addr, addr + 1)
 
     def remove_code_hook(self, addr: int) -> None:
         """Undo add_code_hook."""
@@ -442,6 +445,7 @@ class AddressSpace:
             self._remove(v)
             v.backing.put()
         self._code_hooks.clear()
+        self.watch.clear()
         self.loaded = None
         uc_compat.dispose(self.uc)
         self.uc = None  # type: ignore[assignment]

@@ -179,10 +179,10 @@ def sys_prctl(task: "Task", option: int, a2: int, a3: int, a4: int, a5: int) -> 
     if option == PR_SET_PDEATHSIG:
         if a2 > 64:
             raise KernelError(Errno.EINVAL)
-        task.pdeath_signal = a2  # type: ignore[attr-defined]
+        task.pdeath_signal = a2
         return 0
     if option == PR_GET_PDEATHSIG:
-        write_out(task, a2, struct.pack("<i", getattr(task, "pdeath_signal", 0)))
+        write_out(task, a2, struct.pack("<i", task.pdeath_signal))
         return 0
     if option == PR_SET_NO_NEW_PRIVS:
         return 0 if a2 == 1 else -int(Errno.EINVAL)

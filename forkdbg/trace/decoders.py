@@ -88,10 +88,12 @@ def dec_clone3(c: Call) -> Gen:
         c.put(str(size))
         return
     yield
+    c.sep_pending = True
     if not c.failed:
         b = c.mem(parent_tid, 4)
         if b is not None:
             c.parts.append(f" => {{parent_tid=[{struct.unpack('<i', b)[0]}]}}")
+            c.sep_pending = False
     c.put(str(size))
 
 

@@ -89,6 +89,8 @@ class StracePrinter:
         self.last_ts: int | None = None
         self._decoders: dict[int, Callable] = {}
         self.show_lines = opts.summary != 1 and not opts.json
+        self.indent: Callable[[Task], int] | None = None  # --calls: nesting depth
+        self.before_line: Callable[[Task], None] | None = None  # --calls: open "{" lines
         kernel.signals.trace_ignored = True
         bus = kernel.bus
         bus.subscribe(SyscallEnter, self.on_enter)
@@ -131,7 +133,14 @@ class StracePrinter:
             self._decoders[nr] = d
         return d
 
-    def _leader(self, tid: int, pc: int | None = None) -> str:
+    def call_line(self, task: Task, text: str, depth: int) -> None:
+        """A --calls line at nesting `depth`."""
+        if not self.show_lines or not self.traced(task):
+            return
+        self._out(self.streams.key(task.tid), task.tid,
+                  self._leader(task.tid, indent=False) + "  " * depth + text, True)
+
+    def _leader(self, tid: int, pc: int | None = None, indent: bool = True) -> str:
         o = self.o
         s = ""
         if not (o.per_pid and o.output):
@@ -143,6 +152,10 @@ class StracePrinter:
             s += self._stamp()
         if o.ip:
             s += f"[{pc:016x}] " if pc is not None else "[????????????????] "
+        if indent and self.indent is not None:
+            task = self.k.tasks.get(tid)
+            if task is not None:
+                s += "  " * self.indent(task)
         return s
 
     def _stamp(self) -> str:
@@ -218,6 +231,8 @@ class StracePrinter:
             gen = None
         p = Pending(c, gen, e, shown, stream=self.streams.key(task.tid))
         self.pending[task.tid] = p
+        if shown and self.before_line is not None:
+            self.before_line(task)
         if shown and self.o.statuses is None:
             text = self._leader(task.tid, e.pc + 2) + c.name + "(" + c.take()
             self._out(p.stream, task.tid, text, False)
