@@ -76,17 +76,26 @@ def options_from(ns: argparse.Namespace) -> TraceOptions:
     return o
 
 
+WITH_VALUE = {"-o", "-e", "-s", "-a", "-X", "-E", "-u", "--env", "--unset", "--root", "--cwd",
+              "--seed", "--epoch", "--max-procs", "--schedule"}
+
+
 def _split_calls(argv: list[str]) -> list[str]:
     """`--calls=PATTERNS` (an optional value would swallow PROG) becomes two options."""
-    out = []
-    for i, a in enumerate(argv):
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        a = argv[i]
         if a.startswith("--calls="):
             out += ["--calls", "--calls-patterns", a.split("=", 1)[1]]
-        elif not a.startswith("-") and i > 0:
-            out += argv[i:]
-            break
+        elif a in WITH_VALUE:
+            out += argv[i:i + 2]
+            i += 1
+        elif a == "--" or not a.startswith("-"):
+            return out + argv[i:]
         else:
             out.append(a)
+        i += 1
     return out
 
 

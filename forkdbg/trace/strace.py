@@ -105,7 +105,10 @@ class StracePrinter:
         """strace's first line: the execve that started the program (it happened before us)."""
         from ..abi.sysnums import NR
         first = self.k.first
-        if first is None or first.leader is None or not self.show_lines:
+        if first is None or first.leader is None:
+            return
+        self.summary.add("execve", 0, False)
+        if not self.show_lines:
             return
         if self.o.syscalls is not None and NR.execve not in self.o.syscalls:
             return
@@ -238,14 +241,7 @@ class StracePrinter:
             self._out(p.stream, task.tid, text, False)
 
     def _inject(self, e: SyscallEnter) -> None:
-        for i, inj in enumerate(self.o.inject):
-            if e.nr in inj.nrs:
-                key = (i, e.task.tid)
-                n = self.inject_counts.get(key, 0) + 1
-                self.inject_counts[key] = n
-                if inj.fires(n):
-                    e.inject = inj.value
-                    return
+        apply_inject(self.o, self.inject_counts, e)
 
     def on_blocked(self, e: SyscallBlocked) -> None:
         if self.executing == e.task.tid:
@@ -293,10 +289,8 @@ class StracePrinter:
     def _finish(self, task: Task, p: Pending, rest: str, ret: str) -> None:
         key = p.stream
         cur = self.open.get(key)
-        if self.o.statuses is not None:  # nothing was written at entry
-            head = self._leader(task.tid, p.entry.pc + 2) + p.call.name + "(" + \
-                self._entry_again(p)
-            body = head + rest + ")"
+        if self.o.statuses is not None:  # nothing was written at entry: `rest` is everything
+            body = self._leader(task.tid, p.entry.pc + 2) + p.call.name + "(" + rest + ")"
             self._out(key, task.tid, self._pad(body, len(body)) + "= " + ret, True)
             return
         if cur is not None and cur[0] == task.tid and not p.split:
@@ -306,15 +300,6 @@ class StracePrinter:
         else:
             head = self._leader(task.tid) + f"<... {p.call.name} resumed>" + rest + ")"
             self._out(key, task.tid, self._pad(head, len(head)) + "= " + ret, True)
-
-    def _entry_again(self, p: Pending) -> str:
-        c = Call(p.call.task, p.entry.nr, p.call.name, p.entry.args, self.o.style, self.o.fdpaths)
-        gen = self._decoder(p.entry.nr)(c)
-        try:
-            next(gen)
-        except StopIteration:
-            pass
-        return c.take()
 
     def _pad(self, text: str, col: int) -> str:
         if col < self.o.column:
@@ -332,8 +317,11 @@ class StracePrinter:
         frames = img.unwinder.frames(task.reg(RIP), task.reg(RSP), task.reg(RBP),
                                      lambda a: _u64(mm, a))
         base = min((v.start for v in mm.vmas if v.name == task.tg.exe), default=0)
-        for fr in frames:
-            hit = img.symbols.containing(fr.pc)
+        for i, fr in enumerate(frames):
+            # a return address may sit just past its caller (a call to a noreturn function)
+            hit = img.symbols.containing(fr.pc if i == 0 else fr.pc - 1)
+            if hit is not None and i:
+                hit = (hit[0], hit[1] + 1)
             where = f"({hit[0].name}+{hit[1]:#x})" if hit else "()"
             self._out(self.streams.key(task.tid), task.tid,
                       f" > {task.tg.exe}{where} [{fr.pc - base:#x}]", True)
@@ -354,11 +342,15 @@ class StracePrinter:
         self.nprocs += 1
         if self.o.quiet == 0 and not self.o.json and self.o.summary != 1:
             tid = e.child.tid
-            self._defer_or_run(lambda: self._note(f"Process {tid} attached"))
+            self._defer_or_run(lambda: self._note(tid, f"Process {tid} attached"))
 
-    def _note(self, text: str) -> None:
-        self.err.write(f"forkdbg: {text}\n")
-        self.err.flush()
+    def _note(self, tid: int, text: str) -> None:
+        """A message of forkdbg's own, on stderr like strace's (on its own line)."""
+        if self.o.output:
+            self.err.write(f"forkdbg: {text}\n")
+            self.err.flush()
+        else:
+            self._out("", tid, f"forkdbg: {text}", True)
 
     def on_signal(self, e: SignalDelivered) -> None:
         task = e.task
@@ -393,6 +385,18 @@ class StracePrinter:
             f = self.streams.file("") if not self.o.per_pid else self.err
             f.write(self.summary.render())
         self.streams.close()
+
+
+def apply_inject(o: TraceOptions, counts: dict[tuple[int, int], int], e: SyscallEnter) -> None:
+    """-e inject: count the call per task and, when its turn comes, fake the result."""
+    for i, inj in enumerate(o.inject):
+        if e.nr in inj.nrs:
+            key = (i, e.task.tid)
+            n = counts.get(key, 0) + 1
+            counts[key] = n
+            if inj.fires(n):
+                e.inject = inj.value
+                return
 
 
 def _u64(mm, addr: int) -> int | None:  # type: ignore[no-untyped-def]

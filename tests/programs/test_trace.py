@@ -1,0 +1,105 @@
+"""forkdbg trace as a command: files, determinism, JSON, statuses, bad options."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from helpers import BUSYBOX, forkdbg, sample
+
+ENVOPTS = ["--env-clear", "-E", "PATH=/bin"]
+
+
+def test_output_file_and_per_pid_files(tmp_path: Path) -> None:
+    out = tmp_path / "log"
+    r = forkdbg(["trace", "-f", "-o", str(out)] + ENVOPTS + [sample("glibc", "forkexec")])
+    assert r.status == 0 and "Parent process" in r.err and "attached" in r.err
+    lines = out.read_text().splitlines()
+    assert lines[0].startswith("1000  execve(")
+    assert any(ln.startswith("1001  execve(\"/bin/busybox\"") for ln in lines)
+    r = forkdbg(["trace", "-ff", "-o", str(out)] + ENVOPTS + [sample("glibc", "forkexec")])
+    parent = (tmp_path / "log.1000").read_text()
+    child = (tmp_path / "log.1001").read_text()
+    assert parent.startswith("execve(") and "clone(" in parent and "wait4(1001, [{" in parent
+    assert child.startswith("set_robust_list(") and "+++ exited with 0 +++" in child
+    assert "<unfinished" not in parent + child
+
+
+@pytest.mark.parametrize("argv", [
+    ["-f", "--calls", "glibc/forkexec"],
+    ["-f", "glibc/threads", "4", "200"],
+    ["-f", "-tt", "-T", "musl/spawn_children", "4"],
+    ["-f", BUSYBOX, "sh", "-c", "echo a | cat; ls /proc/self/fd | wc -l; (exit 3)"],
+])
+def test_two_runs_are_byte_identical(argv: list[str], tmp_path: Path) -> None:
+    argv = [sample(*a.split("/")) if a.split("/")[0] in ("glibc", "musl") else a for a in argv]
+    outs = []
+    for i in range(2):
+        log = tmp_path / f"run{i}"
+        r = forkdbg(["trace", "--epoch", "1", "-o", str(log)] + ENVOPTS + argv)
+        outs.append((log.read_text(), r.out, r.status))
+    assert outs[0] == outs[1]
+    assert len(outs[0][0].splitlines()) > 10
+
+
+def test_json_events(tmp_path: Path) -> None:
+    log = tmp_path / "ev.jsonl"
+    r = forkdbg(["trace", "-f", "--json", "-o", str(log)] + ENVOPTS
+                + [sample("glibc", "forkexec")])
+    assert r.status == 0
+    events = [json.loads(ln) for ln in log.read_text().splitlines()]
+    kinds = [e["event"] for e in events]
+    assert {"syscall", "task_created", "exec", "signal", "exit"} <= set(kinds)
+    created = next(e for e in events if e["event"] == "task_created")
+    assert created["flag_names"] == ["CLONE_CHILD_CLEARTID", "CLONE_CHILD_SETTID"]
+    assert created["exit_signal"] == "SIGCHLD" and created["child_pid"] == 1001
+    clone = next(e for e in events if e["event"] == "syscall" and e["name"] == "clone")
+    assert clone["ret"] == 1001 and clone["errno"] is None and clone["nr"] == 56
+    assert clone["decoded"].startswith("child_stack=NULL, flags=CLONE_CHILD_CLEARTID|")
+    for e in events:
+        assert {"event", "pid", "tid", "time_ns"} <= set(e)
+    exits = [e for e in events if e["event"] == "exit"]
+    assert [(e["pid"], e["code"], e["process_exit"]) for e in exits] == [(1001, 0, True),
+                                                                        (1000, 0, True)]
+
+
+def test_exit_status_is_the_programs(tmp_path: Path) -> None:
+    assert forkdbg(["trace", "-o", str(tmp_path / "x"), sample("musl", "crash"), "exit7"]).status == 7
+    r = forkdbg(["trace", "-o", str(tmp_path / "x"), sample("musl", "crash"), "abort"])
+    assert r.status == 134
+
+
+def test_summary_with_lines(tmp_path: Path) -> None:
+    log = tmp_path / "s"
+    forkdbg(["trace", "-C", "-o", str(log), sample("glibc", "hello")])
+    text = log.read_text()
+    assert "write(1, \"hello, world\\n\", 13)" in text
+    total = [ln for ln in text.splitlines() if ln.endswith(" total")][0]
+    calls = int(total.split()[3 if len(total.split()) == 6 else 2])
+    returned = [ln for ln in text.splitlines() if "(" in ln and " = " in ln
+                and not ln.endswith("= ?")]
+    assert calls == len(returned) == 16  # exit_group never returns, so it is not counted
+
+
+@pytest.mark.parametrize("expr,needle", [
+    ("trace=nosuchcall", "invalid system call 'nosuchcall'"),
+    ("trace=%nosuchclass", "invalid system call class"),
+    ("inject=write:error=ENOPE", "invalid error code"),
+    ("inject=write", "inject needs error= or retval="),
+    ("status=weird", "invalid status"),
+    ("signal=SIGNOPE", "unknown signal"),
+])
+def test_bad_expressions(expr: str, needle: str) -> None:
+    r = forkdbg(["trace", "-e", expr, sample("glibc", "hello")])
+    assert r.status == 2 and len(r.err.splitlines()) == 1 and needle in r.err
+
+
+def test_inject_retval_and_when(tmp_path: Path) -> None:
+    log = tmp_path / "t"
+    r = forkdbg(["trace", "-o", str(log), "-e", "trace=getppid", "-e",
+                 "inject=getppid:retval=42:when=2+2", sample("glibc", "getppid"), "5"])
+    assert r.status == 0
+    rets = [ln.split(" = ", 1)[1] for ln in log.read_text().splitlines() if "getppid" in ln]
+    assert rets == ["1", "42 (INJECTED)", "1", "42 (INJECTED)", "1"]
