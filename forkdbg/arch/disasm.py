@@ -36,11 +36,13 @@ class Insn:
         return f"{self.mnemonic} {self.op_str}".rstrip()
 
 
-@lru_cache(maxsize=1)
-def _cs():  # type: ignore[no-untyped-def]
+@lru_cache(maxsize=2)
+def _cs(att: bool = False):  # type: ignore[no-untyped-def]
     import capstone
     md = capstone.Cs(capstone.CS_ARCH_X86, capstone.CS_MODE_64)
     md.detail = True
+    if att:
+        md.syntax = capstone.CS_OPT_SYNTAX_ATT
     return md
 
 
@@ -71,9 +73,12 @@ def _convert(ci) -> Insn:  # type: ignore[no-untyped-def]
                 is_jump, ci.mnemonic == "syscall", target, tuple(mems))
 
 
-def disassemble(code: bytes, addr: int, count: int = 0) -> list[Insn]:
-    """Decode `code` placed at `addr` (at most `count` instructions; 0: all)."""
-    return [_convert(ci) for ci in _cs().disasm(code, addr, count)]
+def disassemble(code: bytes, addr: int, count: int = 0, att: bool = False) -> list[Insn]:
+    """Decode `code` placed at `addr` (at most `count` instructions; 0: all).
+
+    `att` gives AT&T syntax (gdb's default); operands are decoded the same either way.
+    """
+    return [_convert(ci) for ci in _cs(att).disasm(code, addr, count)]
 
 
 def disassemble_one(code: bytes, addr: int) -> Insn | None:

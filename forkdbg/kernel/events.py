@@ -71,6 +71,15 @@ class SignalDelivered:
 
 
 @dataclass(slots=True)
+class SignalDelivering:
+    """A signal is about to act on `task` (a debugger may stop here, as ptrace does)."""
+
+    task: "Task"
+    sig: int
+    info: dict[str, int]
+
+
+@dataclass(slots=True)
 class TaskExited:
     task: "Task"
     code: int  # exit code, valid if sig == 0
@@ -95,6 +104,16 @@ class Fault:
 class Breakpoint:
     task: "Task"
     addr: int
+
+
+@dataclass(slots=True)
+class MemoryWatch:
+    """An instruction touched memory a watch hook covers (the access has completed)."""
+
+    task: "Task"
+    addr: int
+    access: str  # 'read' or 'write'
+    size: int
 
 
 @dataclass(slots=True)

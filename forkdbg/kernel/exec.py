@@ -129,6 +129,8 @@ def _setup_registers(task: Task, entry: int, sp: int) -> None:
     uc.reg_write(arch.RSP, sp)
     uc.reg_write(arch.RIP, entry)
     uc.reg_write(arch.EFLAGS, 0x202)
+    uc.reg_write(arch.REG_IDS["cs"], 0x33)  # the user code and stack selectors Linux loads
+    uc.reg_write(arch.REG_IDS["ss"], 0x2B)
     task.mm.loaded = task
     task.ctx = None
 

@@ -198,6 +198,10 @@ class Kernel:
                 self.sched.apply_boost()
         elif trap.kind == "breakpoint":
             self._breakpoint(task, trap.addr)
+        elif trap.kind == "watch":
+            from .events import MemoryWatch
+            acc = "write" if trap.access in (U.UC_MEM_WRITE,) else "read"
+            self.bus.emit(MemoryWatch(task, trap.addr, acc, trap.size))
         else:
             from .fault import handle_trap
             handle_trap(self, task, trap)

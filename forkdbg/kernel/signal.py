@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from ..abi.procflags import SA_NODEFER, SA_RESETHAND, SA_RESTART, SIG_DFL, SIG_IGN
 from ..abi.signals import NSIG, SI_USER, Action, Sig, default_action
-from .events import SignalDelivered
+from .events import SignalDelivered, SignalDelivering
 
 if TYPE_CHECKING:
     from .kernel import Kernel
@@ -168,6 +168,13 @@ class Signals:
         allowed = ~task.blocked | UNBLOCKABLE
         return bool((task.pending.bits | task.tg.shared_pending.bits) & allowed)
 
+    def discard_reported(self, task: "Task") -> None:
+        """The debugger swallowed the signal it stopped for (gdb's nopass / `signal 0`)."""
+        sig = task.reported_signal
+        if sig:
+            task.pending.take(sigbit(sig))
+            task.reported_signal = 0
+
     def fatal_pending(self, task: "Task") -> bool:
         """Is SIGKILL pending (it ends even uninterruptible sleeps)?"""
         bit = sigbit(Sig.SIGKILL)
@@ -199,6 +206,17 @@ class Signals:
                     task.blocked, task.saved_sigmask = task.saved_sigmask, None
                 return True
             sig, info = got
+            if SignalDelivering in self.kernel.bus._subs and task.reported_signal != sig:
+                self.kernel.bus.emit(SignalDelivering(task, sig, info))
+                if self.kernel.stop_request is not None:
+                    # stopped before delivery: the signal waits for the resume
+                    task.pending.bits |= sigbit(sig)
+                    task.pending.queue.insert(0, (sig, info))
+                    task.reported_signal = sig
+                    if interrupted is not None:
+                        restart_syscall(task, interrupted, None)
+                    return False
+            task.reported_signal = 0
             act = task.sighand.actions[sig]
             if act.handler == SIG_IGN and sig not in (Sig.SIGKILL, Sig.SIGSTOP):
                 self.kernel.bus.emit(SignalDelivered(task, sig, info, False))

@@ -147,6 +147,26 @@ class AddressSpace:
         if h is not None:
             self.uc.hook_del(h)
 
+    def add_watch_hook(self, begin: int, size: int, access: str) -> int:
+        """Stop after an instruction reads or writes [begin, begin+size) (a watchpoint).
+
+        Memory hooks slow every store of the engine (DESIGN.md section 3): they exist
+        only while a watchpoint is set.
+        """
+        kinds = {"write": U.UC_HOOK_MEM_WRITE, "read": U.UC_HOOK_MEM_READ,
+                 "access": U.UC_HOOK_MEM_WRITE | U.UC_HOOK_MEM_READ}[access]
+
+        def on_mem(uc: unicorn.Uc, acc: int, addr: int, sz: int, value: int, _ud: object) -> None:
+            if self.trap is None:
+                self.trap = Trap("watch", addr=addr, access=acc, size=sz, value=value)
+                uc.emu_stop()
+
+        return self.uc.hook_add(kinds, on_mem, None, begin, begin + size - 1)
+
+    def remove_hook(self, handle: int) -> None:
+        if self.uc is not None:
+            self.uc.hook_del(handle)
+
     def code_hooks(self) -> list[int]:
         """Addresses that have a breakpoint hook."""
         return list(self._code_hooks)

@@ -1,0 +1,1 @@
+"""Front-end: the gdb-style debugger (command registry, session, REPL, command files)."""

@@ -1,0 +1,133 @@
+"""Breakpoints, watchpoints and catchpoints, and the code watcher that inserts them.
+
+A breakpoint is a location (``*ADDR``, ``SYMBOL``, ``SYMBOL+OFF``) resolved in each
+process it applies to: the inferior it was set in, and a fork child kept under
+detach-on-fork off.  Each resolved address is one ranged unicorn hook.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterable
+
+from .registry import CommandError
+
+if TYPE_CHECKING:
+    from ..elf.symbols import SymbolTable
+    from ..kernel.task import Task
+    from .session import Session
+
+
+@dataclass
+class Point:
+    """Anything with a number in `info breakpoints`."""
+
+    num: int
+    enabled: bool = True
+    hits: int = 0
+    condition: str | None = None
+    commands: list[str] = field(default_factory=list)
+    temporary: bool = False
+    inferiors: set[int] = field(default_factory=set)
+
+    kind = "point"
+
+
+@dataclass
+class Breakpoint(Point):
+    spec: str = ""
+    addrs: dict[int, int] = field(default_factory=dict)  # inferior -> address
+    kind = "breakpoint"
+
+    def what(self, describe) -> str:  # type: ignore[no-untyped-def]
+        addr = next(iter(self.addrs.values()), None)
+        if addr is None:
+            return f"<PENDING>  {self.spec}"
+        d = describe(addr)
+        return f"<{d}>" if d else ""
+
+
+@dataclass
+class Watchpoint(Point):
+    expr: str = ""
+    addr: int = 0
+    size: int = 8
+    access: str = "write"  # write, read, access
+    old: int = 0
+    handles: dict[int, int] = field(default_factory=dict)  # id(mm) -> hook handle
+    kind = "watchpoint"
+
+    @property
+    def label(self) -> str:
+        return {"write": "Hardware watchpoint", "read": "Hardware read watchpoint",
+                "access": "Hardware access (read/write) watchpoint"}[self.access]
+
+    @property
+    def type_name(self) -> str:
+        return {"write": "hw watchpoint", "read": "read watchpoint",
+                "access": "acc watchpoint"}[self.access]
+
+
+@dataclass
+class Catchpoint(Point):
+    event: str = ""  # fork, vfork, exec, syscall, signal
+    syscalls: set[int] | None = None  # None: any
+    signals: set[int] | None = None
+    kind = "catchpoint"
+
+    def describe(self) -> str:
+        from ..abi.signals import signal_name
+        from ..abi.sysnums import syscall_name
+        if self.event == "syscall":
+            if self.syscalls is None:
+                return "any syscall"
+            items = " ".join(f"'{syscall_name(n)}' [{n}]" for n in sorted(self.syscalls))
+            return f"syscall{'s' if len(self.syscalls) > 1 else ''} {items}"
+        if self.event == "signal":
+            if self.signals is None:
+                return "standard signals"
+            return " ".join(signal_name(s) for s in sorted(self.signals))
+        return self.event
+
+
+def resolve(spec: str, syms: "SymbolTable | None", evaluate) -> int:  # type: ignore[no-untyped-def]
+    """The address of a location: ``*EXPR``, ``SYMBOL`` (past nothing: no debug info), ``SYMBOL+N``."""
+    spec = spec.strip()
+    if spec.startswith("*"):
+        return evaluate(spec[1:]) & 0xFFFFFFFFFFFFFFFF
+    name, plus, off = spec.partition("+")
+    if syms is None:
+        raise CommandError(f'Function "{spec}" not defined.')
+    addr = syms.address(name.strip())
+    if addr is None:
+        raise CommandError(f'Function "{name.strip()}" not defined.')
+    if plus:
+        try:
+            addr += int(off.strip(), 0)
+        except ValueError:
+            raise CommandError(f'malformed linespec error: unexpected string, "{off}"') from None
+    return addr
+
+
+class DebugWatcher:
+    """The code watcher that puts the session's breakpoints into address spaces."""
+
+    def __init__(self, session: "Session") -> None:
+        self.s = session
+
+    def addresses(self, task: "Task") -> Iterable[int]:
+        inf = self.s.inferior_of(task)
+        if inf is None:
+            return []
+        out = [a for a in self.s.internal_stops.keys()]
+        for bp in self.s.points:
+            if isinstance(bp, Breakpoint) and bp.enabled and inf.num in bp.inferiors:
+                addr = bp.addrs.get(inf.num)
+                if addr is None:
+                    addr = self.s.resolve_for(bp, inf)
+                if addr is not None:
+                    out.append(addr)
+        return out
+
+    def on_hit(self, task: "Task", addr: int) -> None:
+        self.s.on_code(task, addr)

@@ -1,0 +1,97 @@
+"""`forkdbg [OPTIONS] PROG [ARGS]`, `forkdbg --args PROG ARGS...`: the debugger's entry."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from .. import __version__
+from ..cli.common import Parser, UsageError, add_kernel_options
+from .registry import CommandError
+from .script import SourceError, run_lines, source_file
+from .session import Session
+
+
+class Ordered(argparse.Action):
+    """-x and -ex run in command-line order."""
+
+    def __call__(self, parser, ns, value, option_string=None):  # type: ignore[no-untyped-def]
+        ns.commands.append(("x" if option_string == "-x" else "ex", value))
+
+
+def make_parser() -> argparse.ArgumentParser:
+    p = Parser(prog="forkdbg", description="Debug a static x86-64 program (gdb commands).")
+    p.add_argument("-x", dest="_x", action=Ordered, metavar="FILE", help="run commands from FILE")
+    p.add_argument("-ex", dest="_ex", action=Ordered, metavar="CMD", help="run one command")
+    p.add_argument("-batch", "--batch", action="store_true",
+                   help="exit after the -x/-ex commands")
+    p.add_argument("-nx", "--nx", "-n", action="store_true", help="read no init file (accepted)")
+    p.add_argument("-q", "-quiet", "--quiet", "-silent", action="store_true",
+                   help="no introduction")
+    p.add_argument("--return-child-result", "-return-child-result", action="store_true",
+                   help="exit with the program's status")
+    p.add_argument("--args", action="store_true", help="every word after PROG is an argument")
+    add_kernel_options(p)
+    p.add_argument("prog", nargs="?", metavar="PROG")
+    p.add_argument("rest", nargs=argparse.REMAINDER, metavar="ARGS")
+    p.set_defaults(commands=[])
+    return p
+
+
+def main(argv: list[str]) -> int:
+    ns = make_parser().parse_args(argv)
+    s = Session(batch=ns.batch)
+    s.kernel_options = {"root": ns.root, "cwd": ns.cwd, "seed": ns.seed, "epoch": ns.epoch,
+                        "max_procs": ns.max_procs, "namespace": ns,
+                        "child_first": ns.schedule == "child-first"}
+    if ns.prog:
+        if not os.path.exists(ns.prog):
+            raise UsageError(f"{ns.prog}: No such file or directory.")
+        s.set_program(ns.prog, list(ns.rest))
+    interactive = not ns.batch
+    if interactive and not ns.quiet:
+        s.say(f"forkdbg {__version__}: a gdb-style debugger for static x86-64 Linux programs.\n"
+              "Type \"help\" for the commands.")
+        if ns.prog:
+            s.say(f"Reading symbols from {ns.prog}...")
+            syms = s.symbols()
+            if syms is None or not len(syms):
+                s.say(f"(No debugging symbols found in {ns.prog})")
+    failed = False
+    for kind, value in ns.commands:
+        try:
+            if kind == "x":
+                s.from_tty = False
+                with open(value) as f:
+                    run_lines(s, f.read().splitlines(), value)
+            else:
+                s.from_tty = not ns.batch
+                s.execute(value)
+        except SourceError as e:
+            s.say(str(e))
+            failed = True
+        except CommandError as e:
+            s.say(str(e))
+            failed = True
+        except OSError as e:
+            s.say(f"{value}: {e.strerror}.")
+            failed = True
+        except SystemExit as e:
+            return _finish(s, ns, int(e.code or 0))
+    if interactive:
+        from .repl import repl
+        code = repl(s)
+        return _finish(s, ns, code)
+    return _finish(s, ns, 1 if failed else 0)
+
+
+def _finish(s: Session, ns: argparse.Namespace, code: int) -> int:
+    if ns.return_child_result and s.exit_code is not None:
+        code = s.exit_code
+    s.kill()
+    sys.stdout.flush()
+    return code
+
+
+__all__ = ["main", "source_file"]

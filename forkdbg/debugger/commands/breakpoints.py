@@ -1,0 +1,230 @@
+"""Breakpoints, watchpoints and catchpoints: break, tbreak, delete, disable, enable,
+condition, commands, watch, rwatch, awatch, catch."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ...abi.sysclasses import CLASSES
+from ...abi.sysnums import SYSCALL_NUMBERS
+from ..breakpoints import Breakpoint, Catchpoint, Watchpoint, resolve
+from ..registry import CommandError, command
+
+if TYPE_CHECKING:
+    from ..session import Session
+
+
+def _split_cond(arg: str) -> tuple[str, str | None]:
+    parts = arg.split(" if ", 1)
+    if arg.startswith("if "):
+        return "", arg[3:]
+    return parts[0].strip(), parts[1].strip() if len(parts) > 1 else None
+
+
+def _break(s: "Session", arg: str, temporary: bool) -> None:
+    spec, cond = _split_cond(arg)
+    if not spec:
+        if not s.running:
+            raise CommandError("No default breakpoint address now.")
+        spec = f"*{s.task().pc:#x}"
+    syms = s.symbols()
+    addr = resolve(spec, syms, s.eval_int)
+    if cond:
+        s.evaluate(cond) if s.running else None
+    inferiors = {s.current_inferior}
+    bp = s.add_point(Breakpoint(0, spec=spec, temporary=temporary, condition=cond,
+                                inferiors=inferiors))
+    bp.addrs[s.current_inferior] = addr
+    s.say(f"{'Temporary breakpoint' if temporary else 'Breakpoint'} {bp.num} at {addr:#x}")
+    s.insert_points()
+
+
+@command("break", "b", "br", "brea", category="breakpoints")
+def cmd_break(s: "Session", arg: str) -> None:
+    """Set a breakpoint: break *ADDR | SYMBOL | SYMBOL+OFF [if COND]."""
+    _break(s, arg, False)
+
+
+@command("tbreak", category="breakpoints")
+def cmd_tbreak(s: "Session", arg: str) -> None:
+    """Set a temporary breakpoint (deleted when hit)."""
+    _break(s, arg, True)
+
+
+def _numbers(s: "Session", arg: str) -> list[int]:
+    out = []
+    for word in arg.split():
+        if "-" in word:
+            a, b = word.split("-", 1)
+            out += list(range(int(a), int(b) + 1))
+        elif word.isdigit():
+            out.append(int(word))
+        else:
+            raise CommandError(f"Convenience variable must have integer value.\n"
+                               f"Args must be numbers or '$' variables.")
+    return out
+
+
+@command("delete", "d", category="breakpoints")
+def cmd_delete(s: "Session", arg: str) -> None:
+    """Delete breakpoints (all of them without arguments)."""
+    if arg.startswith("display"):
+        from .data import cmd_undisplay
+        cmd_undisplay(s, arg[len("display"):].strip())
+        return
+    if arg.startswith("breakpoints"):
+        arg = arg[len("breakpoints"):].strip()
+    targets = s.points[:] if not arg else [s.find_point(n) for n in _numbers(s, arg)]
+    if not arg and s.points and not s.confirm("Delete all breakpoints? (y or n) "):
+        return
+    for p in targets:
+        s.points.remove(p)
+        if isinstance(p, Breakpoint):
+            s.remove_point_hooks(p)
+        elif isinstance(p, Watchpoint):
+            s.remove_watch(p)
+
+
+def _enable(s: "Session", arg: str, on: bool) -> None:
+    once = False
+    if arg.startswith("once"):
+        once, arg = True, arg[4:].strip()
+    targets = s.points[:] if not arg else [s.find_point(n) for n in _numbers(s, arg)]
+    for p in targets:
+        p.enabled = on
+        p.temporary = p.temporary or once
+        if isinstance(p, Breakpoint):
+            if on:
+                s.insert_points()
+            else:
+                s.remove_point_hooks(p)
+        elif isinstance(p, Watchpoint):
+            s.insert_watch(p) if on else s.remove_watch(p)
+
+
+@command("disable", "disa", category="breakpoints")
+def cmd_disable(s: "Session", arg: str) -> None:
+    """Disable breakpoints (all without arguments)."""
+    _enable(s, arg.replace("breakpoints", "").strip(), False)
+
+
+@command("enable", "en", category="breakpoints")
+def cmd_enable(s: "Session", arg: str) -> None:
+    """Enable breakpoints (all without arguments); `enable once N` deletes N once hit."""
+    _enable(s, arg.replace("breakpoints", "").strip(), True)
+
+
+@command("condition", category="breakpoints")
+def cmd_condition(s: "Session", arg: str) -> None:
+    """condition N [EXPR]: stop at N only when EXPR is true (no EXPR: always)."""
+    num, _, expr = arg.partition(" ")
+    if not num.isdigit():
+        raise CommandError("Argument required (breakpoint number).")
+    p = s.find_point(int(num))
+    p.condition = expr.strip() or None
+    if not p.condition:
+        s.say(f"Breakpoint {p.num} now unconditional.")
+
+
+@command("commands", category="breakpoints")
+def cmd_commands(s: "Session", arg: str) -> None:
+    """commands [N]: the commands to run when N is hit, one per line, ending with `end`."""
+    p = s.find_point(int(arg)) if arg else (s.points[-1] if s.points else None)
+    if p is None:
+        raise CommandError("No breakpoints specified.")
+    lines = s.read_block("Type commands for breakpoint(s) %d, one per line.\n"
+                         "End with a line saying just \"end\"." % p.num)
+    p.commands = lines
+
+
+def _watch(s: "Session", arg: str, access: str) -> None:
+    if not arg:
+        raise CommandError("Argument required (expression to compute).")
+    v = s.evaluate(arg)
+    if v.lval is None:
+        raise CommandError("Cannot watch constant value `%s'." % arg)
+    size = v.t.size
+    wp = s.add_point(Watchpoint(0, expr=arg, addr=v.lval, size=size, access=access,
+                                old=v.v & ((1 << (8 * size)) - 1),
+                                inferiors={s.current_inferior}))
+    s.say(f"{wp.label} {wp.num}: {arg}")  # type: ignore[attr-defined]
+    s.insert_watch(wp)  # type: ignore[arg-type]
+
+
+@command("watch", category="breakpoints")
+def cmd_watch(s: "Session", arg: str) -> None:
+    """Stop when the value of an lvalue changes (watch *(int *)ADDR, watch {long}ADDR)."""
+    s.require_running()
+    _watch(s, arg, "write")
+
+
+@command("rwatch", category="breakpoints")
+def cmd_rwatch(s: "Session", arg: str) -> None:
+    """Stop when memory is read."""
+    s.require_running()
+    _watch(s, arg, "read")
+
+
+@command("awatch", category="breakpoints")
+def cmd_awatch(s: "Session", arg: str) -> None:
+    """Stop when memory is read or written."""
+    s.require_running()
+    _watch(s, arg, "access")
+
+
+#: gdb 13's x86-64 syscall groups where they differ from strace's classes, plus what gdb
+#: misses (clone3 and execveat create and replace processes too)
+GDB_GROUPS = {
+    "process": ["clone", "fork", "vfork", "execve", "exit", "wait4", "arch_prctl",
+                "exit_group", "waitid", "unshare", "rt_tgsigqueueinfo", "execveat", "clone3"],
+}
+
+
+def _syscalls(words: list[str]) -> set[int] | None:
+    if not words:
+        return None
+    out: set[int] = set()
+    for w in words:
+        if w.startswith("group:") or w.startswith("g:"):
+            g = w.split(":", 1)[1]
+            names = GDB_GROUPS.get(g) or CLASSES.get(g)
+            if names is None:
+                raise CommandError(f"Unknown syscall group '{g}'.")
+            out |= {SYSCALL_NUMBERS[n] for n in names if n in SYSCALL_NUMBERS}
+        elif w.isdigit():
+            out.add(int(w))
+        elif w in SYSCALL_NUMBERS:
+            out.add(SYSCALL_NUMBERS[w])
+        else:
+            raise CommandError(f"Unknown syscall name '{w}'.")
+    return out
+
+
+@command("catch", category="breakpoints", subcommands=("fork", "vfork", "exec", "syscall",
+                                                       "signal"))
+def cmd_catch(s: "Session", arg: str) -> None:
+    """Set a catchpoint: catch fork | vfork | exec | syscall [NAME|NUMBER|group:G ...] | signal [SIG...]."""
+    from ...abi.signals import parse_signal
+    words = arg.split()
+    if not words:
+        raise CommandError('List of catch subcommands:\n\ncatch exec -- Catch calls to exec.\n'
+                           'catch fork -- Catch calls to fork.\ncatch signal -- Catch signals '
+                           'by their names and/or numbers.\ncatch syscall -- Catch system '
+                           'calls by their names, groups and/or numbers.\ncatch vfork -- Catch '
+                           'calls to vfork.')
+    event, rest = words[0], words[1:]
+    cp = Catchpoint(0, event=event, inferiors={s.current_inferior})
+    if event == "syscall":
+        cp.syscalls = _syscalls(rest)
+    elif event == "signal":
+        try:
+            cp.signals = {parse_signal(w) for w in rest} if rest and rest != ["all"] else None
+        except ValueError as e:
+            raise CommandError(f"Only signals 1-15 are valid as numeric signals.\n{e}") from None
+    elif event not in ("fork", "vfork", "exec"):
+        raise CommandError(f'Undefined catch command: "{event}".  Try "help catch".')
+    s.add_point(cp)
+    s.say(f"Catchpoint {cp.num} ({cp.describe()})")
+
+
+

@@ -1,0 +1,126 @@
+"""Code listings as gdb prints them (x/i, disassemble) and the backtrace."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from ...arch.att import objdump
+from ...arch.disasm import Insn, disassemble
+from ...arch.x86_64 import RBP, RIP, RSP
+from ..format import location, sym_suffix
+from ..registry import CommandError, command
+
+if TYPE_CHECKING:
+    from ...kernel.task import Task
+    from ..session import Session
+
+HEX = re.compile(r"0x[0-9a-f]+")
+COLORS = {"mnemonic": "\x1b[32m", "reg": "\x1b[36m", "imm": "\x1b[33m", "addr": "\x1b[34m",
+          "off": "\x1b[0m"}
+
+
+def insn_text(s: "Session", insn: Insn) -> str:
+    """`mov    $0x0,%eax`, targets and rip-relative operands symbolized."""
+    att = s.settings["disassembly-flavor"] == "att"
+    if att:
+        mnem, ops = objdump(insn.mnemonic, insn.op_str, insn.raw)
+    else:
+        mnem, ops = insn.mnemonic, insn.op_str
+    text = f"{mnem:<6} {ops}".rstrip()
+    if insn.target is not None and (insn.is_call or insn.is_jump):
+        text += sym_suffix(insn.target, s.describe)
+    for base, _i, _sc, disp, _sz in insn.mems:
+        if base == "rip":
+            tgt = insn.address + insn.size + disp
+            text += f"        # {tgt:#x}{sym_suffix(tgt, s.describe)}"
+            break
+    if getattr(s, "color", False):
+        text = colorize(text, att)
+    return text
+
+
+def colorize(text: str, att: bool) -> str:
+    c = COLORS
+    mnem, _, rest = text.partition(" ")
+    rest = re.sub(r"(%\w+)" if att else r"\b(r[a-z0-9]+|e[a-z]{2}|[a-d][xlh]|[sd]il?|[bs]pl?)\b",
+                  lambda m: c["reg"] + m.group(1) + c["off"], rest)
+    rest = re.sub(r"(\$0x[0-9a-f]+|\$\d+)", lambda m: c["imm"] + m.group(1) + c["off"], rest)
+    rest = re.sub(r"(<[^>]+>)", lambda m: c["addr"] + m.group(1) + c["off"], rest)
+    return c["mnemonic"] + mnem + c["off"] + " " + rest
+
+
+def disasm_lines(s: "Session", t: "Task", addr: int, count: int, mark_pc: int | None,
+                 limit_bytes: int | None = None) -> list[tuple[str, int]]:
+    """x/i lines: `=> 0x401136 <main+4>:\\tmov ...`; returns (line, next address)."""
+    att = s.settings["disassembly-flavor"] == "att"
+    code = t.mm.readable_prefix(addr, limit_bytes or 16 * max(count, 1))
+    if not code:
+        raise CommandError(f"Cannot access memory at address {addr:#x}")
+    insns = disassemble(code, addr, 0 if limit_bytes else count, att=att)
+    out = []
+    for insn in insns:
+        mark = "=> " if insn.address == mark_pc else "   "
+        out.append((f"{mark}{insn.address:#x}{sym_suffix(insn.address, s.describe)}:\t"
+                    f"{insn_text(s, insn)}", insn.address + insn.size))
+    return out
+
+
+def disassemble_command(s: "Session", arg: str) -> None:
+    t = s.task()
+    syms = s.symbols(t)
+    att = s.settings["disassembly-flavor"] == "att"
+    raw = False
+    while arg.startswith("/"):
+        mods, _, arg = arg.partition(" ")
+        raw = raw or "r" in mods
+    if "," in arg:
+        a, b = arg.split(",", 1)
+        start = s.eval_int(a)
+        end = start + s.eval_int(b.strip()[1:]) if b.strip().startswith("+") else s.eval_int(b)
+        name = None
+    else:
+        pc = s.eval_int(arg) if arg else t.pc
+        hit = syms.containing(pc) if syms else None
+        if hit is None or not hit[0].size:
+            raise CommandError("No function contains specified address.")
+        start, end, name = hit[0].addr, hit[0].addr + hit[0].size, hit[0].name
+    code = t.mm.readable_prefix(start, end - start)
+    s.say(f"Dump of assembler code for function {name}:" if name else
+          f"Dump of assembler code from {start:#x} to {end:#x}:")
+    for insn in disassemble(code, start, att=att):
+        mark = "=> " if insn.address == t.pc else "   "
+        off = f"<+{insn.address - start}>" if name else sym_suffix(insn.address, s.describe).strip()
+        rawb = "\t" + insn.raw.hex(" ") if raw else ""
+        s.say(f"{mark}0x{insn.address:016x} {off}:{rawb}\t{insn_text(s, insn)}")
+    s.say("End of assembler dump.")
+
+
+def frames(s: "Session", t: "Task", limit: int = 64) -> list[int]:
+    k = s.kernel
+    assert k is not None
+    img = k.image_for(t.tg)
+    if img is None:
+        return [t.pc]
+
+    def u64(a: int) -> int | None:
+        b = t.mm.readable_prefix(a, 8)
+        return int.from_bytes(b, "little") if len(b) == 8 else None
+    return [f.pc for f in img.unwinder.frames(t.reg(RIP), t.reg(RSP), t.reg(RBP), u64, limit)]
+
+
+@command("backtrace", "bt", "where", category="stack")
+def cmd_backtrace(s: "Session", arg: str) -> None:
+    """Print the call chain (from .eh_frame unwind data, else frame pointers)."""
+    s.require_running("No stack.")
+    t = s.task()
+    limit = int(arg) if arg.strip().lstrip("-").isdigit() else 64
+    syms = s.symbols(t)
+    pcs = frames(s, t, abs(limit))
+    for i, pc in enumerate(pcs):
+        hit = syms.containing(pc if i == 0 else pc - 1) if syms else None
+        name = hit[0].name if hit else "??"
+        where = f"0x{pc:016x} in {name} ()" if i else location(pc, syms)
+        s.say(f"#{i:<2} {where}")
+        if name == "main" and s.settings.get("backtrace past-main", "off") == "off":
+            break  # gdb stops at main unless `set backtrace past-main on`

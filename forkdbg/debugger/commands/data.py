@@ -1,0 +1,207 @@
+"""Examining and changing data: print, x, display, undisplay, set, patch, disassemble."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from ...arch.disasm import AsmError, assemble
+from ...arch.x86_64 import REG_IDS
+from ..expr import parse_type
+from ..format import char_repr, parse_xfmt, scalar, sym_suffix
+from ..format import value as fmt_value
+from ..registry import CommandError, command
+from .code import disasm_lines
+
+if TYPE_CHECKING:
+    from ..session import Session
+
+FMT = re.compile(r"^/(\w+)\s*(.*)$", re.S)
+
+
+def _fmt(arg: str) -> tuple[str | None, str]:
+    m = FMT.match(arg)
+    if m:
+        return m.group(1), m.group(2)
+    return None, arg
+
+
+@command("print", "p", "inspect", "call", category="data")
+def cmd_print(s: "Session", arg: str) -> None:
+    """Print the value of an expression: p[/x|d|u|o|t|c|a|z] EXPR ($rax, *(int *)ADDR, ...)."""
+    fmt, expr = _fmt(arg)
+    if fmt is not None and len(fmt) != 1:
+        fmt = fmt[-1]
+    if not expr:
+        if not s.history:
+            raise CommandError("History is empty.")
+        v = s.history[-1]
+    else:
+        v = s.evaluate(expr)
+    text = fmt_value(v, fmt, s.describe, s.read_str)
+    s.history.append(v)
+    s.say(f"${len(s.history)} = {text}")
+
+
+@command("output", category="data")
+def cmd_output(s: "Session", arg: str) -> None:
+    """Print an expression's value with no history entry and no newline."""
+    fmt, expr = _fmt(arg)
+    s.out.write(fmt_value(s.evaluate(expr), fmt, s.describe, s.read_str))
+    s.out.flush()
+
+
+@command("x", category="data")
+def cmd_x(s: "Session", arg: str) -> None:
+    """Examine memory: x/NFU ADDR (F: x d u o t c a s i z; U: b h w g)."""
+    spec = ""
+    if arg.startswith("/"):
+        spec, _, arg = arg[1:].partition(" ")
+    count, fmt, size = parse_xfmt(spec, s.last_x)
+    if arg.strip():
+        addr = s.eval_int(arg)
+    else:
+        addr = s.last_x[0]
+    t = s.task()
+    lines: list[str] = []
+    if fmt == "i":
+        insns = disasm_lines(s, t, addr, count, mark_pc=t.pc)
+        lines = [ln for ln, _ in insns]
+        addr = insns[-1][1] if insns else addr
+    elif fmt == "s":
+        for _ in range(count):
+            data = t.mm.readable_prefix(addr, 4096)
+            if not data:
+                raise CommandError(f"Cannot access memory at address {addr:#x}")
+            raw = data.split(b"\0")[0]
+            text = '"' + "".join(char_repr(c) if c != 34 else '\\"' for c in raw) + '"'
+            lines.append(f"{addr:#x}{sym_suffix(addr, s.describe)}:\t{text}")
+            addr += len(raw) + 1
+    else:
+        per_line = {1: 8, 2: 8, 4: 4, 8: 2}[size] if fmt not in ("c", "d", "u") else \
+            {1: 8, 2: 8, 4: 4, 8: 2}[size]
+        if fmt == "a":
+            per_line = 2
+        from ..expr import CType
+        items: list[str] = []
+        start = addr
+        for i in range(count):
+            data = t.mm.readable_prefix(addr, size)
+            if len(data) < size:
+                if items:
+                    lines.append(f"{start:#x}{sym_suffix(start, s.describe)}:\t" + "\t".join(items))
+                raise CommandError(f"Cannot access memory at address {addr:#x}")
+            v = int.from_bytes(data, "little")
+            f = "z" if fmt == "x" else fmt
+            text = scalar(v if fmt != "d" else v, CType("i", size, fmt != "u"), f, s.describe)
+            if fmt == "x":
+                text = f"0x{v:0{2 * size}x}"
+            items.append(text)
+            addr += size
+            if len(items) == per_line or i == count - 1:
+                lines.append(f"{start:#x}{sym_suffix(start, s.describe)}:\t" + "\t".join(items))
+                items, start = [], addr
+    s.last_x = (addr, fmt, size)
+    for ln in lines:
+        s.say(ln)
+
+
+@command("display", category="data")
+def cmd_display(s: "Session", arg: str) -> None:
+    """Print an expression each time the program stops: display[/FMT] EXPR."""
+    if not arg:
+        from ..report import run_displays
+        run_displays(s)
+        return
+    fmt, expr = _fmt(arg)
+    num = s.next_display
+    s.next_display += 1
+    s.displays.append((num, expr, fmt or ""))
+    if s.running:
+        s.show_display(num, expr, fmt or "")
+
+
+@command("undisplay", category="data")
+def cmd_undisplay(s: "Session", arg: str) -> None:
+    """Stop displaying expressions (all without arguments)."""
+    if not arg:
+        s.displays.clear()
+        return
+    nums = {int(w) for w in arg.split()}
+    s.displays = [d for d in s.displays if d[0] not in nums]
+
+
+@command("set", category="data", subcommands=("var", "variable", "args", "follow-fork-mode",
+                                               "detach-on-fork", "follow-exec-mode",
+                                               "schedule-multiple", "disassembly-flavor",
+                                               "confirm", "pagination", "width", "height",
+                                               "environment", "scheduler-locking", "listsize"))
+def cmd_set(s: "Session", arg: str) -> None:
+    """Change a setting (set follow-fork-mode child) or memory and registers
+    (set $rax = 5, set {long}0x4c6f10 = 7, set var *(int *)ADDR = 1)."""
+    from .support import change_setting
+    if arg.startswith(("var ", "variable ")):
+        arg = arg.split(None, 1)[1]
+    elif not arg.startswith(("$", "{", "*", "(")) and "=" not in arg.split()[0] if arg else True:
+        change_setting(s, arg)
+        return
+    lhs, eq, rhs = arg.partition("=")
+    if not eq:
+        change_setting(s, arg)
+        return
+    lhs, rhs = lhs.strip(), rhs.strip()
+    value = s.eval_int(rhs)
+    t = s.task()
+    if lhs.startswith("$") and lhs[1:] in REG_IDS:
+        t.set_reg(REG_IDS[lhs[1:]], value)
+        return
+    if lhs.startswith("$"):
+        from ..expr import INT, Value
+        s.convenience[lhs[1:]] = Value(value, INT)
+        return
+    m = re.match(r"^\{([^}]*)\}\s*(.+)$", lhs)
+    if m:
+        ctype = parse_type(m.group(1))
+        addr = s.eval_int(m.group(2))
+    else:
+        v = s.evaluate(lhs)
+        if v.lval is None:
+            raise CommandError("Left operand of assignment is not an lvalue.")
+        ctype, addr = v.t, v.lval
+    data = (value & ((1 << (8 * ctype.size)) - 1)).to_bytes(ctype.size, "little")
+    try:
+        t.mm.write(addr, data, force=True)
+    except Exception:  # noqa: BLE001
+        raise CommandError(f"Cannot access memory at address {addr:#x}") from None
+
+
+@command("patch", category="data")
+def cmd_patch(s: "Session", arg: str) -> None:
+    """patch ADDR "insn; insn": assemble with keystone and write over the code."""
+    m = re.match(r'^(\S+)\s+"(.*)"\s*$', arg) or re.match(r"^(\S+)\s+'(.*)'\s*$", arg)
+    if not m:
+        raise CommandError('Usage: patch ADDR "instruction; instruction"')
+    t = s.task()
+    addr = s.eval_int(m.group(1))
+    try:
+        code = assemble(m.group(2), addr)
+    except AsmError as e:
+        raise CommandError(f"Cannot assemble \"{m.group(2)}\": {e}") from None
+    old = t.mm.readable_prefix(addr, len(code))
+    if len(old) < len(code):
+        raise CommandError(f"Cannot access memory at address {addr:#x}")
+    t.mm.write(addr, code, force=True)
+    from ...arch import uc_compat
+    uc_compat.remove_tb_cache(t.mm.uc, addr, addr + len(code))
+    s.say(f"Patched {len(code)} bytes at {addr:#x}{sym_suffix(addr, s.describe)}")
+    s.say(f"  old: {old.hex(' ')}")
+    s.say(f"  new: {code.hex(' ')}")
+    for line, _ in disasm_lines(s, t, addr, len(code), mark_pc=None, limit_bytes=len(code)):
+        s.say(line)
+
+
+@command("disassemble", "disas", category="data")
+def cmd_disassemble(s: "Session", arg: str) -> None:
+    """Disassemble a function (the current one without arguments), or START,END / START,+LEN."""
+    from .code import disassemble_command
+    disassemble_command(s, arg)

@@ -1,0 +1,123 @@
+"""Processes and threads: info inferiors, inferior N, info threads, thread N, detach, kill inferiors."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..inferiors import thread_target_id
+from ..registry import CommandError, command
+from .info import info
+
+if TYPE_CHECKING:
+    from ..session import Session
+
+
+@info("inferiors")
+def info_inferiors(s: "Session", arg: str) -> None:
+    width = 17  # gdb's last column: the header's width; longer names overflow
+    s.say(f"  Num  Description       Connection           {'Executable':<{width}} ")
+    for n, inf in sorted(s.inferiors.items()):
+        mark = "*" if n == s.current_inferior else " "
+        desc = f"process {inf.pid}" if inf.live else "<null>"
+        conn = "1 (native)" if inf.live else ""
+        s.say(f"{mark} {n:<4} {desc:<17} {conn:<20} {inf.exe:<{width}} ")
+
+
+@command("inferior", category="inferiors")
+def cmd_inferior(s: "Session", arg: str) -> None:
+    """Switch to inferior N (see info inferiors)."""
+    if not arg:
+        inf = s.inferior
+        s.say(f"[Current inferior is {inf.num} [{'process ' + str(inf.pid) if inf.live else '<null>'}] ({inf.exe})]")
+        return
+    try:
+        n = int(arg)
+    except ValueError:
+        raise CommandError(f"Invalid inferior number '{arg}'.") from None
+    if n not in s.inferiors:
+        raise CommandError(f"Inferior ID {n} not known.")
+    s.current_inferior = n
+    inf = s.inferiors[n]
+    if inf.live:
+        t = inf.live_tasks()[0]
+        s.current_tid = t.tid
+        num = inf.threads.get(t.tid, 1)
+        s.say(f"[Switching to inferior {n} [process {inf.pid}] ({inf.exe})]")
+        s.say(f"[Switching to thread {n}.{num} ({thread_target_id(t)})]")
+        s.say(f"#0  {s.where(t)}")
+    else:
+        s.say(f"[Switching to inferior {n} [<null>] ({inf.exe})]")
+
+
+def _thread_id(s: "Session", inf_num: int, num: int) -> str:
+    return f"{inf_num}.{num}" if len(s.inferiors) > 1 else str(num)
+
+
+@info("threads")
+def info_threads(s: "Session", arg: str) -> None:
+    rows = []
+    for n, inf in sorted(s.inferiors.items()):
+        for t in inf.live_tasks():
+            num = inf.add_thread(t.tid)
+            rows.append((n, num, t))
+    if not rows:
+        s.say("No threads.")
+        return
+    def target(t) -> str:  # type: ignore[no-untyped-def]
+        label = thread_target_id(t) if len(t.tg.live_threads) > 1 else f"process {t.tg.tgid}"
+        return f'{label} "{t.comm.decode(errors="replace")}"'
+    width = max(len(target(t)) for _n, _num, t in rows)
+    s.say(f"  Id   {'Target Id':<{width}} Frame ")
+    for n, num, t in rows:
+        mark = "*" if t.tid == s.current_tid and n == s.current_inferior else " "
+        s.say(f"{mark} {_thread_id(s, n, num):<4} {target(t):<{width}} {s.where(t)}")
+
+
+@command("thread", "t", category="inferiors")
+def cmd_thread(s: "Session", arg: str) -> None:
+    """Switch to thread N (or INFERIOR.N)."""
+    if not arg:
+        t = s.task()
+        inf = s.inferior
+        s.say(f"[Current thread is {_thread_id(s, inf.num, inf.threads.get(t.tid, 1))} "
+              f"({thread_target_id(t)})]")
+        return
+    inf_num, _, num = arg.rpartition(".")
+    inf = s.inferiors.get(int(inf_num)) if inf_num else s.inferior
+    if inf is None or not num.isdigit():
+        raise CommandError(f"Invalid thread ID: {arg}")
+    for t in inf.live_tasks():
+        if inf.threads.get(t.tid) == int(num):
+            s.current_inferior, s.current_tid = inf.num, t.tid
+            s.say(f"[Switching to thread {_thread_id(s, inf.num, int(num))} ({thread_target_id(t)})]")
+            s.say(f"#0  {s.where(t)}")
+            return
+    raise CommandError(f"Unknown thread {arg}.")
+
+
+@command("detach", category="inferiors")
+def cmd_detach(s: "Session", arg: str) -> None:
+    """Detach the current inferior (or `detach inferior N`): it runs on, undebugged."""
+    words = arg.split()
+    nums = [int(w) for w in words[1:]] if words[:1] == ["inferior"] else [s.current_inferior]
+    for n in nums:
+        inf = s.inferiors.get(n)
+        if inf is None or not inf.live:
+            raise CommandError(f"Inferior ID {n} is not running.")
+        pid = inf.pid
+        inf.detached = True
+        s.say(f"[Inferior {n} (process {pid}) detached]")
+
+
+def kill_inferiors(s: "Session", arg: str) -> None:
+    from ...kernel.exit import do_exit
+    k = s.kernel
+    for w in arg.split():
+        inf = s.inferiors.get(int(w))
+        if inf is None or not inf.live or k is None:
+            raise CommandError(f"Inferior ID {w} is not running.")
+        pid = inf.pid
+        for t in inf.live_tasks():
+            do_exit(k, t, 0, 9)
+        inf.tg = None
+        s.say(f"[Inferior {w} (process {pid}) killed]")

@@ -1,0 +1,201 @@
+"""Status inquiries: info registers, breakpoints, display, symbol, files, proc mappings,
+signals, auxv (and the subcommands other modules add)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+from ...abi.signals import NSIG, SIGRTMIN, signal_name
+from ...arch.x86_64 import AUXV_DESCRIPTIONS, AUXV_NAMES, AT_EXECFN, AT_PLATFORM, GPRS, REG_IDS
+from ..breakpoints import Breakpoint, Catchpoint, Watchpoint
+from ..format import register_lines, sym_suffix
+from ..inferiors import gdb_signal_description
+from ..registry import CommandError, command
+
+if TYPE_CHECKING:
+    from ..session import Session
+
+INFO: dict[str, Callable[["Session", str], None]] = {}
+
+
+def info(name: str, *aliases: str):  # type: ignore[no-untyped-def]
+    def deco(fn: Callable[["Session", str], None]) -> Callable[["Session", str], None]:
+        INFO[name] = fn
+        for a in aliases:
+            INFO[a] = fn
+        return fn
+    return deco
+
+
+@command("info", "i", category="status", subcommands=(
+    "registers", "breakpoints", "display", "symbol", "files", "proc", "signals", "auxv",
+    "inferiors", "threads", "clone", "atfork", "cow", "sharedlibrary", "watchpoints", "frame"))
+def cmd_info(s: "Session", arg: str) -> None:
+    """Generic command for showing things about the program being debugged."""
+    word, _, rest = arg.partition(" ")
+    if not word:
+        raise CommandError('List of info subcommands:\n\n' + "\n".join(
+            f"info {n}" for n in sorted(set(INFO))))
+    names = [n for n in INFO if n.startswith(word)]
+    if word in INFO:
+        names = [word]
+    if len({INFO[n] for n in names}) != 1:
+        raise CommandError(f'Undefined info command: "{word}".  Try "help info".')
+    INFO[names[0]](s, rest.strip())
+
+
+@info("registers", "r", "all-registers")
+def info_registers(s: "Session", arg: str) -> None:
+    s.require_running("The program has no registers now.")
+    t = s.task()
+    names = arg.replace("$", "").split() if arg else [n for n, _ in GPRS]
+    regs = []
+    for n in names:
+        rid = REG_IDS.get(n)
+        if rid is None:
+            raise CommandError(f"Invalid register `{n}'")
+        regs.append((n if n not in ("pc", "sp", "fp") else n, t.reg(rid)))
+    for ln in register_lines(regs, s.describe):
+        s.say(ln)
+
+
+@info("breakpoints", "b", "break", "watchpoints")
+def info_breakpoints(s: "Session", arg: str) -> None:
+    if not s.points:
+        s.say("No breakpoints or watchpoints.")
+        return
+    s.say("Num     Type           Disp Enb Address            What")
+    for p in s.points:
+        disp = "del " if p.temporary else "keep"
+        enb = "y" if p.enabled else "n"
+        if isinstance(p, Breakpoint):
+            addr = next(iter(p.addrs.values()), None)
+            a = f"0x{addr:016x}" if addr is not None else "<PENDING>         "
+            s.say(f"{p.num:<7} {'breakpoint':<14} {disp} {enb}   {a} {p.what(s.describe)}")
+        elif isinstance(p, Watchpoint):
+            s.say(f"{p.num:<7} {p.type_name:<14} {disp} {enb}                      {p.expr}")
+        elif isinstance(p, Catchpoint):
+            s.say(f"{p.num:<7} {'catchpoint':<14} {disp} {enb}                      "
+                  f"{_catch_what(p)}")
+        if p.condition:
+            s.say(f"\tstop only if {p.condition}")
+        if p.hits:
+            s.say(f"\tbreakpoint already hit {p.hits} time{'s' if p.hits != 1 else ''}")
+        for c in p.commands:
+            s.say(f"        {c}")
+
+
+def _catch_what(p: Catchpoint) -> str:
+    if p.event in ("fork", "vfork"):
+        return p.event
+    if p.event == "exec":
+        return "exec"
+    if p.event == "syscall":
+        return p.describe().replace("any syscall", "syscall \"<any syscall>\"")
+    return p.describe()
+
+
+@info("display")
+def info_display(s: "Session", arg: str) -> None:
+    if not s.displays:
+        s.say("There are no auto-display expressions now.")
+        return
+    s.say("Auto-display expressions now in effect:\nNum Enb Expression")
+    for num, expr, fmt in s.displays:
+        s.say(f"{num}:   y  {'/' + fmt + ' ' if fmt else ''}{expr}")
+
+
+@info("symbol")
+def info_symbol(s: "Session", arg: str) -> None:
+    if not arg:
+        raise CommandError("Argument required (address).")
+    addr = s.eval_int(arg)
+    syms = s.symbols()
+    hit = syms.containing(addr) if syms else None
+    if hit is None:
+        s.say(f"No symbol matches {arg}.")
+        return
+    sym, off = hit
+    section = ".text" if sym.kind == "func" else ".data"
+    exe = s.task().tg.exe if s.running else s.program
+    s.say(f"{sym.name}{' + ' + str(off) if off else ''} in section {section} of {exe}")
+
+
+@info("files", "target")
+def info_files(s: "Session", arg: str) -> None:
+    if not s.program:
+        raise CommandError("No executable file now.")
+    from ...elf.loader import read_plan
+    plan = read_plan(s.program)
+    s.say(f"Symbols from \"{s.program}\".")
+    if s.running:
+        t = s.task()
+        s.say("Native process:")
+        s.say(f"\tUsing the running image of child process {t.tg.tgid}.")
+    s.say(f"Local exec file:\n\t`{s.program}', file type elf64-x86-64.")
+    bias = s.task().mm.load_bias if s.running else 0
+    s.say(f"\tEntry point: {plan.entry + bias:#x}")
+    for seg in plan.segments:
+        lo = seg.vaddr + bias
+        perms = ("r" if seg.flags & 4 else "-") + ("w" if seg.flags & 2 else "-") + \
+            ("x" if seg.flags & 1 else "-")
+        s.say(f"\t{lo:#018x} - {lo + seg.memsz:#018x} is LOAD ({perms})")
+
+
+@info("proc")
+def info_proc(s: "Session", arg: str) -> None:
+    t = s.task()
+    what = arg.split()[0] if arg else ""
+    s.say(f"process {t.tg.tgid}")
+    if what in ("", "cmdline", "all"):
+        s.say("cmdline = '" + " ".join(a.decode(errors="replace") for a in t.tg.argv) + "'")
+    if what in ("", "cwd", "all"):
+        s.say(f"cwd = '{t.fs.cwd}'")
+    if what in ("", "exe", "all"):
+        s.say(f"exe = '{t.tg.exe}'")
+    if what in ("mappings", "all"):
+        s.say("Mapped address spaces:\n")
+        s.say(f"{'Start Addr':>18} {'End Addr':>18} {'Size':>10} {'Offset':>10} Perms  objfile")
+        for v in t.mm.iter_vmas():
+            s.say(f"{v.start:#18x} {v.end:#18x} {v.size:#10x} {v.file_off:#10x} "
+                  f"{v.perms():<5}  {v.name}")
+
+
+@info("signals", "handle")
+def info_signals(s: "Session", arg: str) -> None:
+    from ...abi.signals import parse_signal
+    s.say("Signal        Stop\tPrint\tPass to program\tDescription\n")
+    sigs = [parse_signal(arg)] if arg else list(range(1, 32)) + list(range(SIGRTMIN, NSIG + 1))
+    for sig in sigs:
+        stop, show, pas = s.events.signal_policy(sig)
+        yn = lambda b: "Yes" if b else "No"  # noqa: E731
+        s.say(f"{signal_name(sig):<14}{yn(stop)}\t{yn(show)}\t{yn(pas)}\t\t"
+              f"{gdb_signal_description(sig)}")
+
+
+@info("auxv")
+def info_auxv(s: "Session", arg: str) -> None:
+    t = s.task()
+    for key, val in t.mm.auxv:
+        name = AUXV_NAMES.get(key, str(key))
+        desc = AUXV_DESCRIPTIONS.get(key, "")
+        if key in (AT_EXECFN, AT_PLATFORM):
+            text = f"{val:#x} {s.read_str(val)}"
+        elif key in (3, 7, 9, 25, 33):
+            text = f"{val:#x}"
+        else:
+            text = str(val) if key not in (16, 26) else f"{val:#x}"
+        s.say(f"{key:<4} {name:<20} {desc:<38} {text}".rstrip())
+
+
+@info("sharedlibrary", "dll")
+def info_sharedlibrary(s: "Session", arg: str) -> None:
+    s.say("No shared libraries loaded at this time.")
+
+
+@info("frame", "f")
+def info_frame(s: "Session", arg: str) -> None:
+    s.require_running("No stack.")
+    t = s.task()
+    s.say(f"Stack level 0, frame at {t.reg(REG_IDS['rsp']):#x}:")
+    s.say(f" rip = {t.pc:#x}{sym_suffix(t.pc, s.describe)}; saved rip = unknown")

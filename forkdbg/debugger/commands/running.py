@@ -1,0 +1,260 @@
+"""Running the program: run, start, starti, continue, stepi, nexti, step, next, finish,
+until/advance, kill, signal."""
+
+from __future__ import annotations
+
+import shlex
+from typing import TYPE_CHECKING
+
+from ...arch.disasm import disassemble_one
+from ...arch.x86_64 import RBP, RIP, RSP
+from ...kernel.ptrace import step_instruction
+from ..breakpoints import Breakpoint
+from ..registry import CommandError, command
+
+if TYPE_CHECKING:
+    from ..session import Session
+
+
+def _confirm_restart(s: "Session") -> None:
+    if s.running:
+        if s.settings["confirm"] == "on" and not s.confirm(
+                "The program being debugged has been started already.\n"
+                "Start it from the beginning? (y or n) "):
+            raise CommandError("Program not restarted.")
+        s.kill()
+
+
+def _start(s: "Session", arg: str) -> None:
+    _confirm_restart(s)
+    if arg:
+        s.args = shlex.split(arg)
+    s.new_kernel()
+    if s.from_tty:
+        s.say(f"Starting program: {' '.join([s.inferior.exe] + s.args)}")
+
+
+@command("run", "r", category="running")
+def cmd_run(s: "Session", arg: str) -> None:
+    """Start the program under forkdbg (arguments replace the previous ones)."""
+    _start(s, arg)
+    s.resume()
+
+
+@command("start", category="running")
+def cmd_start(s: "Session", arg: str) -> None:
+    """Run the program and stop at the beginning of main."""
+    syms = s.symbols()
+    if syms is None or syms.address("main") is None:
+        raise CommandError("No symbol table loaded.  Use the \"file\" command.")
+    bp = s.add_point(Breakpoint(0, spec="main", temporary=True, inferiors={1}))
+    s.say(f"Temporary breakpoint {bp.num} at {syms.address('main'):#x}")
+    _start(s, arg)
+    s.resume()
+
+
+@command("starti", category="running")
+def cmd_starti(s: "Session", arg: str) -> None:
+    """Run the program and stop at its first instruction."""
+    _start(s, arg)
+    s.say("\nProgram stopped.")
+    s.say(s.where(s.task()))
+
+
+@command("continue", "c", "cont", "fg", category="running", repeat=True)
+def cmd_continue(s: "Session", arg: str) -> None:
+    """Continue the program (N: ignore the current breakpoint N-1 more times)."""
+    s.require_running()
+    s.pass_or_discard_signal()
+    if s.from_tty:
+        s.say("Continuing.")
+    s.resume()
+
+
+def _step_once(s: "Session") -> object:
+    k = s.kernel
+    assert k is not None
+    t = s.task()
+    stop = step_instruction(k, t)
+    if stop is None and s.stop_task is None and t.alive:
+        s.stop_task, s.stop_kind = t, "step"
+    return stop
+
+
+@command("stepi", "si", category="running", repeat=True)
+def cmd_stepi(s: "Session", arg: str) -> None:
+    """Execute N machine instructions (default 1)."""
+    s.require_running()
+    n = s.eval_int(arg) if arg else 1
+    s.pass_or_discard_signal()
+
+    def steps() -> object:
+        for _ in range(n):
+            stop = _step_once(s)
+            if stop is not None or not s.running:
+                return stop
+        return None
+    s.resume(steps)
+
+
+@command("nexti", "ni", category="running", repeat=True)
+def cmd_nexti(s: "Session", arg: str) -> None:
+    """Execute N instructions, stepping over calls (and over system calls)."""
+    s.require_running()
+    n = s.eval_int(arg) if arg else 1
+    s.pass_or_discard_signal()
+
+    def steps() -> object:
+        for _ in range(n):
+            t = s.task()
+            pc = t.pc
+            insn = disassemble_one(t.mm.readable_prefix(pc, 16), pc)
+            if insn is not None and insn.is_call:
+                stop = _run_to(s, pc + insn.size, t, t.reg(RSP))
+            else:
+                stop = _step_once(s)
+            if stop is not None and getattr(stop, "reason", "") != "internal":
+                return stop
+        return None
+    s.resume(steps)
+
+
+def _run_to(s: "Session", addr: int, task, sp_at_least: int | None) -> object:  # type: ignore[no-untyped-def]
+    """Continue until `task` reaches `addr` (with rsp >= sp_at_least, i.e. in this frame)."""
+    k = s.kernel
+    assert k is not None
+
+    def check(t) -> bool:  # type: ignore[no-untyped-def]
+        return t is task and (sp_at_least is None or t.reg(RSP) >= sp_at_least)
+    s.internal_stops[addr] = check
+    k.watchers.hook(task.mm, addr, s.watcher)
+    try:
+        stop = k.run()
+    finally:
+        s.internal_stops.pop(addr, None)
+        if task.mm.uc is not None and not s.watcher_wants(task, addr):
+            k.watchers.unhook(task.mm, addr, s.watcher)
+    if stop is not None and stop.reason == "internal":
+        s.stop_notes = []
+        s.stop_task = task
+        s.stop_kind = "step"
+        return None
+    return stop
+
+
+def _caller(s: "Session", task) -> tuple[int, int] | None:  # type: ignore[no-untyped-def]
+    """(return address, caller's rsp) of the current frame."""
+    k = s.kernel
+    assert k is not None
+    img = k.image_for(task.tg)
+    if img is None:
+        return None
+    frames = img.unwinder.frames(task.reg(RIP), task.reg(RSP), task.reg(RBP),
+                                 lambda a: _u64(task, a), limit=2)
+    if len(frames) < 2:
+        return None
+    return frames[1].pc, frames[1].sp
+
+
+def _u64(task, addr: int) -> int | None:  # type: ignore[no-untyped-def]
+    b = task.mm.readable_prefix(addr, 8)
+    return int.from_bytes(b, "little") if len(b) == 8 else None
+
+
+@command("finish", "fin", category="running")
+def cmd_finish(s: "Session", arg: str) -> None:
+    """Run until the current function returns."""
+    t = s.task()
+    caller = _caller(s, t)
+    if caller is None:
+        raise CommandError("\"finish\" not meaningful in the outermost frame.")
+    if s.from_tty:
+        s.say(f"Run till exit from #0  {s.where(t)}")
+    s.resume(lambda: _run_to(s, caller[0], t, caller[1]))
+
+
+def _out_of_function(s: "Session", what: str) -> None:
+    t = s.task()
+    syms = s.symbols(t)
+    hit = syms.containing(t.pc) if syms else None
+    name = hit[0].name if hit else "??"
+    caller = _caller(s, t)
+    s.say(f"Single stepping until exit from function {name},\n"
+          "which has no line number information.")
+    if caller is None:
+        s.resume()
+        return
+    s.resume(lambda: _run_to(s, caller[0], t, caller[1]))
+
+
+@command("step", "s", category="running", repeat=True)
+def cmd_step(s: "Session", arg: str) -> None:
+    """Step one line: without line information, run until the function returns."""
+    _out_of_function(s, "step")
+
+
+@command("next", "n", category="running", repeat=True)
+def cmd_next(s: "Session", arg: str) -> None:
+    """Step one line over calls: without line information, run until the function returns."""
+    _out_of_function(s, "next")
+
+
+@command("until", "u", category="running")
+def cmd_until(s: "Session", arg: str) -> None:
+    """Continue until a location (or, without one, like nexti)."""
+    if not arg:
+        cmd_nexti(s, "")
+        return
+    _advance(s, arg)
+
+
+@command("advance", category="running")
+def cmd_advance(s: "Session", arg: str) -> None:
+    """Continue until a location is reached."""
+    if not arg:
+        raise CommandError("Argument required (a location).")
+    _advance(s, arg)
+
+
+def _advance(s: "Session", arg: str) -> None:
+    from ..breakpoints import resolve
+    t = s.task()
+    addr = resolve(arg, s.symbols(t), s.eval_int)
+    s.resume(lambda: _run_to(s, addr, t, None))
+
+
+@command("kill", "k", category="running")
+def cmd_kill(s: "Session", arg: str) -> None:
+    """Kill the program being debugged."""
+    if arg.startswith("inferiors"):
+        from .inferiors import kill_inferiors
+        kill_inferiors(s, arg[len("inferiors"):].strip())
+        return
+    s.require_running()
+    if s.settings["confirm"] == "on" and not s.confirm("Kill the program being debugged? (y or n) "):
+        raise CommandError("Not confirmed.")
+    pid = s.inferior.pid
+    s.kill()
+    s.say(f"[Inferior {s.current_inferior} (process {pid}) killed]")
+
+
+@command("signal", category="running")
+def cmd_signal(s: "Session", arg: str) -> None:
+    """Continue, giving the program a signal (0: none)."""
+    from ...abi.signals import parse_signal, signal_name
+    t = s.task()
+    sig = int(arg) if arg.strip() == "0" else None
+    if sig is None:
+        try:
+            sig = parse_signal(arg)
+        except ValueError as e:
+            raise CommandError(f"Bad signal: {arg}") from e
+    k = s.kernel
+    assert k is not None
+    k.signals.discard_reported(t)
+    if sig:
+        s.say(f"Continuing with signal {signal_name(sig)}.")
+        k.signals.send_to_task(t, sig)
+    else:
+        s.say("Continuing with no signal.")
+    s.resume()

@@ -1,0 +1,181 @@
+"""Support: help, file, set/show settings and arguments, echo, source, handle, cd, pwd, quit."""
+
+from __future__ import annotations
+
+import os
+import shlex
+from typing import TYPE_CHECKING
+
+from ... import __version__
+from ..registry import CATEGORIES, COMMANDS, CommandError, command, lookup
+from ..session import BOOLEAN, CHOICES
+
+if TYPE_CHECKING:
+    from ..session import Session
+
+SETTING_HELP = {
+    "follow-fork-mode": "Debugger response to a program call of fork or vfork is \"{}\".",
+    "detach-on-fork": "Whether gdb will detach the child of a fork is {}.",
+    "follow-exec-mode": "Follow exec mode is \"{}\".",
+    "schedule-multiple": "Resuming the execution of threads of all processes is {}.",
+    "disassembly-flavor": "The disassembly flavor is \"{}\".",
+    "confirm": "Whether to confirm potentially dangerous operations is {}.",
+    "scheduler-locking": "Mode for locking scheduler during execution is \"{}\".",
+}
+
+
+@command("help", "h", category="support")
+def cmd_help(s: "Session", arg: str) -> None:
+    """Print the list of commands, of one category, or one command's help."""
+    if not arg:
+        s.say("List of classes of commands:\n")
+        for cat, desc in CATEGORIES.items():
+            s.say(f"{cat} -- {desc}")
+        s.say('\nType "help" followed by a class name for a list of commands in that class.')
+        s.say('Type "help" followed by command name for full documentation.')
+        return
+    if arg in CATEGORIES:
+        s.say(CATEGORIES[arg] + "\n\nList of commands:\n")
+        for c in sorted(COMMANDS.values(), key=lambda c: c.name):
+            if c.category == arg:
+                alias = f", {', '.join(c.aliases)}" if c.aliases else ""
+                s.say(f"{c.name}{alias} -- {c.summary}")
+        return
+    cmd = lookup(arg.split()[0])
+    s.say(cmd.help)
+    if cmd.aliases:
+        s.say(f"Aliases: {', '.join(cmd.aliases)}")
+
+
+@command("file", "exec-file", category="support")
+def cmd_file(s: "Session", arg: str) -> None:
+    """Use FILE as the program to be debugged."""
+    if not arg:
+        raise CommandError("No executable file now.")
+    path = os.path.expanduser(arg.strip())
+    if not os.path.exists(path):
+        raise CommandError(f"{path}: No such file or directory.")
+    s.set_program(path)
+    s.say(f"Reading symbols from {path}...")
+    syms = s.symbols()
+    if syms is None or not len(syms):
+        s.say(f"(No debugging symbols found in {path})")
+
+
+def change_setting(s: "Session", arg: str) -> None:
+    words = arg.split(None, 1)
+    if not words:
+        raise CommandError("Argument required (expression to compute).")
+    name, value = words[0], (words[1].strip() if len(words) > 1 else "")
+    if name == "args":
+        s.args = shlex.split(value)
+        return
+    if name in ("environment", "env"):
+        var, _, val = value.replace(" = ", "=").partition("=") if "=" in value else \
+            value.partition(" ")
+        s.env_changes[var.strip()] = val.strip()
+        return
+    for two in ("print pretty", "backtrace past-main"):
+        first, second = two.split()
+        if name == first and value.startswith(second):
+            name, value = two, value[len(second):].strip()
+    if name not in s.settings:
+        raise CommandError(f'No symbol "{name}" in current context.')
+    if name in BOOLEAN:
+        value = {"": "on", "1": "on", "yes": "on", "enable": "on", "0": "off", "no": "off",
+                 "disable": "off"}.get(value, value)
+        if value not in ("on", "off"):
+            raise CommandError(f'"on" or "off" expected.')
+    elif name in CHOICES:
+        if value not in CHOICES[name]:
+            raise CommandError(f'Undefined item: "{value}".' if value else
+                               f'Requires an argument. Valid arguments are {", ".join(CHOICES[name])}.')
+    s.settings[name] = value
+
+
+@command("show", category="support")
+def cmd_show(s: "Session", arg: str) -> None:
+    """Show a setting (show follow-fork-mode, show args, show version ...)."""
+    name = arg.strip()
+    if name == "args":
+        s.say('Argument list to give program being debugged when it is started is "'
+              + " ".join(s.args) + '".')
+    elif name == "version":
+        s.say(f"forkdbg {__version__} (a gdb-style debugger for static x86-64 programs)")
+    elif name in SETTING_HELP:
+        s.say(SETTING_HELP[name].format(s.settings[name]))
+    elif name in s.settings:
+        s.say(f"{name} is {s.settings[name]}.")
+    else:
+        raise CommandError(f'Undefined show command: "{name}".  Try "help show".')
+
+
+@command("echo", category="support")
+def cmd_echo(s: "Session", arg: str) -> None:
+    """Print text (\\n for a newline)."""
+    s.out.write(arg.encode().decode("unicode_escape"))
+    s.out.flush()
+
+
+@command("source", category="support")
+def cmd_source(s: "Session", arg: str) -> None:
+    """Run the commands in a file."""
+    from ..script import source_file
+    if not arg:
+        raise CommandError("source command requires file name of file to source.")
+    source_file(s, os.path.expanduser(arg.strip()))
+
+
+@command("handle", category="running")
+def cmd_handle(s: "Session", arg: str) -> None:
+    """handle SIGNAL [no]stop [no]print [no]pass: what to do when the program gets SIGNAL."""
+    from ...abi.signals import parse_signal
+    words = arg.split()
+    if not words:
+        raise CommandError("Argument required (signal and actions to apply).")
+    try:
+        sig = parse_signal(words[0])
+    except ValueError:
+        raise CommandError(f"Unrecognized or ambiguous flag word: \"{words[0]}\".") from None
+    pol = s.events.signal_policy(sig)
+    for w in words[1:]:
+        on = not w.startswith("no")
+        key = w[2:] if not on else w
+        idx = {"stop": 0, "print": 1, "pass": 2, "noignore": 2, "ignore": 2}.get(key)
+        if idx is None:
+            raise CommandError(f"Unrecognized or ambiguous flag word: \"{w}\".")
+        pol[idx] = on
+        if key == "stop" and on:
+            pol[1] = True
+        if key == "print" and not on:
+            pol[0] = False
+    from .info import info_signals
+    info_signals(s, words[0])
+
+
+@command("cd", category="support")
+def cmd_cd(s: "Session", arg: str) -> None:
+    """Set the working directory of the program for the next run."""
+    path = os.path.abspath(os.path.expanduser(arg or "~"))
+    if not os.path.isdir(path):
+        raise CommandError(f"{arg}: No such file or directory.")
+    s.kernel_options["cwd"] = path
+    s.say(f"Working directory {path}.")
+
+
+@command("pwd", category="support")
+def cmd_pwd(s: "Session", arg: str) -> None:
+    """Print the working directory the program runs in."""
+    s.say(f"Working directory {s.kernel_options.get('cwd') or os.getcwd()}.")
+
+
+@command("quit", "q", "exit", category="support")
+def cmd_quit(s: "Session", arg: str) -> None:
+    """Exit forkdbg (asks first when a program is live, unless in batch mode)."""
+    if s.running and not s.batch and s.settings["confirm"] == "on":
+        live = [i for i in s.inferiors.values() if i.live]
+        text = "\n".join(f"\tInferior {i.num} [process {i.pid}] will be killed." for i in live)
+        if not s.confirm(f"A debugging session is active.\n\n{text}\n\nQuit anyway? (y or n) "):
+            raise CommandError("Not confirmed.")
+    code = int(arg) if arg.strip().lstrip("-").isdigit() else None
+    raise SystemExit(code if code is not None else 0)

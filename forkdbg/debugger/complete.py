@@ -1,0 +1,71 @@
+"""Completion as a pure function of the session and the text before the cursor.
+
+repl.py adapts it to prompt_toolkit; tests call it directly.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from typing import TYPE_CHECKING
+
+from ..arch.x86_64 import REG_IDS
+from .registry import COMMANDS, all_names, lookup
+
+if TYPE_CHECKING:
+    from .session import Session
+
+SYMBOL_COMMANDS = {"break", "tbreak", "until", "advance", "disassemble", "print", "x",
+                   "display", "watch", "rwatch", "awatch", "output", "patch"}
+FILE_COMMANDS = {"file", "source", "cd"}
+
+
+def complete(s: "Session", before: str) -> list[str]:
+    """Candidates for the word being typed at the end of `before`."""
+    words = before.split()
+    if not words or (len(words) == 1 and not before.endswith(" ")):
+        prefix = words[0] if words else ""
+        return [n for n in all_names() if n.startswith(prefix)]
+    try:
+        cmd = lookup(words[0])
+    except Exception:  # noqa: BLE001 - nothing to complete after an unknown command
+        return []
+    current = "" if before.endswith(" ") else words[-1]
+    args = words[1:] if before.endswith(" ") else words[1:-1]
+    if cmd.subcommands and not args:
+        return [w for w in cmd.subcommands if w.startswith(current)]
+    if cmd.name == "set" and len(args) == 1:
+        from .session import BOOLEAN, CHOICES
+        if args[0] in CHOICES:
+            return [c for c in CHOICES[args[0]] if c.startswith(current)]
+        if args[0] in BOOLEAN:
+            return [c for c in ("on", "off") if c.startswith(current)]
+    if cmd.name == "show" and not args:
+        return [k for k in list(s.settings) + ["args", "version"] if k.startswith(current)]
+    if cmd.name == "catch" and args and args[0] == "syscall":
+        from ..abi.sysnums import SYSCALL_NUMBERS
+        names = list(SYSCALL_NUMBERS) + ["group:process", "group:file", "group:network",
+                                         "group:memory", "group:signal", "group:ipc"]
+        return sorted(n for n in names if n.startswith(current))
+    if cmd.name == "help":
+        return [n for n in sorted(COMMANDS) if n.startswith(current)]
+    if cmd.name in FILE_COMMANDS:
+        return _files(current)
+    if current.startswith("$"):
+        regs = ["$" + r for r in sorted(REG_IDS)]
+        return [r for r in regs if r.startswith(current)]
+    if cmd.name in SYMBOL_COMMANDS or (cmd.name == "info" and args and args[0] == "symbol"):
+        stem = current.lstrip("*&")
+        lead = current[:len(current) - len(stem)]
+        syms = s.symbols()
+        if syms is None or not stem:
+            return []
+        return sorted(lead + n for n in syms.names() if n.startswith(stem))[:200]
+    return []
+
+
+def _files(prefix: str) -> list[str]:
+    out = []
+    for p in sorted(glob.glob(os.path.expanduser(prefix) + "*")):
+        out.append(p + ("/" if os.path.isdir(p) else ""))
+    return out

@@ -1,0 +1,317 @@
+"""Kernel events as gdb reports them: forks followed or detached, execs, exits, signals,
+catchpoints, breakpoint hits, and the stop report that ends each resume."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..abi.clone import CLONE_THREAD, CLONE_VFORK, CLONE_VM
+from ..abi.signals import Sig, signal_name
+from ..abi.sysnums import syscall_name
+from ..kernel.events import (Exec, MemoryWatch, SignalDelivering, SyscallEnter, SyscallExit,
+                             TaskCreated, TaskExited)
+from .breakpoints import Breakpoint, Catchpoint, Watchpoint
+from .expr import INT, Value
+from .inferiors import Inferior, gdb_signal_description, thread_target_id
+
+if TYPE_CHECKING:
+    from ..kernel.kernel import Kernel, Stop
+    from ..kernel.task import Task
+    from .session import Session
+
+#: gdb's default `handle` table: signals that do not stop or print, and those not passed
+NOSTOP = {Sig.SIGALRM, Sig.SIGURG, Sig.SIGCHLD, Sig.SIGWINCH, Sig.SIGIO, Sig.SIGVTALRM,
+          Sig.SIGPROF, Sig.SIGPWR}
+NOPASS = {Sig.SIGINT, Sig.SIGTRAP}
+
+
+class EventHandlers:
+    def __init__(self, s: "Session") -> None:
+        self.s = s
+        self.handle: dict[int, list[bool]] = {}  # sig -> [stop, print, pass]
+        self.labels: dict[int, str] = {}
+        self.pending_catch: dict[int, tuple[Catchpoint, str]] = {}
+        self.quiet = False  # a kill in progress: no exit messages
+
+    def signal_policy(self, sig: int) -> list[bool]:
+        if sig not in self.handle:
+            quiet = sig in NOSTOP
+            self.handle[sig] = [not quiet, not quiet, sig not in NOPASS]
+        return self.handle[sig]
+
+    def attach(self, k: "Kernel") -> None:
+        bus = k.bus
+        bus.subscribe(TaskCreated, self.on_created)
+        bus.subscribe(Exec, self.on_exec)
+        bus.subscribe(TaskExited, self.on_exited)
+        bus.subscribe(SignalDelivering, self.on_signal)
+        bus.subscribe(SyscallEnter, self.on_enter)
+        bus.subscribe(SyscallExit, self.on_exit)
+        bus.subscribe(MemoryWatch, self.on_watch)
+
+    # ------------------------------------------------------------ helpers
+    def who(self, task: "Task") -> str:
+        """``Thread 2.1 "busybox" hit `` when gdb would say which thread stopped."""
+        inf = self.s.inferior_of(task)
+        if inf is None or (len(self.s.inferiors) <= 1 and len(inf.live_tasks()) <= 1):
+            return ""
+        return f"Thread {self._thread_num(task)} \"{task.comm.decode(errors='replace')}\" hit "
+
+    def stop(self, task: "Task", kind: str, headline: str = "") -> None:
+        s = self.s
+        if s.kernel is None:
+            return
+        if s.stop_task is None:
+            s.stop_task = task
+            s.stop_kind = kind
+            if headline:
+                s.stop_notes.append(headline)
+        s.kernel.request_stop(kind, task)
+
+    def catchpoints(self, event: str, task: "Task") -> list[Catchpoint]:
+        inf = self.s.inferior_of(task)
+        if inf is None:
+            return []
+        return [p for p in self.s.points if isinstance(p, Catchpoint) and p.enabled
+                and p.event == event and (not p.inferiors or inf.num in p.inferiors)]
+
+    def _new_inferior(self, tg, exe: str) -> Inferior:  # type: ignore[no-untyped-def]
+        s = self.s
+        n = max(s.inferiors) + 1
+        inf = Inferior(n, exe, tg)
+        s.inferiors[n] = inf
+        return inf
+
+    # ------------------------------------------------------------- events
+    def on_created(self, e: TaskCreated) -> None:
+        s = self.s
+        pinf = s.inferior_of(e.parent)
+        if pinf is None:
+            return
+        child = e.child
+        if e.flags & CLONE_THREAD:
+            pinf.add_thread(child.tid)
+            label = thread_target_id(child)
+            self.labels[child.tid] = label
+            s.say(f"[New {label}]")
+            return
+        vfork = bool(e.flags & CLONE_VFORK)
+        what = "vfork" if vfork else "fork"
+        s.last_clone = {"parent": e.parent.tid, "child": child.tid, "flags": e.flags,
+                        "exit_signal": e.exit_signal, "via": e.via}
+        for cp in self.catchpoints(what, e.parent):
+            cp.hits += 1
+            self.pending_catch[e.parent.tid] = (
+                cp, f"Catchpoint {cp.num} ({what}ed process {child.tid})")
+        mode = s.settings["follow-fork-mode"]
+        if mode == "ask":
+            mode = s.ask_fork() if s.ask_fork is not None else "parent"
+        detach = s.settings["detach-on-fork"] == "on"
+        ppid, cpid = e.parent.tg.tgid, child.tg.tgid
+        if mode == "parent" and detach:
+            s.say(f"[Detaching after {what} from child process {cpid}]")
+            return
+        if mode == "child":
+            s.say(f"[Attaching after process {ppid} {what} to child process {cpid}]")
+        inf = self._new_inferior(child.tg, child.tg.exe)
+        inf.add_thread(child.tid)
+        s.say(f"[New inferior {inf.num} (process {cpid})]")
+        for p in s.points:
+            if pinf.num in p.inferiors:
+                p.inferiors.add(inf.num)
+        if child.mm is not e.parent.mm:
+            for a in s.watcher.addresses(child):
+                s.kernel.watchers.hook(child.mm, a, s.watcher)  # type: ignore[union-attr]
+            for p in s.points:
+                if isinstance(p, Watchpoint) and inf.num in p.inferiors:
+                    s.insert_watch(p)
+        if mode == "child":
+            if detach:
+                s.say(f"[Detaching after {what} from parent process {ppid}]")
+                pinf.detached = True
+                s.say(f"[Inferior {pinf.num} (process {ppid}) detached]")
+            s.current_inferior = inf.num
+            s.current_tid = child.tid
+        self._child_syscall_return(e, inf)
+
+    def _child_syscall_return(self, e: TaskCreated, inf: Inferior) -> None:
+        """Beyond gdb: a kept child stops at its own return from the fork, with rax = 0."""
+        nr = {"fork": 57, "vfork": 58, "clone": 56, "clone3": 435}[e.via]
+        cps = [c for c in self.catchpoints("syscall", e.parent)
+               if c.syscalls is None or nr in c.syscalls]
+        if not cps:
+            return
+        child = e.child
+        prev = child.resume
+
+        def report() -> None:
+            cps[0].hits += 1
+            self.stop(child, "syscall-return", self.who(child) +
+                      f"Catchpoint {cps[0].num} (returned from syscall {syscall_name(nr)})")
+            child.resume = prev
+        child.resume = report
+
+    def on_exec(self, e: Exec) -> None:
+        s = self.s
+        inf = s.inferior_of(e.task)
+        if inf is None:
+            return
+        s.say(f"process {e.task.tg.tgid} is executing new program: {e.path}")
+        if s.settings["follow-exec-mode"] == "new":
+            new = self._new_inferior(e.task.tg, e.path)
+            inf.tg, inf.detached = None, True
+            new.add_thread(e.task.tid)
+            for p in s.points:
+                if inf.num in p.inferiors:
+                    p.inferiors.add(new.num)
+            s.current_inferior = new.num
+            s.say(f"[New inferior {new.num}]")
+        else:
+            inf.exe = e.path
+        for cp in self.catchpoints("exec", e.task):
+            cp.hits += 1
+            self.pending_catch[e.task.tid] = (cp, f"Catchpoint {cp.num} (exec'd {e.path})")
+
+    def on_exited(self, e: TaskExited) -> None:
+        s = self.s
+        inf = s.inferior_of(e.task)
+        if inf is None or self.quiet:
+            return
+        if not e.group_exit:
+            label = self.labels.pop(e.task.tid, f"LWP {e.task.tid}")
+            s.say(f"[{label} exited]")
+            return
+        pid = e.task.tg.tgid
+        if e.sig:
+            s.stop_notes.append(f"\nProgram terminated with signal {signal_name(e.sig)}, "
+                                f"{gdb_signal_description(e.sig)}.\nThe program no longer exists.")
+            code = 128 + e.sig
+        elif e.code == 0:
+            s.stop_notes.append(f"[Inferior {inf.num} (process {pid}) exited normally]")
+            code = 0
+        else:
+            s.stop_notes.append(f"[Inferior {inf.num} (process {pid}) exited with code "
+                                f"{e.code:02o}]")
+            code = e.code
+        if inf.num == 1 or s.exit_code is None:
+            s.exit_code = code
+        s.convenience["_exitcode"] = Value(code, INT)
+        if s.stop_task is None:
+            s.stop_kind = "exited"
+        s.kernel.request_stop("exited", e.task)  # type: ignore[union-attr]
+
+    def on_signal(self, e: SignalDelivering) -> None:
+        s = self.s
+        if s.inferior_of(e.task) is None:
+            return
+        for cp in self.catchpoints("signal", e.task):
+            if (cp.signals is None and e.sig < 32 and e.sig not in (Sig.SIGTRAP, Sig.SIGINT)) \
+                    or (cp.signals is not None and e.sig in cp.signals):
+                cp.hits += 1
+                self.stop(e.task, "catch-signal",
+                          self.who(e.task) + f"Catchpoint {cp.num} (signal {signal_name(e.sig)})")
+                return
+        stop, show, _pass = self.signal_policy(e.sig)
+        if not stop and not show:
+            return
+        who = "Program" if len(s.inferior.live_tasks()) <= 1 else \
+            f"Thread {self._thread_num(e.task)} \"{e.task.comm.decode(errors='replace')}\""
+        text = f"\n{who} received signal {signal_name(e.sig)}, {gdb_signal_description(e.sig)}."
+        if stop:
+            self.stop(e.task, "signal", text)
+        else:
+            s.say(text)
+
+    def _thread_num(self, task: "Task") -> str:
+        inf = self.s.inferior_of(task)
+        n = inf.threads.get(task.tid, 0) if inf else 0
+        return f"{inf.num}.{n}" if inf and len(self.s.inferiors) > 1 else str(n)
+
+    def on_enter(self, e: SyscallEnter) -> None:
+        for cp in self.catchpoints("syscall", e.task):
+            if cp.syscalls is None or e.nr in cp.syscalls:
+                cp.hits += 1
+                self.stop(e.task, "syscall-entry",
+                          self.who(e.task) + f"Catchpoint {cp.num} (call to syscall {syscall_name(e.nr)})")
+                return
+
+    def on_exit(self, e: SyscallExit) -> None:
+        got = self.pending_catch.pop(e.task.tid, None)
+        if got is not None:
+            self.stop(e.task, "catch", self.who(e.task) + got[1])
+            return
+        if e.ret is None:
+            return
+        for cp in self.catchpoints("syscall", e.task):
+            if cp.syscalls is None or e.nr in cp.syscalls:
+                self.stop(e.task, "syscall-return",
+                          self.who(e.task) + f"Catchpoint {cp.num} (returned from syscall {syscall_name(e.nr)})")
+                return
+
+    def on_watch(self, e: MemoryWatch) -> None:
+        s = self.s
+        inf = s.inferior_of(e.task)
+        if inf is None:
+            return
+        for p in s.points:
+            if not (isinstance(p, Watchpoint) and p.enabled and inf.num in p.inferiors):
+                continue
+            if not (p.addr < e.addr + e.size and e.addr < p.addr + p.size):
+                continue
+            data = e.task.mm.readable_prefix(p.addr, p.size)
+            new = int.from_bytes(data, "little")
+            if p.access == "write":
+                if new == p.old:
+                    continue
+                text = f"\n{p.label} {p.num}: {p.expr}\n\nOld value = {p.old}\nNew value = {new}"
+            elif p.access == "read":
+                text = f"\n{p.label} {p.num}: {p.expr}\n\nValue = {new}"
+            else:
+                text = (f"\n{p.label} {p.num}: {p.expr}\n\n" +
+                        (f"Old value = {p.old}\nNew value = {new}" if new != p.old
+                         else f"Value = {new}"))
+            p.old = new
+            p.hits += 1
+            self.stop(e.task, "watchpoint", text)
+            return
+
+    # --------------------------------------------------------- code hits
+    def on_code(self, task: "Task", addr: int) -> None:
+        s = self.s
+        inf = s.inferior_of(task)
+        if inf is None:
+            return
+        internal = s.internal_stops.get(addr)
+        if internal is not None and internal(task):
+            self.stop(task, "internal")
+            return
+        for p in s.points:
+            if not (isinstance(p, Breakpoint) and p.enabled and inf.num in p.inferiors):
+                continue
+            if p.addrs.get(inf.num, s.resolve_for(p, inf)) != addr:
+                continue
+            if p.condition and not self._cond(task, p.condition):
+                continue
+            p.hits += 1
+            label = "Temporary breakpoint" if p.temporary else "Breakpoint"
+            self.stop(task, "breakpoint", f"\n{self.who(task)}{label} {p.num}, ")
+            s.hit_point = p
+            return
+
+    def _cond(self, task: "Task", cond: str) -> bool:
+        s = self.s
+        saved = s.current_tid
+        s.current_tid = task.tid
+        try:
+            return bool(s.eval_int(cond))
+        except Exception as e:  # noqa: BLE001 - gdb stops and reports a broken condition
+            s.say(f"Error in testing condition for breakpoint: {e}")
+            return True
+        finally:
+            s.current_tid = saved
+
+    # ------------------------------------------------------------ report
+    def report(self, stop: "Stop | None") -> None:
+        """Print what made the program stop, as gdb does, and where."""
+        from .report import report_stop
+        report_stop(self.s, stop)

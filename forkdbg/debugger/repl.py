@@ -1,0 +1,133 @@
+"""The interactive prompt: prompt_toolkit with history, completion, Enter-repeat, Ctrl-C, Ctrl-D.
+
+The completion engine is complete.py; this is only the adapter and the loop.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING, Any, Iterable
+
+from .registry import CommandError
+
+if TYPE_CHECKING:
+    from .session import Session
+
+PROMPT = "(forkdbg) "
+
+
+def _history_path() -> str:
+    return os.environ.get("FORKDBG_HISTORY") or os.path.expanduser("~/.forkdbg_history")
+
+
+class PlainPrompt:
+    """Commands from a pipe or file on stdin: no line editing, as gdb reads them."""
+
+    def __init__(self, out: Any) -> None:
+        self.out = out
+
+    def prompt(self, message: str) -> str:
+        self.out.write(message)
+        self.out.flush()
+        line = sys.stdin.readline()
+        if not line:
+            raise EOFError
+        self.out.write(line if line.endswith("\n") else line + "\n")
+        return line.rstrip("\n")
+
+
+def make_prompt(s: "Session", **kwargs: Any):  # type: ignore[no-untyped-def]
+    """A prompt_toolkit PromptSession wired to the session's completer and history."""
+    if not sys.stdin.isatty() and not kwargs:
+        return PlainPrompt(s.out)
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.completion import Completer, Completion
+    from prompt_toolkit.history import FileHistory, InMemoryHistory
+
+    from .complete import complete
+
+    class SessionCompleter(Completer):
+        def get_completions(self, document, event) -> Iterable[Completion]:  # type: ignore[no-untyped-def]
+            before = document.text_before_cursor
+            word = "" if before.endswith(" ") else (before.split() or [""])[-1]
+            for cand in complete(s, before):
+                yield Completion(cand, start_position=-len(word))
+
+    try:
+        history = FileHistory(_history_path())
+    except OSError:
+        history = InMemoryHistory()
+    return PromptSession(completer=SessionCompleter(), history=history, **kwargs)
+
+
+def repl(s: "Session", prompt_session: Any = None) -> int:
+    """Read and run commands until `quit` or Ctrl-D; returns forkdbg's exit status."""
+    ps = prompt_session or make_prompt(s)
+    s.from_tty = True
+    s.color = getattr(s.out, "isatty", lambda: False)()
+
+    def ask(question: str) -> bool:
+        while True:
+            try:
+                ans = ps.prompt(question).strip().lower()
+            except (EOFError, KeyboardInterrupt):
+                s.say("EOF [answered Y; input not from terminal]")
+                return True
+            if ans in ("y", "yes"):
+                return True
+            if ans in ("n", "no"):
+                return False
+            s.say("Please answer y or n.")
+
+    def ask_fork() -> str:
+        while True:
+            try:
+                ans = ps.prompt("Follow which side of the fork? (parent or child) ").strip()
+            except (EOFError, KeyboardInterrupt):
+                return "parent"
+            if ans in ("parent", "child"):
+                return ans
+            s.say("Please answer parent or child.")
+
+    if isinstance(ps, PlainPrompt):
+        s.ask = None  # no terminal: gdb answers its own questions with "y" and says so
+    else:
+        s.ask = ask
+        s.ask_fork = ask_fork
+
+    def block_line() -> str | None:
+        try:
+            return ps.prompt(">")
+        except (EOFError, KeyboardInterrupt):
+            return None
+    s.line_source = block_line
+    while True:
+        try:
+            line = ps.prompt(PROMPT)
+        except KeyboardInterrupt:
+            s.say("Quit")
+            continue
+        except EOFError:
+            s.say("quit")
+            try:
+                s.execute("quit")
+            except CommandError as e:
+                s.say(str(e))
+                continue
+            except SystemExit as e:
+                return int(e.code or 0)
+            return 0
+        if not line.strip():
+            line = s.last_command
+            if not line:
+                continue
+        try:
+            s.execute(line)
+        except CommandError as e:
+            s.say(str(e))
+        except SystemExit as e:
+            return int(e.code or 0)
+        except KeyboardInterrupt:
+            s.say("Quit")
+        sys.stdout.flush()

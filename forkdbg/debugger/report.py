@@ -1,0 +1,71 @@
+"""The report at the end of each resume: headline, thread switch, location, displays, commands."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .format import location
+from .inferiors import thread_target_id
+
+if TYPE_CHECKING:
+    from ..kernel.kernel import Stop
+    from .session import Session
+
+
+def report_stop(s: "Session", stop: "Stop | None") -> None:
+    task = s.stop_task
+    if stop is not None and stop.reason == "interrupt" and task is None:
+        task = stop.task
+        s.stop_notes.append("\nProgram received signal SIGINT, Interrupt.")
+        s.stop_kind = "interrupt"
+    if stop is not None and stop.reason == "deadlock":
+        s.say("forkdbg: deadlock: every process is asleep and nothing can wake it.")
+    if s.kernel is not None and not s.kernel.tasks:
+        s.kernel = None  # every process is gone
+    notes = list(s.stop_notes)
+    s.stop_notes = []
+    if task is not None and task.alive:
+        inf = s.inferior_of(task)
+        if inf is not None and (task.tid != s.last_stop_tid or inf.num != s.current_inferior) \
+                and s.last_stop_tid is not None:
+            target = thread_target_id(task) if len(inf.live_tasks()) > 1 else \
+                f"process {task.tg.tgid}"
+            s.say(f"[Switching to {target}]")
+        if inf is not None:
+            s.current_inferior = inf.num
+            s.current_tid = task.tid
+            s.last_stop_tid = task.tid
+    for n in notes[:-1]:
+        s.say(n)
+    head = notes[-1] if notes else ""
+    kind = s.stop_kind
+    if task is not None and task.alive and kind not in ("exited", ""):
+        where = location(task.pc, s.symbols(task))
+        if kind in ("breakpoint", "catch", "syscall-entry", "syscall-return", "catch-signal"):
+            if kind != "breakpoint":
+                head = "\n" + head + ", "
+            s.say(head + where)
+        elif head:
+            s.say(head)
+            s.say(where)
+        else:
+            s.say(where)
+        run_displays(s)
+        hit = getattr(s, "hit_point", None)
+        s.hit_point = None
+        if hit is not None:
+            if hit.temporary:
+                s.points.remove(hit)
+                s.remove_point_hooks(hit)
+            for line in hit.commands:
+                s.execute(line)
+    elif head:
+        s.say(head)
+
+
+def run_displays(s: "Session") -> None:
+    for num, expr, fmt in s.displays:
+        try:
+            s.show_display(num, expr, fmt)
+        except Exception as e:  # noqa: BLE001 - a display that fails says so, like gdb
+            s.say(f"{num}: {expr} = <error: {e}>")

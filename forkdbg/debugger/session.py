@@ -1,0 +1,419 @@
+"""Session: one debugging session — the program, its kernel, inferiors, threads, points.
+
+The session runs the kernel until a stop (a breakpoint, a catchpoint, a signal, an
+exit, Ctrl-C), then reports it as gdb does.  Output goes through `self.out`; the
+kernel itself never prints.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING, Callable, TextIO
+
+from ..arch.x86_64 import REG_IDS, RIP, RSP
+from ..kernel.kernel import Config, Kernel
+from .breakpoints import Breakpoint, Catchpoint, DebugWatcher, Point, Watchpoint, resolve
+from .expr import Env, Value, evaluate
+from .format import location
+from .inferiors import Inferior, thread_target_id
+from .registry import CommandError
+
+if TYPE_CHECKING:
+    from ..elf.symbols import SymbolTable
+    from ..kernel.task import Task
+
+DEFAULT_SETTINGS: dict[str, str] = {
+    "follow-fork-mode": "parent", "detach-on-fork": "on", "follow-exec-mode": "same",
+    "schedule-multiple": "off", "disassembly-flavor": "att", "confirm": "on",
+    "pagination": "off", "width": "0", "height": "0", "print pretty": "off",
+    "scheduler-locking": "off", "listsize": "10", "backtrace past-main": "off",
+}
+CHOICES = {"follow-fork-mode": ("parent", "child", "ask"), "follow-exec-mode": ("same", "new"),
+           "disassembly-flavor": ("att", "intel"), "scheduler-locking": ("off", "on", "step")}
+BOOLEAN = {"detach-on-fork", "schedule-multiple", "confirm", "pagination", "print pretty",
+           "backtrace past-main"}
+
+
+class Session:
+    """State of one forkdbg debugging session."""
+
+    def __init__(self, out: TextIO = sys.stdout, batch: bool = False) -> None:
+        self.out = out
+        self.batch = batch
+        self.settings = dict(DEFAULT_SETTINGS)
+        if batch:
+            self.settings["confirm"] = "off"
+        self.program: str | None = None
+        self.args: list[str] = []
+        self.env_changes: dict[str, str | None] = {}
+        self.kernel_options: dict[str, object] = {}
+        self.kernel: Kernel | None = None
+        self.inferiors: dict[int, Inferior] = {}
+        self.current_inferior = 1
+        self.current_tid: int | None = None
+        self.points: list[Point] = []
+        self.next_point = 1
+        self.internal_stops: dict[int, Callable[["Task"], bool]] = {}
+        self.history: list[Value] = []
+        self.convenience: dict[str, Value] = {}
+        self.displays: list[tuple[int, str, str]] = []
+        self.next_display = 1
+        self.last_x: tuple[int, str, int] = (0, "x", 4)
+        self.exit_code: int | None = None
+        self.last_clone: dict[str, object] | None = None
+        self.ask_fork: Callable[[], str] | None = None  # REPL: follow-fork-mode ask
+        self.ask: Callable[[str], bool] | None = None  # REPL: y/n questions
+        self.line_source: Callable[[], str | None] | None = None  # where `commands` reads
+        self.watcher = DebugWatcher(self)
+        self.hit_point: Point | None = None
+        self.last_command = ""
+        self.color = False  # syntax-coloured disassembly (a terminal)
+        self.last_stop_tid: int | None = None  # "[Switching to ...]" when a stop moves
+        self.from_tty = not batch  # gdb's from_tty: some messages only for a person
+        self.stop_notes: list[str] = []
+        self.stop_task: "Task | None" = None
+        self.stop_kind = ""
+        from .events import EventHandlers
+        self.events = EventHandlers(self)
+
+    # ------------------------------------------------------------- output
+    def say(self, text: str = "") -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    # ------------------------------------------------------------ program
+    def set_program(self, path: str, args: list[str] | None = None) -> None:
+        self.program = path
+        if args is not None:
+            self.args = args
+        self.inferiors.setdefault(1, Inferior(1, path)).exe = path
+
+    @property
+    def running(self) -> bool:
+        return self.kernel is not None and any(i.live for i in self.inferiors.values())
+
+    def require_running(self, message: str = "The program is not being run.") -> None:
+        if not self.running:
+            raise CommandError(message)
+
+    def inferior_of(self, task: "Task") -> Inferior | None:
+        for inf in self.inferiors.values():
+            if inf.tg is task.tg and not inf.detached:
+                return inf
+        return None
+
+    @property
+    def inferior(self) -> Inferior:
+        return self.inferiors[self.current_inferior]
+
+    def task(self) -> "Task":
+        """The current thread (an error if there is no process)."""
+        self.require_running()
+        k = self.kernel
+        assert k is not None
+        t = k.tasks.get(self.current_tid) if self.current_tid is not None else None
+        if t is None or not t.alive or self.inferior_of(t) is None:
+            live = self.inferior.live_tasks()
+            if not live:
+                raise CommandError("The program is not being run.")
+            t = live[0]
+            self.current_tid = t.tid
+        return t
+
+    def symbols(self, task: "Task | None" = None) -> "SymbolTable | None":
+        if self.kernel is None:
+            return self._file_symbols()
+        try:
+            t = task or self.task()
+        except CommandError:
+            return self._file_symbols()
+        return self.kernel.symbols_for(t.tg)
+
+    def _file_symbols(self) -> "SymbolTable | None":
+        from ..elf.symbols import SymbolTable
+        if not self.program or not os.path.isfile(self.program):
+            return None
+        if getattr(self, "_fsyms", None) is None or self._fsyms[0] != self.program:
+            with open(self.program, "rb") as f:
+                self._fsyms = (self.program, SymbolTable.from_elf_bytes(f.read()))
+        return self._fsyms[1]
+
+    def has_debug_info(self) -> bool:
+        """forkdbg reads no DWARF line or type information: only ELF symbols."""
+        return False
+
+    def describe(self, addr: int) -> str:
+        syms = self.symbols()
+        return syms.describe(addr) if syms is not None else ""
+
+    def where(self, task: "Task") -> str:
+        return location(task.pc, self.symbols(task))
+
+    # --------------------------------------------------------- expressions
+    def env(self) -> Env:
+        def reg(name: str) -> int | None:
+            rid = REG_IDS.get(name)
+            if rid is None:
+                return None
+            return self.task().reg(rid)
+
+        def read(addr: int, n: int) -> bytes:
+            t = self.task()
+            data = t.mm.readable_prefix(addr, n) if t.mm.uc is not None else b""
+            if len(data) < n:
+                data2 = b""
+                try:
+                    data2 = t.mm.read(addr, n, force=True)
+                except Exception:  # noqa: BLE001
+                    pass
+                if len(data2) < n:
+                    raise CommandError(f"Cannot access memory at address {addr:#x}")
+                data = data2
+            return data
+
+        def symbol(name: str) -> tuple[int, bool] | None:
+            syms = self.symbols()
+            s = syms.lookup(name) if syms is not None else None
+            if s is None:
+                raise CommandError('No symbol table is loaded.  Use the "file" command.'
+                                   if not self.has_debug_info() else
+                                   f'No symbol "{name}" in current context.')
+            return s.addr, s.kind == "func"
+        return Env(reg, read, symbol, self.history, self.convenience)
+
+    def evaluate(self, text: str) -> Value:
+        if not self.running and "$" in text and not text.strip().startswith("$_"):
+            pass
+        return evaluate(text, self.env())
+
+    def eval_int(self, text: str) -> int:
+        v = self.evaluate(text)
+        if v.t.name == "<data variable, no debug info>":
+            assert v.lval is not None
+            return v.lval
+        return v.v
+
+    # ------------------------------------------------------------- points
+    def add_point(self, p: Point) -> Point:
+        p.num = self.next_point
+        self.next_point += 1
+        self.points.append(p)
+        return p
+
+    def find_point(self, num: int) -> Point:
+        for p in self.points:
+            if p.num == num:
+                return p
+        raise CommandError(f"No breakpoint number {num}.")
+
+    def resolve_for(self, bp: Breakpoint, inf: Inferior) -> int | None:
+        syms = self.kernel.symbols_for(inf.tg) if self.kernel and inf.tg else self._file_symbols()
+        try:
+            addr = resolve(bp.spec, syms, self.eval_int)
+        except CommandError:
+            return None
+        bp.addrs[inf.num] = addr
+        return addr
+
+    def insert_points(self) -> None:
+        """(Re)insert breakpoint hooks into every inferior's address space."""
+        k = self.kernel
+        if k is None:
+            return
+        for inf in self.inferiors.values():
+            for t in inf.live_tasks()[:1]:
+                for a in self.watcher.addresses(t):
+                    k.watchers.hook(t.mm, a, self.watcher)
+
+    def remove_point_hooks(self, bp: Breakpoint) -> None:
+        k = self.kernel
+        if k is None:
+            return
+        for inf in self.inferiors.values():
+            addr = bp.addrs.get(inf.num)
+            for t in inf.live_tasks()[:1]:
+                if addr is not None and not self._still_wanted(inf, addr, bp):
+                    k.watchers.unhook(t.mm, addr, self.watcher)
+
+    def _still_wanted(self, inf: Inferior, addr: int, without: Breakpoint) -> bool:
+        return addr in self.internal_stops or any(
+            isinstance(p, Breakpoint) and p is not without and p.enabled
+            and inf.num in p.inferiors and p.addrs.get(inf.num) == addr for p in self.points)
+
+    def insert_watch(self, wp: Watchpoint) -> None:
+        for inf in self.inferiors.values():
+            if inf.num in wp.inferiors:
+                for t in inf.live_tasks()[:1]:
+                    if id(t.mm) not in wp.handles:
+                        wp.handles[id(t.mm)] = t.mm.add_watch_hook(wp.addr, wp.size, wp.access)
+
+    def remove_watch(self, wp: Watchpoint) -> None:
+        for inf in self.inferiors.values():
+            for t in inf.live_tasks()[:1]:
+                h = wp.handles.pop(id(t.mm), None)
+                if h is not None:
+                    t.mm.remove_hook(h)
+
+    # ------------------------------------------------------------ running
+    def new_kernel(self) -> Kernel:
+        from ..cli.common import guest_env
+        from ..syscalls import build_table
+        if not self.program:
+            raise CommandError("No executable file specified.\nUse the \"file\" or "
+                               "\"exec-file\" command.")
+        opts = self.kernel_options
+        cfg = Config(root=str(opts.get("root", "/")), cwd=str(opts.get("cwd") or os.getcwd()),
+                     seed=int(opts.get("seed", 0)), max_procs=int(opts.get("max_procs", 512)),
+                     epoch=opts.get("epoch"), child_first=bool(opts.get("child_first", False)))
+        k = Kernel(build_table(), cfg)
+        ns = opts.get("namespace")
+        env = guest_env(ns) if ns is not None else [k.encode() + b"=" + v.encode()
+                                                    for k, v in os.environ.items()]
+        for name, val in self.env_changes.items():
+            env = [e for e in env if not e.startswith(name.encode() + b"=")]
+            if val is not None:
+                env.append(f"{name}={val}".encode())
+        from ..cli.common import UsageError, preflight
+        try:
+            preflight(k, self.program)
+        except UsageError as e:
+            raise CommandError(str(e)) from None
+        argv = [os.fsencode(self.program)] + [os.fsencode(a) for a in self.args]
+        task = k.spawn(self.program, argv, env)
+        k.watchers.add(self.watcher)
+        self.events.attach(k)
+        self.kernel = k
+        inf = self.inferiors.setdefault(1, Inferior(1, self.program))
+        for other in list(self.inferiors):
+            if other != 1:
+                del self.inferiors[other]
+        inf.tg, inf.detached, inf.threads, inf.next_thread = task.tg, False, {}, 1
+        inf.exe = task.tg.exe
+        inf.add_thread(task.tid)
+        self.current_inferior = 1
+        self.current_tid = task.tid
+        self.last_stop_tid = task.tid
+        self.exit_code = None
+        for p in self.points:
+            p.inferiors = {1} if not p.inferiors or p.inferiors == {1} else p.inferiors | {1}
+            if isinstance(p, Breakpoint):
+                p.addrs.clear()
+        self.insert_points()
+        for p in self.points:
+            if isinstance(p, Watchpoint):
+                p.handles.clear()
+                self.insert_watch(p)
+        return k
+
+    def kill(self) -> None:
+        k = self.kernel
+        if k is None:
+            return
+        from ..kernel.exit import do_exit
+        self.events.quiet = True
+        try:
+            for g in list(k.groups.values()):
+                for t in list(g.threads):
+                    if t.alive:
+                        do_exit(k, t, 0, 9)
+        finally:
+            self.events.quiet = False
+        for inf in self.inferiors.values():
+            inf.tg = None
+        self.kernel = None
+
+    def resume(self, step: Callable[[], object] | None = None) -> None:
+        """Continue (or take one step) until the next stop, then report it."""
+        from ..cli.common import Interrupts
+        k = self.kernel
+        assert k is not None
+        self.stop_notes = []
+        self.stop_task = None
+        self.stop_kind = ""
+        with Interrupts(k):
+            if step is not None:
+                stop = step()
+            else:
+                stop = k.run()
+        self.events.report(stop)
+
+    def thread_label(self, task: "Task") -> str:
+        return thread_target_id(task)
+
+    def read_block(self, intro: str) -> list[str]:
+        """Lines up to `end` (for `commands`), from the file or the terminal."""
+        lines = []
+        if self.line_source is None:
+            self.say(intro)
+        while True:
+            line = self.line_source() if self.line_source is not None else None
+            if line is None or line.strip() == "end":
+                return lines
+            lines.append(line.strip())
+
+    def confirm(self, question: str) -> bool:
+        """gdb's y/n question; `set confirm off` answers yes, and so does a run without a
+        terminal, saying so as gdb does."""
+        if self.settings["confirm"] == "off" and not self.batch:
+            return True
+        if self.batch or self.ask is None:
+            self.say(question + "[answered Y; input not from terminal]")
+            return True
+        return self.ask(question)
+
+    def pass_or_discard_signal(self) -> None:
+        """Resuming after a stop for a signal gdb does not pass (SIGINT, SIGTRAP): drop it."""
+        k = self.kernel
+        if k is None:
+            return
+        for t in k.tasks.values():
+            if t.reported_signal and not self.events.signal_policy(t.reported_signal)[2]:
+                k.signals.discard_reported(t)
+
+    def watcher_wants(self, task: "Task", addr: int) -> bool:
+        return addr in self.watcher.addresses(task)
+
+    def on_code(self, task: "Task", addr: int) -> None:
+        self.events.on_code(task, addr)
+
+    # ---------------------------------------------------------- commands
+    def execute(self, line: str, from_tty: bool = False) -> None:
+        """Run one command line (CommandError for a failing command)."""
+        from . import commands  # noqa: F401 - registers every command
+        from .registry import lookup
+        text = line.strip()
+        if not text or text.startswith("#"):
+            return
+        i = 0
+        while i < len(text) and (text[i].isalnum() or text[i] in "-_"):
+            i += 1
+        word, arg = text[:i], text[i:].strip()
+        if not word:
+            raise CommandError(f'Undefined command: "{text.split()[0]}".  Try "help".')
+        cmd = lookup(word)
+        cmd.fn(self, arg)
+        self.last_command = text if cmd.repeat else ""
+
+    def show_display(self, num: int, expr: str, fmt: str) -> None:
+        from .format import value as fmt_value
+        if fmt.startswith("x/") or fmt.startswith("i") or fmt.startswith("s"):
+            self.say(f"{num}: x/{fmt.lstrip('x/')} {expr}")
+            self.execute(f"x/{fmt.lstrip('x/')} {expr}")
+            return
+        v = self.evaluate(expr)
+        label = f"/{fmt} " if fmt else " "
+        self.say(f"{num}:{label}{expr} = {fmt_value(v, fmt or None, self.describe, self.read_str)}")
+
+    def read_str(self, addr: int, limit: int = 200) -> str | None:
+        from .format import char_repr
+        try:
+            t = self.task()
+        except CommandError:
+            return None
+        data = t.mm.readable_prefix(addr, limit + 1)
+        if not data:
+            return None
+        s = data.split(b"\0")[0]
+        text = '"' + "".join(char_repr(c) if c != 34 else '\\"' for c in s[:limit]) + '"'
+        return text + ("..." if len(s) > limit else "")

@@ -1,0 +1,87 @@
+"""What a debugger needs from the kernel beyond events: stepping one task by instructions."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import unicorn
+
+from ..arch import uc_compat
+from ..arch.x86_64 import RIP
+from .kernel import END_OF_TIME
+
+if TYPE_CHECKING:
+    from .kernel import Kernel, Stop
+    from .task import Task
+
+
+def step_instruction(kernel: "Kernel", task: "Task") -> "Stop | None":
+    """Execute one instruction of `task`.
+
+    A syscall instruction is handled as the kernel always does; if it sleeps, the other
+    tasks run until it returns.  Returns a Stop if something else asked to stop first.
+    """
+    kernel.stop_request = None
+    if task.resume is not None or task.sleep is not None or task.reported_signal or \
+            task.pending.bits or task.tg.shared_pending.bits:
+        # finish pending kernel work first (a stopped syscall, a signal to deliver)
+        kernel._run_task(task)
+        if kernel.stop_request is not None or not task.alive or task.sleep is not None:
+            return _wait_until_runnable(kernel, task)
+    mm = task.mm
+    if mm.loaded is not task:
+        kernel.switch_to(task)
+    uc = mm.uc
+    pc = uc.reg_read(RIP)
+    mm.skip_break = pc
+    mm.trap = None
+    err = None
+    kernel.running = uc
+    # unicorn counts instructions only in blocks translated while counting: retranslate
+    uc_compat.flush_tb(uc)
+    try:
+        uc.emu_start(pc, END_OF_TIME, 0, 1)
+    except unicorn.UcError as e:
+        err = e
+    kernel.running = None
+    if mm.uc is not None:
+        uc_compat.flush_tb(uc)  # and drop the counting blocks before running freely
+    mm.skip_break = None
+    trap = mm.trap
+    if trap is None:
+        if err is not None:
+            from .fault import handle_halt
+            handle_halt(kernel, task, err)
+    elif trap.kind == "syscall":
+        kernel.syscall(task)
+        if task.sleep is not None or task.resume is not None:
+            return _wait_until_runnable(kernel, task)
+    elif trap.kind == "breakpoint":
+        task.skip_break = trap.addr  # landed on one: continuing must not stop here again
+    else:
+        from .fault import handle_trap
+        handle_trap(kernel, task, trap)
+    return kernel.stop_request
+
+
+def _wait_until_runnable(kernel: "Kernel", task: "Task") -> "Stop | None":
+    """Run the machine until `task` is back in user mode (its syscall returned)."""
+    from .events import SyscallExit
+
+    def done(e: SyscallExit) -> None:
+        if e.task is task:
+            kernel.request_stop("step-done", task)
+
+    kernel.bus.subscribe(SyscallExit, done)
+    try:
+        while True:
+            if not task.alive or (task.sleep is None and task.resume is None):
+                return None
+            stop = kernel.run()
+            if stop is None:
+                return None
+            if stop.reason != "step-done":
+                return stop
+            kernel.stop_request = None
+    finally:
+        kernel.bus.unsubscribe(SyscallExit, done)
