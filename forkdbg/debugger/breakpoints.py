@@ -86,12 +86,33 @@ class Catchpoint(Point):
         if self.event == "signal":
             if self.signals is None:
                 return "standard signals"
-            return " ".join(signal_name(s) for s in sorted(self.signals))
+            return "signal " + " ".join(signal_name(s) for s in sorted(self.signals))
+        return self.event
+
+    def what(self) -> str:
+        """The What column of `info breakpoints`."""
+        from ..abi.signals import signal_name
+        if self.event == "signal":
+            if self.signals is None:
+                return "<standard signals>"
+            return "signal " + "".join(f'"{signal_name(s)}" ' for s in sorted(self.signals))
+        if self.event == "syscall":
+            return self.describe().replace("any syscall", 'syscall "<any syscall>"')
         return self.event
 
 
-def resolve(spec: str, syms: "SymbolTable | None", evaluate) -> int:  # type: ignore[no-untyped-def]
-    """The address of a location: ``*EXPR``, ``SYMBOL`` (past nothing: no debug info), ``SYMBOL+N``."""
+def skip_prologue(addr: int, code: bytes) -> int:
+    """gdb's amd64 prologue analysis without debug info: past `push %rbp; mov %rsp,%rbp`."""
+    i = 4 if code[:4] == b"\xf3\x0f\x1e\xfa" else 0  # endbr64
+    if code[i:i + 1] == b"\x55" and code[i + 1:i + 4] in (b"\x48\x89\xe5", b"\x48\x8b\xec"):
+        return addr + i + 4
+    return addr
+
+
+def resolve(spec: str, syms: "SymbolTable | None", evaluate,  # type: ignore[no-untyped-def]
+            read=None) -> int:  # type: ignore[no-untyped-def]
+    """The address of a location: ``*EXPR``, ``SYMBOL`` (past its prologue, as gdb),
+    ``SYMBOL+N``."""
     spec = spec.strip()
     if spec.startswith("*"):
         return evaluate(spec[1:]) & 0xFFFFFFFFFFFFFFFF
@@ -106,6 +127,8 @@ def resolve(spec: str, syms: "SymbolTable | None", evaluate) -> int:  # type: ig
             addr += int(off.strip(), 0)
         except ValueError:
             raise CommandError(f'malformed linespec error: unexpected string, "{off}"') from None
+    elif read is not None:
+        addr = skip_prologue(addr, read(addr, 8))
     return addr
 
 

@@ -249,10 +249,13 @@ class EventHandlers:
                 return
 
     def on_watch(self, e: MemoryWatch) -> None:
+        """gdb's order: a value that changed reports its write watchpoint; read and access
+        watchpoints report accesses that left the value as it was."""
         s = self.s
         inf = s.inferior_of(e.task)
         if inf is None:
             return
+        hits = []
         for p in s.points:
             if not (isinstance(p, Watchpoint) and p.enabled and inf.num in p.inferiors):
                 continue
@@ -260,20 +263,21 @@ class EventHandlers:
                 continue
             data = e.task.mm.readable_prefix(p.addr, p.size)
             new = int.from_bytes(data, "little")
-            if p.access == "write":
-                if new == p.old:
-                    continue
-                text = f"\n{p.label} {p.num}: {p.expr}\n\nOld value = {p.old}\nNew value = {new}"
-            elif p.access == "read":
-                text = f"\n{p.label} {p.num}: {p.expr}\n\nValue = {new}"
-            else:
-                text = (f"\n{p.label} {p.num}: {p.expr}\n\n" +
-                        (f"Old value = {p.old}\nNew value = {new}" if new != p.old
-                         else f"Value = {new}"))
-            p.old = new
+            changed = new != p.old
+            head = f"\n{self.who(e.task)}{p.label} {p.num}: {p.expr}\n\n"
+            if changed and p.access in ("write", "access"):
+                hits.append((0, p, head + f"Old value = {p.old}\nNew value = {new}", new))
+            elif not changed and p.access in ("read", "access") and e.access == "read":
+                hits.append((1, p, head + f"Value = {new}", new))
+            elif changed:
+                p.old = new
+        if hits:
+            hits.sort(key=lambda h: (h[0], h[1].num))
+            _rank, p, text, new = hits[0]
+            for _r, q, _t, v in hits:
+                q.old = v
             p.hits += 1
             self.stop(e.task, "watchpoint", text)
-            return
 
     # --------------------------------------------------------- code hits
     def on_code(self, task: "Task", addr: int) -> None:

@@ -227,6 +227,11 @@ class Parser:
             return Value(c, CHAR)
         if kind == "var":
             return self.var(text)
+        if kind == "name" and text == "sizeof":
+            if self.is_cast():
+                self.i += 1
+                return Value(self.read_type(")").size, ULONG)
+            return Value(self.unary().t.size, ULONG)
         if kind == "name":
             hit = self.env.symbol(text)
             if hit is None:

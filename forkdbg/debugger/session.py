@@ -42,8 +42,6 @@ class Session:
         self.out = out
         self.batch = batch
         self.settings = dict(DEFAULT_SETTINGS)
-        if batch:
-            self.settings["confirm"] = "off"
         self.program: str | None = None
         self.args: list[str] = []
         self.env_changes: dict[str, str | None] = {}
@@ -210,11 +208,28 @@ class Session:
     def resolve_for(self, bp: Breakpoint, inf: Inferior) -> int | None:
         syms = self.kernel.symbols_for(inf.tg) if self.kernel and inf.tg else self._file_symbols()
         try:
-            addr = resolve(bp.spec, syms, self.eval_int)
+            addr = resolve(bp.spec, syms, self.eval_int, self.code_reader(inf))
         except CommandError:
             return None
         bp.addrs[inf.num] = addr
         return addr
+
+    def code_reader(self, inf: "Inferior | None" = None):  # type: ignore[no-untyped-def]
+        """Bytes of code: from the process when there is one, else from the file."""
+        def read(addr: int, n: int) -> bytes:
+            tasks = (inf or self.inferior).live_tasks() if self.kernel else []
+            if tasks:
+                return tasks[0].mm.readable_prefix(addr, n)
+            from ..elf.loader import read_plan
+            try:
+                plan = read_plan(self.program or "")
+            except Exception:  # noqa: BLE001
+                return b""
+            for seg in plan.segments:
+                if seg.vaddr <= addr < seg.vaddr + len(seg.data):
+                    return seg.data[addr - seg.vaddr:addr - seg.vaddr + n]
+            return b""
+        return read
 
     def insert_points(self) -> None:
         """(Re)insert breakpoint hooks into every inferior's address space."""
@@ -355,7 +370,7 @@ class Session:
     def confirm(self, question: str) -> bool:
         """gdb's y/n question; `set confirm off` answers yes, and so does a run without a
         terminal, saying so as gdb does."""
-        if self.settings["confirm"] == "off" and not self.batch:
+        if self.settings["confirm"] == "off":
             return True
         if self.batch or self.ask is None:
             self.say(question + "[answered Y; input not from terminal]")
@@ -402,7 +417,7 @@ class Session:
             self.execute(f"x/{fmt.lstrip('x/')} {expr}")
             return
         v = self.evaluate(expr)
-        label = f"/{fmt} " if fmt else " "
+        label = f" /{fmt} " if fmt else " "
         self.say(f"{num}:{label}{expr} = {fmt_value(v, fmt or None, self.describe, self.read_str)}")
 
     def read_str(self, addr: int, limit: int = 200) -> str | None:

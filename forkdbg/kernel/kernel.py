@@ -34,6 +34,7 @@ from .thread_group import GroupState, ThreadGroup
 
 if TYPE_CHECKING:
     from ..elf.symbols import SymbolTable
+    from ..mm.address_space import Trap
     from ..mm.address_space import AddressSpace
     from ..syscalls.table import SyscallDef
 
@@ -199,12 +200,36 @@ class Kernel:
         elif trap.kind == "breakpoint":
             self._breakpoint(task, trap.addr)
         elif trap.kind == "watch":
-            from .events import MemoryWatch
-            acc = "write" if trap.access in (U.UC_MEM_WRITE,) else "read"
-            self.bus.emit(MemoryWatch(task, trap.addr, acc, trap.size))
+            self._watched(task, trap)
         else:
             from .fault import handle_trap
             handle_trap(self, task, trap)
+
+    def _watched(self, task: Task, trap: "Trap") -> None:
+        """A watch hook stops the engine before the access: finish that one instruction
+        (hooks muted), then report it, so old and new values can be compared."""
+        from ..arch import uc_compat
+        from .events import MemoryWatch
+        mm = task.mm
+        uc = mm.uc
+        mm.watch_muted = True
+        mm.skip_break = uc.reg_read(RIP)
+        uc_compat.flush_tb(uc)
+        mm.trap = None
+        try:
+            uc.emu_start(uc.reg_read(RIP), END_OF_TIME, 0, 1)
+        except unicorn.UcError:
+            pass
+        finally:
+            mm.watch_muted = False
+            mm.skip_break = None
+            uc_compat.flush_tb(uc)
+        if mm.trap is not None and mm.trap.kind != "watch":
+            from .fault import handle_trap
+            handle_trap(self, task, mm.trap)
+            return
+        acc = "write" if trap.access == U.UC_MEM_WRITE else "read"
+        self.bus.emit(MemoryWatch(task, trap.addr, acc, trap.size))
 
     def switch_to(self, task: Task) -> None:
         """Load `task`'s registers into its engine, saving whoever was there."""

@@ -90,6 +90,7 @@ class AddressSpace:
         self.skip_break: int | None = None
         self._code_hooks: dict[int, int] = {}
         self.watch: dict[int, list] = {}  # address -> code watchers (kernel/watch.py)
+        self.watch_muted = False  # finishing the instruction a watchpoint stopped
         self.break_filter: Callable[[int], bool] | None = None
         self.load_bias = 0  # where a static-pie image was placed
         self.auxv: list[tuple[int, int]] = []
@@ -157,7 +158,7 @@ class AddressSpace:
                  "access": U.UC_HOOK_MEM_WRITE | U.UC_HOOK_MEM_READ}[access]
 
         def on_mem(uc: unicorn.Uc, acc: int, addr: int, sz: int, value: int, _ud: object) -> None:
-            if self.trap is None:
+            if self.trap is None and not self.watch_muted:
                 self.trap = Trap("watch", addr=addr, access=acc, size=sz, value=value)
                 uc.emu_stop()
 

@@ -28,7 +28,7 @@ def _break(s: "Session", arg: str, temporary: bool) -> None:
             raise CommandError("No default breakpoint address now.")
         spec = f"*{s.task().pc:#x}"
     syms = s.symbols()
-    addr = resolve(spec, syms, s.eval_int)
+    addr = resolve(spec, syms, s.eval_int, s.code_reader())
     if cond:
         s.evaluate(cond) if s.running else None
     inferiors = {s.current_inferior}
@@ -74,8 +74,8 @@ def cmd_delete(s: "Session", arg: str) -> None:
         return
     if arg.startswith("breakpoints"):
         arg = arg[len("breakpoints"):].strip()
-    targets = s.points[:] if not arg else [s.find_point(n) for n in _numbers(s, arg)]
-    if not arg and s.points and not s.confirm("Delete all breakpoints? (y or n) "):
+    targets = s.points[:] if not arg else _existing(s, arg)
+    if not arg and s.points and s.from_tty and not s.confirm("Delete all breakpoints? (y or n) "):
         return
     for p in targets:
         s.points.remove(p)
@@ -85,11 +85,22 @@ def cmd_delete(s: "Session", arg: str) -> None:
             s.remove_watch(p)
 
 
+def _existing(s: "Session", arg: str) -> list:  # type: ignore[type-arg]
+    """The points named in `arg`; gdb only mentions the numbers that do not exist."""
+    out = []
+    for n in _numbers(s, arg):
+        try:
+            out.append(s.find_point(n))
+        except CommandError as e:
+            s.say(str(e))
+    return out
+
+
 def _enable(s: "Session", arg: str, on: bool) -> None:
     once = False
     if arg.startswith("once"):
         once, arg = True, arg[4:].strip()
-    targets = s.points[:] if not arg else [s.find_point(n) for n in _numbers(s, arg)]
+    targets = s.points[:] if not arg else _existing(s, arg)
     for p in targets:
         p.enabled = on
         p.temporary = p.temporary or once

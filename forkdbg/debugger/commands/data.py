@@ -117,7 +117,7 @@ def cmd_display(s: "Session", arg: str) -> None:
     num = s.next_display
     s.next_display += 1
     s.displays.append((num, expr, fmt or ""))
-    if s.running:
+    if s.running and s.from_tty:
         s.show_display(num, expr, fmt or "")
 
 

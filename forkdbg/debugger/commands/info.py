@@ -64,35 +64,35 @@ def info_breakpoints(s: "Session", arg: str) -> None:
     if not s.points:
         s.say("No breakpoints or watchpoints.")
         return
-    s.say("Num     Type           Disp Enb Address            What")
-    for p in s.points:
+    types = [_type(p) for p in s.points]
+    tw = max([14] + [len(t) for t in types])
+    aw = 18 if any(isinstance(p, Breakpoint) for p in s.points) else 10
+    s.say(f"{'Num':<7} {'Type':<{tw}} Disp Enb {'Address':<{aw}} What")
+    for p, typ in zip(s.points, types):
         disp = "del " if p.temporary else "keep"
         enb = "y" if p.enabled else "n"
         if isinstance(p, Breakpoint):
             addr = next(iter(p.addrs.values()), None)
-            a = f"0x{addr:016x}" if addr is not None else "<PENDING>         "
-            s.say(f"{p.num:<7} {'breakpoint':<14} {disp} {enb}   {a} {p.what(s.describe)}")
+            a = f"0x{addr:016x}" if addr is not None else "<PENDING>"
+            what = p.what(s.describe)
         elif isinstance(p, Watchpoint):
-            s.say(f"{p.num:<7} {p.type_name:<14} {disp} {enb}                      {p.expr}")
-        elif isinstance(p, Catchpoint):
-            s.say(f"{p.num:<7} {'catchpoint':<14} {disp} {enb}                      "
-                  f"{_catch_what(p)}")
+            a, what = "", p.expr
+        else:
+            a, what = "", p.what()  # type: ignore[attr-defined]
+        s.say(f"{p.num:<7} {typ:<{tw}} {disp} {enb:<3} {a:<{aw}} {what}")
         if p.condition:
             s.say(f"\tstop only if {p.condition}")
         if p.hits:
-            s.say(f"\tbreakpoint already hit {p.hits} time{'s' if p.hits != 1 else ''}")
+            what_hit = "catchpoint" if isinstance(p, Catchpoint) else "breakpoint"
+            s.say(f"\t{what_hit} already hit {p.hits} time{'s' if p.hits != 1 else ''}")
         for c in p.commands:
             s.say(f"        {c}")
 
 
-def _catch_what(p: Catchpoint) -> str:
-    if p.event in ("fork", "vfork"):
-        return p.event
-    if p.event == "exec":
-        return "exec"
-    if p.event == "syscall":
-        return p.describe().replace("any syscall", "syscall \"<any syscall>\"")
-    return p.describe()
+def _type(p) -> str:  # type: ignore[no-untyped-def]
+    if isinstance(p, Watchpoint):
+        return p.type_name
+    return "catchpoint" if isinstance(p, Catchpoint) else "breakpoint"
 
 
 @info("display")

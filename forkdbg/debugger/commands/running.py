@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 def _confirm_restart(s: "Session") -> None:
     if s.running:
-        if s.settings["confirm"] == "on" and not s.confirm(
+        if not s.confirm(
                 "The program being debugged has been started already.\n"
                 "Start it from the beginning? (y or n) "):
             raise CommandError("Program not restarted.")
@@ -44,11 +44,13 @@ def cmd_run(s: "Session", arg: str) -> None:
 @command("start", category="running")
 def cmd_start(s: "Session", arg: str) -> None:
     """Run the program and stop at the beginning of main."""
+    from ..breakpoints import resolve
     syms = s.symbols()
     if syms is None or syms.address("main") is None:
         raise CommandError("No symbol table loaded.  Use the \"file\" command.")
+    addr = resolve("main", syms, s.eval_int, s.code_reader())
     bp = s.add_point(Breakpoint(0, spec="main", temporary=True, inferiors={1}))
-    s.say(f"Temporary breakpoint {bp.num} at {syms.address('main'):#x}")
+    s.say(f"Temporary breakpoint {bp.num} at {addr:#x}")
     _start(s, arg)
     s.resume()
 
@@ -219,7 +221,7 @@ def cmd_advance(s: "Session", arg: str) -> None:
 def _advance(s: "Session", arg: str) -> None:
     from ..breakpoints import resolve
     t = s.task()
-    addr = resolve(arg, s.symbols(t), s.eval_int)
+    addr = resolve(arg, s.symbols(t), s.eval_int, s.code_reader())
     s.resume(lambda: _run_to(s, addr, t, None))
 
 
@@ -231,7 +233,7 @@ def cmd_kill(s: "Session", arg: str) -> None:
         kill_inferiors(s, arg[len("inferiors"):].strip())
         return
     s.require_running()
-    if s.settings["confirm"] == "on" and not s.confirm("Kill the program being debugged? (y or n) "):
+    if not s.confirm("Kill the program being debugged? (y or n) "):
         raise CommandError("Not confirmed.")
     pid = s.inferior.pid
     s.kill()

@@ -172,7 +172,7 @@ def cmd_pwd(s: "Session", arg: str) -> None:
 @command("quit", "q", "exit", category="support")
 def cmd_quit(s: "Session", arg: str) -> None:
     """Exit forkdbg (asks first when a program is live, unless in batch mode)."""
-    if s.running and not s.batch and s.settings["confirm"] == "on":
+    if s.running:
         live = [i for i in s.inferiors.values() if i.live]
         text = "\n".join(f"\tInferior {i.num} [process {i.pid}] will be killed." for i in live)
         if not s.confirm(f"A debugging session is active.\n\n{text}\n\nQuit anyway? (y or n) "):
