@@ -69,13 +69,13 @@ def main(argv: list[str]) -> int:
                 s.from_tty = not ns.batch
                 s.execute(value)
         except SourceError as e:
-            s.say(str(e))
+            s.error(str(e))
             failed = True
         except CommandError as e:
-            s.say(str(e))
+            s.error(str(e))
             failed = True
         except OSError as e:
-            s.say(f"{value}: {e.strerror}.")
+            s.error(f"{value}: {e.strerror}.")
             failed = True
         except SystemExit as e:
             return _finish(s, ns, int(e.code or 0))

@@ -130,8 +130,12 @@ class EventHandlers:
                 s.say(f"[Detaching after {what} from parent process {ppid}]")
                 pinf.detached = True
                 s.say(f"[Inferior {pinf.num} (process {ppid}) detached]")
+            else:
+                s.kernel.freeze(e.parent)  # type: ignore[union-attr]
             s.current_inferior = inf.num
             s.current_tid = child.tid
+        elif s.settings["schedule-multiple"] == "off":
+            s.kernel.freeze(child)  # type: ignore[union-attr]  # gdb holds the other side
         self._child_syscall_return(e, inf)
 
     def _child_syscall_return(self, e: TaskCreated, inf: Inferior) -> None:
@@ -298,7 +302,10 @@ class EventHandlers:
                 continue
             p.hits += 1
             label = "Temporary breakpoint" if p.temporary else "Breakpoint"
-            self.stop(task, "breakpoint", f"\n{self.who(task)}{label} {p.num}, ")
+            num = str(p.num)
+            if len(p.inferiors) > 1:  # a location in each inferior: gdb numbers them N.M
+                num += f".{sorted(p.inferiors).index(inf.num) + 1}"
+            self.stop(task, "breakpoint", f"\n{self.who(task)}{label} {num}, ")
             s.hit_point = p
             return
 

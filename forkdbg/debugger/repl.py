@@ -113,7 +113,7 @@ def repl(s: "Session", prompt_session: Any = None) -> int:
             try:
                 s.execute("quit")
             except CommandError as e:
-                s.say(str(e))
+                s.error(str(e))
                 continue
             except SystemExit as e:
                 return int(e.code or 0)
@@ -125,7 +125,7 @@ def repl(s: "Session", prompt_session: Any = None) -> int:
         try:
             s.execute(line)
         except CommandError as e:
-            s.say(str(e))
+            s.error(str(e))
         except SystemExit as e:
             return int(e.code or 0)
         except KeyboardInterrupt:

@@ -20,6 +20,14 @@ def report_stop(s: "Session", stop: "Stop | None") -> None:
         s.stop_kind = "interrupt"
     if stop is not None and stop.reason == "deadlock":
         s.say("forkdbg: deadlock: every process is asleep and nothing can wake it.")
+    if stop is not None and stop.reason == "held" and not s.stop_notes:
+        held = sorted({i.num for i in s.inferiors.values() for t in i.live_tasks() if t.frozen})
+        s.say("forkdbg: the resumed processes are all waiting, and inferior"
+              f"{'s' if len(held) > 1 else ''} {', '.join(map(str, held))} "
+              f"{'are' if len(held) > 1 else 'is'} held: switch with `inferior N`, or "
+              "`set schedule-multiple on` to run them together.")
+        task = s.task()
+        s.say(s.where(task))
     if s.kernel is not None and not s.kernel.tasks:
         s.kernel = None  # every process is gone
     notes = list(s.stop_notes)

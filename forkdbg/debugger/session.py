@@ -38,8 +38,10 @@ BOOLEAN = {"detach-on-fork", "schedule-multiple", "confirm", "pagination", "prin
 class Session:
     """State of one forkdbg debugging session."""
 
-    def __init__(self, out: TextIO = sys.stdout, batch: bool = False) -> None:
+    def __init__(self, out: TextIO = sys.stdout, batch: bool = False,
+                 err: TextIO = sys.stderr) -> None:
         self.out = out
+        self.err = err
         self.batch = batch
         self.settings = dict(DEFAULT_SETTINGS)
         self.program: str | None = None
@@ -79,6 +81,12 @@ class Session:
     def say(self, text: str = "") -> None:
         self.out.write(text + "\n")
         self.out.flush()
+
+    def error(self, text: str) -> None:
+        """An error message: on stderr, as gdb writes them."""
+        self.out.flush()
+        self.err.write(text + "\n")
+        self.err.flush()
 
     # ------------------------------------------------------------ program
     def set_program(self, path: str, args: list[str] | None = None) -> None:
@@ -346,12 +354,32 @@ class Session:
         self.stop_notes = []
         self.stop_task = None
         self.stop_kind = ""
+        self.last_stop_tid = self.current_tid  # "[Switching to ...]" if another thread stops
+        self.apply_holds()
         with Interrupts(k):
             if step is not None:
                 stop = step()
             else:
                 stop = k.run()
         self.events.report(stop)
+
+    def apply_holds(self) -> None:
+        """gdb: `continue` resumes the current inferior only, unless schedule-multiple is on;
+        detached processes always run."""
+        k = self.kernel
+        if k is None:
+            return
+        multiple = self.settings["schedule-multiple"] == "on"
+        for inf in self.inferiors.values():
+            for t in inf.live_tasks():
+                if multiple or inf.num == self.current_inferior:
+                    k.thaw(t)
+                else:
+                    k.freeze(t)
+        attached = {id(i.tg) for i in self.inferiors.values() if i.live}
+        for t in list(k.held):
+            if id(t.tg) not in attached:
+                k.thaw(t)
 
     def thread_label(self, task: "Task") -> str:
         return thread_target_id(task)

@@ -53,6 +53,7 @@ def do_exit(kernel: "Kernel", task: "Task", code: int, sig: int = 0, core: bool 
         task.sleep = None
     kernel.futexes._forget(task)
     kernel.sched.remove(task)
+    kernel.held.discard(task)
     mm_release(kernel, task)
     task.state = TaskState.DEAD
     task.resume = None

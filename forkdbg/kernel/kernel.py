@@ -100,6 +100,7 @@ class Kernel:
         self.reported: set[int] = set()
         self.reported_notes: set[str] = set()
         self.images = ImageCache()
+        self.held: set[Task] = set()  # runnable but frozen by a debugger (gdb's held inferiors)
         self.stop_request: Stop | None = None
         self.running: unicorn.Uc | None = None
         self.interrupted = False
@@ -347,7 +348,10 @@ class Kernel:
             q.remove(task)
         if task.state is TaskState.SLEEPING:
             task.state = TaskState.RUNNABLE
-            self.sched.enqueue(task)
+            if task.frozen:
+                self.held.add(task)
+            else:
+                self.sched.enqueue(task)
 
     def _resume_sleeper(self, task: Task) -> None:
         s = task.sleep
@@ -423,6 +427,9 @@ class Kernel:
             for fd in ready:
                 self.wake(host[fd], "event")
             return True
+        if self.held:
+            self.request_stop("held")
+            return False
         if self.tasks:
             alive = [t for t in self.tasks.values() if t.state is not TaskState.STOPPED]
             if alive or not self.tasks:
@@ -436,6 +443,24 @@ class Kernel:
         return False
 
     # ------------------------------------------------------ process control
+    def freeze(self, task: Task) -> None:
+        """Hold `task`: it does not run until thawed (a debugger's held process)."""
+        if task.frozen or not task.alive:
+            return
+        task.frozen = True
+        if task.state is TaskState.RUNNABLE and task.sleep is None:
+            self.sched.remove(task)
+            self.held.add(task)
+
+    def thaw(self, task: Task) -> None:
+        if not task.frozen:
+            return
+        task.frozen = False
+        if task in self.held:
+            self.held.discard(task)
+            if task.alive:
+                self.sched.enqueue(task)
+
     def group_exit(self, task: Task, code: int, sig: int = 0, core: bool = False) -> None:
         from .exit import do_group_exit
         do_group_exit(self, task, code, sig, core)

@@ -98,6 +98,7 @@ class Task:
         self.cpu_ns = 0
         self.skip_break: int | None = None  # resume past a breakpoint at this address
         self.pdeath_signal = 0
+        self.frozen = False  # held by a debugger
         self.reported_signal = 0  # a signal a debugger stopped for, delivered at resume
         mm.users += 1
 

@@ -76,10 +76,10 @@ def _glibc_handlers(s, t, syms) -> list[tuple[int, int, int]]:  # type: ignore[n
         return []
     used, _alloc, array = struct.unpack("<QQQ", head)
     rows = []
-    for i in range(min(used, 256)):
-        rec = t.mm.readable_prefix(array + 32 * i, 32)
-        if len(rec) == 32:
-            pre, par, chi, _dso = struct.unpack("<QQQQ", rec)
+    for i in range(min(used, 256)):  # glibc 2.36: {prepare, parent, child, dso_handle, id}
+        rec = t.mm.readable_prefix(array + 40 * i, 40)
+        if len(rec) == 40:
+            pre, par, chi, _dso, _id = struct.unpack("<QQQQQ", rec)
             rows.append((pre, par, chi))
     return rows
 

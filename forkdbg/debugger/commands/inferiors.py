@@ -43,10 +43,15 @@ def cmd_inferior(s: "Session", arg: str) -> None:
         s.current_tid = t.tid
         num = inf.threads.get(t.tid, 1)
         s.say(f"[Switching to inferior {n} [process {inf.pid}] ({inf.exe})]")
-        s.say(f"[Switching to thread {n}.{num} ({thread_target_id(t)})]")
+        s.say(f"[Switching to thread {n}.{num} ({_label(t)})]")
         s.say(f"#0  {s.where(t)}")
     else:
         s.say(f"[Switching to inferior {n} [<null>] ({inf.exe})]")
+
+
+def _label(t) -> str:  # type: ignore[no-untyped-def]
+    """gdb names a single-threaded process by its pid, a thread by its pointer and LWP."""
+    return thread_target_id(t) if len(t.tg.live_threads) > 1 else f"process {t.tg.tgid}"
 
 
 def _thread_id(s: "Session", inf_num: int, num: int) -> str:
@@ -89,7 +94,7 @@ def cmd_thread(s: "Session", arg: str) -> None:
     for t in inf.live_tasks():
         if inf.threads.get(t.tid) == int(num):
             s.current_inferior, s.current_tid = inf.num, t.tid
-            s.say(f"[Switching to thread {_thread_id(s, inf.num, int(num))} ({thread_target_id(t)})]")
+            s.say(f"[Switching to thread {_thread_id(s, inf.num, int(num))} ({_label(t)})]")
             s.say(f"#0  {s.where(t)}")
             return
     raise CommandError(f"Unknown thread {arg}.")

@@ -1,0 +1,51 @@
+"""Running the debugger (and the real gdb) on a command file, for the tests."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from helpers import ROOT, require
+
+
+def forkdbg_batch(commands: str, argv: list[str], tmp: Path, extra: list[str] | None = None,
+                  timeout: float = 120) -> subprocess.CompletedProcess:
+    f = tmp / "cmds.gdb"
+    f.write_text(commands)
+    return subprocess.run([sys.executable, "-m", "forkdbg", "-batch", "-x", str(f)]
+                          + (extra or []) + ["--args"] + argv, capture_output=True, text=True,
+                          cwd=ROOT, timeout=timeout)
+
+
+def gdb_batch(commands: str, argv: list[str], tmp: Path) -> subprocess.CompletedProcess:
+    require("gdb")
+    f = tmp / "cmds.gdb"
+    f.write_text(commands)
+    return subprocess.run(["gdb", "-nx", "-batch", "-x", str(f), "--args"] + argv,
+                          capture_output=True, text=True, cwd=ROOT, timeout=120,
+                          env={"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C"})
+
+
+NOISE = ("[Thread debugging using libthread_db", "Using host libthread_db",
+         "warning: Error disabling address space randomization")
+
+
+def normalize(text: str) -> list[str]:
+    """Lines with pids, thread pointers and stack addresses renamed."""
+    out = []
+    pids: dict[str, str] = {}
+
+    def pid(m: re.Match[str]) -> str:
+        return m.group(1) + pids.setdefault(m.group(2), f"PID{len(pids)}")
+    for line in text.splitlines():
+        if line.startswith(NOISE):
+            continue
+        line = re.sub(r"(process |LWP |process\s+)(\d+)", pid, line)
+        for raw, name in pids.items():
+            line = re.sub(rf"(?<![\w.]){raw}(?![\w.])", name, line)
+        line = re.sub(r"0x7ff[0-9a-f]{9}", "0xSTACK", line)
+        line = re.sub(r"Thread 0x[0-9a-f]+ \(", "Thread 0xTHREAD (", line)
+        out.append(line.rstrip())
+    return out

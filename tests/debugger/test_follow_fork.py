@@ -1,0 +1,91 @@
+"""follow-fork-mode × detach-on-fork × the ways to fork: who stops, and gdb's messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dbg import forkdbg_batch
+from helpers import sample
+
+#: sample, breakpoint only the parent reaches after the fork, one only the child reaches
+FORKERS = {
+    "fork (glibc clone)": ("glibc", ["atfork"], "parent_a", "child_a", "fork"),
+    "fork (musl fork)": ("musl", ["atfork"], "parent_a", "child_a", "fork"),
+    "vfork": ("glibc", ["vfork"], "waitpid", "execve", "vfork"),
+    "clone3 (posix_spawn)": ("glibc", ["spawn"], "waitpid", "execve", "vfork"),
+    "raw clone3": ("glibc", ["clone3"], "waitpid", "_exit", "fork"),
+    "clone()": ("glibc", ["cloneflags"], "waitpid", "child", "fork"),
+}
+
+
+@pytest.mark.parametrize("how", sorted(FORKERS))
+@pytest.mark.parametrize("mode", ["parent", "child"])
+@pytest.mark.parametrize("detach", ["on", "off"])
+def test_follow_matrix(how: str, mode: str, detach: str, tmp_path: Path) -> None:
+    libc, argv, in_parent, in_child, what = FORKERS[how]
+    script = (f"set follow-fork-mode {mode}\nset detach-on-fork {detach}\n"
+              f"break {in_parent}\nbreak {in_child}\nrun\ninfo inferiors\np $_exitcode\n")
+    r = forkdbg_batch(script, [sample(libc, argv[0])] + argv[1:], tmp_path)
+    out = r.stdout
+    assert r.returncode == 0, r.stderr
+    if mode == "parent" and detach == "on":
+        assert f"[Detaching after {what} from child process 1001]" in out
+        assert f"Breakpoint 1, " in out and f"in {in_parent} ()" in out
+        assert "* 1    process 1000" in out
+    elif mode == "parent" and what == "vfork":
+        # the child is held, and a vfork parent waits for it: forkdbg says so (gdb hangs)
+        assert "[New inferior 2 (process 1001)]" in out
+        assert "inferior 2 is held" in out
+    elif mode == "parent":
+        assert "[New inferior 2 (process 1001)]" in out
+        assert "Thread 1.1 " in out and f"hit Breakpoint 1.1, " in out
+        assert f"in {in_parent} ()" in out
+        assert "  2    process 1001" in out  # kept, held
+    elif detach == "on":
+        assert f"[Attaching after process 1000 {what} to child process 1001]" in out
+        assert "[New inferior 2 (process 1001)]" in out
+        assert f"[Detaching after {what} from parent process 1000]" in out
+        assert "[Inferior 1 (process 1000) detached]" in out
+        assert f"in {in_child} ()" in out and "* 2    process 1001" in out
+    else:
+        assert f"[Attaching after process 1000 {what} to child process 1001]" in out
+        assert "[New inferior 2 (process 1001)]" in out
+        assert "[Detaching" not in out
+        assert f"Breakpoint 2.2, " in out and f"in {in_child} ()" in out
+        assert "  1    process 1000" in out and "* 2    process 1001" in out
+
+
+def test_both_returns_of_one_fork(tmp_path: Path) -> None:
+    """catch syscall on the child side too: rax is the child's pid, then 0."""
+    script = """set detach-on-fork off
+catch syscall clone
+run
+continue
+p $rax
+inferior 2
+continue
+p $rax
+info inferiors
+"""
+    out = forkdbg_batch(script, [sample("glibc", "forkexec")], tmp_path).stdout
+    assert "Catchpoint 1 (call to syscall clone), 0x" in out
+    assert "Catchpoint 1 (returned from syscall clone), 0x" in out
+    assert "$1 = 1001" in out
+    assert "Thread 2.1 \"forkexec\" hit Catchpoint 1 (returned from syscall clone)" in out
+    assert "$2 = 0" in out
+
+
+def test_schedule_multiple_runs_both(tmp_path: Path) -> None:
+    script = "set detach-on-fork off\nset schedule-multiple on\nrun\ninfo inferiors\n"
+    r = forkdbg_batch(script, [sample("glibc", "forkexec")], tmp_path)
+    assert "[Inferior 2 (process 1001) exited normally]" in r.stdout
+    assert "held" not in r.stdout
+
+
+def test_held_inferior_is_explained(tmp_path: Path) -> None:
+    script = "set detach-on-fork off\nrun\n"
+    out = forkdbg_batch(script, [sample("glibc", "forkexec")], tmp_path).stdout
+    assert "inferior 2 is held: switch with `inferior N`" in out
+    assert "in wait4 ()" in out

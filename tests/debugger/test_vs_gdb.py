@@ -1,0 +1,92 @@
+"""The same command files under the real gdb and forkdbg print the same lines
+(pids, thread pointers and stack addresses aside)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dbg import forkdbg_batch, gdb_batch, normalize
+from helpers import sample
+
+SCRIPTS = {
+    "breakpoints": """break fork
+tbreak _Fork
+info breakpoints
+run
+bt
+info registers rip
+x/3i $pc
+continue
+info breakpoints
+delete 1
+disable 9
+info breakpoints
+""",
+    "examine": """start
+p $pc
+p $sp
+p/x 255
+p/t 5
+p/o 8
+p/c 65
+p/d -1
+p/u (char)-1
+p 10/3
+p -7 % 3
+p (short)70000
+p sizeof(long)
+output 5
+echo \\n
+p $
+p $$2
+x/2s 0x47b004
+x/2i $pc
+info symbol main
+info symbol 0
+p nosuchsymbol
+disassemble fork
+""",
+    "stepping": """break fork
+run
+stepi
+si 3
+nexti
+x/i $pc
+finish
+""",
+    "follow_child_exec": """set follow-fork-mode child
+catch exec
+run
+info inferiors
+continue
+""",
+    "catch_syscall": """catch syscall clone wait4
+run
+continue
+p $rax
+continue
+""",
+    "signal": """run
+bt
+x/i $pc
+continue
+""",
+}
+PROGRAMS = {"signal": ["crash", "segv"]}
+
+
+@pytest.mark.parametrize("name", sorted(SCRIPTS))
+def test_same_as_gdb(name: str, tmp_path: Path) -> None:
+    prog = PROGRAMS.get(name, ["forkexec"])
+    argv = [sample("glibc", prog[0])] + prog[1:]
+    g = gdb_batch(SCRIPTS[name], argv, tmp_path)
+    f = forkdbg_batch(SCRIPTS[name], argv, tmp_path)
+    # what the program prints comes at a time that depends on scheduling: leave it out
+    prog_out = ("hello from the child", "Parent process", "child exited with")
+
+    def lines(text: str) -> list[str]:
+        return [ln for ln in normalize(text.replace(str(tmp_path), "")) if not ln.startswith(prog_out)]
+    assert lines(f.stderr) == lines(g.stderr)
+    assert lines(f.stdout) == lines(g.stdout)
