@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 from typing import TYPE_CHECKING
 
 from ..arch.x86_64 import REG_IDS
+from . import commands  # noqa: F401 - the registry fills as the command modules load
 from .registry import COMMANDS, all_names, lookup
 
 if TYPE_CHECKING:
@@ -27,7 +29,7 @@ def complete(s: "Session", before: str) -> list[str]:
         prefix = words[0] if words else ""
         return [n for n in all_names() if n.startswith(prefix)]
     try:
-        cmd = lookup(words[0])
+        cmd = lookup(re.match(r"[\w-]*", words[0]).group(0))  # type: ignore[union-attr]
     except Exception:  # noqa: BLE001 - nothing to complete after an unknown command
         return []
     current = "" if before.endswith(" ") else words[-1]

@@ -89,6 +89,8 @@ class EventHandlers:
         if pinf is None:
             return
         child = e.child
+        s.last_clone = {"parent": e.parent.tid, "child": child.tid, "flags": e.flags,
+                        "exit_signal": e.exit_signal, "via": e.via}
         if e.flags & CLONE_THREAD:
             pinf.add_thread(child.tid)
             label = thread_target_id(child)
@@ -97,8 +99,6 @@ class EventHandlers:
             return
         vfork = bool(e.flags & CLONE_VFORK)
         what = "vfork" if vfork else "fork"
-        s.last_clone = {"parent": e.parent.tid, "child": child.tid, "flags": e.flags,
-                        "exit_signal": e.exit_signal, "via": e.via}
         for cp in self.catchpoints(what, e.parent):
             cp.hits += 1
             self.pending_catch[e.parent.tid] = (
