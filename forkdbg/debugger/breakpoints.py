@@ -29,6 +29,7 @@ class Point:
     commands: list[str] = field(default_factory=list)
     temporary: bool = False
     inferiors: set[int] = field(default_factory=set)
+    ignore: int = 0  # crossings to let pass (continue N, ignore N COUNT)
 
     kind = "point"
 

@@ -301,6 +301,9 @@ class EventHandlers:
             if p.condition and not self._cond(task, p.condition):
                 continue
             p.hits += 1
+            if p.ignore > 0:
+                p.ignore -= 1
+                continue
             label = "Temporary breakpoint" if p.temporary else "Breakpoint"
             num = str(p.num)
             if len(p.inferiors) > 1:  # a location in each inferior: gdb numbers them N.M

@@ -59,8 +59,9 @@ def report_stop(s: "Session", stop: "Stop | None") -> None:
         else:
             s.say(where)
         run_displays(s)
-        hit = getattr(s, "hit_point", None)
+        hit = s.hit_point
         s.hit_point = None
+        s.last_hit = hit
         if hit is not None:
             if hit.temporary:
                 s.points.remove(hit)

@@ -67,6 +67,7 @@ class Session:
         self.line_source: Callable[[], str | None] | None = None  # where `commands` reads
         self.watcher = DebugWatcher(self)
         self.hit_point: Point | None = None
+        self.last_hit: Point | None = None  # the breakpoint of the last stop (continue N)
         self.last_command = ""
         self.color = False  # syntax-coloured disassembly (a terminal)
         self.last_stop_tid: int | None = None  # "[Switching to ...]" when a stop moves

@@ -12,3 +12,8 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert install_and_run.startswith("pip install . && forkdbg run samples/")
     ci = (ROOT / ".ci" / "run").read_text().splitlines()
     assert ci[-1] == test_cmd
+
+
+def test_commands_md_is_current() -> None:
+    from forkdbg.debugger.docs import render
+    assert (ROOT / "docs" / "commands.md").read_text() == render()

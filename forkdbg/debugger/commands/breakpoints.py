@@ -137,6 +137,23 @@ def cmd_condition(s: "Session", arg: str) -> None:
         s.say(f"Breakpoint {p.num} now unconditional.")
 
 
+@command("ignore", category="breakpoints")
+def cmd_ignore(s: "Session", arg: str) -> None:
+    """ignore N COUNT: let breakpoint N be crossed COUNT times without stopping."""
+    words = arg.split()
+    if len(words) != 2 or not words[0].isdigit():
+        raise CommandError("Argument required (a breakpoint number).")
+    p = s.find_point(int(words[0]))
+    p.ignore = max(s.eval_int(words[1]), 0)
+    if not s.from_tty:
+        return
+    if p.ignore == 0:
+        s.say(f"Will stop next time breakpoint {p.num} is reached.")
+    else:
+        s.say(f"Will ignore next {p.ignore} crossing{'s' if p.ignore != 1 else ''} of "
+              f"breakpoint {p.num}.")
+
+
 @command("commands", category="breakpoints")
 def cmd_commands(s: "Session", arg: str) -> None:
     """commands [N]: the commands to run when N is hit, one per line, ending with `end`."""

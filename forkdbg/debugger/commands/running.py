@@ -67,8 +67,17 @@ def cmd_starti(s: "Session", arg: str) -> None:
 def cmd_continue(s: "Session", arg: str) -> None:
     """Continue the program (N: ignore the current breakpoint N-1 more times)."""
     s.require_running()
+    if arg.strip():
+        n = s.eval_int(arg)
+        bp = s.last_hit
+        if bp is None:
+            s.say("Not stopped at any breakpoint; argument ignored.")
+        else:
+            bp.ignore = max(n - 1, 0)
+            if s.from_tty:
+                s.say(f"Will ignore next {n - 1} crossings of breakpoint {bp.num}.  Continuing.")
     s.pass_or_discard_signal()
-    if s.from_tty:
+    if s.from_tty and not arg.strip():
         s.say("Continuing.")
     s.resume()
 
