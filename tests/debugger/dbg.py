@@ -47,5 +47,6 @@ def normalize(text: str) -> list[str]:
             line = re.sub(rf"(?<![\w.]){raw}(?![\w.])", name, line)
         line = re.sub(r"0x7ff[0-9a-f]{9}", "0xSTACK", line)
         line = re.sub(r"Thread 0x[0-9a-f]+ \(", "Thread 0xTHREAD (", line)
+        line = re.sub(r"(process PID\d+) +", r"\1 ", line)  # pids of any width pad alike
         out.append(line.rstrip())
     return out
