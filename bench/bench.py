@@ -125,8 +125,8 @@ def workloads(quick: bool, tmp: Path) -> list[tuple[str, str, list[str]]]:
     out.append(("6 breakpoints", f"forkdbg, one hit {hits} times", FORKDBG +
                 ["-batch", "-x", script, "--args", str(g / "getppid"), hits]))
     four("7 startup: trace hello", [str(g / "hello")], fd=["trace", "-o", "/dev/null"])
-    out.append(("8 memory: 100 idle children", "forkdbg", FORKDBG + ["run", "--max-procs",
-                                                                      "101", str(g / "forkbomb")]))
+    out.append(("8 memory: 100 idle children", "forkdbg", FORKDBG + ["run", str(g / "idlekids"),
+                                                                      "100"]))
     out.append(("8 memory: 100 idle children", "forkdbg, hello (baseline)",
                 FORKDBG + ["run", str(g / "hello")]))
     return out

@@ -32,7 +32,7 @@ class Parser(argparse.ArgumentParser):
 
 
 def add_kernel_options(p: argparse.ArgumentParser) -> None:
-    """--root, --cwd, -E/-u/--env-clear, --seed, --max-procs, --schedule."""
+    """--root, --cwd, -E/-u/--env-clear, --seed, --max-procs, --schedule, --park-keep."""
     g = p.add_argument_group("emulated machine")
     g.add_argument("--root", default="/", metavar="DIR", help="the guest's / (default: the host's /)")
     g.add_argument("--cwd", metavar="DIR", help="the guest's working directory")
@@ -50,6 +50,9 @@ def add_kernel_options(p: argparse.ArgumentParser) -> None:
                    help="RLIMIT_NPROC for the emulated machine (default 512)")
     g.add_argument("--schedule", choices=("parent-first", "child-first"), default="parent-first",
                    help="who runs first after fork (default parent-first, as Linux)")
+    g.add_argument("--park-keep", type=int, default=8, metavar="N",
+                   help="sleeping processes that keep their CPU engine (~2 MB each; default 8); "
+                        "the longest-idle others give it back until they wake")
 
 
 def guest_env(opts: argparse.Namespace) -> list[bytes]:
@@ -76,8 +79,10 @@ def build_kernel(opts: argparse.Namespace) -> Kernel:
         cwd = os.getcwd() if os.path.realpath(root) == "/" else "/"
     if opts.max_procs < 1:
         raise UsageError("--max-procs must be at least 1")
+    if opts.park_keep < 0:
+        raise UsageError("--park-keep must be 0 or more")
     cfg = Config(root=root, cwd=cwd, seed=opts.seed, child_first=opts.schedule == "child-first",
-                 max_procs=opts.max_procs, epoch=opts.epoch)
+                 max_procs=opts.max_procs, epoch=opts.epoch, park_keep=opts.park_keep)
     k = Kernel(build_table(), cfg)
     try:
         node = k.vfs.resolve("/", cwd)

@@ -77,7 +77,8 @@ def options_from(ns: argparse.Namespace) -> TraceOptions:
 
 
 WITH_VALUE = {"-o", "-e", "-s", "-a", "-X", "-E", "-u", "--env", "--unset", "--root", "--cwd",
-              "--seed", "--epoch", "--max-procs", "--schedule"}
+              "--seed", "--epoch", "--max-procs", "--schedule",
+              "--park-keep"}
 
 
 def _split_calls(argv: list[str]) -> list[str]:

@@ -43,7 +43,7 @@ def main(argv: list[str]) -> int:
     ns = make_parser().parse_args(argv)
     s = Session(batch=ns.batch)
     s.kernel_options = {"root": ns.root, "cwd": ns.cwd, "seed": ns.seed, "epoch": ns.epoch,
-                        "max_procs": ns.max_procs, "namespace": ns,
+                        "max_procs": ns.max_procs, "namespace": ns, "park_keep": ns.park_keep,
                         "child_first": ns.schedule == "child-first"}
     if ns.prog:
         if not os.path.exists(ns.prog):

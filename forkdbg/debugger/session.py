@@ -167,7 +167,7 @@ class Session:
 
         def read(addr: int, n: int) -> bytes:
             t = self.task()
-            data = t.mm.readable_prefix(addr, n) if t.mm.uc is not None else b""
+            data = t.mm.readable_prefix(addr, n) if not t.mm.released else b""
             if len(data) < n:
                 data2 = b""
                 try:
@@ -289,7 +289,8 @@ class Session:
         opts = self.kernel_options
         cfg = Config(root=str(opts.get("root", "/")), cwd=str(opts.get("cwd") or os.getcwd()),
                      seed=int(opts.get("seed", 0)), max_procs=int(opts.get("max_procs", 512)),
-                     epoch=opts.get("epoch"), child_first=bool(opts.get("child_first", False)))
+                     epoch=opts.get("epoch"), child_first=bool(opts.get("child_first", False)),
+                     park_keep=int(opts.get("park_keep", 8)))
         k = Kernel(build_table(), cfg)
         ns = opts.get("namespace")
         env = guest_env(ns) if ns is not None else [k.encode() + b"=" + v.encode()

@@ -53,6 +53,9 @@ class Config:
     pid_base: int = 1000
     slice_us: int = 20_000
     epoch: int | None = None  # CLOCK_REALTIME at start, in seconds (None: the host's now)
+    #: processes whose threads all sleep that keep their engine; beyond this the
+    #: longest-idle ones give it back (~2 MB each; rebuilt in ~1 ms when they wake)
+    park_keep: int = 8
 
 
 @dataclass
@@ -101,6 +104,7 @@ class Kernel:
         self.reported_notes: set[str] = set()
         self.images = ImageCache()
         self.held: set[Task] = set()  # runnable but frozen by a debugger (gdb's held inferiors)
+        self.idle_spaces: dict[int, "AddressSpace"] = {}  # spaces whose threads all sleep
         self.stop_request: Stop | None = None
         self.running: unicorn.Uc | None = None
         self.interrupted = False
@@ -232,9 +236,27 @@ class Kernel:
         acc = "write" if trap.access == U.UC_MEM_WRITE else "read"
         self.bus.emit(MemoryWatch(task, trap.addr, acc, trap.size))
 
+    def _maybe_park(self, mm: "AddressSpace") -> None:
+        """`mm`'s threads all sleep: note it, and park the longest-idle spaces."""
+        if mm.parked or any(t.mm is mm and t.state is TaskState.RUNNABLE and not t.frozen
+                            for t in self.sched.runq) or \
+                (self.sched.current is not None and self.sched.current.mm is mm):
+            return
+        self.idle_spaces.pop(id(mm), None)
+        self.idle_spaces[id(mm)] = mm
+        while len(self.idle_spaces) > self.config.park_keep:
+            key = next(iter(self.idle_spaces))
+            old = self.idle_spaces.pop(key)
+            if old.uc is not None and not any(t.mm is old and t.state is TaskState.RUNNABLE
+                                              for t in self.tasks.values()):
+                old.park()
+
     def switch_to(self, task: Task) -> None:
         """Load `task`'s registers into its engine, saving whoever was there."""
         mm = task.mm
+        if mm.parked:
+            mm.unpark()
+        self.idle_spaces.pop(id(mm), None)
         prev = mm.loaded
         if prev is not None and prev is not task and prev.alive:
             prev.save_context()
@@ -335,6 +357,7 @@ class Kernel:
         self.sched.remove(task)
         if SyscallBlocked in self.bus._subs:
             self.bus.emit(SyscallBlocked(task, enter))
+        self._maybe_park(task.mm)
         if self.signals.deliverable(task) and (b.interruptible or self.signals.fatal_pending(task)):
             self.wake(task, "signal")
 
@@ -492,6 +515,7 @@ class Kernel:
 
     def release_mm(self, mm: "AddressSpace") -> None:
         """The last task left `mm` (exit or exec): free its engine and memory."""
+        self.idle_spaces.pop(id(mm), None)
         mm.release()
 
     def group(self, pid: int) -> ThreadGroup | None:

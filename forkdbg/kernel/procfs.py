@@ -20,7 +20,7 @@ def _ino(pid: int, slot: int) -> int:
 def render_maps(tg: "ThreadGroup") -> bytes:
     """/proc/PID/maps lines for the group's address space."""
     leader = tg.leader
-    if leader is None or leader.mm.uc is None:
+    if leader is None or leader.mm.released:
         return b""
     lines = []
     for v in leader.mm.iter_vmas():

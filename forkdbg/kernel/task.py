@@ -125,13 +125,13 @@ class Task:
     def reg(self, rid: int) -> int:
         """A register of this task, wherever it is kept now."""
         if self.mm.loaded is self or self.ctx is None:
-            return self.mm.uc.reg_read(rid)
+            return self.mm.engine().reg_read(rid)
         return self.ctx.reg_read(rid)
 
     def set_reg(self, rid: int, value: int) -> None:
         value &= 0xFFFFFFFFFFFFFFFF
         if self.mm.loaded is self or self.ctx is None:
-            self.mm.uc.reg_write(rid, value)
+            self.mm.engine().reg_write(rid, value)
         else:
             self.ctx.reg_write(rid, value)
 

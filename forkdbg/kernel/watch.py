@@ -32,7 +32,7 @@ class Watchers:
         self.watchers.append(w)
         seen: set[int] = set()
         for t in tasks:
-            if id(t.mm) not in seen and t.mm.uc is not None:
+            if id(t.mm) not in seen and not t.mm.released:
                 seen.add(id(t.mm))
                 for a in w.addresses(t):
                     self.hook(t.mm, a, w)
@@ -62,8 +62,7 @@ class Watchers:
             ws.remove(w)
         if not ws:
             mm.watch.pop(addr, None)
-            if mm.uc is not None:
-                mm.remove_code_hook(addr)
+            mm.remove_code_hook(addr)
 
     def hooked(self, mm: "AddressSpace", addr: int, w: CodeWatcher) -> bool:
         return w in mm.watch.get(addr, ())

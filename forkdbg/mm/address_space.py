@@ -17,6 +17,7 @@ from unicorn import unicorn_const as U
 from unicorn import x86_const as X
 
 from ..arch import uc_compat
+from . import engine
 from .hostmem import PAGE, Backing, memmove, string_at
 from .vma import PROT_EXEC, PROT_READ, PROT_WRITE, Vma
 
@@ -77,8 +78,10 @@ def is_unmapped_access(access: int) -> bool:
 class AddressSpace:
     """A process's memory: areas, brk and one engine to run its threads."""
 
-    def __init__(self) -> None:
-        self.uc = uc_compat.new_x86_64()
+    def __init__(self, parked: bool = False) -> None:
+        self.uc: unicorn.Uc | None = None
+        self.parked = parked  # no engine until a thread of the space runs
+        self.released = False  # the last user exited or exec'd
         self.vmas: list[Vma] = []
         self._starts: list[int] = []
         self.brk_start = 0
@@ -88,89 +91,51 @@ class AddressSpace:
         self.trap: Trap | None = None
         self.loaded: object | None = None  # the task whose registers are in the engine
         self.skip_break: int | None = None
-        self._code_hooks: dict[int, int] = {}
+        self._code_hooks: dict[int, int | None] = {}  # address -> hook (None while parked)
         self.watch: dict[int, list] = {}  # address -> code watchers (kernel/watch.py)
         self.watch_muted = False  # finishing the instruction a watchpoint stopped
-        self.break_filter: Callable[[int], bool] | None = None
+        self.watch_hooks = 0  # memory hooks in place (a space with some is never parked)
         self.load_bias = 0  # where a static-pie image was placed
         self.auxv: list[tuple[int, int]] = []
-        self.start_args = (0, 0, 0)  # argv, envp and the number of variables on the first stack  # what the image was started with (info auxv)
-        self._install_hooks()
+        self.start_args = (0, 0, 0)  # argv, envp and the number of variables on the first stack
+        if not parked:
+            self.uc = engine.new_engine(self)
 
-    # ----------------------------------------------------------------- hooks
-    def _install_hooks(self) -> None:
-        uc = self.uc
-
-        def on_syscall(uc: unicorn.Uc, _ud: object) -> None:
-            self.trap = Trap("syscall")
-            uc.emu_stop()
-
-        def on_bad_mem(uc: unicorn.Uc, access: int, addr: int, size: int, value: int,
-                       _ud: object) -> bool:
-            self.trap = Trap("fault", addr=addr, access=access, size=size, value=value)
-            return False
-
-        def on_intr(uc: unicorn.Uc, intno: int, _ud: object) -> None:
-            self.trap = Trap("intr", intno=intno)
-            uc.emu_stop()
-
-        def on_invalid(uc: unicorn.Uc, _ud: object) -> bool:
-            self.trap = Trap("invalid")
-            return False
-
-        uc.hook_add(U.UC_HOOK_INSN, on_syscall, None, 1, 0, X.UC_X86_INS_SYSCALL)
-        uc.hook_add(U.UC_HOOK_MEM_UNMAPPED | U.UC_HOOK_MEM_PROT, on_bad_mem)
-        uc.hook_add(U.UC_HOOK_INTR, on_intr)
-        uc.hook_add(U.UC_HOOK_INSN_INVALID, on_invalid)
-
+    # ------------------------------------------------------- the engine side
     def add_code_hook(self, addr: int) -> None:
-        """Stop the engine before the instruction at `addr` runs (a breakpoint: one ranged hook)."""
-        if addr in self._code_hooks:
-            return
-
-        def on_code(uc: unicorn.Uc, address: int, size: int, _ud: object) -> None:
-            if self.skip_break == address:
-                self.skip_break = None
-                return
-            flt = self.break_filter
-            if flt is not None and not flt(address):
-                return
-            self.trap = Trap("breakpoint", addr=address)
-            uc.emu_stop()
-
-        self._code_hooks[addr] = self.uc.hook_add(U.UC_HOOK_CODE, on_code, None, addr, addr)
-        # code already translated would run past the new hook: drop it
-        self.uc.ctl_remove_cache(addr, addr + 1)
+        """Stop the engine before the instruction at `addr` runs (a breakpoint)."""
+        engine.add_code_hook(self, addr)
 
     def remove_code_hook(self, addr: int) -> None:
-        """Undo add_code_hook."""
-        h = self._code_hooks.pop(addr, None)
-        if h is not None:
-            self.uc.hook_del(h)
+        engine.remove_code_hook(self, addr)
 
     def add_watch_hook(self, begin: int, size: int, access: str) -> int:
-        """Stop after an instruction reads or writes [begin, begin+size) (a watchpoint).
-
-        Memory hooks slow every store of the engine (DESIGN.md section 3): they exist
-        only while a watchpoint is set.
-        """
-        kinds = {"write": U.UC_HOOK_MEM_WRITE, "read": U.UC_HOOK_MEM_READ,
-                 "access": U.UC_HOOK_MEM_WRITE | U.UC_HOOK_MEM_READ}[access]
-
-        def on_mem(uc: unicorn.Uc, acc: int, addr: int, sz: int, value: int, _ud: object) -> None:
-            if self.trap is None and not self.watch_muted:
-                self.trap = Trap("watch", addr=addr, access=acc, size=sz, value=value)
-                uc.emu_stop()
-
-        return self.uc.hook_add(kinds, on_mem, None, begin, begin + size - 1)
+        """Stop around accesses to [begin, begin+size) (a watchpoint; only while set)."""
+        return engine.add_watch_hook(self, begin, size, access)
 
     def remove_hook(self, handle: int) -> None:
+        """Undo add_watch_hook."""
         if self.uc is not None:
             self.uc.hook_del(handle)
+            self.watch_hooks -= 1
 
     def code_hooks(self) -> list[int]:
         """Addresses that have a breakpoint hook."""
         return list(self._code_hooks)
+
+    def park(self) -> None:
+        """Give the engine back while every thread sleeps (memory kept; engine rebuilt later)."""
+        engine.park(self)
+
+    def unpark(self) -> None:
+        engine.unpark(self)
+
+    def engine(self) -> unicorn.Uc:
+        """The engine, rebuilt first if the space was parked."""
+        if self.uc is None:
+            engine.unpark(self)
+        assert self.uc is not None, "address space released"
+        return self.uc
 
     # ----------------------------------------------------------------- areas
     def find(self, addr: int) -> Vma | None:
@@ -186,14 +151,15 @@ class AddressSpace:
         i = bisect.bisect_left(self._starts, v.start)
         self.vmas.insert(i, v)
         self._starts.insert(i, v.start)
-        perms = v.prot & (PROT_READ | PROT_WRITE | PROT_EXEC)
-        self.uc.mem_map_ptr(v.start, v.size, perms, v.host)
+        if self.uc is not None:
+            self.uc.mem_map_ptr(v.start, v.size, v.prot & 7, v.host)
 
     def _remove(self, v: Vma) -> None:
         i = self.vmas.index(v)
         del self.vmas[i]
         del self._starts[i]
-        self.uc.mem_unmap(v.start, v.size)
+        if self.uc is not None:
+            self.uc.mem_unmap(v.start, v.size)
 
     def overlapping(self, start: int, end: int) -> list[Vma]:
         """Areas that intersect [start, end)."""
@@ -388,7 +354,7 @@ class AddressSpace:
             pos += k
         for v in self.overlapping(addr, addr + len(data)):
             code = code or bool(v.prot & PROT_EXEC)
-        if code:
+        if code and self.uc is not None:
             self.uc.ctl_remove_cache(page_down(addr), page_up(addr + len(data)))
 
     def check(self, addr: int, n: int, need: int = PROT_READ) -> None:
@@ -441,9 +407,10 @@ class AddressSpace:
     def fork(self) -> "AddressSpace":
         """A copy for a fork child: shared and read-only areas share host memory, the rest is copied.
 
-        Only pages the host holds are copied (never-touched pages stay zero in both).
+        Only pages the host holds are copied (never-touched pages stay zero in both).  The
+        child gets its engine when it first runs (parents often fork many before that).
         """
-        child = AddressSpace()
+        child = AddressSpace(parked=True)
         for v in self.vmas:
             if v.shared or not v.prot & PROT_WRITE:
                 nv = Vma(v.start, v.end, v.prot, v.shared, v.backing.get(), v.boff, v.name,
@@ -468,8 +435,11 @@ class AddressSpace:
         self._code_hooks.clear()
         self.watch.clear()
         self.loaded = None
-        uc_compat.dispose(self.uc)
-        self.uc = None  # type: ignore[assignment]
+        if self.uc is not None:
+            uc_compat.dispose(self.uc)
+        self.uc = None
+        self.parked = False
+        self.released = True
 
     def resident_bytes(self) -> int:
         """Host bytes held for this space's private areas (for `info cow` and benchmarks)."""

@@ -67,7 +67,7 @@ class Call:
         if not addr or n < 0:
             return None
         mm = self.task.mm
-        if mm.uc is None:
+        if mm.released:
             return None
         data = mm.readable_prefix(addr, n)
         return data if len(data) == n else None

@@ -89,3 +89,19 @@ def test_held_inferior_is_explained(tmp_path: Path) -> None:
     out = forkdbg_batch(script, [sample("glibc", "forkexec")], tmp_path).stdout
     assert "inferior 2 is held: switch with `inferior N`" in out
     assert "in wait4 ()" in out
+
+
+def test_held_child_that_never_ran(tmp_path: Path) -> None:
+    """A held fork child has no engine yet (it has not run): its registers and memory are
+    still there, and stepping it builds one."""
+    script = ("set detach-on-fork off\nrun\ninferior 2\np $rax\nx/2i $pc\nstepi\np $pc\n"
+              "set schedule-multiple on\ncontinue\n")
+    r = forkdbg_batch(script, [sample("glibc", "idlekids"), "3"], tmp_path)
+    out = r.stdout
+    assert r.returncode == 0, r.stderr
+    assert "#0  0x" in out and " in _Fork ()" in out
+    assert "$1 = 0\n" in out  # the child's side of the fork
+    first = out.split("=> ", 1)[1].split("\n")
+    second_insn = first[1].split()[0]  # x/2i: the instruction after the current one
+    assert f"$2 = (void (*)()) {second_insn}" in out
+    assert "[Inferior 2 (process 1001) exited normally]" in out

@@ -143,3 +143,25 @@ def test_syscall_enter_exit_pairs(libc: str) -> None:
     k.bus.subscribe(SyscallExit, lambda e: exits.append(e.nr))
     k.run()
     assert enters == exits and enters[-1] == 231
+
+
+def test_idle_processes_give_their_engine_back(libc: str) -> None:
+    """Children asleep in read() keep host memory but not a CPU engine (beyond park_keep);
+    a fork child has none until it first runs; a woken one gets a new engine and goes on."""
+    from forkdbg.kernel.events import SyscallBlocked
+    k = boot([sample(libc, "idlekids"), "12"], park_keep=2)
+    most = [0]
+    parked_seen: set[int] = set()
+
+    def count(_e: SyscallBlocked) -> None:
+        spaces = {id(t.mm): t.mm for t in k.tasks.values()}
+        most[0] = max(most[0], sum(1 for m in spaces.values() if m.uc is not None))
+        parked_seen.update(t.tid for t in k.tasks.values() if t.mm.parked)
+
+    k.bus.subscribe(SyscallBlocked, count)
+    exits: list[tuple[int, int]] = []
+    k.bus.subscribe(TaskExited, lambda e: exits.append((e.task.tid, e.code)))
+    assert k.run() is None
+    assert most[0] <= 2 + 2  # park_keep idle ones, the parent, the one about to sleep
+    assert len(parked_seen) >= 10
+    assert sorted(exits) == [(1000 + i, 0) for i in range(13)]

@@ -39,7 +39,13 @@ CASES = [
     ("spin", []),
     ("execerr", []),
     ("pollpipe", []),
+    ("idlekids", ["20"]),
 ]
+
+#: programs whose processes sleep while others run: with --park-keep 0 every sleeping
+#: process gives its engine back and gets a new one when it wakes
+PARKING = ["forkexec", "atfork", "threads 4 2000", "vfork", "signals", "waitstatus", "orphan",
+           "pollpipe", "idlekids 20", "spawn", "cloneflags vm sighand"]
 
 
 @pytest.mark.parametrize("name,args", CASES, ids=[" ".join([n] + a) for n, a in CASES])
@@ -52,6 +58,15 @@ def test_same_as_native(libc: str, name: str, args: list[str]) -> None:
     assert got.status == want.status
     if name not in ("crash",):
         assert got.err == want.err
+
+
+@pytest.mark.parametrize("case", PARKING)
+def test_same_as_native_when_parked(libc: str, case: str) -> None:
+    name, *args = case.split()
+    prog = sample(libc, name)
+    want = native([prog] + args)
+    got = run_guest([prog] + args, extra=["--park-keep", "0"])
+    assert (got.out, got.err, got.status) == (want.out, want.err, want.status)
 
 
 def test_cat_stdin(libc: str) -> None:

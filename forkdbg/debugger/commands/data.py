@@ -192,7 +192,7 @@ def cmd_patch(s: "Session", arg: str) -> None:
         raise CommandError(f"Cannot access memory at address {addr:#x}")
     t.mm.write(addr, code, force=True)
     from ...arch import uc_compat
-    uc_compat.remove_tb_cache(t.mm.uc, addr, addr + len(code))
+    uc_compat.remove_tb_cache(t.mm.engine(), addr, addr + len(code))
     s.say(f"Patched {len(code)} bytes at {addr:#x}{sym_suffix(addr, s.describe)}")
     s.say(f"  old: {old.hex(' ')}")
     s.say(f"  new: {code.hex(' ')}")

@@ -143,7 +143,7 @@ def _run_to(s: "Session", addr: int, task, sp_at_least: int | None) -> object:  
         stop = k.run()
     finally:
         s.internal_stops.pop(addr, None)
-        if task.mm.uc is not None and not s.watcher_wants(task, addr):
+        if not task.mm.released and not s.watcher_wants(task, addr):
             k.watchers.unhook(task.mm, addr, s.watcher)
     if stop is not None and stop.reason == "internal":
         s.stop_notes = []

@@ -1,0 +1,119 @@
+"""The unicorn side of an address space: its engine, the hooks that record traps, and
+parking (dropping the engine of a process whose threads all sleep; ~2.8 MB each).
+
+Hooks only record what stopped the engine (a Trap) and stop it; the kernel acts on it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import unicorn
+from unicorn import unicorn_const as U
+from unicorn import x86_const as X
+
+from ..arch import uc_compat
+
+if TYPE_CHECKING:
+    from .address_space import AddressSpace
+
+
+def new_engine(mm: "AddressSpace") -> unicorn.Uc:
+    """A fresh engine whose hooks report to `mm`."""
+    from .address_space import Trap
+    uc = uc_compat.new_x86_64()
+
+    def on_syscall(uc: unicorn.Uc, _ud: object) -> None:
+        mm.trap = Trap("syscall")
+        uc.emu_stop()
+
+    def on_bad_mem(uc: unicorn.Uc, access: int, addr: int, size: int, value: int,
+                   _ud: object) -> bool:
+        mm.trap = Trap("fault", addr=addr, access=access, size=size, value=value)
+        return False
+
+    def on_intr(uc: unicorn.Uc, intno: int, _ud: object) -> None:
+        mm.trap = Trap("intr", intno=intno)
+        uc.emu_stop()
+
+    def on_invalid(uc: unicorn.Uc, _ud: object) -> bool:
+        mm.trap = Trap("invalid")
+        return False
+
+    uc.hook_add(U.UC_HOOK_INSN, on_syscall, None, 1, 0, X.UC_X86_INS_SYSCALL)
+    uc.hook_add(U.UC_HOOK_MEM_UNMAPPED | U.UC_HOOK_MEM_PROT, on_bad_mem)
+    uc.hook_add(U.UC_HOOK_INTR, on_intr)
+    uc.hook_add(U.UC_HOOK_INSN_INVALID, on_invalid)
+    return uc
+
+
+def add_code_hook(mm: "AddressSpace", addr: int) -> None:
+    """One ranged UC_HOOK_CODE on [addr, addr]: costs nothing until that address runs."""
+    from .address_space import Trap
+    if addr in mm._code_hooks and (mm._code_hooks[addr] is not None or mm.uc is None):
+        return
+    if mm.uc is None:
+        mm._code_hooks[addr] = None  # installed when the engine comes back
+        return
+
+    def on_code(uc: unicorn.Uc, address: int, size: int, _ud: object) -> None:
+        if mm.skip_break == address:
+            mm.skip_break = None
+            return
+        mm.trap = Trap("breakpoint", addr=address)
+        uc.emu_stop()
+
+    mm._code_hooks[addr] = mm.uc.hook_add(U.UC_HOOK_CODE, on_code, None, addr, addr)
+    mm.uc.ctl_remove_cache(addr, addr + 1)  # code translated before would run past it
+
+
+def remove_code_hook(mm: "AddressSpace", addr: int) -> None:
+    h = mm._code_hooks.pop(addr, None)
+    if h is not None and mm.uc is not None:
+        mm.uc.hook_del(h)
+
+
+def add_watch_hook(mm: "AddressSpace", begin: int, size: int, access: str) -> int:
+    """Memory hooks slow every store (DESIGN.md section 3): only while a watchpoint is set."""
+    from .address_space import Trap
+    if mm.uc is None:
+        unpark(mm)
+    assert mm.uc is not None
+    kinds = {"write": U.UC_HOOK_MEM_WRITE, "read": U.UC_HOOK_MEM_READ,
+             "access": U.UC_HOOK_MEM_WRITE | U.UC_HOOK_MEM_READ}[access]
+
+    def on_mem(uc: unicorn.Uc, acc: int, addr: int, sz: int, value: int, _ud: object) -> None:
+        if mm.trap is None and not mm.watch_muted:
+            mm.trap = Trap("watch", addr=addr, access=acc, size=sz, value=value)
+            uc.emu_stop()
+
+    mm.watch_hooks += 1
+    return mm.uc.hook_add(kinds, on_mem, None, begin, begin + size - 1)
+
+
+def park(mm: "AddressSpace") -> None:
+    """Close the engine, keeping the areas and their memory; registers go to the task."""
+    if mm.uc is None or mm.watch_hooks:
+        return
+    task = mm.loaded
+    if task is not None:
+        task.save_context()  # type: ignore[attr-defined]
+        mm.loaded = None
+    for addr in mm._code_hooks:
+        mm._code_hooks[addr] = None
+    uc_compat.dispose(mm.uc)
+    mm.uc = None
+    mm.parked = True
+
+
+def unpark(mm: "AddressSpace") -> None:
+    """A new engine with every area and breakpoint of the space."""
+    if not mm.parked:
+        return
+    mm.uc = new_engine(mm)
+    for v in mm.vmas:
+        mm.uc.mem_map_ptr(v.start, v.size, v.prot & 7, v.host)
+    mm.parked = False
+    for addr in list(mm._code_hooks):
+        mm._code_hooks.pop(addr)
+        add_code_hook(mm, addr)
