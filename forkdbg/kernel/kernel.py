@@ -21,6 +21,8 @@ from ..arch.x86_64 import RAX, RIP, SYSCALL_INSN_LEN, SYSCALL_REGS
 from ..fs.devices import device_nodes
 from ..fs.vfs import Vfs
 from ..mm.address_space import Fault as MemFault
+from ..mm.fork import ShellPool
+from ..arch.uc_compat import RegBatch, read64, write64
 from .clock import VirtualClock
 from .errors import Block, KernelError, NoReturn
 from .events import EventBus, Note, SyscallBlocked, SyscallEnter, SyscallExit
@@ -39,6 +41,9 @@ if TYPE_CHECKING:
     from ..syscalls.table import SyscallDef
 
 END_OF_TIME = 0xFFFFFFFFFFFFFFFF
+
+
+_SYSCALL_BATCH = RegBatch(tuple(SYSCALL_REGS))  # rax, the six arguments, rip
 
 
 @dataclass
@@ -105,6 +110,7 @@ class Kernel:
         self.images = ImageCache()
         self.held: set[Task] = set()  # runnable but frozen by a debugger (gdb's held inferiors)
         self.idle_spaces: dict[int, "AddressSpace"] = {}  # spaces whose threads all sleep
+        self.shells = ShellPool()  # engines of gone processes, for fork children (mm/fork.py)
         self.stop_request: Stop | None = None
         self.running: unicorn.Uc | None = None
         self.interrupted = False
@@ -177,7 +183,7 @@ class Kernel:
         if mm.loaded is not task:
             self.switch_to(task)
         uc = mm.uc
-        pc = uc.reg_read(RIP)
+        pc = read64(uc, RIP)
         if task.skip_break is not None:
             mm.skip_break = task.skip_break if task.skip_break == pc else None
             task.skip_break = None
@@ -271,7 +277,7 @@ class Kernel:
     # ------------------------------------------------------------ syscalls
     def syscall(self, task: Task) -> None:
         """Handle the syscall instruction `task` just trapped on."""
-        vals = task.mm.uc.reg_read_batch(SYSCALL_REGS)
+        vals = _SYSCALL_BATCH.read(task.mm.uc)
         self.clock.mono_ns += 1000
         task.syscall_count += 1
         enter = SyscallEnter(task, vals[0], tuple(vals[1:7]), vals[7] - SYSCALL_INSN_LEN,
@@ -336,7 +342,7 @@ class Kernel:
             ret -= 1 << 64  # results are signed (rt_sigreturn hands back a saved -errno)
         if ret is not None and task.alive:
             if task.mm.loaded is task:
-                task.mm.uc.reg_write(RAX, ret & 0xFFFFFFFFFFFFFFFF)
+                write64(task.mm.uc, RAX, ret & 0xFFFFFFFFFFFFFFFF)
             else:
                 task.set_reg(RAX, ret)
         task.in_syscall = None
@@ -516,7 +522,11 @@ class Kernel:
     def release_mm(self, mm: "AddressSpace") -> None:
         """The last task left `mm` (exit or exec): free its engine and memory."""
         self.idle_spaces.pop(id(mm), None)
+        if len(self.tasks) > 1 and self.shells.shelve(mm):
+            return  # its engine will serve the next fork child
         mm.release()
+        if len(self.tasks) <= 1:
+            self.shells.clear()
 
     def group(self, pid: int) -> ThreadGroup | None:
         tg = self.groups.get(pid)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import unicorn
 from unicorn import unicorn_const as U
@@ -20,6 +20,9 @@ from ..arch import uc_compat
 from . import engine
 from .hostmem import PAGE, Backing, memmove, string_at
 from .vma import PROT_EXEC, PROT_READ, PROT_WRITE, Vma
+
+if TYPE_CHECKING:
+    from .fork import ShellPool
 
 TASK_SIZE = 0x7FFFFFFFF000
 STACK_TOP = TASK_SIZE
@@ -80,6 +83,7 @@ class AddressSpace:
 
     def __init__(self, parked: bool = False) -> None:
         self.uc: unicorn.Uc | None = None
+        self.ref: engine.EngineRef | None = None  # set with the engine
         self.parked = parked  # no engine until a thread of the space runs
         self.released = False  # the last user exited or exec'd
         self.vmas: list[Vma] = []
@@ -153,6 +157,12 @@ class AddressSpace:
         self._starts.insert(i, v.start)
         if self.uc is not None:
             self.uc.mem_map_ptr(v.start, v.size, v.prot & 7, v.host)
+
+    def _adopt(self, v: Vma) -> None:
+        """Add an area the engine already maps (a recycled engine's)."""
+        i = bisect.bisect_left(self._starts, v.start)
+        self.vmas.insert(i, v)
+        self._starts.insert(i, v.start)
 
     def _remove(self, v: Vma) -> None:
         i = self.vmas.index(v)
@@ -404,42 +414,28 @@ class AddressSpace:
         return bytes(out)
 
     # ------------------------------------------------------------ lifecycle
-    def fork(self) -> "AddressSpace":
-        """A copy for a fork child: shared and read-only areas share host memory, the rest is copied.
+    def fork(self, pool: "ShellPool | None" = None) -> "AddressSpace":
+        """A fork child's copy of this space (mm/fork.py)."""
+        from .fork import fork_space
+        return fork_space(self, pool)
 
-        Only pages the host holds are copied (never-touched pages stay zero in both).  The
-        child gets its engine when it first runs (parents often fork many before that).
-        """
-        child = AddressSpace(parked=True)
-        for v in self.vmas:
-            if v.shared or not v.prot & PROT_WRITE:
-                nv = Vma(v.start, v.end, v.prot, v.shared, v.backing.get(), v.boff, v.name,
-                         v.file_off, v.inode, v.dev)
-            else:
-                # the heap keeps its reserve so brk can grow in place
-                cap = v.backing.size - v.boff if v.name == "[heap]" else v.size
-                nb = Backing(cap)
-                for off, n in v.backing.resident_runs(v.boff, v.size):
-                    memmove(nb.addr + off - v.boff, v.backing.addr + off, n)
-                nv = Vma(v.start, v.end, v.prot, False, nb.get(), 0, v.name, v.file_off,
-                         v.inode, v.dev)
-            child._insert(nv)
-        child.brk_start, child.brk, child.mmap_base = self.brk_start, self.brk, self.mmap_base
-        return child
-
-    def release(self) -> None:
-        """Unmap everything and drop the engine (the last user exited or exec'd)."""
-        for v in list(self.vmas):
-            self._remove(v)
-            v.backing.put()
+    def detach(self) -> None:
+        """Forget the engine and areas (a ShellPool took them): the space is released."""
+        self.uc = self.ref = None
+        self.vmas, self._starts = [], []
         self._code_hooks.clear()
         self.watch.clear()
         self.loaded = None
-        if self.uc is not None:
-            uc_compat.dispose(self.uc)
-        self.uc = None
         self.parked = False
         self.released = True
+
+    def release(self) -> None:
+        """Close the engine and free the areas (the last user exited or exec'd)."""
+        if self.uc is not None:
+            uc_compat.dispose(self.uc)  # its regions go with it: no unmapping one by one
+        for v in self.vmas:
+            v.backing.put()
+        self.detach()
 
     def resident_bytes(self) -> int:
         """Host bytes held for this space's private areas (for `info cow` and benchmarks)."""

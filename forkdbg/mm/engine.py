@@ -18,26 +18,36 @@ if TYPE_CHECKING:
     from .address_space import AddressSpace
 
 
+class EngineRef:
+    """Whom an engine's hooks report to: a recycled engine (mm/fork.py) changes owner."""
+
+    __slots__ = ("mm",)
+
+    def __init__(self, mm: "AddressSpace") -> None:
+        self.mm = mm
+
+
 def new_engine(mm: "AddressSpace") -> unicorn.Uc:
-    """A fresh engine whose hooks report to `mm`."""
+    """A fresh engine whose hooks report to `mm` (through mm.ref)."""
     from .address_space import Trap
     uc = uc_compat.new_x86_64()
+    ref = mm.ref = EngineRef(mm)
 
     def on_syscall(uc: unicorn.Uc, _ud: object) -> None:
-        mm.trap = Trap("syscall")
+        ref.mm.trap = Trap("syscall")
         uc.emu_stop()
 
     def on_bad_mem(uc: unicorn.Uc, access: int, addr: int, size: int, value: int,
                    _ud: object) -> bool:
-        mm.trap = Trap("fault", addr=addr, access=access, size=size, value=value)
+        ref.mm.trap = Trap("fault", addr=addr, access=access, size=size, value=value)
         return False
 
     def on_intr(uc: unicorn.Uc, intno: int, _ud: object) -> None:
-        mm.trap = Trap("intr", intno=intno)
+        ref.mm.trap = Trap("intr", intno=intno)
         uc.emu_stop()
 
     def on_invalid(uc: unicorn.Uc, _ud: object) -> bool:
-        mm.trap = Trap("invalid")
+        ref.mm.trap = Trap("invalid")
         return False
 
     uc.hook_add(U.UC_HOOK_INSN, on_syscall, None, 1, 0, X.UC_X86_INS_SYSCALL)

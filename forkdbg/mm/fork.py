@@ -1,0 +1,166 @@
+"""Copying an address space for fork, onto a recycled engine when one is at hand.
+
+A fork child's areas are the parent's: shared and read-only ones share the parent's host
+memory, private writable ones get a copy of the pages the host holds (never-touched pages
+read as zero in both, so they need no copy).
+
+Building a child's engine from nothing costs its hooks, one engine region per area, and a
+fresh translation of every block the child runs (DESIGN.md section 3).  The engine of a
+process that just exited or exec'd already maps the same code at the same host memory and
+holds its translations: kept in a ShellPool, it becomes the next fork child's engine.
+Areas that are the same in the shell and the parent are kept as they are; private ones of
+the same shape get the parent's bytes in place; the rest are unmapped or mapped anew, and
+translations of code whose bytes may differ are dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import unicorn
+
+from ..arch import uc_compat
+from .engine import EngineRef
+from .hostmem import Backing, memmove
+from .vma import PROT_EXEC, PROT_WRITE, Vma
+
+if TYPE_CHECKING:
+    from .address_space import AddressSpace
+
+
+@dataclass
+class Shell:
+    """An engine whose process is gone, with the areas it still maps."""
+
+    uc: unicorn.Uc
+    ref: EngineRef
+    vmas: dict[int, Vma]  # by start
+
+
+class ShellPool:
+    """A few shells for the next fork children (each holds ~2 MB of engine state)."""
+
+    def __init__(self, keep: int = 4) -> None:
+        self.keep = keep
+        self.shells: list[Shell] = []
+        self.reused = 0  # fork children that got a shell (benchmarks and tests read it)
+
+    def shelve(self, mm: "AddressSpace") -> bool:
+        """Take `mm`'s engine and areas as a shell instead of releasing them; False if
+        it cannot be (no engine, watch hooks in place, or no room)."""
+        if self.keep <= 0 or mm.uc is None or mm.ref is None or mm.watch_hooks:
+            return False
+        uc = mm.uc
+        for addr in list(mm._code_hooks):
+            mm.remove_code_hook(addr)
+        vmas: dict[int, Vma] = {}
+        for v in mm.vmas:
+            if _refillable(v):
+                v.backing.discard(0, v.size)  # the shell holds no guest data
+            vmas[v.start] = v
+        self.shells.append(Shell(uc, mm.ref, vmas))
+        mm.detach()
+        while len(self.shells) > self.keep:
+            _dispose(self.shells.pop(0))
+        return True
+
+    def clear(self) -> None:
+        """Close every shell (the last process is gone)."""
+        while self.shells:
+            _dispose(self.shells.pop())
+
+
+def _refillable(v: Vma) -> bool:
+    """A private writable area on its own backing from offset 0 (a fork copy's shape)."""
+    return (not v.shared and bool(v.prot & PROT_WRITE) and v.boff == 0
+            and v.backing.refs == 1)
+
+
+def _dispose(shell: Shell) -> None:
+    uc_compat.dispose(shell.uc)
+    for v in shell.vmas.values():
+        v.backing.put()
+    shell.vmas.clear()
+
+
+def _copy_bytes(dst: Backing, src: Vma) -> None:
+    for off, n in src.backing.resident_runs(src.boff, src.size):
+        memmove(dst.addr + off - src.boff, src.backing.addr + off, n)
+
+
+def _private_cap(v: Vma) -> int:
+    """Backing size of a child's copy: the heap keeps its reserve so brk grows in place."""
+    return v.backing.size - v.boff if v.name == "[heap]" else v.size
+
+
+def fork_space(parent: "AddressSpace", pool: ShellPool | None = None) -> "AddressSpace":
+    """The address space of a fork child of `parent`.
+
+    With no shell at hand the child has no engine until it first runs (a parent often
+    forks many children before any of them runs).
+    """
+    from .address_space import AddressSpace
+    child = AddressSpace(parked=True)
+    shell = pool.shells.pop() if pool is not None and pool.shells else None
+    if shell is not None:
+        pool.reused += 1  # type: ignore[union-attr]
+        _fill_shell(child, parent, shell)
+    else:
+        for v in parent.vmas:
+            if v.shared or not v.prot & PROT_WRITE:
+                child._insert(v.piece(v.start, v.end))
+            else:
+                nb = Backing(_private_cap(v))
+                _copy_bytes(nb, v)
+                child._insert(Vma(v.start, v.end, v.prot, False, nb.get(), 0, v.name,
+                                  v.file_off, v.inode, v.dev))
+    child.brk_start, child.brk, child.mmap_base = parent.brk_start, parent.brk, parent.mmap_base
+    return child
+
+
+def _fill_shell(child: "AddressSpace", parent: "AddressSpace", shell: Shell) -> None:
+    """Make the shell's areas the parent's, reusing what matches, and give it to `child`."""
+    uc = shell.uc
+    old = shell.vmas
+    plan: list[tuple[Vma, Vma | None]] = []  # (parent's area, the shell's area kept for it)
+    for pv in parent.vmas:
+        sv = old.get(pv.start)
+        if sv is not None and sv.end == pv.end and sv.shared == pv.shared:
+            if pv.shared or not pv.prot & PROT_WRITE:
+                same = sv.backing is pv.backing and sv.boff == pv.boff
+            else:
+                same = _refillable(sv) and sv.backing.size == _private_cap(pv)
+            if same:
+                del old[pv.start]
+                plan.append((pv, sv))
+                continue
+        plan.append((pv, None))
+    for sv in old.values():  # what the parent does not have there
+        if sv.prot & PROT_EXEC:
+            uc.ctl_remove_cache(sv.start, sv.end)
+        uc.mem_unmap(sv.start, sv.size)
+        sv.backing.put()
+    old.clear()
+    shell.ref.mm = child
+    child.uc, child.ref, child.parked = uc, shell.ref, False
+    for pv, sv in plan:
+        if sv is None:
+            if pv.shared or not pv.prot & PROT_WRITE:
+                nv = pv.piece(pv.start, pv.end)
+            else:
+                nb = Backing(_private_cap(pv))
+                _copy_bytes(nb, pv)
+                nv = Vma(pv.start, pv.end, pv.prot, False, nb.get(), 0, pv.name,
+                         pv.file_off, pv.inode, pv.dev)
+            child._insert(nv)  # maps it
+            continue
+        if not (pv.shared or not pv.prot & PROT_WRITE):
+            _copy_bytes(sv.backing, pv)
+            if pv.prot & PROT_EXEC or sv.prot & PROT_EXEC:
+                uc.ctl_remove_cache(sv.start, sv.end)  # its code may differ now
+        if sv.prot != pv.prot:
+            uc.mem_protect(sv.start, sv.size, pv.prot & 7)
+        sv.prot, sv.name, sv.file_off, sv.inode, sv.dev = (pv.prot, pv.name, pv.file_off,
+                                                            pv.inode, pv.dev)
+        child._adopt(sv)  # already mapped in the engine
