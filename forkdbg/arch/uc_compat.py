@@ -9,20 +9,11 @@ wrong: ``ctl_flush_tb()`` asserts, ``unicorn.__version__`` says 2.1.0, and
 from __future__ import annotations
 
 import ctypes
-from importlib import metadata
 
 import unicorn
 from unicorn import unicorn_const as uc_const
 
 PINNED_VERSION = "2.1.1"
-
-
-def installed_version() -> str:
-    """The installed unicorn distribution's version (the module attribute is wrong)."""
-    try:
-        return metadata.version("unicorn")
-    except metadata.PackageNotFoundError:  # pragma: no cover - installed without metadata
-        return unicorn.__version__
 
 
 def new_x86_64() -> unicorn.Uc:
