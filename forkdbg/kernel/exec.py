@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING
 
 from ..abi.errno import Errno
 from ..arch import x86_64 as arch
-from ..elf.loader import ElfError, LoadPlan, parse_elf
+from ..elf.loader import ElfError, LoadPlan, Segment, parse_elf
 from ..fs.file import FdTable
 from ..mm.address_space import STACK_SIZE, STACK_TOP, AddressSpace, page_down, page_up
+from ..mm.hostmem import Backing, memmove
+from ..mm.vma import PROT_WRITE
 from .errors import KernelError
 from .events import Exec
 from .signal import SigHand
@@ -43,13 +45,16 @@ def load_image(kernel: "Kernel", mm: AddressSpace, plan: LoadPlan, argv: list[by
     bias = 0
     if plan.pie:
         bias = mm.find_free(hi - lo) - lo
-    for seg in plan.segments:
+    for i, seg in enumerate(plan.segments):
         start = page_down(seg.vaddr)
         end = page_up(seg.vaddr + seg.memsz)
         head = seg.vaddr - start
-        data = bytes(plan.raw[seg.offset - head:seg.offset]) + seg.data
-        name = plan.path
-        mm.map(start + bias, end - start, seg.prot, name=name, data=data,
+        if seg.prot & PROT_WRITE:
+            backing = _filled(end - start, plan, seg, head)
+        else:  # one host buffer for every process running this image
+            backing = kernel.images.segment(
+                plan, i, bias, lambda: _filled(end - start, plan, seg, head))  # noqa: B023
+        mm.map(start + bias, end - start, seg.prot, name=plan.path, backing=backing,
                file_off=seg.offset - head, inode=1)
     mm.setup_brk(page_up(hi + bias))
     mm.load_bias = bias
@@ -68,6 +73,15 @@ def load_image(kernel: "Kernel", mm: AddressSpace, plan: LoadPlan, argv: list[by
     mm.auxv = stack.auxv
     mm.start_args = (stack.sp + 8, stack.sp + 8 * (len(argv) + 2), len(envp))
     return plan.entry + bias, stack.sp, bias
+
+
+def _filled(size: int, plan: LoadPlan, seg: Segment, head: int) -> Backing:
+    """A segment's page-aligned bytes: the file's bytes before it on its first page, its
+    own bytes, zeros after."""
+    data = bytes(plan.raw[seg.offset - head:seg.offset]) + seg.data
+    b = Backing(size)
+    memmove(b.addr, data, len(data))
+    return b
 
 
 def _check_args(argv: list[bytes], envp: list[bytes]) -> None:
@@ -96,6 +110,11 @@ def prepare(kernel: "Kernel", cwd: str, path: str, argv: list[bytes], envp: list
         if not st_mod.S_ISREG(node.hst.st_mode) or not os.access(node.host, os.X_OK) \
                 or not node.hst.st_mode & 0o111:
             raise KernelError(Errno.EACCES)
+        hst = node.hst
+        key = (node.guest, hst.st_dev, hst.st_ino, hst.st_size, hst.st_mtime_ns)
+        cached = kernel.images.plan(key)
+        if cached is not None:
+            return cached, node.guest, argv
         try:
             with open(node.host, "rb") as f:
                 data = f.read()
@@ -115,9 +134,11 @@ def prepare(kernel: "Kernel", cwd: str, path: str, argv: list[bytes], envp: list
             follow = True
             continue
         try:
-            return parse_elf(data, node.guest), node.guest, argv
+            plan = parse_elf(data, node.guest)
         except ElfError:
             raise KernelError(Errno.ENOEXEC) from None
+        kernel.images.add_plan(key, plan)
+        return plan, node.guest, argv
     raise KernelError(Errno.ELOOP)
 
 
@@ -211,13 +232,14 @@ def do_execve(kernel: "Kernel", task: Task, path: str, argv: list[bytes], envp: 
     old_tid = de_thread(kernel, task)
     mm_release(kernel, task, exec_=True)
     old = task.mm
-    mm = AddressSpace()
+    mm = AddressSpace(parked=True)
     entry, sp, _bias = load_image(kernel, mm, plan, argv, envp, os.fsencode(path))
     if old.loaded is task:
         old.loaded = None
     old.users -= 1
     if old.users == 0:
         kernel.release_mm(old)
+    kernel.give_engine(mm)  # after the old space became a shell: it may be the best fit
     task.mm = mm
     mm.users += 1
     _setup_registers(task, entry, sp)

@@ -1,12 +1,25 @@
-"""Program images a front-end may ask about: symbols and unwind tables, loaded once each."""
+"""Program images: what exec parsed and mapped, and what a front-end asks about
+(symbols and unwind tables), each made once per kernel.
+
+exec reuses a file's parsed LoadPlan while the file is unchanged (same path, device,
+inode, size and modification time), and maps its read-only segments from one host buffer
+shared by every process running it: their code is then the same host memory, so an
+engine recycled from one of them (mm/fork.py) keeps its translated blocks valid.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
+
+from ..mm.hostmem import Backing
 
 if TYPE_CHECKING:
     from ..arch.unwind import Unwinder
+    from ..elf.loader import LoadPlan
     from ..elf.symbols import SymbolTable
+
+#: a file as exec saw it: (guest path, st_dev, st_ino, st_size, st_mtime_ns)
+FileKey = tuple[str, int, int, int, int]
 
 
 class Image:
@@ -46,10 +59,29 @@ class Image:
 
 
 class ImageCache:
-    """Images by (guest path, bias)."""
+    """Images by (guest path, bias); parsed plans by file; shared read-only segments."""
 
     def __init__(self) -> None:
         self._images: dict[tuple[str, int], Image] = {}
+        self._plans: dict[FileKey, "LoadPlan"] = {}
+        self._segments: dict[tuple[int, int, int], Backing] = {}  # (id(plan), segment, bias)
+
+    def plan(self, key: FileKey) -> "LoadPlan | None":
+        """The plan parsed from the file with this identity, if exec saw it before."""
+        return self._plans.get(key)
+
+    def add_plan(self, key: FileKey, plan: "LoadPlan") -> None:
+        self._plans[key] = plan
+
+    def segment(self, plan: "LoadPlan", index: int, bias: int,
+                build: Callable[[], Backing]) -> Backing:
+        """The host buffer of a read-only segment of `plan` loaded at `bias` (built once;
+        the cache keeps one reference, so writers always make a private copy first)."""
+        key = (id(plan), index, bias)
+        b = self._segments.get(key)
+        if b is None:
+            b = self._segments[key] = build().get()
+        return b
 
     def get(self, host_path: str, guest_path: str, bias: int) -> Image:
         key = (guest_path, bias)

@@ -261,7 +261,7 @@ class Kernel:
         """Load `task`'s registers into its engine, saving whoever was there."""
         mm = task.mm
         if mm.parked:
-            mm.unpark()
+            self.give_engine(mm)
         self.idle_spaces.pop(id(mm), None)
         prev = mm.loaded
         if prev is not None and prev is not task and prev.alive:
@@ -269,6 +269,11 @@ class Kernel:
         if task.ctx is not None:
             mm.uc.context_restore(task.ctx)
         mm.loaded = task
+
+    def give_engine(self, mm: "AddressSpace") -> None:
+        """An engine for a parked space: a recycled one that maps some of it, or a new one."""
+        if not self.shells.attach(mm):
+            mm.unpark()
 
     def _breakpoint(self, task: Task, addr: int) -> None:
         task.skip_break = addr  # resuming at `addr` must not stop there again

@@ -65,6 +65,48 @@ class ShellPool:
             _dispose(self.shells.pop(0))
         return True
 
+    def take(self, areas: list[Vma]) -> Shell | None:
+        """The shell that already maps most of `areas` (same place, same host memory);
+        None if none maps any."""
+        best, score = None, 0
+        for sh in self.shells:
+            n = sum(1 for v in areas if _same(sh.vmas.get(v.start), v))
+            if n > score:
+                best, score = sh, n
+        if best is not None:
+            self.shells.remove(best)
+            self.reused += 1
+        return best
+
+    def attach(self, mm: "AddressSpace") -> bool:
+        """Give the parked `mm` (a fresh exec image) a shell's engine instead of a new one:
+        areas the shell maps from the same host memory are kept, with their code's
+        translations; the others are unmapped and `mm`'s mapped.  False if no shell fits."""
+        shell = self.take(mm.vmas)
+        if shell is None:
+            return False
+        uc, old = shell.uc, shell.vmas
+        fresh = []
+        for v in mm.vmas:
+            sv = old.get(v.start)
+            if _same(sv, v):
+                assert sv is not None
+                del old[v.start]
+                if sv.prot != v.prot:
+                    uc.mem_protect(v.start, v.size, v.prot & 7)
+                sv.backing.put()  # mm's own area holds the memory
+            else:
+                fresh.append(v)
+        _drop(uc, old)
+        for v in fresh:
+            uc.mem_map_ptr(v.start, v.size, v.prot & 7, v.host)
+        shell.ref.mm = mm
+        mm.uc, mm.ref, mm.parked = uc, shell.ref, False
+        for addr in list(mm._code_hooks):  # breakpoints set while it had no engine
+            mm._code_hooks.pop(addr)
+            mm.add_code_hook(addr)
+        return True
+
     def clear(self) -> None:
         """Close every shell (the last process is gone)."""
         while self.shells:
@@ -75,6 +117,21 @@ def _refillable(v: Vma) -> bool:
     """A private writable area on its own backing from offset 0 (a fork copy's shape)."""
     return (not v.shared and bool(v.prot & PROT_WRITE) and v.boff == 0
             and v.backing.refs == 1)
+
+
+def _same(sv: Vma | None, v: Vma) -> bool:
+    """The shell's area `sv` maps what `v` maps: same range, same host memory."""
+    return (sv is not None and sv.end == v.end and sv.shared == v.shared
+            and sv.backing is v.backing and sv.boff == v.boff)
+
+
+def _drop(uc: unicorn.Uc, areas: dict[int, Vma]) -> None:
+    """Unmap a shell's areas nobody takes over, with any code translated from them."""
+    for sv in areas.values():
+        uc.ctl_remove_cache(sv.start, sv.end)
+        uc.mem_unmap(sv.start, sv.size)
+        sv.backing.put()
+    areas.clear()
 
 
 def _dispose(shell: Shell) -> None:
@@ -102,9 +159,8 @@ def fork_space(parent: "AddressSpace", pool: ShellPool | None = None) -> "Addres
     """
     from .address_space import AddressSpace
     child = AddressSpace(parked=True)
-    shell = pool.shells.pop() if pool is not None and pool.shells else None
+    shell = pool.take(parent.vmas) if pool is not None else None
     if shell is not None:
-        pool.reused += 1  # type: ignore[union-attr]
         _fill_shell(child, parent, shell)
     else:
         for v in parent.vmas:
@@ -126,22 +182,15 @@ def _fill_shell(child: "AddressSpace", parent: "AddressSpace", shell: Shell) -> 
     plan: list[tuple[Vma, Vma | None]] = []  # (parent's area, the shell's area kept for it)
     for pv in parent.vmas:
         sv = old.get(pv.start)
-        if sv is not None and sv.end == pv.end and sv.shared == pv.shared:
-            if pv.shared or not pv.prot & PROT_WRITE:
-                same = sv.backing is pv.backing and sv.boff == pv.boff
-            else:
-                same = _refillable(sv) and sv.backing.size == _private_cap(pv)
-            if same:
-                del old[pv.start]
-                plan.append((pv, sv))
-                continue
-        plan.append((pv, None))
-    for sv in old.values():  # what the parent does not have there
-        if sv.prot & PROT_EXEC:
-            uc.ctl_remove_cache(sv.start, sv.end)
-        uc.mem_unmap(sv.start, sv.size)
-        sv.backing.put()
-    old.clear()
+        if pv.shared or not pv.prot & PROT_WRITE:
+            same = _same(sv, pv)
+        else:  # a private copy of the same shape gets the parent's bytes in place
+            same = (sv is not None and sv.end == pv.end and not sv.shared and _refillable(sv)
+                    and sv.backing.size == _private_cap(pv))
+        if same:
+            del old[pv.start]
+        plan.append((pv, sv if same else None))
+    _drop(uc, old)  # what the parent does not have there
     shell.ref.mm = child
     child.uc, child.ref, child.parked = uc, shell.ref, False
     for pv, sv in plan:

@@ -7,7 +7,7 @@ import os
 from forkdbg.abi.clone import CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_VFORK, CLONE_VM
 from forkdbg.kernel.events import Exec, SyscallEnter, SyscallExit, TaskCreated, TaskExited
 from forkdbg.kernel.thread_group import GroupState
-from helpers import boot, forkdbg, run_guest, sample
+from helpers import boot, forkdbg, native, run_guest, sample
 
 
 def _record(k):  # type: ignore[no-untyped-def]
@@ -165,3 +165,27 @@ def test_idle_processes_give_their_engine_back(libc: str) -> None:
     assert most[0] <= 2 + 2  # park_keep idle ones, the parent, the one about to sleep
     assert len(parked_seen) >= 10
     assert sorted(exits) == [(1000 + i, 0) for i in range(13)]
+
+
+def test_engines_and_images_are_reused(libc: str) -> None:
+    """fork children and exec'd images run on recycled engines; each file is parsed once
+    and its read-only segments are one host buffer for every process running it."""
+    k = boot([sample(libc, "spawnloop"), "6", sample(libc, "true")])
+    texts: set[int] = set()
+    k.bus.subscribe(Exec, lambda e: texts.update(
+        v.backing.addr for v in e.task.mm.vmas if v.prot == 5))
+    assert k.run() is None
+    assert k.shells.reused >= 10  # 6 forks and 6 execs; the first of each needs a new one
+    assert len(k.images._plans) == 2
+    assert len(texts) == 1
+
+
+def test_different_programs_in_turn_on_recycled_engines() -> None:
+    """Programs at the same addresses exec'd one after another, each forked from the same
+    shell: every one runs its own code (output as native)."""
+    g = lambda n: sample("glibc", n)  # noqa: E731
+    script = (f"{g('hello')}; {g('args')} a b; {g('hello')}; {g('true')}; {g('args')} c; "
+              f"{g('cpu')} 2; {g('args')} d")
+    want = native(["/bin/busybox", "sh", "-c", script])
+    got = run_guest(["/bin/busybox", "sh", "-c", script])
+    assert (got.out, got.err, got.status) == (want.out, want.err, want.status)

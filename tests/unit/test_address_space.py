@@ -75,3 +75,61 @@ def test_cstr_stops_at_unmapped() -> None:
     with pytest.raises(Fault):
         mm.read_cstr(0x10FFC)
     assert mm.readable_prefix(0x10FFE, 10) == b"cd"
+
+
+def _run(mm: AddressSpace, code_at: int) -> int:
+    """Run the guest code at `code_at` up to its hlt in mm's engine; returns rax."""
+    from unicorn import x86_const as X
+    uc = mm.engine()
+    try:
+        uc.emu_start(code_at, code_at + 0x100)
+    except Exception:  # noqa: BLE001 - hlt stops the engine with an error
+        pass
+    return uc.reg_read(X.UC_X86_REG_RAX)
+
+
+def test_recycled_engine_gets_the_parents_bytes_only() -> None:
+    """A fork child on an exited child's engine sees the parent's bytes and nothing the
+    previous occupant wrote, even in pages the parent never touched."""
+    from forkdbg.mm.fork import ShellPool
+    pool = ShellPool()
+    parent = AddressSpace()
+    parent.map(0x10000, 0x2000, RW, data=b"parent")
+    parent.map(0x30000, 0x1000, 5, data=b"\x48\xc7\xc0\x07\x00\x00\x00\xf4")  # rax=7; hlt
+    first = parent.fork(pool)
+    assert first.uc is None  # no engine until it runs
+    first.engine()
+    first.write(0x10000, b"FIRST!")
+    first.write(0x11000, b"stale")
+    first.map(0x50000, 0x1000, RW, data=b"only in the first child")
+    assert _run(first, 0x30000) == 7
+    assert pool.shelve(first) and first.released and first.uc is None
+    second = parent.fork(pool)
+    assert pool.reused == 1 and second.uc is not None
+    assert second.read(0x10000, 6) == b"parent"
+    assert second.read(0x11000, 5) == b"\0" * 5
+    with pytest.raises(Fault):
+        second.read(0x50000, 1)
+    assert [(v.start, v.end) for v in second.vmas] == [(v.start, v.end) for v in parent.vmas]
+    assert _run(second, 0x30000) == 7
+    second.write(0x10000, b"SECOND")
+    assert parent.read(0x10000, 6) == b"parent"  # still a private copy
+
+
+def test_exec_image_on_a_recycled_engine_runs_its_own_code() -> None:
+    """A shell's areas the new space does not share are unmapped with their translated
+    code: different code at the same address runs as itself."""
+    from forkdbg.mm.fork import ShellPool
+    pool = ShellPool()
+    lib = AddressSpace()
+    lib.map(0x20000, 0x1000, R, data=b"shared text")
+    a = lib.fork(pool)
+    a.map(0x30000, 0x1000, 5, data=b"\x48\xc7\xc0\x01\x00\x00\x00\xf4")  # rax=1
+    assert _run(a, 0x30000) == 1
+    assert pool.shelve(a)
+    b = AddressSpace(parked=True)
+    b.map(0x20000, 0x1000, R, backing=lib.find(0x20000).backing)  # same host memory
+    b.map(0x30000, 0x1000, 5, data=b"\x48\xc7\xc0\x02\x00\x00\x00\xf4")  # rax=2
+    assert pool.attach(b) and pool.reused == 1
+    assert _run(b, 0x30000) == 2
+    assert b.read(0x20000, 11) == b"shared text"
