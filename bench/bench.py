@@ -3,7 +3,7 @@
 qemu-x86_64 and under forkdbg, side by side; medians of wall time, user+sys time and peak
 memory, with ratios and the targets of docs/performance.md.
 
-    python3 bench/bench.py            # the full run; writes docs/performance.md
+    python3 bench/bench.py            # the full run; its tables go into docs/performance.md
     python3 bench/bench.py --quick    # a smoke run (small sizes, one repetition)
 """
 
@@ -240,12 +240,30 @@ def targets(rows: list[Row], quick: bool) -> str:
     return "\n".join(out) + "\n"
 
 
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+
+def write_results(path: Path, text: str) -> None:
+    """Put `text` between the markers of `path` (the prose around them stays), or write
+    a new file with just the markers and `text`."""
+    block = f"{BEGIN}\n{text}{END}"
+    old = path.read_text() if path.exists() else ""
+    if BEGIN in old and END in old:
+        head, rest = old.split(BEGIN, 1)
+        new = head + block + rest.split(END, 1)[1]
+    else:
+        new = block + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(new)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes, one run, no warm-up")
     ap.add_argument("--reps", type=int, default=5)
-    ap.add_argument("--output", default=str(ROOT / "docs" / "performance-results.md"),
-                    help="where to write the Markdown tables")
+    ap.add_argument("--output", default=str(ROOT / "docs" / "performance.md"),
+                    help="the Markdown file to put the tables in (between the bench "
+                         "markers if it has them; default docs/performance.md)")
     ap.add_argument("--only", default="", help="run only workloads whose name contains this")
     a = ap.parse_args()
     reps = 1 if a.quick else a.reps
@@ -262,8 +280,7 @@ def main() -> int:
     text = (f"## Run of {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
             f"{' (quick)' if a.quick else ''}\n\nMachine: {machine()}\n\n"
             + render(rows, reps) + "\n### Targets\n\n" + targets(rows, a.quick))
-    Path(a.output).parent.mkdir(parents=True, exist_ok=True)
-    Path(a.output).write_text(text)
+    write_results(Path(a.output), text)
     print()
     print(targets(rows, a.quick))
     print(f"written to {a.output}")

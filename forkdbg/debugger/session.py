@@ -20,6 +20,7 @@ from .inferiors import Inferior, thread_target_id
 from .registry import CommandError
 
 if TYPE_CHECKING:
+    from ..elf.loader import LoadPlan
     from ..elf.symbols import SymbolTable
     from ..kernel.task import Task
 
@@ -146,6 +147,19 @@ class Session:
                 self._fsyms = (self.program, SymbolTable.from_elf_bytes(f.read()))
         return self._fsyms[1]
 
+    def file_plan(self) -> "LoadPlan | None":
+        """The program file's load plan (read once per file version), None if unreadable."""
+        from ..elf.loader import read_plan
+        if not self.program:
+            return None
+        try:
+            key = (self.program, os.stat(self.program).st_mtime_ns)
+            if getattr(self, "_fplan", None) is None or self._fplan[0] != key:
+                self._fplan = (key, read_plan(self.program))
+        except Exception:  # noqa: BLE001 - a missing or broken file reads as no code
+            return None
+        return self._fplan[1]
+
     def has_debug_info(self) -> bool:
         """forkdbg reads no DWARF line or type information: only ELF symbols."""
         return False
@@ -229,10 +243,8 @@ class Session:
             tasks = (inf or self.inferior).live_tasks() if self.kernel else []
             if tasks:
                 return tasks[0].mm.readable_prefix(addr, n)
-            from ..elf.loader import read_plan
-            try:
-                plan = read_plan(self.program or "")
-            except Exception:  # noqa: BLE001
+            plan = self.file_plan()
+            if plan is None:
                 return b""
             for seg in plan.segments:
                 if seg.vaddr <= addr < seg.vaddr + len(seg.data):

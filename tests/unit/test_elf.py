@@ -49,3 +49,32 @@ def test_symbols_prefer_public_names() -> None:
 def test_symbols_with_bias() -> None:
     st = SymbolTable.from_elf_bytes(Path(sample("glibc", "hello-pie")).read_bytes(), 0x7000000)
     assert st.address("main") is not None and st.address("main") > 0x7000000
+
+
+@pytest.mark.parametrize("path", ["glibc/threads", "musl/forkexec", "glibc/hello-pie"])
+def test_symbols_match_pyelftools(path: str) -> None:
+    """The one-pass unpacking reads what pyelftools reads, symbol by symbol."""
+    import io
+
+    from elftools.elf.elffile import ELFFile
+    p = sample(*path.split("/"))
+    data = Path(p).read_bytes()
+    want = set()
+    sec = ELFFile(io.BytesIO(data)).get_section_by_name(".symtab")
+    if sec is None:
+        pytest.fail(f"{p} has no .symtab")
+    for s in sec.iter_symbols():
+        if s.name and s["st_shndx"] != "SHN_UNDEF" and \
+                s["st_info"]["type"] not in ("STT_SECTION", "STT_FILE"):
+            want.add((s.name, s["st_value"], s["st_size"]))
+    st = SymbolTable.from_elf_bytes(data)
+    got = {(s.name, s.addr, s.size) for a in st._aliases.values() for s in a}
+    got |= {(s.name, s.addr, s.size) for s in st._by_name.values()}
+    assert {w for w in want if w[0] in st._by_name} <= got
+    assert {n for n, _a, _s in want} == set(st._by_name)
+
+
+def test_ifunc_symbols_are_functions() -> None:
+    st = SymbolTable.from_elf_bytes(Path(sample("glibc", "hello")).read_bytes())
+    sym = st.lookup("memcpy") or st.lookup("__new_memcpy")
+    assert sym is not None and sym.kind == "func"

@@ -118,7 +118,7 @@ def info_cow(s: "Session", arg: str) -> None:
             own += owned
             state = f"private, {owned} page{'s' if owned != 1 else ''} in memory"
         rows.append(f"  {v.start:#x}-{v.end:#x} {v.perms()} {pages:>6} pages  {state}  {v.name}")
-    s.say(f"process {t.tg.tgid}: {shared} pages shared with other processes, "
+    s.say(f"process {t.tg.tgid}: {shared} pages shared (program text, shared mappings), "
           f"{own} private pages in memory")
     for r in rows:
         s.say(r)
