@@ -265,13 +265,15 @@ def main() -> int:
                     help="the Markdown file to put the tables in (between the bench "
                          "markers if it has them; default docs/performance.md)")
     ap.add_argument("--only", default="", help="run only workloads whose name contains this")
+    ap.add_argument("--config", default="",
+                    help="run only configurations whose name contains this (e.g. forkdbg)")
     a = ap.parse_args()
     reps = 1 if a.quick else a.reps
     import tempfile
     rows: list[Row] = []
     with tempfile.TemporaryDirectory() as tmp:
         for workload, config, argv in workloads(a.quick, Path(tmp)):
-            if a.only and a.only not in workload:
+            if (a.only and a.only not in workload) or (a.config and a.config not in config):
                 continue
             row = bench(workload, config, argv, reps, not a.quick, Path(tmp))
             rows.append(row)
