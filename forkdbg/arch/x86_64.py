@@ -104,7 +104,7 @@ def build_initial_stack(top: int, argv: list[bytes], envp: list[bytes], execfn: 
     pos = top - 8  # Linux leaves an 8-byte end marker at the very top
 
     def push_str(s: bytes) -> int:
-        nonlocal pos, strings
+        nonlocal pos
         b = s + b"\0"
         pos -= len(b)
         strings[0:0] = b

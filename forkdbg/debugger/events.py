@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..abi.clone import CLONE_THREAD, CLONE_VFORK, CLONE_VM
+from ..abi.clone import CLONE_THREAD, CLONE_VFORK
 from ..abi.signals import Sig, signal_name
 from ..abi.sysnums import syscall_name
 from ..kernel.events import (Exec, MemoryWatch, SignalDelivering, SyscallEnter, SyscallExit,

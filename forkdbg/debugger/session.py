@@ -11,9 +11,9 @@ import os
 import sys
 from typing import TYPE_CHECKING, Callable, TextIO
 
-from ..arch.x86_64 import REG_IDS, RIP, RSP
+from ..arch.x86_64 import REG_IDS
 from ..kernel.kernel import Config, Kernel
-from .breakpoints import Breakpoint, Catchpoint, DebugWatcher, Point, Watchpoint, resolve
+from .breakpoints import Breakpoint, DebugWatcher, Point, Watchpoint, resolve
 from .expr import Env, Value, evaluate
 from .format import location
 from .inferiors import Inferior, thread_target_id

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..abi.errno import Errno
-from ..abi.fileflags import O_ACCMODE, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY, O_TRUNC
+from ..abi.fileflags import O_ACCMODE, O_CREAT, O_DIRECTORY, O_EXCL, O_PATH, O_RDONLY, O_TRUNC
 from ..kernel.errors import KernelError
 from .file import File
 from .hostfile import DirFile, HostFile, host_error, open_host

@@ -238,8 +238,8 @@ def do_execve(kernel: "Kernel", task: Task, path: str, argv: list[bytes], envp: 
         old.loaded = None
     old.users -= 1
     if old.users == 0:
-        kernel.release_mm(old)
-    kernel.give_engine(mm)  # after the old space became a shell: it may be the best fit
+        kernel.engines.release(old)
+    kernel.engines.give(mm)  # after the old space became a shell: it may be the best fit
     task.mm = mm
     mm.users += 1
     _setup_registers(task, entry, sp)

@@ -66,7 +66,7 @@ def do_exit(kernel: "Kernel", task: "Task", code: int, sig: int = 0, core: bool 
         mm.loaded = None
     mm.users -= 1
     if mm.users == 0:
-        kernel.release_mm(mm)
+        kernel.engines.release(mm)
     kernel.tasks.pop(task.tid, None)
     tg = task.tg
     last = not tg.live_threads

@@ -10,7 +10,7 @@ from ..abi.errno import Errno
 from ..abi.procflags import SIG_IGN
 from ..abi.signals import (FPE_INTDIV, ILL_ILLOPN, SEGV_ACCERR, SEGV_MAPERR, SI_KERNEL, Sig,
                            signal_description)
-from ..arch.x86_64 import RAX, REG_IDS, RIP
+from ..arch.x86_64 import RAX, REG_IDS
 from ..mm.address_space import Trap, access_name, is_unmapped_access
 from .events import Fault
 from .signal import SigAction, sigbit

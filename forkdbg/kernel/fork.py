@@ -116,7 +116,7 @@ def copy_process(kernel: "Kernel", parent: Task, a: CloneArgs) -> Task:
         assert real_parent is not None
         real_parent.children.append(tg)
         kernel.groups[tid] = tg
-    mm = parent.mm if f & CLONE_VM else parent.mm.fork(kernel.shells)
+    mm = parent.mm if f & CLONE_VM else parent.mm.fork(kernel.engines.shells)
     files = parent.files if f & CLONE_FILES else parent.files.fork()
     fs = parent.fs if f & CLONE_FS else parent.fs.copy()
     sighand = parent.sighand if f & CLONE_SIGHAND else parent.sighand.copy()

@@ -21,10 +21,10 @@ from ..arch.x86_64 import RAX, RIP, SYSCALL_INSN_LEN, SYSCALL_REGS
 from ..fs.devices import device_nodes
 from ..fs.vfs import Vfs
 from ..mm.address_space import Fault as MemFault
-from ..mm.fork import ShellPool
 from ..arch.uc_compat import RegBatch, read64, write64
 from .clock import VirtualClock
 from .errors import Block, KernelError, NoReturn
+from .engines import Engines
 from .events import EventBus, Note, SyscallBlocked, SyscallEnter, SyscallExit
 from .futex import Futexes
 from .images import Image, ImageCache
@@ -37,7 +37,6 @@ from .thread_group import GroupState, ThreadGroup
 if TYPE_CHECKING:
     from ..elf.symbols import SymbolTable
     from ..mm.address_space import Trap
-    from ..mm.address_space import AddressSpace
     from ..syscalls.table import SyscallDef
 
 END_OF_TIME = 0xFFFFFFFFFFFFFFFF
@@ -109,8 +108,7 @@ class Kernel:
         self.reported_notes: set[str] = set()
         self.images = ImageCache()
         self.held: set[Task] = set()  # runnable but frozen by a debugger (gdb's held inferiors)
-        self.idle_spaces: dict[int, "AddressSpace"] = {}  # spaces whose threads all sleep
-        self.shells = ShellPool()  # engines of gone processes, for fork children (mm/fork.py)
+        self.engines = Engines(self)  # parking and recycling (engines.py)
         self.stop_request: Stop | None = None
         self.running: unicorn.Uc | None = None
         self.interrupted = False
@@ -181,7 +179,7 @@ class Kernel:
                 return
         mm = task.mm
         if mm.loaded is not task:
-            self.switch_to(task)
+            self.engines.switch_to(task)
         uc = mm.uc
         pc = read64(uc, RIP)
         if task.skip_break is not None:
@@ -241,39 +239,6 @@ class Kernel:
             return
         acc = "write" if trap.access == U.UC_MEM_WRITE else "read"
         self.bus.emit(MemoryWatch(task, trap.addr, acc, trap.size))
-
-    def _maybe_park(self, mm: "AddressSpace") -> None:
-        """`mm`'s threads all sleep: note it, and park the longest-idle spaces."""
-        if mm.parked or any(t.mm is mm and t.state is TaskState.RUNNABLE and not t.frozen
-                            for t in self.sched.runq) or \
-                (self.sched.current is not None and self.sched.current.mm is mm):
-            return
-        self.idle_spaces.pop(id(mm), None)
-        self.idle_spaces[id(mm)] = mm
-        while len(self.idle_spaces) > self.config.park_keep:
-            key = next(iter(self.idle_spaces))
-            old = self.idle_spaces.pop(key)
-            if old.uc is not None and not any(t.mm is old and t.state is TaskState.RUNNABLE
-                                              for t in self.tasks.values()):
-                old.park()
-
-    def switch_to(self, task: Task) -> None:
-        """Load `task`'s registers into its engine, saving whoever was there."""
-        mm = task.mm
-        if mm.parked:
-            self.give_engine(mm)
-        self.idle_spaces.pop(id(mm), None)
-        prev = mm.loaded
-        if prev is not None and prev is not task and prev.alive:
-            prev.save_context()
-        if task.ctx is not None:
-            mm.uc.context_restore(task.ctx)
-        mm.loaded = task
-
-    def give_engine(self, mm: "AddressSpace") -> None:
-        """An engine for a parked space: a recycled one that maps some of it, or a new one."""
-        if not self.shells.attach(mm):
-            mm.unpark()
 
     def _breakpoint(self, task: Task, addr: int) -> None:
         task.skip_break = addr  # resuming at `addr` must not stop there again
@@ -368,7 +333,7 @@ class Kernel:
         self.sched.remove(task)
         if SyscallBlocked in self.bus._subs:
             self.bus.emit(SyscallBlocked(task, enter))
-        self._maybe_park(task.mm)
+        self.engines.slept(task.mm)
         if self.signals.deliverable(task) and (b.interruptible or self.signals.fatal_pending(task)):
             self.wake(task, "signal")
 
@@ -523,15 +488,6 @@ class Kernel:
         """The symbol table of a process's program (loaded on first use, then cached)."""
         img = self.image_for(tg)
         return img.symbols if img is not None else None
-
-    def release_mm(self, mm: "AddressSpace") -> None:
-        """The last task left `mm` (exit or exec): free its engine and memory."""
-        self.idle_spaces.pop(id(mm), None)
-        if len(self.tasks) > 1 and self.shells.shelve(mm):
-            return  # its engine will serve the next fork child
-        mm.release()
-        if len(self.tasks) <= 1:
-            self.shells.clear()
 
     def group(self, pid: int) -> ThreadGroup | None:
         tg = self.groups.get(pid)

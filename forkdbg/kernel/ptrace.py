@@ -30,7 +30,7 @@ def step_instruction(kernel: "Kernel", task: "Task") -> "Stop | None":
             return _wait_until_runnable(kernel, task)
     mm = task.mm
     if mm.loaded is not task:
-        kernel.switch_to(task)
+        kernel.engines.switch_to(task)
     uc = mm.uc
     pc = uc.reg_read(RIP)
     mm.skip_break = pc

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..arch.x86_64 import RAX, RIP
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from ..mm.address_space import AddressSpace
     from .events import SyscallEnter
     from .kernel import Kernel
-    from .signal import SigHand, SigPending
+    from .signal import SigHand
     from .thread_group import ThreadGroup
 
 

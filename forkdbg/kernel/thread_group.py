@@ -9,7 +9,6 @@ from ..abi.procflags import RLIM_INFINITY, RLIMIT_NOFILE, RLIMIT_NPROC, RLIMIT_S
 from .sched import WaitQueue
 
 if TYPE_CHECKING:
-    from .signal import SigPending
     from .task import Task
 
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import unicorn
 from unicorn import unicorn_const as U
-from unicorn import x86_const as X
 
 from ..arch import uc_compat
 from . import engine

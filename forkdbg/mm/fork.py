@@ -128,7 +128,8 @@ def _same(sv: Vma | None, v: Vma) -> bool:
 def _drop(uc: unicorn.Uc, areas: dict[int, Vma]) -> None:
     """Unmap a shell's areas nobody takes over, with any code translated from them."""
     for sv in areas.values():
-        uc.ctl_remove_cache(sv.start, sv.end)
+        if sv.prot & PROT_EXEC:
+            uc.ctl_remove_cache(sv.start, sv.end)
         uc.mem_unmap(sv.start, sv.size)
         sv.backing.put()
     areas.clear()

@@ -8,7 +8,6 @@ handler is shown with its own name and phase: ``[atfork prepare] prepare_b()``.
 
 from __future__ import annotations
 
-import fnmatch
 import struct
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable

@@ -32,7 +32,7 @@ def test_follow_matrix(how: str, mode: str, detach: str, tmp_path: Path) -> None
     assert r.returncode == 0, r.stderr
     if mode == "parent" and detach == "on":
         assert f"[Detaching after {what} from child process 1001]" in out
-        assert f"Breakpoint 1, " in out and f"in {in_parent} ()" in out
+        assert "Breakpoint 1, " in out and f"in {in_parent} ()" in out
         assert "* 1    process 1000" in out
     elif mode == "parent" and what == "vfork":
         # the child is held, and a vfork parent waits for it: forkdbg says so (gdb hangs)
@@ -40,7 +40,7 @@ def test_follow_matrix(how: str, mode: str, detach: str, tmp_path: Path) -> None
         assert "inferior 2 is held" in out
     elif mode == "parent":
         assert "[New inferior 2 (process 1001)]" in out
-        assert "Thread 1.1 " in out and f"hit Breakpoint 1.1, " in out
+        assert "Thread 1.1 " in out and "hit Breakpoint 1.1, " in out
         assert f"in {in_parent} ()" in out
         assert "  2    process 1001" in out  # kept, held
     elif detach == "on":
@@ -53,7 +53,7 @@ def test_follow_matrix(how: str, mode: str, detach: str, tmp_path: Path) -> None
         assert f"[Attaching after process 1000 {what} to child process 1001]" in out
         assert "[New inferior 2 (process 1001)]" in out
         assert "[Detaching" not in out
-        assert f"Breakpoint 2.2, " in out and f"in {in_child} ()" in out
+        assert "Breakpoint 2.2, " in out and f"in {in_child} ()" in out
         assert "  1    process 1000" in out and "* 2    process 1001" in out
 
 

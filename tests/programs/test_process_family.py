@@ -7,7 +7,7 @@ import os
 from forkdbg.abi.clone import CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_VFORK, CLONE_VM
 from forkdbg.kernel.events import Exec, SyscallEnter, SyscallExit, TaskCreated, TaskExited
 from forkdbg.kernel.thread_group import GroupState
-from helpers import boot, forkdbg, native, run_guest, sample
+from helpers import boot, native, run_guest, sample
 
 
 def _record(k):  # type: ignore[no-untyped-def]
@@ -175,7 +175,7 @@ def test_engines_and_images_are_reused(libc: str) -> None:
     k.bus.subscribe(Exec, lambda e: texts.update(
         v.backing.addr for v in e.task.mm.vmas if v.prot == 5))
     assert k.run() is None
-    assert k.shells.reused >= 10  # 6 forks and 6 execs; the first of each needs a new one
+    assert k.engines.shells.reused >= 10  # 6 forks and 6 execs; the first of each needs a new one
     assert len(k.images._plans) == 2
     assert len(texts) == 1
 

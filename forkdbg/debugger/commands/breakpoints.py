@@ -60,8 +60,8 @@ def _numbers(s: "Session", arg: str) -> list[int]:
         elif word.isdigit():
             out.append(int(word))
         else:
-            raise CommandError(f"Convenience variable must have integer value.\n"
-                               f"Args must be numbers or '$' variables.")
+            raise CommandError("Convenience variable must have integer value.\n"
+                               "Args must be numbers or '$' variables.")
     return out
 
 

@@ -85,7 +85,7 @@ def change_setting(s: "Session", arg: str) -> None:
         value = {"": "on", "1": "on", "yes": "on", "enable": "on", "0": "off", "no": "off",
                  "disable": "off"}.get(value, value)
         if value not in ("on", "off"):
-            raise CommandError(f'"on" or "off" expected.')
+            raise CommandError('"on" or "off" expected.')
     elif name in CHOICES:
         if value not in CHOICES[name]:
             raise CommandError(f'Undefined item: "{value}".' if value else
