@@ -170,13 +170,14 @@ def machine() -> str:
             + "; ".join(vers))
 
 
-def render(rows: list[Row], reps: int) -> str:
+def render(rows: list[Row], reps: int, warmup: bool = True) -> str:
     base: dict[str, Row] = {}
     for r in rows:
         if r.config in ("native",):
             base[r.workload] = r
     qemu = {r.workload: r for r in rows if r.config == "qemu-x86_64"}
-    lines = [f"Medians of {reps} run(s) after a warm-up. Ratios: wall time over the native run "
+    after = " after a warm-up" if warmup else " (no warm-up)"
+    lines = [f"Medians of {reps} run(s){after}. Ratios: wall time over the native run "
              "and over qemu-x86_64.", "",
              "| workload | configuration | wall s | user+sys s | peak RSS MiB | x native | x qemu |",
              "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
@@ -281,9 +282,10 @@ def main() -> int:
                   f"rss {row.rss / 1024:7.1f} MiB", flush=True)
     text = (f"## Run of {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
             f"{' (quick)' if a.quick else ''}\n\nMachine: {machine()}\n\n"
-            + render(rows, reps) + "\n### Targets\n\n" + targets(rows, a.quick))
+            + render(rows, reps, not a.quick) + "\n### Targets\n\n" + targets(rows, a.quick))
     write_results(Path(a.output), text)
     print()
+    print(render(rows, reps, not a.quick))
     print(targets(rows, a.quick))
     print(f"written to {a.output}")
     return 0
