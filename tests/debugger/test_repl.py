@@ -59,6 +59,17 @@ def test_enter_repeats_stepping_and_history_is_saved(tmp_path: Path) -> None:
     assert "+break fork" in history and "+si" in history
 
 
+def test_follow_fork_mode_ask(tmp_path: Path) -> None:
+    """`ask` puts the question at the fork; a wrong answer is asked again."""
+    out = _session_with_keys("set follow-fork-mode ask\rbreak child_a\rbreak parent_a\rrun\r"
+                             "sideways\rchild\rinfo inferiors\r\x04",
+                             tmp_path, [sample("glibc", "atfork")])
+    assert "Please answer parent or child." in out
+    assert "[Attaching after process 1000 fork to child process 1001]" in out
+    assert " in child_a ()" in out and " in parent_a ()" not in out
+    assert "* 2    process 1001" in out
+
+
 def test_tab_completes_a_command(tmp_path: Path) -> None:
     out = _session_with_keys("info inferi\t\r\x04", tmp_path, [sample("glibc", "hello")])
     assert "  Num  Description" in out
