@@ -152,6 +152,16 @@ def _private_cap(v: Vma) -> int:
     return v.backing.size - v.boff if v.name == "[heap]" else v.size
 
 
+def _child_area(v: Vma) -> Vma:
+    """A fork child's own area for the parent's `v`: shared or read-only ones share the
+    host memory, private writable ones get a copy of the resident pages."""
+    if v.shared or not v.prot & PROT_WRITE:
+        return v.piece(v.start, v.end)
+    nb = Backing(_private_cap(v))
+    _copy_bytes(nb, v)
+    return Vma(v.start, v.end, v.prot, False, nb.get(), 0, v.name, v.file_off, v.inode, v.dev)
+
+
 def fork_space(parent: "AddressSpace", pool: ShellPool | None = None) -> "AddressSpace":
     """The address space of a fork child of `parent`.
 
@@ -165,13 +175,7 @@ def fork_space(parent: "AddressSpace", pool: ShellPool | None = None) -> "Addres
         _fill_shell(child, parent, shell)
     else:
         for v in parent.vmas:
-            if v.shared or not v.prot & PROT_WRITE:
-                child._insert(v.piece(v.start, v.end))
-            else:
-                nb = Backing(_private_cap(v))
-                _copy_bytes(nb, v)
-                child._insert(Vma(v.start, v.end, v.prot, False, nb.get(), 0, v.name,
-                                  v.file_off, v.inode, v.dev))
+            child._insert(_child_area(v))
     child.brk_start, child.brk, child.mmap_base = parent.brk_start, parent.brk, parent.mmap_base
     return child
 
@@ -196,14 +200,7 @@ def _fill_shell(child: "AddressSpace", parent: "AddressSpace", shell: Shell) -> 
     child.uc, child.ref, child.parked = uc, shell.ref, False
     for pv, sv in plan:
         if sv is None:
-            if pv.shared or not pv.prot & PROT_WRITE:
-                nv = pv.piece(pv.start, pv.end)
-            else:
-                nb = Backing(_private_cap(pv))
-                _copy_bytes(nb, pv)
-                nv = Vma(pv.start, pv.end, pv.prot, False, nb.get(), 0, pv.name,
-                         pv.file_off, pv.inode, pv.dev)
-            child._insert(nv)  # maps it
+            child._insert(_child_area(pv))  # maps it
             continue
         if not (pv.shared or not pv.prot & PROT_WRITE):
             _copy_bytes(sv.backing, pv)
