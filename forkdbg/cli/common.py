@@ -51,7 +51,7 @@ def add_kernel_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--schedule", choices=("parent-first", "child-first"), default="parent-first",
                    help="who runs first after fork (default parent-first, as Linux)")
     g.add_argument("--park-keep", type=int, default=8, metavar="N",
-                   help="sleeping processes that keep their CPU engine (~2 MB each; default 8); "
+                   help="sleeping processes that keep their CPU engine (~3 MiB each; default 8); "
                         "the longest-idle others give it back until they wake")
 
 

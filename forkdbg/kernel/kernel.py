@@ -58,7 +58,7 @@ class Config:
     slice_us: int = 20_000
     epoch: int | None = None  # CLOCK_REALTIME at start, in seconds (None: the host's now)
     #: processes whose threads all sleep that keep their engine; beyond this the
-    #: longest-idle ones give it back (~2 MB each; rebuilt in ~1 ms when they wake)
+    #: longest-idle ones give it back (~3 MiB each; rebuilt in ~1 ms when they wake)
     park_keep: int = 8
 
 

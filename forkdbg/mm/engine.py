@@ -1,5 +1,5 @@
 """The unicorn side of an address space: its engine, the hooks that record traps, and
-parking (dropping the engine of a process whose threads all sleep; ~2.8 MB each).
+parking (dropping the engine of a process whose threads all sleep; ~2.9 MiB each).
 
 Hooks only record what stopped the engine (a Trap) and stop it; the kernel acts on it.
 """

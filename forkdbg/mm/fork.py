@@ -39,7 +39,7 @@ class Shell:
 
 
 class ShellPool:
-    """A few shells for the next fork children (each holds ~2 MB of engine state)."""
+    """A few shells for the next fork children (each holds ~3 MiB of engine state)."""
 
     def __init__(self, keep: int = 4) -> None:
         self.keep = keep
