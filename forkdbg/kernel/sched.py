@@ -29,20 +29,6 @@ class WaitQueue:
         if task not in self.waiters:
             self.waiters.append(task)
 
-    def boost(self, task: "Task") -> None:
-        """Run `task` next, ahead of the current task (a vfork parent released by exec)."""
-        self.boosted = task
-
-    def apply_boost(self) -> None:
-        """Between syscalls: switch to a boosted task, the current one next in line."""
-        task, self.boosted = self.boosted, None
-        if task is None or task is self.current or task not in self.runq:
-            return
-        self.runq.remove(task)
-        if self.current is not None:
-            self.runq.appendleft(self.current)
-        self.current = task
-
     def remove(self, task: "Task") -> None:
         try:
             self.waiters.remove(task)

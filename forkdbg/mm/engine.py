@@ -120,10 +120,17 @@ def unpark(mm: "AddressSpace") -> None:
     """A new engine with every area and breakpoint of the space."""
     if not mm.parked:
         return
-    mm.uc = new_engine(mm)
+    uc = new_engine(mm)
     for v in mm.vmas:
-        mm.uc.mem_map_ptr(v.start, v.size, v.prot & 7, v.host)
-    mm.parked = False
+        uc.mem_map_ptr(v.start, v.size, v.prot & 7, v.host)
+    install(mm, uc, mm.ref)  # type: ignore[arg-type]
+
+
+def install(mm: "AddressSpace", uc: unicorn.Uc, ref: EngineRef) -> None:
+    """Make `uc` (already mapping mm's areas) mm's engine, with the breakpoints set on
+    mm while it had none."""
+    ref.mm = mm
+    mm.uc, mm.ref, mm.parked = uc, ref, False
     for addr in list(mm._code_hooks):
         mm._code_hooks.pop(addr)
         add_code_hook(mm, addr)

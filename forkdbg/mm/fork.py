@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import unicorn
 
 from ..arch import uc_compat
-from .engine import EngineRef
+from .engine import EngineRef, install
 from .hostmem import Backing, memmove
 from .vma import PROT_EXEC, PROT_WRITE, Vma
 
@@ -100,11 +100,7 @@ class ShellPool:
         _drop(uc, old)
         for v in fresh:
             uc.mem_map_ptr(v.start, v.size, v.prot & 7, v.host)
-        shell.ref.mm = mm
-        mm.uc, mm.ref, mm.parked = uc, shell.ref, False
-        for addr in list(mm._code_hooks):  # breakpoints set while it had no engine
-            mm._code_hooks.pop(addr)
-            mm.add_code_hook(addr)
+        install(mm, uc, shell.ref)
         return True
 
     def clear(self) -> None:
@@ -196,8 +192,7 @@ def _fill_shell(child: "AddressSpace", parent: "AddressSpace", shell: Shell) -> 
             del old[pv.start]
         plan.append((pv, sv if same else None))
     _drop(uc, old)  # what the parent does not have there
-    shell.ref.mm = child
-    child.uc, child.ref, child.parked = uc, shell.ref, False
+    install(child, uc, shell.ref)
     for pv, sv in plan:
         if sv is None:
             child._insert(_child_area(pv))  # maps it
