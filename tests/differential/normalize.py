@@ -65,6 +65,13 @@ def _names(order: list[str], streams: dict[str, list[str]]) -> dict[str, str]:
 FAMILY = re.compile(r"^(clone3?|fork|vfork|execve|execveat|wait4|waitid|exit|exit_group)\(|^\+\+\+ ")
 
 
+#: a call the kernel restarts by itself (`= ? ERESTARTNOINTR`, `ERESTARTSYS`...): natively a
+#: signal that lands mid-fork makes Linux undo and re-issue the fork, which strace shows as an
+#: extra line. The retry is the line that counts, and when signals land is host timing.
+RESTARTED = re.compile(r"\) = \? ERESTART\w+ \(")
+
+
 def family(streams: dict[str, list[str]]) -> dict[str, list[str]]:
-    """Only the process-family lines (and +++ exit lines) of each stream."""
-    return {p: [ln for ln in lines if FAMILY.match(ln)] for p, lines in streams.items()}
+    """Only the process-family lines (and +++ exit lines) of each stream, restarts dropped."""
+    return {p: [ln for ln in lines if FAMILY.match(ln) and not RESTARTED.search(ln)]
+            for p, lines in streams.items()}
