@@ -56,6 +56,8 @@ def forkdbg(args: list[str], stdin: str | None = None, cwd: str | None = None,
     """Run the forkdbg CLI as a user would (a separate process)."""
     cmd = [sys.executable, "-m", "forkdbg"] + args
     e = dict(os.environ)
+    # this checkout, whatever copy of forkdbg the interpreter has installed
+    e["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), e.get("PYTHONPATH")]))
     e.update(env or {})
     p = subprocess.run(cmd, input=stdin, capture_output=True, text=True, cwd=cwd,
                        timeout=timeout, env=e)
