@@ -27,6 +27,12 @@ FUTEX_WAIT_REQUEUE_PI, FUTEX_CMP_REQUEUE_PI, FUTEX_LOCK_PI2 = 11, 12, 13
 FUTEX_PRIVATE_FLAG, FUTEX_CLOCK_REALTIME = 128, 256
 FUTEX_CMD_MASK = ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME)
 FUTEX_BITSET_MATCH_ANY = 0xFFFFFFFF
+#: the futex word of a robust (or PI) lock: owner tid, waiters bit, owner-died bit
+FUTEX_WAITERS, FUTEX_OWNER_DIED, FUTEX_TID_MASK = 0x80000000, 0x40000000, 0x3FFFFFFF
+#: how many robust-list entries the kernel walks at exit before giving up (a cycle guard)
+ROBUST_LIST_LIMIT = 2048
+#: struct robust_list_head: next pointer, futex_offset, list_op_pending
+ROBUST_LIST_HEAD_SIZE = 24
 FUTEX_OPS = {0: "FUTEX_WAIT", 1: "FUTEX_WAKE", 2: "FUTEX_FD", 3: "FUTEX_REQUEUE",
              4: "FUTEX_CMP_REQUEUE", 5: "FUTEX_WAKE_OP", 6: "FUTEX_LOCK_PI",
              7: "FUTEX_UNLOCK_PI", 8: "FUTEX_TRYLOCK_PI", 9: "FUTEX_WAIT_BITSET",

@@ -24,7 +24,8 @@ def wait_status(code: int, sig: int, core: bool) -> int:
 
 
 def mm_release(kernel: "Kernel", task: "Task", exec_: bool = False) -> None:
-    """The task leaves its address space (exit or exec): clear_child_tid, vfork release."""
+    """The task leaves its address space (exit or exec): robust locks, clear_child_tid, vfork."""
+    kernel.futexes.exit_robust_list(task)
     if task.clear_child_tid:
         addr = task.clear_child_tid
         task.clear_child_tid = 0

@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING
 
 from ..abi.errno import Errno
 from ..abi.procflags import (FUTEX_BITSET_MATCH_ANY, FUTEX_CLOCK_REALTIME, FUTEX_CMP_REQUEUE,
-                             FUTEX_PRIVATE_FLAG, FUTEX_REQUEUE, FUTEX_WAIT, FUTEX_WAIT_BITSET,
-                             FUTEX_WAKE, FUTEX_WAKE_BITSET, FUTEX_WAKE_OP)
+                             FUTEX_OWNER_DIED, FUTEX_PRIVATE_FLAG, FUTEX_REQUEUE, FUTEX_TID_MASK,
+                             FUTEX_WAIT, FUTEX_WAIT_BITSET, FUTEX_WAITERS, FUTEX_WAKE,
+                             FUTEX_WAKE_BITSET, FUTEX_WAKE_OP, ROBUST_LIST_LIMIT)
+from ..mm.address_space import Fault
 from .errors import Block, KernelError
 from .sched import WaitQueue
 
@@ -143,6 +145,49 @@ class Futexes:
         if test:
             woken += self.wake(task, addr2, n2, private=private)
         return woken
+
+    def exit_robust_list(self, task: "Task") -> None:
+        """A task leaving its address space releases the robust locks it still holds.
+
+        Each entry of the list registered with set_robust_list (and the pending one, a
+        lock being taken or dropped when the task died) whose futex word names this task
+        gets FUTEX_OWNER_DIED, and one waiter is woken: its next lock returns EOWNERDEAD.
+        A bad pointer ends the walk quietly, as in Linux.
+        """
+        head, _ = task.robust_list
+        task.robust_list = (0, 0)
+        if not head:
+            return
+        mm = task.mm
+        try:
+            entry, offset, pending = mm.read_u64(head), mm.read_u64(head + 8), mm.read_u64(head + 16)
+            offset -= (1 << 64) if offset >> 63 else 0
+            for _ in range(ROBUST_LIST_LIMIT):
+                if entry & ~1 == head:
+                    break
+                nxt = mm.read_u64(entry & ~1)
+                if entry != pending:
+                    self._owner_died(task, (entry & ~1) + offset, bool(entry & 1), False)
+                entry = nxt
+            if pending:
+                self._owner_died(task, (pending & ~1) + offset, bool(pending & 1), True)
+        except Fault:
+            return
+
+    def _owner_died(self, task: "Task", addr: int, pi: bool, pending: bool) -> None:
+        """handle_futex_death: mark one robust futex owned by the dead `task`."""
+        addr &= (1 << 64) - 1
+        if addr & 3:
+            return
+        word = task.mm.read_u32(addr)
+        if pending and not pi and word == 0:
+            self.wake(task, addr, 1, private=False)  # it died between unlock and wake
+            return
+        if word & FUTEX_TID_MASK != task.tid:
+            return
+        task.mm.write_u32(addr, (word & FUTEX_WAITERS) | FUTEX_OWNER_DIED)
+        if not pi and word & FUTEX_WAITERS:
+            self.wake(task, addr, 1, private=False)
 
     def do_futex(self, task: "Task", addr: int, op: int, val: int, timeout_ptr: int, addr2: int,
                  val3: int) -> int:

@@ -6,6 +6,7 @@ import struct
 from typing import TYPE_CHECKING
 
 from ..abi.errno import Errno
+from ..abi.procflags import ROBUST_LIST_HEAD_SIZE
 from ..kernel.errors import KernelError
 from .common import write_out
 from .table import syscall
@@ -27,10 +28,10 @@ def sys_set_tid_address(task: "Task", tidptr: int) -> int:
     return task.tid
 
 
-@syscall("set_robust_list", "ptr", "size", support="partial",
-         notes="recorded; the list is not walked at exit")
+@syscall("set_robust_list", "ptr", "size",
+         notes="walked at exit and exec: a dead owner's robust locks return EOWNERDEAD")
 def sys_set_robust_list(task: "Task", head: int, length: int) -> int:
-    if length != 24:
+    if length != ROBUST_LIST_HEAD_SIZE:
         raise KernelError(Errno.EINVAL)
     task.robust_list = (head, length)
     return 0

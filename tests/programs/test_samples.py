@@ -40,12 +40,16 @@ CASES = [
     ("execerr", []),
     ("pollpipe", []),
     ("idlekids", ["20"]),
+    ("robust", ["thread"]),
+    ("robust", ["fork"]),
+    ("robust", ["exec"]),
+    ("robustlist", []),
 ]
 
 #: programs whose processes sleep while others run: with --park-keep 0 every sleeping
 #: process gives its engine back and gets a new one when it wakes
 PARKING = ["forkexec", "atfork", "threads 4 2000", "vfork", "signals", "waitstatus", "orphan",
-           "pollpipe", "idlekids 20", "spawn", "cloneflags vm sighand"]
+           "pollpipe", "idlekids 20", "spawn", "cloneflags vm sighand", "robust fork"]
 
 
 @pytest.mark.parametrize("name,args", CASES, ids=[" ".join([n] + a) for n, a in CASES])
