@@ -33,6 +33,16 @@ FUTEX_WAITERS, FUTEX_OWNER_DIED, FUTEX_TID_MASK = 0x80000000, 0x40000000, 0x3FFF
 ROBUST_LIST_LIMIT = 2048
 #: struct robust_list_head: next pointer, futex_offset, list_op_pending
 ROBUST_LIST_HEAD_SIZE = 24
+
+# rseq (Linux 6.1): struct rseq is 32 bytes, 32-aligned: cpu_id_start, cpu_id, rseq_cs, flags
+RSEQ_FLAG_UNREGISTER = 1
+RSEQ_SIZE = 32
+RSEQ_CPU_ID_UNINITIALIZED = 0xFFFFFFFF  # (u32)-1
+RSEQ_OFF_CPU_ID_START, RSEQ_OFF_CPU_ID, RSEQ_OFF_CS, RSEQ_OFF_FLAGS = 0, 4, 8, 16
+#: why a task must re-check its critical section on the way back to user mode
+RSEQ_EVENT_PREEMPT, RSEQ_EVENT_SIGNAL = 1, 2
+#: RSEQ_CS_FLAG_NO_RESTART_ON_{PREEMPT,SIGNAL,MIGRATE}: deprecated, a SIGSEGV since 6.0
+RSEQ_CS_DEPRECATED_FLAGS = 7
 FUTEX_OPS = {0: "FUTEX_WAIT", 1: "FUTEX_WAKE", 2: "FUTEX_FD", 3: "FUTEX_REQUEUE",
              4: "FUTEX_CMP_REQUEUE", 5: "FUTEX_WAKE_OP", 6: "FUTEX_LOCK_PI",
              7: "FUTEX_UNLOCK_PI", 8: "FUTEX_TRYLOCK_PI", 9: "FUTEX_WAIT_BITSET",

@@ -253,6 +253,7 @@ def do_execve(kernel: "Kernel", task: Task, path: str, argv: list[bytes], envp: 
     task.sighand.reset_for_exec()
     task.altstack.sp, task.altstack.flags, task.altstack.size = 0, 2, 0
     task.robust_list = (0, 0)
+    task.rseq = None
     task.set_child_tid = 0
     _set_identity(task, guest, argv, path)
     kernel.watchers.install(task)

@@ -22,6 +22,7 @@ from ..abi.procflags import RLIMIT_NPROC
 from ..abi.signals import NSIG
 from ..arch.x86_64 import FS_BASE, RAX, RSP
 from ..mm.address_space import Fault as MemFault
+from . import rseq
 from .errors import Block, KernelError
 from .events import TaskCreated
 from .task import Task
@@ -150,6 +151,7 @@ def copy_process(kernel: "Kernel", parent: Task, a: CloneArgs) -> Task:
             pass
     if f & CLONE_CHILD_CLEARTID:
         child.clear_child_tid = a.child_tid
+    rseq.inherit(parent, child, bool(f & CLONE_VM))
     return child
 
 

@@ -22,6 +22,7 @@ from ..fs.devices import device_nodes
 from ..fs.vfs import Vfs
 from ..mm.address_space import Fault as MemFault
 from ..arch.uc_compat import RegBatch, read64, write64
+from . import rseq
 from .clock import VirtualClock
 from .errors import Block, KernelError, NoReturn
 from .engines import Engines
@@ -36,7 +37,6 @@ from .thread_group import GroupState, ThreadGroup
 
 if TYPE_CHECKING:
     from ..elf.symbols import SymbolTable
-    from ..mm.address_space import Trap
     from ..syscalls.table import SyscallDef
 
 END_OF_TIME = 0xFFFFFFFFFFFFFFFF
@@ -111,6 +111,7 @@ class Kernel:
         self.engines = Engines(self)  # parking and recycling (engines.py)
         self.stop_request: Stop | None = None
         self.running: unicorn.Uc | None = None
+        self.on_cpu: Task | None = None  # the last task that ran user code (rseq.py)
         self.interrupted = False
         self.hostname = os.uname().nodename.encode()
         self.watchers = Watchers()
@@ -188,6 +189,8 @@ class Kernel:
         elif mm.skip_break is not None:
             mm.skip_break = None
         mm.trap = None
+        if self.on_cpu is not task and not rseq.switch_to(self, task):
+            return
         err = None
         self.running = uc
         try:
@@ -209,36 +212,11 @@ class Kernel:
         elif trap.kind == "breakpoint":
             self._breakpoint(task, trap.addr)
         elif trap.kind == "watch":
-            self._watched(task, trap)
+            from .ptrace import finish_watched
+            finish_watched(self, task, trap)
         else:
             from .fault import handle_trap
             handle_trap(self, task, trap)
-
-    def _watched(self, task: Task, trap: "Trap") -> None:
-        """A watch hook stops the engine before the access: finish that one instruction
-        (hooks muted), then report it, so old and new values can be compared."""
-        from ..arch import uc_compat
-        from .events import MemoryWatch
-        mm = task.mm
-        uc = mm.uc
-        mm.watch_muted = True
-        mm.skip_break = uc.reg_read(RIP)
-        uc_compat.flush_tb(uc)
-        mm.trap = None
-        try:
-            uc.emu_start(uc.reg_read(RIP), END_OF_TIME, 0, 1)
-        except unicorn.UcError:
-            pass
-        finally:
-            mm.watch_muted = False
-            mm.skip_break = None
-            uc_compat.flush_tb(uc)
-        if mm.trap is not None and mm.trap.kind != "watch":
-            from .fault import handle_trap
-            handle_trap(self, task, mm.trap)
-            return
-        acc = "write" if trap.access == U.UC_MEM_WRITE else "read"
-        self.bus.emit(MemoryWatch(task, trap.addr, acc, trap.size))
 
     def _breakpoint(self, task: Task, addr: int) -> None:
         task.skip_break = addr  # resuming at `addr` must not stop there again

@@ -8,9 +8,11 @@ import unicorn
 
 from ..arch import uc_compat
 from ..arch.x86_64 import RIP
+from . import rseq
 from .kernel import END_OF_TIME
 
 if TYPE_CHECKING:
+    from ..mm.address_space import Trap
     from .kernel import Kernel, Stop
     from .task import Task
 
@@ -31,6 +33,8 @@ def step_instruction(kernel: "Kernel", task: "Task") -> "Stop | None":
     mm = task.mm
     if mm.loaded is not task:
         kernel.engines.switch_to(task)
+    if kernel.on_cpu is not task and not rseq.switch_to(kernel, task):
+        return None  # a broken rseq registration: SIGSEGV is pending
     uc = mm.uc
     pc = uc.reg_read(RIP)
     mm.skip_break = pc
@@ -85,3 +89,29 @@ def _wait_until_runnable(kernel: "Kernel", task: "Task") -> "Stop | None":
             kernel.stop_request = None
     finally:
         kernel.bus.unsubscribe(SyscallExit, done)
+
+
+def finish_watched(kernel: "Kernel", task: "Task", trap: "Trap") -> None:
+    """A watch hook stops the engine before the access: finish that one instruction
+    (hooks muted), then report it, so old and new values can be compared."""
+    from .events import MemoryWatch
+    mm = task.mm
+    uc = mm.uc
+    mm.watch_muted = True
+    mm.skip_break = uc.reg_read(RIP)
+    uc_compat.flush_tb(uc)
+    mm.trap = None
+    try:
+        uc.emu_start(uc.reg_read(RIP), END_OF_TIME, 0, 1)
+    except unicorn.UcError:
+        pass
+    finally:
+        mm.watch_muted = False
+        mm.skip_break = None
+        uc_compat.flush_tb(uc)
+    if mm.trap is not None and mm.trap.kind != "watch":
+        from .fault import handle_trap
+        handle_trap(kernel, task, mm.trap)
+        return
+    acc = "write" if trap.access == unicorn.UC_MEM_WRITE else "read"
+    kernel.bus.emit(MemoryWatch(task, trap.addr, acc, trap.size))

@@ -195,6 +195,7 @@ class Signals:
         turned into EINTR or a restart here, as Linux's arch signal code does.
         Returns False if the task no longer runs (it died or stopped).
         """
+        from .rseq import signal_deliver as rseq_signal_deliver
         from .sigframe import restart_syscall, setup_rt_frame
 
         while True:
@@ -241,6 +242,8 @@ class Signals:
             if interrupted is not None:
                 restart_syscall(task, interrupted, act)
                 interrupted = None
+            if task.rseq is not None:
+                rseq_signal_deliver(self.kernel, task, sig)
             setup_rt_frame(task, sig, info, act)
             task.blocked |= act.mask & ~UNBLOCKABLE
             if not act.flags & SA_NODEFER:

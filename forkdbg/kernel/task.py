@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from ..mm.address_space import AddressSpace
     from .events import SyscallEnter
     from .kernel import Kernel
+    from .rseq import Rseq
     from .signal import SigHand
     from .thread_group import ThreadGroup
 
@@ -81,6 +82,7 @@ class Task:
         self.set_child_tid = 0
         self.clear_child_tid = 0
         self.robust_list = (0, 0)
+        self.rseq: "Rseq | None" = None
         self.comm = b""
         self.sleep: Sleep | None = None
         self.sleep_retry: Callable[[], int] | None = None

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from ..abi.errno import Errno
 from ..abi.procflags import ROBUST_LIST_HEAD_SIZE
+from ..kernel import rseq
 from ..kernel.errors import KernelError
 from .common import write_out
 from .table import syscall
@@ -47,7 +48,7 @@ def sys_get_robust_list(task: "Task", pid: int, head_ptr: int, len_ptr: int) -> 
     return 0
 
 
-@syscall("rseq", "ptr", "uint", "hex", "hex", support="stub",
-         notes="ENOSYS: glibc then runs without restartable sequences")
-def sys_rseq(task: "Task", rseq: int, length: int, flags: int, sig: int) -> int:
-    raise KernelError(Errno.ENOSYS)
+@syscall("rseq", "ptr", "uint", "hex", "hex",
+         notes="one CPU (cpu_id 0); critical sections abort on a context switch or a signal")
+def sys_rseq(task: "Task", addr: int, length: int, flags: int, sig: int) -> int:
+    return rseq.sys_rseq(task, addr, length, flags, sig)
