@@ -181,6 +181,8 @@ class Kernel:
         mm = task.mm
         if mm.loaded is not task:
             self.engines.switch_to(task)
+        if self.on_cpu is not task and not rseq.switch_to(self, task):
+            return
         uc = mm.uc
         pc = read64(uc, RIP)
         if task.skip_break is not None:
@@ -189,8 +191,6 @@ class Kernel:
         elif mm.skip_break is not None:
             mm.skip_break = None
         mm.trap = None
-        if self.on_cpu is not task and not rseq.switch_to(self, task):
-            return
         err = None
         self.running = uc
         try:

@@ -24,12 +24,12 @@ def step_instruction(kernel: "Kernel", task: "Task") -> "Stop | None":
     tasks run until it returns.  Returns a Stop if something else asked to stop first.
     """
     kernel.stop_request = None
-    if task.resume is not None or task.sleep is not None or task.reported_signal or \
-            task.pending.bits or task.tg.shared_pending.bits:
-        # finish pending kernel work first (a stopped syscall, a signal to deliver)
-        kernel._run_task(task)
+    if task.resume is not None or task.sleep is not None:
+        kernel._run_task(task)  # finish a stopped or sleeping syscall first
         if kernel.stop_request is not None or not task.alive or task.sleep is not None:
             return _wait_until_runnable(kernel, task)
+    if _deliver_signals(kernel, task):
+        return kernel.stop_request
     mm = task.mm
     if mm.loaded is not task:
         kernel.engines.switch_to(task)
@@ -66,6 +66,19 @@ def step_instruction(kernel: "Kernel", task: "Task") -> "Stop | None":
         from .fault import handle_trap
         handle_trap(kernel, task, trap)
     return kernel.stop_request
+
+
+def _deliver_signals(kernel: "Kernel", task: "Task") -> bool:
+    """Deliver what is pending to `task`. True if that ends the step: a debugger stop for
+    the signal, the task stopped or died, or a handler's frame was set up (the step lands
+    on the handler's first instruction, as PTRACE_SINGLESTEP does)."""
+    if not (task.reported_signal or task.pending.bits or task.tg.shared_pending.bits) \
+            or not kernel.signals.deliverable(task):
+        return False
+    pc = task.pc
+    if not kernel.signals.deliver(task) or kernel.stop_request is not None:
+        return True
+    return task.pc != pc
 
 
 def _wait_until_runnable(kernel: "Kernel", task: "Task") -> "Stop | None":

@@ -6,8 +6,7 @@ when the thread comes back to user mode after it was switched out or before a si
 handler runs, looks at `rseq_cs`: if the interrupted instruction lies inside the critical
 section it describes, the thread resumes at the section's abort handler instead. forkdbg
 has one CPU, so `cpu_id` is always 0 and a context switch is "another task ran user code
-since this one did". Single-stepping in the debugger is not a context switch, so stepping
-through a critical section does not abort it (under real gdb it always does).
+since this one did". The debugger's single steps are not context switches.
 """
 
 from __future__ import annotations

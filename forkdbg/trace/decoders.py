@@ -13,7 +13,7 @@ from ..abi import procflags as P
 from ..abi.clone import (CLONE3_FLAGS, CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_FLAGS,
                          CLONE_PARENT_SETTID, CLONE_PIDFD, CLONE_SETTLS, CSIGNAL)
 from .ctx import Call, Decoder
-from .describe import const, flags, ptr, quote, sigset, signame
+from .describe import chex, const, flags, ptr, quote, sigset, signame
 from .kinds import buf, fd_text, path, render_arg, siginfo_text
 
 Gen = Generator[None, None, None]
@@ -33,7 +33,7 @@ def _clone_flags(c: Call, value: int) -> str:
     sig = value & CSIGNAL
     rest = value & ~CSIGNAL
     if st.xlat == "raw":
-        return (f"{rest:#x}" if rest else "0") + (f"|{sig}" if sig else "")
+        return chex(rest) + (f"|{sig}" if sig else "")
     text = flags(CLONE_FLAGS, rest, st) if rest else ""
     if sig:
         s = signame(sig, st)
@@ -80,7 +80,7 @@ def dec_clone3(c: Call) -> Gen:
     if fl & CLONE_PARENT_SETTID:
         parts.append(f"parent_tid={ptr(parent_tid)}")
     parts.append(f"exit_signal={signame(exit_signal, st) if exit_signal else '0'}")
-    parts += [f"stack={ptr(stack)}", f"stack_size={stack_size:#x}" if stack_size else "stack_size=0"]
+    parts += [f"stack={ptr(stack)}", f"stack_size={chex(stack_size)}"]
     if fl & CLONE_SETTLS:
         parts.append(f"tls={ptr(tls)}")
     c.put("{" + ", ".join(parts) + "}")
@@ -360,10 +360,9 @@ def dec_waitid(c: Call) -> Gen:
 
 @decoder("rseq")
 def dec_rseq(c: Call) -> Gen:
-    c.put(ptr(c.args[0]))
-    c.put(hex(c.args[1] & 0xFFFFFFFF))
-    c.put(str(c.args[2] & 0xFFFFFFFF))
-    c.put(hex(c.args[3] & 0xFFFFFFFF))
+    c.put(ptr(c.args[0]))  # strace 6.1 has no rseq decoder: the rest is raw %#x
+    for v in c.args[1:4]:
+        c.put(chex(v & 0xFFFFFFFF))
     return
     yield
 

@@ -57,6 +57,11 @@ def quote(data: bytes, style: Style, limit: int | None = None, force_hex: bool =
     return f'"{body}"' + ("..." if cut or not complete else "")
 
 
+def chex(value: int) -> str:
+    """C's ``%#x``: 0 stays ``0``, anything else gets ``0x``."""
+    return f"{value:#x}" if value else "0"
+
+
 def ptr(value: int) -> str:
     """NULL or 0x... as strace prints pointers."""
     return "NULL" if value == 0 else f"{value:#x}"

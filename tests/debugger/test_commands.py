@@ -218,3 +218,4 @@ def test_program_named_like_a_subcommand(tmp_path: Path) -> None:
     r = subprocess.run([sys.executable, "-m", "forkdbg", "-batch", "-ex", "run", "--args",
                         str(prog)], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert "hello, world" in r.stdout and "exited normally" in r.stdout
+

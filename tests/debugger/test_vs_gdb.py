@@ -73,8 +73,21 @@ bt
 x/i $pc
 continue
 """,
+    # stepping inside an rseq critical section, over a tkill to itself: the signal is
+    # reported on the step after the syscall, the next step lands on the handler
+    "step_signal": """break cs_start
+run
+stepi 3
+x/i $pc
+stepi 5
+x/2i $pc
+stepi
+info registers rip
+stepi 2
+bt 1
+""",
 }
-PROGRAMS = {"signal": ["crash", "segv"]}
+PROGRAMS = {"signal": ["crash", "segv"], "step_signal": ["rseq"]}
 
 
 @pytest.mark.parametrize("name", sorted(SCRIPTS))

@@ -90,3 +90,17 @@ def test_busybox_sh_family(script: str, tmp_path: Path) -> None:
     # pipeline members finish in any order natively: compare each process's lines as a set
     assert sorted(sorted(v) for v in family(ours).values()) == \
         sorted(sorted(v) for v in family(real).values())
+
+
+RSEQ_LINES = re.compile(r"^(rseq\(|tkill\(|--- SIG(USR1|SEGV) |\+\+\+ )")
+
+
+def test_rseq_lines(libc: str, tmp_path: Path) -> None:
+    """Registrations and their errors, the signal that aborts a critical section, the
+    SIGSEGV for an abort handler without its signature: per process, as strace sees them."""
+    real, ours = _logs([sample(libc, "rseq")], tmp_path)
+
+    def pick(streams: dict) -> dict:
+        return {p: [ln for ln in v if RSEQ_LINES.match(ln)] for p, v in streams.items()}
+    assert pick(ours) == pick(real)
+    assert any("rseq(0xADDR, 0x20, 0x1, 0x1) = -1 EPERM" in ln for ln in pick(ours)["P0"])

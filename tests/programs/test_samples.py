@@ -44,6 +44,7 @@ CASES = [
     ("robust", ["fork"]),
     ("robust", ["exec"]),
     ("robustlist", []),
+    ("rseq", []),
 ]
 
 #: programs whose processes sleep while others run: with --park-keep 0 every sleeping
