@@ -117,6 +117,7 @@ def exit_notify(kernel: "Kernel", tg: "ThreadGroup") -> None:
                 new.child_wait.wake_all()
     tg.state = GroupState.ZOMBIE
     tg.wait_status = wait_status(tg.exit_code, tg.exit_sig, tg.core)
+    tg.exit_wait.wake_all()  # do_notify_pidfd
     parent = tg.parent
     if parent is None or parent is kernel.init or parent.state is not GroupState.ALIVE:
         release_group(kernel, tg)
@@ -143,6 +144,7 @@ def exit_notify(kernel: "Kernel", tg: "ThreadGroup") -> None:
 def release_group(kernel: "Kernel", tg: "ThreadGroup") -> None:
     """Reap a zombie: its pid is free and it leaves its parent's children."""
     tg.state = GroupState.REAPED
+    tg.exit_wait.wake_all()  # a pidfd now polls POLLHUP too
     if tg.parent is not None and tg in tg.parent.children:
         tg.parent.children.remove(tg)
         tg.parent.children_utime_ns += tg.utime_ns + tg.children_utime_ns

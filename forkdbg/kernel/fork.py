@@ -18,11 +18,12 @@ from ..abi.clone import (CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_DETACHE
                          CLONE_PARENT_SETTID, CLONE_PIDFD, CLONE_SETTLS, CLONE_SIGHAND,
                          CLONE_THREAD, CLONE_VFORK, CLONE_VM)
 from ..abi.errno import Errno
+from ..abi.mmflags import PROT_WRITE
 from ..abi.procflags import RLIMIT_NPROC
 from ..abi.signals import NSIG
 from ..arch.x86_64 import FS_BASE, RAX, RSP
 from ..mm.address_space import Fault as MemFault
-from . import rseq
+from . import pidfd, rseq
 from .errors import Block, KernelError
 from .events import TaskCreated
 from .task import Task
@@ -47,6 +48,7 @@ class CloneArgs:
     child_tid: int = 0
     tls: int = 0
     via: str = "clone"
+    pidfd: int = 0  # where CLONE_PIDFD stores the descriptor (clone: parent_tid)
 
 
 def check_flags(a: CloneArgs) -> None:
@@ -60,7 +62,8 @@ def check_flags(a: CloneArgs) -> None:
         raise KernelError(Errno.EINVAL)
     if f & CLONE_SIGHAND and not f & CLONE_VM:
         raise KernelError(Errno.EINVAL)
-    if f & CLONE_PIDFD and f & CLONE_DETACHED:
+    if f & CLONE_PIDFD and (f & (CLONE_DETACHED | CLONE_THREAD)
+                            or f & CLONE_PARENT_SETTID and a.pidfd == a.parent_tid):
         raise KernelError(Errno.EINVAL)
     if f & CLONE_THREAD and f & (CLONE_NEWUSER | CLONE_NEWPID):
         raise KernelError(Errno.EINVAL)
@@ -73,12 +76,18 @@ def kernel_clone(kernel: "Kernel", parent: Task, a: CloneArgs) -> int:
     check_flags(a)
     if a.flags & NAMESPACES:
         raise KernelError(Errno.EPERM)  # forkdbg has no namespaces to give
-    if a.flags & CLONE_PIDFD:
-        raise KernelError(Errno.EINVAL)  # pidfds are not implemented
     limit = min(parent.tg.rlimit(RLIMIT_NPROC)[0], kernel.config.max_procs)
     if kernel.live_count() >= limit:
         raise KernelError(Errno.EAGAIN)
+    if a.flags & CLONE_PIDFD:  # fail before there is a child to undo: EMFILE, EFAULT
+        parent.files.lowest_free()
+        try:
+            parent.mm.check(a.pidfd, 4, PROT_WRITE)
+        except MemFault:
+            raise KernelError(Errno.EFAULT) from None
     child = copy_process(kernel, parent, a)
+    if a.flags & CLONE_PIDFD:
+        parent.mm.write_u32(a.pidfd, pidfd.install(parent, child.tg))
     if a.flags & CLONE_PARENT_SETTID:
         try:
             parent.mm.write_u32(a.parent_tid, child.tid)

@@ -132,17 +132,28 @@ class ProcFs:
 
     def _stat(self, tg: "ThreadGroup") -> bytes:
         ppid = tg.parent.tgid if tg.parent else 0
-        state = "Z" if tg.state is GroupState.ZOMBIE else (
-            tg.leader.state.value if tg.leader else "R")
+        state = _state(tg)
         fields = [str(tg.tgid), f"({tg.comm.decode(errors='replace')})", state, str(ppid),
                   str(tg.pgid), str(tg.sid)] + ["0"] * 13 + [str(len(tg.live_threads))] + ["0"] * 32
         return (" ".join(fields) + "\n").encode()
 
     def _status(self, tg: "ThreadGroup") -> bytes:
         ppid = tg.parent.tgid if tg.parent else 0
-        state = "Z (zombie)" if tg.state is GroupState.ZOMBIE else "R (running)"
+        state = _state(tg)
+        state = f"{state} ({STATE_NAMES[state]})"
         uid = self.kernel.creds.uid
         gid = self.kernel.creds.gid
         return (f"Name:\t{tg.comm.decode(errors='replace')}\nState:\t{state}\nTgid:\t{tg.tgid}\n"
                 f"Pid:\t{tg.tgid}\nPPid:\t{ppid}\nUid:\t{uid}\t{uid}\t{uid}\t{uid}\n"
                 f"Gid:\t{gid}\t{gid}\t{gid}\t{gid}\nThreads:\t{len(tg.live_threads)}\n").encode()
+
+
+#: the words /proc/PID/status adds to each state letter
+STATE_NAMES = {"R": "running", "S": "sleeping", "T": "stopped", "Z": "zombie", "X": "dead"}
+
+
+def _state(tg: "ThreadGroup") -> str:
+    """The process's state letter, as /proc/PID/stat shows it (its leader's)."""
+    if tg.state is GroupState.ZOMBIE:
+        return "Z"
+    return tg.leader.state.value if tg.leader else "R"

@@ -55,6 +55,13 @@ def pack_siginfo(info: dict[str, int]) -> bytes:
     return bytes(b)
 
 
+def unpack_siginfo(b: bytes) -> dict[str, int]:
+    """The fields of a siginfo_t a program wrote (the kill/sigqueue layout)."""
+    signo, err, code, pid, uid = struct.unpack_from("<iiiiI", b)
+    return {"signo": signo, "errno": err, "code": code, "pid": pid, "uid": uid,
+            "value": struct.unpack_from("<Q", b, 24)[0]}
+
+
 def _on_altstack(task: "Task", sp: int) -> bool:
     a = task.altstack
     return not a.flags & SS_DISABLE and a.sp < sp <= a.sp + a.size

@@ -49,6 +49,7 @@ class ThreadGroup:
         self.group_exiting = False
         self.shared_pending: SigPending = SigPending()
         self.child_wait = WaitQueue("wait4")
+        self.exit_wait = WaitQueue("pidfd")  # pollers of a pidfd: woken when it exits
         self.pgid = tgid
         self.sid = tgid
         self.rlimits: dict[int, tuple[int, int]] = dict(DEFAULT_RLIMITS)

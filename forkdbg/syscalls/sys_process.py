@@ -8,14 +8,15 @@ from typing import TYPE_CHECKING
 from ..abi.clone import (CLONE3_VALID, CLONE_ARGS_SIZE_VER0, CLONE_VFORK, CLONE_VM, CSIGNAL,
                          CLONE_THREAD, CLONE_PARENT)
 from ..abi.errno import Errno
-from ..abi.fileflags import AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW
-from ..abi.procflags import (P_ALL, P_PGID, P_PID, WCONTINUED, WEXITED, WNOHANG, WNOWAIT,
+from ..abi.fileflags import AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW, O_NONBLOCK
+from ..abi.procflags import (P_ALL, P_PGID, P_PID, P_PIDFD, WCONTINUED, WEXITED, WNOHANG, WNOWAIT,
                              WSTOPPED, __WALL, __WCLONE, __WNOTHREAD)
 from ..abi.signals import Sig
 from ..kernel.errors import KernelError, NoReturn
 from ..kernel.exec import do_execve
 from ..kernel.exit import do_exit, do_group_exit
 from ..kernel.fork import CloneArgs, kernel_clone
+from ..kernel.pidfd import pidfd_of
 from ..kernel.sigframe import pack_siginfo
 from ..kernel.wait import do_wait
 from .common import base_dir, read_in, read_path, read_str_array, s32, write_out
@@ -156,7 +157,8 @@ def sys_vfork(task: "Task") -> int:
 def sys_clone(task: "Task", flags: int, stack: int, parent_tid: int, child_tid: int, tls: int) -> int:
     flags &= 0xFFFFFFFF
     return kernel_clone(task.kernel, task, CloneArgs(flags & ~CSIGNAL, flags & CSIGNAL, stack, 0,
-                                                     parent_tid, child_tid, tls, via="clone"))
+                                                     parent_tid, child_tid, tls, via="clone",
+                                                     pidfd=parent_tid))
 
 
 @syscall("clone3", "clone_args", "size")
@@ -178,7 +180,8 @@ def sys_clone3(task: "Task", uargs: int, size: int) -> int:
     if flags & (CLONE_THREAD | CLONE_PARENT) and exit_signal:
         raise KernelError(Errno.EINVAL)
     return kernel_clone(task.kernel, task, CloneArgs(flags, exit_signal, stack, stack_size,
-                                                     parent_tid, child_tid, tls, via="clone3"))
+                                                     parent_tid, child_tid, tls, via="clone3",
+                                                     pidfd=pidfd))
 
 
 # ---------------------------------------------------------------------- exec
@@ -253,6 +256,7 @@ def sys_waitid(task: "Task", idtype: int, ident: int, infop: int, options: int, 
                    | __WALL) or not options & (WEXITED | WSTOPPED | WCONTINUED):
         raise KernelError(Errno.EINVAL)
     ident = s32(ident)
+    nonblock = False
     if idtype == P_ALL:
         who, n = "all", 0
     elif idtype == P_PID:
@@ -263,9 +267,17 @@ def sys_waitid(task: "Task", idtype: int, ident: int, infop: int, options: int, 
         if ident < 0:
             raise KernelError(Errno.EINVAL)
         who, n = "pgid", ident or task.tg.pgid
+    elif idtype == P_PIDFD:
+        if ident < 0:
+            raise KernelError(Errno.EINVAL)
+        pf = pidfd_of(task, ident)
+        who, n = "pid", pf.tg.tgid
+        nonblock = bool(pf.flags & O_NONBLOCK) and not options & WNOHANG
     else:
         raise KernelError(Errno.EINVAL)
-    res = do_wait(task.kernel, task, who, n, options)
+    res = do_wait(task.kernel, task, who, n, options | (WNOHANG if nonblock else 0))
+    if res is None and nonblock:
+        raise KernelError(Errno.EAGAIN)  # a nonblocking pidfd whose child still runs
     if infop:
         if res is None:
             write_out(task, infop, bytes(128))

@@ -114,15 +114,16 @@ def sys_kill(task: "Task", pid: int, sig: int) -> int:
     pid = s32(pid)
     k = task.kernel
     if pid > 0:
-        targets = [k.group(pid)]
-        if targets[0] is None:
+        g = k.group(pid)
+        if g is None:
             raise KernelError(Errno.ESRCH)
-    elif pid == -1:
+        k.signals.send_to_group(g, sig, code=SI_USER, sender=task)
+        return 0  # a zombie exists until it is reaped: kill(2) succeeds, the signal is lost
+    if pid == -1:
         targets = [g for g in list(k.groups.values()) if g is not task.tg and g.live_threads]
     else:
         pgid = task.tg.pgid if pid == 0 else -pid
         targets = [g for g in list(k.groups.values()) if g.pgid == pgid and g.live_threads]
-    targets = [g for g in targets if g is not None and g.live_threads]
     if not targets:
         raise KernelError(Errno.ESRCH)
     for g in targets:

@@ -45,8 +45,8 @@ def syscall(name: str, *args: str, support: str = "full", notes: str = "",
 
 def build_table() -> dict[int, SyscallDef]:
     """Import every handler module and return the complete table."""
-    from . import (sys_file, sys_fs, sys_futex, sys_misc, sys_mm, sys_poll,  # noqa: F401
-                   sys_process, sys_signal, sys_time)
+    from . import (sys_file, sys_fs, sys_futex, sys_misc, sys_mm, sys_pidfd,  # noqa: F401
+                   sys_poll, sys_process, sys_signal, sys_time)
     return dict(_REGISTRY)
 
 

@@ -51,9 +51,8 @@ def dec_clone(c: Call) -> Gen:
         return
     yield
     c.sep_pending = True
-    if fl & (CLONE_PARENT_SETTID | CLONE_PIDFD):
-        b = c.mem(c.args[2], 4)
-        c.put("parent_tid=" + (f"[{struct.unpack('<i', b)[0]}]" if b else ptr(c.args[2])))
+    if fl & (CLONE_PARENT_SETTID | CLONE_PIDFD):  # the tid, or (CLONE_PIDFD alone) an fd
+        c.put("parent_tid=" + _int_out(c, c.args[2], fd=not fl & CLONE_PARENT_SETTID))
     if fl & CLONE_SETTLS:
         c.put(f"tls={ptr(c.args[4])}")
     if fl & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID):
@@ -90,11 +89,21 @@ def dec_clone3(c: Call) -> Gen:
     yield
     c.sep_pending = True
     if not c.failed:
-        b = c.mem(parent_tid, 4)
-        if b is not None:
-            c.parts.append(f" => {{parent_tid=[{struct.unpack('<i', b)[0]}]}}")
-            c.sep_pending = False
+        filled = ([f"pidfd={_int_out(c, pidfd, fd=True)}"] if fl & CLONE_PIDFD else []) + \
+            ([f"parent_tid={_int_out(c, parent_tid)}"] if fl & CLONE_PARENT_SETTID else [])
+        c.parts.append(f" => {{{', '.join(filled)}}}")
+        c.sep_pending = False
     c.put(str(size))
+
+
+def _int_out(c: Call, addr: int, fd: bool = False) -> str:
+    """An int the kernel stored, ``[N]`` (a descriptor with its path under -y); the
+    pointer if the call failed or the memory cannot be read, as strace's printnum."""
+    b = None if c.failed else c.mem(addr, 4)
+    if b is None:
+        return ptr(addr)
+    v = struct.unpack("<i", b)[0]
+    return f"[{fd_text(c, v) if fd else v}]"
 
 
 def _strarray(c: Call, addr: int, env: bool) -> str:

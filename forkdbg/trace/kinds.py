@@ -16,7 +16,7 @@ from ..abi import procflags as P
 from ..abi.clone import CLONE_FLAGS
 from ..abi.signals import signal_name
 from .ctx import Call
-from .describe import (const, flags, makedev, ptr, quote, rlim, sigset, signame, timespec)
+from .describe import (chex, const, flags, makedev, ptr, quote, rlim, sigset, signame, timespec)
 
 OUT_KINDS = {"obuf", "ocstr", "otimespec", "osigset", "osigaction", "orlimit", "oiovec",
              "ostack_t", "otimeval", "stat", "statx", "utsname", "sysinfo", "rusage", "wstatus",
@@ -194,7 +194,10 @@ def _render(c: Call, kind: str, v: int, i: int) -> str:  # noqa: C901 - one disp
     if kind == "off":
         return str(_s64(v))
     if kind == "hex":
-        return hex(v)
+        return chex(v)
+    if kind == "pidfdflags":
+        names, rest = P.PIDFD_FLAGS.split(v)
+        return f"{rest:#x} /* PIDFD_??? */" if rest and not names else flags(P.PIDFD_FLAGS, v, st)
     if kind == "ptr":
         return ptr(v)
     if kind == "path":
@@ -293,6 +296,8 @@ def _render(c: Call, kind: str, v: int, i: int) -> str:  # noqa: C901 - one disp
         return const(P.IDTYPES, v, st)
     if kind == "siginfo":
         return ptr(v) if not v or c.failed else siginfo_at(c, v)
+    if kind == "siginfo_in":
+        return siginfo_at(c, v) if v else ptr(v)
     if kind == "madvise":
         return const(M.MADV_NAMES, v, st)
     if kind == "mremapflags":

@@ -45,6 +45,7 @@ CASES = [
     ("robust", ["exec"]),
     ("robustlist", []),
     ("rseq", []),
+    ("pidfd", []),
 ]
 
 #: programs whose processes sleep while others run: with --park-keep 0 every sleeping
