@@ -3,7 +3,7 @@ catchpoints, breakpoint hits, and the stop report that ends each resume."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from ..abi.clone import CLONE_THREAD, CLONE_VFORK
 from ..abi.signals import Sig, signal_name
@@ -30,7 +30,7 @@ class EventHandlers:
         self.s = s
         self.handle: dict[int, list[bool]] = {}  # sig -> [stop, print, pass]
         self.labels: dict[int, str] = {}
-        self.pending_catch: dict[int, tuple[Catchpoint, str]] = {}
+        self.pending_follow: list[Callable[[], None]] = []
         self.quiet = False  # a kill in progress: no exit messages
 
     def signal_policy(self, sig: int) -> list[bool]:
@@ -97,12 +97,28 @@ class EventHandlers:
             self.labels[child.tid] = label
             s.say(f"[New {label}]")
             return
-        vfork = bool(e.flags & CLONE_VFORK)
-        what = "vfork" if vfork else "fork"
-        for cp in self.catchpoints(what, e.parent):
-            cp.hits += 1
-            self.pending_catch[e.parent.tid] = (
-                cp, f"Catchpoint {cp.num} ({what}ed process {child.tid})")
+        what = "vfork" if e.flags & CLONE_VFORK else "fork"
+        cps = self.catchpoints(what, e.parent)
+        if cps:  # gdb stops inside the call first, and follows the fork when it resumes
+            for cp in cps:
+                cp.hits += 1
+            e.parent.event_stop = True
+            self.stop(e.parent, "catch", self.who(e.parent) +
+                      f"Catchpoint {cps[0].num} ({what}ed process {child.tid})")
+            self.pending_follow.append(lambda: self._follow(e, pinf, what))
+            return
+        self._follow(e, pinf, what)
+
+    def run_pending_follow(self) -> None:
+        """What a fork catchpoint put off: following the fork, as the program resumes."""
+        todo, self.pending_follow = self.pending_follow, []
+        for f in todo:
+            f()
+
+    def _follow(self, e: TaskCreated, pinf: Inferior, what: str) -> None:
+        """follow-fork-mode and detach-on-fork: keep or detach each side of a fork."""
+        s = self.s
+        child = e.child
         mode = s.settings["follow-fork-mode"]
         if mode == "ask":
             mode = s.ask_fork() if s.ask_fork is not None else "parent"
@@ -172,9 +188,12 @@ class EventHandlers:
             s.say(f"[New inferior {new.num}]")
         else:
             inf.exe = e.path
-        for cp in self.catchpoints("exec", e.task):
+        cps = self.catchpoints("exec", e.task)
+        for cp in cps:
             cp.hits += 1
-            self.pending_catch[e.task.tid] = (cp, f"Catchpoint {cp.num} (exec'd {e.path})")
+        if cps:
+            e.task.event_stop = True  # inside execve, which returns when the task resumes
+            self.stop(e.task, "catch", self.who(e.task) + f"Catchpoint {cps[0].num} (exec'd {e.path})")
 
     def on_exited(self, e: TaskExited) -> None:
         s = self.s
@@ -240,10 +259,6 @@ class EventHandlers:
                 return
 
     def on_exit(self, e: SyscallExit) -> None:
-        got = self.pending_catch.pop(e.task.tid, None)
-        if got is not None:
-            self.stop(e.task, "catch", self.who(e.task) + got[1])
-            return
         if e.ret is None:
             return
         for cp in self.catchpoints("syscall", e.task):

@@ -175,8 +175,13 @@ class Session:
     def env(self) -> Env:
         def reg(name: str) -> int | None:
             rid = REG_IDS.get(name)
-            if rid is None:
-                return None
+            if rid is None and name != "orig_rax":
+                return None  # a convenience variable
+            if not self.running:
+                raise CommandError("No registers.")
+            if rid is None:  # orig_rax: the call the task is in, or was last in; else -1
+                call = self.task().last_call
+                return call.nr if call is not None else (1 << 64) - 1
             return self.task().reg(rid)
 
         def read(addr: int, n: int) -> bytes:
@@ -204,8 +209,6 @@ class Session:
         return Env(reg, read, symbol, self.history, self.convenience)
 
     def evaluate(self, text: str) -> Value:
-        if not self.running and "$" in text and not text.strip().startswith("$_"):
-            pass
         return evaluate(text, self.env())
 
     def eval_int(self, text: str) -> int:
@@ -348,6 +351,7 @@ class Session:
         if k is None:
             return
         from ..kernel.exit import do_exit
+        self.events.pending_follow = []
         self.events.quiet = True
         try:
             for g in list(k.groups.values()):
@@ -369,6 +373,7 @@ class Session:
         self.stop_task = None
         self.stop_kind = ""
         self.last_stop_tid = self.current_tid  # "[Switching to ...]" if another thread stops
+        self.events.run_pending_follow()
         self.apply_holds()
         with Interrupts(k):
             if step is not None:

@@ -193,6 +193,7 @@ class Kernel:
         mm.trap = None
         err = None
         self.running = uc
+        task.last_call = None  # user code runs: no longer at a call's return ($orig_rax -1)
         try:
             uc.emu_start(pc, END_OF_TIME, self.config.slice_us if self.sched.runq else 0)
         except unicorn.UcError as e:
@@ -230,7 +231,7 @@ class Kernel:
         task.syscall_count += 1
         enter = SyscallEnter(task, vals[0], tuple(vals[1:7]), vals[7] - SYSCALL_INSN_LEN,
                              self.clock.mono_ns)
-        task.in_syscall = enter
+        task.in_syscall = task.last_call = enter
         if SyscallEnter in self.bus._subs:
             self.bus.emit(enter)
             if self.stop_request is not None:
@@ -258,6 +259,9 @@ class Kernel:
         except MemFault:
             ret = -int(Errno.EFAULT)
         except Block as b:
+            if task.event_stop:  # stopped at an event, then asleep in the call (vfork)
+                task.event_stop = False
+                task.set_reg(RAX, -int(Errno.ENOSYS))
             self._sleep(task, enter, b)
             return
         except NoReturn:
@@ -265,7 +269,23 @@ class Kernel:
             return
         except Exception as e:  # noqa: BLE001 - a forkdbg bug must not take the session down
             ret = self._internal_error(task, enter.nr, e)
+        if task.event_stop:
+            self._hold(task, enter, ret)
+            return
         self.finish(task, enter, ret)
+
+    def _hold(self, task: Task, enter: SyscallEnter, ret: int) -> None:
+        """A front-end stopped at an event inside the call (ptrace's PTRACE_EVENT_FORK,
+        _VFORK, _EXEC stops): the call returns when the task resumes, and until then rax
+        reads -ENOSYS, as Linux's syscall entry leaves it."""
+        task.event_stop = False
+        task.held_call = True
+        task.set_reg(RAX, -int(Errno.ENOSYS))
+
+        def returns() -> None:
+            task.held_call = False
+            self.finish(task, enter, ret)
+        task.resume = returns
 
     def _unsupported(self, task: Task, nr: int) -> int:
         if nr not in self.reported:

@@ -25,9 +25,12 @@ def step_instruction(kernel: "Kernel", task: "Task") -> "Stop | None":
     """
     kernel.stop_request = None
     if task.resume is not None or task.sleep is not None:
+        held = task.held_call
         kernel._run_task(task)  # finish a stopped or sleeping syscall first
         if kernel.stop_request is not None or not task.alive or task.sleep is not None:
             return _wait_until_runnable(kernel, task)
+        if held:  # stopped at a fork or exec event: this step is the call's return
+            return None
     if _deliver_signals(kernel, task):
         return kernel.stop_request
     mm = task.mm
@@ -41,6 +44,7 @@ def step_instruction(kernel: "Kernel", task: "Task") -> "Stop | None":
     mm.trap = None
     err = None
     kernel.running = uc
+    task.last_call = None
     # unicorn counts instructions only in blocks translated while counting: retranslate
     uc_compat.flush_tb(uc)
     try:

@@ -95,6 +95,10 @@ class Task:
         self.exit_sig = 0
         self.syscall_count = 0
         self.in_syscall: "SyscallEnter | None" = None
+        #: the call the task is in or stopped at the return of (a debugger's $orig_rax)
+        self.last_call: "SyscallEnter | None" = None
+        self.event_stop = False  # a front-end stops inside the current call (ptrace events)
+        self.held_call = False  # stopped inside a call that returns when the task resumes
         self.stop_reason: str | None = None
         self.detached = False  # the debugger let this task go
         self.cpu_ns = 0

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from dbg import forkdbg_batch, gdb_batch, normalize
-from helpers import sample
+from helpers import BUSYBOX, sample
 
 SCRIPTS = {
     "breakpoints": """break fork
@@ -86,14 +86,49 @@ info registers rip
 stepi 2
 bt 1
 """,
+    # a fork, vfork or exec catchpoint stops inside the call (rax -ENOSYS, orig_rax the
+    # call); the next step only returns from it; the fork is followed when it resumes
+    "catch_fork_event": """catch fork
+run
+p $rax
+p $orig_rax
+info inferiors
+stepi
+p $rax
+p $orig_rax
+info registers rip
+""",
+    "catch_vfork_event": """set detach-on-fork off
+catch vfork
+run
+p $rax
+p $orig_rax
+info inferiors
+""",
+    "catch_exec_event": """catch exec
+run
+p $rax
+p $orig_rax
+info registers rip
+stepi
+info registers rip
+p $rax
+p $orig_rax
+stepi
+p $orig_rax
+""",
+    "no_registers": """p $rax
+p $nothing
+""",
 }
-PROGRAMS = {"signal": ["crash", "segv"], "step_signal": ["rseq"]}
+PROGRAMS = {"signal": ["crash", "segv"], "step_signal": ["rseq"], "catch_vfork_event": ["vfork"],
+            "catch_exec_event": [BUSYBOX, "sh", "-c", "exec /bin/busybox true"]}
 
 
 @pytest.mark.parametrize("name", sorted(SCRIPTS))
 def test_same_as_gdb(name: str, tmp_path: Path) -> None:
     prog = PROGRAMS.get(name, ["forkexec"])
-    argv = [sample("glibc", prog[0])] + prog[1:]
+    argv = [prog[0] if prog[0].startswith("/") else sample("glibc", prog[0])] + prog[1:]
     g = gdb_batch(SCRIPTS[name], argv, tmp_path)
     f = forkdbg_batch(SCRIPTS[name], argv, tmp_path)
     # what the program prints comes at a time that depends on scheduling: leave it out

@@ -6,8 +6,8 @@ from __future__ import annotations
 import struct
 from typing import TYPE_CHECKING
 
-from ...abi.clone import (CLONE_FILES, CLONE_FLAGS, CLONE_FS, CLONE_SIGHAND, CLONE_THREAD,
-                          CLONE_VFORK, CLONE_VM)
+from ...abi.clone import (CLONE_FILES, CLONE_FLAGS, CLONE_FS, CLONE_PIDFD, CLONE_SIGHAND,
+                          CLONE_THREAD, CLONE_VFORK, CLONE_VM)
 from ...abi.signals import signal_name
 from ...mm.vma import PROT_WRITE
 from ..registry import CommandError
@@ -40,6 +40,9 @@ def info_clone(s: "Session", arg: str) -> None:
     for bit, what, yes, no in SHARING:
         s.say(f"  {what + ':':<19}{yes if flags & bit else no}")
     s.say(f"  exit signal:       {signal_name(sig) if sig else 'none'}")
+    if flags & CLONE_PIDFD:
+        s.say("  pidfd:             the parent got a descriptor for the child (poll, waitid "
+              "P_PIDFD, pidfd_send_signal)")
 
 
 @info("atfork")
