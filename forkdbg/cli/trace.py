@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..trace.options import OptionError, TraceOptions
+from ..trace.options import QUIET_LEVELS, SORT_KEYS, OptionError, TraceOptions
 from .common import Parser, UsageError, add_kernel_options, build_kernel, guest_env, start
 from .run import run_to_end
 
@@ -19,7 +19,14 @@ def make_parser() -> argparse.ArgumentParser:
                    help="follow forks and threads (-ff with -o: one file per pid)")
     g.add_argument("-o", metavar="FILE", help="write the trace to FILE")
     g.add_argument("-e", action="append", default=[], metavar="EXPR",
-                   help="trace=SET, signal=SET, status=SET, inject=SET:error=E|retval=N[:when=W]")
+                   help="trace=SET, signal=SET, status=SET, inject=SET:error=E|retval=N[:when=W], "
+                        "fault=SET, raw=SET, verbose=SET, abbrev=SET, read=FDS, write=FDS, "
+                        "quiet=SET, decode-fds=SET")
+    g.add_argument("-P", action="append", default=[], metavar="PATH",
+                   help="only calls that touch PATH (by name or by descriptor)")
+    g.add_argument("-z", action="store_true", help="only calls that succeeded")
+    g.add_argument("-Z", action="store_true", help="only calls that failed")
+    g.add_argument("-n", action="store_true", help="the syscall number before each call")
     g.add_argument("-s", type=int, default=32, metavar="N", help="string size limit (default 32)")
     g.add_argument("-a", type=int, default=40, metavar="N", help="column of the return value")
     g.add_argument("-v", action="store_true", help="print structures in full")
@@ -33,6 +40,10 @@ def make_parser() -> argparse.ArgumentParser:
     g.add_argument("-T", action="store_true", help="time spent in each syscall")
     g.add_argument("-c", action="store_true", help="count time, calls and errors; summary only")
     g.add_argument("-C", action="store_true", help="like -c but also print the lines")
+    g.add_argument("-S", metavar="SORTBY", default="time",
+                   help="sort the -c table by time, calls, errors, name or nothing")
+    g.add_argument("-w", action="store_true",
+                   help="-c on wall-clock time (the same here: the clock is virtual)")
     g.add_argument("-i", action="store_true", help="instruction pointer at each syscall")
     g.add_argument("-k", action="store_true", help="stack trace after each syscall")
     g.add_argument("-y", action="count", default=0, help="paths of file descriptors")
@@ -57,7 +68,14 @@ def options_from(ns: argparse.Namespace) -> TraceOptions:
     o.style.xlat = ns.X
     o.style.verbose = ns.v
     o.column = ns.a
-    o.quiet = ns.q
+    o.quiet = set(QUIET_LEVELS[min(ns.q, 3)])
+    o.numbers = ns.n
+    o.paths = list(ns.P)
+    if ns.S not in SORT_KEYS:
+        raise UsageError(f"forkdbg trace: -S: invalid sortby {ns.S!r}")
+    o.sort_by = SORT_KEYS[ns.S]
+    if ns.z or ns.Z:
+        o.statuses = ({"successful"} if ns.z else set()) | ({"failed"} if ns.Z else set())
     o.timestamps = ns.t
     o.relative = ns.r
     o.durations = ns.T
@@ -76,7 +94,7 @@ def options_from(ns: argparse.Namespace) -> TraceOptions:
     return o
 
 
-WITH_VALUE = {"-o", "-e", "-s", "-a", "-X", "-E", "-u", "--env", "--unset", "--root", "--cwd",
+WITH_VALUE = {"-o", "-e", "-s", "-a", "-X", "-P", "-S", "-E", "-u", "--env", "--unset", "--root", "--cwd",
               "--seed", "--epoch", "--max-procs", "--schedule",
               "--park-keep"}
 

@@ -42,7 +42,7 @@ class Call:
     # -------------------------------------------------------------- output
     def put(self, text: str) -> None:
         """Add one argument (a comma goes before it unless it is the first)."""
-        if self.parts or self.sep_pending:
+        if (self.parts and self.parts[-1] != ", ") or self.sep_pending:  # not twice (sep())
             self.parts.append(", ")
         self.sep_pending = False
         self.parts.append(text)

@@ -12,6 +12,13 @@ from ..abi.sysnums import SYSCALL_NAMES, SYSCALL_NUMBERS
 from .describe import Style
 
 STATUSES = ("successful", "failed", "unfinished", "unavailable", "detached")
+#: what -e quiet= can silence (-q: attach and personality; -qq: and exit; -qqq: all)
+QUIET = ("attach", "exit", "path-resolution", "personality", "thread-execve", "superseded")
+QUIET_LEVELS = {0: set(), 1: {"attach", "personality"}, 2: {"attach", "personality", "exit"},
+                3: set(QUIET)}
+SORT_KEYS = {"time": "time", "time_total": "time", "total_time": "time", "calls": "calls",
+             "count": "calls", "errors": "errors", "error": "errors", "name": "name",
+             "syscall": "name", "syscall_name": "name", "nothing": "nothing", "none": "nothing"}
 
 
 class OptionError(ValueError):
@@ -57,6 +64,47 @@ def syscall_set(value: str, known: set[int] | None = None) -> set[int]:
             elif not opt:
                 raise OptionError(f"invalid system call {name!r}")
     return set(SYSCALL_NAMES) - chosen if neg else chosen
+
+
+@dataclass(frozen=True)
+class FdSet:
+    """Descriptors chosen by read= or write=: a few, or all but a few."""
+
+    fds: frozenset[int] = frozenset()
+    invert: bool = False
+
+    def __contains__(self, fd: object) -> bool:
+        return (fd in self.fds) != self.invert
+
+    def __bool__(self) -> bool:
+        return self.invert or bool(self.fds)
+
+
+def fd_set(value: str) -> FdSet:
+    """The descriptors a read= or write= value selects."""
+    neg, items = _split(value)
+    chosen: set[int] = set()
+    everything = False
+    for it in items:
+        if it == "all":
+            everything = True
+        elif it.isdigit():
+            chosen.add(int(it))
+        elif it != "none":
+            raise OptionError(f"invalid descriptor {it!r}")
+    if everything:
+        return FdSet(frozenset(), not neg)
+    return FdSet(frozenset(chosen), neg)
+
+
+def word_set(value: str, words: tuple[str, ...], what: str) -> set[str]:
+    """A set of named items (quiet=, status=) with all, none and !negation."""
+    neg, items = _split(value)
+    for it in items:
+        if it not in words and it not in ("all", "none"):
+            raise OptionError(f"invalid {what} {it!r}")
+    chosen = set(words) if "all" in items else {i for i in items if i != "none"}
+    return set(words) - chosen if neg else chosen
 
 
 def signal_set(value: str) -> set[int]:
@@ -144,7 +192,7 @@ class TraceOptions:
     inject: list[Inject] = field(default_factory=list)
     style: Style = field(default_factory=Style)
     column: int = 40
-    quiet: int = 0
+    quiet: set[str] = field(default_factory=set)  # QUIET items
     timestamps: int = 0
     relative: bool = False
     durations: bool = False
@@ -154,6 +202,13 @@ class TraceOptions:
     summary: int = 0  # 1: -c (summary only), 2: -C (lines and summary)
     json: bool = False
     calls: list[str] | None = None
+    numbers: bool = False  # -n: [NR] before each call
+    raw: set[int] = field(default_factory=set)  # -e raw=: arguments undecoded, in hex
+    verbose_calls: set[int] | None = None  # -e abbrev=: the calls not cut short (None: -v)
+    dump_read: FdSet = field(default_factory=FdSet)  # -e read=: hex dumps of reads
+    dump_write: FdSet = field(default_factory=FdSet)  # -e write=: hex dumps of writes
+    paths: list[str] = field(default_factory=list)  # -P: only calls that touch these
+    sort_by: str = "time"  # -S for the -c table
 
     def qualify(self, expr: str) -> None:
         """Apply one -e expression."""
@@ -161,25 +216,34 @@ class TraceOptions:
         if not eq:
             key, value = "trace", expr
         key = {"t": "trace", "s": "signal", "signals": "signal", "v": "verbose",
-               "a": "abbrev", "x": "raw"}.get(key, key)
+               "a": "abbrev", "x": "raw", "r": "read", "w": "write", "q": "quiet",
+               "silent": "quiet", "silence": "quiet"}.get(key, key)
         if key == "trace":
             got = syscall_set(value)
             self.syscalls = got if self.syscalls is None else (self.syscalls | got)
         elif key == "signal":
             self.signals = signal_set(value)
         elif key == "status":
-            neg, items = _split(value)
-            for it in items:
-                if it not in STATUSES and it != "all" and it != "none":
-                    raise OptionError(f"invalid status {it!r}")
-            chosen = set(STATUSES) if "all" in items else {i for i in items if i != "none"}
-            self.statuses = set(STATUSES) - chosen if neg else chosen
-        elif key == "inject":
+            self.statuses = word_set(value, STATUSES, "status")
+        elif key in ("inject", "fault"):
+            if key == "fault" and ":" not in value:
+                value += ":error=ENOSYS"  # fault=SET alone fails the calls with ENOSYS
             self.inject.append(parse_inject(value))
-        elif key in ("verbose", "abbrev", "raw", "read", "write", "quiet", "decode-fds"):
-            if key == "verbose":
-                self.style.verbose = value not in ("none", "!all")
-            elif key == "decode-fds":
-                self.fdpaths = value not in ("none",)
+        elif key == "abbrev":  # the calls whose big structures are cut short (-v: none)
+            self.verbose_calls = set(SYSCALL_NAMES) - syscall_set(value)
+        elif key == "verbose":
+            if set(syscall_set(value)) != set(SYSCALL_NAMES):  # verbose=all is the default
+                raise OptionError("verbose= (printing structures as bare addresses) is not "
+                                  "supported; abbrev=SET and -v are")
+        elif key == "raw":
+            self.raw = syscall_set(value)
+        elif key == "read":
+            self.dump_read = fd_set(value)
+        elif key == "write":
+            self.dump_write = fd_set(value)
+        elif key == "quiet":
+            self.quiet = word_set(value, QUIET, "quiet item")
+        elif key == "decode-fds":
+            self.fdpaths = value not in ("none",)
         else:
             raise OptionError(f"invalid -e qualifier {key!r}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import IO, Callable, Generator
 
 from ..abi.errno import Errno
@@ -21,9 +21,11 @@ from ..kernel.kernel import Kernel
 from ..kernel.task import Task
 from .ctx import Call
 from .decoders import DECODERS, _strarray
-from .describe import errno_suffix, quote
+from .describe import Style, chex, errno_suffix, quote
+from .dumpio import dump_lines
 from .kinds import fd_text, generic, siginfo_text
 from .options import TraceOptions
+from .pathtrace import PathFilter
 from .summary import Summary
 
 RESTART_CODES = {int(Errno.ERESTARTSYS), int(Errno.ERESTARTNOINTR), int(Errno.ERESTARTNOHAND),
@@ -89,6 +91,8 @@ class StracePrinter:
         self.last_ts: int | None = None
         self._decoders: dict[int, Callable] = {}
         self.show_lines = opts.summary != 1 and not opts.json
+        self.last_nr: dict[int, int] = {}  # -n: each task's latest syscall number
+        self.paths = PathFilter(opts.paths) if opts.paths else None
         self.indent: Callable[[Task], int] | None = None  # --calls: nesting depth
         self.before_line: Callable[[Task], None] | None = None  # --calls: open "{" lines
         kernel.signals.trace_ignored = True
@@ -108,13 +112,20 @@ class StracePrinter:
         if first is None or first.leader is None:
             return
         self.summary.add("execve", 0, False)
-        if not self.show_lines:
+        if not self.show_lines or (self.o.statuses is not None
+                                   and "successful" not in self.o.statuses):
             return
         if self.o.syscalls is not None and NR.execve not in self.o.syscalls:
             return
         task = first.leader
+        self.last_nr[task.tid] = NR.execve
+        if self.paths is not None:
+            self.paths.resolve(task)
+            if first.exec_path not in self.paths.paths:
+                return
         argv_ptr, envp_ptr, _n = task.mm.start_args
-        c = Call(task, NR.execve, "execve", (0, argv_ptr, envp_ptr), self.o.style, self.o.fdpaths)
+        c = Call(task, NR.execve, "execve", (0, argv_ptr, envp_ptr), self._style(NR.execve),
+                 self.o.fdpaths)
         c.put(quote(first.exec_path.encode(), self.o.style, limit=4096))
         c.put(_strarray(c, argv_ptr, False))
         c.put(_strarray(c, envp_ptr, True))
@@ -136,6 +147,14 @@ class StracePrinter:
             self._decoders[nr] = d
         return d
 
+    def _style(self, nr: int) -> Style:
+        """-v for everything, or -e abbrev=SET: the calls left out print structures whole."""
+        style = self.o.style
+        full = self.o.verbose_calls
+        if full is not None and (nr in full) != style.verbose:
+            style = replace(style, verbose=not style.verbose)
+        return style
+
     def call_line(self, task: Task, text: str, depth: int) -> None:
         """A --calls line at nesting `depth`."""
         if not self.show_lines or not self.traced(task):
@@ -153,6 +172,8 @@ class StracePrinter:
                 s = f"[pid {tid:5d}] "
         if o.timestamps or o.relative:
             s += self._stamp()
+        if o.numbers:  # -n: the call, or for signal and exit lines the task's last one
+            s += f"[{self.last_nr.get(tid, 0):4d}] "
         if o.ip:
             s += f"[{pc:016x}] " if pc is not None else "[????????????????] "
         if indent and self.indent is not None:
@@ -210,7 +231,7 @@ class StracePrinter:
         if callable(fmt):
             text = fmt(ret)
         elif fmt == "hex":
-            text = f"{ret:#x}"
+            text = chex(ret)
         else:
             text = str(ret)
         if self.o.fdpaths and c.name in FD_RETURNING and ret >= 0 and (
@@ -225,9 +246,13 @@ class StracePrinter:
             return
         self._inject(e)
         self.executing = task.tid
-        shown = self.show_lines and (self.o.syscalls is None or e.nr in self.o.syscalls)
-        c = Call(task, e.nr, syscall_name(e.nr), e.args, self.o.style, self.o.fdpaths)
-        gen = self._decoder(e.nr)(c)
+        o = self.o
+        if o.numbers:
+            self.last_nr[task.tid] = e.nr
+        shown = self.show_lines and (o.syscalls is None or e.nr in o.syscalls) and (
+            self.paths is None or self.paths.matches(task, self.k.table.get(e.nr), e.args))
+        c = Call(task, e.nr, syscall_name(e.nr), e.args, self._style(e.nr), o.fdpaths)
+        gen = (_raw if e.nr in o.raw else self._decoder(e.nr))(c)
         try:
             next(gen)
         except StopIteration:
@@ -271,6 +296,9 @@ class StracePrinter:
                 d = e.time_ns - e.enter.time_ns
                 ret += f" <{d // 10**9}.{d % 10**9 // 1000:06d}>"
             self._finish(task, p, rest, ret)
+            if self.o.dump_read or self.o.dump_write:
+                for ln in dump_lines(self.o, c):
+                    self._out(p.stream, task.tid, ln, True)
             if self.o.stack:
                 self._stack(task)
         if self.executing == task.tid:
@@ -340,7 +368,7 @@ class StracePrinter:
         if not self.o.follow or not self.traced(e.parent):
             return
         self.nprocs += 1
-        if self.o.quiet == 0 and not self.o.json and self.o.summary != 1:
+        if "attach" not in self.o.quiet and not self.o.json and self.o.summary != 1:
             tid = e.child.tid
             self._defer_or_run(lambda: self._note(tid, f"Process {tid} attached"))
 
@@ -367,7 +395,7 @@ class StracePrinter:
             return
 
         def show() -> None:
-            if self.show_lines and self.o.quiet < 2:
+            if self.show_lines and "exit" not in self.o.quiet:
                 if e.sig:
                     core = " (core dumped)" if e.core else ""
                     self._line(task, f"+++ killed by {signal_name(e.sig)}{core} +++")
@@ -383,7 +411,7 @@ class StracePrinter:
         self.open.clear()
         if self.o.summary:
             f = self.streams.file("") if not self.o.per_pid else self.err
-            f.write(self.summary.render())
+            f.write(self.summary.render(self.o.sort_by))
         self.streams.close()
 
 
@@ -397,6 +425,16 @@ def apply_inject(o: TraceOptions, counts: dict[tuple[int, int], int], e: Syscall
             if inj.fires(n):
                 e.inject = inj.value
                 return
+
+
+def _raw(c: Call) -> Generator[None, None, None]:
+    """-e raw=: every argument the call takes as a hex number, the result too."""
+    sd = c.task.kernel.table.get(c.nr)
+    for v in c.args[:sd.nargs if sd is not None else 6]:
+        c.put(chex(v))
+    c.retfmt = "hex"
+    return
+    yield
 
 
 def _u64(mm, addr: int) -> int | None:  # type: ignore[no-untyped-def]

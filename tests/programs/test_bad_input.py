@@ -82,6 +82,11 @@ def test_bad_programs(tmp_path: Path) -> None:
     (["run", "--root", "/nonexistent-dir", "/bin/true"], "--root /nonexistent-dir: not a directory"),
     (["run", "-E", "NOEQUALS", "/bin/busybox", "true"], "-E expects VAR=VALUE"),
     (["run", "--cwd", "/nonexistent-dir", "/bin/busybox", "true"], "--cwd /nonexistent-dir"),
+    (["trace", "-e", "verbose=none", "/bin/busybox", "true"], "verbose= (printing structures"),
+    (["trace", "-e", "read=x", "/bin/busybox", "true"], "invalid descriptor 'x'"),
+    (["trace", "-e", "quiet=foo", "/bin/busybox", "true"], "invalid quiet item 'foo'"),
+    (["trace", "-S", "bogus", "/bin/busybox", "true"], "-S: invalid sortby 'bogus'"),
+    (["trace", "-e", "raw=nosuchcall", "/bin/busybox", "true"], "invalid system call"),
 ])
 def test_bad_usage(args: list[str], needle: str) -> None:
     r = forkdbg(args)
