@@ -40,6 +40,7 @@ VOID = CType("void", 1)
 VOIDP = CType("void *", 8, False, VOID)
 CODEP = CType("void (*)()", 8, False, CType("void ()", 1, code=True))
 TEXT = CType("<text variable, no debug info>", 1, code=True)
+TEXTP = CType("<text variable, no debug info> *", 8, False, TEXT)  # main+4, &main
 DATA = CType("<data variable, no debug info>", 4)
 BASE_TYPES = {
     "char": CHAR, "signed char": CHAR, "unsigned char": UCHAR, "short": SHORT,
@@ -294,6 +295,10 @@ def apply(op: str, a: Value, b: Value) -> Value:
         return Value(int(r), INT)
     if op in ("/", "%") and y == 0:
         raise CommandError("Division by zero")
+    if op in ("+", "-") and a.t is TEXT and not b.t.is_pointer:  # a function decays
+        a = Value(x, TEXTP)
+    elif op == "+" and b.t is TEXT and not a.t.is_pointer:
+        a, b, x, y = Value(y, TEXTP), a, y, x
     if a.t.is_pointer and op in ("+", "-") and not b.t.is_pointer:
         step = a.t.pointee.size if a.t.pointee and a.t.pointee is not VOID else 1
         return Value(x + y * step if op == "+" else x - y * step, a.t)

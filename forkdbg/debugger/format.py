@@ -83,7 +83,7 @@ def value(val: Value, fmt: str | None, describe: Describe,
         if t.pointee.name in ("char", "unsigned char") and read_str is not None:
             text = read_str(val.v)
             return f"{val.v:#x}" + (f" {text}" if text is not None else "")
-        name = t.name if not t.pointee.code else "void (*)()"
+        name = "void (*)()" if t.pointee.name == "void ()" else t.name
         return f"({name}) {val.v:#x}" + sym_suffix(val.v, describe)
     return scalar(val.v, t, fmt, describe)
 

@@ -185,6 +185,11 @@ class Session:
             return self.task().reg(rid)
 
         def read(addr: int, n: int) -> bytes:
+            if not self.running:  # the program file's bytes
+                data = self.code_reader()(addr, n)
+                if len(data) < n:
+                    raise CommandError(f"Cannot access memory at address {addr:#x}")
+                return data
             t = self.task()
             data = t.mm.readable_prefix(addr, n) if not t.mm.released else b""
             if len(data) < n:
@@ -205,7 +210,7 @@ class Session:
                 raise CommandError('No symbol table is loaded.  Use the "file" command.'
                                    if not self.has_debug_info() else
                                    f'No symbol "{name}" in current context.')
-            return s.addr, s.kind == "func"
+            return s.addr, s.kind in ("func", "text")  # gdb: a text variable
         return Env(reg, read, symbol, self.history, self.convenience)
 
     def evaluate(self, text: str) -> Value:
@@ -239,6 +244,14 @@ class Session:
             return None
         bp.addrs[inf.num] = addr
         return addr
+
+    def memory(self) -> tuple[Callable[[int, int], bytes], int | None]:
+        """(read, pc): the current thread's memory and pc, or with no process the program
+        file's loaded bytes and no pc, as gdb reads an executable before `run`."""
+        if self.running:
+            t = self.task()
+            return t.mm.readable_prefix, t.pc
+        return self.code_reader(), None
 
     def code_reader(self, inf: "Inferior | None" = None):  # type: ignore[no-untyped-def]
         """Bytes of code: from the process when there is one, else from the file."""

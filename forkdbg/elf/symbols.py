@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Symbol:
-    """One named address with its size and kind ('func', 'object', 'notype', 'tls')."""
+    """One named address with its size and kind ('func', 'object', 'tls', 'text' for an
+    untyped label in code, which gdb calls a text variable, else 'notype')."""
 
     name: str
     addr: int
@@ -32,7 +33,11 @@ _BINDS = {1: "global", 2: "weak"}  # STB_GLOBAL, STB_WEAK; the rest are local
 _SKIP_TYPES = (3, 4)  # STT_SECTION, STT_FILE
 
 
-def _unpack(data: bytes, off: int, size: int, str_off: int, str_size: int) -> list[Symbol]:
+SHF_EXECINSTR = 4
+
+
+def _unpack(data: bytes, off: int, size: int, str_off: int, str_size: int,
+            code_sections: frozenset[int] = frozenset()) -> list[Symbol]:
     """Named, defined symbols of one Elf64_Sym array and its string table."""
     if off + size > len(data) or str_off + str_size > len(data):
         raise ValueError("symbol table past the end of the file")
@@ -45,8 +50,8 @@ def _unpack(data: bytes, off: int, size: int, str_off: int, str_size: int) -> li
         end = strtab.find(b"\0", name_off)
         name = strtab[name_off:end if end >= 0 else len(strtab)].decode(errors="replace")
         if name:
-            out.append(Symbol(name, value, sz, _KINDS.get(typ, "notype"),
-                              _BINDS.get(info >> 4, "local")))
+            kind = _KINDS.get(typ) or ("text" if shndx in code_sections else "notype")
+            out.append(Symbol(name, value, sz, kind, _BINDS.get(info >> 4, "local")))
     return out
 
 
@@ -68,7 +73,7 @@ class SymbolTable:
             old = self._by_name.get(s.name)
             if old is None or (old.binding == "local" and s.binding != "local"):
                 self._by_name[s.name] = s
-            if s.kind in ("func", "object", "notype") and s.addr:
+            if s.kind in ("func", "object", "notype", "text") and s.addr:
                 by_addr.setdefault(s.addr, []).append(s)
         self._aliases = {a: sorted(v, key=_rank) for a, v in by_addr.items()}
         self._addrs = sorted(self._aliases)
@@ -91,8 +96,10 @@ class SymbolTable:
                 if sec is None or sec["sh_entsize"] != _SYM.size:
                     continue
                 strtab = elf.get_section(sec["sh_link"])
+                code = frozenset(i for i in range(elf.num_sections())
+                                 if elf._get_section_header(i)["sh_flags"] & SHF_EXECINSTR)
                 syms = _unpack(data, sec["sh_offset"], sec["sh_size"], strtab["sh_offset"],
-                               strtab["sh_size"])
+                               strtab["sh_size"], code)
                 if syms:
                     break
         except (ELFError, ValueError, KeyError, OSError, struct.error):

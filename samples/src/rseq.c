@@ -8,6 +8,7 @@
  *   a critical section spinning until another process on the same CPU preempts it
  *   an abort handler without the right signature in front of it: SIGSEGV
  *   a fork child keeps the registration; exec drops it (the new image registers anew)
+ * "rseq nospin" leaves out the preemption case.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -42,8 +43,8 @@ __asm__(
     "    cmpl $2, %ecx\n"
     "    je cs_bad\n"
     "    leaq cs_desc(%rip), %rax\n"
-    "    movq %rax, 8(%rdi)\n"
-    "cs_start:\n"
+    "cs_start:\n"                    /* armed inside: Linux clears rseq_cs lazily when it */
+    "    movq %rax, 8(%rdi)\n"        /* finds the pc outside, e.g. preempted just before */
     "    movl $1, (%rdx)\n"           /* tell a watcher we are inside */
     "    testl %ecx, %ecx\n"
     "    jnz 2f\n"
@@ -53,7 +54,8 @@ __asm__(
     "    syscall\n"
     "    movl $1, %eax\n"
     "    jmp cs_commit\n"
-    "2:  jmp 2b\n"
+    "2:  movq %rax, 8(%rdi)\n"        /* re-armed on every turn, for the same reason */
+    "    jmp 2b\n"
     "cs_commit:\n"
     "    ret\n"
     "    .long 0x53053053\n"
@@ -62,8 +64,8 @@ __asm__(
     "    ret\n"
     "cs_bad:\n"
     "    leaq bad_desc(%rip), %rax\n"
-    "    movq %rax, 8(%rdi)\n"
     "bad_start:\n"
+    "    movq %rax, 8(%rdi)\n"
     "    movl %esi, %edi\n"
     "    movl $10, %esi\n"
     "    movl $200, %eax\n"
@@ -208,7 +210,8 @@ int main(int argc, char **argv)
     int r = cs_run(rs, tid(), &flag, 0);
     printf("signal inside a section: %s, handler ran %d time(s), rseq_cs %s\n",
            r == 2 ? "aborted" : "finished", (int)handled, rs->rseq_cs ? "still set" : "cleared");
-    check_abort_by_preemption();
+    if (!(argc > 1 && strcmp(argv[1], "nospin") == 0))
+        check_abort_by_preemption(); /* under ptrace (strace, gdb) Linux 6.18 may never abort it */
     check_bad_signature();
     check_fork();
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from ...arch.att import objdump
 from ...arch.disasm import Insn, disassemble
@@ -50,11 +50,11 @@ def colorize(text: str, att: bool) -> str:
     return c["mnemonic"] + mnem + c["off"] + " " + rest
 
 
-def disasm_lines(s: "Session", t: "Task", addr: int, count: int, mark_pc: int | None,
-                 limit_bytes: int | None = None) -> list[tuple[str, int]]:
+def disasm_lines(s: "Session", read: Callable[[int, int], bytes], addr: int, count: int,
+                 mark_pc: int | None, limit_bytes: int | None = None) -> list[tuple[str, int]]:
     """x/i lines: `=> 0x401136 <main+4>:\\tmov ...`; returns (line, next address)."""
     att = s.settings["disassembly-flavor"] == "att"
-    code = t.mm.readable_prefix(addr, limit_bytes or 16 * max(count, 1))
+    code = read(addr, limit_bytes or 16 * max(count, 1))
     if not code:
         raise CommandError(f"Cannot access memory at address {addr:#x}")
     insns = disassemble(code, addr, 0 if limit_bytes else count, att=att)
@@ -67,8 +67,8 @@ def disasm_lines(s: "Session", t: "Task", addr: int, count: int, mark_pc: int | 
 
 
 def disassemble_command(s: "Session", arg: str) -> None:
-    t = s.task()
-    syms = s.symbols(t)
+    read, here = s.memory()
+    syms = s.symbols()
     att = s.settings["disassembly-flavor"] == "att"
     raw = False
     while arg.startswith("/"):
@@ -80,16 +80,18 @@ def disassemble_command(s: "Session", arg: str) -> None:
         end = start + s.eval_int(b.strip()[1:]) if b.strip().startswith("+") else s.eval_int(b)
         name = None
     else:
-        pc = s.eval_int(arg) if arg else t.pc
+        if not arg and here is None:
+            raise CommandError("No frame selected.")
+        pc = s.eval_int(arg) if arg else here
         hit = syms.containing(pc) if syms else None
         if hit is None or not hit[0].size:
             raise CommandError("No function contains specified address.")
         start, end, name = hit[0].addr, hit[0].addr + hit[0].size, hit[0].name
-    code = t.mm.readable_prefix(start, end - start)
+    code = read(start, end - start)
     s.say(f"Dump of assembler code for function {name}:" if name else
           f"Dump of assembler code from {start:#x} to {end:#x}:")
     for insn in disassemble(code, start, att=att):
-        mark = "=> " if insn.address == t.pc else "   "
+        mark = "=> " if insn.address == here else "   "
         off = f"<+{insn.address - start}>" if name else sym_suffix(insn.address, s.describe).strip()
         rawb = "\t" + insn.raw.hex(" ") if raw else ""
         s.say(f"{mark}0x{insn.address:016x} {off}:{rawb}\t{insn_text(s, insn)}")

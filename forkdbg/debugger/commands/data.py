@@ -62,17 +62,19 @@ def cmd_x(s: "Session", arg: str) -> None:
         addr = s.eval_int(arg)
     else:
         addr = s.last_x[0]
-    t = s.task()
+    read, pc = s.memory()
     lines: list[str] = []
     if fmt == "i":
-        insns = disasm_lines(s, t, addr, count, mark_pc=t.pc)
+        insns = disasm_lines(s, read, addr, count, mark_pc=pc)
         lines = [ln for ln, _ in insns]
         addr = insns[-1][1] if insns else addr
     elif fmt == "s":
         for _ in range(count):
-            data = t.mm.readable_prefix(addr, 4096)
-            if not data:
-                raise CommandError(f"Cannot access memory at address {addr:#x}")
+            data = read(addr, 4096)
+            if not data:  # gdb reports it in place of the string, and stays there
+                lines.append(f"{addr:#x}{sym_suffix(addr, s.describe)}:\t"
+                             f"<error: Cannot access memory at address {addr:#x}>")
+                continue
             raw = data.split(b"\0")[0]
             text = '"' + "".join(char_repr(c) if c != 34 else '\\"' for c in raw) + '"'
             lines.append(f"{addr:#x}{sym_suffix(addr, s.describe)}:\t{text}")
@@ -86,7 +88,7 @@ def cmd_x(s: "Session", arg: str) -> None:
         items: list[str] = []
         start = addr
         for i in range(count):
-            data = t.mm.readable_prefix(addr, size)
+            data = read(addr, size)
             if len(data) < size:
                 if items:
                     lines.append(f"{start:#x}{sym_suffix(start, s.describe)}:\t" + "\t".join(items))
@@ -196,7 +198,8 @@ def cmd_patch(s: "Session", arg: str) -> None:
     s.say(f"Patched {len(code)} bytes at {addr:#x}{sym_suffix(addr, s.describe)}")
     s.say(f"  old: {old.hex(' ')}")
     s.say(f"  new: {code.hex(' ')}")
-    for line, _ in disasm_lines(s, t, addr, len(code), mark_pc=None, limit_bytes=len(code)):
+    for line, _ in disasm_lines(s, t.mm.readable_prefix, addr, len(code), mark_pc=None,
+                                limit_bytes=len(code)):
         s.say(line)
 
 

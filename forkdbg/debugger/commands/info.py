@@ -116,9 +116,26 @@ def info_symbol(s: "Session", arg: str) -> None:
         s.say(f"No symbol matches {arg}.")
         return
     sym, off = hit
-    section = ".text" if sym.kind == "func" else ".data"
-    exe = s.task().tg.exe if s.running else s.program
-    s.say(f"{sym.name}{' + ' + str(off) if off else ''} in section {section} of {exe}")
+    section = _section_of(s.program, addr - (s.task().mm.load_bias if s.running else 0)) or (
+        ".text" if sym.kind in ("func", "text") else ".data")
+    # gdb names the file once a process brings more than one (its vDSO)
+    exe = f" of {s.task().tg.exe}" if s.running else ""
+    s.say(f"{sym.name}{' + ' + str(off) if off else ''} in section {section}{exe}")
+
+
+def _section_of(path: str | None, addr: int) -> str | None:
+    """The name of the allocated ELF section that holds `addr` in the program file."""
+    from elftools.elf.elffile import ELFFile
+    if not path:
+        return None
+    try:
+        with open(path, "rb") as f:
+            for sec in ELFFile(f).iter_sections():
+                if sec["sh_flags"] & 2 and sec["sh_addr"] <= addr < sec["sh_addr"] + sec["sh_size"]:
+                    return sec.name  # SHF_ALLOC
+    except Exception:  # noqa: BLE001 - an unreadable file has no sections to name
+        return None
+    return None
 
 
 @info("files", "target")
