@@ -20,8 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define SIG_RSEQ 0x53053053 /* x86's RSEQ_SIG, the one glibc uses */
@@ -156,11 +158,21 @@ static void check_abort_by_preemption(void)
     fflush(stdout);
     pid_t pid = fork();
     if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive a parent a debugger killed */
+        if (getppid() == 1)
+            _exit(1);
         while (!*inside) /* runs when the spinning parent is switched out */
             ;
+        for (int ms = 0; ms < 5000 && !inside[1]; ms++) { /* a kernel that never aborts */
+            struct timespec t = {0, 1000 * 1000};     /* it would spin forever */
+            nanosleep(&t, NULL);
+        }
+        if (!inside[1])
+            kill(getppid(), SIGKILL);
         _exit(0);
     }
     int r = cs_run(rs, tid(), inside, 1);
+    inside[1] = 1;
     waitpid(pid, NULL, 0);
     printf("spinning section, preempted by a child: %s, rseq_cs %s\n",
            r == 2 ? "aborted" : "finished", rs->rseq_cs ? "still set" : "cleared");
