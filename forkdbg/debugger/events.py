@@ -193,7 +193,8 @@ class EventHandlers:
             cp.hits += 1
         if cps:
             e.task.event_stop = True  # inside execve, which returns when the task resumes
-            self.stop(e.task, "catch", self.who(e.task) + f"Catchpoint {cps[0].num} (exec'd {e.path})")
+            self.stop(e.task, "catch",
+                      self.who(e.task) + f"Catchpoint {cps[0].num} (exec'd {e.path})")
 
     def on_exited(self, e: TaskExited) -> None:
         s = self.s

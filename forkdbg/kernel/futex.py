@@ -160,7 +160,7 @@ class Futexes:
             return
         mm = task.mm
         try:
-            entry, offset, pending = mm.read_u64(head), mm.read_u64(head + 8), mm.read_u64(head + 16)
+            entry, offset, pending = (mm.read_u64(head + 8 * i) for i in range(3))
             offset -= (1 << 64) if offset >> 63 else 0
             for _ in range(ROBUST_LIST_LIMIT):
                 if entry & ~1 == head:
