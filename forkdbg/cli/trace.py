@@ -94,9 +94,8 @@ def options_from(ns: argparse.Namespace) -> TraceOptions:
     return o
 
 
-WITH_VALUE = {"-o", "-e", "-s", "-a", "-X", "-P", "-S", "-E", "-u", "--env", "--unset", "--root", "--cwd",
-              "--seed", "--epoch", "--max-procs", "--schedule",
-              "--park-keep"}
+WITH_VALUE = {"-o", "-e", "-s", "-a", "-X", "-P", "-S", "-E", "-u", "--env", "--unset", "--root",
+              "--cwd", "--seed", "--epoch", "--max-procs", "--schedule", "--park-keep"}
 
 
 def _split_calls(argv: list[str]) -> list[str]:

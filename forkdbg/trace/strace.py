@@ -93,6 +93,7 @@ class StracePrinter:
         self.show_lines = opts.summary != 1 and not opts.json
         self.last_nr: dict[int, int] = {}  # -n: each task's latest syscall number
         self.paths = PathFilter(opts.paths) if opts.paths else None
+        self.dumps = bool(opts.dump_read or opts.dump_write)  # -e read=, -e write=
         self.indent: Callable[[Task], int] | None = None  # --calls: nesting depth
         self.before_line: Callable[[Task], None] | None = None  # --calls: open "{" lines
         kernel.signals.trace_ignored = True
@@ -296,7 +297,7 @@ class StracePrinter:
                 d = e.time_ns - e.enter.time_ns
                 ret += f" <{d // 10**9}.{d % 10**9 // 1000:06d}>"
             self._finish(task, p, rest, ret)
-            if self.o.dump_read or self.o.dump_write:
+            if self.dumps:
                 for ln in dump_lines(self.o, c):
                     self._out(p.stream, task.tid, ln, True)
             if self.o.stack:
