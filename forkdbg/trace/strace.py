@@ -43,6 +43,7 @@ class Pending:
     shown: bool
     split: bool = False
     stream: str = ""
+    counted: bool = True  # -c counts what trace= and -P select (not what status= hides)
 
 
 class Streams:
@@ -112,18 +113,17 @@ class StracePrinter:
         first = self.k.first
         if first is None or first.leader is None:
             return
-        self.summary.add("execve", 0, False)
-        if not self.show_lines or (self.o.statuses is not None
-                                   and "successful" not in self.o.statuses):
-            return
-        if self.o.syscalls is not None and NR.execve not in self.o.syscalls:
-            return
         task = first.leader
         self.last_nr[task.tid] = NR.execve
         if self.paths is not None:
             self.paths.resolve(task)
-            if first.exec_path not in self.paths.paths:
-                return
+        if (self.o.syscalls is not None and NR.execve not in self.o.syscalls) or (
+                self.paths is not None and first.exec_path not in self.paths.paths):
+            return
+        self.summary.add("execve", 0, False)
+        if not self.show_lines or (self.o.statuses is not None
+                                   and "successful" not in self.o.statuses):
+            return
         argv_ptr, envp_ptr, _n = task.mm.start_args
         c = Call(task, NR.execve, "execve", (0, argv_ptr, envp_ptr), self._style(NR.execve),
                  self.o.fdpaths)
@@ -250,15 +250,16 @@ class StracePrinter:
         o = self.o
         if o.numbers:
             self.last_nr[task.tid] = e.nr
-        shown = self.show_lines and (o.syscalls is None or e.nr in o.syscalls) and (
+        selected = (o.syscalls is None or e.nr in o.syscalls) and (
             self.paths is None or self.paths.matches(task, self.k.table.get(e.nr), e.args))
+        shown = self.show_lines and selected
         c = Call(task, e.nr, syscall_name(e.nr), e.args, self._style(e.nr), o.fdpaths)
         gen = (_raw if e.nr in o.raw else self._decoder(e.nr))(c)
         try:
             next(gen)
         except StopIteration:
             gen = None
-        p = Pending(c, gen, e, shown, stream=self.streams.key(task.tid))
+        p = Pending(c, gen, e, shown, stream=self.streams.key(task.tid), counted=selected)
         self.pending[task.tid] = p
         if shown and self.before_line is not None:
             self.before_line(task)
@@ -287,7 +288,7 @@ class StracePrinter:
             except StopIteration:
                 pass
         rest = c.take()
-        if e.ret is not None and not e.restarted:
+        if p.counted and e.ret is not None and not e.restarted:
             self.summary.add(c.name, e.time_ns - e.enter.time_ns, c.failed)
         if p.shown and self._status_ok(e):
             ret = self._ret_text(c, e.ret, e.restarted) + c.retnote

@@ -94,18 +94,29 @@ def test_quiet_and_verbosity(libc: str, opts: list[str], tmp_path: Path) -> None
     assert [ln for ln in ours if ln.startswith("+++")] == [ln for ln in real if ln.startswith("+++")]
 
 
+def _rows(lines: list[str]) -> list[tuple[str, str, str]]:
+    """(name, calls, errors) of each -c table row, the volatile calls left out."""
+    out = []
+    for ln in lines:
+        f = ln.split()
+        if len(f) >= 5 and f[0][0].isdigit() and f[-1] != "total":
+            name = f[-1]
+            if not (name + "(").startswith(VOLATILE):
+                out.append((name, f[3], f[4] if len(f) == 6 else ""))
+    return out
+
+
 @pytest.mark.parametrize("key", ["calls", "name", "nothing", "errors"])
 def test_summary_order(libc: str, key: str, tmp_path: Path) -> None:
     """-c -S KEY: the same rows in the same order (times aside: the clock is virtual)."""
     real, ours = _run(["-c", "-S", key], [sample(libc, "execerr")], tmp_path)
+    assert _rows(ours) == _rows(real)
 
-    def rows(lines: list[str]) -> list[tuple[str, str, str]]:
-        out = []
-        for ln in lines:
-            f = ln.split()
-            if len(f) >= 5 and f[0][0].isdigit() and f[-1] != "total":
-                name = f[-1]
-                if not (name + "(").startswith(VOLATILE):
-                    out.append((name, f[3], f[4] if len(f) == 6 else ""))
-        return out
-    assert rows(ours) == rows(real)
+
+@pytest.mark.parametrize("opts", [["-e", "trace=read"], ["-P", "/etc/hostname"], ["-Z"],
+                                  ["-e", "trace=%file"]])
+def test_summary_counts_what_is_traced(libc: str, opts: list[str], tmp_path: Path) -> None:
+    """trace= and -P choose what -c counts; status= only what is printed."""
+    real, ours = _run(opts + ["-c", "-S", "name"], [sample(libc, "cat"), "/etc/hostname"],
+                      tmp_path)
+    assert _rows(ours) == _rows(real) and _rows(ours)
