@@ -54,7 +54,7 @@ def complete(s: "Session", before: str) -> list[str]:
     if cmd.name in FILE_COMMANDS:
         return _files(current)
     if current.startswith("$"):
-        regs = ["$" + r for r in sorted(REG_IDS)]
+        regs = ["$" + r for r in sorted([*REG_IDS, "orig_rax"])]
         return [r for r in regs if r.startswith(current)]
     if cmd.name in SYMBOL_COMMANDS or (cmd.name == "info" and args and args[0] == "symbol"):
         stem = current.lstrip("*&")

@@ -29,6 +29,7 @@ def test_completion_engine() -> None:
     assert complete(s, "break prepare_") == ["prepare_a", "prepare_b"]
     assert complete(s, "x/i *main")[:2] == ["*main", "*main_arena"]
     assert "$rax" in complete(s, "p $ra")
+    assert complete(s, "p $orig") == ["$orig_rax"]
     assert complete(s, "show follow-f") == ["follow-fork-mode"]
 
 
