@@ -8,7 +8,6 @@ emulator.  Front-ends subscribe to ``kernel.bus`` and may ``request_stop``.
 from __future__ import annotations
 
 import random
-import select
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -28,6 +27,7 @@ from .errors import Block, KernelError, NoReturn
 from .engines import Engines
 from .events import EventBus, Note, SyscallBlocked, SyscallEnter, SyscallExit
 from .futex import Futexes
+from .idle import idle
 from .images import Image, ImageCache
 from .watch import Watchers
 from .sched import Scheduler
@@ -161,7 +161,7 @@ class Kernel:
                 self._fire_timers()
             task = sched.pick()
             if task is None:
-                if not self._idle():
+                if not idle(self):
                     return self.stop_request
                 continue
             self._run_task(task)
@@ -270,22 +270,10 @@ class Kernel:
         except Exception as e:  # noqa: BLE001 - a forkdbg bug must not take the session down
             ret = self._internal_error(task, enter.nr, e)
         if task.event_stop:
-            self._hold(task, enter, ret)
+            from .ptrace import hold_call
+            hold_call(self, task, enter, ret)
             return
         self.finish(task, enter, ret)
-
-    def _hold(self, task: Task, enter: SyscallEnter, ret: int) -> None:
-        """A front-end stopped at an event inside the call (ptrace's PTRACE_EVENT_FORK,
-        _VFORK, _EXEC stops): the call returns when the task resumes, and until then rax
-        reads -ENOSYS, as Linux's syscall entry leaves it."""
-        task.event_stop = False
-        task.held_call = True
-        task.set_reg(RAX, -int(Errno.ENOSYS))
-
-        def returns() -> None:
-            task.held_call = False
-            self.finish(task, enter, ret)
-        task.resume = returns
 
     def _unsupported(self, task: Task, nr: int) -> int:
         if nr not in self.reported:
@@ -406,38 +394,6 @@ class Kernel:
                 return
             self.sched.pop_timer()
             self.wake(nd[1], "timeout")
-
-    def _idle(self) -> bool:
-        """Nothing is runnable: jump the clock to the next timer, or wait on host input."""
-        nd = self.sched.next_deadline()
-        if nd is not None:
-            self.clock.advance_to(nd[0])
-            self._fire_timers()
-            return True
-        sleepers = [t for t in self.tasks.values() if t.sleep is not None]
-        host = {fd: t for t in sleepers for fd in t.sleep.host_fds}  # type: ignore[union-attr]
-        if host:
-            try:
-                ready, _w, _x = select.select(list(host), [], [])
-            except InterruptedError:
-                return True
-            for fd in ready:
-                self.wake(host[fd], "event")
-            return True
-        if self.held:
-            self.request_stop("held")
-            return False
-        if self.tasks:
-            alive = [t for t in self.tasks.values() if t.state is not TaskState.STOPPED]
-            if alive or not self.tasks:
-                self.bus.emit(Note(None, "deadlock",
-                                   "deadlock: every task is asleep and nothing can wake it ("
-                                   + ", ".join(f"{t.tid} in {syscall_name(t.sleep.call.nr)}"
-                                               for t in sleepers if t.sleep) + ")"))
-                self.request_stop("deadlock")
-            else:
-                self.request_stop("stopped")
-        return False
 
     # ------------------------------------------------------ process control
     def freeze(self, task: Task) -> None:

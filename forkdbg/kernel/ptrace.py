@@ -7,12 +7,14 @@ from typing import TYPE_CHECKING
 import unicorn
 
 from ..arch import uc_compat
-from ..arch.x86_64 import RIP
+from ..abi.errno import Errno
+from ..arch.x86_64 import RAX, RIP
 from . import rseq
 from .kernel import END_OF_TIME
 
 if TYPE_CHECKING:
     from ..mm.address_space import Trap
+    from .events import SyscallEnter
     from .kernel import Kernel, Stop
     from .task import Task
 
@@ -132,3 +134,17 @@ def finish_watched(kernel: "Kernel", task: "Task", trap: "Trap") -> None:
         return
     acc = "write" if trap.access == unicorn.UC_MEM_WRITE else "read"
     kernel.bus.emit(MemoryWatch(task, trap.addr, acc, trap.size))
+
+
+def hold_call(kernel: "Kernel", task: "Task", enter: "SyscallEnter", ret: int) -> None:
+    """A front-end stopped at an event inside the call (ptrace's PTRACE_EVENT_FORK, _VFORK,
+    _EXEC stops): the call returns when the task resumes, and until then rax reads -ENOSYS,
+    as Linux's syscall entry leaves it."""
+    task.event_stop = False
+    task.held_call = True
+    task.set_reg(RAX, -int(Errno.ENOSYS))
+
+    def returns() -> None:
+        task.held_call = False
+        kernel.finish(task, enter, ret)
+    task.resume = returns
