@@ -1,0 +1,72 @@
+"""What a debugging session reads from the program: its file before `run` (symbols, load
+plan, bytes), its process's memory after."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    from ..elf.loader import LoadPlan
+    from ..elf.symbols import SymbolTable
+    from ..kernel.kernel import Kernel
+    from ..kernel.task import Task
+    from .inferiors import Inferior
+
+
+class ProgramFile:
+    """Session methods over the program file and the current process's memory."""
+
+    program: str | None
+    kernel: "Kernel | None"
+    running: bool
+    inferior: "Inferior"
+
+    def task(self) -> "Task":
+        raise NotImplementedError
+
+    def _file_symbols(self) -> "SymbolTable | None":
+        from ..elf.symbols import SymbolTable
+        if not self.program or not os.path.isfile(self.program):
+            return None
+        if getattr(self, "_fsyms", None) is None or self._fsyms[0] != self.program:
+            with open(self.program, "rb") as f:
+                self._fsyms = (self.program, SymbolTable.from_elf_bytes(f.read()))
+        return self._fsyms[1]
+
+    def file_plan(self) -> "LoadPlan | None":
+        """The program file's load plan (read once per file version), None if unreadable."""
+        from ..elf.loader import read_plan
+        if not self.program:
+            return None
+        try:
+            key = (self.program, os.stat(self.program).st_mtime_ns)
+            if getattr(self, "_fplan", None) is None or self._fplan[0] != key:
+                self._fplan = (key, read_plan(self.program))
+        except Exception:  # noqa: BLE001 - a missing or broken file reads as no code
+            return None
+        return self._fplan[1]
+
+    def memory(self) -> tuple[Callable[[int, int], bytes], int | None]:
+        """(read, pc): the current thread's memory and pc, or with no process the program
+        file's loaded bytes and no pc, as gdb reads an executable before `run`."""
+        if self.running:
+            t = self.task()
+            return t.mm.readable_prefix, t.pc
+        return self.code_reader(), None
+
+    def code_reader(self, inf: "Inferior | None" = None):  # type: ignore[no-untyped-def]
+        """Bytes of code: from the process when there is one, else from the file."""
+        def read(addr: int, n: int) -> bytes:
+            tasks = (inf or self.inferior).live_tasks() if self.kernel else []
+            if tasks:
+                return tasks[0].mm.readable_prefix(addr, n)
+            plan = self.file_plan()
+            if plan is None:
+                return b""
+            for seg in plan.segments:
+                if seg.vaddr <= addr < seg.vaddr + len(seg.data):
+                    return seg.data[addr - seg.vaddr:addr - seg.vaddr + n]
+            return b""
+        return read
+
