@@ -47,6 +47,7 @@ class RseqError(Exception):
 
 def sys_rseq(task: "Task", addr: int, length: int, flags: int, sig: int) -> int:
     """rseq(2): register or (RSEQ_FLAG_UNREGISTER) unregister this thread's struct rseq."""
+    length, flags, sig = length & 0xFFFFFFFF, flags & 0xFFFFFFFF, sig & 0xFFFFFFFF  # u32, int, u32
     cur = task.rseq
     if flags & RSEQ_FLAG_UNREGISTER:
         if flags & ~RSEQ_FLAG_UNREGISTER or cur is None or cur.addr != addr or length != RSEQ_SIZE:
@@ -66,7 +67,7 @@ def sys_rseq(task: "Task", addr: int, length: int, flags: int, sig: int) -> int:
         raise KernelError(Errno.EINVAL)
     if addr + length > TASK_SIZE:
         raise KernelError(Errno.EFAULT)
-    task.rseq = Rseq(addr, sig & 0xFFFFFFFF)
+    task.rseq = Rseq(addr, sig)
     notify_resume(task.kernel, task)  # the fields are current when the call returns
     return 0
 
