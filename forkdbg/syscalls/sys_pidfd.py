@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 @syscall("pidfd_open", "int", "pidfdflags")
 def sys_pidfd_open(task: "Task", pid: int, flags: int) -> int:
-    pid = s32(pid)
+    pid, flags = s32(pid), flags & 0xFFFFFFFF
     if flags & ~PIDFD_NONBLOCK or pid <= 0:
         raise KernelError(Errno.EINVAL)
     k = task.kernel
@@ -34,7 +34,7 @@ def sys_pidfd_open(task: "Task", pid: int, flags: int) -> int:
 
 @syscall("pidfd_send_signal", "fd", "sig", "siginfo_in", "hex")
 def sys_pidfd_send_signal(task: "Task", fd: int, sig: int, info: int, flags: int) -> int:
-    if flags:
+    if flags & 0xFFFFFFFF:
         raise KernelError(Errno.EINVAL)
     tg = pidfd.pidfd_of(task, s32(fd)).tg
     sig = _check_sig(sig)
@@ -56,7 +56,7 @@ def sys_pidfd_send_signal(task: "Task", fd: int, sig: int, info: int, flags: int
 
 @syscall("pidfd_getfd", "fd", "int", "hex")
 def sys_pidfd_getfd(task: "Task", fd: int, targetfd: int, flags: int) -> int:
-    if flags:
+    if flags & 0xFFFFFFFF:
         raise KernelError(Errno.EINVAL)
     tg = pidfd.pidfd_of(task, s32(fd)).tg
     if tg.state is GroupState.REAPED:
