@@ -287,7 +287,9 @@ class Session(ProgramFile):
             preflight(k, self.program)
         except UsageError as e:
             raise CommandError(str(e)) from None
-        argv = [os.fsencode(self.program)] + [os.fsencode(a) for a in self.args]
+        # gdb starts the program by its absolute, symlink-free name: that is its argv[0]
+        argv0 = os.path.realpath(self.program) if cfg.root == "/" else self.program
+        argv = [os.fsencode(argv0)] + [os.fsencode(a) for a in self.args]
         task = k.spawn(self.program, argv, env)
         k.watchers.add(self.watcher)
         self.events.attach(k)

@@ -119,6 +119,11 @@ p $orig_rax
 stepi
 p $orig_rax
 """,
+    # gdb starts the program by its absolute, symlink-free path: argv[0] and info proc
+    "argv0": """starti
+info proc cmdline
+continue
+""",
     "no_registers": """p $rax
 p $nothing
 """,
@@ -139,7 +144,7 @@ disassemble
 """,
 }
 PROGRAMS = {"signal": ["crash", "segv"], "step_signal": ["rseq"], "catch_vfork_event": ["vfork"],
-            "no_process": ["rseq"],
+            "no_process": ["rseq"], "argv0": ["args", "one", "two words"],
             "catch_exec_event": [BUSYBOX, "sh", "-c", "exec /bin/busybox true"]}
 
 
@@ -150,7 +155,8 @@ def test_same_as_gdb(name: str, tmp_path: Path) -> None:
     g = gdb_batch(SCRIPTS[name], argv, tmp_path)
     f = forkdbg_batch(SCRIPTS[name], argv, tmp_path)
     # what the program prints comes at a time that depends on scheduling: leave it out
-    prog_out = ("hello from the child", "Parent process", "child exited with")
+    # and the environment differs by design (gdb's shell adds `_`, LINES and COLUMNS)
+    prog_out = ("hello from the child", "Parent process", "child exited with", "env: ")
 
     def lines(text: str) -> list[str]:
         return [ln for ln in normalize(text.replace(str(tmp_path), "")) if not ln.startswith(prog_out)]
