@@ -58,6 +58,19 @@ class Unwinder:
             self._decoded[i] = rows
         return rows
 
+    def saved_slots(self, pc: int, sp: int, bp: int) -> tuple[int, dict[int, int]] | None:
+        """The innermost frame's CFA and where it saved registers (DWARF number ->
+        address), from the CFI row at `pc`; None without CFI for it."""
+        row = None
+        for r in self._rows(pc) or []:
+            if r["pc"] + self.bias <= pc:
+                row = r
+        if row is None or row["cfa"].expr is not None or row["cfa"].reg not in (RSP, RBP):
+            return None
+        cfa = (sp if row["cfa"].reg == RSP else bp) + row["cfa"].offset
+        return cfa, {n: cfa + rule.arg for n, rule in row.items()
+                     if isinstance(n, int) and rule.type == "OFFSET"}
+
     def frames(self, pc: int, sp: int, bp: int, read_u64: Callable[[int], int | None],
                limit: int = 64) -> list[Frame]:
         """The call chain from (pc, sp, bp), innermost first."""

@@ -124,6 +124,20 @@ p $orig_rax
 info proc cmdline
 continue
 """,
+    # the frame from the binary's CFI; no line tables
+    "info_frame": """break main
+break write
+break new_do_write
+run
+info frame
+continue
+info frame
+continue
+info frame
+info line
+info line main
+info line *$pc
+""",
     "no_registers": """p $rax
 p $nothing
 """,
@@ -145,6 +159,7 @@ disassemble
 }
 PROGRAMS = {"signal": ["crash", "segv"], "step_signal": ["rseq"], "catch_vfork_event": ["vfork"],
             "no_process": ["rseq"], "argv0": ["args", "one", "two words"],
+            "info_frame": ["hello"],
             "catch_exec_event": [BUSYBOX, "sh", "-c", "exec /bin/busybox true"]}
 
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Callable
 
 from ...abi.signals import NSIG, SIGRTMIN, signal_name
 from ...arch.x86_64 import AUXV_DESCRIPTIONS, AUXV_NAMES, AT_EXECFN, AT_PLATFORM, GPRS, REG_IDS
-from ..breakpoints import Breakpoint, Catchpoint, Watchpoint
+from ..breakpoints import Breakpoint, Catchpoint, Watchpoint, resolve
 from ..format import register_lines, sym_suffix
 from ..inferiors import gdb_signal_description
 from ..registry import CommandError, command
@@ -103,6 +103,17 @@ def info_display(s: "Session", arg: str) -> None:
     s.say("Auto-display expressions now in effect:\nNum Enb Expression")
     for num, expr, fmt in s.displays:
         s.say(f"{num}:   y  {'/' + fmt + ' ' if fmt else ''}{expr}")
+
+
+@info("line")
+def info_line(s: "Session", arg: str) -> None:
+    """forkdbg reads no DWARF line tables: what gdb says of a location without them."""
+    if not arg.strip():
+        s.say("No line number information available.")
+        return
+    addr = resolve(arg, s.symbols(), s.eval_int)
+    s.say(f"No line number information available for address {addr:#x}"
+          f"{sym_suffix(addr, s.describe)}")
 
 
 @info("symbol")
@@ -210,9 +221,41 @@ def info_sharedlibrary(s: "Session", arg: str) -> None:
     s.say("No shared libraries loaded at this time.")
 
 
+#: gdb's names for DWARF register numbers, in the order `info frame` lists saved ones
+SAVED_ORDER = [(0, "rax"), (3, "rbx"), (2, "rcx"), (1, "rdx"), (4, "rsi"), (5, "rdi"),
+               (6, "rbp"), (7, "rsp")] + [(n, f"r{n}") for n in range(8, 16)] + [(16, "rip")]
+
+
 @info("frame", "f")
 def info_frame(s: "Session", arg: str) -> None:
+    """The innermost frame from the binary's CFI: its CFA, return address, caller's frame
+    and where registers were saved."""
     s.require_running("No stack.")
     t = s.task()
-    s.say(f"Stack level 0, frame at {t.reg(REG_IDS['rsp']):#x}:")
-    s.say(f" rip = {t.pc:#x}{sym_suffix(t.pc, s.describe)}; saved rip = unknown")
+    k = s.kernel
+    img = k.image_for(t.tg) if k is not None else None
+    pc, sp, bp = t.pc, t.reg(REG_IDS["rsp"]), t.reg(REG_IDS["rbp"])
+    slots = img.unwinder.saved_slots(pc, sp, bp) if img is not None else None
+    if slots is None:
+        s.say(f"Stack level 0, frame at {sp:#x}:")
+        s.say(f" rip = {pc:#x}{sym_suffix(pc, s.describe)}; saved rip = unknown")
+        return
+    cfa, saved = slots
+
+    def u64(a: int) -> int | None:
+        b = t.mm.readable_prefix(a, 8)
+        return int.from_bytes(b, "little") if len(b) == 8 else None
+    frames = img.unwinder.frames(pc, sp, bp, u64, limit=3)
+    syms = s.symbols(t)
+    hit = syms.containing(pc) if syms else None
+    name = hit[0].name if hit else "??"
+    ra = f"{frames[1].pc:#x}" if len(frames) > 1 else "<not saved>"
+    s.say(f"Stack level 0, frame at {cfa:#x}:")
+    s.say(f" rip = {pc:#x} in {name}; saved rip = {ra}")
+    outermost = name == "main" and s.settings.get("backtrace past-main", "off") == "off"
+    if len(frames) > 2 and not outermost:
+        s.say(f" called by frame at {frames[2].sp:#x}")
+    s.say(f" Arglist at {cfa - 16:#x}, args: ")
+    s.say(f" Locals at {cfa - 16:#x}, Previous frame's sp is {cfa:#x}")
+    s.say(" Saved registers:")
+    s.say("  " + ", ".join(f"{nm} at {saved[n]:#x}" for n, nm in SAVED_ORDER if n in saved))
