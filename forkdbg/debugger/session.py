@@ -23,6 +23,7 @@ from .registry import CommandError
 if TYPE_CHECKING:
     from ..elf.symbols import SymbolTable
     from ..kernel.task import Task
+    from ..kernel.thread_group import ThreadGroup
 
 DEFAULT_SETTINGS: dict[str, str] = {
     "follow-fork-mode": "parent", "detach-on-fork": "on", "follow-exec-mode": "same",
@@ -56,6 +57,7 @@ class Session(ProgramFile):
         self.points: list[Point] = []
         self.next_point = 1
         self.internal_stops: dict[int, Callable[["Task"], bool]] = {}
+        self.checkpoints: dict[int, "ThreadGroup"] = {}  # checkpoint N -> its process; 0: main
         self.history: list[Value] = []
         self.convenience: dict[str, Value] = {}
         self.displays: list[tuple[int, str, str]] = []
@@ -322,6 +324,7 @@ class Session(ProgramFile):
             return
         from ..kernel.exit import do_exit
         self.events.pending_follow = []
+        self.checkpoints.clear()
         self.events.quiet = True
         try:
             for g in list(k.groups.values()):
@@ -366,6 +369,7 @@ class Session(ProgramFile):
                 else:
                     k.freeze(t)
         attached = {id(i.tg) for i in self.inferiors.values() if i.live}
+        attached |= {id(tg) for tg in self.checkpoints.values()}  # snapshots never run
         for t in list(k.held):
             if id(t.tg) not in attached:
                 k.thaw(t)

@@ -168,3 +168,21 @@ def _copy_context(parent: Task):  # type: ignore[no-untyped-def]
     """A copy of the parent's saved register context (contexts restore into any engine)."""
     import copy
     return copy.copy(parent.ctx)
+
+
+def checkpoint(kernel: "Kernel", task: Task) -> Task:
+    """A frozen copy of `task`'s process for a debugger to return to (gdb's `checkpoint`,
+    which forks the inferior): fork's copy of memory, descriptors and the one thread, with
+    every register as it is, owned by the virtual init so no wait() of the program sees it."""
+    if task.in_syscall is not None or task.resume is not None or task.sleep is not None:
+        raise KernelError(Errno.EBUSY)  # inside a system call: no user-mode state to copy
+    rax = task.reg(RAX)
+    child = copy_process(kernel, task, CloneArgs(0, 0, via="checkpoint"))
+    child.set_reg(RAX, rax)
+    child.clear_child_tid, child.robust_list = task.clear_child_tid, task.robust_list
+    tg = child.tg
+    task.tg.children.remove(tg)
+    tg.parent = tg.real_parent = kernel.init
+    kernel.sched.enqueue(child)
+    kernel.freeze(child)
+    return child

@@ -219,3 +219,50 @@ def test_program_named_like_a_subcommand(tmp_path: Path) -> None:
                         str(prog)], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert "hello, world" in r.stdout and "exited normally" in r.stdout
 
+
+
+def test_checkpoints_go_back_in_time(tmp_path: Path) -> None:
+    """gdb cannot checkpoint a static program; forkdbg's kernel copies the process."""
+    script = """break main
+run
+checkpoint
+info checkpoints
+set {long}&__environ = 0
+p {long}&__environ == 0
+stepi 3
+restart 1
+p {long}&__environ == 0
+p $pc == main
+info checkpoints
+continue
+restart 0
+p $pc == main
+continue
+info checkpoints
+"""
+    out = run(script, [sample("glibc", "hello")], tmp_path).stdout.splitlines()
+    assert "checkpoint 1: fork returned pid 1001." in out
+    assert "* 0 process 1000 (main process) at 0x401530, <main>" in out
+    assert "  1 process 1001 at 0x401530, <main>" in out
+    assert out.count("$1 = 1") == 1 and "$2 = 0" in out  # the copy kept the old memory
+    assert "$3 = 1" in out  # ... and the old registers
+    assert "Switching to process 1001" in out and "#0  0x0000000000401530 in main ()" in out
+    assert "  0 process 1000 (main process) at 0x40153b, <main>" in out  # after stepi 3
+    assert "[Inferior 1 (process 1001) exited normally]" in out
+    assert "$4 = 0" in out  # the main process stayed where stepi left it
+    assert out.count("hello, world") == 2 and out[-1] == "No checkpoints."
+
+
+def test_a_checkpoint_is_no_child_of_the_program(tmp_path: Path) -> None:
+    """The program's wait() never sees a checkpoint: forkexec reaps its one child and exits."""
+    out = run("break main\nrun\ncheckpoint\ncontinue\n", [sample("glibc", "forkexec")],
+              tmp_path)
+    assert "child exited with status 0" in out.stdout + out.stderr
+    assert "[Inferior 1 (process 1000) exited normally]" in out.stdout
+
+
+def test_no_checkpoint_inside_a_system_call(tmp_path: Path) -> None:
+    r = run("catch syscall write\nrun\ncheckpoint\n", [sample("glibc", "hello")], tmp_path)
+    assert "checkpoint: the thread is inside a system call; step out of it first." in r.stderr
+    r = run("break main\nrun\nrestart 5\n", [sample("glibc", "hello")], tmp_path)
+    assert "Not found: checkpoint id 5" in r.stderr

@@ -1,3 +1,4 @@
 """Every command module registers its commands on import."""
 
-from . import breakpoints, data, extras, info, inferiors, running, support  # noqa: F401
+from . import (breakpoints, checkpoint, data, extras, info, inferiors, running,  # noqa: F401
+               support)

@@ -72,6 +72,10 @@ def cmd_delete(s: "Session", arg: str) -> None:
         from .data import cmd_undisplay
         cmd_undisplay(s, arg[len("display"):].strip())
         return
+    if arg.startswith("checkpoint"):
+        from .checkpoint import delete_checkpoint
+        delete_checkpoint(s, arg[len("checkpoint"):].strip())
+        return
     if arg.startswith("breakpoints"):
         arg = arg[len("breakpoints"):].strip()
     targets = s.points[:] if not arg else _existing(s, arg)

@@ -1,0 +1,108 @@
+"""checkpoint, restart N, info checkpoints, delete checkpoint N: gdb's fork-based snapshots.
+
+gdb makes a checkpoint by calling fork() inside the program, which it cannot do in a
+static binary ("can't find fork function in inferior"). forkdbg asks its kernel for the
+copy instead: the same memory, descriptors and registers in a new, frozen process that the
+program's own wait() never sees. `restart N` makes that process the inferior's; the one it
+replaces becomes a checkpoint in turn. As in gdb, the pid changes and files are shared.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ...kernel.errors import KernelError
+from ...kernel.fork import checkpoint
+from ..format import location
+from ..registry import CommandError, command
+from .info import info
+
+if TYPE_CHECKING:
+    from ...kernel.thread_group import ThreadGroup
+    from ..session import Session
+
+
+def _entries(s: "Session") -> list[tuple[int, "ThreadGroup"]]:
+    """(number, process) of each checkpoint still alive, the main process as 0."""
+    return [(n, tg) for n, tg in sorted(s.checkpoints.items()) if tg.live_threads]
+
+
+@command("checkpoint", category="running")
+def cmd_checkpoint(s: "Session", arg: str) -> None:
+    """Save a snapshot of the program's state (a frozen copy of its process)."""
+    s.require_running()
+    t = s.task()
+    k = s.kernel
+    assert k is not None
+    try:
+        copy = checkpoint(k, t)
+    except KernelError:
+        raise CommandError("checkpoint: the thread is inside a system call; "
+                           "step out of it first.") from None
+    if not s.checkpoints:
+        s.checkpoints[0] = t.tg
+    n = max(s.checkpoints) + 1
+    s.checkpoints[n] = copy.tg
+    s.say(f"checkpoint {n}: fork returned pid {copy.tg.tgid}.")
+
+
+@info("checkpoints")
+def info_checkpoints(s: "Session", arg: str) -> None:
+    rows = _entries(s)
+    if not rows:
+        s.say("No checkpoints.")
+        return
+    current = s.inferior.tg
+    for n, tg in rows:
+        t = tg.live_threads[0]
+        mark = "*" if tg is current else " "
+        main = " (main process)" if n == 0 else ""
+        syms = s.symbols(t)
+        hit = syms.containing(t.pc) if syms is not None else None
+        where = f", <{hit[0].name}>" if hit else ""
+        s.say(f"{mark} {n} process {tg.tgid}{main} at {t.pc:#x}{where}")
+
+
+@command("restart", category="running")
+def cmd_restart(s: "Session", arg: str) -> None:
+    """Go back to checkpoint N: its process becomes the program's."""
+    try:
+        n = int(arg)
+    except ValueError:
+        raise CommandError("Usage: restart N (see info checkpoints)") from None
+    tg = dict(_entries(s)).get(n)
+    if tg is None:
+        raise CommandError(f"Not found: checkpoint id {n}")
+    k = s.kernel
+    assert k is not None
+    inf = s.inferior
+    if inf.live and inf.tg is not None:
+        for t in inf.tg.live_threads:
+            k.freeze(t)
+    inf.tg = tg
+    inf.threads, inf.next_thread = {}, 1
+    t = tg.live_threads[0]
+    inf.add_thread(t.tid)
+    s.current_tid = t.tid
+    s.say(f"Switching to process {tg.tgid}")
+    s.say(f"#0  {location(t.pc, s.symbols(t))}")
+
+
+def delete_checkpoint(s: "Session", arg: str) -> None:
+    """`delete checkpoint N`: end that snapshot's process (not the one running)."""
+    from ...kernel.exit import do_exit
+    try:
+        n = int(arg)
+    except ValueError:
+        raise CommandError("Usage: delete checkpoint N") from None
+    tg = dict(_entries(s)).get(n)
+    if tg is None:
+        raise CommandError(f"Not found: checkpoint id {n}")
+    if tg is s.inferior.tg:
+        raise CommandError("Cannot delete active checkpoint")
+    k = s.kernel
+    assert k is not None
+    for t in list(tg.live_threads):
+        k.thaw(t)
+        do_exit(k, t, 0, 9)
+    del s.checkpoints[n]
