@@ -271,6 +271,8 @@ class Session(ProgramFile):
         if not self.program:
             raise CommandError("No executable file specified.\nUse the \"file\" or "
                                "\"exec-file\" command.")
+        if self.kernel is not None:
+            self.kill()  # what the last run left: checkpoints, detached processes
         opts = self.kernel_options
         cfg = Config(root=str(opts.get("root", "/")), cwd=str(opts.get("cwd") or os.getcwd()),
                      seed=int(opts.get("seed", 0)), max_procs=int(opts.get("max_procs", 512)),

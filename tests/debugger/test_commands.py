@@ -266,3 +266,10 @@ def test_no_checkpoint_inside_a_system_call(tmp_path: Path) -> None:
     assert "checkpoint: the thread is inside a system call; step out of it first." in r.stderr
     r = run("break main\nrun\nrestart 5\n", [sample("glibc", "hello")], tmp_path)
     assert "Not found: checkpoint id 5" in r.stderr
+
+
+def test_a_new_run_drops_the_last_runs_checkpoints(tmp_path: Path) -> None:
+    out = run("break main\nrun\ncheckpoint\ncontinue\ninfo checkpoints\nrun\ninfo checkpoints\n",
+              [sample("glibc", "hello")], tmp_path).stdout.splitlines()
+    assert "  1 process 1001 at 0x401530, <main>" in out  # outlives the program's exit
+    assert out[-1] == "No checkpoints."
