@@ -27,6 +27,18 @@ def _entries(s: "Session") -> list[tuple[int, "ThreadGroup"]]:
     return [(n, tg) for n, tg in sorted(s.checkpoints.items()) if tg.live_threads]
 
 
+def _find(s: "Session", arg: str, usage: str) -> tuple[int, "ThreadGroup"]:
+    """Checkpoint number `arg` and its process; a usage or not-found error otherwise."""
+    try:
+        n = int(arg)
+    except ValueError:
+        raise CommandError(f"Usage: {usage}") from None
+    tg = dict(_entries(s)).get(n)
+    if tg is None:
+        raise CommandError(f"Not found: checkpoint id {n}")
+    return n, tg
+
+
 @command("checkpoint", category="running")
 def cmd_checkpoint(s: "Session", arg: str) -> None:
     """Save a snapshot of the program's state (a frozen copy of its process)."""
@@ -66,13 +78,7 @@ def info_checkpoints(s: "Session", arg: str) -> None:
 @command("restart", category="running")
 def cmd_restart(s: "Session", arg: str) -> None:
     """Go back to checkpoint N: its process becomes the program's."""
-    try:
-        n = int(arg)
-    except ValueError:
-        raise CommandError("Usage: restart N (see info checkpoints)") from None
-    tg = dict(_entries(s)).get(n)
-    if tg is None:
-        raise CommandError(f"Not found: checkpoint id {n}")
+    _n, tg = _find(s, arg, "restart N (see info checkpoints)")
     k = s.kernel
     assert k is not None
     inf = s.inferior
@@ -91,13 +97,7 @@ def cmd_restart(s: "Session", arg: str) -> None:
 def delete_checkpoint(s: "Session", arg: str) -> None:
     """`delete checkpoint N`: end that snapshot's process (not the one running)."""
     from ...kernel.exit import do_exit
-    try:
-        n = int(arg)
-    except ValueError:
-        raise CommandError("Usage: delete checkpoint N") from None
-    tg = dict(_entries(s)).get(n)
-    if tg is None:
-        raise CommandError(f"Not found: checkpoint id {n}")
+    n, tg = _find(s, arg, "delete checkpoint N")
     if tg is s.inferior.tg:
         raise CommandError("Cannot delete active checkpoint")
     k = s.kernel
