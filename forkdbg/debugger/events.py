@@ -61,7 +61,7 @@ class EventHandlers:
         s = self.s
         if s.kernel is None:
             return
-        if s.stop_task is None:
+        if s.stop_task is None or s.stop_kind == "step":  # a step on the way is no stop
             s.stop_task = task
             s.stop_kind = kind
             if headline:

@@ -70,7 +70,7 @@ def ptr(value: int) -> str:
 def flags(fs: FlagSet, value: int, style: Style, zero: str = "0") -> str:
     """A flags word in the -X style."""
     if style.xlat == "raw":
-        return f"{value:#x}" if value else "0"
+        return chex(value)
     text = fs.render(value, zero)
     if style.xlat == "verbose" and value:
         return f"{value:#x} /* {text} */"

@@ -253,7 +253,8 @@ class StracePrinter:
         selected = (o.syscalls is None or e.nr in o.syscalls) and (
             self.paths is None or self.paths.matches(task, self.k.table.get(e.nr), e.args))
         shown = self.show_lines and selected
-        c = Call(task, e.nr, syscall_name(e.nr), e.args, self._style(e.nr), o.fdpaths)
+        style = o.style if o.verbose_calls is None else self._style(e.nr)  # -e abbrev= only
+        c = Call(task, e.nr, syscall_name(e.nr), e.args, style, o.fdpaths)
         gen = (_raw if e.nr in o.raw else self._decoder(e.nr))(c)
         try:
             next(gen)

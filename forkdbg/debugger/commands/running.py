@@ -86,8 +86,6 @@ def _step_once(s: "Session") -> object:
     k = s.kernel
     assert k is not None
     t = s.task()
-    if s.stop_kind == "step":  # an earlier step of this command is no stop to report
-        s.stop_task, s.stop_kind = None, ""
     stop = step_instruction(k, t)
     if stop is None and s.stop_task is None and t.alive:
         s.stop_task, s.stop_kind = t, "step"
