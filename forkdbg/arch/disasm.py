@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
 
 
 @dataclass(frozen=True)
-class MemRef:
-    """A memory operand: its effective address given the registers, and its size."""
+class Operand:
+    """An explicit operand: a register, an immediate, or memory (base, index, scale, disp).
+    `access` is 1 read, 2 write, 3 both (0 for lea's address, which touches nothing)."""
 
-    addr: int
+    kind: str  # "reg", "imm", "mem"
     size: int
+    access: int = 0
+    reg: str = ""
+    imm: int = 0
+    mem: tuple[str, str, int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,9 @@ class Insn:
     is_syscall: bool = False
     target: int | None = None  # direct branch target
     mems: tuple[tuple[str, str, int, int, int], ...] = ()  # (base, index, scale, disp, size)
+    ops: tuple[Operand, ...] = ()
+    regs_read: tuple[str, ...] = ()  # explicit and implicit (push reads rsp)
+    regs_written: tuple[str, ...] = ()
 
     @property
     def text(self) -> str:
@@ -61,16 +68,30 @@ def _convert(ci) -> Insn:  # type: ignore[no-untyped-def]
     is_jump = capstone.CS_GRP_JUMP in groups
     target = None
     mems = []
+    ops = []
     for op in ci.operands:
-        if op.type == cx.X86_OP_IMM and (is_call or is_jump):
-            target = op.imm & 0xFFFFFFFFFFFFFFFF
+        if op.type == cx.X86_OP_IMM:
+            if is_call or is_jump:
+                target = op.imm & 0xFFFFFFFFFFFFFFFF
+            ops.append(Operand("imm", op.size, 1, imm=op.imm))
         elif op.type == cx.X86_OP_MEM:
             m = op.mem
             base = ci.reg_name(m.base) if m.base else ""
             index = ci.reg_name(m.index) if m.index else ""
             mems.append((base, index, m.scale, m.disp, op.size))
+            access = 0 if ci.mnemonic == "lea" or ci.mnemonic.startswith("nop") else op.access
+            ops.append(Operand("mem", op.size, access, mem=(base, index, m.scale, m.disp)))
+        elif op.type == cx.X86_OP_REG:
+            ops.append(Operand("reg", op.size, op.access, reg=ci.reg_name(op.reg)))
+    try:
+        rd, wr = ci.regs_access()
+        read = tuple(ci.reg_name(r) for r in rd)
+        written = tuple(ci.reg_name(r) for r in wr)
+    except Exception:  # noqa: BLE001 - capstone cannot tell for a few instructions
+        read, written = (), ("?",)
     return Insn(ci.address, ci.size, ci.mnemonic, ci.op_str, bytes(ci.bytes), is_call, is_ret,
-                is_jump, ci.mnemonic == "syscall", target, tuple(mems))
+                is_jump, ci.mnemonic == "syscall", target, tuple(mems), tuple(ops), read,
+                written)
 
 
 def disassemble(code: bytes, addr: int, count: int = 0, att: bool = False) -> list[Insn]:
@@ -100,43 +121,3 @@ def assemble(text: str, addr: int) -> bytes:
     if not enc:
         raise AsmError("no instructions")
     return bytes(enc)
-
-
-def effective_refs(insn: Insn, reg: Callable[[str], int]) -> list[MemRef]:
-    """Memory the instruction touches, given register values (explicit and stack/string operands)."""
-    refs = []
-    for base, index, scale, disp, size in insn.mems:
-        a = disp
-        if base == "rip":
-            a += insn.address + insn.size
-        elif base:
-            a += reg(base)
-        if index:
-            a += reg(index) * scale
-        refs.append(MemRef(a & 0xFFFFFFFFFFFFFFFF, max(size, 1)))
-    m = insn.mnemonic
-    rsp = None
-    if m.startswith("push") or insn.is_call:
-        rsp = reg("rsp")
-        refs.append(MemRef((rsp - 8) & 0xFFFFFFFFFFFFFFFF, 8))
-    elif m.startswith("pop") or insn.is_ret:
-        refs.append(MemRef(reg("rsp"), 8))
-    elif m == "leave":
-        refs.append(MemRef(reg("rbp"), 8))
-    if any(m.startswith(p) for p in ("movs", "stos", "cmps", "scas", "rep")):
-        refs.append(MemRef(reg("rdi"), 8))
-        refs.append(MemRef(reg("rsi"), 8))
-    return refs
-
-
-def find_faulting(code: bytes, block_start: int, fault_addr: int,
-                  reg: Callable[[str], int], limit: int = 64) -> Insn | None:
-    """The instruction of a block that touched `fault_addr` (unicorn reports only the block)."""
-    for insn in disassemble(code, block_start, limit):
-        for r in effective_refs(insn, reg):
-            if r.addr <= fault_addr < r.addr + max(r.size, 8) or \
-                    fault_addr <= r.addr < fault_addr + 8:
-                return insn
-        if insn.is_jump or insn.is_call or insn.is_ret or insn.is_syscall:
-            break
-    return None

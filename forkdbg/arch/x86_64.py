@@ -36,7 +36,9 @@ RIP, RSP, RBP, RCX, R11 = (X.UC_X86_REG_RIP, X.UC_X86_REG_RSP, X.UC_X86_REG_RBP,
                            X.UC_X86_REG_RCX, X.UC_X86_REG_R11)
 EFLAGS, FS_BASE, GS_BASE = X.UC_X86_REG_EFLAGS, X.UC_X86_REG_FS_BASE, X.UC_X86_REG_GS_BASE
 #: Registers read at a syscall: number, six arguments, and the pc (one batched read).
-SYSCALL_REGS = [RAX, RDI, RSI, RDX, R10, R8, R9, RIP]
+SYSCALL_REGS = [RAX, RDI, RSI, RDX, R10, R8, R9, RIP, EFLAGS, RCX, R11]
+#: what the syscall instruction itself sets: rcx the return address, r11 the flags
+SYSCALL_CLOBBERS = [RCX, R11]
 SYSCALL_INSN_LEN = 2
 
 EFLAGS_NAMES = [(0, "CF"), (2, "PF"), (4, "AF"), (6, "ZF"), (7, "SF"), (8, "TF"), (9, "IF"),

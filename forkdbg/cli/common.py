@@ -10,9 +10,10 @@ import threading
 from typing import TYPE_CHECKING, NoReturn
 
 from ..abi.errno import errno_message
-from ..elf.loader import ElfError, parse_elf
 from ..kernel.errors import KernelError
-from ..kernel.kernel import Config, Kernel
+from ..kernel.kernel import Kernel
+from ..machine import (MachineError, MachineOptions, build, check_program, parse_duration,
+                       parse_size)
 
 if TYPE_CHECKING:
     from ..kernel.task import Task
@@ -32,7 +33,7 @@ class Parser(argparse.ArgumentParser):
 
 
 def add_kernel_options(p: argparse.ArgumentParser) -> None:
-    """--root, --cwd, -E/-u/--env-clear, --seed, --max-procs, --schedule, --park-keep."""
+    """The machine's options (forkdbg/machine.py), shared by run, trace and the debugger."""
     g = p.add_argument_group("emulated machine")
     g.add_argument("--root", default="/", metavar="DIR", help="the guest's / (default: the host's /)")
     g.add_argument("--cwd", metavar="DIR", help="the guest's working directory")
@@ -48,6 +49,12 @@ def add_kernel_options(p: argparse.ArgumentParser) -> None:
                         "the clock then advances virtually")
     g.add_argument("--max-procs", type=int, default=512, metavar="N",
                    help="RLIMIT_NPROC for the emulated machine (default 512)")
+    g.add_argument("--max-memory", default=None, metavar="SIZE",
+                   help="guest memory the host may hold (default: half the host's memory); "
+                        "beyond it mappings fail with ENOMEM and the biggest process is killed")
+    g.add_argument("--timeslice", default=None, metavar="DURATION",
+                   help="virtual time a task runs while another waits (default 4ms; 0: until "
+                        "it blocks; a bare number is microseconds)")
     g.add_argument("--schedule", choices=("parent-first", "child-first"), default="parent-first",
                    help="who runs first after fork (default parent-first, as Linux)")
     g.add_argument("--park-keep", type=int, default=8, metavar="N",
@@ -55,69 +62,49 @@ def add_kernel_options(p: argparse.ArgumentParser) -> None:
                         "the longest-idle others give it back until they wake")
 
 
-def guest_env(opts: argparse.Namespace) -> list[bytes]:
-    """The program's environment: forkdbg's own, changed by --env-clear, -u and -E."""
-    env: dict[bytes, bytes] = {} if opts.env_clear else dict(os.environb)
-    for name in opts.env_unset:
-        env.pop(os.fsencode(name), None)
-    for item in opts.env_set:
-        if "=" not in item:
-            raise UsageError(f"-E expects VAR=VALUE, got {item!r}")
-        k, v = item.split("=", 1)
-        env[os.fsencode(k)] = os.fsencode(v)
-    return [k + b"=" + v for k, v in env.items()]
+#: options of add_kernel_options that take a value (for parsers that look ahead)
+KERNEL_OPTIONS_WITH_VALUE = {"-E", "-u", "--env", "--unset", "--root", "--cwd", "--seed",
+                             "--epoch", "--max-procs", "--max-memory", "--timeslice",
+                             "--schedule", "--park-keep"}
 
 
-def build_kernel(opts: argparse.Namespace) -> Kernel:
-    """A kernel set up from the common options."""
-    from ..syscalls import build_table
-    root = opts.root
-    if not os.path.isdir(root):
-        raise UsageError(f"--root {root}: not a directory")
-    cwd = opts.cwd
-    if cwd is None:
-        cwd = os.getcwd() if os.path.realpath(root) == "/" else "/"
-    if opts.max_procs < 1:
-        raise UsageError("--max-procs must be at least 1")
-    if opts.park_keep < 0:
-        raise UsageError("--park-keep must be 0 or more")
-    cfg = Config(root=root, cwd=cwd, seed=opts.seed, child_first=opts.schedule == "child-first",
-                 max_procs=opts.max_procs, epoch=opts.epoch, park_keep=opts.park_keep)
-    k = Kernel(build_table(), cfg)
+def machine_options(ns: argparse.Namespace) -> MachineOptions:
+    """The machine a command line asks for."""
     try:
-        node = k.vfs.resolve("/", cwd)
-    except KernelError as e:
-        raise UsageError(f"--cwd {cwd}: {errno_message(e.errno)}") from None
-    if not node.exists or not node.is_dir:
-        raise UsageError(f"--cwd {cwd}: not a directory inside the root")
-    return k
+        m = MachineOptions(root=ns.root, cwd=ns.cwd, seed=ns.seed, epoch=ns.epoch,
+                           max_procs=ns.max_procs, child_first=ns.schedule == "child-first",
+                           park_keep=ns.park_keep, env_clear=ns.env_clear,
+                           env_unset=list(ns.env_unset), env_set=list(ns.env_set))
+        if ns.timeslice is not None:
+            m.timeslice_ns = parse_duration(ns.timeslice)
+        if ns.max_memory is not None:
+            m.max_memory = parse_size(ns.max_memory)
+    except MachineError as e:
+        raise UsageError(str(e)) from None
+    return m
+
+
+def build_kernel(opts: MachineOptions) -> Kernel:
+    """A kernel set up from the machine options (bad ones: a UsageError)."""
+    try:
+        return build(opts)
+    except MachineError as e:
+        raise UsageError(str(e)) from None
+
+
+def guest_env(opts: MachineOptions) -> list[bytes]:
+    try:
+        return opts.environment()
+    except MachineError as e:
+        raise UsageError(str(e)) from None
 
 
 def preflight(kernel: Kernel, path: str) -> None:
     """Check the program before starting it, with a reason a person can act on."""
     try:
-        node = kernel.vfs.resolve(kernel.config.cwd, path)
-    except KernelError as e:
-        raise UsageError(f"{path}: {errno_message(e.errno)}") from None
-    if not node.exists:
-        raise UsageError(f"{path}: No such file or directory")
-    if node.is_dir:
-        raise UsageError(f"{path}: Is a directory")
-    if node.host is None:
-        raise UsageError(f"{path}: not a regular file")
-    try:
-        with open(node.host, "rb") as f:
-            head = f.read()
-    except OSError as e:
-        raise UsageError(f"{path}: {e.strerror}") from None
-    if head[:2] == b"#!":
-        return
-    try:
-        parse_elf(head, path)
-    except ElfError as e:
-        raise UsageError(f"{path}: {e}") from None
-    if not os.access(node.host, os.X_OK):
-        raise UsageError(f"{path}: Permission denied (not executable)")
+        check_program(kernel, path)
+    except MachineError as e:
+        raise UsageError(str(e)) from None
 
 
 def start(kernel: Kernel, prog: str, args: list[str], env: list[bytes]) -> "Task":

@@ -9,7 +9,8 @@ from ..abi.signals import Sig, signal_description, signal_name
 from ..kernel.events import Fault, Note
 from ..kernel.kernel import Kernel
 from ..kernel.thread_group import ThreadGroup
-from .common import Interrupts, Parser, add_kernel_options, build_kernel, guest_env, start
+from .common import (Interrupts, Parser, add_kernel_options, build_kernel, guest_env,
+                     machine_options, start)
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -19,6 +20,10 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("prog", metavar="PROG")
     p.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS")
     return p
+
+
+#: deaths a shell does not report: the user pressed Ctrl-C, the reader went away
+QUIET_DEATHS = (Sig.SIGINT, Sig.SIGPIPE)
 
 
 def describe_addr(kernel: Kernel, tg: "ThreadGroup", addr: int) -> str:
@@ -66,6 +71,8 @@ def run_to_end(kernel: Kernel, err=sys.stderr) -> int:  # type: ignore[no-untype
             break
     if first.exit_sig:
         sig = first.exit_sig
+        if sig in QUIET_DEATHS:
+            return 128 + sig
         f = faults.get(first.tgid)
         where = ""
         if f is not None and f.sig == sig:
@@ -80,7 +87,8 @@ def run_to_end(kernel: Kernel, err=sys.stderr) -> int:  # type: ignore[no-untype
 
 def main(argv: list[str]) -> int:
     opts = make_parser().parse_args(argv)
-    kernel = build_kernel(opts)
-    start(kernel, opts.prog, opts.args, guest_env(opts))
+    machine = machine_options(opts)
+    kernel = build_kernel(machine)
+    start(kernel, opts.prog, opts.args, guest_env(machine))
     return run_to_end(kernel)
 

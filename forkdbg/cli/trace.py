@@ -6,7 +6,8 @@ import argparse
 import sys
 
 from ..trace.options import QUIET_LEVELS, SORT_KEYS, OptionError, TraceOptions
-from .common import Parser, UsageError, add_kernel_options, build_kernel, guest_env, start
+from .common import (KERNEL_OPTIONS_WITH_VALUE, Parser, UsageError, add_kernel_options,
+                     build_kernel, guest_env, machine_options, start)
 from .run import run_to_end
 
 
@@ -94,8 +95,7 @@ def options_from(ns: argparse.Namespace) -> TraceOptions:
     return o
 
 
-WITH_VALUE = {"-o", "-e", "-s", "-a", "-X", "-P", "-S", "-E", "-u", "--env", "--unset", "--root",
-              "--cwd", "--seed", "--epoch", "--max-procs", "--schedule", "--park-keep"}
+WITH_VALUE = {"-o", "-e", "-s", "-a", "-X", "-P", "-S"} | KERNEL_OPTIONS_WITH_VALUE
 
 
 def _split_calls(argv: list[str]) -> list[str]:
@@ -120,8 +120,9 @@ def _split_calls(argv: list[str]) -> list[str]:
 def main(argv: list[str]) -> int:
     ns = make_parser().parse_args(_split_calls(argv))
     opts = options_from(ns)
-    kernel = build_kernel(ns)
-    start(kernel, ns.prog, ns.args, guest_env(ns))
+    machine = machine_options(ns)
+    kernel = build_kernel(machine)
+    start(kernel, ns.prog, ns.args, guest_env(machine))
     printers = []
     try:
         if opts.json:

@@ -7,7 +7,7 @@ import os
 import sys
 
 from .. import __version__
-from ..cli.common import Parser, UsageError, add_kernel_options
+from ..cli.common import Parser, UsageError, add_kernel_options, machine_options
 from .registry import CommandError
 from .script import SourceError, run_lines, source_file
 from .session import Session
@@ -42,11 +42,12 @@ def make_parser() -> argparse.ArgumentParser:
 def main(argv: list[str]) -> int:
     ns = make_parser().parse_args(argv)
     s = Session(batch=ns.batch)
-    s.kernel_options = {"root": ns.root, "cwd": ns.cwd, "seed": ns.seed, "epoch": ns.epoch,
-                        "max_procs": ns.max_procs, "namespace": ns, "park_keep": ns.park_keep,
-                        "child_first": ns.schedule == "child-first"}
+    s.machine = machine_options(ns)
+    s.machine.count_always = True  # Ctrl-C and stepping stop exactly (kernel/cpu.py)
+    if s.machine.cwd is None and os.path.realpath(s.machine.root) == "/":
+        s.machine.cwd = os.getcwd()  # `cd` and `pwd` show it
     if ns.prog:
-        if not os.path.exists(ns.prog):
+        if s.program_file(ns.prog) is None:
             raise UsageError(f"{ns.prog}: No such file or directory.")
         s.set_program(ns.prog, list(ns.rest))
     interactive = not ns.batch

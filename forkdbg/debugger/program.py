@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from ..elf.symbols import SymbolTable
     from ..kernel.kernel import Kernel
     from ..kernel.task import Task
+    from ..machine import MachineOptions
     from .inferiors import Inferior
 
 
@@ -18,6 +19,7 @@ class ProgramFile:
     """Session methods over the program file and the current process's memory."""
 
     program: str | None
+    machine: "MachineOptions"
     kernel: "Kernel | None"
     running: bool
     inferior: "Inferior"
@@ -25,24 +27,33 @@ class ProgramFile:
     def task(self) -> "Task":
         raise NotImplementedError
 
+    def program_file(self, path: str | None = None) -> str | None:
+        """The host file of the program (or of `path`): the guest path resolved inside
+        the machine's root; None if there is no such regular file."""
+        from ..machine import host_file
+        path = path if path is not None else self.program
+        return host_file(self.machine, path) if path else None
+
     def _file_symbols(self) -> "SymbolTable | None":
         from ..elf.symbols import SymbolTable
-        if not self.program or not os.path.isfile(self.program):
+        host = self.program_file()
+        if host is None:
             return None
-        if getattr(self, "_fsyms", None) is None or self._fsyms[0] != self.program:
-            with open(self.program, "rb") as f:
-                self._fsyms = (self.program, SymbolTable.from_elf_bytes(f.read()))
+        if getattr(self, "_fsyms", None) is None or self._fsyms[0] != host:
+            with open(host, "rb") as f:
+                self._fsyms = (host, SymbolTable.from_elf_bytes(f.read()))
         return self._fsyms[1]
 
     def file_plan(self) -> "LoadPlan | None":
         """The program file's load plan (read once per file version), None if unreadable."""
         from ..elf.loader import read_plan
-        if not self.program:
+        host = self.program_file()
+        if host is None:
             return None
         try:
-            key = (self.program, os.stat(self.program).st_mtime_ns)
+            key = (host, os.stat(host).st_mtime_ns)
             if getattr(self, "_fplan", None) is None or self._fplan[0] != key:
-                self._fplan = (key, read_plan(self.program))
+                self._fplan = (key, read_plan(host))
         except Exception:  # noqa: BLE001 - a missing or broken file reads as no code
             return None
         return self._fplan[1]

@@ -12,7 +12,8 @@ import sys
 from typing import TYPE_CHECKING, Callable, TextIO
 
 from ..arch.x86_64 import REG_IDS
-from ..kernel.kernel import Config, Kernel
+from ..kernel.kernel import Kernel
+from ..machine import MachineError, MachineOptions, build, check_program
 from .breakpoints import Breakpoint, DebugWatcher, Point, Watchpoint, resolve
 from .expr import Env, Value, evaluate
 from .format import location
@@ -49,7 +50,7 @@ class Session(ProgramFile):
         self.program: str | None = None
         self.args: list[str] = []
         self.env_changes: dict[str, str | None] = {}
-        self.kernel_options: dict[str, object] = {}
+        self.machine = MachineOptions(count_always=True)  # the machine each `run` builds
         self.kernel: Kernel | None = None
         self.inferiors: dict[int, Inferior] = {}
         self.current_inferior = 1
@@ -266,31 +267,22 @@ class Session(ProgramFile):
 
     # ------------------------------------------------------------ running
     def new_kernel(self) -> Kernel:
-        from ..cli.common import guest_env
-        from ..syscalls import build_table
         if not self.program:
             raise CommandError("No executable file specified.\nUse the \"file\" or "
                                "\"exec-file\" command.")
         if self.kernel is not None:
             self.kill()  # what the last run left: checkpoints, detached processes
-        opts = self.kernel_options
-        cfg = Config(root=str(opts.get("root", "/")), cwd=str(opts.get("cwd") or os.getcwd()),
-                     seed=int(opts.get("seed", 0)), max_procs=int(opts.get("max_procs", 512)),
-                     epoch=opts.get("epoch"), child_first=bool(opts.get("child_first", False)),
-                     park_keep=int(opts.get("park_keep", 8)))
-        k = Kernel(build_table(), cfg)
-        ns = opts.get("namespace")
-        env = guest_env(ns) if ns is not None else [k.encode() + b"=" + v.encode()
-                                                    for k, v in os.environ.items()]
+        try:
+            k = build(self.machine)
+            env = self.machine.environment()
+            check_program(k, self.program)
+        except MachineError as e:
+            raise CommandError(str(e)) from None
+        cfg = k.config
         for name, val in self.env_changes.items():
             env = [e for e in env if not e.startswith(name.encode() + b"=")]
             if val is not None:
                 env.append(f"{name}={val}".encode())
-        from ..cli.common import UsageError, preflight
-        try:
-            preflight(k, self.program)
-        except UsageError as e:
-            raise CommandError(str(e)) from None
         # gdb starts the program by its absolute, symlink-free name: that is its argv[0]
         argv0 = os.path.realpath(self.program) if cfg.root == "/" else self.program
         argv = [os.fsencode(argv0)] + [os.fsencode(a) for a in self.args]

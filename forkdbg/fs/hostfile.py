@@ -14,12 +14,17 @@ from ..abi.fileflags import (DT_BLK, DT_CHR, DT_DIR, DT_FIFO, DT_LNK, DT_REG, DT
                              FIONREAD, O_NONBLOCK, POLLIN, POLLOUT, SEEK_CUR, SEEK_END, SEEK_SET,
                              TCGETS, TIOCGPGRP, TIOCGWINSZ, TIOCSPGRP, TIOCSWINSZ, TCSETS, TCSETSW,
                              TCSETSF)
+from ..abi.signals import Sig
 from ..kernel.errors import Block, KernelError
 from .file import File
 from .stat import Stat
 
 if TYPE_CHECKING:
     from ..kernel.task import Task
+
+
+#: what a pipe or terminal that select() calls writable takes without blocking (PIPE_BUF)
+_HOST_CHUNK = 4096
 
 
 def host_error(e: OSError) -> KernelError:
@@ -73,9 +78,28 @@ class HostFile(File):
             raise host_error(e) from None
 
     def write(self, task: "Task", data: bytes) -> int:
+        """A regular file takes the write at once.  A pipe, socket or terminal may be full:
+        a host write would then stop the whole machine, so write only what it has room
+        for (PIPE_BUF at a time while select says it is writable) and sleep when none."""
+        if self.regular:
+            return self._write(task, data)
+        done = 0
+        while done < len(data) and self._ready(False):
+            n = self._write(task, data[done:done + _HOST_CHUNK])
+            done += n
+            if n < _HOST_CHUNK:
+                break
+        if done:
+            return done
+        if self.flags & O_NONBLOCK:
+            raise KernelError(Errno.EAGAIN)
+        raise Block(host_wfds=[self.fd])
+
+    def _write(self, task: "Task", data: bytes) -> int:
         try:
             return os.write(self.fd, data)
         except BrokenPipeError:
+            task.kernel.signals.send_to_task(task, Sig.SIGPIPE, code=0, sender=task)
             raise KernelError(Errno.EPIPE) from None
         except OSError as e:
             raise host_error(e) from None

@@ -1,8 +1,12 @@
-"""The virtual clock: time advances by a fixed step per syscall and jumps over sleeps.
+"""The virtual clock: time advances with the guest's work and jumps over sleeps.
 
-It makes runs reproducible (strace -T/-t columns, timeouts, the order sleepers
-wake in) and lets a guest's sleep(10) finish at once.  Wall-clock time starts at
-an epoch: the host's time when forkdbg starts unless `--epoch` fixes it.
+Work is counted, not timed: each system call costs a fixed step and each translated
+block the engine enters costs BLOCK_NS (arch/budget.py counts them), as if the CPU
+ran a block of a few instructions per nanosecond.  That makes runs reproducible
+(strace -T/-t columns, timeouts, the order sleepers wake in, where preemption
+lands), lets a guest's sleep(10) finish at once, and still moves time forward for a
+program that computes or busy-waits.  Wall-clock time starts at an epoch: the host's
+time when forkdbg starts unless `--epoch` fixes it.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import time
 
 BOOT_MONOTONIC_NS = 1_000 * 10**9  # the guest booted 1000 s ago
 SYSCALL_STEP_NS = 1_000
+BLOCK_NS = 1
 
 
 class VirtualClock:

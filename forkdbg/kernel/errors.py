@@ -28,14 +28,16 @@ class Block(Exception):
 
     def __init__(self, queues: Iterable["WaitQueue"] = (), deadline: int | None = None,
                  restart: int = Errno.ERESTARTSYS, host_fds: Iterable[int] = (),
-                 retry: Callable[[], int] | None = None, interruptible: bool = True) -> None:
+                 retry: Callable[[], int] | None = None, interruptible: bool = True,
+                 host_wfds: Iterable[int] = ()) -> None:
         super().__init__("block")
         self.retry = retry
         self.interruptible = interruptible  # False: only SIGKILL ends the sleep (vfork)
         self.queues = list(queues)
         self.deadline = deadline
         self.restart = int(restart)
-        self.host_fds = list(host_fds)
+        self.host_fds = list(host_fds)  # host descriptors whose input wakes the sleeper
+        self.host_wfds = list(host_wfds)  # ... and whose room for output does
 
 
 class NoReturn(Exception):

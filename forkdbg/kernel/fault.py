@@ -10,8 +10,12 @@ from ..abi.errno import Errno
 from ..abi.procflags import SIG_IGN
 from ..abi.signals import (FPE_INTDIV, ILL_ILLOPN, SEGV_ACCERR, SEGV_MAPERR, SI_KERNEL, Sig,
                            signal_description)
+from ..arch.disasm import disassemble
+from ..arch.faultpc import GPRS, READ, WRITE, canonical, locate
 from ..arch.x86_64 import RAX, REG_IDS
+from ..mm.address_space import Fault as MemFault
 from ..mm.address_space import Trap, access_name, is_unmapped_access
+from ..mm.vma import PROT_READ, PROT_WRITE
 from .events import Fault
 from .signal import SigAction, sigbit
 
@@ -20,15 +24,48 @@ if TYPE_CHECKING:
     from .task import Task
 
 
-def exact_pc(task: "Task", trap: Trap) -> int:
-    """The pc of the instruction that made a data fault (unicorn reports its block's start)."""
-    pc = task.pc
+_WRITES = (U.UC_MEM_WRITE_UNMAPPED, U.UC_MEM_WRITE_PROT)
+
+
+def locate_fault(task: "Task", trap: Trap, block: int | None) -> tuple[int, int]:
+    """(pc, address) of a data fault: the faulting instruction of the block that started
+    at `block`, and the full 64-bit address it touched (arch/faultpc.py).  Without the
+    block (a free engine: kernel/cpu.py) unicorn's stale rip is the best guess."""
+    if block is None:
+        block = task.pc
     if trap.access in (U.UC_MEM_FETCH_UNMAPPED, U.UC_MEM_FETCH_PROT):
-        return trap.addr
-    from ..arch.disasm import find_faulting
-    code = task.mm.readable_prefix(pc, 512)
-    insn = find_faulting(code, pc, trap.addr, lambda r: task.reg(REG_IDS[r])) if code else None
-    return insn.address if insn else pc
+        addr = canonical(trap.addr)
+        return addr, addr
+    mm = task.mm
+    size = 0
+    if mm.uc is not None:
+        try:
+            size = mm.uc.ctl_request_cache(block).size
+        except Exception:  # noqa: BLE001 - the block's length is a bound, not a need
+            size = 0
+    code = mm.readable_prefix(block, size or 4096)
+    insns = disassemble(code, block, 0 if size else 512)
+    body = []
+    for insn in insns:
+        body.append(insn)
+        if insn.is_jump or insn.is_call or insn.is_ret or insn.is_syscall:
+            break
+    regs = {r: task.reg(REG_IDS[r]) for r in GPRS}
+
+    def read(addr: int, n: int) -> bytes | None:
+        data = mm.readable_prefix(addr, n)
+        return data if len(data) == n else None
+
+    def mapped(addr: int, n: int, access: int) -> bool:
+        need = (PROT_WRITE if access & WRITE else 0) | (PROT_READ if access & READ else 0)
+        try:
+            mm.check(addr, n, need or PROT_READ)
+        except MemFault:
+            return False
+        return True
+    access = WRITE if trap.access in _WRITES else READ
+    found = locate(body, trap.addr, access, regs, read, mapped)
+    return (found.insn.address if found.insn else block), found.addr
 
 
 def force_signal(kernel: "Kernel", task: "Task", sig: int, code: int, addr: int, pc: int,
@@ -42,16 +79,17 @@ def force_signal(kernel: "Kernel", task: "Task", sig: int, code: int, addr: int,
     kernel.signals.send_to_task(task, sig, code=code, addr=addr)
 
 
-def handle_trap(kernel: "Kernel", task: "Task", trap: Trap) -> None:
-    """A fault, an interrupt or an invalid opcode stopped `task`'s engine."""
+def handle_trap(kernel: "Kernel", task: "Task", trap: Trap, block: int | None) -> None:
+    """A fault, an interrupt or an invalid opcode stopped `task`'s engine inside the block
+    that started at `block`."""
     if trap.kind == "fault":
-        pc = exact_pc(task, trap)
+        pc, addr = locate_fault(task, trap, block)
         task.pc = pc
         unmapped = is_unmapped_access(trap.access)
         acc = access_name(trap.access)
-        detail = (f"{'invalid' if unmapped else 'forbidden'} {acc} of {trap.addr:#x}")
+        detail = (f"{'invalid' if unmapped else 'forbidden'} {acc} of {addr:#x}")
         force_signal(kernel, task, Sig.SIGSEGV, SEGV_MAPERR if unmapped else SEGV_ACCERR,
-                     trap.addr, pc, acc, detail)
+                     addr, pc, acc, detail)
     elif trap.kind == "invalid":
         pc = task.pc
         force_signal(kernel, task, Sig.SIGILL, ILL_ILLOPN, pc, pc, "exec", "invalid instruction")

@@ -3,6 +3,7 @@ input is waited for, or the run ends held, stopped or deadlocked."""
 
 from __future__ import annotations
 
+import os
 import select
 from typing import TYPE_CHECKING
 
@@ -22,14 +23,31 @@ def idle(kernel: "Kernel") -> bool:
         kernel._fire_timers()
         return True
     sleepers = [t for t in kernel.tasks.values() if t.sleep is not None]
-    host = {fd: t for t in sleepers for fd in t.sleep.host_fds}  # type: ignore[union-attr]
-    if host:
+    rhost: dict[int, list] = {}
+    whost: dict[int, list] = {}
+    for t in sleepers:
+        assert t.sleep is not None
+        for fd in t.sleep.host_fds:
+            rhost.setdefault(fd, []).append(t)
+        for fd in t.sleep.host_wfds:
+            whost.setdefault(fd, []).append(t)
+    if rhost or whost:
+        wake = kernel.wakeup[0]
         try:
-            ready, _w, _x = select.select(list(host), [], [])
+            ready, writable, _x = select.select(list(rhost) + [wake], list(whost), [])
         except InterruptedError:
             return True
+        except (OSError, ValueError):  # a descriptor went bad: let every waiter look again
+            ready, writable = list(rhost), list(whost)
+        if wake in ready:
+            ready.remove(wake)
+            _drain(wake)
         for fd in ready:
-            kernel.wake(host[fd], "event")
+            for t in rhost[fd]:
+                kernel.wake(t, "event")
+        for fd in writable:
+            for t in whost[fd]:
+                kernel.wake(t, "event")
         return True
     if kernel.held:
         kernel.request_stop("held")
@@ -44,3 +62,11 @@ def idle(kernel: "Kernel") -> bool:
         else:
             kernel.request_stop("stopped")
     return False
+
+
+def _drain(fd: int) -> None:
+    try:
+        while os.read(fd, 64):
+            pass
+    except OSError:
+        pass

@@ -1,28 +1,30 @@
 """Kernel: the task table, the pid allocator, the scheduler loop and syscall dispatch.
 
 The loop picks a task, lets its engine run until a hook traps (syscall, fault,
-breakpoint) or the time slice ends, and handles the trap here, outside the
-emulator.  Front-ends subscribe to ``kernel.bus`` and may ``request_stop``.
+breakpoint) or its work budget runs out (the end of its time slice, or the next timer
+on the virtual clock), and handles the trap here, outside the emulator.  Front-ends
+subscribe to ``kernel.bus`` and may ``request_stop``.
 """
 
 from __future__ import annotations
 
+import os
 import random
+import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
 import unicorn
-from unicorn import unicorn_const as U
 
 from ..abi.errno import Errno
 from ..abi.sysnums import syscall_name
-from ..arch.x86_64 import RAX, RIP, SYSCALL_INSN_LEN, SYSCALL_REGS
+from ..arch.x86_64 import RAX, SYSCALL_CLOBBERS, SYSCALL_INSN_LEN, SYSCALL_REGS
 from ..fs.devices import device_nodes
 from ..fs.vfs import Vfs
 from ..mm.address_space import Fault as MemFault
-from ..arch.uc_compat import RegBatch, read64, write64
-from . import rseq
-from .clock import VirtualClock
+from ..arch.uc_compat import RegBatch, write64
+from .clock import SYSCALL_STEP_NS, VirtualClock
+from .cpu import interrupt_engine, run_user
 from .errors import Block, KernelError, NoReturn
 from .engines import Engines
 from .events import EventBus, Note, SyscallBlocked, SyscallEnter, SyscallExit
@@ -39,10 +41,18 @@ if TYPE_CHECKING:
     from ..elf.symbols import SymbolTable
     from ..syscalls.table import SyscallDef
 
-END_OF_TIME = 0xFFFFFFFFFFFFFFFF
 
 
-_SYSCALL_BATCH = RegBatch(tuple(SYSCALL_REGS))  # rax, the six arguments, rip
+_SYSCALL_BATCH = RegBatch(tuple(SYSCALL_REGS))  # rax, the six arguments, rip, eflags, rcx, r11
+_CLOBBER_BATCH = RegBatch(tuple(SYSCALL_CLOBBERS))  # rcx, r11
+
+
+def _close_all(fds: tuple[int, ...]) -> None:
+    for fd in fds:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
 
 
 @dataclass
@@ -55,8 +65,11 @@ class Config:
     child_first: bool = False
     max_procs: int = 512
     pid_base: int = 1000
-    slice_us: int = 20_000
+    #: virtual time a task may run while another waits for the CPU (0: until it blocks)
+    slice_ns: int = 4_000_000
     epoch: int | None = None  # CLOCK_REALTIME at start, in seconds (None: the host's now)
+    max_memory: int = 4 << 30  # host memory the guest may hold (mm/limits.py)
+    count_always: bool = False  # never let an engine run free (cpu.py; a debugger's need)
     #: processes whose threads all sleep that keep their engine; beyond this the
     #: longest-idle ones give it back (~3 MiB each; rebuilt in ~1 ms when they wake)
     park_keep: int = 8
@@ -84,12 +97,10 @@ class Kernel:
     """One emulated machine running one process tree."""
 
     def __init__(self, table: dict[int, "SyscallDef"], config: Config | None = None) -> None:
-        import os
-
         self.table = table
         self.config = config or Config()
         self.bus = EventBus()
-        self.sched = Scheduler(self.config.child_first)
+        self.sched = Scheduler(self.config.child_first, self.config.slice_ns)
         self.clock = VirtualClock(self.config.epoch)
         self.rng = random.Random(self.config.seed)
         self.vfs = Vfs(self.config.root, device_nodes(random.Random(self.config.seed + 1)))
@@ -113,6 +124,12 @@ class Kernel:
         self.running: unicorn.Uc | None = None
         self.on_cpu: Task | None = None  # the last task that ran user code (rseq.py)
         self.interrupted = False
+        #: a pipe that interrupt() writes to, so that an idle kernel waiting on host
+        #: descriptors looks at `interrupted` at once
+        self.wakeup = os.pipe()
+        for fd in self.wakeup:
+            os.set_blocking(fd, False)
+        weakref.finalize(self, _close_all, self.wakeup)
         self.hostname = os.uname().nodename.encode()
         self.watchers = Watchers()
 
@@ -139,14 +156,14 @@ class Kernel:
             self.stop_request = Stop(reason, task, data)
 
     def interrupt(self) -> None:
-        """Stop a running engine from another thread (Ctrl-C)."""
+        """From another thread (Ctrl-C): make `run` return soon; a running engine stops
+        at its next block start (kernel/cpu.py)."""
         self.interrupted = True
-        uc = self.running
-        if uc is not None:
-            try:
-                uc.emu_stop()
-            except unicorn.UcError:
-                pass
+        try:
+            os.write(self.wakeup[1], b"!")  # out of a select() in idle()
+        except OSError:
+            pass
+        interrupt_engine(self)
 
     def run(self) -> Stop | None:
         """Run tasks until a stop is requested (returned) or none is left (None)."""
@@ -178,46 +195,14 @@ class Kernel:
         if (task.pending.bits or task.tg.shared_pending.bits) and self.signals.deliverable(task):
             if not self.signals.deliver(task) or self.stop_request is not None:
                 return
-        mm = task.mm
-        if mm.loaded is not task:
-            self.engines.switch_to(task)
-        if self.on_cpu is not task and not rseq.switch_to(self, task):
-            return
-        uc = mm.uc
-        pc = read64(uc, RIP)
-        if task.skip_break is not None:
-            mm.skip_break = task.skip_break if task.skip_break == pc else None
-            task.skip_break = None
-        elif mm.skip_break is not None:
-            mm.skip_break = None
-        mm.trap = None
-        err = None
-        self.running = uc
-        task.last_call = None  # user code runs: no longer at a call's return ($orig_rax -1)
-        try:
-            uc.emu_start(pc, END_OF_TIME, self.config.slice_us if self.sched.runq else 0)
-        except unicorn.UcError as e:
-            err = e
-        self.running = None
-        trap = mm.trap
-        if trap is None:
-            if err is not None or (not uc.query(U.UC_QUERY_TIMEOUT) and not self.interrupted):
-                from .fault import handle_halt
-                handle_halt(self, task, err)
-            elif not self.interrupted:
-                self.sched.preempt()
-        elif trap.kind == "syscall":
-            self.syscall(task)
-            if self.sched.boosted is not None:
-                self.sched.apply_boost()
-        elif trap.kind == "breakpoint":
-            self._breakpoint(task, trap.addr)
-        elif trap.kind == "watch":
-            from .ptrace import finish_watched
-            finish_watched(self, task, trap)
-        else:
-            from .fault import handle_trap
-            handle_trap(self, task, trap)
+        run_user(self, task)
+
+    def charge(self, task: Task, ns: int) -> None:
+        """`task` ran for `ns` of virtual time: the clock, its CPU time and slice move."""
+        self.clock.mono_ns += ns
+        task.cpu_ns += ns
+        task.tg.utime_ns += ns
+        task.slice_left -= ns
 
     def _breakpoint(self, task: Task, addr: int) -> None:
         task.skip_break = addr  # resuming at `addr` must not stop there again
@@ -226,8 +211,11 @@ class Kernel:
     # ------------------------------------------------------------ syscalls
     def syscall(self, task: Task) -> None:
         """Handle the syscall instruction `task` just trapped on."""
-        vals = _SYSCALL_BATCH.read(task.mm.uc)
-        self.clock.mono_ns += 1000
+        uc = task.mm.uc
+        vals = _SYSCALL_BATCH.read(uc)
+        if vals[9] != vals[7] or vals[10] != vals[8]:  # as the CPU's syscall instruction
+            _CLOBBER_BATCH.write(uc, (vals[7], vals[8]))
+        self.charge(task, SYSCALL_STEP_NS)
         task.syscall_count += 1
         enter = SyscallEnter(task, vals[0], tuple(vals[1:7]), vals[7] - SYSCALL_INSN_LEN,
                              self.clock.mono_ns)
@@ -309,7 +297,8 @@ class Kernel:
 
     # ------------------------------------------------------------- sleeping
     def _sleep(self, task: Task, enter: SyscallEnter, b: Block) -> None:
-        task.sleep = Sleep(enter, b.queues, b.deadline, b.restart, b.host_fds, b.interruptible)
+        task.sleep = Sleep(enter, b.queues, b.deadline, b.restart, b.host_fds, b.interruptible,
+                           host_wfds=b.host_wfds)
         task.sleep_retry = b.retry
         task.state = TaskState.SLEEPING
         for q in b.queues:

@@ -6,14 +6,19 @@ from typing import TYPE_CHECKING
 
 import unicorn
 
-from ..arch import uc_compat
 from ..abi.errno import Errno
-from ..arch.x86_64 import RAX, RIP
+from ..arch.budget import BUDGET, UNLIMITED
+from ..arch.disasm import disassemble_one
+from ..arch.uc_compat import read64, write64
+from ..arch.x86_64 import EFLAGS, RAX, RIP, RSP
+from ..mm.address_space import Fault as MemFault
 from . import rseq
-from .kernel import END_OF_TIME
+from .cpu import END_OF_TIME
+
+TF = 1 << 8  # EFLAGS' trap flag
 
 if TYPE_CHECKING:
-    from ..mm.address_space import Trap
+    from ..mm.address_space import AddressSpace, Trap
     from .events import SyscallEnter
     from .kernel import Kernel, Stop
     from .task import Task
@@ -43,19 +48,10 @@ def step_instruction(kernel: "Kernel", task: "Task") -> "Stop | None":
     uc = mm.uc
     pc = uc.reg_read(RIP)
     mm.skip_break = pc
-    mm.trap = None
-    err = None
     kernel.running = uc
     task.last_call = None
-    # unicorn counts instructions only in blocks translated while counting: retranslate
-    uc_compat.flush_tb(uc)
-    try:
-        uc.emu_start(pc, END_OF_TIME, 0, 1)
-    except unicorn.UcError as e:
-        err = e
+    err = single_step(mm, pc)
     kernel.running = None
-    if mm.uc is not None:
-        uc_compat.flush_tb(uc)  # and drop the counting blocks before running freely
     mm.skip_break = None
     trap = mm.trap
     if trap is None:
@@ -70,8 +66,40 @@ def step_instruction(kernel: "Kernel", task: "Task") -> "Stop | None":
         task.skip_break = trap.addr  # landed on one: continuing must not stop here again
     else:
         from .fault import handle_trap
-        handle_trap(kernel, task, trap)
+        handle_trap(kernel, task, trap, BUDGET.block)
     return kernel.stop_request
+
+
+def single_step(mm: "AddressSpace", pc: int) -> unicorn.UcError | None:
+    """Run the one instruction at `pc` on `mm`'s engine, as PTRACE_SINGLESTEP does: with
+    the trap flag set the engine translates single-instruction blocks (a separate cache
+    entry, so nothing is retranslated) and raises a debug trap after it.  That trap is
+    the step's own; any other (a syscall, a fault) is left in mm.trap.  The flag never
+    shows: not in the registers afterwards, nor in what a stepped pushf stored."""
+    uc = mm.uc
+    flags = read64(uc, EFLAGS)
+    write64(uc, EFLAGS, flags | TF)
+    mm.trap = None
+    BUDGET.arm(UNLIMITED)
+    err = None
+    try:
+        uc.emu_start(pc, END_OF_TIME)
+    except unicorn.UcError as e:
+        err = e
+    if mm.uc is not uc:
+        return err  # the step ended the address space (exit, exec)
+    write64(uc, EFLAGS, read64(uc, EFLAGS) & ~TF | flags & TF)
+    trap = mm.trap
+    if trap is not None and trap.kind == "intr" and trap.intno == 1 and not flags & TF:
+        mm.trap = None
+    insn = disassemble_one(mm.readable_prefix(pc, 16), pc)
+    if insn is not None and insn.mnemonic in ("pushfq", "pushf") and not flags & TF:
+        sp = read64(uc, RSP)
+        try:
+            mm.write_u64(sp, mm.read_u64(sp) & ~TF)
+        except MemFault:
+            pass
+    return err
 
 
 def _deliver_signals(kernel: "Kernel", task: "Task") -> bool:
@@ -117,20 +145,16 @@ def finish_watched(kernel: "Kernel", task: "Task", trap: "Trap") -> None:
     mm = task.mm
     uc = mm.uc
     mm.watch_muted = True
-    mm.skip_break = uc.reg_read(RIP)
-    uc_compat.flush_tb(uc)
-    mm.trap = None
+    pc = uc.reg_read(RIP)
+    mm.skip_break = pc
     try:
-        uc.emu_start(uc.reg_read(RIP), END_OF_TIME, 0, 1)
-    except unicorn.UcError:
-        pass
+        single_step(mm, pc)
     finally:
         mm.watch_muted = False
         mm.skip_break = None
-        uc_compat.flush_tb(uc)
     if mm.trap is not None and mm.trap.kind != "watch":
         from .fault import handle_trap
-        handle_trap(kernel, task, mm.trap)
+        handle_trap(kernel, task, mm.trap, BUDGET.block)
         return
     acc = "write" if trap.access == unicorn.UC_MEM_WRITE else "read"
     kernel.bus.emit(MemoryWatch(task, trap.addr, acc, trap.size))

@@ -1,8 +1,10 @@
-"""The scheduler and wait queues: deterministic, run-until-block, parent first after fork.
+"""The scheduler and wait queues: deterministic, round-robin, parent first after fork.
 
-A task keeps the CPU until it sleeps, yields or exits; time slices (the engine's
-timeout) are used only while another task is runnable, to stop a spinner from
-starving it.  Sleepers with a deadline wait on the virtual clock.
+A task keeps the CPU until it sleeps, yields, exits or uses up its time slice while
+another task is runnable.  Slices are virtual time: guest execution (counted in
+translated blocks, arch/budget.py) and system calls are charged against them, so a
+spinner and a task that loops on calls that never block are preempted at the same
+points on every run.  Sleepers with a deadline wait on the virtual clock.
 """
 
 from __future__ import annotations
@@ -49,8 +51,9 @@ class WaitQueue:
 class Scheduler:
     """Run queue, the current task and the timer list."""
 
-    def __init__(self, child_first: bool = False) -> None:
+    def __init__(self, child_first: bool = False, slice_ns: int = 4_000_000) -> None:
         self.runq: deque["Task"] = deque()
+        self.slice_ns = slice_ns  # 0: never preempt
         self.current: "Task | None" = None
         self.child_first = child_first
         self.boosted: "Task | None" = None
@@ -70,6 +73,7 @@ class Scheduler:
         if self.child_first and self.current is parent:
             self.runq.appendleft(parent)
             self.current = child
+            child.slice_left = self.slice_ns
         else:
             self.runq.append(child)
 
@@ -86,6 +90,7 @@ class Scheduler:
         if self.current is not None:
             self.runq.appendleft(self.current)
         self.current = task
+        task.slice_left = self.slice_ns
 
     def remove(self, task: "Task") -> None:
         """`task` stops being runnable (it sleeps, stops or exits)."""
@@ -100,8 +105,14 @@ class Scheduler:
     def pick(self) -> "Task | None":
         """The task to run next: the current one if it can still run."""
         if self.current is None and self.runq:
-            self.current = self.runq.popleft()
+            task = self.current = self.runq.popleft()
+            task.slice_left = self.slice_ns  # a fresh slice for each turn on the CPU
         return self.current
+
+    def should_preempt(self, task: "Task") -> bool:
+        """`task` used up its slice and another task is waiting for the CPU."""
+        return bool(self.runq) and self.slice_ns > 0 and task.slice_left <= 0 \
+            and task is self.current
 
     def preempt(self) -> None:
         """The current task used up its slice: move it behind the others."""

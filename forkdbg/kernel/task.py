@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..arch.x86_64 import RAX, RIP
@@ -50,6 +50,7 @@ class Sleep:
     host_fds: list[int]
     interruptible: bool = True
     reason: str | None = None  # 'event', 'futex', 'timeout', 'signal'
+    host_wfds: list[int] = field(default_factory=list)  # woken when writable
 
 
 @dataclass
@@ -101,7 +102,8 @@ class Task:
         self.held_call = False  # stopped inside a call that returns when the task resumes
         self.stop_reason: str | None = None
         self.detached = False  # the debugger let this task go
-        self.cpu_ns = 0
+        self.cpu_ns = 0  # virtual CPU time: blocks run and system calls made (clock.py)
+        self.slice_left = 0  # of the current turn on the CPU (sched.py)
         self.skip_break: int | None = None  # resume past a breakpoint at this address
         self.pdeath_signal = 0
         self.frozen = False  # held by a debugger

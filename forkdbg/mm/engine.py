@@ -2,6 +2,10 @@
 parking (dropping the engine of a process whose threads all sleep; ~2.9 MiB each).
 
 Hooks only record what stopped the engine (a Trap) and stop it; the kernel acts on it.
+An engine is built counted (with the budget's block hook, arch/budget.py) or free;
+switching means a new engine over the same memory (`rebuild`), never dropping the
+translations of a live one: unicorn 2.1.1 zeroes its whole code buffer on every flush,
+1 GiB of host memory touched and seconds lost each time (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from unicorn import unicorn_const as U
 from unicorn import x86_const as X
 
 from ..arch import uc_compat
+from ..arch.budget import BUDGET
 
 if TYPE_CHECKING:
     from .address_space import AddressSpace
@@ -27,14 +32,20 @@ class EngineRef:
         self.mm = mm
 
 
-def new_engine(mm: "AddressSpace") -> unicorn.Uc:
-    """A fresh engine whose hooks report to `mm` (through mm.ref)."""
+def new_engine(mm: "AddressSpace", counted: bool = True) -> unicorn.Uc:
+    """A fresh engine whose hooks report to `mm` (through mm.ref): counted, or free and
+    stoppable from another thread only at block starts (uc_compat)."""
     from .address_space import Trap
     uc = uc_compat.new_x86_64()
+    # either way before anything is translated
+    if counted or mm._code_hooks or not uc_compat.stop_only_at_block_starts(uc):
+        BUDGET.count(uc)
     ref = mm.ref = EngineRef(mm)
 
+    syscall_trap = Trap("syscall")
+
     def on_syscall(uc: unicorn.Uc, _ud: object) -> None:
-        ref.mm.trap = Trap("syscall")
+        ref.mm.trap = syscall_trap
         uc.emu_stop()
 
     def on_bad_mem(uc: unicorn.Uc, access: int, addr: int, size: int, value: int,
@@ -43,7 +54,8 @@ def new_engine(mm: "AddressSpace") -> unicorn.Uc:
         return False
 
     def on_intr(uc: unicorn.Uc, intno: int, _ud: object) -> None:
-        ref.mm.trap = Trap("intr", intno=intno)
+        if ref.mm.trap is None:  # a single step's debug trap after a syscall: the syscall
+            ref.mm.trap = Trap("intr", intno=intno)
         uc.emu_stop()
 
     def on_invalid(uc: unicorn.Uc, _ud: object) -> bool:
@@ -116,14 +128,29 @@ def park(mm: "AddressSpace") -> None:
     mm.parked = True
 
 
-def unpark(mm: "AddressSpace") -> None:
+def unpark(mm: "AddressSpace", counted: bool = True) -> None:
     """A new engine with every area and breakpoint of the space."""
     if not mm.parked:
         return
-    uc = new_engine(mm)
+    uc = new_engine(mm, counted)
     for v in mm.vmas:
         uc.mem_map_ptr(v.start, v.size, v.prot & 7, v.host)
     install(mm, uc, mm.ref)  # type: ignore[arg-type]
+
+
+def rebuild(mm: "AddressSpace", counted: bool) -> bool:
+    """Move `mm` to a new engine that is counted or not, with the same areas, registers
+    and breakpoints (its translations start over); False if it cannot move now (a
+    watchpoint's memory hooks stay with their engine; breakpoints need a counted one)."""
+    if mm.uc is None or mm.watch_hooks or (not counted and mm._code_hooks):
+        return False
+    task = mm.loaded
+    park(mm)
+    unpark(mm, counted)
+    if task is not None:
+        mm.uc.context_restore(task.ctx)  # type: ignore[attr-defined, union-attr]
+        mm.loaded = task
+    return True
 
 
 def install(mm: "AddressSpace", uc: unicorn.Uc, ref: EngineRef) -> None:

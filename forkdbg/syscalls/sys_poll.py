@@ -18,17 +18,24 @@ if TYPE_CHECKING:
 ALWAYS = POLLERR | POLLHUP | POLLNVAL
 
 
-def _wait_sets(task: "Task", fds: list[int]) -> tuple[list, list[int]]:
-    queues, host = [], []
-    for fd in fds:
+def _wait_sets(task: "Task", wants: list[tuple[int, int]]) -> tuple[list, list[int], list[int]]:
+    """What a poller of (fd, events) pairs sleeps on: wait queues, and host descriptors
+    to watch for input and for room to write."""
+    queues: list = []
+    rhost: list[int] = []
+    whost: list[int] = []
+    for fd, events in wants:
         e = task.files.fds.get(fd)
         if e is None:
             continue
         queues += e.file.poll_queues()
         h = e.file.host_fd()
         if h is not None:
-            host.append(h)
-    return queues, host
+            if events & (POLLIN | POLLPRI) or not events & POLLOUT:
+                rhost.append(h)
+            if events & POLLOUT:
+                whost.append(h)
+    return queues, rhost, whost
 
 
 def _write_left(task: "Task", addr: int, deadline: int | None, usec: bool = False) -> None:
@@ -63,8 +70,9 @@ def _do_poll(task: "Task", ufds: int, nfds: int, deadline: int | None,
             write_out(task, ufds, bytes(out))
             _write_left(task, left_ptr, deadline)
             return ready
-        queues, host = _wait_sets(task, [fd for fd, _e, _r in entries if fd >= 0])
-        raise Block(queues, deadline=deadline, restart=restart, host_fds=host, retry=attempt)
+        queues, rhost, whost = _wait_sets(task, [(fd, e) for fd, e, _r in entries if fd >= 0])
+        raise Block(queues, deadline=deadline, restart=restart, host_fds=rhost, retry=attempt,
+                    host_wfds=whost)
     return attempt()
 
 
@@ -143,8 +151,11 @@ def _do_select(task: "Task", n: int, rp: int, wp: int, ep: int, deadline: int | 
             _write_fdset(task, ep, n, x)
             _write_left(task, left_ptr, deadline, usec)
             return count
-        queues, host = _wait_sets(task, sorted(rset | wset | eset))
-        raise Block(queues, deadline=deadline, restart=restart, host_fds=host, retry=attempt)
+        wants = [(fd, (POLLIN if fd in rset else 0) | (POLLOUT if fd in wset else 0)
+                  | (POLLPRI if fd in eset else 0)) for fd in sorted(rset | wset | eset)]
+        queues, rhost, whost = _wait_sets(task, wants)
+        raise Block(queues, deadline=deadline, restart=restart, host_fds=rhost, retry=attempt,
+                    host_wfds=whost)
     return attempt()
 
 

@@ -22,8 +22,10 @@ def clock_ns(task: "Task", clock: int) -> int:
     c = task.kernel.clock
     if clock in REALTIME_CLOCKS:
         return c.realtime
-    if clock in (2, 3):  # CPU time: the process's syscalls, one step each
-        return task.tg.utime_ns + task.syscall_count * 1000
+    if clock == 2:  # CLOCK_PROCESS_CPUTIME_ID: the virtual CPU time of every thread
+        return task.tg.utime_ns
+    if clock == 3:  # CLOCK_THREAD_CPUTIME_ID
+        return task.cpu_ns
     if clock in KNOWN_CLOCKS:
         return c.now
     raise KernelError(Errno.EINVAL)
@@ -115,7 +117,7 @@ def sys_getrusage(task: "Task", who: int, usage: int) -> int:
     who = s32(who)
     if who not in (0, -1, 1):
         raise KernelError(Errno.EINVAL)
-    ns = task.tg.children_utime_ns if who == -1 else task.tg.utime_ns + task.syscall_count * 1000
+    ns = {-1: task.tg.children_utime_ns, 0: task.tg.utime_ns, 1: task.cpu_ns}[who]
     us = ns // 1000
     write_out(task, usage, struct.pack("<qqqq", us // 10**6, us % 10**6, 0, 0) + bytes(112))
     return 0

@@ -157,7 +157,15 @@ output *(int*)&main
 disassemble
 """,
 }
-PROGRAMS = {"signal": ["crash", "segv"], "step_signal": ["rseq"], "catch_vfork_event": ["vfork"],
+# a data fault in the middle of a block stops on the faulting instruction, with the
+# registers as they were before it (the block's earlier instructions ran once)
+for case, reg in (("load", "$rdi"), ("store", "$rdi"), ("push", "(long)$rsp")):
+    SCRIPTS[f"fault_{case}"] = f"""run
+x/i $pc
+p/x {reg} & 0xfff
+"""
+PROGRAMS = {"fault_load": ["faults", "load"], "fault_store": ["faults", "store"],
+            "fault_push": ["faults", "push"], "signal": ["crash", "segv"], "step_signal": ["rseq"], "catch_vfork_event": ["vfork"],
             "no_process": ["rseq"], "argv0": ["args", "one", "two words"],
             "info_frame": ["hello"],
             "catch_exec_event": [BUSYBOX, "sh", "-c", "exec /bin/busybox true"]}

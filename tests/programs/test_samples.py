@@ -46,6 +46,15 @@ CASES = [
     ("robustlist", []),
     ("rseq", []),
     ("pidfd", []),
+    # a parent polls without blocking while its child or thread computes (fairness)
+    ("pollwait", ["pipe"]),
+    ("pollwait", ["wnohang"]),
+    ("pollwait", ["yield"]),
+    # work that a stop in the middle of a block would corrupt
+    ("preempt", ["count", "300000"]),
+    # data faults in the middle of a block: si_addr, the pc and the registers a handler
+    # sees, and a handler that fixes the page and returns into the store
+    ("faults", []),
 ]
 
 #: programs whose processes sleep while others run: with --park-keep 0 every sleeping

@@ -53,7 +53,7 @@ def cmd_file(s: "Session", arg: str) -> None:
     if not arg:
         raise CommandError("No executable file now.")
     path = os.path.expanduser(arg.strip())
-    if not os.path.exists(path):
+    if s.program_file(path) is None:
         raise CommandError(f"{path}: No such file or directory.")
     s.set_program(path)
     s.say(f"Reading symbols from {path}...")
@@ -159,14 +159,14 @@ def cmd_cd(s: "Session", arg: str) -> None:
     path = os.path.abspath(os.path.expanduser(arg or "~"))
     if not os.path.isdir(path):
         raise CommandError(f"{arg}: No such file or directory.")
-    s.kernel_options["cwd"] = path
+    s.machine.cwd = path
     s.say(f"Working directory {path}.")
 
 
 @command("pwd", category="support")
 def cmd_pwd(s: "Session", arg: str) -> None:
     """Print the working directory the program runs in."""
-    s.say(f"Working directory {s.kernel_options.get('cwd') or os.getcwd()}.")
+    s.say(f"Working directory {s.machine.cwd or os.getcwd()}.")
 
 
 @command("quit", "q", "exit", category="support")

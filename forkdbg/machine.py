@@ -1,0 +1,165 @@
+"""The emulated machine as `run`, `trace` and the debugger ask for it: one set of options,
+one place that checks them and builds the Kernel, and the checks of a program before it
+starts.  Front-ends map their command lines onto MachineOptions; nothing here prints.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+
+from .abi.errno import errno_message
+from .elf.loader import ElfError, parse_elf
+from .kernel.errors import KernelError
+from .kernel.kernel import Config, Kernel
+
+DEFAULT_TIMESLICE_NS = 4_000_000
+
+
+class MachineError(Exception):
+    """Options or a program the machine cannot take: one line for the user."""
+
+
+def default_max_memory() -> int:
+    """Half the host's physical memory: the guest can never push the host into its own
+    out-of-memory killer."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
+    except (ValueError, OSError):
+        return 4 << 30
+
+
+@dataclass
+class MachineOptions:
+    """What a front-end may choose about the machine (README: the `run` options)."""
+
+    root: str = "/"
+    cwd: str | None = None  # None: forkdbg's own when the root is /, else /
+    seed: int = 0
+    epoch: int | None = None
+    max_procs: int = 512
+    child_first: bool = False
+    park_keep: int = 8
+    timeslice_ns: int = DEFAULT_TIMESLICE_NS
+    max_memory: int = field(default_factory=default_max_memory)
+    #: the program's environment: forkdbg's own unless cleared, then -u and -E
+    env_clear: bool = False
+    env_unset: list[str] = field(default_factory=list)
+    env_set: list[str] = field(default_factory=list)
+    #: host descriptors above 2 the program starts with (None: every one forkdbg inherited)
+    inherit_fds: list[int] | None = None
+    #: keep every engine's blocks counted, so that an interrupt always stops exactly
+    #: (a debugger's need; kernel/cpu.py)
+    count_always: bool = False
+
+    def environment(self) -> list[bytes]:
+        """The program's environment as a list of VAR=VALUE."""
+        env: dict[bytes, bytes] = {} if self.env_clear else dict(os.environb)
+        for name in self.env_unset:
+            env.pop(os.fsencode(name), None)
+        for item in self.env_set:
+            if "=" not in item:
+                raise MachineError(f"-E expects VAR=VALUE, got {item!r}")
+            k, v = item.split("=", 1)
+            env[os.fsencode(k)] = os.fsencode(v)
+        return [k + b"=" + v for k, v in env.items()]
+
+    def config(self) -> Config:
+        """The kernel's configuration, checked."""
+        root = self.root
+        if not os.path.isdir(root):
+            raise MachineError(f"--root {root}: not a directory")
+        cwd = self.cwd
+        if cwd is None:
+            cwd = os.getcwd() if os.path.realpath(root) == "/" else "/"
+        if self.max_procs < 1:
+            raise MachineError("--max-procs must be at least 1")
+        if self.park_keep < 0:
+            raise MachineError("--park-keep must be 0 or more")
+        if self.timeslice_ns < 0:
+            raise MachineError("--timeslice must be 0 or more")
+        if self.max_memory < 1 << 20:
+            raise MachineError("--max-memory must be at least 1M")
+        return Config(root=root, cwd=cwd, seed=self.seed, child_first=self.child_first,
+                      max_procs=self.max_procs, epoch=self.epoch, park_keep=self.park_keep,
+                      slice_ns=self.timeslice_ns, max_memory=self.max_memory,
+                      count_always=self.count_always)
+
+
+def build(opts: MachineOptions) -> Kernel:
+    """A kernel set up from `opts`, its working directory checked inside the root."""
+    from .syscalls import build_table
+    cfg = opts.config()
+    k = Kernel(build_table(), cfg)
+    try:
+        node = k.vfs.resolve("/", cfg.cwd)
+    except KernelError as e:
+        raise MachineError(f"--cwd {cfg.cwd}: {errno_message(e.errno)}") from None
+    if not node.exists or not node.is_dir:
+        raise MachineError(f"--cwd {cfg.cwd}: not a directory inside the root")
+    return k
+
+
+def host_file(opts: MachineOptions, path: str) -> str | None:
+    """The host file that the guest path `path` names inside the machine's root (a
+    debugger reads the program before any machine exists); None if there is none."""
+    from .fs.vfs import Vfs
+    try:
+        cfg = opts.config()
+        node = Vfs(cfg.root, {}).resolve(cfg.cwd, path)
+    except (MachineError, KernelError):
+        return None
+    if node.host is None or node.hst is None or not os.path.isfile(node.host):
+        return None
+    return node.host
+
+
+def check_program(kernel: Kernel, path: str) -> None:
+    """Check the program before starting it, with a reason a person can act on."""
+    try:
+        node = kernel.vfs.resolve(kernel.config.cwd, path)
+    except KernelError as e:
+        raise MachineError(f"{path}: {errno_message(e.errno)}") from None
+    if not node.exists:
+        raise MachineError(f"{path}: No such file or directory")
+    if node.is_dir:
+        raise MachineError(f"{path}: Is a directory")
+    if node.host is None:
+        raise MachineError(f"{path}: not a regular file")
+    try:
+        with open(node.host, "rb") as f:
+            head = f.read()
+    except OSError as e:
+        raise MachineError(f"{path}: {e.strerror}") from None
+    if head[:2] == b"#!":
+        return
+    try:
+        parse_elf(head, path)
+    except ElfError as e:
+        raise MachineError(f"{path}: {e}") from None
+    if not os.access(node.host, os.X_OK):
+        raise MachineError(f"{path}: Permission denied (not executable)")
+
+
+_SIZE = re.compile(r"^(\d+)([kKmMgGtT]?)(i?[bB])?$")
+_DURATION = re.compile(r"^(\d+(?:\.\d*)?)(ns|us|ms|s)?$")
+
+
+def parse_size(text: str) -> int:
+    """`512M`, `4G`, `65536`: bytes (K, M, G, T are powers of 1024)."""
+    m = _SIZE.match(text.strip())
+    if m is None:
+        raise MachineError(f"invalid size {text!r} (say 512M or 4G)")
+    shift = {"": 0, "k": 10, "m": 20, "g": 30, "t": 40}[m.group(2).lower()]
+    return int(m.group(1)) << shift
+
+
+def parse_duration(text: str) -> int:
+    """`4ms`, `50us`, `200ns`, `1s`; a bare number is microseconds (as strace's delays).
+    Returns nanoseconds."""
+    m = _DURATION.match(text.strip())
+    if m is None:
+        raise MachineError(f"invalid duration {text!r} (say 4ms, 50us or 200ns)")
+    scale = {"ns": 1, "us": 1_000, "ms": 1_000_000, "s": 1_000_000_000, None: 1_000}
+    return int(float(m.group(1)) * scale[m.group(2)])
