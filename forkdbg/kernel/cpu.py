@@ -25,6 +25,7 @@ from ..arch.x86_64 import RIP
 from ..mm.engine import rebuild
 from . import rseq
 from .clock import BLOCK_NS
+from .oom import CHECK_BLOCKS
 
 if TYPE_CHECKING:
     from .kernel import Kernel
@@ -60,6 +61,9 @@ def run_user(kernel: "Kernel", task: "Task") -> None:
         return
     budget = BUDGET
     blocks = budget_for(kernel, task)
+    watch = kernel.memory.overcommitted  # resident memory must be looked at now and then
+    if watch:
+        blocks = min(blocks, CHECK_BLOCKS)
     solo = blocks == UNLIMITED
     keep = kernel.config.count_always or bool(mm._code_hooks)
     if (not solo or keep) and not budget.counted(mm.uc):
@@ -88,6 +92,8 @@ def run_user(kernel: "Kernel", task: "Task") -> None:
     if trap is None:
         if counted and err is None and budget.ran_out:  # stopped before a block
             write64(uc, RIP, budget.block)
+            if watch:
+                kernel.memory.check()
             if kernel.interrupted:
                 pass
             elif solo:

@@ -160,19 +160,19 @@ def spawn_first(kernel: "Kernel", path: str, argv: list[bytes], envp: list[bytes
     """Create the first process (pid = the configured base) running `path`."""
     cwd = kernel.config.cwd
     plan, guest, argv = prepare(kernel, cwd, path, argv, envp)
+    mm, entry, sp = new_image(kernel, plan, argv, envp, path)
     pid = kernel.alloc_pid()
     tg = ThreadGroup(pid, kernel.init)
     kernel.init.children.append(tg)
     kernel.groups[pid] = tg
     kernel.first = tg
-    mm = AddressSpace()
     files = stdio_table()
     task = Task(kernel, pid, tg, mm, files, FsContext(cwd), SigHand())
     files.users = 1
     tg.leader = task
     tg.threads.append(task)
     kernel.tasks[pid] = task
-    entry, sp, _bias = load_image(kernel, mm, plan, argv, envp, os.fsencode(path))
+    kernel.engines.give(mm)
     _setup_registers(task, entry, sp)
     _set_identity(task, guest, argv, path)
     kernel.sched.enqueue(task)
@@ -228,12 +228,11 @@ def do_execve(kernel: "Kernel", task: Task, path: str, argv: list[bytes], envp: 
     """Replace the image of `task`'s process with the program at `path`."""
     from .exit import mm_release
     plan, guest, argv = prepare(kernel, task.fs.cwd, path, argv, envp, follow, task)
+    mm, entry, sp = new_image(kernel, plan, argv, envp, path)
     # the point of no return
     old_tid = de_thread(kernel, task)
     mm_release(kernel, task, exec_=True)
     old = task.mm
-    mm = AddressSpace(parked=True)
-    entry, sp, _bias = load_image(kernel, mm, plan, argv, envp, os.fsencode(path))
     if old.loaded is task:
         old.loaded = None
     old.users -= 1
@@ -258,4 +257,20 @@ def do_execve(kernel: "Kernel", task: Task, path: str, argv: list[bytes], envp: 
     _set_identity(task, guest, argv, path)
     kernel.watchers.install(task)
     kernel.bus.emit(Exec(task, guest, list(argv), old_tid))
+    kernel.memory.mapped_changed()
     return 0
+
+
+def new_image(kernel: "Kernel", plan: LoadPlan, argv: list[bytes], envp: list[bytes],
+              path: str) -> tuple[AddressSpace, int, int]:
+    """The address space of a program about to start, built before the point of no
+    return so that running out of memory fails the call (ENOMEM) instead of the caller."""
+    lo, hi = plan.span
+    kernel.memory.request(hi - lo + STACK_SIZE)
+    mm = AddressSpace(parked=True)
+    try:
+        entry, sp, _bias = load_image(kernel, mm, plan, argv, envp, os.fsencode(path))
+    except MemoryError:
+        mm.release()
+        raise KernelError(Errno.ENOMEM) from None
+    return mm, entry, sp

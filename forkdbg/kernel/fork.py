@@ -86,6 +86,8 @@ def kernel_clone(kernel: "Kernel", parent: Task, a: CloneArgs) -> int:
         except MemFault:
             raise KernelError(Errno.EFAULT) from None
     child = copy_process(kernel, parent, a)
+    if not a.flags & CLONE_VM:
+        kernel.memory.mapped_changed()
     if a.flags & CLONE_PIDFD:
         parent.mm.write_u32(a.pidfd, pidfd.install(parent, child.tg))
     if a.flags & CLONE_PARENT_SETTID:
@@ -110,9 +112,18 @@ def kernel_clone(kernel: "Kernel", parent: Task, a: CloneArgs) -> int:
 def copy_process(kernel: "Kernel", parent: Task, a: CloneArgs) -> Task:
     """Build the child task, copying or sharing each resource by its flag."""
     f = a.flags
-    tid = kernel.alloc_pid()
     if parent.mm.loaded is parent:
         parent.save_context()
+    if f & CLONE_VM:
+        mm = parent.mm
+    else:  # first, so that running out of memory leaves nothing half made
+        kernel.memory.request(sum(v.size for v in parent.mm.vmas
+                                  if v.prot & PROT_WRITE and not v.shared))
+        try:
+            mm = parent.mm.fork(kernel.engines.shells)
+        except MemoryError:
+            raise KernelError(Errno.ENOMEM) from None
+    tid = kernel.alloc_pid()
     if f & CLONE_THREAD:
         tg = parent.tg
     else:
@@ -126,7 +137,6 @@ def copy_process(kernel: "Kernel", parent: Task, a: CloneArgs) -> Task:
         assert real_parent is not None
         real_parent.children.append(tg)
         kernel.groups[tid] = tg
-    mm = parent.mm if f & CLONE_VM else parent.mm.fork(kernel.engines.shells)
     files = parent.files if f & CLONE_FILES else parent.files.fork()
     fs = parent.fs if f & CLONE_FS else parent.fs.copy()
     sighand = parent.sighand if f & CLONE_SIGHAND else parent.sighand.copy()

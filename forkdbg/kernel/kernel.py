@@ -30,6 +30,7 @@ from .engines import Engines
 from .events import EventBus, Note, SyscallBlocked, SyscallEnter, SyscallExit
 from .futex import Futexes
 from .idle import idle
+from .oom import MemoryGuard
 from .images import Image, ImageCache
 from .watch import Watchers
 from .sched import Scheduler
@@ -120,6 +121,7 @@ class Kernel:
         self.images = ImageCache()
         self.held: set[Task] = set()  # runnable but frozen by a debugger (gdb's held inferiors)
         self.engines = Engines(self)  # parking and recycling (engines.py)
+        self.memory = MemoryGuard(self, self.config.max_memory)
         self.stop_request: Stop | None = None
         self.running: unicorn.Uc | None = None
         self.on_cpu: Task | None = None  # the last task that ran user code (rseq.py)
@@ -246,6 +248,8 @@ class Kernel:
             ret = -e.errno
         except MemFault:
             ret = -int(Errno.EFAULT)
+        except MemoryError:  # the host would not back the guest's memory
+            ret = -int(Errno.ENOMEM)
         except Block as b:
             if task.event_stop:  # stopped at an event, then asleep in the call (vfork)
                 task.event_stop = False

@@ -23,9 +23,10 @@ def render_maps(tg: "ThreadGroup") -> bytes:
     if leader is None or leader.mm.released:
         return b""
     lines = []
-    for v in leader.mm.iter_vmas():
+    mm = leader.mm
+    for v in mm.iter_vmas():
         dev = "00:00" if not v.inode else "08:01"
-        name = v.name
+        name = "[heap]" if not v.inode and mm.is_heap(v) else ("" if v.name == "[heap]" else v.name)
         lines.append(f"{v.start:08x}-{v.end:08x} {v.perms()} {v.file_off:08x} {dev} "
                      f"{v.inode if v.inode else 0:<10d}".rstrip() + (" " * 10 if name else "")
                      + (name if name else ""))

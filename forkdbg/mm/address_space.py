@@ -91,6 +91,7 @@ class AddressSpace:
         self.brk = 0
         self.mmap_base = MMAP_BASE
         self.users = 0
+        self.mapped = 0  # bytes of all areas (kernel/oom.py)
         self.trap: Trap | None = None
         self.loaded: object | None = None  # the task whose registers are in the engine
         self.skip_break: int | None = None
@@ -154,6 +155,7 @@ class AddressSpace:
         i = bisect.bisect_left(self._starts, v.start)
         self.vmas.insert(i, v)
         self._starts.insert(i, v.start)
+        self.mapped += v.size
         if self.uc is not None:
             self.uc.mem_map_ptr(v.start, v.size, v.prot & 7, v.host)
 
@@ -162,11 +164,15 @@ class AddressSpace:
         i = bisect.bisect_left(self._starts, v.start)
         self.vmas.insert(i, v)
         self._starts.insert(i, v.start)
+        self.mapped += v.size
 
     def _remove(self, v: Vma) -> None:
-        i = self.vmas.index(v)
+        i = bisect.bisect_left(self._starts, v.start)
+        if i >= len(self.vmas) or self.vmas[i] is not v:
+            i = next(j for j, w in enumerate(self.vmas) if w is v)
         del self.vmas[i]
         del self._starts[i]
+        self.mapped -= v.size
         if self.uc is not None:
             self.uc.mem_unmap(v.start, v.size)
 
@@ -294,37 +300,50 @@ class AddressSpace:
         self.brk_start = self.brk = start
 
     def set_brk(self, new: int) -> int:
-        """brk(2): move the break; returns the (possibly unchanged) break."""
+        """brk(2), as Linux's: move the end of the area that ends at the break, whatever is
+        mapped over that area's start or middle (musl's malloc puts a PROT_NONE guard over
+        the heap's first page).  Growing needs [break, new) free and a page of gap after
+        it; a break below the program's is refused.  Returns the break."""
         if new < self.brk_start:
             return self.brk
-        old_top = page_up(self.brk)
-        new_top = page_up(new)
-        if new_top > old_top:
-            if not self.is_free(old_top, new_top):
+        old_top, new_top = page_up(self.brk), page_up(new)
+        if new_top < old_top:
+            heap = self.find(new_top)
+            if heap is not None and heap.name == "[heap]" and not heap.shared:
+                # the same host memory may be grown into again: it must read as zeros
+                lo, hi = new_top, min(old_top, heap.end)
+                heap.backing.discard(heap.boff + lo - heap.start, hi - lo)
+            self.unmap(new_top, old_top - new_top)
+        elif new_top > old_top:
+            if self.overlapping(old_top, new_top + PAGE):
+                return self.brk  # a mapping in the way, or no guard gap before it
+            if not self._grow_heap(old_top, new_top):
                 return self.brk
-            heap = self.find(self.brk_start) if self.brk_start != old_top else None
-            if heap is None or heap.name != "[heap]":
-                heap = self.map(self.brk_start, new_top - self.brk_start, PROT_READ | PROT_WRITE,
-                                name="[heap]", backing=Backing(HEAP_RESERVE))
-            else:
-                if new_top - self.brk_start > heap.backing.size:
-                    return self.brk
-                self._remove(heap)
-                heap.end = new_top
-                self._insert(heap)
-        elif new_top < old_top:
-            heap = self.find(self.brk_start)
-            if heap is not None and heap.name == "[heap]":
-                heap.backing.discard(heap.boff + new_top - self.brk_start, old_top - new_top)
-                if new_top == self.brk_start:
-                    self._remove(heap)
-                    heap.backing.put()
-                else:
-                    self._remove(heap)
-                    heap.end = new_top
-                    self._insert(heap)
         self.brk = new
         return self.brk
+
+    def _grow_heap(self, old_top: int, new_top: int) -> bool:
+        """Extend the heap area ending at `old_top` in place if its host memory has room,
+        else map a new heap area [old_top, new_top)."""
+        prev = self.find(old_top - 1) if old_top > self.brk_start else None
+        if (prev is not None and prev.end == old_top and prev.name == "[heap]"
+                and not prev.shared and prev.prot == PROT_READ | PROT_WRITE
+                and prev.boff + new_top - prev.start <= prev.backing.size):
+            self._remove(prev)
+            prev.end = new_top
+            self._insert(prev)
+            return True
+        size = new_top - old_top
+        try:
+            backing = Backing(max(HEAP_RESERVE, size))
+        except MemoryError:
+            return False
+        self.map(old_top, size, PROT_READ | PROT_WRITE, name="[heap]", backing=backing)
+        return True
+
+    def is_heap(self, v: Vma) -> bool:
+        """Whether /proc/PID/maps calls `v` [heap]: it meets (start of the break, break]."""
+        return v.start <= self.brk and v.end > self.brk_start
 
     # ---------------------------------------------------------------- access
     def _span(self, addr: int, n: int, need: int, force: bool) -> list[tuple[int, int]]:
@@ -422,6 +441,7 @@ class AddressSpace:
         """Forget the engine and areas (a ShellPool took them): the space is released."""
         self.uc = self.ref = None
         self.vmas, self._starts = [], []
+        self.mapped = 0
         self._code_hooks.clear()
         self.watch.clear()
         self.loaded = None

@@ -22,7 +22,14 @@ if TYPE_CHECKING:
 
 @syscall("brk", "ptr")
 def sys_brk(task: "Task", addr: int) -> int:
-    return task.mm.set_brk(addr)
+    mm = task.mm
+    memory = task.kernel.memory
+    if page_up(addr) - page_up(mm.brk) > memory.cap and addr > mm.brk:
+        return mm.brk
+    brk = mm.set_brk(addr)
+    if brk == addr:
+        memory.mapped_changed()
+    return brk
 
 
 def _place(task: "Task", addr: int, length: int, flags: int) -> int:
@@ -70,6 +77,7 @@ def sys_mmap(task: "Task", addr: int, length: int, prot: int, flags: int, fd: in
             file = None
         elif file.kind not in ("host", "proc"):
             raise KernelError(Errno.ENODEV)
+    task.kernel.memory.request(length)
     start = _place(task, addr, length, flags)
     if file is not None:
         data = file.pread(task, length, off)
@@ -84,6 +92,7 @@ def sys_mmap(task: "Task", addr: int, length: int, prot: int, flags: int, fd: in
                                       "emulated as a copy; stores will not reach the file"))
     task.mm.map(start, length, prot, shared=shared, name=name, data=data, file_off=off,
                 inode=inode)
+    task.kernel.memory.mapped_changed()
     return start
 
 
@@ -129,6 +138,7 @@ def sys_mremap(task: "Task", old: int, old_size: int, new_size: int, flags: int,
         and old + new_size <= TASK_SIZE
     if not in_place and not flags & MREMAP_MAYMOVE:
         raise KernelError(Errno.ENOMEM)
+    task.kernel.memory.request(new_size)
     nb = Backing(new_size)
     for roff, n in v.backing.resident_runs(v.boff + (old - v.start), min(old_size, new_size)):
         memmove(nb.addr + roff - v.boff - (old - v.start), v.backing.addr + roff, n)
@@ -144,6 +154,7 @@ def sys_mremap(task: "Task", old: int, old_size: int, new_size: int, flags: int,
             raise KernelError(Errno.ENOMEM) from None
     mm.unmap(old, old_size)
     mm.map(target, new_size, prot, shared=shared, name=name, backing=nb)
+    task.kernel.memory.mapped_changed()
     return target
 
 

@@ -55,6 +55,8 @@ CASES = [
     # data faults in the middle of a block: si_addr, the pc and the registers a handler
     # sees, and a handler that fixes the page and returns into the store
     ("faults", []),
+    # brk after a MAP_FIXED mapping over the heap's start and middle (musl's malloc)
+    ("brkfixed", []),
 ]
 
 #: programs whose processes sleep while others run: with --park-keep 0 every sleeping
