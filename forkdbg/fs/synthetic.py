@@ -28,6 +28,7 @@ class SynthNode:
     opener: Callable[[int, str], File] | None = None  # dev
     stat_: Stat | None = field(default=None)
     writable: bool = False
+    owner: object | None = None  # what a /proc/PID directory stands for (its process)
 
     def stat(self) -> Stat:
         if self.stat_ is not None:

@@ -26,6 +26,7 @@ from .task import FsContext, Task
 from .thread_group import ThreadGroup
 
 if TYPE_CHECKING:
+    from .cred import Cred
     from .kernel import Kernel
 
 MAX_ARG_STRLEN = 131072
@@ -39,7 +40,7 @@ class ExecFormatError(Exception):
 
 
 def load_image(kernel: "Kernel", mm: AddressSpace, plan: LoadPlan, argv: list[bytes],
-               envp: list[bytes], execfn: bytes) -> tuple[int, int, int]:
+               envp: list[bytes], execfn: bytes, cred: "Cred") -> tuple[int, int, int]:
     """Map `plan` and build the initial stack; returns (entry pc, stack pointer, load bias)."""
     lo, hi = plan.span
     bias = 0
@@ -59,7 +60,7 @@ def load_image(kernel: "Kernel", mm: AddressSpace, plan: LoadPlan, argv: list[by
     mm.setup_brk(page_up(hi + bias))
     mm.load_bias = bias
     mm.map(STACK_TOP - STACK_SIZE, STACK_SIZE, 3, name="[stack]")
-    creds = kernel.creds
+    creds = cred
     aux = {
         arch.AT_MINSIGSTKSZ: arch.MINSIGSTKSZ_VALUE, arch.AT_HWCAP: arch.HWCAP,
         arch.AT_PAGESZ: 4096, arch.AT_CLKTCK: 100, arch.AT_PHDR: plan.phdr_vaddr + bias,
@@ -160,7 +161,7 @@ def spawn_first(kernel: "Kernel", path: str, argv: list[bytes], envp: list[bytes
     """Create the first process (pid = the configured base) running `path`."""
     cwd = kernel.config.cwd
     plan, guest, argv = prepare(kernel, cwd, path, argv, envp)
-    mm, entry, sp = new_image(kernel, plan, argv, envp, path)
+    mm, entry, sp = new_image(kernel, plan, argv, envp, path, kernel.host_cred)
     pid = kernel.alloc_pid()
     tg = ThreadGroup(pid, kernel.init)
     kernel.init.children.append(tg)
@@ -228,7 +229,9 @@ def do_execve(kernel: "Kernel", task: Task, path: str, argv: list[bytes], envp: 
     """Replace the image of `task`'s process with the program at `path`."""
     from .exit import mm_release
     plan, guest, argv = prepare(kernel, task.fs.cwd, path, argv, envp, follow, task)
-    mm, entry, sp = new_image(kernel, plan, argv, envp, path)
+    cred = task.cred.copy()
+    cred.exec()
+    mm, entry, sp = new_image(kernel, plan, argv, envp, path, cred)
     # the point of no return
     old_tid = de_thread(kernel, task)
     mm_release(kernel, task, exec_=True)
@@ -254,6 +257,9 @@ def do_execve(kernel: "Kernel", task: Task, path: str, argv: list[bytes], envp: 
     task.robust_list = (0, 0)
     task.rseq = None
     task.set_child_tid = 0
+    task.cred = cred
+    task.tg.execed = True
+    task.tg.dumpable = 1
     _set_identity(task, guest, argv, path)
     kernel.watchers.install(task)
     kernel.bus.emit(Exec(task, guest, list(argv), old_tid))
@@ -262,14 +268,14 @@ def do_execve(kernel: "Kernel", task: Task, path: str, argv: list[bytes], envp: 
 
 
 def new_image(kernel: "Kernel", plan: LoadPlan, argv: list[bytes], envp: list[bytes],
-              path: str) -> tuple[AddressSpace, int, int]:
+              path: str, cred: "Cred") -> tuple[AddressSpace, int, int]:
     """The address space of a program about to start, built before the point of no
     return so that running out of memory fails the call (ENOMEM) instead of the caller."""
     lo, hi = plan.span
     kernel.memory.request(hi - lo + STACK_SIZE)
     mm = AddressSpace(parked=True)
     try:
-        entry, sp, _bias = load_image(kernel, mm, plan, argv, envp, os.fsencode(path))
+        entry, sp, _bias = load_image(kernel, mm, plan, argv, envp, os.fsencode(path), cred)
     except MemoryError:
         mm.release()
         raise KernelError(Errno.ENOMEM) from None

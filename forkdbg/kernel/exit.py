@@ -134,7 +134,7 @@ def exit_notify(kernel: "Kernel", tg: "ThreadGroup") -> None:
         else:
             code, status = CLD_EXITED, tg.exit_code
         kernel.signals.send_to_group(parent, tg.exit_signal, code=code, pid=tg.tgid,
-                                     uid=kernel.creds.uid, status=status,
+                                     uid=tg.uid, status=status,
                                      utime=tg.utime_ns // 10**7, stime=0)
     parent.child_wait.wake_all()
     if autoreap:
@@ -164,7 +164,7 @@ def stop_group(kernel: "Kernel", tg: "ThreadGroup", sig: int) -> None:
         leader = parent.leader
         if leader is not None and not leader.sighand.actions[Sig.SIGCHLD].flags & SA_NOCLDSTOP:
             kernel.signals.send_to_group(parent, Sig.SIGCHLD, code=CLD_STOPPED, pid=tg.tgid,
-                                         uid=kernel.creds.uid, status=sig)
+                                         uid=tg.uid, status=sig)
         parent.child_wait.wake_all()
 
 
@@ -186,6 +186,6 @@ def continue_group(kernel: "Kernel", tg: "ThreadGroup") -> None:
             leader = parent.leader
             if leader is not None and not leader.sighand.actions[Sig.SIGCHLD].flags & SA_NOCLDSTOP:
                 kernel.signals.send_to_group(parent, Sig.SIGCHLD, code=CLD_CONTINUED,
-                                             pid=tg.tgid, uid=kernel.creds.uid,
+                                             pid=tg.tgid, uid=tg.uid,
                                              status=Sig.SIGCONT)
             parent.child_wait.wake_all()

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..abi.clone import (CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_DETACHED, CLONE_FILES,
+from ..abi.clone import (CLONE_CHILD_CLEARTID, CLONE_CLEAR_SIGHAND, CLONE_CHILD_SETTID, CLONE_DETACHED, CLONE_FILES,
                          CLONE_FS, CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS,
                          CLONE_NEWPID, CLONE_NEWUSER, CLONE_NEWUTS, CLONE_PARENT,
                          CLONE_PARENT_SETTID, CLONE_PIDFD, CLONE_SETTLS, CLONE_SIGHAND,
@@ -134,12 +134,15 @@ def copy_process(kernel: "Kernel", parent: Task, a: CloneArgs) -> Task:
         tg.rlimits = dict(parent.tg.rlimits)
         tg.exe, tg.argv, tg.comm = parent.tg.exe, parent.tg.argv, parent.tg.comm
         tg.exec_path = parent.tg.exec_path
+        tg.dumpable = parent.tg.dumpable
         assert real_parent is not None
         real_parent.children.append(tg)
         kernel.groups[tid] = tg
     files = parent.files if f & CLONE_FILES else parent.files.fork()
     fs = parent.fs if f & CLONE_FS else parent.fs.copy()
     sighand = parent.sighand if f & CLONE_SIGHAND else parent.sighand.copy()
+    if f & CLONE_CLEAR_SIGHAND:
+        sighand.reset_for_exec()  # handled signals back to SIG_DFL, ignored ones stay
     child = Task(kernel, tid, tg, mm, files, fs, sighand)
     files.users += 1
     tg.threads.append(child)
@@ -147,6 +150,9 @@ def copy_process(kernel: "Kernel", parent: Task, a: CloneArgs) -> Task:
         tg.leader = child
     child.exit_signal = -1 if f & CLONE_THREAD else a.exit_signal
     child.blocked = parent.blocked
+    child.cred = parent.cred.copy()
+    child.no_new_privs = parent.no_new_privs
+    child.timer_slack_ns = child.default_timer_slack_ns = parent.timer_slack_ns
     child.comm = parent.comm
     if not (f & CLONE_VM and not f & CLONE_VFORK):
         child.altstack.sp, child.altstack.flags, child.altstack.size = (

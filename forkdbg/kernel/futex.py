@@ -216,10 +216,19 @@ class Futexes:
             if bitset == 0:
                 raise KernelError(Errno.EINVAL)
             return self.wake(task, addr, val, bitset, private)
-        if cmd == FUTEX_REQUEUE:
-            return self.requeue(task, addr, val, timeout_ptr & 0x7FFFFFFF, addr2, None, private)
-        if cmd == FUTEX_CMP_REQUEUE:
-            return self.requeue(task, addr, val, timeout_ptr & 0x7FFFFFFF, addr2, val3, private)
+        if cmd in (FUTEX_REQUEUE, FUTEX_CMP_REQUEUE):
+            # both counts are ints: nr_wake is val, nr_requeue the timeout's low 32 bits
+            nr_wake = _s32(val)
+            nr_requeue = _s32(timeout_ptr)
+            if nr_wake < 0 or nr_requeue < 0:
+                raise KernelError(Errno.EINVAL)
+            return self.requeue(task, addr, nr_wake, nr_requeue, addr2,
+                                val3 if cmd == FUTEX_CMP_REQUEUE else None, private)
         if cmd == FUTEX_WAKE_OP:
             return self.wake_op(task, addr, val, timeout_ptr & 0x7FFFFFFF, addr2, val3, private)
         raise KernelError(Errno.ENOSYS)
+
+
+def _s32(v: int) -> int:
+    v &= 0xFFFFFFFF
+    return v - (1 << 32) if v >= 1 << 31 else v

@@ -24,6 +24,7 @@ from ..fs.vfs import Vfs
 from ..mm.address_space import Fault as MemFault
 from ..arch.uc_compat import RegBatch, write64
 from .clock import SYSCALL_STEP_NS, VirtualClock
+from .cred import Cred
 from .cpu import interrupt_engine, run_user
 from .errors import Block, KernelError, NoReturn
 from .engines import Engines
@@ -77,15 +78,6 @@ class Config:
 
 
 @dataclass
-class Creds:
-    uid: int = 0
-    gid: int = 0
-    euid: int = 0
-    egid: int = 0
-    groups: list[int] = field(default_factory=list)
-
-
-@dataclass
 class Stop:
     """Why `Kernel.run` returned before every task finished."""
 
@@ -109,13 +101,13 @@ class Kernel:
         self.vfs.proc = ProcFs(self).lookup
         self.signals = Signals(self)
         self.futexes = Futexes(self)
-        self.creds = Creds(os.getuid(), os.getgid(), os.geteuid(), os.getegid(),
-                           sorted(set(os.getgroups())))
+        self.host_cred = Cred.of_host()  # the first process's credentials
         self.tasks: dict[int, Task] = {}
         self.groups: dict[int, ThreadGroup] = {}
         self.init = ThreadGroup(1, None)  # the virtual init: parent of the first process, reaper
         self.first: ThreadGroup | None = None
         self._next_pid = self.config.pid_base
+        self.next_pid_wanted = 0
         self.reported: set[int] = set()
         self.reported_notes: set[str] = set()
         self.images = ImageCache()
@@ -137,6 +129,9 @@ class Kernel:
 
     # ------------------------------------------------------------ creation
     def alloc_pid(self) -> int:
+        if self.next_pid_wanted:  # clone3's set_tid (checked free by the caller)
+            pid, self.next_pid_wanted = self.next_pid_wanted, 0
+            return pid
         pid = self._next_pid
         while pid in self.tasks or pid in self.groups:
             pid += 1
@@ -243,7 +238,7 @@ class Kernel:
                 if sd is None:
                     ret = self._unsupported(task, enter.nr)
                 else:
-                    ret = sd.handler(task, *enter.args[:sd.nargs])
+                    ret = sd.handler(task, *sd.arguments(enter.args))
         except KernelError as e:
             ret = -e.errno
         except MemFault:
@@ -350,7 +345,7 @@ class Kernel:
                         ret = retry()
                     else:
                         sd = self.table[enter.nr]
-                        ret = sd.handler(task, *enter.args[:sd.nargs])
+                        ret = sd.handler(task, *sd.arguments(enter.args))
                 except KernelError as e:
                     ret = -e.errno
                 except MemFault:

@@ -57,6 +57,19 @@ def pidfd_of(task: "Task", fd: int) -> PidFd:
     return f
 
 
+def process_of(task: "Task", fd: int) -> "ThreadGroup":
+    """The process `fd` stands for: a pidfd's, or a /proc/PID directory's (what
+    pidfd_send_signal also takes); EBADF for any other file."""
+    f = task.files.get(fd)
+    if isinstance(f, PidFd):
+        return f.tg
+    node = getattr(f, "node", None)
+    owner = getattr(node, "owner", None)
+    if owner is None or not f.is_dir:
+        raise KernelError(Errno.EBADF)
+    return owner  # type: ignore[return-value]
+
+
 def install(task: "Task", tg: "ThreadGroup", flags: int = 0) -> int:
     """A new close-on-exec pidfd for `tg` in `task`'s descriptor table."""
     return task.files.install(PidFd(tg, flags), cloexec=True)

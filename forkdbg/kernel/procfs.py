@@ -59,13 +59,16 @@ class ProcFs:
             return SynthNode("link", 3, target=f"{task.tg.tgid}/task/{task.tid}") if not rest else \
                 self.lookup([str(task.tg.tgid), "task", str(task.tid)] + rest, task)
         if head.isdigit():
+            if int(head) == 1:
+                return self._init(rest)
             tg = k.groups.get(int(head))
-            if tg is None:
-                t = k.tasks.get(int(head))
-                tg = t.tg if t else None
+            thread = None
+            if tg is None:  # /proc/TID of a thread that leads no process
+                thread = k.tasks.get(int(head))
+                tg = thread.tg if thread else None
             if tg is None or tg.state is GroupState.REAPED:
                 return None
-            return self._pid(tg, rest, task)
+            return self._pid(tg, rest, task, thread)
         if rest:
             return None
         static = {
@@ -80,16 +83,36 @@ class ProcFs:
         return None
 
     def _root_names(self) -> list[str]:
-        return ["self", "thread-self", "uptime", "loadavg", "meminfo", "version"] + \
+        return ["self", "thread-self", "uptime", "loadavg", "meminfo", "version", "1"] + \
             [str(p) for p in sorted(self.kernel.groups)]
 
-    def _pid(self, tg: "ThreadGroup", rest: list[str], asker: "Task | None") -> SynthNode | None:
-        pid = tg.tgid
+    def _init(self, rest: list[str]) -> SynthNode | None:
+        """/proc/1: the virtual init, which adopts orphans and runs no program here."""
+        names = ["cmdline", "comm", "stat", "status"]
+        if not rest:
+            return SynthNode("dir", _ino(1, 0), children=lambda: names,
+                             child=lambda n: self._init([n]))
+        if len(rest) != 1:
+            return None
+        files = {"cmdline": lambda: b"/sbin/init\0", "comm": lambda: b"init\n",
+                 "stat": lambda: b"1 (init) S 0 1 1 " + b"0 " * 13 + b"1" + b" 0" * 32 + b"\n",
+                 "status": lambda: b"Name:\tinit\nState:\tS (sleeping)\nTgid:\t1\nPid:\t1\n"
+                                   b"PPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n"
+                                   b"Threads:\t1\n"}
+        make = files.get(rest[0])
+        return None if make is None else self._file(_ino(1, 3 + names.index(rest[0])), make)
+
+    def _pid(self, tg: "ThreadGroup", rest: list[str], asker: "Task | None",
+             thread: "Task | None" = None) -> SynthNode | None:
+        """/proc/PID/... of process `tg`; with `thread`, /proc/PID/task/TID/..., whose
+        stat and status describe that thread."""
+        pid = tg.tgid if thread is None else thread.tid
         leader = tg.leader
         names = ["exe", "cwd", "fd", "cmdline", "comm", "maps", "stat", "status", "task"]
         if not rest:
             return SynthNode("dir", _ino(pid, 0), children=lambda: names,
-                             child=lambda n: self._pid(tg, [n], asker))
+                             child=lambda n: self._pid(tg, [n], asker, thread),
+                             owner=tg if thread is None else None)
         what, more = rest[0], rest[1:]
         if what == "exe" and not more:
             return SynthNode("link", _ino(pid, 1), target=tg.exe)
@@ -98,10 +121,16 @@ class ProcFs:
         if what == "fd" and leader is not None:
             return self._fd(tg, leader, more)
         if what == "task":
+            def member(name: str) -> "Task | None":
+                t = self.kernel.tasks.get(int(name)) if name.isdigit() else None
+                return t if t is not None and t.tg is tg else None
             if not more:
-                return SynthNode("dir", _ino(pid, 9), children=lambda: [str(t.tid) for t in tg.live_threads],
-                                 child=lambda n: self._pid(tg, [], asker) if n.isdigit() else None)
-            return self._pid(tg, more[1:], asker) if more[0].isdigit() else None
+                return SynthNode("dir", _ino(pid, 9),
+                                 children=lambda: [str(t.tid) for t in tg.live_threads],
+                                 child=lambda n: self._pid(tg, [], asker, member(n))
+                                 if member(n) else None)
+            t = member(more[0])
+            return self._pid(tg, more[1:], asker, t) if t is not None else None
         if more:
             return None
         if what == "cmdline":
@@ -111,9 +140,9 @@ class ProcFs:
         if what == "maps":
             return self._file(_ino(pid, 5), lambda: render_maps(tg))
         if what == "stat":
-            return self._file(_ino(pid, 6), lambda: self._stat(tg))
+            return self._file(_ino(pid, 6), lambda: self._stat(tg, thread))
         if what == "status":
-            return self._file(_ino(pid, 7), lambda: self._status(tg))
+            return self._file(_ino(pid, 7), lambda: self._status(tg, thread))
         return None
 
     def _fd(self, tg: "ThreadGroup", leader: "Task", more: list[str]) -> SynthNode | None:
@@ -131,30 +160,44 @@ class ProcFs:
         return SynthNode("link", (pid << 16) | int(more[0]), target=f.path,
                          opener=lambda flags, path, f=f: f)
 
-    def _stat(self, tg: "ThreadGroup") -> bytes:
+    def _stat(self, tg: "ThreadGroup", thread: "Task | None") -> bytes:
         ppid = tg.parent.tgid if tg.parent else 0
-        state = _state(tg)
-        fields = [str(tg.tgid), f"({tg.comm.decode(errors='replace')})", state, str(ppid),
+        state = _state(tg, thread)
+        pid = tg.tgid if thread is None else thread.tid
+        comm = (tg.comm if thread is None else thread.comm).decode(errors="replace")
+        fields = [str(pid), f"({comm})", state, str(ppid),
                   str(tg.pgid), str(tg.sid)] + ["0"] * 13 + [str(len(tg.live_threads))] + ["0"] * 32
         return (" ".join(fields) + "\n").encode()
 
-    def _status(self, tg: "ThreadGroup") -> bytes:
+    def _status(self, tg: "ThreadGroup", thread: "Task | None") -> bytes:
         ppid = tg.parent.tgid if tg.parent else 0
-        state = _state(tg)
+        state = _state(tg, thread)
         state = f"{state} ({STATE_NAMES[state]})"
-        uid = self.kernel.creds.uid
-        gid = self.kernel.creds.gid
-        return (f"Name:\t{tg.comm.decode(errors='replace')}\nState:\t{state}\nTgid:\t{tg.tgid}\n"
-                f"Pid:\t{tg.tgid}\nPPid:\t{ppid}\nUid:\t{uid}\t{uid}\t{uid}\t{uid}\n"
-                f"Gid:\t{gid}\t{gid}\t{gid}\t{gid}\nThreads:\t{len(tg.live_threads)}\n").encode()
+        who = thread or tg.leader or (tg.threads[0] if tg.threads else None)
+        c = who.cred if who is not None else self.kernel.host_cred
+        pid = tg.tgid if thread is None else thread.tid
+        comm = (tg.comm if thread is None else thread.comm).decode(errors="replace")
+        return (f"Name:\t{comm}\nState:\t{state}\nTgid:\t{tg.tgid}\n"
+                f"Pid:\t{pid}\nPPid:\t{ppid}\n"
+                f"Uid:\t{c.uid}\t{c.euid}\t{c.suid}\t{c.fsuid}\n"
+                f"Gid:\t{c.gid}\t{c.egid}\t{c.sgid}\t{c.fsgid}\n"
+                f"Groups:\t{' '.join(map(str, c.groups))}{' ' if c.groups else ''}\n"
+                f"Threads:\t{len(tg.live_threads)}\n"
+                f"CapInh:\t{c.cap_inheritable:016x}\nCapPrm:\t{c.cap_permitted:016x}\n"
+                f"CapEff:\t{c.cap_effective:016x}\nCapBnd:\t{c.cap_bounding:016x}\n").encode()
 
 
 #: the words /proc/PID/status adds to each state letter
 STATE_NAMES = {"R": "running", "S": "sleeping", "T": "stopped", "Z": "zombie", "X": "dead"}
 
 
-def _state(tg: "ThreadGroup") -> str:
-    """The process's state letter, as /proc/PID/stat shows it (its leader's)."""
-    if tg.state is GroupState.ZOMBIE:
+def _state(tg: "ThreadGroup", thread: "Task | None" = None) -> str:
+    """The state letter /proc/PID/stat shows: the thread's, or the process's leader's."""
+    t = thread or tg.leader
+    if thread is None and tg.state is GroupState.ZOMBIE:
         return "Z"
-    return tg.leader.state.value if tg.leader else "R"
+    if t is None:
+        return "R"
+    if not t.alive:
+        return "Z" if thread is None else "X"
+    return t.state.value

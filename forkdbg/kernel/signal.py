@@ -109,7 +109,7 @@ class Signals:
         info = {"signo": sig, "code": code, "errno": 0}
         if sender is not None:
             info["pid"] = sender.tg.tgid
-            info["uid"] = self.kernel.creds.uid
+            info["uid"] = sender.cred.uid
         info.update(extra)
         return info
 

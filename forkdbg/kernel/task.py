@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from ..mm.address_space import AddressSpace
     from .events import SyscallEnter
     from .kernel import Kernel
+    from .cred import Cred
     from .rseq import Rseq
     from .signal import SigHand
     from .thread_group import ThreadGroup
@@ -106,6 +107,10 @@ class Task:
         self.slice_left = 0  # of the current turn on the CPU (sched.py)
         self.skip_break: int | None = None  # resume past a breakpoint at this address
         self.pdeath_signal = 0
+        self.cred: "Cred" = kernel.host_cred.copy()  # the caller of Task() may give others
+        self.no_new_privs = False  # prctl; inherited by clone, kept by exec
+        self.default_timer_slack_ns = 50_000
+        self.timer_slack_ns = 50_000
         self.frozen = False  # held by a debugger
         self.reported_signal = 0  # a signal a debugger stopped for, delivered at resume
         mm.users += 1

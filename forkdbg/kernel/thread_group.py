@@ -64,9 +64,17 @@ class ThreadGroup:
         self.stopped_sig = 0  # the stop signal while group-stopped
         self.stop_reported = True  # wait4(WUNTRACED) already saw this stop
         self.continued = False  # resumed by SIGCONT, not yet reported to WCONTINUED
+        self.execed = False  # has exec'd since fork (setpgid by its parent: EACCES)
+        self.dumpable = 1  # prctl(PR_SET_DUMPABLE)
+        self.tsc_mode = 1  # prctl(PR_SET_TSC): PR_TSC_ENABLE
 
     def __repr__(self) -> str:
         return f"<ThreadGroup {self.tgid} {self.state.value}>"
+
+    @property
+    def uid(self) -> int:
+        """The real uid of the process (its leader's): what a SIGCHLD's si_uid says."""
+        return self.leader.cred.uid if self.leader is not None else 0
 
     @property
     def live_threads(self) -> list["Task"]:

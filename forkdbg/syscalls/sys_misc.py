@@ -10,9 +10,11 @@ from ..abi.procflags import (ARCH_GET_FS, ARCH_GET_GS, ARCH_SET_FS, ARCH_SET_GS,
                              GRND_NONBLOCK, GRND_RANDOM, PR_GET_CHILD_SUBREAPER, PR_GET_DUMPABLE,
                              PR_GET_NAME, PR_GET_NO_NEW_PRIVS, PR_GET_PDEATHSIG,
                              PR_SET_CHILD_SUBREAPER, PR_SET_DUMPABLE, PR_SET_NAME,
-                             PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG, PR_SET_VMA, RLIM_INFINITY,
-                             RLIMIT_NOFILE)
+                             PR_GET_TIMERSLACK, PR_GET_TSC, PR_SET_NO_NEW_PRIVS,
+                             PR_SET_PDEATHSIG, PR_SET_TIMERSLACK, PR_SET_TSC, PR_SET_VMA,
+                             PR_TSC_ENABLE, PR_TSC_SIGSEGV, RLIM_INFINITY, RLIMIT_NOFILE)
 from ..arch.x86_64 import FS_BASE, GS_BASE
+from ..kernel.cred import CAP_SYS_RESOURCE
 from ..kernel.errors import KernelError
 from ..mm.address_space import TASK_SIZE
 from .common import read_in, s32, write_out
@@ -72,7 +74,7 @@ def _rlimit(task: "Task", pid: int, resource: int, new: int, old: int) -> int:
         soft, hard = struct.unpack("<QQ", read_in(task, new, 16))
         if soft > hard and hard != RLIM_INFINITY:
             raise KernelError(Errno.EINVAL)
-        if hard > cur[1] and task.kernel.creds.euid != 0:
+        if hard > cur[1] and not task.cred.capable(CAP_SYS_RESOURCE):
             raise KernelError(Errno.EPERM)
         if resource == RLIMIT_NOFILE and hard > 1048576 and hard != RLIM_INFINITY:
             raise KernelError(Errno.EPERM)
@@ -173,9 +175,10 @@ def sys_prctl(task: "Task", option: int, a2: int, a3: int, a4: int, a5: int) -> 
     if option == PR_SET_DUMPABLE:
         if a2 > 1:
             raise KernelError(Errno.EINVAL)
+        task.tg.dumpable = a2
         return 0
     if option == PR_GET_DUMPABLE:
-        return 1
+        return task.tg.dumpable
     if option == PR_SET_PDEATHSIG:
         if a2 > 64:
             raise KernelError(Errno.EINVAL)
@@ -185,8 +188,26 @@ def sys_prctl(task: "Task", option: int, a2: int, a3: int, a4: int, a5: int) -> 
         write_out(task, a2, struct.pack("<i", task.pdeath_signal))
         return 0
     if option == PR_SET_NO_NEW_PRIVS:
-        return 0 if a2 == 1 else -int(Errno.EINVAL)
+        if a2 != 1 or a3 or a4 or a5:
+            raise KernelError(Errno.EINVAL)
+        task.no_new_privs = True
+        return 0
     if option == PR_GET_NO_NEW_PRIVS:
+        if a2 or a3 or a4 or a5:
+            raise KernelError(Errno.EINVAL)
+        return int(task.no_new_privs)
+    if option == PR_SET_TIMERSLACK:
+        task.timer_slack_ns = a2 if a2 else task.default_timer_slack_ns
+        return 0
+    if option == PR_GET_TIMERSLACK:
+        return task.timer_slack_ns
+    if option == PR_GET_TSC:
+        write_out(task, a2, struct.pack("<i", task.tg.tsc_mode))
+        return 0
+    if option == PR_SET_TSC:
+        if a2 not in (PR_TSC_ENABLE, PR_TSC_SIGSEGV):
+            raise KernelError(Errno.EINVAL)
+        task.tg.tsc_mode = a2
         return 0
     if option == PR_SET_CHILD_SUBREAPER:
         task.tg.is_subreaper = bool(a2)

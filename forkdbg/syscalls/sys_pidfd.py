@@ -12,7 +12,7 @@ from ..kernel.errors import KernelError
 from ..kernel.sigframe import unpack_siginfo
 from ..kernel.thread_group import GroupState
 from .common import read_in, s32
-from .sys_signal import _check_sig
+from .sys_signal import _check_sig, may_kill
 from .table import syscall
 
 if TYPE_CHECKING:
@@ -36,8 +36,10 @@ def sys_pidfd_open(task: "Task", pid: int, flags: int) -> int:
 def sys_pidfd_send_signal(task: "Task", fd: int, sig: int, info: int, flags: int) -> int:
     if flags & 0xFFFFFFFF:
         raise KernelError(Errno.EINVAL)
-    tg = pidfd.pidfd_of(task, s32(fd)).tg
+    tg = pidfd.process_of(task, s32(fd))
     sig = _check_sig(sig)
+    if not may_kill(task, tg, sig):
+        raise KernelError(Errno.EPERM)
     code, extra = SI_USER, {}
     if info:
         fields = unpack_siginfo(read_in(task, info, 128))

@@ -5,8 +5,10 @@ from __future__ import annotations
 import struct
 from typing import TYPE_CHECKING
 
-from ..abi.clone import (CLONE3_VALID, CLONE_ARGS_SIZE_VER0, CLONE_VFORK, CLONE_VM, CSIGNAL,
-                         CLONE_THREAD, CLONE_PARENT)
+from ..abi.clone import (CLONE3_VALID, CLONE_ARGS_SIZE, CLONE_ARGS_SIZE_VER0,
+                         CLONE_CLEAR_SIGHAND, CLONE_DETACHED, CLONE_PARENT, CLONE_SIGHAND,
+                         CLONE_THREAD, CLONE_VFORK, CLONE_VM, CSIGNAL)
+from ..kernel.cred import CAP_SYS_ADMIN
 from ..abi.errno import Errno
 from ..abi.fileflags import AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW, O_NONBLOCK
 from ..abi.procflags import (P_ALL, P_PGID, P_PID, P_PIDFD, WCONTINUED, WEXITED, WNOHANG, WNOWAIT,
@@ -42,62 +44,15 @@ def sys_getppid(task: "Task") -> int:
     return p.tgid if p is not None else 0
 
 
-@syscall("getuid")
-def sys_getuid(task: "Task") -> int:
-    return task.kernel.creds.uid
-
-
-@syscall("geteuid")
-def sys_geteuid(task: "Task") -> int:
-    return task.kernel.creds.euid
-
-
-@syscall("getgid")
-def sys_getgid(task: "Task") -> int:
-    return task.kernel.creds.gid
-
-
-@syscall("getegid")
-def sys_getegid(task: "Task") -> int:
-    return task.kernel.creds.egid
-
-
-@syscall("getgroups", "int", "ptr")
-def sys_getgroups(task: "Task", size: int, lst: int) -> int:
-    groups = task.kernel.creds.groups
-    size = s32(size)
-    if size < 0:
-        raise KernelError(Errno.EINVAL)
-    if size == 0:
-        return len(groups)
-    if size < len(groups):
-        raise KernelError(Errno.EINVAL)
-    write_out(task, lst, struct.pack(f"<{len(groups)}I", *groups))
-    return len(groups)
-
-
-@syscall("getresuid", "ptr", "ptr", "ptr", alias="getresgid")
-def sys_getresuid(task: "Task", r: int, e: int, s: int) -> int:
-    c = task.kernel.creds
-    for p, v in ((r, c.uid), (e, c.euid), (s, c.euid)):
-        write_out(task, p, struct.pack("<I", v))
-    return 0
-
-
-@syscall("setuid", "int", alias="setgid")
-def sys_setuid(task: "Task", uid: int) -> int:
-    if uid not in (task.kernel.creds.uid, task.kernel.creds.gid):
-        raise KernelError(Errno.EPERM)
-    return 0
-
-
 def _tg_of(task: "Task", pid: int):  # type: ignore[no-untyped-def]
+    """The process `pid` names for getpgid, getsid and setpgid (0: the caller's; 1: the
+    virtual init; a negative pid or a thread id names none)."""
     pid = s32(pid)
     if pid == 0:
         return task.tg
-    if pid < 0:
-        raise KernelError(Errno.EINVAL)
-    tg = task.kernel.group(pid)
+    if pid == 1:
+        return task.kernel.init
+    tg = task.kernel.group(pid) if pid > 0 else None
     if tg is None:
         raise KernelError(Errno.ESRCH)
     return tg
@@ -120,15 +75,29 @@ def sys_getsid(task: "Task", pid: int) -> int:
 
 @syscall("setpgid", "int", "int")
 def sys_setpgid(task: "Task", pid: int, pgid: int) -> int:
-    tg = _tg_of(task, pid)
+    """kernel/sys.c's rules: the caller or a child of it that has not exec'd, in the
+    caller's session, not a session leader, into a group of that session."""
     pgid = s32(pgid)
     if pgid < 0:
         raise KernelError(Errno.EINVAL)
-    if tg is not task.tg and tg.parent is not task.tg:
+    tg = _tg_of(task, pid)
+    if tg is task.kernel.init:
         raise KernelError(Errno.ESRCH)
+    me = task.tg
+    if tg is not me:
+        if tg.real_parent is not me:
+            raise KernelError(Errno.ESRCH)
+        if tg.sid != me.sid:
+            raise KernelError(Errno.EPERM)
+        if tg.execed:
+            raise KernelError(Errno.EACCES)
     if tg.sid == tg.tgid:
         raise KernelError(Errno.EPERM)
-    tg.pgid = pgid or tg.tgid
+    pgid = pgid or tg.tgid
+    if pgid != tg.tgid and not any(g.pgid == pgid and g.sid == me.sid and g.live_threads
+                                   for g in task.kernel.groups.values()):
+        raise KernelError(Errno.EPERM)  # no such group in this session
+    tg.pgid = pgid
     return 0
 
 
@@ -163,22 +132,42 @@ def sys_clone(task: "Task", flags: int, stack: int, parent_tid: int, child_tid: 
 
 @syscall("clone3", "clone_args", "size")
 def sys_clone3(task: "Task", uargs: int, size: int) -> int:
-    if size < CLONE_ARGS_SIZE_VER0 or size > 4096:
-        raise KernelError(Errno.EINVAL)
-    raw = read_in(task, uargs, size)
-    if size > 88 and any(raw[88:]):
+    """copy_clone_args_from_user and clone3_args_valid, in their order."""
+    if size > 4096:
         raise KernelError(Errno.E2BIG)
-    raw = raw.ljust(88, b"\0")
+    if size < CLONE_ARGS_SIZE_VER0:
+        raise KernelError(Errno.EINVAL)
+    off = CLONE_ARGS_SIZE
+    while off < size:  # a newer struct: what this kernel does not know must be 0, and the
+        addr = uargs + off  # first non-zero byte is found before any unmapped page
+        n = min(size - off, 4096 - addr % 4096)
+        if any(read_in(task, addr, n)):
+            raise KernelError(Errno.E2BIG)
+        off += n
+    raw = read_in(task, uargs, min(size, CLONE_ARGS_SIZE)).ljust(CLONE_ARGS_SIZE, b"\0")
     (flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
-     _set_tid, set_tid_size, _cgroup) = struct.unpack_from("<11Q", raw)
-    if flags & ~CLONE3_VALID or exit_signal & ~CSIGNAL:
+     set_tid, set_tid_size, _cgroup) = struct.unpack_from("<11Q", raw)
+    if set_tid_size > 32 or (not set_tid and set_tid_size) or (set_tid and not set_tid_size):
         raise KernelError(Errno.EINVAL)
-    if set_tid_size:
+    if exit_signal & ~CSIGNAL or exit_signal > 64:
         raise KernelError(Errno.EINVAL)
-    if (stack == 0) != (stack_size == 0) and stack_size:
+    if flags & ~CLONE3_VALID or flags & CLONE_DETACHED:
+        raise KernelError(Errno.EINVAL)
+    if flags & CLONE_SIGHAND and flags & CLONE_CLEAR_SIGHAND:
         raise KernelError(Errno.EINVAL)
     if flags & (CLONE_THREAD | CLONE_PARENT) and exit_signal:
         raise KernelError(Errno.EINVAL)
+    if bool(stack) != bool(stack_size):
+        raise KernelError(Errno.EINVAL)
+    if set_tid_size:  # one pid namespace: one level, a free pid, and the privilege
+        wanted = struct.unpack("<i", read_in(task, set_tid, 4))[0] if set_tid_size == 1 else 0
+        if set_tid_size > 1 or wanted <= 0:
+            raise KernelError(Errno.EINVAL)
+        if wanted in task.kernel.tasks or wanted in task.kernel.groups or wanted == 1:
+            raise KernelError(Errno.EEXIST)
+        if not task.cred.capable(CAP_SYS_ADMIN):
+            raise KernelError(Errno.EPERM)
+        task.kernel.next_pid_wanted = wanted
     return kernel_clone(task.kernel, task, CloneArgs(flags, exit_signal, stack, stack_size,
                                                      parent_tid, child_tid, tls, via="clone3",
                                                      pidfd=pidfd))
@@ -233,6 +222,8 @@ def sys_wait4(task: "Task", pid: int, wstatus: int, options: int, rusage: int) -
     if options & ~(WNOHANG | WSTOPPED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL):
         raise KernelError(Errno.EINVAL)
     pid = s32(pid)
+    if pid == -(1 << 31):
+        raise KernelError(Errno.ESRCH)  # -INT_MIN is not defined
     if pid == -1:
         who, ident = "all", 0
     elif pid == 0:
@@ -284,7 +275,8 @@ def sys_waitid(task: "Task", idtype: int, ident: int, infop: int, options: int, 
         else:
             write_out(task, infop, pack_siginfo({
                 "signo": Sig.SIGCHLD, "code": res.si_code, "pid": res.pid,
-                "uid": task.kernel.creds.uid, "status": res.si_status,
+                "uid": res.child.uid,
+                "status": res.si_status,
                 "utime": res.utime_ns // 10**7, "stime": 0}))
     _rusage(task, rusage, res.utime_ns if res else 0)
     return 0

@@ -10,6 +10,7 @@ from ..abi.procflags import (MINSIGSTKSZ, SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK, S
                              SS_ONSTACK)
 from ..abi.signals import NSIG, SI_TKILL, SI_USER, Sig
 from ..arch.x86_64 import RSP
+from ..kernel.cred import CAP_KILL
 from ..kernel.errors import Block, KernelError
 from ..kernel.sigframe import rt_sigreturn
 from ..kernel.signal import UNBLOCKABLE, SigAction
@@ -18,6 +19,7 @@ from .table import syscall
 
 if TYPE_CHECKING:
     from ..kernel.task import Task
+    from ..kernel.thread_group import ThreadGroup
 
 SIGSET_SIZE = 8
 
@@ -108,17 +110,32 @@ def _check_sig(sig: int) -> int:
     return sig
 
 
+def may_kill(task: "Task", target: "ThreadGroup", sig: int) -> bool:
+    """check_kill_permission: the uids match, CAP_KILL, or SIGCONT within the session."""
+    if target is task.kernel.init:
+        return task.cred.capable(CAP_KILL) or task.cred.euid == 0
+    who = target.leader or (target.threads[0] if target.threads else None)
+    if who is None or target is task.tg:
+        return True
+    return task.cred.may_signal(who.cred) or (sig == Sig.SIGCONT and target.sid == task.tg.sid)
+
+
 @syscall("kill", "int", "sig")
 def sys_kill(task: "Task", pid: int, sig: int) -> int:
     sig = _check_sig(sig)
     pid = s32(pid)
     k = task.kernel
     if pid > 0:
-        g = k.group(pid)
+        g = k.init if pid == 1 else k.group(pid)
         if g is None:
             raise KernelError(Errno.ESRCH)
-        k.signals.send_to_group(g, sig, code=SI_USER, sender=task)
+        if not may_kill(task, g, sig):
+            raise KernelError(Errno.EPERM)
+        if g is not k.init:  # init takes no signal it has no handler for (it has none)
+            k.signals.send_to_group(g, sig, code=SI_USER, sender=task)
         return 0  # a zombie exists until it is reaped: kill(2) succeeds, the signal is lost
+    if pid == -(1 << 31):
+        raise KernelError(Errno.ESRCH)
     if pid == -1:
         targets = [g for g in list(k.groups.values()) if g is not task.tg and g.live_threads]
     else:
@@ -126,8 +143,13 @@ def sys_kill(task: "Task", pid: int, sig: int) -> int:
         targets = [g for g in list(k.groups.values()) if g.pgid == pgid and g.live_threads]
     if not targets:
         raise KernelError(Errno.ESRCH)
+    sent = False
     for g in targets:
-        k.signals.send_to_group(g, sig, code=SI_USER, sender=task)
+        if may_kill(task, g, sig):
+            k.signals.send_to_group(g, sig, code=SI_USER, sender=task)
+            sent = True
+    if not sent:
+        raise KernelError(Errno.EPERM)
     return 0
 
 
@@ -145,6 +167,8 @@ def _thread(task: "Task", tgid: int | None, tid: int):  # type: ignore[no-untype
 def sys_tgkill(task: "Task", tgid: int, tid: int, sig: int) -> int:
     sig = _check_sig(sig)
     t = _thread(task, s32(tgid), tid)
+    if not may_kill(task, t.tg, sig):
+        raise KernelError(Errno.EPERM)
     task.kernel.signals.send_to_task(t, sig, code=SI_TKILL, sender=task)
     return 0
 
@@ -153,6 +177,8 @@ def sys_tgkill(task: "Task", tgid: int, tid: int, sig: int) -> int:
 def sys_tkill(task: "Task", tid: int, sig: int) -> int:
     sig = _check_sig(sig)
     t = _thread(task, None, tid)
+    if not may_kill(task, t.tg, sig):
+        raise KernelError(Errno.EPERM)
     task.kernel.signals.send_to_task(t, sig, code=SI_TKILL, sender=task)
     return 0
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..abi.sysnums import SYSCALL_NUMBERS
+from ..abi.sysprotos import narrow, narrower
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,19 @@ class SyscallDef:
     support: str
     nargs: int
     notes: str = ""
+    #: (index, C type) of the arguments the kernel declares narrower than 64 bits
+    narrowed: tuple[tuple[int, str], ...] = ()
+
+    def arguments(self, raw: tuple[int, ...]) -> tuple[int, ...]:
+        """The handler's arguments from the six registers: the upper halves of `int`
+        and `unsigned int` arguments ignored, as Linux ignores them."""
+        if not self.narrowed:
+            return raw[:self.nargs]
+        args = list(raw[:self.nargs])
+        for i, kind in self.narrowed:
+            if i < len(args):
+                args[i] = narrow(args[i], kind)
+        return tuple(args)
 
 
 _REGISTRY: dict[int, SyscallDef] = {}
@@ -38,15 +52,16 @@ def syscall(name: str, *args: str, support: str = "full", notes: str = "",
         for nm in (name,) + ((alias,) if alias else ()):
             nr = SYSCALL_NUMBERS[nm]
             nargs = len(inspect.signature(fn).parameters) - 1
-            _REGISTRY[nr] = SyscallDef(nr, nm, fn, tuple(args), support, nargs, notes)
+            _REGISTRY[nr] = SyscallDef(nr, nm, fn, tuple(args), support, nargs, notes,
+                                       tuple(narrower(nm)))
         return fn
     return deco
 
 
 def build_table() -> dict[int, SyscallDef]:
     """Import every handler module and return the complete table."""
-    from . import (sys_file, sys_fs, sys_futex, sys_misc, sys_mm, sys_pidfd,  # noqa: F401
-                   sys_poll, sys_process, sys_signal, sys_time)
+    from . import (sys_cred, sys_file, sys_fs, sys_futex, sys_misc, sys_mm,  # noqa: F401
+                   sys_pidfd, sys_poll, sys_process, sys_signal, sys_time)
     return dict(_REGISTRY)
 
 

@@ -57,6 +57,9 @@ CASES = [
     ("faults", []),
     # brk after a MAP_FIXED mapping over the heap's start and middle (musl's malloc)
     ("brkfixed", []),
+    # Linux's answers where programs check: ESRCH, EPERM, EACCES, E2BIG, 32-bit int
+    # arguments, per-thread /proc, the virtual init, credentials, prctl
+    ("answers", []),
 ]
 
 #: programs whose processes sleep while others run: with --park-keep 0 every sleeping
