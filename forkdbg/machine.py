@@ -17,6 +17,33 @@ from .kernel.kernel import Config, Kernel
 DEFAULT_TIMESLICE_NS = 4_000_000
 
 
+_INHERITED: list[int] = []
+
+
+def note_inherited_fds() -> None:
+    """Remember the descriptors forkdbg was started with, before it opens any of its own
+    (front-ends call this first thing): those, and only those, reach the program."""
+    if _INHERITED:
+        return
+    try:
+        fds = sorted(int(n) for n in os.listdir("/proc/self/fd"))
+    except OSError:
+        fds = [0, 1, 2]
+    live = []
+    for fd in fds:
+        try:
+            os.fstat(fd)  # the directory listing's own descriptor is gone by now
+        except OSError:
+            continue
+        live.append(fd)
+    _INHERITED.extend(live or [0, 1, 2])
+
+
+def inherited_fds() -> tuple[int, ...]:
+    """What note_inherited_fds saw (0, 1 and 2 if it was never called)."""
+    return tuple(_INHERITED) if _INHERITED else (0, 1, 2)
+
+
 class MachineError(Exception):
     """Options or a program the machine cannot take: one line for the user."""
 
@@ -84,7 +111,9 @@ class MachineOptions:
         return Config(root=root, cwd=cwd, seed=self.seed, child_first=self.child_first,
                       max_procs=self.max_procs, epoch=self.epoch, park_keep=self.park_keep,
                       slice_ns=self.timeslice_ns, max_memory=self.max_memory,
-                      count_always=self.count_always)
+                      count_always=self.count_always,
+                      host_fds=tuple(self.inherit_fds) if self.inherit_fds is not None
+                      else inherited_fds())
 
 
 def build(opts: MachineOptions) -> Kernel:

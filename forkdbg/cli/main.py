@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from .. import __version__
+from ..machine import note_inherited_fds
 from .common import UsageError, die
 
 USAGE = """usage: forkdbg run [OPTIONS] PROG [ARGS...]     run a program
@@ -15,6 +16,7 @@ Each command takes --help.  A program named like a command: give a path (./run).
 
 
 def main(argv: list[str] | None = None) -> int:
+    note_inherited_fds()
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         if not argv or argv[0] in ("-h", "--help", "help"):

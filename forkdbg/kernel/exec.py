@@ -167,7 +167,7 @@ def spawn_first(kernel: "Kernel", path: str, argv: list[bytes], envp: list[bytes
     kernel.init.children.append(tg)
     kernel.groups[pid] = tg
     kernel.first = tg
-    files = stdio_table()
+    files = host_table(kernel.config.host_fds)
     task = Task(kernel, pid, tg, mm, files, FsContext(cwd), SigHand())
     files.users = 1
     tg.leader = task
@@ -180,13 +180,14 @@ def spawn_first(kernel: "Kernel", path: str, argv: list[bytes], envp: list[bytes
     return task
 
 
-def stdio_table() -> FdTable:
-    """The first process's descriptors: forkdbg's own 0, 1 and 2 (never closed on the host)."""
+def host_table(fds: tuple[int, ...]) -> FdTable:
+    """The first process's descriptors: those forkdbg was started with (0, 1, 2 and any
+    a caller handed it, as `prog 3<file` would), shared, never closed on the host."""
     import fcntl
 
     from ..fs.hostfile import HostFile
     table = FdTable()
-    for fd in (0, 1, 2):
+    for fd in fds:
         try:
             flags = fcntl.fcntl(fd, fcntl.F_GETFL)
         except OSError:

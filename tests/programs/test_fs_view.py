@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import BUSYBOX, forkdbg, require, sample
+from helpers import BUSYBOX, ROOT, forkdbg, require, sample
 
 
 @pytest.fixture()
@@ -106,3 +106,23 @@ def test_stdio_is_forkdbgs(tmp_path: Path) -> None:
                            stdout=f, stderr=subprocess.PIPE, text=True)
     assert p.returncode == 0 and p.stderr == "to-stderr\n"
     assert out.read_text() == f"to-stdout\n{os.path.realpath(out)}\n"
+
+
+def test_descriptors_the_program_was_started_with(tmp_path: Path) -> None:
+    """`prog 3<file 4>&1`: descriptors 3 and 4 are open on the same files in the guest,
+    as natively (a make jobserver, a harness that hands its child a pipe); forkdbg's
+    own descriptors (a trace file, its pipes) never appear."""
+    import subprocess
+    import sys
+    require(BUSYBOX)
+    src = tmp_path / "in.txt"
+    src.write_text("from descriptor 3\n")
+    script = "cat <&3; echo to-four >&4; ls /proc/self/fd | sort -n | tr '\\n' ' '"
+    want = subprocess.run(f"{BUSYBOX} sh -c \"{script}\" 3<{src} 4>&1", shell=True,
+                          capture_output=True, text=True)
+    for cmd in (["run"], ["trace", "-o", str(tmp_path / "trace.txt")]):
+        got = subprocess.run(f"{sys.executable} -m forkdbg {' '.join(cmd)} {BUSYBOX} sh -c "
+                             f"\"{script}\" 3<{src} 4>&1", shell=True, capture_output=True,
+                             text=True, cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+        assert got.stdout == want.stdout, cmd
+        assert got.stdout.startswith("from descriptor 3\nto-four\n0 1 2 3 4 ")
