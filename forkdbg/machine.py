@@ -76,9 +76,6 @@ class MachineOptions:
     env_set: list[str] = field(default_factory=list)
     #: host descriptors above 2 the program starts with (None: every one forkdbg inherited)
     inherit_fds: list[int] | None = None
-    #: keep every engine's blocks counted, so that an interrupt always stops exactly
-    #: (a debugger's need; kernel/cpu.py)
-    count_always: bool = False
 
     def environment(self) -> list[bytes]:
         """The program's environment as a list of VAR=VALUE."""
@@ -111,7 +108,6 @@ class MachineOptions:
         return Config(root=root, cwd=cwd, seed=self.seed, child_first=self.child_first,
                       max_procs=self.max_procs, epoch=self.epoch, park_keep=self.park_keep,
                       slice_ns=self.timeslice_ns, max_memory=self.max_memory,
-                      count_always=self.count_always,
                       host_fds=tuple(self.inherit_fds) if self.inherit_fds is not None
                       else inherited_fds())
 

@@ -43,7 +43,6 @@ def main(argv: list[str]) -> int:
     ns = make_parser().parse_args(argv)
     s = Session(batch=ns.batch)
     s.machine = machine_options(ns)
-    s.machine.count_always = True  # Ctrl-C and stepping stop exactly (kernel/cpu.py)
     if s.machine.cwd is None and os.path.realpath(s.machine.root) == "/":
         s.machine.cwd = os.getcwd()  # `cd` and `pwd` show it
     if ns.prog:

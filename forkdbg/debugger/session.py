@@ -50,7 +50,7 @@ class Session(ProgramFile):
         self.program: str | None = None
         self.args: list[str] = []
         self.env_changes: dict[str, str | None] = {}
-        self.machine = MachineOptions(count_always=True)  # the machine each `run` builds
+        self.machine = MachineOptions()  # the machine each `run` builds
         self.kernel: Kernel | None = None
         self.inferiors: dict[int, Inferior] = {}
         self.current_inferior = 1

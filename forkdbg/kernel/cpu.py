@@ -9,8 +9,9 @@ Counting costs a call per block; an engine whose task has run alone with no time
 armed for SOLO_BLOCKS blocks runs free (uncounted) until it next has to be stopped on
 time.  Free time is not charged to the virtual clock.  Ctrl-C stops either kind exactly:
 a counted engine through its budget, a free one with emu_stop, which lands only at a
-block start there (uc_compat.stop_only_at_block_starts).  An engine with breakpoints
-stays counted, and so does every engine of a debugger (Config.count_always).
+block start there (uc_compat.stop_only_at_block_starts).  An engine with breakpoints or
+watchpoints stays counted: their hooks stop the engine through the exit checks a free
+engine lacks (mm/engine.py moves it before adding one).
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def run_user(kernel: "Kernel", task: "Task") -> None:
     if watch:
         blocks = min(blocks, CHECK_BLOCKS)
     solo = blocks == UNLIMITED
-    keep = kernel.config.count_always or bool(mm._code_hooks)
+    keep = bool(mm._code_hooks or mm.watch_hooks)
     if (not solo or keep) and not budget.counted(mm.uc):
         rebuild(mm, counted=True)  # it has to stop on time now
     uc = mm.uc

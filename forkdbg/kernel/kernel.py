@@ -71,7 +71,6 @@ class Config:
     slice_ns: int = 4_000_000
     epoch: int | None = None  # CLOCK_REALTIME at start, in seconds (None: the host's now)
     max_memory: int = 4 << 30  # host memory the guest may hold (mm/limits.py)
-    count_always: bool = False  # never let an engine run free (cpu.py; a debugger's need)
     host_fds: tuple[int, ...] = (0, 1, 2)  # host descriptors the first process starts with
     #: processes whose threads all sleep that keep their engine; beyond this the
     #: longest-idle ones give it back (~3 MiB each; rebuilt in ~1 ms when they wake)

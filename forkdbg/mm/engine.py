@@ -77,6 +77,10 @@ def add_code_hook(mm: "AddressSpace", addr: int) -> None:
     if mm.uc is None:
         mm._code_hooks[addr] = None  # installed when the engine comes back
         return
+    if not BUDGET.counted(mm.uc):  # a free engine has no exit check after the hook
+        mm._code_hooks[addr] = None
+        rebuild(mm, counted=True)  # installs it
+        return
 
     def on_code(uc: unicorn.Uc, address: int, size: int, _ud: object) -> None:
         if mm.skip_break == address:
@@ -101,6 +105,8 @@ def add_watch_hook(mm: "AddressSpace", begin: int, size: int, access: str) -> in
     if mm.uc is None:
         unpark(mm)
     assert mm.uc is not None
+    if not BUDGET.counted(mm.uc):
+        rebuild(mm, counted=True)  # a free engine has no exit check after an access
     kinds = {"write": U.UC_HOOK_MEM_WRITE, "read": U.UC_HOOK_MEM_READ,
              "access": U.UC_HOOK_MEM_WRITE | U.UC_HOOK_MEM_READ}[access]
 
@@ -158,6 +164,9 @@ def install(mm: "AddressSpace", uc: unicorn.Uc, ref: EngineRef) -> None:
     mm while it had none."""
     ref.mm = mm
     mm.uc, mm.ref, mm.parked = uc, ref, False
+    if mm._code_hooks and not BUDGET.counted(uc):
+        rebuild(mm, counted=True)  # breakpoints need a counted engine; that one gets them
+        return
     for addr in list(mm._code_hooks):
         mm._code_hooks.pop(addr)
         add_code_hook(mm, addr)

@@ -6,7 +6,10 @@
                 (a stop mid-block resumed at the block's start runs part of it twice)
    forkexec N P a spinner child burns CPU while the parent forks and execs P N times
    threadfork N three threads rewrite and check their buffers while the main thread
-                forks N children that each check the buffers they inherited */
+                forks N children that each check the buffers they inherited
+   sigint       the count loop alone, until SIGINT arrives: its handler ends the loop,
+                which then checks itself (an interrupt stopped in the middle of a block
+                and resumed at its start would have run part of it twice) */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <signal.h>
@@ -38,6 +41,38 @@ static int add_loop(int slot, unsigned long n)
         return 1;
     }
     return 0;
+}
+
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+static int until_sigint(void)
+{
+    signal(SIGINT, on_sigint);
+    printf("spinning\n");
+    fflush(stdout);
+    unsigned long reg = 0, n = 0;
+    unsigned long sp0, sp1;
+    asm volatile("mov %%rsp, %0" : "=r"(sp0));
+    while (!interrupted) {
+        asm volatile("addq $1, %0\n\t"
+                     "addq $1, %1\n\t"
+                     "sub $128, %%rsp\n\t"
+                     "pushq %1\n\t"
+                     "popq %1\n\t"
+                     "add $128, %%rsp"
+                     : "+m"(counters[0]), "+r"(reg) : : "memory");
+        n++;
+    }
+    asm volatile("mov %%rsp, %0" : "=r"(sp1));
+    int ok = counters[0] == n && reg == n && sp0 == sp1;
+    printf("sigint: %s\n", ok ? "consistent" : "CORRUPTED");
+    return !ok;
 }
 
 static unsigned long loop_n;
@@ -165,6 +200,8 @@ int main(int argc, char **argv)
         return forkexec(atoi(argv[2]), argv[3]);
     if (argc >= 3 && !strcmp(argv[1], "threadfork"))
         return threadfork(atoi(argv[2]));
-    fprintf(stderr, "usage: preempt count N | forkexec N PROG | threadfork N\n");
+    if (argc >= 2 && !strcmp(argv[1], "sigint"))
+        return until_sigint();
+    fprintf(stderr, "usage: preempt count N | forkexec N PROG | threadfork N | sigint\n");
     return 2;
 }

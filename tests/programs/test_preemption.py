@@ -108,3 +108,20 @@ def test_ctrl_c_stops_a_program_that_never_calls_the_kernel() -> None:
     out, err = p.communicate(timeout=60)
     assert p.returncode == 130, err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("wait", [0.5, 3.0], ids=["counted", "free"])
+def test_ctrl_c_stops_exactly(libc: str, wait: float) -> None:
+    """A SIGINT handler ends a loop whose state shows any part of a block run twice:
+    interrupted while its engine is still counted, and after it runs free."""
+    prog = sample(libc, "preempt")
+    p = subprocess.Popen([sys.executable, "-m", "forkdbg", "run", prog, "sigint"], cwd=ROOT,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert p.stdout is not None
+    assert p.stdout.readline() == "spinning\n"
+    time.sleep(wait)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    assert out == "sigint: consistent\n", err
+    assert p.returncode == 0
