@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, BinaryIO
 
 from .abi.errno import errno_message
 from .elf.loader import ElfError, parse_elf
 from .kernel.errors import KernelError
 from .kernel.kernel import Config, Kernel
+
+if TYPE_CHECKING:
+    from .fs.vfs import Node
 
 DEFAULT_TIMESLICE_NS = 4_000_000
 
@@ -116,54 +121,68 @@ def build(opts: MachineOptions) -> Kernel:
     """A kernel set up from `opts`, its working directory checked inside the root."""
     from .syscalls import build_table
     cfg = opts.config()
-    k = Kernel(build_table(), cfg)
     try:
-        node = k.vfs.resolve("/", cfg.cwd)
+        k = Kernel(build_table(), cfg)
+    except KernelError as e:
+        raise MachineError(f"--root {cfg.root}: {errno_message(e.errno)}") from None
+    try:
+        k.initial_cwd()
     except KernelError as e:
         raise MachineError(f"--cwd {cfg.cwd}: {errno_message(e.errno)}") from None
-    if not node.exists or not node.is_dir:
-        raise MachineError(f"--cwd {cfg.cwd}: not a directory inside the root")
     return k
 
 
-def host_file(opts: MachineOptions, path: str) -> str | None:
-    """The host file that the guest path `path` names inside the machine's root (a
-    debugger reads the program before any machine exists); None if there is none."""
+def open_program(opts: MachineOptions, path: str) -> BinaryIO | None:
+    """The program file `path` names inside the machine's root, open for reading (a
+    debugger reads it before any machine exists); None if there is no such regular
+    file."""
     from .fs.vfs import Vfs
     try:
         cfg = opts.config()
-        node = Vfs(cfg.root, {}).resolve(cfg.cwd, path)
+        vfs = Vfs(cfg.root, {})
+        cwd = vfs.opendir(vfs.resolve(None, cfg.cwd))
+        return _open_regular(vfs.resolve(None if path.startswith("/") else cwd, path))
     except (MachineError, KernelError):
         return None
-    if node.host is None or node.hst is None or not os.path.isfile(node.host):
+
+
+def _open_regular(node: "Node") -> BinaryIO | None:
+    if node.dir is None or node.hst is None or not stat.S_ISREG(node.hst.st_mode):
         return None
-    return node.host
+    fd = node.dir.open(node.name, os.O_RDONLY | os.O_NONBLOCK)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        return None
+    return os.fdopen(fd, "rb")
 
 
 def check_program(kernel: Kernel, path: str) -> None:
-    """Check the program before starting it, with a reason a person can act on."""
+    """Check the program before starting it, with a reason a person can act on.  Only
+    what decides it is read: the first bytes, then the ELF headers."""
     try:
-        node = kernel.vfs.resolve(kernel.config.cwd, path)
+        cwd = kernel.initial_cwd()
+        node = kernel.vfs.resolve(None if path.startswith("/") else cwd, path)
     except KernelError as e:
         raise MachineError(f"{path}: {errno_message(e.errno)}") from None
     if not node.exists:
         raise MachineError(f"{path}: No such file or directory")
     if node.is_dir:
         raise MachineError(f"{path}: Is a directory")
-    if node.host is None:
+    try:
+        f = _open_regular(node)
+    except KernelError as e:
+        raise MachineError(f"{path}: {errno_message(e.errno)}") from None
+    if f is None:
         raise MachineError(f"{path}: not a regular file")
-    try:
-        with open(node.host, "rb") as f:
-            head = f.read()
-    except OSError as e:
-        raise MachineError(f"{path}: {e.strerror}") from None
-    if head[:2] == b"#!":
-        return
-    try:
-        parse_elf(head, path)
-    except ElfError as e:
-        raise MachineError(f"{path}: {e}") from None
-    if not os.access(node.host, os.X_OK):
+    with f:
+        if f.read(2) == b"#!":
+            return
+        try:
+            parse_elf(f, path)
+        except ElfError as e:
+            raise MachineError(f"{path}: {e}") from None
+        st = os.fstat(f.fileno())
+    if not st.st_mode & 0o111:
         raise MachineError(f"{path}: Permission denied (not executable)")
 
 

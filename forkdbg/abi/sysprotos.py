@@ -41,7 +41,8 @@ PROTOS: dict[str, str] = {
     "renameat2": "ililu", "getrandom": "llu", "execveat": "illli", "statx": "iluul",
     "rseq": "luiu", "pidfd_send_signal": "iilu", "pidfd_open": "iu", "clone3": "ll",
     "close_range": "uuu", "pidfd_getfd": "iiu", "faccessat2": "ilii", "getcpu": "lll",
-    "mlock": "ll", "munlock": "ll",
+    "mlock": "ll", "munlock": "ll", "chown": "luu", "lchown": "luu", "fchown": "uuu",
+    "fchownat": "iluui", "mknod": "lhu", "mknodat": "ilhu", "truncate": "ll", "fstatfs": "ul",
 }
 
 _MASKS = {"i": 0xFFFFFFFF, "u": 0xFFFFFFFF, "h": 0xFFFF}

@@ -46,7 +46,7 @@ def main(argv: list[str]) -> int:
     if s.machine.cwd is None and os.path.realpath(s.machine.root) == "/":
         s.machine.cwd = os.getcwd()  # `cd` and `pwd` show it
     if ns.prog:
-        if s.program_file(ns.prog) is None:
+        if not s.program_exists(ns.prog):
             raise UsageError(f"{ns.prog}: No such file or directory.")
         s.set_program(ns.prog, list(ns.rest))
     interactive = not ns.batch

@@ -4,7 +4,7 @@ plan, bytes), its process's memory after."""
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, BinaryIO, Callable
 
 if TYPE_CHECKING:
     from ..elf.loader import LoadPlan
@@ -27,33 +27,46 @@ class ProgramFile:
     def task(self) -> "Task":
         raise NotImplementedError
 
-    def program_file(self, path: str | None = None) -> str | None:
-        """The host file of the program (or of `path`): the guest path resolved inside
+    def program_file(self, path: str | None = None) -> BinaryIO | None:
+        """The program file (or `path`), open for reading: the guest path resolved inside
         the machine's root; None if there is no such regular file."""
-        from ..machine import host_file
+        from ..machine import open_program
         path = path if path is not None else self.program
-        return host_file(self.machine, path) if path else None
+        return open_program(self.machine, path) if path else None
+
+    def program_exists(self, path: str) -> bool:
+        f = self.program_file(path)
+        if f is None:
+            return False
+        f.close()
+        return True
+
+    def _file_key(self, f: BinaryIO) -> tuple[int, int, int]:
+        st = os.fstat(f.fileno())
+        return st.st_dev, st.st_ino, st.st_mtime_ns
 
     def _file_symbols(self) -> "SymbolTable | None":
         from ..elf.symbols import SymbolTable
-        host = self.program_file()
-        if host is None:
+        f = self.program_file()
+        if f is None:
             return None
-        if getattr(self, "_fsyms", None) is None or self._fsyms[0] != host:
-            with open(host, "rb") as f:
-                self._fsyms = (host, SymbolTable.from_elf_bytes(f.read()))
+        with f:
+            key = self._file_key(f)
+            if getattr(self, "_fsyms", None) is None or self._fsyms[0] != key:
+                self._fsyms = (key, SymbolTable.from_elf_bytes(f.read()))
         return self._fsyms[1]
 
     def file_plan(self) -> "LoadPlan | None":
         """The program file's load plan (read once per file version), None if unreadable."""
-        from ..elf.loader import read_plan
-        host = self.program_file()
-        if host is None:
+        from ..elf.loader import parse_elf
+        f = self.program_file()
+        if f is None:
             return None
         try:
-            key = (host, os.stat(host).st_mtime_ns)
-            if getattr(self, "_fplan", None) is None or self._fplan[0] != key:
-                self._fplan = (key, read_plan(host))
+            with f:
+                key = self._file_key(f)
+                if getattr(self, "_fplan", None) is None or self._fplan[0] != key:
+                    self._fplan = (key, parse_elf(f, self.program or ""))
         except Exception:  # noqa: BLE001 - a missing or broken file reads as no code
             return None
         return self._fplan[1]

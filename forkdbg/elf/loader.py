@@ -4,15 +4,16 @@ The plan says what Linux's binfmt_elf would map: each PT_LOAD with its file byte
 its zero-filled tail (bss) and its permissions, the entry point and the program
 headers' address for the auxiliary vector.  Anything forkdbg cannot run (not ELF,
 truncated, 32-bit, another machine, dynamically linked) raises ElfError with a
-one-line reason.
+one-line reason.  The file is read from a stream, only where the headers point: a
+huge file costs what its segments hold, a file that is not ELF its first bytes.
 """
 
 from __future__ import annotations
 
 import io
 import struct
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, BinaryIO
 
 if TYPE_CHECKING:
     from elftools.elf.elffile import ELFFile
@@ -28,13 +29,16 @@ class ElfError(Exception):
 
 @dataclass(frozen=True)
 class Segment:
-    """One PT_LOAD: [vaddr, vaddr+memsz) with `data` at its start, the rest zero."""
+    """One PT_LOAD: [vaddr, vaddr+memsz) with `data` at its start, the rest zero; `lead`
+    is the file's bytes before it on its first page (mapped with it, as Linux maps
+    whole pages)."""
 
     vaddr: int
     memsz: int
     data: bytes
     offset: int
     flags: int  # PF_R | PF_W | PF_X
+    lead: bytes = b""
 
     @property
     def prot(self) -> int:
@@ -62,7 +66,6 @@ class LoadPlan:
     phentsize: int
     exec_stack: bool = False
     tls: tuple[int, int, int] | None = None  # (vaddr, filesz, memsz)
-    raw: bytes = field(default=b"", repr=False)
 
     @property
     def span(self) -> tuple[int, int]:
@@ -72,30 +75,47 @@ class LoadPlan:
         return lo, (hi + PAGE - 1) & ~(PAGE - 1)
 
 
-def _header(data: bytes) -> "ELFFile":
-    """Open `data` with pyelftools after the checks that give the clearest reasons."""
+def _header(stream: BinaryIO) -> "ELFFile":
+    """Open the stream with pyelftools after the checks that give the clearest reasons."""
     from elftools.common.exceptions import ELFError as PyElfError
     from elftools.elf.elffile import ELFFile
 
-    if len(data) < 4 or data[:4] != b"\x7fELF":
+    stream.seek(0)
+    head = stream.read(64)
+    if len(head) < 4 or head[:4] != b"\x7fELF":
         raise ElfError("not an ELF file")
-    if len(data) < 64:
+    if len(head) < 64:
         raise ElfError("truncated ELF header")
-    if data[4] != 2:
+    if head[4] != 2:
         raise ElfError("32-bit ELF; forkdbg runs x86-64 (ELFCLASS64) programs only")
-    if data[5] != 1:
+    if head[5] != 1:
         raise ElfError("big-endian ELF; forkdbg runs x86-64 programs only")
     try:
-        return ELFFile(io.BytesIO(data))
-    except (PyElfError, struct.error, ValueError) as e:
+        stream.seek(0)
+        return ELFFile(stream)
+    except (PyElfError, struct.error, ValueError, OSError) as e:
         raise ElfError(f"corrupt ELF header: {e}") from None
 
 
-def parse_elf(data: bytes, path: str) -> LoadPlan:
-    """Parse `data`, the bytes of the file at `path`, into a LoadPlan."""
+def _read(stream: BinaryIO, off: int, n: int) -> bytes:
+    try:
+        stream.seek(off)
+        return stream.read(n)
+    except (OSError, ValueError, OverflowError) as e:
+        raise ElfError(f"unreadable ELF: {e}") from None
+
+
+def parse_elf(data: bytes | BinaryIO, path: str) -> LoadPlan:
+    """Parse the file at `path` (its bytes, or a seekable stream of them) into a
+    LoadPlan."""
     from elftools.common.exceptions import ELFError as PyElfError
 
-    elf = _header(data)
+    stream: BinaryIO = io.BytesIO(data) if isinstance(data, (bytes, bytearray)) else data
+    try:
+        size = stream.seek(0, io.SEEK_END)
+    except (OSError, ValueError) as e:
+        raise ElfError(f"unreadable: {e}") from None
+    elf = _header(stream)
     hdr = elf.header
     if hdr.e_machine != "EM_X86_64":
         raise ElfError(f"ELF for {hdr.e_machine}, not x86-64")
@@ -104,7 +124,7 @@ def parse_elf(data: bytes, path: str) -> LoadPlan:
         raise ElfError(f"not an executable: {kind.get(hdr.e_type, hdr.e_type)}")
     if hdr.e_phentsize != PHDR.size or hdr.e_phnum == 0:
         raise ElfError("corrupt ELF: no usable program headers")
-    if hdr.e_phoff + hdr.e_phnum * PHDR.size > len(data):
+    if hdr.e_phoff + hdr.e_phnum * PHDR.size > size:
         raise ElfError("truncated ELF: program headers past the end of the file")
     segments: list[Segment] = []
     phdr_vaddr = None
@@ -117,7 +137,7 @@ def parse_elf(data: bytes, path: str) -> LoadPlan:
     for ph in phdrs:
         p_type = ph.p_type
         if p_type == "PT_INTERP":
-            interp = data[ph.p_offset:ph.p_offset + ph.p_filesz].rstrip(b"\0")
+            interp = _read(stream, ph.p_offset, min(ph.p_filesz, 4096)).rstrip(b"\0")
             raise ElfError(f"dynamically linked (interpreter {interp.decode(errors='replace')}); "
                            "forkdbg runs static executables only")
         if p_type == "PT_PHDR":
@@ -129,15 +149,20 @@ def parse_elf(data: bytes, path: str) -> LoadPlan:
         elif p_type == "PT_LOAD":
             if ph.p_filesz > ph.p_memsz:
                 raise ElfError("corrupt ELF: a segment's file size exceeds its memory size")
-            if ph.p_offset + ph.p_filesz > len(data):
+            if ph.p_offset + ph.p_filesz > size:
                 raise ElfError("truncated ELF: a segment extends past the end of the file")
             if ph.p_memsz == 0:
                 continue
             if (ph.p_vaddr - ph.p_offset) % PAGE:
                 raise ElfError("corrupt ELF: segment address and offset are not congruent")
-            segments.append(Segment(ph.p_vaddr, ph.p_memsz,
-                                    bytes(data[ph.p_offset:ph.p_offset + ph.p_filesz]),
-                                    ph.p_offset, ph.p_flags))
+            if ph.p_memsz > 1 << 40 or ph.p_vaddr + ph.p_memsz > 1 << 64:
+                raise ElfError("corrupt ELF: a segment larger than the address space")
+            head = ph.p_offset % PAGE
+            both = _read(stream, ph.p_offset - head, head + ph.p_filesz)
+            if len(both) != head + ph.p_filesz:
+                raise ElfError("truncated ELF: a segment extends past the end of the file")
+            segments.append(Segment(ph.p_vaddr, ph.p_memsz, both[head:], ph.p_offset,
+                                    ph.p_flags, both[:head]))
     if not segments:
         raise ElfError("corrupt ELF: no loadable segments")
     segments.sort(key=lambda s: s.vaddr)
@@ -161,7 +186,7 @@ def parse_elf(data: bytes, path: str) -> LoadPlan:
         raise ElfError("corrupt ELF: segments outside the user address space")
     return LoadPlan(path=path, pie=(hdr.e_type == "ET_DYN"), entry=entry, segments=segments,
                     phdr_vaddr=phdr_vaddr, phnum=hdr.e_phnum, phentsize=hdr.e_phentsize,
-                    exec_stack=exec_stack, tls=tls, raw=data)
+                    exec_stack=exec_stack, tls=tls)
 
 
 def is_elf(head: bytes) -> bool:
@@ -171,7 +196,7 @@ def is_elf(head: bytes) -> bool:
 
 def read_plan(path: str, data: bytes | None = None) -> LoadPlan:
     """Parse the file at host `path` (or the given bytes) into a LoadPlan."""
-    if data is None:
-        with io.open(path, "rb") as f:
-            data = f.read()
-    return parse_elf(data, path)
+    if data is not None:
+        return parse_elf(data, path)
+    with io.open(path, "rb") as f:
+        return parse_elf(f, path)

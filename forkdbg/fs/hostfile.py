@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno as host_errno
 import fcntl
 import os
 import select
@@ -11,25 +10,25 @@ from typing import TYPE_CHECKING
 
 from ..abi.errno import Errno
 from ..abi.fileflags import (DT_BLK, DT_CHR, DT_DIR, DT_FIFO, DT_LNK, DT_REG, DT_SOCK, DT_UNKNOWN,
-                             FIONREAD, O_NONBLOCK, POLLIN, POLLOUT, SEEK_CUR, SEEK_END, SEEK_SET,
+                             FIONREAD, O_NONBLOCK, POLLIN, POLLOUT, SEEK_CUR, SEEK_SET,
                              TCGETS, TIOCGPGRP, TIOCGWINSZ, TIOCSPGRP, TIOCSWINSZ, TCSETS, TCSETSW,
                              TCSETSF)
 from ..abi.signals import Sig
 from ..kernel.errors import Block, KernelError
 from .file import File
+from .hostdir import host_error
 from .stat import Stat
 
 if TYPE_CHECKING:
     from ..kernel.task import Task
+    from .hostdir import HostDir
+    from .vfs import Vfs
 
 
 #: what a pipe or terminal that select() calls writable takes without blocking (PIPE_BUF)
 _HOST_CHUNK = 4096
 
 
-def host_error(e: OSError) -> KernelError:
-    """A host OSError as the guest's errno."""
-    return KernelError(e.errno or Errno.EIO)
 
 
 class HostFile(File):
@@ -177,14 +176,16 @@ def dirent64(ino: int, off: int, dtype: int, name: bytes) -> bytes:
 
 
 class DirFile(File):
-    """An open directory: getdents64 lists the host directory, "." and ".." first."""
+    """An open host directory: getdents64 lists it, "." and ".." first; it is also where
+    *at() calls with its descriptor resolve (`place`)."""
 
     kind = "dir"
 
-    def __init__(self, host_path: str, flags: int, path: str, parent_host: str) -> None:
+    def __init__(self, place: "HostDir", flags: int, path: str, vfs: "Vfs") -> None:
         super().__init__(flags, path)
-        self.host_path = host_path
-        self.parent_host = parent_host
+        self.place = place
+        self.fd = place.fd
+        self._vfs = vfs
         self.pos = 0
         self._entries: list[tuple[int, int, bytes]] | None = None
 
@@ -194,17 +195,21 @@ class DirFile(File):
 
     def _list(self) -> list[tuple[int, int, bytes]]:
         if self._entries is None:
-            ents = [(os.stat(self.host_path).st_ino, DT_DIR, b"."),
-                    (os.stat(self.parent_host).st_ino, DT_DIR, b"..")]
             try:
-                with os.scandir(os.fsencode(self.host_path)) as it:
+                here = os.fstat(self.fd).st_ino
+                if self.place.same(self._vfs.root):
+                    up = here  # the root's ".." is itself
+                else:
+                    up = os.stat("..", dir_fd=self.fd, follow_symlinks=False).st_ino
+                ents = [(here, DT_DIR, b"."), (up, DT_DIR, b"..")]
+                with os.scandir(self.fd) as it:
                     for e in it:
                         try:
                             mode = e.stat(follow_symlinks=False).st_mode
                             dtype = _DTYPES.get(mode & 0o170000, DT_UNKNOWN)
                         except OSError:
                             dtype = DT_UNKNOWN
-                        ents.append((e.inode(), dtype, e.name))
+                        ents.append((e.inode(), dtype, os.fsencode(e.name)))
             except OSError as e:
                 raise host_error(e) from None
             self._entries = ents
@@ -233,8 +238,6 @@ class DirFile(File):
         if whence == SEEK_CUR:
             self.pos = max(0, self.pos + off)
             return self.pos
-        if whence == SEEK_END:
-            raise KernelError(Errno.EINVAL)
         raise KernelError(Errno.EINVAL)
 
     def read(self, task: "Task", n: int) -> bytes:
@@ -245,7 +248,7 @@ class DirFile(File):
 
     def stat(self) -> Stat:
         try:
-            return Stat.from_host(os.stat(self.host_path))
+            return Stat.from_host(os.fstat(self.fd))
         except OSError as e:
             raise host_error(e) from None
 
@@ -253,12 +256,38 @@ class DirFile(File):
         return POLLIN | POLLOUT
 
 
-def open_host(host_path: str, flags: int, mode: int) -> int:
-    """os.open with the guest's flags (the host is Linux x86-64 too); KernelError on failure."""
-    hostflags = flags & ~0o2000000  # close-on-exec is the guest's business
-    try:
-        return os.open(host_path, hostflags | os.O_CLOEXEC, mode)
-    except OSError as e:
-        if e.errno == host_errno.ELOOP:
-            raise KernelError(Errno.ELOOP) from None
-        raise host_error(e) from None
+class PathFile(File):
+    """An O_PATH descriptor: it names a file (fstat, *at() base, fchdir) but does no I/O."""
+
+    kind = "path"
+
+    def __init__(self, fd: int, flags: int, path: str, is_dir: bool = False) -> None:
+        super().__init__(flags, path)
+        self.fd = fd
+        self._is_dir = is_dir
+        self.place: "HostDir | None" = None
+        if is_dir:
+            from .hostdir import HostDir
+            self.place = HostDir(os.dup(fd), path)
+
+    @property
+    def is_dir(self) -> bool:
+        return self._is_dir
+
+    def release(self) -> None:
+        try:
+            os.close(self.fd)
+        except OSError:
+            pass
+
+    def stat(self) -> Stat:
+        try:
+            return Stat.from_host(os.fstat(self.fd))
+        except OSError as e:
+            raise host_error(e) from None
+
+    def read(self, task: "Task", n: int) -> bytes:
+        raise KernelError(Errno.EBADF)
+
+    def write(self, task: "Task", data: bytes) -> int:
+        raise KernelError(Errno.EBADF)

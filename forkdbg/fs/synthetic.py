@@ -29,6 +29,8 @@ class SynthNode:
     stat_: Stat | None = field(default=None)
     writable: bool = False
     owner: object | None = None  # what a /proc/PID directory stands for (its process)
+    #: a magic link's object (a HostDir to walk on from, a File to open) or None: target
+    jump: Callable[[], object] | None = None
 
     def stat(self) -> Stat:
         if self.stat_ is not None:
@@ -86,6 +88,11 @@ class SynthDirFile(File):
     @property
     def is_dir(self) -> bool:
         return True
+
+    @property
+    def place(self) -> str:
+        """Where *at() paths relative to it resolve: its guest path (fs/vfs.py)."""
+        return self.path
 
     def getdents(self, task: "Task", size: int) -> bytes:
         from .hostfile import dirent64

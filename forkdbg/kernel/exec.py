@@ -13,12 +13,15 @@ import stat as st_mod
 from typing import TYPE_CHECKING
 
 from ..abi.errno import Errno
+from ..abi.fileflags import O_NONBLOCK, O_RDONLY
 from ..arch import x86_64 as arch
 from ..elf.loader import ElfError, LoadPlan, Segment, parse_elf
 from ..fs.file import FdTable
 from ..mm.address_space import STACK_SIZE, STACK_TOP, AddressSpace, page_down, page_up
 from ..mm.hostmem import Backing, memmove
 from ..mm.vma import PROT_WRITE
+from ..fs.hostfile import HostFile
+from ..fs.perm import MAY_EXEC, check
 from .errors import KernelError
 from .events import Exec
 from .signal import SigHand
@@ -26,6 +29,7 @@ from .task import FsContext, Task
 from .thread_group import ThreadGroup
 
 if TYPE_CHECKING:
+    from ..fs.vfs import Node, Place
     from .cred import Cred
     from .kernel import Kernel
 
@@ -79,10 +83,37 @@ def load_image(kernel: "Kernel", mm: AddressSpace, plan: LoadPlan, argv: list[by
 def _filled(size: int, plan: LoadPlan, seg: Segment, head: int) -> Backing:
     """A segment's page-aligned bytes: the file's bytes before it on its first page, its
     own bytes, zeros after."""
-    data = bytes(plan.raw[seg.offset - head:seg.offset]) + seg.data
+    data = seg.lead[len(seg.lead) - head:] + seg.data if head else seg.data
     b = Backing(size)
     memmove(b.addr, data, len(data))
     return b
+
+
+def _open_exec(node: "Node", cred: "Cred") -> HostFile:
+    """do_open_execat: a regular file the caller may execute, open for reading (a FIFO or
+    a device is refused before it is opened, so nothing blocks)."""
+    if not node.exists:
+        raise KernelError(Errno.ENOENT)
+    if node.magic is not None:  # execveat(fd, "", AT_EMPTY_PATH), /proc/PID/fd/N, exe
+        hfd = getattr(node.magic, "fd", None)
+        if not isinstance(hfd, int):
+            raise KernelError(Errno.EACCES)
+        try:
+            st = os.fstat(hfd)
+            if not st_mod.S_ISREG(st.st_mode):
+                raise KernelError(Errno.EACCES)
+            check(st.st_mode, st.st_uid, st.st_gid, cred, MAY_EXEC)
+            fd = os.open(f"/proc/self/fd/{hfd}", os.O_RDONLY | os.O_CLOEXEC)
+        except OSError as e:
+            raise KernelError(e.errno or Errno.EACCES) from None
+        return HostFile(fd, O_RDONLY, node.magic.path)
+    if node.is_link:
+        raise KernelError(Errno.ELOOP)
+    hst = node.hst
+    if node.is_dir or node.dir is None or hst is None or not st_mod.S_ISREG(hst.st_mode):
+        raise KernelError(Errno.EACCES)
+    check(hst.st_mode, hst.st_uid, hst.st_gid, cred, MAY_EXEC)
+    return HostFile(node.dir.open(node.name, O_RDONLY | O_NONBLOCK), O_RDONLY, node.guest)
 
 
 def _check_args(argv: list[bytes], envp: list[bytes]) -> None:
@@ -95,35 +126,31 @@ def _check_args(argv: list[bytes], envp: list[bytes]) -> None:
         raise KernelError(Errno.E2BIG)
 
 
-def prepare(kernel: "Kernel", cwd: str, path: str, argv: list[bytes], envp: list[bytes],
-            follow: bool = True, ctx: object = None) -> tuple[LoadPlan, str, list[bytes]]:
-    """Resolve and read the program (following `#!`); returns (plan, guest path, argv)."""
+def prepare(kernel: "Kernel", start: "Place | None", path: str, argv: list[bytes],
+            envp: list[bytes], follow: bool = True, ctx: object = None
+            ) -> tuple[LoadPlan, str, list[bytes], HostFile]:
+    """Resolve, check and read the program (following `#!`), as Linux's do_open_execat
+    and binfmt loaders do: (plan, guest path, argv, the open program file)."""
     _check_args(argv, envp)
+    cred = getattr(ctx, "cred", None) or kernel.host_cred
     for _depth in range(MAX_INTERP_DEPTH + 1):
-        node = kernel.vfs.resolve(cwd, path, follow=follow, ctx=ctx)
-        if not node.exists:
-            raise KernelError(Errno.ENOENT)
-        if node.is_link:
-            raise KernelError(Errno.ELOOP)
-        if node.is_dir or node.host is None:
+        node = kernel.vfs.resolve(None if path.startswith("/") else start, path,
+                                  follow=follow, ctx=ctx)
+        exe = _open_exec(node, cred)
+        fd = exe.fd
+        st = os.fstat(fd)
+        if not st_mod.S_ISREG(st.st_mode):  # swapped since it was looked at
+            exe.release()
             raise KernelError(Errno.EACCES)
-        assert node.hst is not None
-        if not st_mod.S_ISREG(node.hst.st_mode) or not os.access(node.host, os.X_OK) \
-                or not node.hst.st_mode & 0o111:
-            raise KernelError(Errno.EACCES)
-        hst = node.hst
-        key = (node.guest, hst.st_dev, hst.st_ino, hst.st_size, hst.st_mtime_ns)
+        key = (exe.path, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
         cached = kernel.images.plan(key)
         if cached is not None:
-            return cached, node.guest, argv
-        try:
-            with open(node.host, "rb") as f:
-                data = f.read()
-        except OSError as e:
-            raise KernelError(e.errno or Errno.EACCES) from None
-        if data[:2] == b"#!":
-            line = data[2:BINPRM_BUF].split(b"\n", 1)[0].strip(b" \t")
-            if not line:
+            return cached, exe.path, argv, exe
+        head = os.pread(fd, BINPRM_BUF, 0)
+        if head[:2] == b"#!":
+            exe.release()
+            line = head[2:].split(b"\n", 1)[0].strip(b" \t")
+            if not line or b"\0" in line:
                 raise KernelError(Errno.ENOEXEC)
             parts = line.split(None, 1)
             interp = parts[0]
@@ -135,11 +162,13 @@ def prepare(kernel: "Kernel", cwd: str, path: str, argv: list[bytes], envp: list
             follow = True
             continue
         try:
-            plan = parse_elf(data, node.guest)
+            with os.fdopen(os.dup(fd), "rb") as stream:
+                plan = parse_elf(stream, exe.path)
         except ElfError:
+            exe.release()
             raise KernelError(Errno.ENOEXEC) from None
         kernel.images.add_plan(key, plan)
-        return plan, node.guest, argv
+        return plan, exe.path, argv, exe
     raise KernelError(Errno.ELOOP)
 
 
@@ -159,9 +188,13 @@ def _setup_registers(task: Task, entry: int, sp: int) -> None:
 
 def spawn_first(kernel: "Kernel", path: str, argv: list[bytes], envp: list[bytes]) -> Task:
     """Create the first process (pid = the configured base) running `path`."""
-    cwd = kernel.config.cwd
-    plan, guest, argv = prepare(kernel, cwd, path, argv, envp)
-    mm, entry, sp = new_image(kernel, plan, argv, envp, path, kernel.host_cred)
+    cwd = kernel.initial_cwd()
+    plan, guest, argv, exe = prepare(kernel, cwd, path, argv, envp)
+    try:
+        mm, entry, sp = new_image(kernel, plan, argv, envp, path, kernel.host_cred)
+    except KernelError:
+        exe.release()
+        raise
     pid = kernel.alloc_pid()
     tg = ThreadGroup(pid, kernel.init)
     kernel.init.children.append(tg)
@@ -176,6 +209,7 @@ def spawn_first(kernel: "Kernel", path: str, argv: list[bytes], envp: list[bytes
     kernel.engines.give(mm)
     _setup_registers(task, entry, sp)
     _set_identity(task, guest, argv, path)
+    tg.exe_file = exe.get()
     kernel.sched.enqueue(task)
     return task
 
@@ -226,13 +260,19 @@ def de_thread(kernel: "Kernel", task: Task) -> int:
 
 
 def do_execve(kernel: "Kernel", task: Task, path: str, argv: list[bytes], envp: list[bytes],
-              follow: bool = True) -> int:
-    """Replace the image of `task`'s process with the program at `path`."""
+              follow: bool = True, start: "Place | None" = None) -> int:
+    """Replace the image of `task`'s process with the program at `path` (relative to
+    `start`, the working directory by default)."""
     from .exit import mm_release
-    plan, guest, argv = prepare(kernel, task.fs.cwd, path, argv, envp, follow, task)
+    plan, guest, argv, exe = prepare(kernel, start if start is not None else task.fs.cwd, path,
+                                     argv, envp, follow, task)
     cred = task.cred.copy()
     cred.exec()
-    mm, entry, sp = new_image(kernel, plan, argv, envp, path, cred)
+    try:
+        mm, entry, sp = new_image(kernel, plan, argv, envp, path, cred)
+    except KernelError:
+        exe.release()
+        raise
     # the point of no return
     old_tid = de_thread(kernel, task)
     mm_release(kernel, task, exec_=True)
@@ -261,6 +301,7 @@ def do_execve(kernel: "Kernel", task: Task, path: str, argv: list[bytes], envp: 
     task.cred = cred
     task.tg.execed = True
     task.tg.dumpable = 1
+    task.tg.set_exe_file(exe)
     _set_identity(task, guest, argv, path)
     kernel.watchers.install(task)
     kernel.bus.emit(Exec(task, guest, list(argv), old_tid))

@@ -116,6 +116,8 @@ def exit_notify(kernel: "Kernel", tg: "ThreadGroup") -> None:
             if child.state is GroupState.ZOMBIE:
                 new.child_wait.wake_all()
     tg.state = GroupState.ZOMBIE
+    tg.image = kernel.image_for(tg)  # symbols stay for reports about the dead process
+    tg.set_exe_file(None)  # the program file goes with the address space
     tg.wait_status = wait_status(tg.exit_code, tg.exit_sig, tg.core)
     tg.exit_wait.wake_all()  # do_notify_pidfd
     parent = tg.parent

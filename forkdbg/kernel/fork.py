@@ -135,6 +135,7 @@ def copy_process(kernel: "Kernel", parent: Task, a: CloneArgs) -> Task:
         tg.exe, tg.argv, tg.comm = parent.tg.exe, parent.tg.argv, parent.tg.comm
         tg.exec_path = parent.tg.exec_path
         tg.dumpable = parent.tg.dumpable
+        tg.set_exe_file(parent.tg.exe_file)
         assert real_parent is not None
         real_parent.children.append(tg)
         kernel.groups[tid] = tg

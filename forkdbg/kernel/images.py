@@ -9,12 +9,14 @@ engine recycled from one of them (mm/fork.py) keeps its translated blocks valid.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Callable
 
 from ..mm.hostmem import Backing
 
 if TYPE_CHECKING:
     from ..arch.unwind import Unwinder
+    from ..fs.file import File
     from ..elf.loader import LoadPlan
     from ..elf.symbols import SymbolTable
 
@@ -25,8 +27,8 @@ FileKey = tuple[str, int, int, int, int]
 class Image:
     """One executable file as loaded at one bias."""
 
-    def __init__(self, host_path: str, guest_path: str, bias: int) -> None:
-        self.host_path = host_path
+    def __init__(self, file: "File", guest_path: str, bias: int) -> None:
+        self.file = file.get()  # the program file exec opened (read through its descriptor)
         self.path = guest_path
         self.bias = bias
         self._data: bytes | None = None
@@ -36,9 +38,10 @@ class Image:
     @property
     def data(self) -> bytes:
         if self._data is None:
+            fd = getattr(self.file, "fd", None)
             try:
-                with open(self.host_path, "rb") as f:
-                    self._data = f.read()
+                size = os.fstat(fd).st_size if isinstance(fd, int) else 0
+                self._data = os.pread(fd, size, 0) if size else b""  # type: ignore[arg-type]
             except OSError:
                 self._data = b""
         return self._data
@@ -62,7 +65,7 @@ class ImageCache:
     """Images by (guest path, bias); parsed plans by file; shared read-only segments."""
 
     def __init__(self) -> None:
-        self._images: dict[tuple[str, int], Image] = {}
+        self._images: dict[tuple[int, int, int, int], Image] = {}
         self._plans: dict[FileKey, "LoadPlan"] = {}
         self._segments: dict[tuple[int, int, int], Backing] = {}  # (id(plan), segment, bias)
 
@@ -83,9 +86,11 @@ class ImageCache:
             b = self._segments[key] = build().get()
         return b
 
-    def get(self, host_path: str, guest_path: str, bias: int) -> Image:
-        key = (guest_path, bias)
+    def get(self, file: "File", guest_path: str, bias: int) -> Image:
+        """The image of the program file `file` (exec's open descriptor) at `bias`."""
+        st = file.stat()
+        key = (st.dev, st.ino, st.mtime_ns, bias)
         img = self._images.get(key)
         if img is None:
-            img = self._images[key] = Image(host_path, guest_path, bias)
+            img = self._images[key] = Image(file, guest_path, bias)
         return img

@@ -41,6 +41,7 @@ from .thread_group import GroupState, ThreadGroup
 
 if TYPE_CHECKING:
     from ..elf.symbols import SymbolTable
+    from ..fs.vfs import Place
     from ..syscalls.table import SyscallDef
 
 
@@ -421,10 +422,18 @@ class Kernel:
             if found is None:
                 return None
             tg = found
+        exe = tg.exe_file
+        if exe is None:
+            return tg.image
         if not tg.exe:
             return None
         bias = tg.leader.mm.load_bias if tg.leader is not None else 0
-        return self.images.get(self.vfs.host_path(tg.exe), tg.exe, bias)
+        return self.images.get(exe, tg.exe, bias)
+
+    def initial_cwd(self) -> "Place":
+        """The first process's working directory (--cwd), held open."""
+        node = self.vfs.resolve(None, self.config.cwd)
+        return self.vfs.opendir(node)
 
     def symbols_for(self, tg: ThreadGroup | int) -> "SymbolTable | None":
         """The symbol table of a process's program (loaded on first use, then cached)."""

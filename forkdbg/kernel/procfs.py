@@ -108,16 +108,25 @@ class ProcFs:
         stat and status describe that thread."""
         pid = tg.tgid if thread is None else thread.tid
         leader = tg.leader
-        names = ["exe", "cwd", "fd", "cmdline", "comm", "maps", "stat", "status", "task"]
+        names = ["exe", "cwd", "root", "fd", "cmdline", "comm", "maps", "stat", "status", "task"]
         if not rest:
             return SynthNode("dir", _ino(pid, 0), children=lambda: names,
                              child=lambda n: self._pid(tg, [n], asker, thread),
                              owner=tg if thread is None else None)
         what, more = rest[0], rest[1:]
+        # magic links: following one lands on the object itself, wherever it is now
         if what == "exe" and not more:
-            return SynthNode("link", _ino(pid, 1), target=tg.exe)
+            exe = tg.exe_file
+            if exe is None:
+                return None
+            return SynthNode("link", _ino(pid, 1), target=tg.exe, jump=lambda: exe)
         if what == "cwd" and not more and leader is not None:
-            return SynthNode("link", _ino(pid, 2), target=leader.fs.cwd)
+            vfs = self.kernel.vfs
+            cwd = leader.fs.cwd
+            return SynthNode("link", _ino(pid, 2), target=vfs.path_of(cwd), jump=lambda: cwd)
+        if what == "root" and not more:
+            root = self.kernel.vfs.root
+            return SynthNode("link", _ino(pid, 10), target="/", jump=lambda: root)
         if what == "fd" and leader is not None:
             return self._fd(tg, leader, more)
         if what == "task":
@@ -157,8 +166,9 @@ class ProcFs:
         if e is None:
             return None
         f = e.file
+        place = getattr(f, "place", None)
         return SynthNode("link", (pid << 16) | int(more[0]), target=f.path,
-                         opener=lambda flags, path, f=f: f)
+                         jump=lambda: place if place is not None else f)
 
     def _stat(self, tg: "ThreadGroup", thread: "Task | None") -> bytes:
         ppid = tg.parent.tgid if tg.parent else 0

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from ..mm.address_space import AddressSpace
     from .events import SyscallEnter
     from .kernel import Kernel
+    from ..fs.vfs import Place
     from .cred import Cred
     from .rseq import Rseq
     from .signal import SigHand
@@ -31,9 +32,11 @@ class TaskState(enum.Enum):
 
 @dataclass
 class FsContext:
-    """cwd, root and umask: shared by CLONE_FS, copied otherwise."""
+    """cwd and umask: shared by CLONE_FS, copied otherwise.  The cwd is a directory held
+    open on the host (fs/hostdir.py), or the guest path of a synthetic one (/proc/...);
+    copies share it, as Linux's copy_fs_struct shares the dentry."""
 
-    cwd: str = "/"
+    cwd: "Place"
     umask: int = 0o022
 
     def copy(self) -> "FsContext":

@@ -9,6 +9,8 @@ from ..abi.procflags import RLIM_INFINITY, RLIMIT_NOFILE, RLIMIT_NPROC, RLIMIT_S
 from .sched import WaitQueue
 
 if TYPE_CHECKING:
+    from ..fs.file import File
+    from .images import Image
     from .task import Task
 
 
@@ -65,11 +67,19 @@ class ThreadGroup:
         self.stop_reported = True  # wait4(WUNTRACED) already saw this stop
         self.continued = False  # resumed by SIGCONT, not yet reported to WCONTINUED
         self.execed = False  # has exec'd since fork (setpgid by its parent: EACCES)
+        self.exe_file: "File | None" = None  # the program file, held open (/proc/PID/exe)
+        self.image: "Image | None" = None  # its symbols, kept once the process is gone
         self.dumpable = 1  # prctl(PR_SET_DUMPABLE)
         self.tsc_mode = 1  # prctl(PR_SET_TSC): PR_TSC_ENABLE
 
     def __repr__(self) -> str:
         return f"<ThreadGroup {self.tgid} {self.state.value}>"
+
+    def set_exe_file(self, f: "File | None") -> None:
+        """Hold `f` as the program file (a reference), letting the previous one go."""
+        old, self.exe_file = self.exe_file, f.get() if f is not None else None
+        if old is not None:
+            old.put()
 
     @property
     def uid(self) -> int:

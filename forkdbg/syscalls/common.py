@@ -6,8 +6,8 @@ import os
 from typing import TYPE_CHECKING
 
 from ..abi.errno import Errno
-from ..abi.fileflags import AT_EMPTY_PATH, AT_FDCWD
-from ..fs.vfs import PATH_MAX, Node
+from ..abi.fileflags import AT_FDCWD
+from ..fs.vfs import PATH_MAX, Node, Place
 from ..kernel.errors import KernelError
 from ..mm.address_space import Fault
 
@@ -55,25 +55,23 @@ def read_str_array(task: "Task", addr: int, limit: int = 0x7FFFFFFF) -> list[byt
             raise KernelError(Errno.E2BIG)
 
 
-def base_dir(task: "Task", dirfd: int) -> str:
-    """The guest directory a *at() path is relative to."""
+def start_of(task: "Task", dirfd: int) -> Place:
+    """The directory a *at() path is relative to: the working directory for AT_FDCWD,
+    else the directory the descriptor holds (ENOTDIR for any other file)."""
     dirfd = s32(dirfd)
     if dirfd == AT_FDCWD:
         return task.fs.cwd
     f = task.files.get(dirfd)
-    if not f.is_dir:
+    place = getattr(f, "place", None)
+    if place is None:
         raise KernelError(Errno.ENOTDIR)
-    return f.path
+    return place
 
 
-def resolve_at(task: "Task", dirfd: int, path: str, follow: bool = True,
-               flags: int = 0) -> Node:
-    """Resolve `path` relative to `dirfd`; AT_EMPTY_PATH names the fd itself."""
-    if path == "" and flags & AT_EMPTY_PATH:
-        raise LookupError("empty")
-    if path.startswith("/"):
-        return task.kernel.vfs.resolve("/", path, follow, task)
-    return task.kernel.vfs.resolve(base_dir(task, dirfd), path, follow, task)
+def resolve_at(task: "Task", dirfd: int, path: str, follow: bool = True) -> Node:
+    """Resolve `path` relative to `dirfd` (the root for an absolute path)."""
+    start = None if path.startswith("/") else start_of(task, dirfd)
+    return task.kernel.vfs.resolve(start, path, follow, task)
 
 
 def write_out(task: "Task", addr: int, data: bytes) -> None:

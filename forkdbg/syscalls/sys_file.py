@@ -108,14 +108,15 @@ def sys_writev(task: "Task", fd: int, iov: int, iovcnt: int) -> int:
 
 def do_open(task: "Task", dirfd: int, path: str, flags: int, mode: int) -> int:
     flags &= 0xFFFFFFFF
+    if flags & O_DIRECTORY and flags & O_CREAT:
+        raise KernelError(Errno.EINVAL)
     follow = not flags & O_NOFOLLOW
     node = resolve_at(task, dirfd, path, follow)
     if node.exists and node.is_link and not follow and not flags & O_PATH:
         raise KernelError(Errno.ELOOP)
-    if flags & O_CREAT and node.exists and node.is_dir:
+    if flags & O_CREAT and (node.is_dir or (not node.exists and path.endswith("/"))):
         raise KernelError(Errno.EISDIR)
-    if flags & O_DIRECTORY and flags & O_CREAT:
-        raise KernelError(Errno.EINVAL)
+    task.files.lowest_free()  # EMFILE before anything is made
     f = task.kernel.vfs.open(node, flags, mode & 0o7777, task.fs.umask, task)
     return task.files.install(f, cloexec=bool(flags & O_CLOEXEC))
 

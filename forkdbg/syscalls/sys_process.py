@@ -21,7 +21,7 @@ from ..kernel.fork import CloneArgs, kernel_clone
 from ..kernel.pidfd import pidfd_of
 from ..kernel.sigframe import pack_siginfo
 from ..kernel.wait import do_wait
-from .common import base_dir, read_in, read_path, read_str_array, s32, write_out
+from .common import read_in, read_path, read_str_array, s32, start_of, write_out
 from .table import syscall
 
 if TYPE_CHECKING:
@@ -185,15 +185,16 @@ def sys_execveat(task: "Task", dirfd: int, path: int, argv: int, envp: int, flag
     if flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW):
         raise KernelError(Errno.EINVAL)
     p = read_path(task, path) if path else ""
+    start = None
     if p == "":
         if not flags & AT_EMPTY_PATH:
             raise KernelError(Errno.ENOENT)
-        f = task.files.get(s32(dirfd))
-        p = f.path
+        task.files.get(s32(dirfd))
+        p = f"/proc/self/fd/{s32(dirfd)}"  # the file itself, through its magic link
     elif not p.startswith("/"):
-        p = base_dir(task, dirfd).rstrip("/") + "/" + p
+        start = start_of(task, dirfd)
     return do_execve(task.kernel, task, p, read_str_array(task, argv), read_str_array(task, envp),
-                     follow=not flags & AT_SYMLINK_NOFOLLOW)
+                     follow=not flags & AT_SYMLINK_NOFOLLOW, start=start)
 
 
 # ---------------------------------------------------------------------- exit

@@ -61,7 +61,7 @@ def syscall(name: str, *args: str, support: str = "full", notes: str = "",
 def build_table() -> dict[int, SyscallDef]:
     """Import every handler module and return the complete table."""
     from . import (sys_cred, sys_file, sys_fs, sys_futex, sys_misc, sys_mm,  # noqa: F401
-                   sys_pidfd, sys_poll, sys_process, sys_signal, sys_time)
+                   sys_names, sys_pidfd, sys_poll, sys_process, sys_signal, sys_time)
     return dict(_REGISTRY)
 
 

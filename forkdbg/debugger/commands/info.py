@@ -154,8 +154,9 @@ def _section_of(path: str | None, addr: int) -> str | None:
 def info_files(s: "Session", arg: str) -> None:
     if not s.program:
         raise CommandError("No executable file now.")
-    from ...elf.loader import read_plan
-    plan = read_plan(s.program)
+    plan = s.file_plan()
+    if plan is None:
+        raise CommandError(f"{s.program}: No such file or directory.")
     s.say(f"Symbols from \"{s.program}\".")
     if s.running:
         t = s.task()
@@ -179,7 +180,7 @@ def info_proc(s: "Session", arg: str) -> None:
     if what in ("", "cmdline", "all"):
         s.say("cmdline = '" + " ".join(a.decode(errors="replace") for a in t.tg.argv) + "'")
     if what in ("", "cwd", "all"):
-        s.say(f"cwd = '{t.fs.cwd}'")
+        s.say(f"cwd = '{s.kernel.vfs.path_of(t.fs.cwd) if s.kernel else t.fs.cwd}'")
     if what in ("", "exe", "all"):
         s.say(f"exe = '{t.tg.exe}'")
     if what in ("mappings", "all"):

@@ -53,7 +53,7 @@ def cmd_file(s: "Session", arg: str) -> None:
     if not arg:
         raise CommandError("No executable file now.")
     path = os.path.expanduser(arg.strip())
-    if s.program_file(path) is None:
+    if not s.program_exists(path):
         raise CommandError(f"{path}: No such file or directory.")
     s.set_program(path)
     s.say(f"Reading symbols from {path}...")
