@@ -4,6 +4,8 @@
    brk    the break moved SIZE_MB up, every page written
    bomb   1 MiB at a time with malloc and memset, until it fails or forever
    touch  four mappings of SIZE_MB/4 each, then written in a loop with no system call
+   probe  the break moved SIZE_MB up (the raw call), a word read at a third and written
+          at two thirds of the way: zeros, then what was written
 
    Prints what the kernel answered; a process the kernel kills prints no last line. */
 #include <errno.h>
@@ -11,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 int main(int argc, char **argv)
@@ -19,6 +22,21 @@ int main(int argc, char **argv)
         return 2;
     size_t size = (size_t)strtoul(argv[2], NULL, 0) << 20;
     long pg = sysconf(_SC_PAGESIZE);
+    if (!strcmp(argv[1], "probe")) {
+        char *cur = (char *)syscall(SYS_brk, 0);
+        char *top = (char *)syscall(SYS_brk, cur + size);
+        if (top != cur + size) {
+            printf("brk of %s MiB: refused\n", argv[2]);
+            return 1;
+        }
+        volatile long *a = (long *)(cur + size / 3);
+        volatile long *b = (long *)(cur + 2 * (size / 3));
+        long before = *a;
+        *b = 0x1234567890L;
+        printf("probe: %s\n", before == 0 && *b == 0x1234567890L ?
+               "zeros, then what was written" : "other memory");
+        return 0;
+    }
     if (!strcmp(argv[1], "touch")) {
         char *parts[4];
         for (int i = 0; i < 4; i++) {
