@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from .abi.errno import errno_message
 from .elf.loader import ElfError, parse_elf
+from .kernel.clock import BOOT_MONOTONIC_NS
 from .kernel.errors import KernelError
 from .kernel.kernel import Config, Kernel
 
@@ -81,6 +82,10 @@ class MachineOptions:
     env_set: list[str] = field(default_factory=list)
     #: host descriptors above 2 the program starts with (None: every one forkdbg inherited)
     inherit_fds: list[int] | None = None
+    #: the virtual time after which every process is killed (None: no limit)
+    vtime_limit_ns: int | None = None
+    #: the wall-clock seconds after which every process is killed (front-ends keep it)
+    timeout_s: float | None = None
 
     def environment(self) -> list[bytes]:
         """The program's environment as a list of VAR=VALUE."""
@@ -110,11 +115,15 @@ class MachineOptions:
             raise MachineError("--timeslice must be 0 or more")
         if self.max_memory < 1 << 20:
             raise MachineError("--max-memory must be at least 1M")
+        if self.timeout_s is not None and not 0 < self.timeout_s < 1e9:
+            raise MachineError("--timeout must be a positive number of seconds")
         return Config(root=root, cwd=cwd, seed=self.seed, child_first=self.child_first,
                       max_procs=self.max_procs, epoch=self.epoch, park_keep=self.park_keep,
                       slice_ns=self.timeslice_ns, max_memory=self.max_memory,
                       host_fds=tuple(self.inherit_fds) if self.inherit_fds is not None
-                      else inherited_fds())
+                      else inherited_fds(),
+                      vtime_limit_ns=(BOOT_MONOTONIC_NS + self.vtime_limit_ns
+                                      if self.vtime_limit_ns is not None else 1 << 63))
 
 
 def build(opts: MachineOptions) -> Kernel:

@@ -55,6 +55,11 @@ def add_kernel_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--timeslice", default=None, metavar="DURATION",
                    help="virtual time a task runs while another waits (default 4ms; 0: until "
                         "it blocks; a bare number is microseconds)")
+    g.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                   help="kill every process after SECONDS of wall-clock time (status 124)")
+    g.add_argument("--vtime-limit", default=None, metavar="DURATION",
+                   help="kill every process when the virtual clock has advanced DURATION "
+                        "(`2s`, `500ms`; deterministic; status 124)")
     g.add_argument("--schedule", choices=("parent-first", "child-first"), default="parent-first",
                    help="who runs first after fork (default parent-first, as Linux)")
     g.add_argument("--park-keep", type=int, default=8, metavar="N",
@@ -65,7 +70,7 @@ def add_kernel_options(p: argparse.ArgumentParser) -> None:
 #: options of add_kernel_options that take a value (for parsers that look ahead)
 KERNEL_OPTIONS_WITH_VALUE = {"-E", "-u", "--env", "--unset", "--root", "--cwd", "--seed",
                              "--epoch", "--max-procs", "--max-memory", "--timeslice",
-                             "--schedule", "--park-keep"}
+                             "--schedule", "--park-keep", "--timeout", "--vtime-limit"}
 
 
 def machine_options(ns: argparse.Namespace) -> MachineOptions:
@@ -79,6 +84,9 @@ def machine_options(ns: argparse.Namespace) -> MachineOptions:
             m.timeslice_ns = parse_duration(ns.timeslice)
         if ns.max_memory is not None:
             m.max_memory = parse_size(ns.max_memory)
+        if ns.vtime_limit is not None:
+            m.vtime_limit_ns = parse_duration(ns.vtime_limit)
+        m.timeout_s = ns.timeout
     except MachineError as e:
         raise UsageError(str(e)) from None
     return m
@@ -118,18 +126,31 @@ def start(kernel: Kernel, prog: str, args: list[str], env: list[bytes]) -> "Task
 
 
 class Interrupts:
-    """Ctrl-C while the engine runs: a watcher thread stops it (Python handlers would wait)."""
+    """Signals to forkdbg while the machine runs, and its wall-clock timeout: a watcher
+    thread turns Ctrl-C, SIGTERM and SIGHUP into an exact stop of the machine
+    (Kernel.interrupt: Python's own handlers would wait for the engine to return), with
+    the reason the front-end answers: "interrupt", "terminate" or "timeout"."""
 
-    def __init__(self, kernel: Kernel) -> None:
+    REASONS = {signal.SIGINT: "interrupt", signal.SIGTERM: "terminate",
+               signal.SIGHUP: "terminate"}
+
+    def __init__(self, kernel: Kernel, timeout: float | None = None) -> None:
         self.kernel = kernel
+        self.timeout = timeout
         self._r, self._w = os.pipe()
         os.set_blocking(self._w, False)
-        self._old = None
+        self._old: dict[int, object] = {}
+        self._timer: threading.Timer | None = None
 
     def __enter__(self) -> "Interrupts":
+        if self.timeout is not None:
+            self._timer = threading.Timer(self.timeout, self.kernel.interrupt, ("timeout",))
+            self._timer.daemon = True
+            self._timer.start()
         if threading.current_thread() is not threading.main_thread():
             return self
-        self._old = signal.signal(signal.SIGINT, lambda *_a: None)
+        for sig in self.REASONS:
+            self._old[sig] = signal.signal(sig, lambda *_a: None)
         signal.set_wakeup_fd(self._w, warn_on_full_buffer=False)
         threading.Thread(target=self._watch, daemon=True).start()
         return self
@@ -142,13 +163,17 @@ class Interrupts:
                 return
             if not data:
                 return
-            if signal.SIGINT in data:
-                self.kernel.interrupt()
+            for sig, reason in self.REASONS.items():
+                if sig in data:
+                    self.kernel.interrupt(reason)
 
     def __exit__(self, *exc: object) -> None:
-        if self._old is not None:
+        if self._timer is not None:
+            self._timer.cancel()
+        if self._old:
             signal.set_wakeup_fd(-1)
-            signal.signal(signal.SIGINT, self._old)
+            for sig, old in self._old.items():
+                signal.signal(sig, old)  # type: ignore[arg-type]
         os.close(self._w)
 
 

@@ -33,8 +33,16 @@ def describe_addr(kernel: Kernel, tg: "ThreadGroup", addr: int) -> str:
     return f"{addr:#x} ({where})" if where else f"{addr:#x}"
 
 
-def run_to_end(kernel: Kernel, err=sys.stderr) -> int:  # type: ignore[no-untyped-def]
-    """Run until every task is gone; the first process's exit status as a shell would see it."""
+#: how forkdbg itself ends when it has to end the program tree: status and why
+ENDINGS = {"terminate": (143, "terminated: killed every process"),
+           "timeout": (124, "timed out after {timeout:g} s: killed every process"),
+           "vtime-limit": (124, "the virtual time limit was reached: killed every process")}
+
+
+def run_to_end(kernel: Kernel, err=sys.stderr,  # type: ignore[no-untyped-def]
+               timeout: float | None = None) -> int:
+    """Run until every task is gone; the first process's exit status as a shell would see
+    it (or forkdbg's own when a signal to it, --timeout or --vtime-limit ended the run)."""
     first = kernel.first
     assert first is not None
     faults: dict[int, Fault] = {}
@@ -49,11 +57,20 @@ def run_to_end(kernel: Kernel, err=sys.stderr) -> int:  # type: ignore[no-untype
     kernel.bus.subscribe(Fault, on_fault)
     kernel.bus.subscribe(Note, on_note)
     interrupts = 0
-    with Interrupts(kernel):
+    ending: int | None = None
+    with Interrupts(kernel, timeout):
         while True:
             stop = kernel.run()
             if stop is None:
                 break
+            if stop.reason in ENDINGS and ending is None:
+                ending, text = ENDINGS[stop.reason]
+                err.write(f"forkdbg: {text.format(timeout=timeout or 0)}\n")
+                err.flush()
+                kill_all(kernel)
+                if stop.reason == "vtime-limit":
+                    kernel.config.vtime_limit_ns = 1 << 63  # let the killed tasks die
+                continue
             if stop.reason == "interrupt":
                 # Ctrl-C: SIGINT to the foreground process group, as a terminal does;
                 # a second Ctrl-C kills every process still running (SIGKILL)
@@ -67,8 +84,10 @@ def run_to_end(kernel: Kernel, err=sys.stderr) -> int:  # type: ignore[no-untype
                     err.flush()
                 continue
             if stop.reason == "deadlock":
-                return 1
+                return 1 if ending is None else ending
             break
+    if ending is not None:
+        return ending
     if first.exit_sig:
         sig = first.exit_sig
         if sig in QUIET_DEATHS:
@@ -85,10 +104,17 @@ def run_to_end(kernel: Kernel, err=sys.stderr) -> int:  # type: ignore[no-untype
     return first.exit_code
 
 
+def kill_all(kernel: Kernel) -> None:
+    """SIGKILL to every process still alive."""
+    for g in list(kernel.groups.values()):
+        if g.live_threads:
+            kernel.signals.send_to_group(g, Sig.SIGKILL)
+
+
 def main(argv: list[str]) -> int:
     opts = make_parser().parse_args(argv)
     machine = machine_options(opts)
     kernel = build_kernel(machine)
     start(kernel, opts.prog, opts.args, guest_env(machine))
-    return run_to_end(kernel)
+    return run_to_end(kernel, timeout=machine.timeout_s)
 

@@ -137,7 +137,7 @@ def main(argv: list[str]) -> int:
     except OSError as e:
         raise UsageError(f"forkdbg trace: {e.filename}: {e.strerror}") from None
     try:
-        status = run_to_end(kernel)
+        status = run_to_end(kernel, timeout=machine.timeout_s)
     finally:
         for p in printers:
             p.close()

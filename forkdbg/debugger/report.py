@@ -12,7 +12,19 @@ if TYPE_CHECKING:
     from .session import Session
 
 
+#: stops that end the session: forkdbg was told to end (a signal, --timeout,
+#: --vtime-limit); the status it exits with, and what it says
+ENDINGS = {"terminate": (143, "terminated"), "timeout": (124, "timed out"),
+           "vtime-limit": (124, "the virtual time limit was reached")}
+
+
 def report_stop(s: "Session", stop: "Stop | None") -> None:
+    if stop is not None and stop.reason in ENDINGS:
+        status, why = ENDINGS[stop.reason]
+        s.err.write(f"forkdbg: {why}: killing the program and leaving\n")
+        s.err.flush()
+        s.kill()
+        raise SystemExit(status)
     task = s.stop_task
     if stop is not None and stop.reason == "interrupt" and task is None:
         task = stop.task

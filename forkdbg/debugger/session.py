@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from typing import TYPE_CHECKING, Callable, TextIO
 
 from ..arch.x86_64 import REG_IDS
@@ -52,6 +53,7 @@ class Session(ProgramFile):
         self.env_changes: dict[str, str | None] = {}
         self.machine = MachineOptions()  # the machine each `run` builds
         self.kernel: Kernel | None = None
+        self.run_deadline = 0.0  # when --timeout ends the run (time.monotonic)
         self.inferiors: dict[int, Inferior] = {}
         self.current_inferior = 1
         self.current_tid: int | None = None
@@ -290,6 +292,7 @@ class Session(ProgramFile):
         k.watchers.add(self.watcher)
         self.events.attach(k)
         self.kernel = k
+        self.run_deadline = time.monotonic() + (self.machine.timeout_s or 0)
         inf = self.inferiors.setdefault(1, Inferior(1, self.program))
         for other in list(self.inferiors):
             if other != 1:
@@ -342,7 +345,10 @@ class Session(ProgramFile):
         self.last_stop_tid = self.current_tid  # "[Switching to ...]" if another thread stops
         self.events.run_pending_follow()
         self.apply_holds()
-        with Interrupts(k):
+        timeout = None
+        if self.machine.timeout_s is not None:
+            timeout = max(self.run_deadline - time.monotonic(), 0.001)
+        with Interrupts(k, timeout):
             if step is not None:
                 stop = step()
             else:

@@ -22,6 +22,7 @@ class CharDevice(File):
     """A character device implemented in forkdbg."""
 
     kind = "chr"
+    chunked = True
 
     def __init__(self, flags: int, path: str, st: Stat, reader: Callable[[int], bytes] | None,
                  write_errno: int = 0) -> None:

@@ -26,6 +26,8 @@ class File:
     kind = "file"
     #: status flags F_SETFL may change
     SETFL_MASK = O_APPEND | O_NONBLOCK
+    #: a read or write never blocks: a big one is done chunk by chunk (sys_file.transfer)
+    chunked = False
 
     def __init__(self, flags: int, path: str) -> None:
         self.flags = flags

@@ -46,6 +46,7 @@ class HostFile(File):
             self.regular = st_mod.S_ISREG(st.st_mode) or st_mod.S_ISBLK(st.st_mode)
         except OSError:
             self.regular = False
+        self.chunked = self.regular
 
     def release(self) -> None:
         if self.owned:

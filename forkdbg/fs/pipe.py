@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 PIPE_BUF = 4096
 PIPE_SIZE = 65536
+PIPE_MAX_SIZE = 1048576  # /proc/sys/fs/pipe-max-size: F_SETPIPE_SZ's limit without privilege
 _inodes = itertools.count(100000)
 
 

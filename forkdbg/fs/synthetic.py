@@ -45,6 +45,7 @@ class BytesFile(File):
     """A read-only file whose whole content is generated when it is opened (/proc files)."""
 
     kind = "proc"
+    chunked = True
 
     def __init__(self, data: bytes, flags: int, path: str, st: Stat) -> None:
         super().__init__(flags, path)

@@ -41,7 +41,7 @@ def budget_for(kernel: "Kernel", task: "Task") -> int:
     """Blocks `task` may enter before the kernel must look again (UNLIMITED: no reason
     to stop it)."""
     sched = kernel.sched
-    if not sched.runq and not sched._timers:
+    if not sched.runq and not sched._timers and kernel.config.vtime_limit_ns >= 1 << 63:
         return UNLIMITED
     blocks = UNLIMITED
     if sched.runq and sched.slice_ns > 0:
@@ -50,6 +50,9 @@ def budget_for(kernel: "Kernel", task: "Task") -> int:
         nd = sched.next_deadline()
         if nd is not None:
             blocks = min(blocks, max(nd[0] - kernel.clock.now, 0) // BLOCK_NS)
+    limit = kernel.config.vtime_limit_ns
+    if limit < 1 << 63:
+        blocks = min(blocks, max(limit - kernel.clock.now, 0) // BLOCK_NS)
     return blocks
 
 

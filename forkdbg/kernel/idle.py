@@ -19,8 +19,10 @@ def idle(kernel: "Kernel") -> bool:
     """True if something may run now; False with a stop requested (held, stopped, deadlock)."""
     nd = kernel.sched.next_deadline()
     if nd is not None:
-        kernel.clock.advance_to(nd[0])
-        kernel._fire_timers()
+        limit = kernel.config.vtime_limit_ns
+        kernel.clock.advance_to(min(nd[0], limit))
+        if nd[0] <= limit:
+            kernel._fire_timers()
         return True
     sleepers = [t for t in kernel.tasks.values() if t.sleep is not None]
     rhost: dict[int, list] = {}

@@ -73,6 +73,8 @@ class Config:
     epoch: int | None = None  # CLOCK_REALTIME at start, in seconds (None: the host's now)
     max_memory: int = 4 << 30  # host memory the guest may hold (mm/limits.py)
     host_fds: tuple[int, ...] = (0, 1, 2)  # host descriptors the first process starts with
+    #: the virtual clock's value at which `run` stops for good (--vtime-limit)
+    vtime_limit_ns: int = 1 << 63
     #: processes whose threads all sleep that keep their engine; beyond this the
     #: longest-idle ones give it back (~3 MiB each; rebuilt in ~1 ms when they wake)
     park_keep: int = 8
@@ -119,6 +121,7 @@ class Kernel:
         self.running: unicorn.Uc | None = None
         self.on_cpu: Task | None = None  # the last task that ran user code (rseq.py)
         self.interrupted = False
+        self.interrupt_reason = "interrupt"
         #: a pipe that interrupt() writes to, so that an idle kernel waiting on host
         #: descriptors looks at `interrupted` at once
         self.wakeup = os.pipe()
@@ -153,9 +156,10 @@ class Kernel:
         if self.stop_request is None:
             self.stop_request = Stop(reason, task, data)
 
-    def interrupt(self) -> None:
-        """From another thread (Ctrl-C): make `run` return soon; a running engine stops
-        at its next block start (kernel/cpu.py)."""
+    def interrupt(self, reason: str = "interrupt") -> None:
+        """From another thread (Ctrl-C, SIGTERM, a timeout): make `run` return soon with a
+        Stop of that reason; a running engine stops at its next block start (cpu.py)."""
+        self.interrupt_reason = reason
         self.interrupted = True
         try:
             os.write(self.wakeup[1], b"!")  # out of a select() in idle()
@@ -170,7 +174,9 @@ class Kernel:
         while self.stop_request is None:
             if self.interrupted:
                 self.interrupted = False
-                return Stop("interrupt", sched.current)
+                return Stop(self.interrupt_reason, sched.current)
+            if self.clock.now >= self.config.vtime_limit_ns:
+                return Stop("vtime-limit", sched.current)
             timers = sched._timers
             if timers and timers[0][0] <= self.clock.now:
                 self._fire_timers()

@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import struct
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from ..abi.errno import Errno
 from ..abi.fileflags import (AT_FDCWD, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_GETLK,
                              F_GETPIPE_SZ, F_SETFD, F_SETFL, F_SETLK, F_SETLKW, F_SETPIPE_SZ,
                              FD_CLOEXEC, FIONBIO, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_NOFOLLOW,
                              O_NONBLOCK, O_PATH, O_TRUNC, O_WRONLY)
-from ..fs.pipe import make_pipe
+from ..fs.pipe import PIPE_MAX_SIZE, make_pipe
+from ..kernel.cred import CAP_SYS_RESOURCE
 from ..kernel.errors import KernelError
 from .common import read_in, read_path, resolve_at, s32, s64, write_out
 from .table import syscall
 
 if TYPE_CHECKING:
+    from ..fs.file import File
     from ..kernel.task import Task
 
 MAX_RW = 0x7FFFF000
 IOV_MAX = 1024
+CHUNK = 1 << 20  # the most one host read or write moves through forkdbg's memory
 
 
 def _readable(task: "Task", fd: int):  # type: ignore[no-untyped-def]
@@ -36,14 +39,41 @@ def _writable(task: "Task", fd: int):  # type: ignore[no-untyped-def]
     return f
 
 
+def transfer(task: "Task", f: "File", count: int, step: Callable[[int, int], int]) -> int:
+    """Move `count` bytes CHUNK at a time: `step(done, n)` moves at most n bytes after the
+    first `done` and returns how many it moved.  A file that never blocks (a regular file,
+    a device) goes on until `count` or a short step, as Linux's loops do; anything else
+    stops after one step.  A failure after some progress returns the progress, as Linux
+    returns a short count.  No step holds more than CHUNK bytes in forkdbg's memory."""
+    count = min(count, MAX_RW)
+    done = 0
+    while True:
+        n = min(CHUNK, count - done)
+        try:
+            moved = step(done, n)
+        except KernelError:
+            if done:
+                return done
+            raise
+        done += moved
+        if moved < n or done >= count or not f.chunked:
+            return done
+
+
+def _read_to(task: "Task", buf: int, read: Callable[[int, int], bytes]) -> Callable[[int, int], int]:
+    def step(done: int, n: int) -> int:
+        data = read(done, n)
+        write_out(task, buf + done, data)
+        return len(data)
+    return step
+
+
 @syscall("read", "fd", "obuf:ret", "size")
 def sys_read(task: "Task", fd: int, buf: int, count: int) -> int:
     f = _readable(task, fd)
     if s64(count) < 0:
         raise KernelError(Errno.EINVAL)
-    data = f.read(task, min(count, MAX_RW))
-    write_out(task, buf, data)
-    return len(data)
+    return transfer(task, f, count, _read_to(task, buf, lambda _d, n: f.read(task, n)))
 
 
 @syscall("write", "fd", "buf:2", "size")
@@ -51,8 +81,10 @@ def sys_write(task: "Task", fd: int, buf: int, count: int) -> int:
     f = _writable(task, fd)
     if s64(count) < 0:
         raise KernelError(Errno.EINVAL)
-    data = read_in(task, buf, min(count, MAX_RW))
-    return f.write(task, data) if data else 0
+    if count == 0:
+        return 0
+    return transfer(task, f, count,
+                    lambda done, n: f.write(task, read_in(task, buf + done, n)))
 
 
 @syscall("pread64", "fd", "obuf:ret", "size", "off")
@@ -60,9 +92,8 @@ def sys_pread64(task: "Task", fd: int, buf: int, count: int, off: int) -> int:
     f = _readable(task, fd)
     if s64(off) < 0:
         raise KernelError(Errno.EINVAL)
-    data = f.pread(task, min(count, MAX_RW), off)
-    write_out(task, buf, data)
-    return len(data)
+    return transfer(task, f, count,
+                    _read_to(task, buf, lambda done, n: f.pread(task, n, off + done)))
 
 
 @syscall("pwrite64", "fd", "buf:2", "size", "off")
@@ -70,7 +101,8 @@ def sys_pwrite64(task: "Task", fd: int, buf: int, count: int, off: int) -> int:
     f = _writable(task, fd)
     if s64(off) < 0:
         raise KernelError(Errno.EINVAL)
-    return f.pwrite(task, read_in(task, buf, min(count, MAX_RW)), off)
+    return transfer(task, f, count,
+                    lambda done, n: f.pwrite(task, read_in(task, buf + done, n), off + done))
 
 
 def _iovecs(task: "Task", iov: int, n: int) -> list[tuple[int, int]]:
@@ -83,27 +115,49 @@ def _iovecs(task: "Task", iov: int, n: int) -> list[tuple[int, int]]:
     return vecs
 
 
+def _spans(vecs: list[tuple[int, int]], start: int, n: int) -> list[tuple[int, int]]:
+    """The (address, length) pieces of bytes [start, start+n) of an iovec array."""
+    out = []
+    pos = 0
+    for base, ln in vecs:
+        lo, hi = max(start, pos), min(start + n, pos + ln)
+        if lo < hi:
+            out.append((base + lo - pos, hi - lo))
+        pos += ln
+        if pos >= start + n:
+            break
+    return out
+
+
 @syscall("readv", "fd", "oiovec:2", "int")
 def sys_readv(task: "Task", fd: int, iov: int, iovcnt: int) -> int:
     f = _readable(task, fd)
     vecs = _iovecs(task, iov, s32(iovcnt))
     total = sum(ln for _b, ln in vecs)
-    data = f.read(task, total) if total else b""
-    pos = 0
-    for base, ln in vecs:
-        if pos >= len(data):
-            break
-        write_out(task, base, data[pos:pos + ln])
-        pos += ln
-    return len(data)
+    if not total:
+        return 0
+
+    def step(done: int, n: int) -> int:
+        data = f.read(task, n)
+        pos = 0
+        for addr, ln in _spans(vecs, done, len(data)):
+            write_out(task, addr, data[pos:pos + ln])
+            pos += ln
+        return len(data)
+    return transfer(task, f, total, step)
 
 
 @syscall("writev", "fd", "iovec:2", "int")
 def sys_writev(task: "Task", fd: int, iov: int, iovcnt: int) -> int:
     f = _writable(task, fd)
     vecs = _iovecs(task, iov, s32(iovcnt))
-    data = b"".join(read_in(task, base, ln) for base, ln in vecs)
-    return f.write(task, data) if data else 0
+    total = sum(ln for _b, ln in vecs)
+    if not total:
+        return 0
+    if total <= CHUNK:  # one write, so a pipe takes it whole (atomic up to PIPE_BUF)
+        return f.write(task, b"".join(read_in(task, base, ln) for base, ln in vecs if ln))
+    return transfer(task, f, total, lambda done, n: f.write(task, b"".join(
+        read_in(task, a, ln) for a, ln in _spans(vecs, done, n))))
 
 
 def do_open(task: "Task", dirfd: int, path: str, flags: int, mode: int) -> int:
@@ -223,7 +277,16 @@ def sys_fcntl(task: "Task", fd: int, cmd: int, arg: int) -> int:
         pipe = getattr(e.file, "pipe", None)
         if pipe is None:
             raise KernelError(Errno.EBADF)
-        pipe.capacity = max(4096, 1 << (max(arg, 1) - 1).bit_length())
+        arg &= 0xFFFFFFFF  # pipe_set_size takes an unsigned int
+        if arg > 1 << 31:
+            raise KernelError(Errno.EINVAL)
+        size = max(4096, 1 << (max(arg, 1) - 1).bit_length())
+        if size > PIPE_MAX_SIZE and size > pipe.capacity \
+                and not task.cred.capable(CAP_SYS_RESOURCE):
+            raise KernelError(Errno.EPERM)
+        if len(pipe.buf) > size:
+            raise KernelError(Errno.EBUSY)
+        pipe.capacity = size
         return pipe.capacity
     raise KernelError(Errno.EINVAL)
 
@@ -279,9 +342,27 @@ def sys_getdents64(task: "Task", fd: int, dirp: int, count: int) -> int:
     return len(data)
 
 
-@syscall("fsync", "fd", alias="fdatasync")
+@syscall("fsync", "fd")
 def sys_fsync(task: "Task", fd: int) -> int:
-    task.files.get(s32(fd))
+    return _sync(task, fd, data_only=False)
+
+
+@syscall("fdatasync", "fd")
+def sys_fdatasync(task: "Task", fd: int) -> int:
+    return _sync(task, fd, data_only=True)
+
+
+def _sync(task: "Task", fd: int, data_only: bool) -> int:
+    """The host's fsync/fdatasync for a host file (EINVAL for what cannot be synced)."""
+    import os
+    f = task.files.get(s32(fd))
+    hfd = getattr(f, "fd", None)
+    if not isinstance(hfd, int):
+        raise KernelError(Errno.EINVAL)
+    try:
+        (os.fdatasync if data_only else os.fsync)(hfd)
+    except OSError as e:
+        raise KernelError(e.errno or Errno.EIO) from None
     return 0
 
 
