@@ -15,6 +15,7 @@ from .abi.errno import errno_message
 from .elf.loader import ElfError, parse_elf
 from .kernel.clock import BOOT_MONOTONIC_NS
 from .kernel.errors import KernelError
+from .kernel.exec import BINPRM_BUF, MAX_INTERP_DEPTH, parse_shebang
 from .kernel.kernel import Config, Kernel
 
 if TYPE_CHECKING:
@@ -63,6 +64,10 @@ def default_max_memory() -> int:
         return 4 << 30
 
 
+#: the latest wall clock a guest may start at: nanoseconds since 1970 stay far inside int64
+MAX_EPOCH = (1 << 62) // 10**9
+
+
 @dataclass
 class MachineOptions:
     """What a front-end may choose about the machine (README: the `run` options)."""
@@ -105,14 +110,21 @@ class MachineOptions:
         if not os.path.isdir(root):
             raise MachineError(f"--root {root}: not a directory")
         cwd = self.cwd
+        host_root = os.path.realpath(root) == "/"
         if cwd is None:
-            cwd = os.getcwd() if os.path.realpath(root) == "/" else "/"
+            cwd = os.getcwd() if host_root else "/"
+        elif host_root and not cwd.startswith("/"):  # the guest sees the host's tree
+            cwd = os.path.join(os.getcwd(), cwd)
+        elif not cwd.startswith("/"):  # inside another root: from the guest's /
+            cwd = "/" + cwd
         if self.max_procs < 1:
             raise MachineError("--max-procs must be at least 1")
         if self.park_keep < 0:
             raise MachineError("--park-keep must be 0 or more")
         if self.timeslice_ns < 0:
             raise MachineError("--timeslice must be 0 or more")
+        if self.epoch is not None and not 0 <= self.epoch <= MAX_EPOCH:
+            raise MachineError(f"--epoch must be between 0 and {MAX_EPOCH} seconds")
         if self.max_memory < 1 << 20:
             raise MachineError("--max-memory must be at least 1M")
         if self.timeout_s is not None and not 0 < self.timeout_s < 1e9:
@@ -167,32 +179,51 @@ def _open_regular(node: "Node") -> BinaryIO | None:
 
 def check_program(kernel: Kernel, path: str) -> None:
     """Check the program before starting it, with a reason a person can act on.  Only
-    what decides it is read: the first bytes, then the ELF headers."""
+    what decides it is read: the first bytes, then the ELF headers; a script's
+    interpreter is checked the same way (`PROG: interpreter INTERP: reason`)."""
+    what = path
+    for _depth in range(MAX_INTERP_DEPTH + 1):
+        interp = _check_one(kernel, path, what)
+        if interp is None:
+            return
+        path = os.fsdecode(interp)
+        what = f"{what}: interpreter {path}"
+    raise MachineError(f"{what}: Too many levels of interpreters")
+
+
+def _check_one(kernel: Kernel, path: str, what: str) -> bytes | None:
+    """Check one file; a script's interpreter, or None for an ELF program."""
     try:
         cwd = kernel.initial_cwd()
         node = kernel.vfs.resolve(None if path.startswith("/") else cwd, path)
     except KernelError as e:
-        raise MachineError(f"{path}: {errno_message(e.errno)}") from None
+        raise MachineError(f"{what}: {errno_message(e.errno)}") from None
     if not node.exists:
-        raise MachineError(f"{path}: No such file or directory")
+        raise MachineError(f"{what}: No such file or directory")
     if node.is_dir:
-        raise MachineError(f"{path}: Is a directory")
+        raise MachineError(f"{what}: Is a directory")
     try:
         f = _open_regular(node)
     except KernelError as e:
-        raise MachineError(f"{path}: {errno_message(e.errno)}") from None
+        raise MachineError(f"{what}: {errno_message(e.errno)}") from None
     if f is None:
-        raise MachineError(f"{path}: not a regular file")
+        raise MachineError(f"{what}: not a regular file")
     with f:
-        if f.read(2) == b"#!":
-            return
+        st = os.fstat(f.fileno())
+        if not st.st_mode & 0o111:
+            raise MachineError(f"{what}: Permission denied (not executable)")
+        head = f.read(BINPRM_BUF)
+        if head[:2] == b"#!":
+            try:
+                return parse_shebang(head)[0]
+            except KernelError:
+                raise MachineError(f"{what}: a script without an interpreter after #!") from None
+        f.seek(0)
         try:
             parse_elf(f, path)
         except ElfError as e:
-            raise MachineError(f"{path}: {e}") from None
-        st = os.fstat(f.fileno())
-    if not st.st_mode & 0o111:
-        raise MachineError(f"{path}: Permission denied (not executable)")
+            raise MachineError(f"{what}: {e}") from None
+    return None
 
 
 _SIZE = re.compile(r"^(\d+)([kKmMgGtT]?)(i?[bB])?$")

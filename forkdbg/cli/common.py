@@ -178,7 +178,7 @@ class Interrupts:
 
 
 def die(msg: str, status: int = EXIT_USAGE) -> int:
-    """Print `forkdbg: msg` and return the status."""
-    sys.stderr.write(f"forkdbg: {msg}\n")
+    """Print `forkdbg: msg` (or `forkdbg trace: msg` as it comes) and return the status."""
+    sys.stderr.write(f"{msg}\n" if msg.startswith("forkdbg") else f"forkdbg: {msg}\n")
     sys.stderr.flush()
     return status

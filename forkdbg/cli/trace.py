@@ -4,11 +4,25 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Callable
 
 from ..trace.options import QUIET_LEVELS, SORT_KEYS, OptionError, TraceOptions
 from .common import (KERNEL_OPTIONS_WITH_VALUE, Parser, UsageError, add_kernel_options,
                      build_kernel, guest_env, machine_options, start)
 from .run import run_to_end
+
+
+INT_MAX = (1 << 31) - 1
+MAX_COLUMN = 4096  # strace takes up to INT_MAX and then runs out of memory padding to it
+
+
+def counted(option: str, most: int) -> Callable[[str], int]:
+    """An argparse type: a count from 0 to `most`, refused as strace refuses one."""
+    def parse(text: str) -> int:
+        if text.strip().isdigit() and int(text) <= most:
+            return int(text)
+        raise UsageError(f"forkdbg trace: invalid {option} argument: '{text}'")
+    return parse
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -28,8 +42,10 @@ def make_parser() -> argparse.ArgumentParser:
     g.add_argument("-z", action="store_true", help="only calls that succeeded")
     g.add_argument("-Z", action="store_true", help="only calls that failed")
     g.add_argument("-n", action="store_true", help="the syscall number before each call")
-    g.add_argument("-s", type=int, default=32, metavar="N", help="string size limit (default 32)")
-    g.add_argument("-a", type=int, default=40, metavar="N", help="column of the return value")
+    g.add_argument("-s", type=counted("-s", INT_MAX), default=32, metavar="N",
+                   help="string size limit (default 32)")
+    g.add_argument("-a", type=counted("-a", MAX_COLUMN), default=40, metavar="N",
+                   help=f"column of the return value (default 40, at most {MAX_COLUMN})")
     g.add_argument("-v", action="store_true", help="print structures in full")
     g.add_argument("-x", action="count", default=0, help="non-ASCII strings in hex (-xx: all)")
     g.add_argument("-X", choices=("raw", "abbrev", "verbose"), default="abbrev",
@@ -64,7 +80,7 @@ def options_from(ns: argparse.Namespace) -> TraceOptions:
     o.follow = ns.f >= 1
     o.per_pid = ns.f >= 2 and ns.o is not None
     o.output = ns.o
-    o.style.strsize = max(ns.s, 0)
+    o.style.strsize = ns.s
     o.style.hex = ns.x
     o.style.xlat = ns.X
     o.style.verbose = ns.v

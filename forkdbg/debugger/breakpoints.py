@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
 
+from ..abi.sysnums import syscall_name
+from . import gdbsignals
 from .registry import CommandError
 
 if TYPE_CHECKING:
@@ -73,12 +75,11 @@ class Watchpoint(Point):
 class Catchpoint(Point):
     event: str = ""  # fork, vfork, exec, syscall, signal
     syscalls: set[int] | None = None  # None: any
-    signals: set[int] | None = None
+    signals: list[int] | None = None  # gdb signal numbers; None: standard (or all)
+    all_signals: bool = False  # `catch signal all`: SIGTRAP and SIGINT too
     kind = "catchpoint"
 
     def describe(self) -> str:
-        from ..abi.signals import signal_name
-        from ..abi.sysnums import syscall_name
         if self.event == "syscall":
             if self.syscalls is None:
                 return "any syscall"
@@ -86,20 +87,31 @@ class Catchpoint(Point):
             return f"syscall{'s' if len(self.syscalls) > 1 else ''} {items}"
         if self.event == "signal":
             if self.signals is None:
-                return "standard signals"
-            return "signal " + " ".join(signal_name(s) for s in sorted(self.signals))
+                return "any signal" if self.all_signals else "standard signals"
+            return ("signals " if len(self.signals) > 1 else "signal ") + self._signal_names()
         return self.event
 
     def what(self) -> str:
         """The What column of `info breakpoints`."""
-        from ..abi.signals import signal_name
         if self.event == "signal":
             if self.signals is None:
-                return "<standard signals>"
-            return "signal " + "".join(f'"{signal_name(s)}" ' for s in sorted(self.signals))
+                return f'signal "<{self.describe()}>" '
+            plural = "s" if len(self.signals) > 1 else ""
+            return f'signal{plural} "{self._signal_names()}" '
         if self.event == "syscall":
             return self.describe().replace("any syscall", 'syscall "<any syscall>"')
         return self.event
+
+    def _signal_names(self) -> str:
+        return " ".join(gdbsignals.SIGNALS[n - 1].name for n in self.signals or [])
+
+    def catches(self, sig: int) -> bool:
+        """Whether a Linux signal being delivered stops here (gdb's rule for no list:
+        every signal but the debugger's own SIGTRAP and SIGINT)."""
+        g = gdbsignals.of_linux(sig)
+        if self.signals is not None:
+            return g.num in self.signals
+        return self.all_signals or g.name not in gdbsignals.INTERNAL
 
 
 def skip_prologue(addr: int, code: bytes) -> int:

@@ -9,7 +9,7 @@ import sys
 from .. import __version__
 from ..cli.common import Parser, UsageError, add_kernel_options, machine_options
 from .registry import CommandError
-from .script import SourceError, run_lines, source_file
+from .script import SourceError, read_command_file, run_lines, source_file
 from .session import Session
 
 
@@ -63,8 +63,7 @@ def main(argv: list[str]) -> int:
         try:
             if kind == "x":
                 s.from_tty = False
-                with open(value) as f:
-                    run_lines(s, f.read().splitlines(), value)
+                run_lines(s, read_command_file(value), value)
             else:
                 s.from_tty = not ns.batch
                 s.execute(value)

@@ -6,38 +6,39 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 from ..abi.clone import CLONE_THREAD, CLONE_VFORK
-from ..abi.signals import Sig, signal_name
 from ..abi.sysnums import syscall_name
 from ..kernel.events import (Exec, MemoryWatch, SignalDelivering, SyscallEnter, SyscallExit,
                              TaskCreated, TaskExited)
 from .breakpoints import Breakpoint, Catchpoint, Watchpoint
 from .expr import INT, Value
-from .inferiors import Inferior, gdb_signal_description, thread_target_id
+from . import gdbsignals
+from .gdbsignals import GdbSignal, default_policy
+from .inferiors import Inferior, thread_target_id
 
 if TYPE_CHECKING:
     from ..kernel.kernel import Kernel, Stop
     from ..kernel.task import Task
     from .session import Session
 
-#: gdb's default `handle` table: signals that do not stop or print, and those not passed
-NOSTOP = {Sig.SIGALRM, Sig.SIGURG, Sig.SIGCHLD, Sig.SIGWINCH, Sig.SIGIO, Sig.SIGVTALRM,
-          Sig.SIGPROF, Sig.SIGPWR}
-NOPASS = {Sig.SIGINT, Sig.SIGTRAP}
 
 
 class EventHandlers:
     def __init__(self, s: "Session") -> None:
         self.s = s
-        self.handle: dict[int, list[bool]] = {}  # sig -> [stop, print, pass]
+        self.handle: dict[int, list[bool]] = {}  # gdb signal number -> [stop, print, pass]
         self.labels: dict[int, str] = {}
         self.pending_follow: list[Callable[[], None]] = []
         self.quiet = False  # a kill in progress: no exit messages
 
+    def policy(self, g: GdbSignal) -> list[bool]:
+        """[stop, print, pass] for a gdb signal (mutable: `handle` changes it)."""
+        if g.num not in self.handle:
+            self.handle[g.num] = default_policy(g)
+        return self.handle[g.num]
+
     def signal_policy(self, sig: int) -> list[bool]:
-        if sig not in self.handle:
-            quiet = sig in NOSTOP
-            self.handle[sig] = [not quiet, not quiet, sig not in NOPASS]
-        return self.handle[sig]
+        """The policy for a Linux signal."""
+        return self.policy(gdbsignals.of_linux(sig))
 
     def attach(self, k: "Kernel") -> None:
         bus = k.bus
@@ -207,8 +208,9 @@ class EventHandlers:
             return
         pid = e.task.tg.tgid
         if e.sig:
-            s.stop_notes.append(f"\nProgram terminated with signal {signal_name(e.sig)}, "
-                                f"{gdb_signal_description(e.sig)}.\nThe program no longer exists.")
+            g = gdbsignals.of_linux(e.sig)
+            s.stop_notes.append(f"\nProgram terminated with signal {g.name}, "
+                                f"{g.description}.\nThe program no longer exists.")
             code = 128 + e.sig
         elif e.code == 0:
             s.stop_notes.append(f"[Inferior {inf.num} (process {pid}) exited normally]")
@@ -229,18 +231,18 @@ class EventHandlers:
         if s.inferior_of(e.task) is None:
             return
         for cp in self.catchpoints("signal", e.task):
-            if (cp.signals is None and e.sig < 32 and e.sig not in (Sig.SIGTRAP, Sig.SIGINT)) \
-                    or (cp.signals is not None and e.sig in cp.signals):
+            if cp.catches(e.sig):
                 cp.hits += 1
                 self.stop(e.task, "catch-signal",
-                          self.who(e.task) + f"Catchpoint {cp.num} (signal {signal_name(e.sig)})")
+                          self.who(e.task) + f"Catchpoint {cp.num} (signal {gdbsignals.name_of(e.sig)})")
                 return
         stop, show, _pass = self.signal_policy(e.sig)
         if not stop and not show:
             return
         who = "Program" if len(s.inferior.live_tasks()) <= 1 else \
             f"Thread {self._thread_num(e.task)} \"{e.task.comm.decode(errors='replace')}\""
-        text = f"\n{who} received signal {signal_name(e.sig)}, {gdb_signal_description(e.sig)}."
+        g = gdbsignals.of_linux(e.sig)
+        text = f"\n{who} received signal {g.name}, {g.description}."
         if stop:
             self.stop(e.task, "signal", text)
         else:

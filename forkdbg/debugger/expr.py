@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
+from .escapes import char_constant
 from .registry import CommandError
 
 
@@ -67,12 +68,14 @@ class Env:
 
     def __init__(self, reg: Callable[[str], int | None], read: Callable[[int, int], bytes],
                  symbol: Callable[[str], tuple[int, bool] | None],
-                 history: list["Value"], convenience: dict[str, "Value"]) -> None:
+                 history: list["Value"], convenience: dict[str, "Value"],
+                 warn: Callable[[str], None] = lambda _m: None) -> None:
         self.reg = reg
         self.read = read
         self.symbol = symbol  # name -> (address, is_function)
         self.history = history
         self.convenience = convenience
+        self.warn = warn  # "left shift count is negative" and the like
 
 
 def wrap(v: int, t: CType) -> int:
@@ -97,21 +100,45 @@ def parse_type(text: str) -> CType:
 
 
 TOKEN = re.compile(r"""\s*(?:
-    (?P<num>0[xX][0-9a-fA-F]+|\d+)
-   |(?P<char>'(?:\\.|[^'])')
+    (?P<num>\d[\w]*)
+   |(?P<char>'(?:\\.|[^'\\])*'?)
    |(?P<var>\$[A-Za-z_]\w*|\$\$?\d*)
    |(?P<name>[A-Za-z_.][\w.@]*)
-   |(?P<op>\|\||&&|==|!=|<=|>=|<<|>>|[-+*/%&|^!~<>(){}\[\]])
+   |(?P<op>\|\||&&|==|!=|<=|>=|<<|>>|[-+*/%&|^!~<>(){}\[\]?:])
 )""", re.X)
 TYPE_WORDS = {"char", "short", "int", "long", "unsigned", "signed", "void", "int8_t", "uint8_t",
               "int16_t", "uint16_t", "int32_t", "uint32_t", "int64_t", "uint64_t", "size_t",
               "pid_t"}
-BINARY = [("||",), ("&&",), ("|",), ("^",), ("&",), ("==", "!="), ("<", ">", "<=", ">="),
-          ("<<", ">>"), ("+", "-"), ("*", "/", "%")]
+# binary operators by precedence, loosest first (C's table below ?:)
+PRECEDENCE = {op: level for level, ops in enumerate(
+    [("||",), ("&&",), ("|",), ("^",), ("&",), ("==", "!="), ("<", ">", "<=", ">="),
+     ("<<", ">>"), ("+", "-"), ("*", "/", "%")]) for op in ops}
+MAX_NESTING = 128  # parentheses and unary operators; deeper is refused, not recursed
 
 
-def tokenize(text: str) -> list[tuple[str, str]]:
-    out, pos = [], 0
+def parse_number(text: str) -> Value:
+    """A C integer constant with C's type rules (int, unsigned, long, unsigned long)."""
+    m = re.fullmatch(r"(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9]\d*)([uU]?[lL]{0,2}|[lL]{1,2}[uU])", text)
+    if m is None:
+        raise CommandError(f'Invalid number "{text}".')
+    digits, suffix = m.group(1), m.group(2).lower()
+    base = 16 if digits[:2].lower() == "0x" else 8 if digits.startswith("0") else 10
+    n = int(digits, base)
+    if n >= 1 << 64:
+        raise CommandError("Numeric constant too large.")
+    unsigned, long_ = "u" in suffix, "l" in suffix
+    ladder = [INT, UINT, LONG, ULONG] if base != 10 else [INT, LONG, ULONG]
+    for t in ladder:
+        if (unsigned and t.signed) or (long_ and t.size < 8):
+            continue
+        if n < 1 << (8 * t.size - (1 if t.signed else 0)):
+            return Value(n, t)
+    return Value(n, ULONG)
+
+
+def tokenize(text: str) -> tuple[list[tuple[str, str]], list[int]]:
+    """(kind, text) of each token, and where each starts in `text` (for error messages)."""
+    out, starts, pos = [], [], 0
     text = text.rstrip()
     while pos < len(text):
         m = TOKEN.match(text, pos)
@@ -119,16 +146,23 @@ def tokenize(text: str) -> list[tuple[str, str]]:
             raise CommandError(f"A syntax error in expression, near `{text[pos:].strip()}'.")
         kind = m.lastgroup
         out.append((kind or "", m.group(kind or 0)))
+        starts.append(m.start(kind or 0))
         pos = m.end()
-    return out
+    return out, starts
 
 
 class Parser:
     def __init__(self, text: str, env: Env) -> None:
-        self.toks = tokenize(text)
+        self.toks, self.starts = tokenize(text)
         self.i = 0
         self.env = env
         self.text = text
+        self.depth = 0  # nesting of parentheses, casts and unary operators
+        self.skip = 0  # > 0 inside a branch whose value is not needed: no reads, no errors
+
+    def rest(self) -> str:
+        """The input from the next token on, as typed."""
+        return self.text.rstrip()[self.starts[self.i]:] if self.i < len(self.starts) else ""
 
     def peek(self, k: int = 0) -> tuple[str, str] | None:
         j = self.i + k
@@ -137,28 +171,54 @@ class Parser:
     def take(self, value: str | None = None) -> tuple[str, str]:
         tok = self.peek()
         if tok is None or (value is not None and tok[1] != value):
-            near = " ".join(t[1] for t in self.toks[self.i:]) or ""
-            raise CommandError(f"A syntax error in expression, near `{near}'.")
+            raise CommandError(f"A syntax error in expression, near `{self.rest()}'.")
         self.i += 1
         return tok
 
     def parse(self) -> Value:
         if not self.toks:
             raise CommandError("Argument required (expression to compute).")
-        v = self.binary(0)
+        v = self.conditional()
         if self.peek() is not None:
-            near = " ".join(t[1] for t in self.toks[self.i:])
-            raise CommandError(f"A syntax error in expression, near `{near}'.")
+            raise CommandError(f"A syntax error in expression, near `{self.rest()}'.")
         return v
 
-    def binary(self, level: int) -> Value:
-        if level == len(BINARY):
-            return self.unary()
-        left = self.binary(level + 1)
-        while (tok := self.peek()) is not None and tok[0] == "op" and tok[1] in BINARY[level]:
+    def nest(self) -> None:
+        """Count one level of recursion; an absurdly deep expression is an error."""
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise CommandError(f"Expression nested too deeply, near `{self.rest()[:40]}'.")
+
+    def conditional(self) -> Value:
+        """COND ? A : B, evaluating only the branch taken (gdb's EVAL_SKIP)."""
+        cond = self.binary(0)
+        if (tok := self.peek()) is None or tok[1] != "?":
+            return cond
+        self.i += 1
+        self.nest()
+        first = bool(cond.v)
+        self.skip += 0 if first else 1
+        a = self.conditional()
+        self.skip -= 0 if first else 1
+        self.take(":")
+        self.skip += 1 if first else 0
+        b = self.conditional()
+        self.skip -= 1 if first else 0
+        self.depth -= 1
+        return a if first else b
+
+    def binary(self, min_level: int) -> Value:
+        """Precedence climbing over PRECEDENCE; && and || skip what they need not evaluate."""
+        left = self.unary()
+        while ((tok := self.peek()) is not None and tok[0] == "op"
+               and PRECEDENCE.get(tok[1], -1) >= min_level):
+            op = tok[1]
             self.i += 1
-            right = self.binary(level + 1)
-            left = apply(tok[1], left, right)
+            skip = (op == "&&" and not left.v) or (op == "||" and bool(left.v))
+            self.skip += skip
+            right = self.binary(PRECEDENCE[op] + 1)
+            self.skip -= skip
+            left = apply(op, left, right, self.skip > 0, self.env.warn)
         return left
 
     def is_cast(self) -> bool:
@@ -175,6 +235,13 @@ class Parser:
         return parse_type(" ".join(words).replace(" *", "*"))
 
     def unary(self) -> Value:
+        self.nest()
+        try:
+            return self._unary()
+        finally:
+            self.depth -= 1
+
+    def _unary(self) -> Value:
         tok = self.peek()
         if tok is None:
             raise CommandError("A syntax error in expression, near `'.")
@@ -182,7 +249,7 @@ class Parser:
             self.i += 1
             v = self.unary()
             n = {"-": -v.v, "!": int(not v.v), "~": ~v.v, "+": v.v}[tok[1]]
-            t = INT if tok[1] == "!" else (v.t if not v.t.is_pointer else LONG)
+            t = INT if tok[1] == "!" else (promote(v.t) if not v.t.is_pointer else LONG)
             return Value(wrap(n, t), t)
         if tok[1] == "*" and tok[0] == "op":
             self.i += 1
@@ -214,25 +281,30 @@ class Parser:
         return self.load(p.v, p.t.pointee)
 
     def load(self, addr: int, t: CType) -> Value:
+        if self.skip:
+            return Value(0, t, lval=addr)
         data = self.env.read(addr, t.size)
         return Value(wrap(int.from_bytes(data, "little"), t), t, lval=addr)
 
     def primary(self) -> Value:
         kind, text = self.take()
         if kind == "num":
-            n = int(text, 0)
-            return Value(n, INT if n < 2**31 else LONG)
+            return parse_number(text)
         if kind == "char":
-            body = text[1:-1]
-            c = ord(body.encode().decode("unicode_escape")) if body.startswith("\\") else ord(body)
-            return Value(c, CHAR)
+            if len(text) < 2 or not text.endswith("'"):
+                raise CommandError("Unmatched single quote.")
+            return Value(wrap(char_constant(text[1:-1]), CHAR), CHAR)
         if kind == "var":
             return self.var(text)
         if kind == "name" and text == "sizeof":
             if self.is_cast():
                 self.i += 1
                 return Value(self.read_type(")").size, ULONG)
-            return Value(self.unary().t.size, ULONG)
+            self.skip += 1  # sizeof's operand is not evaluated
+            try:
+                return Value(self.unary().t.size, ULONG)
+            finally:
+                self.skip -= 1
         if kind == "name":
             hit = self.env.symbol(text)
             if hit is None:
@@ -242,7 +314,7 @@ class Parser:
                 return Value(addr, TEXT, lval=addr, symbol=text)
             return Value(0, DATA, lval=addr, symbol=text)
         if text == "(":
-            v = self.binary(0)
+            v = self.conditional()
             self.take(")")
             return v
         raise CommandError(f"A syntax error in expression, near `{text}'.")
@@ -287,14 +359,55 @@ for _n in "al bl cl dl ah bh ch dh sil dil".split():
     REG_TYPES[_n] = CHAR
 
 
-def apply(op: str, a: Value, b: Value) -> Value:
+def promote(t: CType) -> CType:
+    """C's integer promotion: anything narrower than int computes as int."""
+    return INT if t.size < 4 and not t.is_pointer else t
+
+
+def common_type(a: CType, b: CType) -> CType:
+    """C's usual arithmetic conversions (pointers and code compute as long)."""
+    a, b = promote(a), promote(b)
+    a = LONG if a.is_pointer or a.code else a
+    b = LONG if b.is_pointer or b.code else b
+    if a.size != b.size:
+        return a if a.size > b.size else b
+    return a if not a.signed else b
+
+
+def shift(op: str, a: Value, b: Value, warn: Callable[[str], None]) -> Value:
+    """<< and >>: the left operand's promoted type; gdb's warnings and 0 for bad counts."""
+    t = promote(a.t)
+    t = LONG if t.is_pointer or t.code else t
+    side = "left" if op == "<<" else "right"
+    if b.v < 0:
+        warn(f"{side} shift count is negative")
+        return Value(0, t)
+    if b.v >= 8 * t.size:
+        warn(f"{side} shift count >= width of type")
+        return Value(0, t)
+    x = wrap(a.v, t)
+    return Value(wrap(x << b.v if op == "<<" else x >> b.v, t), t)
+
+
+def c_div(x: int, y: int) -> int:
+    """C's division: the quotient truncated toward zero, exactly."""
+    q = abs(x) // abs(y)
+    return q if (x < 0) == (y < 0) else -q
+
+
+def apply(op: str, a: Value, b: Value, skip: bool = False,
+          warn: Callable[[str], None] = lambda _m: None) -> Value:
+    """One binary operator; with `skip` the result is only typed, never an error."""
     x, y = a.v, b.v
-    if op in ("==", "!=", "<", ">", "<=", ">=", "&&", "||"):
-        r = {"==": x == y, "!=": x != y, "<": x < y, ">": x > y, "<=": x <= y, ">=": x >= y,
-             "&&": bool(x) and bool(y), "||": bool(x) or bool(y)}[op]
+    if op in ("&&", "||"):
+        r = (bool(x) and bool(y)) if op == "&&" else (bool(x) or bool(y))
         return Value(int(r), INT)
     if op in ("/", "%") and y == 0:
+        if skip:
+            return Value(0, common_type(a.t, b.t))
         raise CommandError("Division by zero")
+    if op in ("<<", ">>"):
+        return shift(op, a, b, warn if not skip else (lambda _m: None))
     if op in ("+", "-") and a.t is TEXT and not b.t.is_pointer:  # a function decays
         a = Value(x, TEXTP)
     elif op == "+" and b.t is TEXT and not a.t.is_pointer:
@@ -302,12 +415,20 @@ def apply(op: str, a: Value, b: Value) -> Value:
     if a.t.is_pointer and op in ("+", "-") and not b.t.is_pointer:
         step = a.t.pointee.size if a.t.pointee and a.t.pointee is not VOID else 1
         return Value(x + y * step if op == "+" else x - y * step, a.t)
-    n = {"+": x + y, "-": x - y, "*": x * y, "/": int(x / y) if y else 0,
-         "%": x - int(x / y) * y if y else 0, "&": x & y, "|": x | y, "^": x ^ y,
-         "<<": x << y, ">>": x >> y}[op]
-    t = a.t if a.t.size >= b.t.size else b.t
-    if t.is_pointer or t.code:
-        t = LONG
+    t = common_type(a.t, b.t)
+    if a.t.is_pointer or b.t.is_pointer:  # addresses compare unsigned
+        x, y = x & (1 << 64) - 1, y & (1 << 64) - 1
+    else:
+        x, y = wrap(x, t), wrap(y, t)
+    if op in ("==", "!=", "<", ">", "<=", ">="):
+        r = {"==": x == y, "!=": x != y, "<": x < y, ">": x > y, "<=": x <= y,
+             ">=": x >= y}[op]
+        return Value(int(r), INT)
+    if op in ("/", "%"):
+        q = c_div(x, y)
+        n = q if op == "/" else x - q * y
+    else:
+        n = {"+": x + y, "-": x - y, "*": x * y, "&": x & y, "|": x | y, "^": x ^ y}[op]
     return Value(wrap(n, t), t)
 
 

@@ -51,23 +51,3 @@ def thread_target_id(task: "Task") -> str:
     except Exception:  # noqa: BLE001 - a task without an engine
         fs = 0
     return f"Thread {fs:#x} (LWP {task.tid})" if fs else f"LWP {task.tid}"
-
-
-#: gdb's own words for signals (gdbsupport/signals.def), which differ from strsignal's
-GDB_SIGNALS = {
-    1: "Hangup", 2: "Interrupt", 3: "Quit", 4: "Illegal instruction",
-    5: "Trace/breakpoint trap", 6: "Aborted", 7: "Bus error", 8: "Arithmetic exception",
-    9: "Killed", 10: "User defined signal 1", 11: "Segmentation fault",
-    12: "User defined signal 2", 13: "Broken pipe", 14: "Alarm clock", 15: "Terminated",
-    16: "Stack fault", 17: "Child status changed", 18: "Continued", 19: "Stopped (signal)",
-    20: "Stopped (user)", 21: "Stopped (tty input)", 22: "Stopped (tty output)",
-    23: "Urgent I/O condition", 24: "CPU time limit exceeded", 25: "File size limit exceeded",
-    26: "Virtual timer expired", 27: "Profiling timer expired", 28: "Window size changed",
-    29: "I/O possible", 30: "Power fail/restart", 31: "Bad system call",
-}
-
-
-def gdb_signal_description(sig: int) -> str:
-    if sig in GDB_SIGNALS:
-        return GDB_SIGNALS[sig]
-    return f"Real-time event {sig}" if sig >= 32 else f"Unknown signal {sig}"

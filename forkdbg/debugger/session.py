@@ -13,6 +13,8 @@ import time
 from typing import TYPE_CHECKING, Callable, TextIO
 
 from ..arch.x86_64 import REG_IDS
+from ..abi.errno import errno_message
+from ..kernel.errors import KernelError
 from ..kernel.kernel import Kernel
 from ..machine import MachineError, MachineOptions, build, check_program
 from .breakpoints import Breakpoint, DebugWatcher, Point, Watchpoint, resolve
@@ -71,6 +73,7 @@ class Session(ProgramFile):
         self.ask_fork: Callable[[], str] | None = None  # REPL: follow-fork-mode ask
         self.ask: Callable[[str], bool] | None = None  # REPL: y/n questions
         self.line_source: Callable[[], str | None] | None = None  # where `commands` reads
+        self.source_depth = 0  # command files being read, one inside another
         self.watcher = DebugWatcher(self)
         self.hit_point: Point | None = None
         self.last_hit: Point | None = None  # the breakpoint of the last stop (continue N)
@@ -194,7 +197,8 @@ class Session(ProgramFile):
                                    if not self.has_debug_info() else
                                    f'No symbol "{name}" in current context.')
             return s.addr, s.kind in ("func", "text")  # gdb: a text variable
-        return Env(reg, read, symbol, self.history, self.convenience)
+        return Env(reg, read, symbol, self.history, self.convenience,
+                   lambda m: self.error("warning: " + m))
 
     def evaluate(self, text: str) -> Value:
         return evaluate(text, self.env())
@@ -212,6 +216,11 @@ class Session(ProgramFile):
         self.next_point += 1
         self.points.append(p)
         return p
+
+    def convenience_int(self, name: str) -> int | None:
+        """$NAME's value if it is an integer (for number lists)."""
+        v = self.convenience.get(name)
+        return v.v if v is not None and not v.t.is_pointer and v.t.name != "void" else None
 
     def find_point(self, num: int) -> Point:
         for p in self.points:
@@ -288,7 +297,10 @@ class Session(ProgramFile):
         # gdb starts the program by its absolute, symlink-free name: that is its argv[0]
         argv0 = os.path.realpath(self.program) if cfg.root == "/" else self.program
         argv = [os.fsencode(argv0)] + [os.fsencode(a) for a in self.args]
-        task = k.spawn(self.program, argv, env)
+        try:
+            task = k.spawn(self.program, argv, env)
+        except KernelError as e:
+            raise CommandError(f"{self.program}: {errno_message(e.errno)}.") from None
         k.watchers.add(self.watcher)
         self.events.attach(k)
         self.kernel = k
@@ -428,7 +440,17 @@ class Session(ProgramFile):
         if not word:
             raise CommandError(f'Undefined command: "{text.split()[0]}".  Try "help".')
         cmd = lookup(word)
-        cmd.fn(self, arg)
+        try:
+            cmd.fn(self, arg)
+        except (CommandError, KeyboardInterrupt, SystemExit, EOFError):
+            raise
+        except RecursionError:
+            raise CommandError(f"{cmd.name}: nested too deeply.") from None
+        except Exception as e:  # noqa: BLE001 - a forkdbg bug fails the command, not the session
+            if os.environ.get("FORKDBG_TRACEBACK"):
+                raise
+            raise CommandError(f"Internal error in \"{cmd.name}\": {type(e).__name__}: {e} "
+                               "(please report this)") from None
         self.last_command = text if cmd.repeat else ""
 
     def show_display(self, num: int, expr: str, fmt: str) -> None:

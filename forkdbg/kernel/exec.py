@@ -126,6 +126,16 @@ def _check_args(argv: list[bytes], envp: list[bytes]) -> None:
         raise KernelError(Errno.E2BIG)
 
 
+def parse_shebang(head: bytes) -> tuple[bytes, bytes | None]:
+    """The interpreter and its one optional argument from a script's first bytes
+    (binfmt_script: one line, blanks around them dropped); ENOEXEC when there is none."""
+    line = head[2:].split(b"\n", 1)[0].strip(b" \t")
+    if not line or b"\0" in line:
+        raise KernelError(Errno.ENOEXEC)
+    parts = line.split(None, 1)
+    return parts[0], (parts[1].strip() if len(parts) > 1 else None)
+
+
 def prepare(kernel: "Kernel", start: "Place | None", path: str, argv: list[bytes],
             envp: list[bytes], follow: bool = True, ctx: object = None
             ) -> tuple[LoadPlan, str, list[bytes], HostFile]:
@@ -149,12 +159,8 @@ def prepare(kernel: "Kernel", start: "Place | None", path: str, argv: list[bytes
         head = os.pread(fd, BINPRM_BUF, 0)
         if head[:2] == b"#!":
             exe.release()
-            line = head[2:].split(b"\n", 1)[0].strip(b" \t")
-            if not line or b"\0" in line:
-                raise KernelError(Errno.ENOEXEC)
-            parts = line.split(None, 1)
-            interp = parts[0]
-            newargv = [interp] + ([parts[1].strip()] if len(parts) > 1 else [])
+            interp, arg = parse_shebang(head)
+            newargv = [interp] + ([arg] if arg is not None else [])
             newargv += [os.fsencode(path)]
             newargv += argv[1:]
             argv = newargv

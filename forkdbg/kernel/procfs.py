@@ -30,7 +30,7 @@ def render_maps(tg: "ThreadGroup") -> bytes:
         lines.append(f"{v.start:08x}-{v.end:08x} {v.perms()} {v.file_off:08x} {dev} "
                      f"{v.inode if v.inode else 0:<10d}".rstrip() + (" " * 10 if name else "")
                      + (name if name else ""))
-    return ("\n".join(lines) + "\n").encode()
+    return ("\n".join(lines) + "\n").encode("utf-8", "surrogateescape")
 
 
 class ProcFs:

@@ -32,6 +32,7 @@ from .ctx import Call
 from .decoders import DECODERS
 from .kinds import generic
 from .options import TraceOptions
+from .sink import Sink
 
 
 class JsonPrinter:
@@ -40,7 +41,10 @@ class JsonPrinter:
     def __init__(self, kernel: Kernel, o: TraceOptions, err: IO[str] = sys.stderr) -> None:
         self.k = kernel
         self.o = o
-        self.f = open(o.output, "w", buffering=1) if o.output else err  # noqa: SIM115
+        stderr = Sink("standard error", err)
+        # the file is opened here so a bad -o ends the run before it starts
+        self.f = Sink(o.output, open(o.output, "w", buffering=1), stderr) if o.output \
+            else stderr  # noqa: SIM115
         self.root_tid = kernel.first.tgid if kernel.first else 0
         self.pending: dict[int, tuple[Call, object, SyscallEnter]] = {}
         self.indent: Callable[[Task], int] | None = None
@@ -134,5 +138,7 @@ class JsonPrinter:
             self._emit(task, "call", text=text, depth=depth)
 
     def close(self) -> None:
-        if self.f is not sys.stderr and self.o.output:
+        if self.o.output:
             self.f.close()
+        else:
+            self.f.flush()

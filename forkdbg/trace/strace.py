@@ -7,6 +7,7 @@ ends with ``<unfinished ...>`` and the return is written as ``<... NAME resumed>
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from dataclasses import dataclass, replace
@@ -26,6 +27,7 @@ from .dumpio import dump_lines
 from .kinds import fd_text, generic, siginfo_text
 from .options import TraceOptions
 from .pathtrace import PathFilter
+from .sink import Sink
 from .summary import Summary
 
 RESTART_CODES = {int(Errno.ERESTARTSYS), int(Errno.ERESTARTNOINTR), int(Errno.ERESTARTNOHAND),
@@ -47,30 +49,38 @@ class Pending:
 
 
 class Streams:
-    """Where lines go: stderr, one file, or one file per pid (-ff)."""
+    """Where lines go: stderr, one file, or one file per pid (-ff), each a Sink."""
 
     def __init__(self, opts: TraceOptions, err: IO[str]) -> None:
         self.opts = opts
-        self.err = err
-        self._files: dict[str, IO[str]] = {}
-        if opts.output and not opts.per_pid:
-            self._files[""] = open(opts.output, "w", buffering=1)  # noqa: SIM115
+        self.err = Sink("standard error", err)
+        self._files: dict[str, Sink] = {}
+        if opts.output and not opts.per_pid:  # a bad -o ends the run before it starts
+            self._files[""] = Sink(opts.output, open(opts.output, "w", buffering=1),  # noqa: SIM115
+                                   self.err)
 
     def key(self, tid: int) -> str:
         return str(tid) if self.opts.per_pid and self.opts.output else ""
 
-    def file(self, key: str) -> IO[str]:
+    def file(self, key: str) -> Sink:
         f = self._files.get(key)
         if f is None:
-            if key:
-                f = self._files[key] = open(f"{self.opts.output}.{key}", "w", buffering=1)  # noqa: SIM115
-            else:
+            if not key:
                 return self.err
+            f = self._files[key] = Sink.open(f"{self.opts.output}.{key}", self.err)
         return f
+
+    def release(self, key: str) -> None:
+        """A -ff file whose task is gone: closed, so thousands of pids never hold
+        thousands of descriptors at once."""
+        f = self._files.pop(key, None) if key else None
+        if f is not None:
+            f.close()
 
     def close(self) -> None:
         for f in self._files.values():
             f.close()
+        self.err.flush()
 
 
 class StracePrinter:
@@ -80,7 +90,7 @@ class StracePrinter:
         self.k = kernel
         self.o = opts
         self.streams = Streams(opts, err)
-        self.err = err
+        self.err = self.streams.err
         self.root_tid = kernel.first.tgid if kernel.first else 0
         self.nprocs = 1
         self.pending: dict[int, Pending] = {}
@@ -127,7 +137,7 @@ class StracePrinter:
         argv_ptr, envp_ptr, _n = task.mm.start_args
         c = Call(task, NR.execve, "execve", (0, argv_ptr, envp_ptr), self._style(NR.execve),
                  self.o.fdpaths)
-        c.put(quote(first.exec_path.encode(), self.o.style, limit=4096))
+        c.put(quote(os.fsencode(first.exec_path), self.o.style, limit=4096))
         c.put(_strarray(c, argv_ptr, False))
         c.put(_strarray(c, envp_ptr, True))
         text = self._leader(task.tid) + "execve(" + c.take() + ")"
@@ -405,6 +415,7 @@ class StracePrinter:
                 else:
                     self._line(task, f"+++ exited with {e.code} +++")
             self.nprocs = max(1, self.nprocs - 1)
+            self.streams.release(self.streams.key(task.tid))
         self._defer_or_run(show)
 
     def close(self) -> None:

@@ -87,6 +87,12 @@ def test_bad_programs(tmp_path: Path) -> None:
     (["trace", "-e", "quiet=foo", "/bin/busybox", "true"], "invalid quiet item 'foo'"),
     (["trace", "-S", "bogus", "/bin/busybox", "true"], "-S: invalid sortby 'bogus'"),
     (["trace", "-e", "raw=nosuchcall", "/bin/busybox", "true"], "invalid system call"),
+    (["trace", "-s", "-5", "/bin/busybox", "true"], "invalid -s argument: '-5'"),
+    (["trace", "-s", "2147483648", "/bin/busybox", "true"], "invalid -s argument"),
+    (["trace", "-a", "99999999999999999999", "/bin/busybox", "true"], "invalid -a argument"),
+    (["run", "--epoch", "99999999999999999999", "/bin/busybox", "true"], "--epoch must be"),
+    (["run", "--epoch", "-1", "/bin/busybox", "true"], "--epoch must be between 0 and"),
+    (["trace", "-o", "/nonexistent-dir/x", "/bin/busybox", "true"], "No such file or directory"),
 ])
 def test_bad_usage(args: list[str], needle: str) -> None:
     r = forkdbg(args)
@@ -127,3 +133,54 @@ def test_no_traceback_for_program_named_like_subcommand(tmp_path: Path) -> None:
     r = forkdbg(["run", "./trace"], cwd=str(tmp_path))
     assert r.out == "hello, world\n" and r.status == 0
     assert os.path.exists(prog)
+
+
+def test_unwritable_trace_output_is_told_once(tmp_path: Path) -> None:
+    """A full disk or an unwritable stderr loses the trace, not the program's run (as
+    strace): one line, the program's own status."""
+    r = forkdbg(["trace", "-o", "/dev/full", sample("glibc", "crash"), "exit7"])
+    assert r.status == 7
+    assert r.err == "forkdbg: /dev/full: No space left on device\n"
+    for extra in (["--json"], ["-c"]):
+        r = forkdbg(["trace", *extra, "-o", "/dev/full", sample("glibc", "hello")])
+        assert r.status == 0 and r.out == "hello, world\n"
+        assert r.err == "forkdbg: /dev/full: No space left on device\n", extra
+    (tmp_path / "afile").write_text("")  # -ff files under a file cannot be created
+    r = forkdbg(["trace", "-ff", "-o", str(tmp_path / "afile" / "t"), sample("glibc", "forks"),
+                 "2"])
+    assert r.status == 0 and r.out == "2 forks\n"
+    lines = [ln for ln in r.err.splitlines() if "attached" not in ln]
+    assert lines == [f"forkdbg: {tmp_path}/afile/t.{pid}: Not a directory"
+                     for pid in (1000, 1001, 1002)], r.err
+
+
+def test_scripts_with_bad_interpreters(tmp_path: Path) -> None:
+    def script(name: str, text: str) -> str:
+        p = tmp_path / name
+        p.write_text(text)
+        p.chmod(0o755)
+        return str(p)
+    missing = script("missing", "#!/nonexistent/interp\necho hi\n")
+    empty = script("empty", "#!\n")
+    loop = script("loop", f"#!{tmp_path}/loop\n")
+    chain = script("chain", f"#!{missing}\n")
+    cases = [
+        (missing, f"{missing}: interpreter /nonexistent/interp: No such file or directory"),
+        (empty, f"{empty}: a script without an interpreter after #!"),
+        (chain, f"{chain}: interpreter {missing}: interpreter /nonexistent/interp: No such"),
+        (loop, "Too many levels of interpreters"),
+    ]
+    for prog, needle in cases:
+        r = forkdbg(["run", prog])
+        assert r.status == 2 and len(r.err.splitlines()) == 1 and needle in r.err, r
+
+
+def test_relative_cwd(tmp_path: Path) -> None:
+    """--cwd DIR without a slash: from forkdbg's own directory when the guest sees the
+    host's tree, from the guest's / inside --root."""
+    (tmp_path / "sub").mkdir()
+    r = forkdbg(["run", "--cwd", "sub", "/bin/busybox", "pwd"], cwd=str(tmp_path))
+    assert r.out == f"{tmp_path}/sub\n", r
+    shutil.copy("/bin/busybox", tmp_path / "busybox")
+    r = forkdbg(["run", "--root", str(tmp_path), "--cwd", "sub", "/busybox", "pwd"])
+    assert r.out == "/sub\n", r

@@ -3,7 +3,6 @@ that touches more than the cap is killed as Linux's OOM killer would, forkdbg li
 
 from __future__ import annotations
 
-import pytest
 
 from helpers import native, run_guest, sample
 

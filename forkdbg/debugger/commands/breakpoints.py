@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING
 
 from ...abi.sysclasses import CLASSES
 from ...abi.sysnums import SYSCALL_NUMBERS
-from ..breakpoints import Breakpoint, Catchpoint, Watchpoint, resolve
+from .. import gdbsignals
+from ..breakpoints import Breakpoint, Catchpoint, Point, Watchpoint, resolve
+from ..ranges import report_missing, spans
 from ..registry import CommandError, command
 
 if TYPE_CHECKING:
@@ -51,20 +53,6 @@ def cmd_tbreak(s: "Session", arg: str) -> None:
     _break(s, arg, True)
 
 
-def _numbers(s: "Session", arg: str) -> list[int]:
-    out = []
-    for word in arg.split():
-        if "-" in word:
-            a, b = word.split("-", 1)
-            out += list(range(int(a), int(b) + 1))
-        elif word.isdigit():
-            out.append(int(word))
-        else:
-            raise CommandError("Convenience variable must have integer value.\n"
-                               "Args must be numbers or '$' variables.")
-    return out
-
-
 @command("delete", "d", category="breakpoints")
 def cmd_delete(s: "Session", arg: str) -> None:
     """Delete breakpoints (all of them without arguments)."""
@@ -89,15 +77,12 @@ def cmd_delete(s: "Session", arg: str) -> None:
             s.remove_watch(p)
 
 
-def _existing(s: "Session", arg: str) -> list:  # type: ignore[type-arg]
+def _existing(s: "Session", arg: str) -> list[Point]:
     """The points named in `arg`; gdb only mentions the numbers that do not exist."""
-    out = []
-    for n in _numbers(s, arg):
-        try:
-            out.append(s.find_point(n))
-        except CommandError as e:
-            s.say(str(e))
-    return out
+    by_num = {p.num: p for p in s.points}
+    found = report_missing(spans(arg, s.convenience_int), by_num.__contains__,
+                           max(by_num, default=0), s.say, "breakpoint")
+    return [by_num[n] for n in found]
 
 
 def _enable(s: "Session", arg: str, on: bool) -> None:
@@ -232,11 +217,32 @@ def _syscalls(words: list[str]) -> set[int] | None:
     return out
 
 
+def _catch_signals(words: list[str]) -> tuple[list[int] | None, bool]:
+    """`catch signal` arguments: gdb names or its numbers 1-15, or `all` alone."""
+    if "all" in words:
+        if len(words) > 1:
+            raise CommandError("'all' cannot be caught with other signals")
+        return None, True
+    if not words:
+        return None, False
+    out: list[int] = []
+    for w in words:
+        try:
+            n = int(w, 0)
+        except ValueError:
+            g = gdbsignals.from_name(w)
+            if g is None:
+                raise CommandError(f"Unknown signal name '{w}'.") from None
+        else:
+            g = gdbsignals.from_command(n)
+        out.append(g.num)
+    return out, False
+
+
 @command("catch", category="breakpoints", subcommands=("fork", "vfork", "exec", "syscall",
                                                        "signal"))
 def cmd_catch(s: "Session", arg: str) -> None:
     """Set a catchpoint: catch fork | vfork | exec | syscall [NAME|NUMBER|group:G ...] | signal [SIG...]."""
-    from ...abi.signals import parse_signal
     words = arg.split()
     if not words:
         raise CommandError('List of catch subcommands:\n\ncatch exec -- Catch calls to exec.\n'
@@ -249,10 +255,7 @@ def cmd_catch(s: "Session", arg: str) -> None:
     if event == "syscall":
         cp.syscalls = _syscalls(rest)
     elif event == "signal":
-        try:
-            cp.signals = {parse_signal(w) for w in rest} if rest and rest != ["all"] else None
-        except ValueError as e:
-            raise CommandError(f"Only signals 1-15 are valid as numeric signals.\n{e}") from None
+        cp.signals, cp.all_signals = _catch_signals(rest)
     elif event not in ("fork", "vfork", "exec"):
         raise CommandError(f'Undefined catch command: "{event}".  Try "help catch".')
     s.add_point(cp)

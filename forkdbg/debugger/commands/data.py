@@ -10,6 +10,7 @@ from ...arch.x86_64 import REG_IDS
 from ..expr import parse_type
 from ..format import char_repr, parse_xfmt, scalar, sym_suffix
 from ..format import value as fmt_value
+from ..ranges import report_missing, spans
 from ..registry import CommandError, command
 from .code import disasm_lines
 
@@ -129,8 +130,10 @@ def cmd_undisplay(s: "Session", arg: str) -> None:
     if not arg:
         s.displays.clear()
         return
-    nums = {int(w) for w in arg.split()}
-    s.displays = [d for d in s.displays if d[0] not in nums]
+    shown = {d[0] for d in s.displays}
+    gone = set(report_missing(spans(arg, s.convenience_int), shown.__contains__,
+                              max(shown, default=0), s.say, "display"))
+    s.displays = [d for d in s.displays if d[0] not in gone]
 
 
 @command("set", category="data", subcommands=("var", "variable", "args", "follow-fork-mode",

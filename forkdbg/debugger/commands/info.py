@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
-from ...abi.signals import NSIG, SIGRTMIN, signal_name
 from ...arch.x86_64 import AUXV_DESCRIPTIONS, AUXV_NAMES, AT_EXECFN, AT_PLATFORM, GPRS, REG_IDS
-from ..breakpoints import Breakpoint, Catchpoint, Watchpoint, resolve
+from .. import gdbsignals
+from ..breakpoints import Breakpoint, Catchpoint, Point, Watchpoint, resolve
 from ..format import register_lines, sym_suffix
-from ..inferiors import gdb_signal_description
+from ..ranges import spans
 from ..registry import CommandError, command
 
 if TYPE_CHECKING:
@@ -60,16 +60,33 @@ def info_registers(s: "Session", arg: str) -> None:
         s.say(ln)
 
 
-@info("breakpoints", "b", "break", "watchpoints")
+@info("breakpoints", "b", "break")
 def info_breakpoints(s: "Session", arg: str) -> None:
-    if not s.points:
-        s.say("No breakpoints or watchpoints.")
+    """Every point, or those numbered in ARG (a gdb number list)."""
+    _list_points(s, arg, s.points, "breakpoint or watchpoint", "breakpoints or watchpoints")
+
+
+@info("watchpoints")
+def info_watchpoints(s: "Session", arg: str) -> None:
+    _list_points(s, arg, [p for p in s.points if isinstance(p, Watchpoint)],
+                 "watchpoint", "watchpoints")
+
+
+def _list_points(s: "Session", arg: str, points: list[Point], one: str, many: str) -> None:
+    if arg:
+        wanted = spans(arg, s.convenience_int)
+        points = [p for p in points if any(a <= p.num <= b for a, b in wanted)]
+        if not points:
+            s.say(f"No {one} matching '{arg}'.")
+            return
+    if not points:
+        s.say(f"No {many}.")
         return
-    types = [_type(p) for p in s.points]
+    types = [_type(p) for p in points]
     tw = max([14] + [len(t) for t in types])
-    aw = 18 if any(isinstance(p, Breakpoint) for p in s.points) else 10
+    aw = 18 if any(isinstance(p, Breakpoint) for p in points) else 10
     s.say(f"{'Num':<7} {'Type':<{tw}} Disp Enb {'Address':<{aw}} What")
-    for p, typ in zip(s.points, types):
+    for p, typ in zip(points, types):
         disp = "del " if p.temporary else "keep"
         enb = "y" if p.enabled else "n"
         if isinstance(p, Breakpoint):
@@ -193,14 +210,28 @@ def info_proc(s: "Session", arg: str) -> None:
 
 @info("signals", "handle")
 def info_signals(s: "Session", arg: str) -> None:
-    from ...abi.signals import parse_signal
-    s.say("Signal        Stop\tPrint\tPass to program\tDescription\n")
-    sigs = [parse_signal(arg)] if arg else list(range(1, 32)) + list(range(SIGRTMIN, NSIG + 1))
-    for sig in sigs:
-        stop, show, pas = s.events.signal_policy(sig)
-        yn = lambda b: "Yes" if b else "No"  # noqa: E731
-        s.say(f"{signal_name(sig):<14}{yn(stop)}\t{yn(show)}\t{yn(pas)}\t\t"
-              f"{gdb_signal_description(sig)}")
+    """gdb's signal table, or one signal's row (a gdb name or a number 1-15)."""
+    s.say(SIGNAL_HEADER)
+    if arg:
+        g = gdbsignals.parse_arg(arg.strip(), s.eval_int)
+        if g is None:
+            raise CommandError(gdbsignals.NUMERIC_ERROR)
+        s.say(signal_row(s, g))
+        return
+    s.say("")
+    for g in gdbsignals.SIGNALS:
+        s.say(signal_row(s, g))
+    s.say('\nUse the "handle" command to change these tables.')
+
+
+SIGNAL_HEADER = "Signal        Stop\tPrint\tPass to program\tDescription"
+
+
+def signal_row(s: "Session", g: gdbsignals.GdbSignal) -> str:
+    stop, show, pas = s.events.policy(g)
+    yn = ("No", "Yes")
+    pad = " " * max(13 - len(g.name), 0)
+    return f"{g.name}{pad} {yn[stop]}\t{yn[show]}\t{yn[pas]}\t\t{g.description}"
 
 
 @info("auxv")

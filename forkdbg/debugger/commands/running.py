@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from ...arch.disasm import disassemble_one
 from ...arch.x86_64 import RBP, RIP, RSP
 from ...kernel.ptrace import step_instruction
+from .. import gdbsignals
 from ..breakpoints import Breakpoint
 from ..registry import CommandError, command
 
@@ -252,19 +253,16 @@ def cmd_kill(s: "Session", arg: str) -> None:
 @command("signal", category="running")
 def cmd_signal(s: "Session", arg: str) -> None:
     """Continue, giving the program a signal (0: none)."""
-    from ...abi.signals import parse_signal, signal_name
     t = s.task()
-    sig = int(arg) if arg.strip() == "0" else None
-    if sig is None:
-        try:
-            sig = parse_signal(arg)
-        except ValueError as e:
-            raise CommandError(f"Bad signal: {arg}") from e
+    if not arg.strip():
+        raise CommandError("Argument required (signal number).")
+    g = gdbsignals.parse_arg(arg.strip(), s.eval_int)
+    sig = gdbsignals.linux_number(g) if g is not None else 0
     k = s.kernel
     assert k is not None
     k.signals.discard_reported(t)
-    if sig:
-        s.say(f"Continuing with signal {signal_name(sig)}.")
+    if g is not None:
+        s.say(f"Continuing with signal {g.name}.")
         k.signals.send_to_task(t, sig)
     else:
         s.say("Continuing with no signal.")

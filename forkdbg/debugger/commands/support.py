@@ -7,8 +7,12 @@ import shlex
 from typing import TYPE_CHECKING
 
 from ... import __version__
+from .. import gdbsignals
+from ..escapes import unescape_echo
 from ..registry import CATEGORIES, COMMANDS, CommandError, command, lookup
+from ..script import source_file
 from ..session import BOOLEAN, CHOICES
+from .info import SIGNAL_HEADER, signal_row
 
 if TYPE_CHECKING:
     from ..session import Session
@@ -113,14 +117,13 @@ def cmd_show(s: "Session", arg: str) -> None:
 @command("echo", category="support")
 def cmd_echo(s: "Session", arg: str) -> None:
     """Print text (\\n for a newline)."""
-    s.out.write(arg.encode().decode("unicode_escape"))
+    s.out.write(unescape_echo(arg))
     s.out.flush()
 
 
 @command("source", category="support")
 def cmd_source(s: "Session", arg: str) -> None:
     """Run the commands in a file."""
-    from ..script import source_file
     if not arg:
         raise CommandError("source command requires file name of file to source.")
     source_file(s, os.path.expanduser(arg.strip()))
@@ -128,29 +131,49 @@ def cmd_source(s: "Session", arg: str) -> None:
 
 @command("handle", category="running")
 def cmd_handle(s: "Session", arg: str) -> None:
-    """handle SIGNAL [no]stop [no]print [no]pass: what to do when the program gets SIGNAL."""
-    from ...abi.signals import parse_signal
+    """handle SIGNAL... [no]stop [no]print [no]pass: what to do when the program gets them.
+
+    Signals are gdb names, numbers 1-15, ranges of them or `all`; an action applies to
+    every signal named before it (gdb's rules, SIGINT and SIGTRAP asked about first)."""
     words = arg.split()
     if not words:
         raise CommandError("Argument required (signal and actions to apply).")
-    try:
-        sig = parse_signal(words[0])
-    except ValueError:
-        raise CommandError(f"Unrecognized or ambiguous flag word: \"{words[0]}\".") from None
-    pol = s.events.signal_policy(sig)
-    for w in words[1:]:
-        on = not w.startswith("no")
-        key = w[2:] if not on else w
-        idx = {"stop": 0, "print": 1, "pass": 2, "noignore": 2, "ignore": 2}.get(key)
-        if idx is None:
-            raise CommandError(f"Unrecognized or ambiguous flag word: \"{w}\".")
-        pol[idx] = on
-        if key == "stop" and on:
-            pol[1] = True
-        if key == "print" and not on:
-            pol[0] = False
-    from .info import info_signals
-    info_signals(s, words[0])
+    chosen: dict[int, gdbsignals.GdbSignal] = {}
+    for w in words:
+        effects = gdbsignals.action_of(w)
+        if effects is not None:
+            for g in chosen.values():
+                pol = s.events.policy(g)
+                for idx, on in effects:
+                    pol[idx] = on
+            continue
+        every = "all".startswith(w)
+        if every:
+            picked = gdbsignals.SIGNALS
+        elif w[:1].isdigit():
+            first, dash, last = w.partition("-")
+            a = gdbsignals.from_command(gdbsignals.digits_prefix(first)).num
+            b = gdbsignals.from_command(gdbsignals.digits_prefix(last)).num if dash else a
+            picked = gdbsignals.SIGNALS[min(a, b) - 1:max(a, b)]
+        else:
+            named = gdbsignals.from_name(w)
+            if named is None:
+                raise CommandError(f"Unrecognized or ambiguous flag word: \"{w}\".")
+            picked = [named]
+        for g in picked:
+            if g.num in chosen:
+                continue
+            if g.name in gdbsignals.INTERNAL:
+                if every or not s.confirm(f"{g.name} is used by the debugger.\n"
+                                          "Are you sure you want to change it? (y or n) "):
+                    if not every:
+                        s.say("Not confirmed, unchanged.")
+                    continue
+            chosen[g.num] = g
+    if chosen and s.from_tty:
+        s.say(SIGNAL_HEADER)
+        for num in sorted(chosen):
+            s.say(signal_row(s, chosen[num]))
 
 
 @command("cd", category="support")
