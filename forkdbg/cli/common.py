@@ -177,8 +177,23 @@ class Interrupts:
         os.close(self._w)
 
 
+def one_line(text: str) -> str:
+    """Control characters (a newline in a file name) and undecodable bytes as \\xNN."""
+    out = []
+    for c in text:
+        if c.isprintable() or c == "\t":
+            out.append(c)
+        elif 0xDC80 <= ord(c) <= 0xDCFF:  # a byte os.fsdecode could not decode
+            out.append(f"\\x{ord(c) - 0xDC00:02x}")
+        else:
+            out.append(f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
+    return "".join(out)
+
+
 def die(msg: str, status: int = EXIT_USAGE) -> int:
-    """Print `forkdbg: msg` (or `forkdbg trace: msg` as it comes) and return the status."""
+    """Print `forkdbg: msg` (or `forkdbg trace: msg` as it comes) on one line, whatever
+    bytes a file name brought into it, and return the status."""
+    msg = one_line(msg)
     sys.stderr.write(f"{msg}\n" if msg.startswith("forkdbg") else f"forkdbg: {msg}\n")
     sys.stderr.flush()
     return status

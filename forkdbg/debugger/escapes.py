@@ -7,6 +7,8 @@ backslash at the very end is dropped.  C constants add \\e and \\xHH.
 
 from __future__ import annotations
 
+import shlex
+
 from .registry import CommandError
 
 SIMPLE = {"a": 7, "b": 8, "f": 12, "n": 10, "r": 13, "t": 9, "v": 11}
@@ -68,3 +70,14 @@ def char_constant(body: str) -> int:
     if code is None or end != len(body):
         raise CommandError("Invalid character constant.")
     return code
+
+
+def shell_words(text: str) -> list[str]:
+    """Program arguments as gdb's shell splits them: quotes and backslashes as sh reads
+    them; a backslash at the very end stands for itself; an unclosed quote is an error."""
+    if (len(text) - len(text.rstrip("\\"))) % 2:
+        text += "\\"
+    try:
+        return shlex.split(text)
+    except ValueError:
+        raise CommandError(f"Unterminated quoted string in the arguments: {text}") from None

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .escapes import char_constant
+from .ranges import decimal
 from .registry import CommandError
 
 
@@ -105,7 +106,7 @@ TOKEN = re.compile(r"""\s*(?:
    |(?P<var>\$[A-Za-z_]\w*|\$\$?\d*)
    |(?P<name>[A-Za-z_.][\w.@]*)
    |(?P<op>\|\||&&|==|!=|<=|>=|<<|>>|[-+*/%&|^!~<>(){}\[\]?:])
-)""", re.X)
+)""", re.X | re.ASCII)
 TYPE_WORDS = {"char", "short", "int", "long", "unsigned", "signed", "void", "int8_t", "uint8_t",
               "int16_t", "uint16_t", "int32_t", "uint32_t", "int64_t", "uint64_t", "size_t",
               "pid_t"}
@@ -321,7 +322,7 @@ class Parser:
 
     def var(self, text: str) -> Value:
         name = text[1:]
-        if name == "" or name.isdigit() or name.startswith("$"):
+        if name == "" or decimal(name) or name.startswith("$"):
             h = self.env.history
             if not h:
                 raise CommandError("History is empty.")

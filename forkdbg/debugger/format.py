@@ -117,7 +117,7 @@ def parse_xfmt(spec: str, last: tuple[int, str, int]) -> tuple[int, str, int]:
     count, fmt, size = 1, last[1], last[2]
     digits = ""
     for ch in spec:
-        if ch.isdigit():
+        if ch in "0123456789":
             digits += ch
         elif ch in UNITS:
             size = UNITS[ch]

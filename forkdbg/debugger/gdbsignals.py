@@ -59,7 +59,7 @@ def _table() -> list[GdbSignal]:
         linux: int | None = None
         if name in Sig.__members__ and name != "SIGSTKFLT":
             linux = int(Sig[name])
-        elif name[3:].isdigit() and int(name[3:]) <= SIGRTMAX:
+        elif name[3:].isascii() and name[3:].isdigit() and int(name[3:]) <= SIGRTMAX:
             linux = int(name[3:])
         if not desc:
             desc = f"Real-time event {name[3:]}"
@@ -130,7 +130,7 @@ def action_of(word: str) -> list[tuple[int, bool]] | None:
 def digits_prefix(word: str) -> int:
     """int(leading digits) as C's atoi reads them (0 when there are none)."""
     i = 0
-    while i < len(word) and word[i].isdigit():
+    while i < len(word) and word[i] in "0123456789":
         i += 1
     return int(word[:i]) if i else 0
 

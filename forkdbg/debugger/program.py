@@ -45,31 +45,43 @@ class ProgramFile:
         st = os.fstat(f.fileno())
         return st.st_dev, st.st_ino, st.st_mtime_ns
 
+    #: bumped for each command: the program file is looked at again at most once a command
+    #: (x/100000x before `run` names each line's symbol from one reading, not 25000)
+    command_epoch = 0
+
     def _file_symbols(self) -> "SymbolTable | None":
         from ..elf.symbols import SymbolTable
+        cached = getattr(self, "_fsyms", None)
+        if cached is not None and cached[2] == self.command_epoch:
+            return cached[1]
         f = self.program_file()
         if f is None:
             return None
         with f:
             key = self._file_key(f)
-            if getattr(self, "_fsyms", None) is None or self._fsyms[0] != key:
-                self._fsyms = (key, SymbolTable.from_elf_bytes(f.read()))
-        return self._fsyms[1]
+            if cached is None or cached[0] != key:
+                cached = (key, SymbolTable.from_elf_bytes(f.read()), 0)
+        self._fsyms = (cached[0], cached[1], self.command_epoch)
+        return cached[1]
 
     def file_plan(self) -> "LoadPlan | None":
         """The program file's load plan (read once per file version), None if unreadable."""
         from ..elf.loader import parse_elf
+        cached = getattr(self, "_fplan", None)
+        if cached is not None and cached[2] == self.command_epoch:
+            return cached[1]
         f = self.program_file()
         if f is None:
             return None
         try:
             with f:
                 key = self._file_key(f)
-                if getattr(self, "_fplan", None) is None or self._fplan[0] != key:
-                    self._fplan = (key, parse_elf(f, self.program or ""))
+                if cached is None or cached[0] != key:
+                    cached = (key, parse_elf(f, self.program or ""), 0)
         except Exception:  # noqa: BLE001 - a missing or broken file reads as no code
             return None
-        return self._fplan[1]
+        self._fplan = (cached[0], cached[1], self.command_epoch)
+        return cached[1]
 
     def memory(self) -> tuple[Callable[[int, int], bytes], int | None]:
         """(read, pc): the current thread's memory and pc, or with no process the program

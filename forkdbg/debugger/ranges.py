@@ -6,6 +6,11 @@ from typing import Callable
 
 from .registry import CommandError
 
+def decimal(text: str) -> bool:
+    """ASCII digits only: str.isdigit() also takes '²', which int() refuses."""
+    return text.isascii() and text.isdigit()
+
+
 BAD_ARG = "Convenience variable must have integer value.\nArgs must be numbers or '$' variables."
 
 
@@ -14,7 +19,7 @@ def _one(word: str, var: Callable[[str], int | None]) -> int:
         n = var(word[1:])
         if n is None:
             raise CommandError(BAD_ARG)
-    elif word.isdigit():
+    elif decimal(word):
         n = int(word)
     else:
         raise CommandError(BAD_ARG)

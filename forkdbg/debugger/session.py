@@ -68,6 +68,7 @@ class Session(ProgramFile):
         self.displays: list[tuple[int, str, str]] = []
         self.next_display = 1
         self.last_x: tuple[int, str, int] = (0, "x", 4)
+        self.x_next = 0  # the address after the last unit `x` examined
         self.exit_code: int | None = None
         self.last_clone: dict[str, object] | None = None
         self.ask_fork: Callable[[], str] | None = None  # REPL: follow-fork-mode ask
@@ -440,6 +441,7 @@ class Session(ProgramFile):
         if not word:
             raise CommandError(f'Undefined command: "{text.split()[0]}".  Try "help".')
         cmd = lookup(word)
+        self.command_epoch += 1
         try:
             cmd.fn(self, arg)
         except (CommandError, KeyboardInterrupt, SystemExit, EOFError):

@@ -11,6 +11,7 @@ huge file costs what its segments hold, a file that is not ELF its first bytes.
 from __future__ import annotations
 
 import io
+import os
 import struct
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, BinaryIO
@@ -137,8 +138,15 @@ def parse_elf(data: bytes | BinaryIO, path: str) -> LoadPlan:
     for ph in phdrs:
         p_type = ph.p_type
         if p_type == "PT_INTERP":
-            interp = _read(stream, ph.p_offset, min(ph.p_filesz, 4096)).rstrip(b"\0")
-            raise ElfError(f"dynamically linked (interpreter {interp.decode(errors='replace')}); "
+            # Linux: 2..PATH_MAX bytes ending in NUL, else ENOEXEC
+            if not 2 <= ph.p_filesz <= 4096:
+                raise ElfError(f"malformed PT_INTERP (size {ph.p_filesz})")
+            raw = _read(stream, ph.p_offset, ph.p_filesz)
+            if raw[-1:] != b"\0":
+                raise ElfError("malformed PT_INTERP (not NUL-terminated)")
+            interp = raw[:raw.index(b"\0")]
+            shown = os.fsdecode(interp[:200]) + ("..." if len(interp) > 200 else "")
+            raise ElfError(f"dynamically linked (interpreter {shown}); "
                            "forkdbg runs static executables only")
         if p_type == "PT_PHDR":
             phdr_vaddr = ph.p_vaddr

@@ -107,8 +107,10 @@ class AddressSpace:
 
     # ------------------------------------------------------- the engine side
     def add_code_hook(self, addr: int) -> None:
-        """Stop the engine before the instruction at `addr` runs (a breakpoint)."""
-        engine.add_code_hook(self, addr)
+        """Stop the engine before the instruction at `addr` runs (a breakpoint).  User
+        code never runs at or above TASK_SIZE: such a breakpoint needs no hook."""
+        if 0 <= addr < TASK_SIZE:
+            engine.add_code_hook(self, addr)
 
     def remove_code_hook(self, addr: int) -> None:
         engine.remove_code_hook(self, addr)
@@ -157,7 +159,7 @@ class AddressSpace:
         self._starts.insert(i, v.start)
         self.mapped += v.size
         if self.uc is not None:
-            self.uc.mem_map_ptr(v.start, v.size, v.prot & 7, v.host)
+            engine.map_vma(self.uc, v)
 
     def _adopt(self, v: Vma) -> None:
         """Add an area the engine already maps (a recycled engine's)."""

@@ -21,6 +21,7 @@ from ..arch.budget import BUDGET
 
 if TYPE_CHECKING:
     from .address_space import AddressSpace
+    from .vma import Vma
 
 
 class EngineRef:
@@ -134,13 +135,23 @@ def park(mm: "AddressSpace") -> None:
     mm.parked = True
 
 
+def map_vma(uc: unicorn.Uc, v: "Vma") -> None:
+    """The one place guest memory is handed to unicorn: the host buffer must be live and
+    cover the whole area, or the guest would reach memory forkdbg does not own."""
+    b = v.backing
+    if not b.addr or v.boff < 0 or v.boff + v.size > b.size or v.size <= 0:
+        raise RuntimeError(f"refusing to map {v.start:#x}-{v.end:#x}: host buffer of "
+                           f"{b.size} bytes at offset {v.boff} does not cover it")
+    uc.mem_map_ptr(v.start, v.size, v.prot & 7, b.addr + v.boff)
+
+
 def unpark(mm: "AddressSpace", counted: bool = True) -> None:
     """A new engine with every area and breakpoint of the space."""
     if not mm.parked:
         return
     uc = new_engine(mm, counted)
     for v in mm.vmas:
-        uc.mem_map_ptr(v.start, v.size, v.prot & 7, v.host)
+        map_vma(uc, v)
     install(mm, uc, mm.ref)  # type: ignore[arg-type]
 
 

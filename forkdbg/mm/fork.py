@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import unicorn
 
 from ..arch import uc_compat
-from .engine import EngineRef, install
+from .engine import EngineRef, install, map_vma
 from .hostmem import Backing, memmove
 from .vma import PROT_EXEC, PROT_WRITE, Vma
 
@@ -99,7 +99,7 @@ class ShellPool:
                 fresh.append(v)
         _drop(uc, old)
         for v in fresh:
-            uc.mem_map_ptr(v.start, v.size, v.prot & 7, v.host)
+            map_vma(uc, v)
         install(mm, uc, shell.ref)
         return True
 

@@ -30,7 +30,7 @@ CASES: dict[str, list[str]] = {
     "times": ["--epoch", "1700000000", "-tt", "-T", "-e", "trace=write,exit_group",
               "glibc/hello"],
     "relative_ip": ["-r", "-i", "-e", "trace=write", "glibc/hello"],
-    "fd_paths": ["-y", "-e", "trace=openat,read,close", "glibc/cat", "/etc/hostname"],
+    "fd_paths": ["-y", "-e", "trace=openat,read,close", "glibc/cat", "samples/src/hello.c"],
     "stack": ["-k", "-e", "trace=write", "glibc/hello"],
     "status_failed": ["-e", "status=failed", "glibc/execerr"],
     "negation_regex_class": ["-e", "trace=!%memory,/^(rt_|set_|read)", "glibc/hello"],

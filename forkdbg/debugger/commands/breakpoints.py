@@ -9,7 +9,7 @@ from ...abi.sysclasses import CLASSES
 from ...abi.sysnums import SYSCALL_NUMBERS
 from .. import gdbsignals
 from ..breakpoints import Breakpoint, Catchpoint, Point, Watchpoint, resolve
-from ..ranges import report_missing, spans
+from ..ranges import decimal, report_missing, spans
 from ..registry import CommandError, command
 
 if TYPE_CHECKING:
@@ -118,7 +118,7 @@ def cmd_enable(s: "Session", arg: str) -> None:
 def cmd_condition(s: "Session", arg: str) -> None:
     """condition N [EXPR]: stop at N only when EXPR is true (no EXPR: always)."""
     num, _, expr = arg.partition(" ")
-    if not num.isdigit():
+    if not decimal(num):
         raise CommandError("Argument required (breakpoint number).")
     p = s.find_point(int(num))
     p.condition = expr.strip() or None
@@ -130,7 +130,7 @@ def cmd_condition(s: "Session", arg: str) -> None:
 def cmd_ignore(s: "Session", arg: str) -> None:
     """ignore N COUNT: let breakpoint N be crossed COUNT times without stopping."""
     words = arg.split()
-    if len(words) != 2 or not words[0].isdigit():
+    if len(words) != 2 or not decimal(words[0]):
         raise CommandError("Argument required (a breakpoint number).")
     p = s.find_point(int(words[0]))
     p.ignore = max(s.eval_int(words[1]), 0)
@@ -145,13 +145,26 @@ def cmd_ignore(s: "Session", arg: str) -> None:
 
 @command("commands", category="breakpoints")
 def cmd_commands(s: "Session", arg: str) -> None:
-    """commands [N]: the commands to run when N is hit, one per line, ending with `end`."""
-    p = s.find_point(int(arg)) if arg else (s.points[-1] if s.points else None)
-    if p is None:
+    """commands [N...]: the commands to run when N is hit, one per line, ending with `end`."""
+    if arg:
+        targets = _existing(s, arg)
+        if not targets:  # gdb reads no block then: its lines run as commands
+            return
+    elif s.points:
+        targets = [s.points[-1]]
+    else:
         raise CommandError("No breakpoints specified.")
-    lines = s.read_block("Type commands for breakpoint(s) %d, one per line.\n"
-                         "End with a line saying just \"end\"." % p.num)
-    p.commands = lines
+    nums = " ".join(str(p.num) for p in targets)
+    lines = s.read_block(f"Type commands for breakpoint(s) {nums}, one per line.\n"
+                         "End with a line saying just \"end\".")
+    for p in targets:
+        p.commands = list(lines)
+
+
+@command("end", category="breakpoints")
+def cmd_end(s: "Session", arg: str) -> None:
+    """Ends a block of `commands`; alone, an error."""
+    raise CommandError("This command cannot be used at the top level.")
 
 
 def _watch(s: "Session", arg: str, access: str) -> None:
@@ -208,7 +221,7 @@ def _syscalls(words: list[str]) -> set[int] | None:
             if names is None:
                 raise CommandError(f"Unknown syscall group '{g}'.")
             out |= {SYSCALL_NUMBERS[n] for n in names if n in SYSCALL_NUMBERS}
-        elif w.isdigit():
+        elif decimal(w):
             out.add(int(w))
         elif w in SYSCALL_NUMBERS:
             out.add(SYSCALL_NUMBERS[w])

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from ...arch.att import objdump
 from ...arch.disasm import Insn, disassemble
 from ...arch.x86_64 import RBP, RIP, RSP
 from ..format import location, sym_suffix
+from ..ranges import decimal
 from ..registry import CommandError, command
 
 if TYPE_CHECKING:
@@ -52,18 +53,41 @@ def colorize(text: str, att: bool) -> str:
 
 def disasm_lines(s: "Session", read: Callable[[int, int], bytes], addr: int, count: int,
                  mark_pc: int | None, limit_bytes: int | None = None) -> list[tuple[str, int]]:
-    """x/i lines: `=> 0x401136 <main+4>:\\tmov ...`; returns (line, next address)."""
-    att = s.settings["disassembly-flavor"] == "att"
-    code = read(addr, limit_bytes or 16 * max(count, 1))
+    """x/i lines: `=> 0x401136 <main+4>:\tmov ...`; returns (line, next address)."""
+    if limit_bytes is None:
+        return list(iter_disasm(s, read, addr, count, mark_pc))
+    code = read(addr, limit_bytes)
     if not code:
         raise CommandError(f"Cannot access memory at address {addr:#x}")
-    insns = disassemble(code, addr, 0 if limit_bytes else count, att=att)
-    out = []
-    for insn in insns:
-        mark = "=> " if insn.address == mark_pc else "   "
-        out.append((f"{mark}{insn.address:#x}{sym_suffix(insn.address, s.describe)}:\t"
-                    f"{insn_text(s, insn)}", insn.address + insn.size))
-    return out
+    att = s.settings["disassembly-flavor"] == "att"
+    return [_line(s, insn, mark_pc) for insn in disassemble(code, addr, 0, att=att)]
+
+
+def iter_disasm(s: "Session", read: Callable[[int, int], bytes], addr: int, count: int,
+                mark_pc: int | None) -> Iterator[tuple[str, int]]:
+    """The same lines one at a time, reading the code a page at a time: x/99999999i costs
+    what it prints, not what it might."""
+    att = s.settings["disassembly-flavor"] == "att"
+    done = 0
+    while done < count:
+        code = read(addr, 4096)
+        if not code:
+            if done == 0:
+                raise CommandError(f"Cannot access memory at address {addr:#x}")
+            return
+        insns = disassemble(code, addr, min(count - done, 4096), att=att)
+        if not insns:  # bytes that are no instruction: capstone stops there, so do we
+            return
+        for insn in insns:
+            yield _line(s, insn, mark_pc)
+        done += len(insns)
+        addr = insns[-1].address + insns[-1].size
+
+
+def _line(s: "Session", insn: Insn, mark_pc: int | None) -> tuple[str, int]:
+    mark = "=> " if insn.address == mark_pc else "   "
+    return (f"{mark}{insn.address:#x}{sym_suffix(insn.address, s.describe)}:\t"
+            f"{insn_text(s, insn)}", insn.address + insn.size)
 
 
 def disassemble_command(s: "Session", arg: str) -> None:
@@ -116,7 +140,7 @@ def cmd_backtrace(s: "Session", arg: str) -> None:
     """Print the call chain (from .eh_frame unwind data, else frame pointers)."""
     s.require_running("No stack.")
     t = s.task()
-    limit = int(arg) if arg.strip().lstrip("-").isdigit() else 64
+    limit = int(arg) if decimal(arg.strip().lstrip("-")) else 64
     syms = s.symbols(t)
     pcs = frames(s, t, abs(limit))
     for i, pc in enumerate(pcs):

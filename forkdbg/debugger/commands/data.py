@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from ...arch.disasm import AsmError, assemble
 from ...arch.x86_64 import REG_IDS
-from ..expr import parse_type
+from ..expr import CType, parse_type
 from ..format import char_repr, parse_xfmt, scalar, sym_suffix
 from ..format import value as fmt_value
 from ..ranges import report_missing, spans
 from ..registry import CommandError, command
-from .code import disasm_lines
+from .code import disasm_lines, iter_disasm
 
 if TYPE_CHECKING:
     from ..session import Session
@@ -64,49 +64,56 @@ def cmd_x(s: "Session", arg: str) -> None:
     else:
         addr = s.last_x[0]
     read, pc = s.memory()
-    lines: list[str] = []
+    try:
+        for line in _examine(s, read, pc, addr, count, fmt, size):
+            s.say(line)
+    finally:
+        s.last_x = (s.x_next, fmt, size)
+
+
+def _examine(s: "Session", read: Callable[[int, int], bytes], pc: int | None, addr: int,
+             count: int, fmt: str, size: int) -> Iterator[str]:
+    """x's lines as they are made (a huge count costs only what is printed); the
+    address after the last unit examined is left in s.x_next."""
+    s.x_next = addr
     if fmt == "i":
-        insns = disasm_lines(s, read, addr, count, mark_pc=pc)
-        lines = [ln for ln, _ in insns]
-        addr = insns[-1][1] if insns else addr
-    elif fmt == "s":
+        for line, nxt in iter_disasm(s, read, addr, count, mark_pc=pc):
+            s.x_next = nxt
+            yield line
+        return
+    if fmt == "s":
         for _ in range(count):
             data = read(addr, 4096)
             if not data:  # gdb reports it in place of the string, and stays there
-                lines.append(f"{addr:#x}{sym_suffix(addr, s.describe)}:\t"
-                             f"<error: Cannot access memory at address {addr:#x}>")
+                yield (f"{addr:#x}{sym_suffix(addr, s.describe)}:\t"
+                       f"<error: Cannot access memory at address {addr:#x}>")
                 continue
             raw = data.split(b"\0")[0]
             text = '"' + "".join(char_repr(c) if c != 34 else '\\"' for c in raw) + '"'
-            lines.append(f"{addr:#x}{sym_suffix(addr, s.describe)}:\t{text}")
+            yield f"{addr:#x}{sym_suffix(addr, s.describe)}:\t{text}"
             addr += len(raw) + 1
-    else:
-        per_line = {1: 8, 2: 8, 4: 4, 8: 2}[size] if fmt not in ("c", "d", "u") else \
-            {1: 8, 2: 8, 4: 4, 8: 2}[size]
-        if fmt == "a":
-            per_line = 2
-        from ..expr import CType
-        items: list[str] = []
-        start = addr
-        for i in range(count):
-            data = read(addr, size)
-            if len(data) < size:
-                if items:
-                    lines.append(f"{start:#x}{sym_suffix(start, s.describe)}:\t" + "\t".join(items))
-                raise CommandError(f"Cannot access memory at address {addr:#x}")
-            v = int.from_bytes(data, "little")
-            f = "z" if fmt == "x" else fmt
-            text = scalar(v if fmt != "d" else v, CType("i", size, fmt != "u"), f, s.describe)
-            if fmt == "x":
-                text = f"0x{v:0{2 * size}x}"
-            items.append(text)
-            addr += size
-            if len(items) == per_line or i == count - 1:
-                lines.append(f"{start:#x}{sym_suffix(start, s.describe)}:\t" + "\t".join(items))
-                items, start = [], addr
-    s.last_x = (addr, fmt, size)
-    for ln in lines:
-        s.say(ln)
+            s.x_next = addr
+        return
+    per_line = 2 if fmt == "a" else {1: 8, 2: 8, 4: 4, 8: 2}[size]
+    items: list[str] = []
+    start = addr
+    for i in range(count):
+        data = read(addr, size)
+        if len(data) < size:
+            if items:
+                yield f"{start:#x}{sym_suffix(start, s.describe)}:\t" + "\t".join(items)
+            raise CommandError(f"Cannot access memory at address {addr:#x}")
+        v = int.from_bytes(data, "little")
+        f = "z" if fmt == "x" else fmt
+        text = scalar(v, CType("i", size, fmt != "u"), f, s.describe)
+        if fmt == "x":
+            text = f"0x{v:0{2 * size}x}"
+        items.append(text)
+        addr += size
+        s.x_next = addr
+        if len(items) == per_line or i == count - 1:
+            yield f"{start:#x}{sym_suffix(start, s.describe)}:\t" + "\t".join(items)
+            items, start = [], addr
 
 
 @command("display", category="data")

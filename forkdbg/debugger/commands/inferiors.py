@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..inferiors import thread_target_id
+from ..ranges import decimal
 from ..registry import CommandError, command
 from .info import info
 
@@ -88,8 +89,10 @@ def cmd_thread(s: "Session", arg: str) -> None:
               f"({thread_target_id(t)})]")
         return
     inf_num, _, num = arg.rpartition(".")
+    if inf_num and not decimal(inf_num):
+        raise CommandError(f"Invalid thread ID: {arg}")
     inf = s.inferiors.get(int(inf_num)) if inf_num else s.inferior
-    if inf is None or not num.isdigit():
+    if inf is None or not decimal(num):
         raise CommandError(f"Invalid thread ID: {arg}")
     for t in inf.live_tasks():
         if inf.threads.get(t.tid) == int(num):
@@ -104,6 +107,8 @@ def cmd_thread(s: "Session", arg: str) -> None:
 def cmd_detach(s: "Session", arg: str) -> None:
     """Detach the current inferior (or `detach inferior N`): it runs on, undebugged."""
     words = arg.split()
+    if words[:1] == ["inferior"] and not all(decimal(w) for w in words[1:]):
+        raise CommandError(f"Invalid inferior number '{' '.join(words[1:])}'.")
     nums = [int(w) for w in words[1:]] if words[:1] == ["inferior"] else [s.current_inferior]
     for n in nums:
         inf = s.inferiors.get(n)
@@ -118,7 +123,7 @@ def kill_inferiors(s: "Session", arg: str) -> None:
     from ...kernel.exit import do_exit
     k = s.kernel
     for w in arg.split():
-        inf = s.inferiors.get(int(w))
+        inf = s.inferiors.get(int(w)) if decimal(w) else None
         if inf is None or not inf.live or k is None:
             raise CommandError(f"Inferior ID {w} is not running.")
         pid = inf.pid

@@ -3,13 +3,13 @@ until/advance, kill, signal."""
 
 from __future__ import annotations
 
-import shlex
 from typing import TYPE_CHECKING
 
 from ...arch.disasm import disassemble_one
 from ...arch.x86_64 import RBP, RIP, RSP
 from ...kernel.ptrace import step_instruction
 from .. import gdbsignals
+from ..escapes import shell_words
 from ..breakpoints import Breakpoint
 from ..registry import CommandError, command
 
@@ -29,7 +29,7 @@ def _confirm_restart(s: "Session") -> None:
 def _start(s: "Session", arg: str) -> None:
     _confirm_restart(s)
     if arg:
-        s.args = shlex.split(arg)
+        s.args = shell_words(arg)
     s.new_kernel()
     if s.from_tty:
         s.say(f"Starting program: {' '.join([s.inferior.exe] + s.args)}")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import shlex
 from typing import TYPE_CHECKING
 
 from ... import __version__
 from .. import gdbsignals
-from ..escapes import unescape_echo
+from ..escapes import shell_words, unescape_echo
+from ..ranges import decimal
 from ..registry import CATEGORIES, COMMANDS, CommandError, command, lookup
 from ..script import source_file
 from ..session import BOOLEAN, CHOICES
@@ -72,7 +72,7 @@ def change_setting(s: "Session", arg: str) -> None:
         raise CommandError("Argument required (expression to compute).")
     name, value = words[0], (words[1].strip() if len(words) > 1 else "")
     if name == "args":
-        s.args = shlex.split(value)
+        s.args = shell_words(value)
         return
     if name in ("environment", "env"):
         var, _, val = value.replace(" = ", "=").partition("=") if "=" in value else \
@@ -150,7 +150,7 @@ def cmd_handle(s: "Session", arg: str) -> None:
         every = "all".startswith(w)
         if every:
             picked = gdbsignals.SIGNALS
-        elif w[:1].isdigit():
+        elif w[:1] in tuple("0123456789"):
             first, dash, last = w.partition("-")
             a = gdbsignals.from_command(gdbsignals.digits_prefix(first)).num
             b = gdbsignals.from_command(gdbsignals.digits_prefix(last)).num if dash else a
@@ -200,5 +200,5 @@ def cmd_quit(s: "Session", arg: str) -> None:
         text = "\n".join(f"\tInferior {i.num} [process {i.pid}] will be killed." for i in live)
         if not s.confirm(f"A debugging session is active.\n\n{text}\n\nQuit anyway? (y or n) "):
             raise CommandError("Not confirmed.")
-    code = int(arg) if arg.strip().lstrip("-").isdigit() else None
+    code = int(arg) if decimal(arg.strip().lstrip("-")) else None
     raise SystemExit(code if code is not None else 0)
