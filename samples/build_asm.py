@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from forkdbg.arch.disasm import assemble  # noqa: E402
+from forkdbg.arch.assembler import assemble  # noqa: E402
 
 BASE = 0x400000
 TEXT = 0x401000

@@ -53,12 +53,6 @@ def _cs(att: bool = False):  # type: ignore[no-untyped-def]
     return md
 
 
-@lru_cache(maxsize=1)
-def _ks():  # type: ignore[no-untyped-def]
-    import keystone
-    return keystone.Ks(keystone.KS_ARCH_X86, keystone.KS_MODE_64)
-
-
 def _convert(ci) -> Insn:  # type: ignore[no-untyped-def]
     import capstone
     from capstone import x86_const as cx
@@ -105,19 +99,3 @@ def disassemble(code: bytes, addr: int, count: int = 0, att: bool = False) -> li
 def disassemble_one(code: bytes, addr: int) -> Insn | None:
     out = disassemble(code, addr, 1)
     return out[0] if out else None
-
-
-class AsmError(Exception):
-    """keystone could not assemble the text."""
-
-
-def assemble(text: str, addr: int) -> bytes:
-    """Assemble Intel-syntax `text` (instructions separated by ';' or newlines) at `addr`."""
-    import keystone
-    try:
-        enc, _n = _ks().asm(text, addr)
-    except keystone.KsError as e:
-        raise AsmError(str(e)) from None
-    if not enc:
-        raise AsmError("no instructions")
-    return bytes(enc)

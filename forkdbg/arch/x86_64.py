@@ -40,6 +40,8 @@ SYSCALL_REGS = [RAX, RDI, RSI, RDX, R10, R8, R9, RIP, EFLAGS, RCX, R11]
 #: what the syscall instruction itself sets: rcx the return address, r11 the flags
 SYSCALL_CLOBBERS = [RCX, R11]
 SYSCALL_INSN_LEN = 2
+ADDRESS_MASK = (1 << 64) - 1
+"""An address wraps at the word size (x -1 examines 0xffffffffffffffff)."""
 
 EFLAGS_NAMES = [(0, "CF"), (2, "PF"), (4, "AF"), (6, "ZF"), (7, "SF"), (8, "TF"), (9, "IF"),
                 (10, "DF"), (11, "OF")]

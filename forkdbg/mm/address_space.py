@@ -16,7 +16,7 @@ import unicorn
 from unicorn import unicorn_const as U
 
 from ..arch import uc_compat
-from . import engine
+from . import anon, engine
 from .hostmem import PAGE, Backing, memmove, string_at
 from .vma import PROT_EXEC, PROT_READ, PROT_WRITE, Vma
 
@@ -211,6 +211,8 @@ class AddressSpace:
         """Map [start, start+length) (page-aligned), replacing whatever was there."""
         length = page_up(length)
         self.unmap(start, length)
+        if backing is None and not data and not shared and not name and not inode:
+            return anon.map_anonymous(self, start, length, prot)
         if backing is None:
             backing = Backing(length)
             boff = 0

@@ -60,6 +60,13 @@ def test_expressions_as_gdb(chunk: int) -> None:
     assert ours == gdb, cmds
 
 
+def test_examine_unreadable_as_gdb() -> None:
+    """x at and across unreadable memory: wrapped addresses, the partial line, the error."""
+    gdb, ours = _both(["starti", "x/3s -1", "x/3i 0", "x/3x -1", "x/6xg 0x4c6000-16",
+                       "x/3i 0x4c6000-2", "x/2c 0"])
+    assert ours.splitlines()[-8:] == gdb.splitlines()[-8:]
+
+
 def test_signal_commands_as_gdb() -> None:
     cmds = ["info signals", "info signals 14", "info signals 7", "info signals SIG34",
             "info signals 0", "info signals 9999", "handle 14 nostop", "handle 99 nostop",
@@ -141,3 +148,13 @@ def test_script_whose_interpreter_fails(tmp_path: Path) -> None:
     out = _ours(["run", "echo after\\n"], str(s))
     assert out.splitlines() == [f"{s}: interpreter /nonexistent/interp: No such file or "
                                 "directory", "after"]
+
+
+def test_patch_text_keystone_cannot_end_on() -> None:
+    """keystone loops for ever on `!!'a'`: the child it runs in is stopped, one line."""
+    out = _ours(["starti", "patch $pc \"!!'a'\"", "patch $pc \"bogus\"",
+                 "patch $pc \"nop\"", "x/i $pc"], sample("glibc", "hello"), timeout=60)
+    lines = [ln for ln in out.splitlines() if ln.startswith("Cannot assemble")]
+    assert lines == ['Cannot assemble "!!\'a\'": keystone gave up (over 2 s or 256 MiB)',
+                     'Cannot assemble "bogus": Invalid mnemonic (KS_ERR_ASM_MNEMONICFAIL)'], out
+    assert out.splitlines()[-1].endswith(":\tnop"), out

@@ -92,7 +92,7 @@ def structured(rng: random.Random) -> str:
         asm = rng.choice(ASM) if rng.random() < 0.8 else argument(rng)
         return f'patch {rng.choice(ADDRESSES)} "{asm}"'
     if kind == 1:
-        n = rng.choice(["", "1", "3", "16", "0", "-2", "200", "99999999"])
+        n = rng.choice(["", "1", "3", "16", "0", "-2", "200", "4000"])
         f = rng.choice("xduotacfsizb") + rng.choice(["", "b", "h", "w", "g"])
         return f"x/{n}{f} {rng.choice(ADDRESSES + [expression(rng)])}"
     if kind == 2:
@@ -103,7 +103,10 @@ def structured(rng: random.Random) -> str:
 
 
 def command_line(rng: random.Random) -> str:
-    if rng.random() < 0.15:
+    pick = rng.random()
+    if pick < 0.04:  # (re)start now and then: most commands want a live process
+        return rng.choice(["starti", "start", "run"])
+    if pick < 0.19:
         return structured(rng)
     cmd = rng.choice([c for c in COMMANDS.values() if c.name != "quit"])
     name = rng.choice((cmd.name,) + tuple(cmd.aliases))

@@ -9,6 +9,7 @@ from helpers import ROOT
 
 sys.path.insert(0, str(ROOT / "tests" / "fuzz"))
 
+import commands  # noqa: E402
 import elf  # noqa: E402
 
 
@@ -19,3 +20,9 @@ def test_elf_mutants() -> None:
     # the mutants exercise both paths: refusal with a reason, and running to an end
     assert sum(v.refused for v in verdicts) > 30
     assert sum(not v.refused for v in verdicts) > 30
+
+
+def test_command_sessions() -> None:
+    """Random sessions over every command: no traceback, no internal error, no hang."""
+    results = commands.run(seed=2026, sessions=8, commands=120, jobs=2)
+    assert not any(s.problem for s in results), commands.summary(results)

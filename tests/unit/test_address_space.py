@@ -133,3 +133,28 @@ def test_exec_image_on_a_recycled_engine_runs_its_own_code() -> None:
     assert pool.attach(b) and pool.reused == 1
     assert _run(b, 0x30000) == 2
     assert b.read(0x20000, 11) == b"shared text"
+
+
+def test_adjacent_anonymous_areas_merge_as_linux() -> None:
+    """Consecutive anonymous mmaps with one protection are one area (and one unicorn
+    region); a different protection stays apart; reused spare room reads as zeros."""
+    mm = AddressSpace()
+    top = MMAP_BASE
+    for i in range(1, 6):
+        start = mm.find_free(0x1000)
+        assert start == top - i * 0x1000
+        mm.map(start, 0x1000, RW)
+        mm.write(start, b"%d" % i)
+    assert [(v.start, v.end) for v in mm.vmas] == [(top - 0x5000, top)]
+    assert len(list(mm.engine().mem_regions())) == 1
+    assert [mm.read(top - i * 0x1000, 1) for i in range(1, 6)] == [b"1", b"2", b"3", b"4",
+                                                                    b"5"]
+    mm.unmap(top - 0x5000, 0x2000)  # the lowest two go; their room is taken again
+    mm.map(top - 0x4000, 0x1000, RW)
+    assert mm.read(top - 0x4000, 2) == b"\0\0"
+    mm.map(top - 0x5000, 0x1000, R)
+    assert [(v.start, v.end, v.prot) for v in mm.vmas] == [(top - 0x5000, top - 0x4000, R),
+                                                          (top - 0x4000, top, RW)]
+    mm.map(top, 0x1000, RW)  # growing upward too
+    assert [(v.start, v.end) for v in mm.vmas][-1] == (top - 0x4000, top + 0x1000)
+    assert mm.read(top - 0x3000, 1) == b"3"

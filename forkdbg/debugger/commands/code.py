@@ -71,10 +71,11 @@ def iter_disasm(s: "Session", read: Callable[[int, int], bytes], addr: int, coun
     done = 0
     while done < count:
         code = read(addr, 4096)
-        if not code:
-            if done == 0:
-                raise CommandError(f"Cannot access memory at address {addr:#x}")
-            return
+        if not code:  # gdb has printed the address; its error ends the line
+            mark = "=> " if addr == mark_pc else "   "
+            s.out.write(f"{mark}{addr:#x}{sym_suffix(addr, s.describe)}:\t")
+            s.out.flush()
+            raise CommandError(f"Cannot access memory at address {addr:#x}")
         insns = disassemble(code, addr, min(count - done, 4096), att=att)
         if not insns:  # bytes that are no instruction: capstone stops there, so do we
             return

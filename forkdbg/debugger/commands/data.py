@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Callable, Iterator
 
-from ...arch.disasm import AsmError, assemble
-from ...arch.x86_64 import REG_IDS
+from ...arch.assembler import AsmError, assemble
+from ...arch.x86_64 import ADDRESS_MASK, REG_IDS
 from ..expr import CType, parse_type
 from ..format import char_repr, parse_xfmt, scalar, sym_suffix
 from ..format import value as fmt_value
@@ -60,7 +60,7 @@ def cmd_x(s: "Session", arg: str) -> None:
         spec, _, arg = arg[1:].partition(" ")
     count, fmt, size = parse_xfmt(spec, s.last_x)
     if arg.strip():
-        addr = s.eval_int(arg)
+        addr = s.eval_int(arg) & ADDRESS_MASK
     else:
         addr = s.last_x[0]
     read, pc = s.memory()
@@ -99,9 +99,10 @@ def _examine(s: "Session", read: Callable[[int, int], bytes], pc: int | None, ad
     start = addr
     for i in range(count):
         data = read(addr, size)
-        if len(data) < size:
-            if items:
-                yield f"{start:#x}{sym_suffix(start, s.describe)}:\t" + "\t".join(items)
+        if len(data) < size:  # gdb has printed the line so far; its error ends the line
+            s.out.write(f"{start:#x}{sym_suffix(start, s.describe)}:\t"
+                        + "".join(f"{t}\t" for t in items))
+            s.out.flush()
             raise CommandError(f"Cannot access memory at address {addr:#x}")
         v = int.from_bytes(data, "little")
         f = "z" if fmt == "x" else fmt
