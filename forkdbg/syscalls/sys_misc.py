@@ -76,7 +76,7 @@ def _rlimit(task: "Task", pid: int, resource: int, new: int, old: int) -> int:
             raise KernelError(Errno.EINVAL)
         if hard > cur[1] and not task.cred.capable(CAP_SYS_RESOURCE):
             raise KernelError(Errno.EPERM)
-        if resource == RLIMIT_NOFILE and hard > 1048576 and hard != RLIM_INFINITY:
+        if resource == RLIMIT_NOFILE and hard > 1048576:  # nr_open; RLIM_INFINITY too
             raise KernelError(Errno.EPERM)
     if old:
         write_out(task, old, struct.pack("<QQ", *cur))

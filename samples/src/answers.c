@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -215,6 +216,22 @@ static void cred_cases(void)
     printf("%-44s %#x\n", "version it answers", h.version);
 }
 
+/* setrlimit: the order of Linux's checks, and RLIMIT_NOFILE's ceiling (nr_open). */
+static void rlimit_cases(void)
+{
+    struct rlimit cur, r;
+    getrlimit(RLIMIT_NOFILE, &cur);
+    r = (struct rlimit){cur.rlim_cur, RLIM_INFINITY};
+    SHOW("RLIMIT_NOFILE hard infinity", setrlimit(RLIMIT_NOFILE, &r));
+    r = (struct rlimit){1024, 2000000};
+    SHOW("RLIMIT_NOFILE hard past nr_open", setrlimit(RLIMIT_NOFILE, &r));
+    r = (struct rlimit){2048, 1024};
+    SHOW("RLIMIT_NOFILE soft above hard", setrlimit(RLIMIT_NOFILE, &r));
+    r = (struct rlimit){cur.rlim_cur, cur.rlim_max};
+    SHOW("RLIMIT_NOFILE unchanged", setrlimit(RLIMIT_NOFILE, &r));
+    SHOW("RLIMIT 99", syscall(SYS_prlimit64, 0, 99, NULL, &r));
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -274,6 +291,7 @@ int main(void)
     SHOW("PR_GET_TSC", prctl(PR_GET_TSC, &tsc));
     printf("%-44s %d\n", "tsc mode", tsc);
     SHOW("PR_SET_TSC 3", prctl(PR_SET_TSC, 3));
+    rlimit_cases();
     cred_cases();
     return 0;
 }
