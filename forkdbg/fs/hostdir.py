@@ -104,6 +104,16 @@ class HostDir:
         except OSError as e:
             raise host_error(e) from None
 
+    def tmpfile(self, name: str, flags: int, mode: int) -> int:
+        """An unnamed file in the directory `name` here (open(2)'s O_TMPFILE)."""
+        dfd = self.open(name, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            return os.open(".", (flags & ~0o2000000) | os.O_CLOEXEC, mode, dir_fd=dfd)
+        except OSError as e:
+            raise host_error(e) from None
+        finally:
+            os.close(dfd)
+
     def mkdir(self, name: str, mode: int) -> None:
         try:
             os.mkdir(name, mode, dir_fd=self.fd)

@@ -24,7 +24,7 @@ from typing import Any, Callable, Union
 
 from ..abi.errno import Errno
 from ..abi.fileflags import (O_ACCMODE, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_NONBLOCK,
-                             O_PATH, O_RDONLY, O_TRUNC, O_WRONLY)
+                             O_PATH, O_RDONLY, O_TRUNC, O_WRONLY, O_TMPFILE_BIT)
 from ..kernel.errors import KernelError
 from .file import File
 from .hostdir import HostDir, host_error, path_of_fd
@@ -282,6 +282,8 @@ class Vfs:
     def open(self, node: Node, flags: int, mode: int, umask: int, ctx: Any = None) -> File:
         """open(2) on a resolved node, for the task `ctx` (its credentials)."""
         cred = getattr(ctx, "cred", None)
+        if flags & O_TMPFILE_BIT:
+            return self._tmpfile(node, flags, mode & ~umask & 0o7777, cred)
         if node.magic is not None:
             return reopen(node.magic, flags)
         if node.synth is not None and node.dir is None:
@@ -326,6 +328,24 @@ class Vfs:
             hostflags |= O_NONBLOCK  # a FIFO's open must not stop the machine
         fd = node.dir.open(node.name, hostflags | (flags & O_TRUNC), mode)
         return HostFile(fd, flags, node.guest)
+
+    def _tmpfile(self, node: Node, flags: int, mode: int, cred: Any) -> File:
+        """O_TMPFILE: an unnamed file in the directory `node`, named as Linux names it in
+        /proc/PID/fd (``/tmp/#INODE (deleted)``)."""
+        if node.dir is None or node.synth is not None or node.magic is not None:
+            if not node.exists:
+                raise KernelError(Errno.ENOENT)
+            raise KernelError(Errno.EOPNOTSUPP)  # /proc and forkdbg's /dev keep no files
+        st = node.hst
+        if st is None:
+            raise KernelError(Errno.ENOENT)
+        if not st_mod.S_ISDIR(st.st_mode):
+            raise KernelError(Errno.ENOTDIR)
+        if cred is not None and cred.fsuid != 0:
+            check(st.st_mode, st.st_uid, st.st_gid, cred, MAY_WRITE | MAY_EXEC)
+        fd = node.dir.tmpfile(node.name, flags, mode)
+        guest = node.guest.rstrip("/") or ""
+        return HostFile(fd, flags, f"{guest}/#{os.fstat(fd).st_ino} (deleted)")
 
     def opendir(self, node: Node, ctx: Any = None) -> Place:
         """The directory `node` names, to become a working directory (chdir)."""

@@ -9,7 +9,7 @@ from ..abi.errno import Errno
 from ..abi.fileflags import AT_FDCWD
 from ..fs.vfs import PATH_MAX, Node, Place
 from ..kernel.errors import KernelError
-from ..mm.address_space import Fault
+from ..mm.address_space import TASK_SIZE, Fault
 
 if TYPE_CHECKING:
     from ..kernel.task import Task
@@ -23,6 +23,13 @@ def s32(v: int) -> int:
 def s64(v: int) -> int:
     v &= 0xFFFFFFFFFFFFFFFF
     return v - (1 << 64) if v >> 63 else v
+
+
+def access_ok(addr: int, size: int) -> None:
+    """Linux's access_ok: EFAULT unless [addr, addr+size) lies below the user address
+    limit (checked before anything is read or written, whatever is mapped there)."""
+    if size > TASK_SIZE or addr > TASK_SIZE - size:
+        raise KernelError(Errno.EFAULT)
 
 
 def read_path(task: "Task", addr: int) -> str:

@@ -9,11 +9,12 @@ from ..abi.errno import Errno
 from ..abi.fileflags import (AT_FDCWD, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_GETLK,
                              F_GETPIPE_SZ, F_SETFD, F_SETFL, F_SETLK, F_SETLKW, F_SETPIPE_SZ,
                              FD_CLOEXEC, FIONBIO, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_NOFOLLOW,
-                             O_NONBLOCK, O_PATH, O_TRUNC, O_WRONLY)
+                             O_ACCMODE, O_NONBLOCK, O_PATH, O_PATH_FLAGS, O_RDONLY,
+                             O_TMPFILE, O_TRUNC, O_WRONLY, O_TMPFILE_BIT)
 from ..fs.pipe import PIPE_MAX_SIZE, make_pipe
 from ..kernel.cred import CAP_SYS_RESOURCE
 from ..kernel.errors import KernelError
-from .common import read_in, read_path, resolve_at, s32, s64, write_out
+from .common import access_ok, read_in, read_path, resolve_at, s32, s64, write_out
 from .table import syscall
 
 if TYPE_CHECKING:
@@ -60,7 +61,8 @@ def transfer(task: "Task", f: "File", count: int, step: Callable[[int, int], int
             return done
 
 
-def _read_to(task: "Task", buf: int, read: Callable[[int, int], bytes]) -> Callable[[int, int], int]:
+def _read_to(task: "Task", buf: int,
+             read: Callable[[int, int], bytes]) -> Callable[[int, int], int]:
     def step(done: int, n: int) -> int:
         data = read(done, n)
         write_out(task, buf + done, data)
@@ -71,16 +73,14 @@ def _read_to(task: "Task", buf: int, read: Callable[[int, int], bytes]) -> Calla
 @syscall("read", "fd", "obuf:ret", "size")
 def sys_read(task: "Task", fd: int, buf: int, count: int) -> int:
     f = _readable(task, fd)
-    if s64(count) < 0:
-        raise KernelError(Errno.EINVAL)
+    access_ok(buf, count)  # before the sign check: Linux's order (a count of -1 is EFAULT)
     return transfer(task, f, count, _read_to(task, buf, lambda _d, n: f.read(task, n)))
 
 
 @syscall("write", "fd", "buf:2", "size")
 def sys_write(task: "Task", fd: int, buf: int, count: int) -> int:
     f = _writable(task, fd)
-    if s64(count) < 0:
-        raise KernelError(Errno.EINVAL)
+    access_ok(buf, count)
     if count == 0:
         return 0
     return transfer(task, f, count,
@@ -89,30 +89,38 @@ def sys_write(task: "Task", fd: int, buf: int, count: int) -> int:
 
 @syscall("pread64", "fd", "obuf:ret", "size", "off")
 def sys_pread64(task: "Task", fd: int, buf: int, count: int, off: int) -> int:
-    f = _readable(task, fd)
     if s64(off) < 0:
         raise KernelError(Errno.EINVAL)
+    f = _readable(task, fd)
+    access_ok(buf, count)
     return transfer(task, f, count,
                     _read_to(task, buf, lambda done, n: f.pread(task, n, off + done)))
 
 
 @syscall("pwrite64", "fd", "buf:2", "size", "off")
 def sys_pwrite64(task: "Task", fd: int, buf: int, count: int, off: int) -> int:
-    f = _writable(task, fd)
     if s64(off) < 0:
         raise KernelError(Errno.EINVAL)
+    f = _writable(task, fd)
+    access_ok(buf, count)
     return transfer(task, f, count,
                     lambda done, n: f.pwrite(task, read_in(task, buf + done, n), off + done))
 
 
 def _iovecs(task: "Task", iov: int, n: int) -> list[tuple[int, int]]:
-    if n > IOV_MAX:
+    if not 0 <= n <= IOV_MAX:
         raise KernelError(Errno.EINVAL)
     raw = read_in(task, iov, 16 * n)
     vecs = [struct.unpack_from("<QQ", raw, 16 * i) for i in range(n)]
-    if sum(length for _b, length in vecs) > MAX_RW or any(s64(ln) < 0 for _b, ln in vecs):
+    if any(s64(ln) < 0 for _b, ln in vecs):
         raise KernelError(Errno.EINVAL)
-    return vecs
+    out, total = [], 0  # as Linux's import_iovec: each checked, the total cut at MAX_RW
+    for base, ln in vecs:
+        access_ok(base, ln)
+        ln = min(ln, MAX_RW - total)
+        out.append((base, ln))
+        total += ln
+    return out
 
 
 def _spans(vecs: list[tuple[int, int]], start: int, n: int) -> list[tuple[int, int]]:
@@ -129,10 +137,10 @@ def _spans(vecs: list[tuple[int, int]], start: int, n: int) -> list[tuple[int, i
     return out
 
 
-@syscall("readv", "fd", "oiovec:2", "int")
+@syscall("readv", "fd", "oiovec:2", "size")
 def sys_readv(task: "Task", fd: int, iov: int, iovcnt: int) -> int:
     f = _readable(task, fd)
-    vecs = _iovecs(task, iov, s32(iovcnt))
+    vecs = _iovecs(task, iov, iovcnt)
     total = sum(ln for _b, ln in vecs)
     if not total:
         return 0
@@ -147,10 +155,10 @@ def sys_readv(task: "Task", fd: int, iov: int, iovcnt: int) -> int:
     return transfer(task, f, total, step)
 
 
-@syscall("writev", "fd", "iovec:2", "int")
+@syscall("writev", "fd", "iovec:2", "size")
 def sys_writev(task: "Task", fd: int, iov: int, iovcnt: int) -> int:
     f = _writable(task, fd)
-    vecs = _iovecs(task, iov, s32(iovcnt))
+    vecs = _iovecs(task, iov, iovcnt)
     total = sum(ln for _b, ln in vecs)
     if not total:
         return 0
@@ -162,6 +170,11 @@ def sys_writev(task: "Task", fd: int, iov: int, iovcnt: int) -> int:
 
 def do_open(task: "Task", dirfd: int, path: str, flags: int, mode: int) -> int:
     flags &= 0xFFFFFFFF
+    if flags & O_PATH:  # open(2) keeps only these with O_PATH (build_open_how)
+        flags &= O_PATH_FLAGS
+    if flags & O_TMPFILE_BIT and ((flags & (O_TMPFILE_BIT | O_DIRECTORY | O_CREAT))
+                                  != O_TMPFILE or flags & O_ACCMODE == O_RDONLY):
+        raise KernelError(Errno.EINVAL)
     if flags & O_DIRECTORY and flags & O_CREAT:
         raise KernelError(Errno.EINVAL)
     follow = not flags & O_NOFOLLOW

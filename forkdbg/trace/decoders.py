@@ -157,8 +157,10 @@ def dec_fcntl(c: Call) -> Gen:
         c.put("FD_CLOEXEC" if arg & 1 else "0")
     elif cmd == F.F_SETFL:
         c.put(F.render_open_flags(arg & 0xFFFFFFFF))
-    elif cmd in (F.F_DUPFD, F.F_DUPFD_CLOEXEC, F.F_SETPIPE_SZ, F.F_SETOWN):
+    elif cmd in (F.F_DUPFD, F.F_DUPFD_CLOEXEC, F.F_SETOWN):
         c.put(str(c.s32(2)))
+    elif cmd == F.F_SETPIPE_SZ:  # strace prints the whole register, unsigned
+        c.put(str(arg))
     elif cmd in (F.F_GETLK, F.F_SETLK, F.F_SETLKW):
         c.put(ptr(arg))
     if cmd == F.F_GETFL:
@@ -286,7 +288,7 @@ def dec_open(c: Call) -> Gen:
     c.put(path(c, c.args[i]))
     fl = c.args[i + 1] & 0xFFFFFFFF
     c.put(render_arg(c, "oflags", i + 1))
-    if fl & F.O_CREAT or fl & F.O_TMPFILE == F.O_TMPFILE:
+    if fl & (F.O_CREAT | F.O_TMPFILE_BIT):  # strace prints the mode for either
         c.put(render_arg(c, "mode", i + 2))
     return
     yield

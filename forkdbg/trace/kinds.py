@@ -161,18 +161,24 @@ def siginfo_at(c: Call, addr: int) -> str:
     return siginfo_text(info)
 
 
-def iovec(c: Call, addr: int, n: int, total: int | None) -> str:
-    raw = c.mem(addr, 16 * n) if n > 0 else b""
+def iovec(c: Call, addr: int, n: int, total: int | None, addresses: bool = False) -> str:
+    """An iovec array as strace prints it: at most -s entries then ``...``; with
+    `addresses` (a failed read), each buffer as its address."""
+    shown_n = min(n, c.style.strsize)
+    raw = c.mem(addr, 16 * shown_n) if shown_n > 0 else b""
     if raw is None:
         return ptr(addr)
     items = []
     left = total
-    for i in range(n):
+    for i in range(shown_n):
         base, ln = struct.unpack_from("<QQ", raw, 16 * i)
         shown = ln if left is None else max(0, min(ln, left))
         if left is not None:
             left -= shown
-        items.append(f"{{iov_base={buf(c, base, shown)}, iov_len={ln}}}")
+        text = ptr(base) if addresses else buf(c, base, shown)
+        items.append(f"{{iov_base={text}, iov_len={ln}}}")
+    if n > shown_n:
+        items.append("...")
     return "[" + ", ".join(items) + "]"
 
 
@@ -287,9 +293,9 @@ def _render(c: Call, kind: str, v: int, i: int) -> str:  # noqa: C901 - one disp
         cur, mx = struct.unpack("<QQ", b)
         return f"{{rlim_cur={rlim(cur)}, rlim_max={rlim(mx)}}}"
     if kind in ("iovec", "oiovec"):
-        n = _s32(c.args[int(param)])
+        n = c.args[int(param)]  # unsigned long, as the kernel takes it
         total = None if kind == "iovec" else (c.ret if c.ret and c.ret > 0 else 0)
-        return ptr(v) if kind == "oiovec" and c.failed else iovec(c, v, n, total)
+        return iovec(c, v, n, total, addresses=kind == "oiovec" and c.failed)
     if kind == "clockid":
         return const(P.CLOCK_NAMES, _s32(v), st)
     if kind == "idtype":

@@ -93,14 +93,24 @@ static void thread_state(void)
             tid = cand;
     }
     snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
-    FILE *f = fopen(path, "r");
-    if (f && fgets(buf, sizeof buf, f)) {
-        char *p = strrchr(buf, ')');
-        printf("%-44s %c, pid field is the tid: %s\n", "thread in FUTEX_WAIT, task/TID/stat",
-               p ? p[2] : '?', atoi(buf) == tid ? "yes" : "no");
+    char state = '?';
+    int same = 0;
+    /* natively the thread may not be asleep yet on a busy machine: look again, up to 2 s */
+    for (int tries = 0; tries < 2000 && state != 'S'; tries++) {
+        FILE *f = fopen(path, "r");
+        if (f && fgets(buf, sizeof buf, f)) {
+            char *p = strrchr(buf, ')');
+            state = p ? p[2] : '?';
+            same = atoi(buf) == tid;
+        }
+        if (f)
+            fclose(f);
+        if (state != 'S')
+            usleep(1000);
     }
-    if (f)
-        fclose(f);
+    printf("%-44s %c, pid field is the tid: %s\n", "thread in FUTEX_WAIT, task/TID/stat",
+           state, same ? "yes" : "no");
+    FILE *f;
     snprintf(path, sizeof path, "/proc/self/task/%d/status", tid);
     f = fopen(path, "r");
     while (f && fgets(buf, sizeof buf, f))
@@ -149,15 +159,19 @@ static void clone3_cases(void)
 static void setpgid_cases(void)
 {
     SHOW("setpgid to a group that does not exist", setpgid(0, 99999));
+    int ready[2];
+    pipe(ready);
     pid_t c = fork();
     if (c == 0) {
         setsid();
+        write(ready[1], "s", 1);  /* natively the parent could otherwise ask too soon */
         pause();
         _exit(0);
     }
-    usleep(1000);
-    for (int i = 0; i < 100; i++)
-        sched_yield();
+    char s;
+    read(ready[0], &s, 1);
+    close(ready[0]);
+    close(ready[1]);
     SHOW("setpgid of a child in another session", setpgid(c, c));
     kill(c, SIGKILL);
     waitpid(c, NULL, 0);

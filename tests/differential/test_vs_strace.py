@@ -64,7 +64,7 @@ def test_process_family_lines(libc: str, args: list[str], tmp_path: Path) -> Non
 SINGLE_CASES = [
     ["hello"], ["cat", "/etc/passwd"], ["ls", "/etc"], ["args", "x", "y"], ["execve_cat"],
     ["crash", "segv"], ["crash", "ill"], ["crash", "fpe"], ["crash", "abort"], ["exec_cloexec"],
-    ["execerr"], ["random"], ["faults"],
+    ["execerr"], ["random"], ["faults"], ["iolimits"],
 ]
 
 

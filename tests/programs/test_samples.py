@@ -60,6 +60,8 @@ CASES = [
     # Linux's answers where programs check: ESRCH, EPERM, EACCES, E2BIG, 32-bit int
     # arguments, per-thread /proc, the virtual init, credentials, prctl
     ("answers", []),
+    # access_ok before any byte moves, pipe sizes, fsync, O_TMPFILE, open flags
+    ("iolimits", []),
 ]
 
 #: programs whose processes sleep while others run: with --park-keep 0 every sleeping
