@@ -7,15 +7,13 @@ from .flagset import FlagSet
 # wait4 / waitid options
 WNOHANG, WUNTRACED, WSTOPPED, WEXITED, WCONTINUED, WNOWAIT = 1, 2, 2, 4, 8, 0x01000000
 __WNOTHREAD, __WALL, __WCLONE = 0x20000000, 0x40000000, 0x80000000
-WAIT4_OPTIONS = FlagSet.of(WNOHANG=WNOHANG, WSTOPPED=WSTOPPED, WEXITED=WEXITED,
-                           WCONTINUED=WCONTINUED, WNOWAIT=WNOWAIT, __WNOTHREAD=__WNOTHREAD,
-                           __WALL=__WALL, __WCLONE=__WCLONE)
-# strace prints WUNTRACED for 2 in wait4 and WSTOPPED in waitid
-WAIT4_OPTIONS = FlagSet(tuple((b, "WUNTRACED" if n == "WSTOPPED" else n)
-                              for b, n in WAIT4_OPTIONS.names))
-WAITID_OPTIONS = FlagSet.of(WNOHANG=WNOHANG, WSTOPPED=WSTOPPED, WEXITED=WEXITED,
-                            WCONTINUED=WCONTINUED, WNOWAIT=WNOWAIT, __WNOTHREAD=__WNOTHREAD,
-                            __WALL=__WALL, __WCLONE=__WCLONE)
+# strace 6.1's order (its wait4_options table, used for waitid too): WEXITED before WSTOPPED
+WAIT4_OPTIONS = FlagSet((
+    (WNOHANG, "WNOHANG"), (WEXITED, "WEXITED"), (WSTOPPED, "WSTOPPED"),
+    (WCONTINUED, "WCONTINUED"), (WNOWAIT, "WNOWAIT"), (__WNOTHREAD, "__WNOTHREAD"),
+    (__WALL, "__WALL"), (__WCLONE, "__WCLONE"),
+))
+WAITID_OPTIONS = WAIT4_OPTIONS
 P_ALL, P_PID, P_PGID, P_PIDFD = 0, 1, 2, 3
 IDTYPES = {0: "P_ALL", 1: "P_PID", 2: "P_PGID", 3: "P_PIDFD"}
 # pidfd_open flags (Linux 6.1 knows only PIDFD_NONBLOCK, which is O_NONBLOCK)

@@ -8,6 +8,8 @@ size_t, a pointer).  Calls not listed take 64-bit arguments only.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 PROTOS: dict[str, str] = {
     "read": "ull", "write": "ull", "open": "lih", "close": "u", "stat": "ll", "fstat": "ul",
     "lstat": "ll", "poll": "lui", "lseek": "ulu", "mmap": "llllll", "mprotect": "lll",
@@ -48,9 +50,23 @@ PROTOS: dict[str, str] = {
 _MASKS = {"i": 0xFFFFFFFF, "u": 0xFFFFFFFF, "h": 0xFFFF}
 
 
-def narrower(name: str) -> list[tuple[int, str]]:
+@lru_cache(maxsize=None)
+def narrower(name: str) -> tuple[tuple[int, str], ...]:
     """(argument index, type letter) of the arguments of `name` narrower than 64 bits."""
-    return [(i, c) for i, c in enumerate(PROTOS.get(name, "")) if c in _MASKS]
+    return tuple((i, c) for i, c in enumerate(PROTOS.get(name, "")) if c in _MASKS)
+
+
+def narrow_args(name: str, args: tuple[int, ...]) -> tuple[int, ...]:
+    """`args` as the kernel reads them: the upper bits of `name`'s int, unsigned int and
+    umode_t arguments gone (the kernel's handlers and strace's decoders both cast so)."""
+    which = narrower(name)
+    if not which:
+        return args
+    out = list(args)
+    for i, kind in which:
+        if i < len(out):
+            out[i] = narrow(out[i], kind)
+    return tuple(out)
 
 
 def narrow(value: int, kind: str) -> int:

@@ -6,7 +6,8 @@ import argparse
 import sys
 from typing import Callable
 
-from ..trace.options import QUIET_LEVELS, SORT_KEYS, OptionError, TraceOptions
+from ..trace.longopts import LongOptionError, expand
+from ..trace.options import DECODE_FDS, QUIET_LEVELS, SORT_KEYS, OptionError, TraceOptions
 from .common import (KERNEL_OPTIONS_WITH_VALUE, Parser, UsageError, add_kernel_options,
                      build_kernel, guest_env, machine_options, start)
 from .run import run_to_end
@@ -64,6 +65,10 @@ def make_parser() -> argparse.ArgumentParser:
     g.add_argument("-i", action="store_true", help="instruction pointer at each syscall")
     g.add_argument("-k", action="store_true", help="stack trace after each syscall")
     g.add_argument("-y", action="count", default=0, help="paths of file descriptors")
+    g.add_argument("-V", action="store_true", help="print the version and exit")
+    g.add_argument("-A", action="store_true", help="open -o files for appending")
+    g.add_argument("--output-separately", action="store_true",
+                   help="with -o FILE: one file per process, FILE.PID (-ff)")
     g.add_argument("--json", action="store_true", help="one JSON object per event (JSON Lines)")
     g.add_argument("--calls", action="store_true",
                    help="show libc calls in the static binary: the process family, and with "
@@ -78,7 +83,8 @@ def make_parser() -> argparse.ArgumentParser:
 def options_from(ns: argparse.Namespace) -> TraceOptions:
     o = TraceOptions()
     o.follow = ns.f >= 1
-    o.per_pid = ns.f >= 2 and ns.o is not None
+    o.per_pid = (ns.f >= 2 or ns.output_separately) and ns.o is not None
+    o.append = ns.A
     o.output = ns.o
     o.style.strsize = ns.s
     o.style.hex = ns.x
@@ -98,7 +104,7 @@ def options_from(ns: argparse.Namespace) -> TraceOptions:
     o.durations = ns.T
     o.ip = ns.i
     o.stack = ns.k
-    o.fdpaths = ns.y > 0
+    o.fdpaths = frozenset(DECODE_FDS if ns.y > 1 else ("path",) if ns.y else ())
     o.summary = 2 if ns.C else (1 if ns.c else 0)
     o.json = ns.json
     if ns.calls or ns.calls_patterns is not None:
@@ -112,6 +118,16 @@ def options_from(ns: argparse.Namespace) -> TraceOptions:
 
 
 WITH_VALUE = {"-o", "-e", "-s", "-a", "-X", "-P", "-S"} | KERNEL_OPTIONS_WITH_VALUE
+
+
+def _prog_index(argv: list[str]) -> int:
+    """Where PROG is in argv (len(argv) when there is none)."""
+    i = 0
+    while i < len(argv):
+        if argv[i] == "--" or not argv[i].startswith("-"):
+            return i
+        i += 2 if argv[i] in WITH_VALUE else 1
+    return i
 
 
 def _split_calls(argv: list[str]) -> list[str]:
@@ -133,7 +149,21 @@ def _split_calls(argv: list[str]) -> list[str]:
     return out
 
 
+VERSION_TEXT = """forkdbg trace -- version 6.1 (forkdbg {version}: strace 6.1's output)
+Copyright (c) the forkdbg developers.
+Optional features enabled: stack-trace=forkdbg no-m32-mpers no-mx32-mpers
+"""
+
+
 def main(argv: list[str]) -> int:
+    try:
+        argv = expand(argv, WITH_VALUE)
+    except LongOptionError as e:
+        raise UsageError(f"forkdbg trace: {e}") from None
+    if "-V" in _split_calls(argv)[:_prog_index(argv)]:
+        from .. import __version__
+        sys.stdout.write(VERSION_TEXT.format(version=__version__))
+        return 0
     ns = make_parser().parse_args(_split_calls(argv))
     opts = options_from(ns)
     machine = machine_options(ns)

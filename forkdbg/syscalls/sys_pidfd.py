@@ -56,7 +56,7 @@ def sys_pidfd_send_signal(task: "Task", fd: int, sig: int, info: int, flags: int
     return 0
 
 
-@syscall("pidfd_getfd", "fd", "int", "hex")
+@syscall("pidfd_getfd", "fd", "targetfd:0", "hex")
 def sys_pidfd_getfd(task: "Task", fd: int, targetfd: int, flags: int) -> int:
     if flags & 0xFFFFFFFF:
         raise KernelError(Errno.EINVAL)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..abi.sysnums import SYSCALL_NUMBERS
-from ..abi.sysprotos import narrow, narrower
+from ..abi.sysprotos import narrow_args, narrower
 
 
 @dataclass(frozen=True)
@@ -35,11 +35,7 @@ class SyscallDef:
         and `unsigned int` arguments ignored, as Linux ignores them."""
         if not self.narrowed:
             return raw[:self.nargs]
-        args = list(raw[:self.nargs])
-        for i, kind in self.narrowed:
-            if i < len(args):
-                args[i] = narrow(args[i], kind)
-        return tuple(args)
+        return narrow_args(self.name, raw[:self.nargs])
 
 
 _REGISTRY: dict[int, SyscallDef] = {}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import struct
 from typing import TYPE_CHECKING, Callable, Generator
 
+from ..abi.sysprotos import narrow_args
 from .describe import Style
 
 if TYPE_CHECKING:
@@ -20,23 +21,26 @@ Decoder = Callable[["Call"], Generator[None, None, None]]
 class Call:
     """One system call being rendered."""
 
-    __slots__ = ("task", "nr", "name", "args", "style", "ret", "parts", "sep_pending",
+    __slots__ = ("task", "nr", "name", "args", "raw_args", "style", "ret", "parts", "sep_pending",
                  "retfmt", "retnote", "fdpath", "kernel", "_entry_done", "exit_prefix")
 
     def __init__(self, task: "Task", nr: int, name: str, args: tuple[int, ...], style: Style,
-                 fdpath: bool = False) -> None:
+                 fdpath: frozenset[str] = frozenset()) -> None:
         self.task = task
         self.kernel = task.kernel
         self.nr = nr
         self.name = name
-        self.args = args
+        self.raw_args = args  # the registers (-e raw= prints them)
+        # the arguments as the kernel reads them (an `int` sees the low 32 bits), which is
+        # how strace's decoders cast them
+        self.args = narrow_args(name, args)
         self.style = style
         self.ret: int | None = None
         self.parts: list[str] = []
         self.sep_pending = False
         self.retfmt: str | Callable[[int], str] = "dec"
         self.retnote = ""
-        self.fdpath = fdpath
+        self.fdpath = fdpath  # the decode-fd items: path, dev, pidfd, socket
         self.exit_prefix = ""
 
     # -------------------------------------------------------------- output

@@ -7,16 +7,22 @@ first one at entry.
 
 from __future__ import annotations
 
+import os
+import stat as stat_mod
 import struct
-from typing import Callable, Generator
+from typing import TYPE_CHECKING, Callable, Generator
 
 from ..abi import fileflags as F
 from ..abi import mmflags as M
 from ..abi import procflags as P
 from ..abi.clone import CLONE_FLAGS
 from ..abi.signals import signal_name
+from ..kernel.errors import KernelError
 from .ctx import Call
 from .describe import (chex, const, flags, makedev, ptr, quote, rlim, sigset, signame, timespec)
+
+if TYPE_CHECKING:
+    from ..fs.file import File
 
 OUT_KINDS = {"obuf", "ocstr", "otimespec", "osigset", "osigaction", "orlimit", "oiovec",
              "ostack_t", "otimeval", "stat", "statx", "utsname", "sysinfo", "rusage", "wstatus",
@@ -24,11 +30,47 @@ OUT_KINDS = {"obuf", "ocstr", "otimespec", "osigset", "osigaction", "orlimit", "
 
 
 def fd_text(c: Call, fd: int) -> str:
-    """A descriptor, with its path under -y."""
+    """A descriptor, decorated as -y / -yy / -e decode-fd= ask."""
     if c.fdpath and fd >= 0:
         e = c.task.files.fds.get(fd) if c.task.alive else None
-        if e is not None:
-            return f"{fd}<{e.file.path}>"
+        text = file_text(e.file, c.fdpath) if e is not None else None
+        if text is not None:
+            return f"{fd}<{text}>"
+    return str(fd)
+
+
+def file_text(f: "File", items: frozenset[str]) -> str | None:
+    """What strace puts between the angle brackets, or None: `pid:N` for a pidfd
+    (decode-fd=pidfd), the path (path; dev for a device, socket for a socket) and
+    `<char 1:7>` after a device's path (dev)."""
+    tg = getattr(f, "tg", None)
+    if "pidfd" in items and tg is not None:
+        return f"pid:{tg.tgid}"
+    kind = ""
+    if "dev" in items:
+        try:
+            mode, rdev = f.stat().mode, f.stat().rdev
+        except KernelError:
+            mode, rdev = 0, 0
+        kind = "char" if stat_mod.S_ISCHR(mode) else "block" if stat_mod.S_ISBLK(mode) else ""
+    if kind:
+        return f"{f.path}<{kind} {os.major(rdev)}:{os.minor(rdev)}>"
+    is_socket = f.path.startswith("socket:")
+    if "path" in items or ("socket" in items and is_socket):
+        return f.path
+    return None
+
+
+def target_fd_text(c: Call, pidfd: int, fd: int) -> str:
+    """pidfd_getfd's descriptor of another process, with that process's path under -y."""
+    if c.fdpath and fd >= 0 and c.task.alive:
+        e = c.task.files.fds.get(pidfd)
+        tg = getattr(e.file, "tg", None) if e is not None else None
+        leader = tg.leader if tg is not None else None
+        other = leader.files.fds.get(fd) if leader is not None and leader.alive else None
+        text = file_text(other.file, c.fdpath) if other is not None else None
+        if text is not None:
+            return f"{fd}<{text}>"
     return str(fd)
 
 
@@ -111,15 +153,35 @@ def statx_at(c: Call, addr: int) -> str:
             f", stx_attributes=0, stx_mode={F.render_mode(mode)}, stx_size={size}, ...}}")
 
 
+RUSAGE_LONGS = ("ru_maxrss", "ru_ixrss", "ru_idrss", "ru_isrss", "ru_minflt", "ru_majflt",
+                "ru_nswap", "ru_inblock", "ru_oublock", "ru_msgsnd", "ru_msgrcv",
+                "ru_nsignals", "ru_nvcsw", "ru_nivcsw")
+
+
+def rusage_at(c: Call, addr: int) -> str:
+    """A struct rusage as strace prints it: the two times, the rest with -v."""
+    b = c.mem(addr, 32 + 8 * len(RUSAGE_LONGS))
+    if b is None:
+        return ptr(addr)
+    us, uu, ss, su = struct.unpack_from("<qqqq", b)
+    out = [f"ru_utime={{tv_sec={us}, tv_usec={uu}}}", f"ru_stime={{tv_sec={ss}, tv_usec={su}}}"]
+    if c.style.verbose:
+        longs = struct.unpack_from(f"<{len(RUSAGE_LONGS)}q", b, 32)
+        out += [f"{n}={v}" for n, v in zip(RUSAGE_LONGS, longs)]
+    else:
+        out.append("...")
+    return "{" + ", ".join(out) + "}"
+
+
 def wstatus_text(st: int) -> str:
     """``[{WIFEXITED(s) && WEXITSTATUS(s) == 3}]`` and friends."""
     sig = st & 0x7F
-    if sig == 0:
+    if st == 0xFFFF:  # before WIFSTOPPED, whose low byte it shares
+        body = "WIFCONTINUED(s)"
+    elif sig == 0:
         body = f"WIFEXITED(s) && WEXITSTATUS(s) == {(st >> 8) & 0xFF}"
     elif sig == 0x7F:
         body = f"WIFSTOPPED(s) && WSTOPSIG(s) == {signal_name((st >> 8) & 0xFF)}"
-    elif st == 0xFFFF:
-        body = "WIFCONTINUED(s)"
     else:
         body = f"WIFSIGNALED(s) && WTERMSIG(s) == {signal_name(sig)}"
         if st & 0x80:
@@ -193,6 +255,8 @@ def _render(c: Call, kind: str, v: int, i: int) -> str:  # noqa: C901 - one disp
         return "AT_FDCWD" if _s32(v) == F.AT_FDCWD else fd_text(c, _s32(v))
     if kind == "int":
         return str(_s32(v))
+    if kind == "targetfd":  # param: the argument holding the pidfd
+        return target_fd_text(c, _s32(c.args[int(param)]), _s32(v))
     if kind == "uint":
         return str(v & 0xFFFFFFFF)
     if kind in ("size", "long"):
@@ -250,8 +314,10 @@ def _render(c: Call, kind: str, v: int, i: int) -> str:  # noqa: C901 - one disp
         if not v or c.failed or c.ret == 0 or b is None:
             return ptr(v)
         return wstatus_text(struct.unpack("<i", b)[0])
-    if kind == "rusage":
-        return ptr(v) if not v or c.failed else "{ru_utime={tv_sec=0, tv_usec=0}, ...}"
+    if kind == "rusage":  # wait4 fills it only when it reaps something
+        if not v or c.failed or (c.name == "wait4" and not c.ret):
+            return ptr(v)
+        return rusage_at(c, v)
     if kind in ("timespec", "otimespec"):
         b = c.mem(v, 16)
         if not v or b is None or (kind == "otimespec" and c.failed):

@@ -11,9 +11,11 @@ from ..abi.sysclasses import CLASSES
 from ..abi.sysnums import SYSCALL_NAMES, SYSCALL_NUMBERS
 from .describe import Style
 
+DECODE_FDS = ("path", "socket", "dev", "pidfd")
 STATUSES = ("successful", "failed", "unfinished", "unavailable", "detached")
 #: what -e quiet= can silence (-q: attach and personality; -qq: and exit; -qqq: all)
 QUIET = ("attach", "exit", "path-resolution", "personality", "thread-execve", "superseded")
+QUIET_ALIASES = {"exits": "exit"}  # strace 6.1 takes both
 QUIET_LEVELS = {0: set(), 1: {"attach", "personality"}, 2: {"attach", "personality", "exit"},
                 3: set(QUIET)}
 SORT_KEYS = {"time": "time", "time_total": "time", "total_time": "time", "calls": "calls",
@@ -32,6 +34,10 @@ def _split(value: str) -> tuple[bool, list[str]]:
     return neg, [v for v in value.split(",") if v]
 
 
+#: the classes strace still takes without their % (trace=process, fault=!file)
+LEGACY_CLASSES = ("desc", "file", "ipc", "memory", "network", "process", "signal")
+
+
 def syscall_set(value: str, known: set[int] | None = None) -> set[int]:
     """The syscall numbers a `trace=` value selects."""
     neg, items = _split(value)
@@ -41,7 +47,7 @@ def syscall_set(value: str, known: set[int] | None = None) -> set[int]:
             chosen |= set(SYSCALL_NAMES)
         elif it == "none":
             pass
-        elif it.startswith("%") or it.startswith("?%"):
+        elif it.lstrip("?") in LEGACY_CLASSES or it.startswith("%") or it.startswith("?%"):
             cls = it.lstrip("?%")
             if it.startswith("%%"):
                 cls = "%" + it[2:]
@@ -185,6 +191,7 @@ class TraceOptions:
 
     follow: bool = False
     per_pid: bool = False
+    append: bool = False  # -A: -o files are appended to
     output: str | None = None
     syscalls: set[int] | None = None  # None: all
     signals: set[int] | None = None
@@ -198,7 +205,7 @@ class TraceOptions:
     durations: bool = False
     ip: bool = False
     stack: bool = False
-    fdpaths: bool = False
+    fdpaths: frozenset[str] = frozenset()  # -y: path; -yy: all of DECODE_FDS
     summary: int = 0  # 1: -c (summary only), 2: -C (lines and summary)
     json: bool = False
     calls: list[str] | None = None
@@ -226,8 +233,8 @@ class TraceOptions:
         elif key == "status":
             self.statuses = word_set(value, STATUSES, "status")
         elif key in ("inject", "fault"):
-            if key == "fault" and ":" not in value:
-                value += ":error=ENOSYS"  # fault=SET alone fails the calls with ENOSYS
+            if key == "fault" and ":error=" not in value:
+                value += ":error=ENOSYS"  # a fault without error= fails with ENOSYS
             self.inject.append(parse_inject(value))
         elif key == "abbrev":  # the calls whose big structures are cut short (-v: none)
             self.verbose_calls = set(SYSCALL_NAMES) - syscall_set(value)
@@ -242,8 +249,10 @@ class TraceOptions:
         elif key == "write":
             self.dump_write = fd_set(value)
         elif key == "quiet":
+            neg, items = _split(value)
+            value = ("!" if neg else "") + ",".join(QUIET_ALIASES.get(i, i) for i in items)
             self.quiet = word_set(value, QUIET, "quiet item")
-        elif key == "decode-fds":
-            self.fdpaths = value not in ("none",)
+        elif key in ("decode-fd", "decode-fds"):
+            self.fdpaths = frozenset(word_set(value, DECODE_FDS, "decode-fd item"))
         else:
             raise OptionError(f"invalid -e qualifier {key!r}")

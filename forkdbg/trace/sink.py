@@ -21,10 +21,11 @@ class Sink:
         self.failed = f is None
 
     @classmethod
-    def open(cls, path: str, err: "Sink") -> "Sink":
-        """A file opened for the trace; an open that fails is reported like a write."""
+    def open(cls, path: str, err: "Sink", append: bool = False) -> "Sink":
+        """A file opened for the trace (-A: for appending); an open that fails is
+        reported like a write."""
         try:
-            return cls(path, open(path, "w", buffering=1), err)  # noqa: SIM115
+            return cls(path, open(path, "a" if append else "w", buffering=1), err)  # noqa: SIM115
         except OSError as e:
             sink = cls(path, None, err)
             sink.report(e)

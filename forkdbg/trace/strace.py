@@ -32,7 +32,12 @@ from .summary import Summary
 
 RESTART_CODES = {int(Errno.ERESTARTSYS), int(Errno.ERESTARTNOINTR), int(Errno.ERESTARTNOHAND),
                  int(Errno.ERESTART_RESTARTBLOCK)}
-FD_RETURNING = {"open", "openat", "creat", "dup", "dup2", "dup3", "fcntl"}
+#: calls whose result is a new descriptor (strace's RVAL_FD): -y shows its path
+FD_RETURNING = {"open", "openat", "openat2", "creat", "dup", "dup2", "dup3", "fcntl",
+                "pidfd_open", "pidfd_getfd", "socket", "accept", "accept4", "eventfd",
+                "eventfd2", "epoll_create", "epoll_create1", "memfd_create", "timerfd_create",
+                "signalfd", "signalfd4", "inotify_init", "inotify_init1", "fanotify_init",
+                "perf_event_open", "userfaultfd", "open_by_handle_at", "io_uring_setup"}
 
 
 @dataclass
@@ -56,7 +61,8 @@ class Streams:
         self.err = Sink("standard error", err)
         self._files: dict[str, Sink] = {}
         if opts.output and not opts.per_pid:  # a bad -o ends the run before it starts
-            self._files[""] = Sink(opts.output, open(opts.output, "w", buffering=1),  # noqa: SIM115
+            mode = "a" if opts.append else "w"
+            self._files[""] = Sink(opts.output, open(opts.output, mode, buffering=1),  # noqa: SIM115
                                    self.err)
 
     def key(self, tid: int) -> str:
@@ -67,7 +73,8 @@ class Streams:
         if f is None:
             if not key:
                 return self.err
-            f = self._files[key] = Sink.open(f"{self.opts.output}.{key}", self.err)
+            f = self._files[key] = Sink.open(f"{self.opts.output}.{key}", self.err,
+                                             self.opts.append)
         return f
 
     def release(self, key: str) -> None:
@@ -444,7 +451,7 @@ def apply_inject(o: TraceOptions, counts: dict[tuple[int, int], int], e: Syscall
 def _raw(c: Call) -> Generator[None, None, None]:
     """-e raw=: every argument the call takes as a hex number, the result too."""
     sd = c.task.kernel.table.get(c.nr)
-    for v in c.args[:sd.nargs if sd is not None else 6]:
+    for v in c.raw_args[:sd.nargs if sd is not None else 6]:
         c.put(chex(v))
     c.retfmt = "hex"
     return

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# strace 6.1's own tests for the process family, run with STRACE pointing at forkdbg.
+#
+#   tests/external/strace_suite.sh [--reference] [--jobs N] [TEST...]
+#
+# Fetches strace's source from Debian's packages (a deb-src entry derived from this
+# machine's own apt sources), configures it once with static linking, builds only the
+# test programs the chosen tests need, runs them with automake's driver and prints one
+# line per test and a summary.  --reference runs the real strace (/usr/bin/strace)
+# instead, to see which tests pass on this build at all.  The build is cached in
+# $FORKDBG_EXTERNAL (default: build/external in the checkout).
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+CACHE=${FORKDBG_EXTERNAL:-$ROOT/build/external}
+LIST=$ROOT/tests/external/strace_process_family.txt
+REFERENCE=0
+JOBS=$(nproc)
+while [ $# -gt 0 ]; do
+    case $1 in
+        --reference) REFERENCE=1; shift ;;
+        --jobs) JOBS=$2; shift 2 ;;
+        *) break ;;
+    esac
+done
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+
+fetch() {
+    [ -d "$CACHE/strace-6.1/tests" ] && return
+    mkdir -p "$CACHE"
+    if ! apt-get source --print-uris strace >/dev/null 2>&1; then
+        # deb-src entries for the same archives this machine installs from
+        for f in /etc/apt/sources.list.d/*.sources; do
+            [ -e "$f" ] || continue
+            grep -q '^Types:.*\bdeb\b' "$f" || continue
+            sed 's/^Types:.*/Types: deb-src/' "$f" |
+                $SUDO tee "/etc/apt/sources.list.d/forkdbg-src-$(basename "$f")" >/dev/null
+        done
+        if [ -f /etc/apt/sources.list ]; then
+            grep '^deb ' /etc/apt/sources.list | sed 's/^deb /deb-src /' |
+                $SUDO tee /etc/apt/sources.list.d/forkdbg-src.list >/dev/null || true
+        fi
+        $SUDO apt-get update -qq
+    fi
+    command -v dpkg-source >/dev/null || $SUDO apt-get install -y -qq dpkg-dev >/dev/null
+    (cd "$CACHE" && apt-get source -qq strace >/dev/null 2>&1)
+    [ -d "$CACHE/strace-6.1/tests" ] || {
+        echo "strace_suite: apt-get source strace gave no strace-6.1 tree" >&2; exit 2; }
+}
+
+build() {
+    cd "$CACHE/strace-6.1"
+    if [ ! -f tests/Makefile ]; then
+        ./configure -q --enable-mpers=no --disable-dependency-tracking LDFLAGS=-static \
+            >"$CACHE/configure.log" 2>&1
+    fi
+    make -s -C tests scno.h libtests.a >"$CACHE/build.log" 2>&1
+}
+
+fetch
+build
+cd "$CACHE/strace-6.1/tests"
+if [ $# -gt 0 ]; then
+    tests=("$@")
+else
+    mapfile -t tests < <(grep -v '^#' "$LIST" | grep .)
+fi
+# each test's program: its name, less "-..." suffixes until a source exists, and the
+# helpers its script runs as ../NAME
+progs=()
+for t in "${tests[@]}"; do
+    n=${t%.test}; n=${n%.gen}; p=$n
+    while [ ! -f "$p.c" ] && [ "$p" != "${p%-*}" ]; do p=${p%-*}; done
+    [ -f "$p.c" ] && progs+=("$p")
+    for h in $(grep -ho '\.\./[a-z_0-9-]*' "$t" | sed 's|\.\./||'); do
+        [ -f "$h.c" ] && progs+=("$h")
+    done
+done
+if [ "$REFERENCE" = 1 ]; then
+    STRACE=$(command -v strace)
+else
+    STRACE=$CACHE/forkdbg-strace
+    printf '#!/bin/sh\nPYTHONPATH=%q${PYTHONPATH:+:$PYTHONPATH} exec %q -m forkdbg trace "$@"\n' \
+        "$ROOT" "$(command -v python3)" >"$STRACE"
+    chmod +x "$STRACE"
+fi
+rm -f -- *.trs
+export TIMEOUT_DURATION=${TIMEOUT_DURATION:-60}  # threads-execve retries for half of it
+make -s -j"$JOBS" -k check TESTS="${tests[*]}" check_PROGRAMS="$(printf '%s\n' "${progs[@]}" | sort -u | tr '\n' ' ')" \
+    STRACE="$STRACE" >"$CACHE/check.log" 2>&1 || true
+pass=0 fail=0 skip=0
+for t in "${tests[@]}"; do
+    r=$(sed -n 's/^:test-result: //p' "${t%.test}.trs" 2>/dev/null | head -1)
+    r=${r:-ERROR}
+    printf '%-55s %s\n' "$t" "$r"
+    case $r in PASS) pass=$((pass + 1)) ;; SKIP) skip=$((skip + 1)) ;; *) fail=$((fail + 1)) ;; esac
+done
+echo "$pass passed, $fail failed, $skip skipped"
