@@ -47,8 +47,10 @@ CLONE_FLAGS = FlagSet.of(
     CLONE_CLEAR_SIGHAND=CLONE_CLEAR_SIGHAND, CLONE_INTO_CGROUP=CLONE_INTO_CGROUP,
 )
 
-#: clone3's flags may also hold CLONE_NEWTIME in the low byte.
-CLONE3_FLAGS = FlagSet(tuple(sorted(CLONE_FLAGS.names + ((CLONE_NEWTIME, "CLONE_NEWTIME"),))))
+#: clone3's flags may also hold CLONE_NEWTIME in the low byte; strace lists it after CLONE_IO
+CLONE3_FLAGS = FlagSet(tuple(
+    n for pair in CLONE_FLAGS.names
+    for n in ((pair, (CLONE_NEWTIME, "CLONE_NEWTIME")) if pair[1] == "CLONE_IO" else (pair,))))
 
 #: Flags clone3 accepts (Linux 6.1, kernel/fork.c: CLONE_LEGACY_FLAGS | the new ones).
 CLONE3_VALID = (0xFFFFFFFF & ~CSIGNAL) | CLONE_CLEAR_SIGHAND | CLONE_INTO_CGROUP | CLONE_NEWTIME

@@ -11,7 +11,8 @@ from typing import Generator
 from ..abi import fileflags as F
 from ..abi import procflags as P
 from ..abi.clone import (CLONE3_FLAGS, CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_FLAGS,
-                         CLONE_PARENT_SETTID, CLONE_PIDFD, CLONE_SETTLS, CSIGNAL)
+                         CLONE_INTO_CGROUP, CLONE_PARENT_SETTID, CLONE_PIDFD, CLONE_SETTLS,
+                         CSIGNAL)
 from .ctx import Call, Decoder
 from .describe import chex, const, flags, ptr, quote, sigset, signame
 from .kinds import buf, fd_text, path, render_arg, siginfo_text
@@ -59,19 +60,23 @@ def dec_clone(c: Call) -> Gen:
         c.put(f"child_tidptr={ptr(c.args[3])}")
 
 
+MAX_ARG_COUNT = 1 << 20  # more pointers than any execve takes: stop counting there
+CLONE_ARGS_SIZE = 88  # struct clone_args in Linux 6.1 (VER0 64, VER1 80, VER2 88)
+
+
 @decoder("clone3")
 def dec_clone3(c: Call) -> Gen:
     addr, size = c.args[0], c.args[1]
-    raw = c.mem(addr, min(size, 88))
+    raw = c.mem(addr, min(size, CLONE_ARGS_SIZE))
     if raw is None or size < 64:
         c.put(ptr(addr))
         c.put(str(size))
         return
-    raw = raw.ljust(88, b"\0")
-    fl, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls = \
-        struct.unpack_from("<8Q", raw)
+    raw = raw.ljust(CLONE_ARGS_SIZE, b"\0")
+    fl, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, \
+        set_tid_size, cgroup = struct.unpack_from("<11Q", raw)
     st = c.style
-    parts = [f"flags={flags(CLONE3_FLAGS, fl, st) if fl else '0'}"]
+    parts = [f"flags={flags(CLONE3_FLAGS, fl, st, unknown='CLONE_???')}"]
     if fl & CLONE_PIDFD:
         parts.append(f"pidfd={ptr(pidfd)}")
     if fl & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID):
@@ -82,18 +87,50 @@ def dec_clone3(c: Call) -> Gen:
     parts += [f"stack={ptr(stack)}", f"stack_size={chex(stack_size)}"]
     if fl & CLONE_SETTLS:
         parts.append(f"tls={ptr(tls)}")
-    c.put("{" + ", ".join(parts) + "}")
-    if not fl & (CLONE_PARENT_SETTID | CLONE_PIDFD):
+    if size >= 80 and (set_tid or set_tid_size):
+        parts += [f"set_tid={_int_array(c, set_tid, set_tid_size)}",
+                  f"set_tid_size={set_tid_size}"]
+    if size >= CLONE_ARGS_SIZE and (cgroup or fl & CLONE_INTO_CGROUP):
+        parts.append(f"cgroup={cgroup}")
+    tail = _clone_args_tail(c, addr, size)
+    c.put("{" + ", ".join(parts + ([tail] if tail else [])) + "}")
+    if not fl & (CLONE_PARENT_SETTID | CLONE_PIDFD) and not tail:
         c.put(str(size))
         return
     yield
     c.sep_pending = True
-    if not c.failed:
+    if not c.failed:  # what the kernel wrote, and the unknown tail again (strace re-reads it)
         filled = ([f"pidfd={_int_out(c, pidfd, fd=True)}"] if fl & CLONE_PIDFD else []) + \
             ([f"parent_tid={_int_out(c, parent_tid)}"] if fl & CLONE_PARENT_SETTID else [])
-        c.parts.append(f" => {{{', '.join(filled)}}}")
+        tail = _clone_args_tail(c, addr, size)
+        c.parts.append(f" => {{{', '.join(filled + ([tail] if tail else []))}}}")
         c.sep_pending = False
     c.put(str(size))
+
+
+def _clone_args_tail(c: Call, addr: int, size: int) -> str:
+    """clone_args past the fields Linux knows, which must be zero: ``???`` when it cannot
+    be read, the bytes when some are not zero, else nothing."""
+    if size <= CLONE_ARGS_SIZE:
+        return ""
+    tail = c.mem(addr + CLONE_ARGS_SIZE, size - CLONE_ARGS_SIZE)
+    if tail is None:
+        return "???"
+    if not tail.strip(b"\0"):
+        return ""
+    hexed = "".join(f"\\x{b:02x}" for b in tail)
+    return f'/* bytes {CLONE_ARGS_SIZE}..{size - 1} */ "{hexed}"'
+
+
+def _int_array(c: Call, addr: int, n: int) -> str:
+    """``[1, 2, 3]`` from guest memory (at most -s elements, then ``...``), or the
+    address when there is nothing to show or it cannot be read."""
+    shown = min(n, c.style.strsize)
+    b = c.mem(addr, 4 * shown) if n and addr else None
+    if b is None:
+        return ptr(addr)
+    items = [str(v) for v in struct.unpack(f"<{shown}i", b)]
+    return "[" + ", ".join(items + (["..."] if n > shown else [])) + "]"
 
 
 def _int_out(c: Call, addr: int, fd: bool = False) -> str:
@@ -107,21 +144,37 @@ def _int_out(c: Call, addr: int, fd: bool = False) -> str:
 
 
 def _strarray(c: Call, addr: int, env: bool) -> str:
+    """execve's argv as strace's printargv prints it (at most -s strings, then ``...``;
+    an unreadable slot ends it with ``... /* ADDR */``), or envp as printargc (the
+    address and ``/* N vars */``, ``unterminated`` when the array runs into a hole)."""
     if addr == 0:
         return "NULL"
-    items: list[int] = []
-    while len(items) < 4096:
-        p = c.u64(addr + 8 * len(items))
+    if env and not c.style.verbose:
+        n = 0
+        while n < MAX_ARG_COUNT:
+            p = c.u64(addr + 8 * n)
+            if p is None:
+                if not n:
+                    return ptr(addr)
+                return f"{ptr(addr)} /* {n} var{'s' if n != 1 else ''}, unterminated */"
+            if p == 0:
+                break
+            n += 1
+        return f"{ptr(addr)} /* {n} var{'s' if n != 1 else ''} */"
+    out: list[str] = []
+    while True:
+        slot = addr + 8 * len(out)
+        p = c.u64(slot)
         if p is None:
-            return ptr(addr)
+            if not out:
+                return ptr(addr)
+            out.append(f"... /* {ptr(slot)} */")
+            break
         if p == 0:
             break
-        items.append(p)
-    if env and not c.style.verbose:
-        n = len(items)
-        return f"{ptr(addr)} /* {n} var{'s' if n != 1 else ''} */"
-    out = []
-    for p in items:
+        if not c.style.verbose and len(out) >= c.style.strsize:
+            out.append("...")
+            break
         got = c.cstr(p, c.style.strsize)
         out.append(quote(got[0], c.style, complete=got[1]) if got else ptr(p))
     return "[" + ", ".join(out) + "]"

@@ -67,10 +67,13 @@ def ptr(value: int) -> str:
     return "NULL" if value == 0 else f"{value:#x}"
 
 
-def flags(fs: FlagSet, value: int, style: Style, zero: str = "0") -> str:
-    """A flags word in the -X style."""
+def flags(fs: FlagSet, value: int, style: Style, zero: str = "0", unknown: str = "") -> str:
+    """A flags word in the -X style; with `unknown` (``CLONE_???``), a word no name
+    covers any bit of is ``0x... /* CLONE_??? */`` as strace's printflags prints it."""
     if style.xlat == "raw":
         return chex(value)
+    if unknown and value and not fs.split(value)[0]:
+        return f"{chex(value)} /* {unknown} */"
     text = fs.render(value, zero)
     if style.xlat == "verbose" and value:
         return f"{value:#x} /* {text} */"

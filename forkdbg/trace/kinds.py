@@ -16,7 +16,7 @@ from ..abi import fileflags as F
 from ..abi import mmflags as M
 from ..abi import procflags as P
 from ..abi.clone import CLONE_FLAGS
-from ..abi.signals import signal_name
+from ..abi.signals import CLD_EXITED, SI_MESGQ, SI_QUEUE, Sig, si_code_name, signal_name
 from ..kernel.errors import KernelError
 from .ctx import Call
 from .describe import (chex, const, flags, makedev, ptr, quote, rlim, sigset, signame, timespec)
@@ -191,20 +191,26 @@ def wstatus_text(st: int) -> str:
 
 def siginfo_text(info: dict[str, int]) -> str:
     """``{si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=..., ...}``."""
-    from ..abi.signals import CLD_EXITED, Sig, si_code_name
     sig = info.get("signo", 0)
     code = info.get("code", 0)
     parts = [f"si_signo={signal_name(sig)}", f"si_code={si_code_name(sig, code)}"]
+    if info.get("errno"):
+        parts.append(f"si_errno={info['errno'] & 0xFFFFFFFF}")
+    uid = info.get("uid", 0)
+    uid_text = "-1" if uid in (-1, 0xFFFFFFFF) else str(uid)
     if sig == Sig.SIGCHLD and code > 0:
         status = info.get("status", 0)
         st = str(status) if code == CLD_EXITED else signal_name(status)
-        parts += [f"si_pid={info.get('pid', 0)}", f"si_uid={info.get('uid', 0)}",
-                  f"si_status={st}", f"si_utime={info.get('utime', 0)}",
+        parts += [f"si_pid={info.get('pid', 0)}", f"si_uid={uid_text}", f"si_status={st}", f"si_utime={info.get('utime', 0)}",
                   f"si_stime={info.get('stime', 0)}"]
     elif "addr" in info and code > 0:
         parts.append(f"si_addr={ptr(info['addr'])}")
     elif code <= 0 or "pid" in info:
-        parts += [f"si_pid={info.get('pid', 0)}", f"si_uid={info.get('uid', 0)}"]
+        parts += [f"si_pid={info.get('pid', 0)}", f"si_uid={uid_text}"]
+        if code in (SI_QUEUE, SI_MESGQ) and "value" in info:  # the sigval sent with it
+            v = info["value"]
+            s32 = v & 0xFFFFFFFF
+            parts += [f"si_int={s32 - (1 << 32) if s32 >> 31 else s32}", f"si_ptr={ptr(v)}"]
     return "{" + ", ".join(parts) + "}"
 
 
@@ -212,8 +218,9 @@ def siginfo_at(c: Call, addr: int) -> str:
     b = c.mem(addr, 128)
     if b is None:
         return ptr(addr)
-    signo, _errno, code = struct.unpack_from("<iii", b)
-    info = {"signo": signo, "code": code}
+    signo, errno, code = struct.unpack_from("<iii", b)
+    info = {"signo": signo, "code": code, "errno": errno,
+            "value": struct.unpack_from("<Q", b, 24)[0]}
     pid, uid = struct.unpack_from("<iI", b, 16)
     info.update(pid=pid, uid=uid)
     status, ut, stime = struct.unpack_from("<iqq", b, 24)
