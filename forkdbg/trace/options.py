@@ -146,43 +146,63 @@ class Inject:
         return (n - self.first) % self.step == 0
 
 
-def parse_inject(value: str) -> Inject:
+MAX_WHEN = 65535  # strace counts calls in 16 bits
+MAX_ERRNO = 4095
+WHEN = re.compile(r"([1-9]\d*)(?:\.\.([1-9]\d*))?(?:\+([1-9]\d*)?)?")
+
+
+def parse_inject(value: str, fault: bool = False) -> Inject:
+    """strace 6.1's inject/fault grammar: SET:error=E|retval=N[:when=EXPR][:syscall=NAME]
+    (fault: error= only, ENOSYS by default); anything else is refused whole."""
     parts = value.split(":")
     nrs = syscall_set(parts[0])
     result = None
     first, last, step = 1, None, 1
+    seen: set[str] = set()
     for p in parts[1:]:
-        key, _, arg = p.partition("=")
+        key, eq, arg = p.partition("=")
+        if not eq or key in seen or (fault and key not in ("error", "when", "syscall")):
+            raise OptionError(p)
+        seen.add(key)
         if key == "error":
-            name = arg.upper()
-            if name.isdigit():
-                result = -int(name)
-            elif name in Errno.__members__:
-                result = -int(Errno[name])
-            else:
-                raise OptionError(f"invalid error code {arg!r}")
+            result = -_errno(arg)
         elif key == "retval":
             try:
                 result = int(arg, 0)
             except ValueError:
-                raise OptionError(f"invalid retval {arg!r}") from None
+                raise OptionError(p) from None
         elif key == "when":
-            m = re.fullmatch(r"(\d+)(?:\.\.(\d+))?(?:\+(\d*))?", arg)
+            m = WHEN.fullmatch(arg)
             if not m:
-                raise OptionError(f"invalid when={arg!r}")
+                raise OptionError(p)
             first = int(m.group(1))
             last = int(m.group(2)) if m.group(2) else None
-            if m.group(3) is None:
-                step = 0
-            else:
-                step = int(m.group(3)) if m.group(3) else 1
+            has_step = m.group(0).endswith("+") or m.group(3) is not None
+            step = int(m.group(3) or 1) if has_step else 0
+            if first > MAX_WHEN or step > MAX_WHEN or (
+                    last is not None and not first <= last < MAX_WHEN):
+                raise OptionError(p)
+        elif key == "syscall":  # run this harmless call in place of the faulted one
+            if arg not in CLASSES["pure"]:
+                raise OptionError(p)
         else:
-            raise OptionError(f"invalid inject option {p!r}")
+            raise OptionError(p)
     if result is None:
-        raise OptionError("inject needs error= or retval=")
-    if "when=" not in value:
+        if not fault:
+            raise OptionError("inject needs error= or retval=")
+        result = -int(Errno.ENOSYS)
+    if "when" not in seen:
         first, last, step = 1, None, 1
     return Inject(nrs, result, first, last, step)
+
+
+def _errno(arg: str) -> int:
+    """An error= value: a name (ENOENT) or a number from 1 to 4095."""
+    if arg.isdigit() and 1 <= int(arg) <= MAX_ERRNO:
+        return int(arg)
+    if arg.upper() in Errno.__members__:
+        return int(Errno[arg.upper()])
+    raise OptionError(f"error={arg}")
 
 
 @dataclass
@@ -233,9 +253,10 @@ class TraceOptions:
         elif key == "status":
             self.statuses = word_set(value, STATUSES, "status")
         elif key in ("inject", "fault"):
-            if key == "fault" and ":error=" not in value:
-                value += ":error=ENOSYS"  # a fault without error= fails with ENOSYS
-            self.inject.append(parse_inject(value))
+            try:
+                self.inject.append(parse_inject(value, fault=key == "fault"))
+            except OptionError:
+                raise OptionError(f"invalid {key} argument '{value}'") from None
         elif key == "abbrev":  # the calls whose big structures are cut short (-v: none)
             self.verbose_calls = set(SYSCALL_NAMES) - syscall_set(value)
         elif key == "verbose":

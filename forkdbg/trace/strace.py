@@ -262,9 +262,10 @@ class StracePrinter:
         task = e.task
         if not self.traced(task):
             return
-        self._inject(e)
-        self.executing = task.tid
         o = self.o
+        if o.syscalls is None or e.nr in o.syscalls:  # strace tampers only with traced calls
+            self._inject(e)
+        self.executing = task.tid
         if o.numbers:
             self.last_nr[task.tid] = e.nr
         selected = (o.syscalls is None or e.nr in o.syscalls) and (
@@ -437,15 +438,18 @@ class StracePrinter:
 
 
 def apply_inject(o: TraceOptions, counts: dict[tuple[int, int], int], e: SyscallEnter) -> None:
-    """-e inject: count the call per task and, when its turn comes, fake the result."""
-    for i, inj in enumerate(o.inject):
+    """-e inject: count the call per task and, when its turn comes, fake the result.
+    The last -e inject/fault naming a call is the one for it, as in strace (an earlier
+    `fault=all` does not apply to a call a later `fault=exit:when=2+` names)."""
+    for i in range(len(o.inject) - 1, -1, -1):
+        inj = o.inject[i]
         if e.nr in inj.nrs:
             key = (i, e.task.tid)
             n = counts.get(key, 0) + 1
             counts[key] = n
             if inj.fires(n):
                 e.inject = inj.value
-                return
+            return
 
 
 def _raw(c: Call) -> Generator[None, None, None]:

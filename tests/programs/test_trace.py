@@ -86,8 +86,9 @@ def test_summary_with_lines(tmp_path: Path) -> None:
 @pytest.mark.parametrize("expr,needle", [
     ("trace=nosuchcall", "invalid system call 'nosuchcall'"),
     ("trace=%nosuchclass", "invalid system call class"),
-    ("inject=write:error=ENOPE", "invalid error code"),
-    ("inject=write", "inject needs error= or retval="),
+    ("inject=write:error=ENOPE", "invalid inject argument 'write:error=ENOPE'"),
+    ("inject=write", "invalid inject argument 'write'"),
+    ("fault=chdir:when=24..23", "invalid fault argument 'chdir:when=24..23'"),
     ("status=weird", "invalid status"),
     ("signal=SIGNOPE", "unknown signal"),
 ])
