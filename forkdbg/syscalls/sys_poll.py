@@ -99,7 +99,7 @@ def _with_mask(task: "Task", sigmask: int) -> None:
         task.blocked = mask & ~UNBLOCKABLE
 
 
-@syscall("ppoll", "pollfd:1", "uint", "timespec", "sigset", "size")
+@syscall("ppoll", "pollfd:1", "uint", "timespec", "sigset:4", "size")
 def sys_ppoll(task: "Task", ufds: int, nfds: int, tsp: int, sigmask: int, size: int) -> int:
     deadline = _timespec_deadline(task, tsp)
     _with_mask(task, sigmask)

@@ -47,7 +47,7 @@ def sys_rt_sigaction(task: "Task", sig: int, act: int, oact: int, size: int) -> 
     return 0
 
 
-@syscall("rt_sigprocmask", "how", "sigset", "osigset", "size")
+@syscall("rt_sigprocmask", "how", "sigset:3", "osigset:3", "size")
 def sys_rt_sigprocmask(task: "Task", how: int, nset: int, oset: int, size: int) -> int:
     if size != SIGSET_SIZE:
         raise KernelError(Errno.EINVAL)
@@ -67,7 +67,7 @@ def sys_rt_sigprocmask(task: "Task", how: int, nset: int, oset: int, size: int) 
     return 0
 
 
-@syscall("rt_sigpending", "osigset", "size")
+@syscall("rt_sigpending", "osigset:1", "size")
 def sys_rt_sigpending(task: "Task", oset: int, size: int) -> int:
     if size > SIGSET_SIZE:
         raise KernelError(Errno.EINVAL)
@@ -183,7 +183,7 @@ def sys_tkill(task: "Task", tid: int, sig: int) -> int:
     return 0
 
 
-@syscall("rt_sigsuspend", "sigset", "size")
+@syscall("rt_sigsuspend", "sigset:1", "size")
 def sys_rt_sigsuspend(task: "Task", mask: int, size: int) -> int:
     if size != SIGSET_SIZE:
         raise KernelError(Errno.EINVAL)

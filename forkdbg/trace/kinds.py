@@ -29,6 +29,9 @@ OUT_KINDS = {"obuf", "ocstr", "otimespec", "osigset", "osigaction", "orlimit", "
              "siginfo", "dirents", "pipefds"}
 
 
+SIGSET_SIZE = 8  # strace decodes a set only of the kernel's size (NSIG / 8)
+
+
 def fd_text(c: Call, fd: int) -> str:
     """A descriptor, decorated as -y / -yy / -e decode-fd= ask."""
     if c.fdpath and fd >= 0:
@@ -308,7 +311,9 @@ def _render(c: Call, kind: str, v: int, i: int) -> str:  # noqa: C901 - one disp
         return signame(_s32(v), st)
     if kind == "how":
         return const(P.SIGPROCMASK_HOW, v, st)
-    if kind in ("sigset", "osigset"):
+    if kind in ("sigset", "osigset"):  # param: the argument holding the set's size
+        if param and c.args[int(param)] != SIGSET_SIZE:  # the kernel's is 8 bytes
+            return ptr(v)
         return ptr(v) if not v or (kind == "osigset" and c.failed) else sigset_at(c, v)
     if kind in ("sigaction", "osigaction"):
         return ptr(v) if not v or (kind == "osigaction" and c.failed) else sigaction_at(c, v)

@@ -2,6 +2,7 @@
  * sizes, fsync, and O_TMPFILE; each line is the call's result and errno name. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -85,6 +86,11 @@ int main(void)
     SHOW("O_TMPFILE on nothing", open("/nonexistent", O_TMPFILE | O_RDWR, 0600));
     SHOW("O_PATH drops O_TMPFILE", open("/tmp", O_PATH | O_TMPFILE | O_RDWR, 0600) >= 0);
     SHOW("O_PATH drops O_CREAT", open("/nonexistent", O_PATH | O_CREAT, 0600));
+
+    /* a signal set of the wrong size: EINVAL, and a tracer shows only its address */
+    unsigned long long set[2] = {0, 0};
+    SHOW("rt_sigprocmask with a 16-byte set", syscall(SYS_rt_sigprocmask, SIG_BLOCK, set, 0, 16));
+    SHOW("rt_sigsuspend with a 16-byte set", syscall(SYS_rt_sigsuspend, set, 16));
 
     /* every open flag beside O_DIRECTORY, for a tracer's spelling of each */
     int failed = 0;
