@@ -86,6 +86,7 @@ class TaskExited:
     sig: int  # fatal signal, 0 for a normal exit
     core: bool
     group_exit: bool  # the whole thread group is gone (the process exited)
+    superseded_by: int = 0  # a leader ended by another thread's execve: that thread's tid
 
 
 @dataclass(slots=True)

@@ -255,7 +255,8 @@ def de_thread(kernel: "Kernel", task: Task) -> int:
     old_tid = task.tid
     for t in list(tg.threads):
         if t is not task and t.alive:
-            do_exit(kernel, t, 0, 9)
+            replaced = t is tg.leader and task is not tg.leader
+            do_exit(kernel, t, 0, 9, superseded_by=task.tid if replaced else 0)
     if task is not tg.leader:
         kernel.tasks.pop(task.tid, None)
         task.tid = tg.tgid

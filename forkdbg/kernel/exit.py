@@ -43,8 +43,10 @@ def mm_release(kernel: "Kernel", task: "Task", exec_: bool = False) -> None:
             kernel.sched.boost(parent)  # the parent resumes while the new image starts
 
 
-def do_exit(kernel: "Kernel", task: "Task", code: int, sig: int = 0, core: bool = False) -> None:
-    """One thread ends.  The last thread of a group makes the process a zombie."""
+def do_exit(kernel: "Kernel", task: "Task", code: int, sig: int = 0, core: bool = False,
+            superseded_by: int = 0) -> None:
+    """One thread ends.  The last thread of a group makes the process a zombie.
+    `superseded_by`: the thread whose execve is replacing this leader."""
     if not task.alive:
         return
     task.exit_code, task.exit_sig = code, sig
@@ -76,7 +78,8 @@ def do_exit(kernel: "Kernel", task: "Task", code: int, sig: int = 0, core: bool 
             tg.exit_code, tg.exit_sig, tg.core = code, sig, core
         exit_notify(kernel, tg)
     kernel.bus.emit(TaskExited(task, tg.exit_code if last else code,
-                               tg.exit_sig if last else sig, tg.core if last else core, last))
+                               tg.exit_sig if last else sig, tg.core if last else core, last,
+                               superseded_by))
 
 
 def do_group_exit(kernel: "Kernel", task: "Task", code: int, sig: int = 0,

@@ -14,8 +14,8 @@ from .describe import Style
 DECODE_FDS = ("path", "socket", "dev", "pidfd")
 STATUSES = ("successful", "failed", "unfinished", "unavailable", "detached")
 #: what -e quiet= can silence (-q: attach and personality; -qq: and exit; -qqq: all)
-QUIET = ("attach", "exit", "path-resolution", "personality", "thread-execve", "superseded")
-QUIET_ALIASES = {"exits": "exit"}  # strace 6.1 takes both
+QUIET = ("attach", "exit", "path-resolution", "personality", "thread-execve")
+QUIET_ALIASES = {"exits": "exit", "superseded": "thread-execve"}  # strace 6.1 takes both
 QUIET_LEVELS = {0: set(), 1: {"attach", "personality"}, 2: {"attach", "personality", "exit"},
                 3: set(QUIET)}
 SORT_KEYS = {"time": "time", "time_total": "time", "total_time": "time", "calls": "calls",

@@ -16,8 +16,8 @@ from typing import IO, Callable, Generator
 from ..abi.errno import Errno
 from ..abi.signals import signal_name
 from ..abi.sysnums import syscall_name
-from ..kernel.events import (SignalDelivered, SyscallBlocked, SyscallEnter, SyscallExit,
-                             TaskCreated, TaskExited)
+from ..kernel.events import (Exec, SignalDelivered, SyscallBlocked, SyscallEnter,
+                             SyscallExit, TaskCreated, TaskExited)
 from ..kernel.kernel import Kernel
 from ..kernel.task import Task
 from .ctx import Call
@@ -29,6 +29,7 @@ from .options import TraceOptions
 from .pathtrace import PathFilter
 from .sink import Sink
 from .summary import Summary
+from .threadends import ThreadEnds
 
 RESTART_CODES = {int(Errno.ERESTARTSYS), int(Errno.ERESTARTNOINTR), int(Errno.ERESTARTNOHAND),
                  int(Errno.ERESTART_RESTARTBLOCK)}
@@ -122,6 +123,8 @@ class StracePrinter:
         bus.subscribe(TaskCreated, self.on_created)
         bus.subscribe(TaskExited, self.on_exited)
         bus.subscribe(SignalDelivered, self.on_signal)
+        self.threads = ThreadEnds(self)
+        bus.subscribe(Exec, self.threads.on_exec)
         self._first_exec()
 
     def _first_exec(self) -> None:
@@ -411,9 +414,15 @@ class StracePrinter:
         self._defer_or_run(lambda: self._line(task, text))
 
     def on_exited(self, e: TaskExited) -> None:
-        task = e.task
-        if not self.traced(task):
+        if not self.traced(e.task) or self.threads.exited(e):
             return
+        self._exit_line(e)
+        held = self.threads.after_group_exit(e)
+        if held is not None:
+            self._exit_line(held)
+
+    def _exit_line(self, e: TaskExited) -> None:
+        task = e.task
 
         def show() -> None:
             if self.show_lines and "exit" not in self.o.quiet:
