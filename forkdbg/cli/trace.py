@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Callable
 
@@ -85,6 +86,7 @@ def options_from(ns: argparse.Namespace) -> TraceOptions:
     o.follow = ns.f >= 1
     o.per_pid = (ns.f >= 2 or ns.output_separately) and ns.o is not None
     o.append = ns.A
+    o.progname = os.environ.get("FORKDBG_PROGNAME") or "forkdbg"
     o.output = ns.o
     o.style.strsize = ns.s
     o.style.hex = ns.x

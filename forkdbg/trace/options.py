@@ -212,6 +212,7 @@ class TraceOptions:
     follow: bool = False
     per_pid: bool = False
     append: bool = False  # -A: -o files are appended to
+    progname: str = "forkdbg"  # the name on forkdbg's own messages (FORKDBG_PROGNAME)
     output: str | None = None
     syscalls: set[int] | None = None  # None: all
     signals: set[int] | None = None

@@ -389,7 +389,10 @@ class StracePrinter:
             self.deferred.pop(0)()
 
     def on_created(self, e: TaskCreated) -> None:
-        if not self.o.follow or not self.traced(e.parent):
+        if not self.traced(e.parent):
+            return
+        if not self.o.follow:  # what ptrace would hand strace anyway
+            self.threads.created_unfollowed(e)
             return
         self.nprocs += 1
         if "attach" not in self.o.quiet and not self.o.json and self.o.summary != 1:
@@ -399,10 +402,10 @@ class StracePrinter:
     def _note(self, tid: int, text: str) -> None:
         """A message of forkdbg's own, on stderr like strace's (on its own line)."""
         if self.o.output:
-            self.err.write(f"forkdbg: {text}\n")
+            self.err.write(f"{self.o.progname}: {text}\n")
             self.err.flush()
         else:
-            self._out("", tid, f"forkdbg: {text}", True)
+            self._out("", tid, f"{self.o.progname}: {text}", True)
 
     def on_signal(self, e: SignalDelivered) -> None:
         task = e.task
@@ -414,7 +417,10 @@ class StracePrinter:
         self._defer_or_run(lambda: self._line(task, text))
 
     def on_exited(self, e: TaskExited) -> None:
-        if not self.traced(e.task) or self.threads.exited(e):
+        if not self.traced(e.task):
+            self.threads.unfollowed_exit(e)
+            return
+        if self.threads.exited(e):
             return
         self._exit_line(e)
         held = self.threads.after_group_exit(e)

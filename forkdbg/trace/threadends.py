@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..kernel.events import Exec, TaskExited
+from ..abi.clone import CLONE_PARENT, CLONE_PTRACE
+from ..kernel.events import Exec, TaskCreated, TaskExited
 
 if TYPE_CHECKING:
     from .strace import StracePrinter
@@ -23,6 +24,27 @@ class ThreadEnds:
     def __init__(self, printer: "StracePrinter") -> None:
         self.p = printer
         self.zombie_leaders: dict[int, TaskExited] = {}  # tgid -> the leader's own exit
+        self.strays: set[int] = set()  # unfollowed children whose parent is the tracer
+
+    def created_unfollowed(self, e: TaskCreated) -> None:
+        """Without -f, the children ptrace would still bring to strace: a CLONE_PTRACE
+        child is attached and let go (``Detached unknown pid N``); a CLONE_PARENT child
+        of the first process is the tracer's own child, so its exit comes to it."""
+        p = self.p
+        if e.flags & CLONE_PTRACE and "attach" not in p.o.quiet and p.show_lines:
+            tid = e.child.tid
+            p._defer_or_run(lambda: p._note(tid, f"Detached unknown pid {tid}"))
+        if e.flags & CLONE_PARENT and e.parent.tg.tgid == p.root_tid:
+            self.strays.add(e.child.tg.tgid)
+
+    def unfollowed_exit(self, e: TaskExited) -> None:
+        """``Exit of unknown pid N ignored`` when such a stray child ends."""
+        p = self.p
+        tgid = e.task.tg.tgid
+        if e.group_exit and tgid in self.strays:
+            self.strays.discard(tgid)
+            if "exit" not in p.o.quiet and p.show_lines:
+                p._defer_or_run(lambda: p._note(tgid, f"Exit of unknown pid {tgid} ignored"))
 
     def exited(self, e: TaskExited) -> bool:
         """Handle what differs from a plain exit line; True when nothing more is printed."""

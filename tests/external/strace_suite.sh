@@ -80,7 +80,7 @@ if [ "$REFERENCE" = 1 ]; then
     STRACE=$(command -v strace)
 else
     STRACE=$CACHE/forkdbg-strace
-    printf '#!/bin/sh\nPYTHONPATH=%q${PYTHONPATH:+:$PYTHONPATH} exec %q -m forkdbg trace "$@"\n' \
+    printf '#!/bin/sh\nFORKDBG_PROGNAME="$0" PYTHONPATH=%q${PYTHONPATH:+:$PYTHONPATH} exec %q -m forkdbg trace "$@"\n' \
         "$ROOT" "$(command -v python3)" >"$STRACE"
     chmod +x "$STRACE"
 fi
