@@ -204,8 +204,8 @@ def siginfo_text(info: dict[str, int]) -> str:
     if sig == Sig.SIGCHLD and code > 0:
         status = info.get("status", 0)
         st = str(status) if code == CLD_EXITED else signal_name(status)
-        parts += [f"si_pid={info.get('pid', 0)}", f"si_uid={uid_text}", f"si_status={st}", f"si_utime={info.get('utime', 0)}",
-                  f"si_stime={info.get('stime', 0)}"]
+        parts += [f"si_pid={info.get('pid', 0)}", f"si_uid={uid_text}", f"si_status={st}",
+                  f"si_utime={info.get('utime', 0)}", f"si_stime={info.get('stime', 0)}"]
     elif "addr" in info and code > 0:
         parts.append(f"si_addr={ptr(info['addr'])}")
     elif code <= 0 or "pid" in info:
