@@ -52,7 +52,8 @@ def file_text(f: "File", items: frozenset[str]) -> str | None:
     kind = ""
     if "dev" in items:
         try:
-            mode, rdev = f.stat().mode, f.stat().rdev
+            st = f.stat()
+            mode, rdev = st.mode, st.rdev
         except KernelError:
             mode, rdev = 0, 0
         kind = "char" if stat_mod.S_ISCHR(mode) else "block" if stat_mod.S_ISBLK(mode) else ""

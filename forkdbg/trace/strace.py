@@ -266,12 +266,13 @@ class StracePrinter:
         if not self.traced(task):
             return
         o = self.o
-        if o.syscalls is None or e.nr in o.syscalls:  # strace tampers only with traced calls
+        chosen = o.syscalls is None or e.nr in o.syscalls
+        if chosen:  # strace tampers only with the calls -e trace= selects
             self._inject(e)
         self.executing = task.tid
         if o.numbers:
             self.last_nr[task.tid] = e.nr
-        selected = (o.syscalls is None or e.nr in o.syscalls) and (
+        selected = chosen and (
             self.paths is None or self.paths.matches(task, self.k.table.get(e.nr), e.args))
         shown = self.show_lines and selected
         style = o.style if o.verbose_calls is None else self._style(e.nr)  # -e abbrev= only
