@@ -11,6 +11,13 @@ from __future__ import annotations
 from functools import lru_cache
 
 PROTOS: dict[str, str] = {
+    "alarm": "u", "getitimer": "il", "setitimer": "ill", "timer_create": "ill",
+    "timer_settime": "iill", "timer_gettime": "il", "timer_getoverrun": "i",
+    "timer_delete": "i", "rt_sigtimedwait": "llll", "rt_sigqueueinfo": "iil",
+    "rt_tgsigqueueinfo": "iiil", "eventfd": "u", "eventfd2": "ui", "timerfd_create": "ii",
+    "timerfd_settime": "iill", "timerfd_gettime": "il", "signalfd": "ill", "signalfd4": "illi",
+    "epoll_create": "i", "epoll_create1": "i", "epoll_ctl": "iiil", "epoll_wait": "ilii",
+    "epoll_pwait": "iliill", "epoll_pwait2": "ililll",
     "read": "ull", "write": "ull", "open": "lih", "close": "u", "stat": "ll", "fstat": "ul",
     "lstat": "ll", "poll": "lui", "lseek": "ulu", "mmap": "llllll", "mprotect": "lll",
     "munmap": "ll", "brk": "l", "rt_sigaction": "illl", "rt_sigprocmask": "illl",

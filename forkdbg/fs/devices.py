@@ -23,6 +23,7 @@ class CharDevice(File):
 
     kind = "chr"
     chunked = True
+    can_poll = False  # null, zero and full have no poll operation
 
     def __init__(self, flags: int, path: str, st: Stat, reader: Callable[[int], bytes] | None,
                  write_errno: int = 0) -> None:

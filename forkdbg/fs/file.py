@@ -43,6 +43,8 @@ class File:
         self.refs -= 1
         if self.refs == 0:
             self.release()
+            for forget in self.__dict__.pop("on_release", ()):
+                forget(self)  # epoll sets drop their items for the file (eventpoll_release)
 
     def release(self) -> None:
         """The last descriptor closed."""
@@ -82,6 +84,10 @@ class File:
     def poll(self) -> int:
         """Ready events (POLLIN/POLLOUT/POLLHUP...) right now."""
         return (POLLIN if self.readable else 0) | (POLLOUT if self.writable else 0)
+
+    #: epoll may watch it (Linux: the file has a poll operation); regular files,
+    #: directories and most devices refuse with EPERM
+    can_poll = True
 
     def poll_queues(self) -> list:
         """Wait queues that wake a poller when readiness may have changed."""

@@ -165,6 +165,10 @@ class HostFile(File):
     def host_fd(self) -> int | None:
         return None if self.regular else self.fd
 
+    @property
+    def can_poll(self) -> bool:  # type: ignore[override]
+        return not self.regular
+
 
 _DTYPES = {0o140000: DT_SOCK, 0o120000: DT_LNK, 0o100000: DT_REG, 0o060000: DT_BLK,
            0o040000: DT_DIR, 0o020000: DT_CHR, 0o010000: DT_FIFO}
@@ -255,6 +259,8 @@ class DirFile(File):
 
     def poll(self) -> int:
         return POLLIN | POLLOUT
+
+    can_poll = False
 
 
 class PathFile(File):

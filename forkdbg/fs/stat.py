@@ -71,3 +71,7 @@ def char_device(rdev: int, ino: int = 1, mode: int = 0o666) -> Stat:
 def fifo(ino: int) -> Stat:
     """A pipe's stat."""
     return Stat(dev=12, ino=ino, mode=S_IFIFO | 0o600, blksize=4096)
+
+
+#: the one anon inode that pidfd, eventfd, timerfd, signalfd and epoll files share (Linux 6.1)
+ANON_INODE = Stat(dev=14, ino=1, mode=0o600, blksize=4096)

@@ -45,6 +45,7 @@ class BytesFile(File):
     """A read-only file whose whole content is generated when it is opened (/proc files)."""
 
     kind = "proc"
+    can_poll = False
     chunked = True
 
     def __init__(self, data: bytes, flags: int, path: str, st: Stat) -> None:
@@ -79,6 +80,7 @@ class SynthDirFile(File):
     """An open synthetic directory."""
 
     kind = "dir"
+    can_poll = False
 
     def __init__(self, node: SynthNode, flags: int, path: str, parent_ino: int) -> None:
         super().__init__(flags, path)

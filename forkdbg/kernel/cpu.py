@@ -27,6 +27,7 @@ from ..mm.engine import rebuild
 from . import rseq
 from .clock import BLOCK_NS
 from .oom import CHECK_BLOCKS
+from .posix_timers import cpu_budget
 
 if TYPE_CHECKING:
     from .kernel import Kernel
@@ -41,9 +42,13 @@ def budget_for(kernel: "Kernel", task: "Task") -> int:
     """Blocks `task` may enter before the kernel must look again (UNLIMITED: no reason
     to stop it)."""
     sched = kernel.sched
-    if not sched.runq and not sched._timers and kernel.config.vtime_limit_ns >= 1 << 63:
+    cpu_timers = task.tg.cpu_timers
+    if not sched.runq and not sched._timers and kernel.config.vtime_limit_ns >= 1 << 63 \
+            and not cpu_timers:
         return UNLIMITED
     blocks = UNLIMITED
+    if cpu_timers:
+        blocks = max(cpu_budget(task.tg, task), 1) // BLOCK_NS
     if sched.runq and sched.slice_ns > 0:
         blocks = max(task.slice_left, 0) // BLOCK_NS
     if sched._timers:

@@ -24,6 +24,7 @@ from ..fs.hostfile import HostFile
 from ..fs.perm import MAY_EXEC, check
 from .errors import KernelError
 from .events import Exec
+from .posix_timers import exit_itimers
 from .signal import SigHand
 from .task import FsContext, Task
 from .thread_group import ThreadGroup
@@ -307,6 +308,7 @@ def do_execve(kernel: "Kernel", task: Task, path: str, argv: list[bytes], envp: 
     task.set_child_tid = 0
     task.cred = cred
     task.tg.execed = True
+    exit_itimers(task.tg, keep_itimers=True)
     task.tg.dumpable = 1
     task.tg.set_exe_file(exe)
     _set_identity(task, guest, argv, path)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from ..abi.procflags import SA_NOCLDSTOP, SA_NOCLDWAIT, SIG_IGN
 from ..abi.signals import CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, Sig
 from .events import TaskExited
+from .posix_timers import exit_itimers
 from .task import TaskState
 from .thread_group import GroupState
 
@@ -119,6 +120,7 @@ def exit_notify(kernel: "Kernel", tg: "ThreadGroup") -> None:
             if child.state is GroupState.ZOMBIE:
                 new.child_wait.wake_all()
     tg.state = GroupState.ZOMBIE
+    exit_itimers(tg)
     tg.image = kernel.image_for(tg)  # symbols stay for reports about the dead process
     tg.set_exe_file(None)  # the program file goes with the address space
     tg.wait_status = wait_status(tg.exit_code, tg.exit_sig, tg.core)

@@ -30,6 +30,8 @@ from .errors import Block, KernelError, NoReturn
 from .engines import Engines
 from .events import EventBus, Note, SyscallBlocked, SyscallEnter, SyscallExit
 from .futex import Futexes
+from .hrtimer import HrTimer
+from .posix_timers import check_cpu_timers
 from .idle import idle
 from .oom import MemoryGuard
 from .images import Image, ImageCache
@@ -207,6 +209,8 @@ class Kernel:
         task.cpu_ns += ns
         task.tg.utime_ns += ns
         task.slice_left -= ns
+        if task.tg.cpu_timers:
+            check_cpu_timers(task.tg)
 
     def _breakpoint(self, task: Task, addr: int) -> None:
         task.skip_break = addr  # resuming at `addr` must not stop there again
@@ -374,6 +378,7 @@ class Kernel:
     def _interrupted(self, task: Task, enter: SyscallEnter, restart: int) -> None:
         """A signal cut a sleeping call short: -ERESTART*, then EINTR or a restart."""
         ret = -restart
+        task.real_blocked = 0
         task.set_reg(RAX, ret)
         if SyscallExit in self.bus._subs:
             self.bus.emit(SyscallExit(task, enter.nr, enter.args, ret, enter,
@@ -388,7 +393,12 @@ class Kernel:
             if nd is None or nd[0] > now:
                 return
             self.sched.pop_timer()
-            self.wake(nd[1], "timeout")
+            what = nd[1]
+            if type(what) is HrTimer:
+                what.expires = None
+                what.fn()
+            else:
+                self.wake(what, "timeout")
 
     # ------------------------------------------------------ process control
     def freeze(self, task: Task) -> None:

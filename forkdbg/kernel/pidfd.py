@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from ..abi.errno import Errno
 from ..abi.fileflags import O_RDWR, POLLHUP, POLLIN, POLLRDNORM
 from ..fs.file import File
-from ..fs.stat import Stat
+from ..fs.stat import ANON_INODE, Stat
 from .errors import KernelError
 from .thread_group import GroupState
 
@@ -21,8 +21,7 @@ if TYPE_CHECKING:
     from .task import Task
     from .thread_group import ThreadGroup
 
-#: every pidfd is the one anon inode, as in Linux 6.1 (pidfs came in 6.9)
-ANON_INODE = Stat(dev=14, ino=1, mode=0o600, blksize=4096)
+# every pidfd is the one anon inode, as in Linux 6.1 (pidfs came in 6.9)
 
 
 class PidFd(File):

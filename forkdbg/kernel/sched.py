@@ -12,7 +12,9 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections import deque
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable, Union
+
+from .hrtimer import HrTimer
 
 if TYPE_CHECKING:
     from .task import Task
@@ -21,11 +23,22 @@ if TYPE_CHECKING:
 class WaitQueue:
     """Tasks sleeping until something happens (a child exits, a pipe fills, a futex wakes)."""
 
-    __slots__ = ("name", "waiters")
+    __slots__ = ("name", "waiters", "callbacks")
 
     def __init__(self, name: str = "") -> None:
         self.name = name
         self.waiters: list["Task"] = []
+        #: functions called at each wake-up (epoll's ep_poll_callback), not tasks
+        self.callbacks: list[Callable[[], None]] | None = None
+
+    def subscribe(self, fn: Callable[[], None]) -> None:
+        if self.callbacks is None:
+            self.callbacks = []
+        self.callbacks.append(fn)
+
+    def unsubscribe(self, fn: Callable[[], None]) -> None:
+        if self.callbacks is not None and fn in self.callbacks:
+            self.callbacks.remove(fn)
 
     def add(self, task: "Task") -> None:
         if task not in self.waiters:
@@ -42,6 +55,9 @@ class WaitQueue:
         woken = list(self.waiters)
         for t in woken:
             t.kernel.wake(t, reason)
+        if self.callbacks:
+            for fn in list(self.callbacks):
+                fn()
         return len(woken)
 
     def __len__(self) -> int:
@@ -57,7 +73,8 @@ class Scheduler:
         self.current: "Task | None" = None
         self.child_first = child_first
         self.boosted: "Task | None" = None
-        self._timers: list[tuple[int, int, "Task"]] = []
+        #: (deadline, order, sleeper or HrTimer): one heap, so one place decides what is next
+        self._timers: list[tuple[int, int, "Task | HrTimer"]] = []
         self._seq = itertools.count()
 
     def runnable_count(self) -> int:
@@ -128,14 +145,25 @@ class Scheduler:
     def add_timer(self, deadline: int, task: "Task") -> None:
         heapq.heappush(self._timers, (deadline, next(self._seq), task))
 
-    def next_deadline(self, valid: Iterable["Task"] | None = None) -> tuple[int, "Task"] | None:
-        """The earliest live timer (timers of tasks no longer sleeping on it are dropped)."""
+    def start_timer(self, timer: HrTimer, expires: int) -> None:
+        """Arm `timer` for the monotonic time `expires` (re-arming moves it)."""
+        timer.expires = expires
+        heapq.heappush(self._timers, (expires, next(self._seq), timer))
+
+    def next_deadline(self, valid: Iterable["Task"] | None = None
+                      ) -> "tuple[int, Union[Task, HrTimer]] | None":
+        """The earliest live timer (entries of tasks no longer sleeping on it, and of
+        cancelled or moved HrTimers, are dropped)."""
         while self._timers:
-            deadline, _s, task = self._timers[0]
-            if task.sleep is None or task.sleep.deadline != deadline:
+            deadline, _s, what = self._timers[0]
+            if type(what) is HrTimer:
+                if what.expires != deadline:
+                    heapq.heappop(self._timers)
+                    continue
+            elif what.sleep is None or what.sleep.deadline != deadline:  # type: ignore[union-attr]
                 heapq.heappop(self._timers)
                 continue
-            return deadline, task
+            return deadline, what
         return None
 
     def pop_timer(self) -> None:

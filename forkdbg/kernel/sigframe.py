@@ -45,6 +45,8 @@ def pack_siginfo(info: dict[str, int]) -> bytes:
     struct.pack_into("<iii", b, 0, sig, info.get("errno", 0), info.get("code", 0))
     if "addr" in info:
         struct.pack_into("<Q", b, 16, info["addr"] & 0xFFFFFFFFFFFFFFFF)
+    elif "timerid" in info:  # SI_TIMER: si_tid, si_overrun, si_value
+        struct.pack_into("<iiQ", b, 16, info["timerid"], info["overrun"], info["value"])
     else:
         struct.pack_into("<iI", b, 16, info.get("pid", 0), info.get("uid", 0))
         if "status" in info:
@@ -57,9 +59,19 @@ def pack_siginfo(info: dict[str, int]) -> bytes:
 
 def unpack_siginfo(b: bytes) -> dict[str, int]:
     """The fields of a siginfo_t a program wrote (the kill/sigqueue layout)."""
-    signo, err, code, pid, uid = struct.unpack_from("<iiiiI", b)
+    signo, err, code, pid, uid = struct.unpack_from("<iii4xiI", b)
     return {"signo": signo, "errno": err, "code": code, "pid": pid, "uid": uid,
             "value": struct.unpack_from("<Q", b, 24)[0]}
+
+
+def siginfo_fields(b: bytes) -> dict[str, int]:
+    """Every reading of a siginfo_t's union, for a printer that picks by signal and code."""
+    info = unpack_siginfo(b)
+    info["addr"] = struct.unpack_from("<Q", b, 16)[0]
+    info["timerid"], info["overrun"] = struct.unpack_from("<ii", b, 16)
+    info["band"], info["fd"] = struct.unpack_from("<qi", b, 16)
+    info["status"], info["utime"], info["stime"] = struct.unpack_from("<iqq", b, 24)
+    return info
 
 
 def _on_altstack(task: "Task", sp: int) -> bool:

@@ -114,27 +114,41 @@ class Signals:
         return info
 
     def send_to_group(self, tg: "ThreadGroup", sig: int, code: int = SI_USER,
-                      sender: "Task | None" = None, **extra: int) -> None:
-        """kill(2): the signal is pending for the process; one thread that can take it wakes."""
+                      sender: "Task | None" = None, **extra: int) -> dict[str, int] | None:
+        """kill(2): the signal is pending for the process; one thread that can take it
+        wakes.  Returns the siginfo queued (None: discarded, or merged into a pending one)."""
         if sig == 0 or not tg.live_threads:
-            return
+            return None
         leader = tg.leader or tg.live_threads[0]
         self._prepare(tg, sig)
-        if leader.sighand.ignored(sig) and not self.trace_ignored:
-            return
-        tg.shared_pending.add(sig, self._info(sig, code, sender, **extra))
+        if self._ignored(leader, sig):
+            return None
+        info = self._info(sig, code, sender, **extra)
+        queued = tg.shared_pending.add(sig, info)
         self._wake_one(tg, sig)
+        self._wake_signalfd(tg)
+        return info if queued else None
 
     def send_to_task(self, task: "Task", sig: int, code: int = SI_USER,
-                     sender: "Task | None" = None, **extra: int) -> None:
-        """tgkill(2), faults, SIGPIPE: pending for one thread."""
+                     sender: "Task | None" = None, **extra: int) -> dict[str, int] | None:
+        """tgkill(2), faults, SIGPIPE: pending for one thread (returns as send_to_group)."""
         if sig == 0 or not task.alive:
-            return
+            return None
         self._prepare(task.tg, sig)
-        if task.sighand.ignored(sig) and code <= 0 and not self.trace_ignored:
-            return
-        task.pending.add(sig, self._info(sig, code, sender, **extra))
+        if code <= 0 and self._ignored(task, sig):
+            return None
+        info = self._info(sig, code, sender, **extra)
+        queued = task.pending.add(sig, info)
         self._wake_task(task, sig)
+        self._wake_signalfd(task.tg)
+        return info if queued else None
+
+    def _ignored(self, t: "Task", sig: int) -> bool:
+        """sig_ignored: discarded on arrival, unless blocked (it may be waited for) or a
+        tracer wants to see it."""
+        if (t.blocked | t.real_blocked) & sigbit(sig) or self.trace_ignored:
+            return False
+        return t.sighand.ignored(sig)
 
     def _prepare(self, tg: "ThreadGroup", sig: int) -> None:
         """SIGCONT discards pending stop signals and resumes; stop signals discard SIGCONT."""
@@ -148,6 +162,12 @@ class Signals:
             tg.shared_pending.discard(Sig.SIGCONT)
         elif sig == Sig.SIGKILL:
             self.kernel.continue_group(tg)
+
+    @staticmethod
+    def _wake_signalfd(tg: "ThreadGroup") -> None:
+        q = tg.signalfd_wq
+        if q.waiters or q.callbacks:
+            q.wake_all()
 
     def _wake_one(self, tg: "ThreadGroup", sig: int) -> None:
         for t in tg.live_threads:

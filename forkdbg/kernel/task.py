@@ -81,6 +81,7 @@ class Task:
         self.blocked = 0
         self.pending: SigPending = SigPending()
         self.saved_sigmask: int | None = None
+        self.real_blocked = 0  # the mask before rt_sigtimedwait unblocked what it awaits
         self.altstack = SigAltStack()
         self.ctx: "UcContext | None" = None
         self.state = TaskState.RUNNABLE

@@ -9,6 +9,7 @@ from ..abi.procflags import RLIM_INFINITY, RLIMIT_NOFILE, RLIMIT_NPROC, RLIMIT_S
 from .sched import WaitQueue
 
 if TYPE_CHECKING:
+    from .posix_timers import KTimer
     from ..fs.file import File
     from .images import Image
     from .task import Task
@@ -52,6 +53,7 @@ class ThreadGroup:
         self.shared_pending: SigPending = SigPending()
         self.child_wait = WaitQueue("wait4")
         self.exit_wait = WaitQueue("pidfd")  # pollers of a pidfd: woken when it exits
+        self.signalfd_wq = WaitQueue("signalfd")  # woken by every signal sent to the process
         self.pgid = tgid
         self.sid = tgid
         self.rlimits: dict[int, tuple[int, int]] = dict(DEFAULT_RLIMITS)
@@ -71,6 +73,10 @@ class ThreadGroup:
         self.image: "Image | None" = None  # its symbols, kept once the process is gone
         self.dumpable = 1  # prctl(PR_SET_DUMPABLE)
         self.tsc_mode = 1  # prctl(PR_SET_TSC): PR_TSC_ENABLE
+        self.itimers: dict[int, "KTimer"] = {}  # setitimer's, by ITIMER_*
+        self.posix_timers: dict[int, "KTimer"] = {}  # timer_create's, by id
+        self.next_timer_id = 0
+        self.cpu_timers: list["KTimer"] = []  # armed timers that count CPU time (charge())
 
     def __repr__(self) -> str:
         return f"<ThreadGroup {self.tgid} {self.state.value}>"

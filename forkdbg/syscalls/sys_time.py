@@ -6,7 +6,7 @@ import struct
 from typing import TYPE_CHECKING
 
 from ..abi.errno import Errno
-from ..abi.procflags import TIMER_ABSTIME
+from ..abi.procflags import REALTIME_CLOCKS, TIMER_ABSTIME
 from ..kernel.errors import Block, KernelError
 from .common import read_in, s32, write_out
 from .table import syscall
@@ -14,7 +14,6 @@ from .table import syscall
 if TYPE_CHECKING:
     from ..kernel.task import Task
 
-REALTIME_CLOCKS = (0, 5, 8, 11)  # REALTIME, REALTIME_COARSE, REALTIME_ALARM, TAI
 KNOWN_CLOCKS = (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11)
 
 

@@ -16,9 +16,12 @@ from ..abi import fileflags as F
 from ..abi import mmflags as M
 from ..abi import procflags as P
 from ..abi.clone import CLONE_FLAGS
-from ..abi.signals import CLD_EXITED, SI_MESGQ, SI_QUEUE, Sig, si_code_name, signal_name
+from ..abi.signals import (CLD_EXITED, SI_SIGIO, SI_TIMER, SI_TKILL, SI_USER, Sig, si_code_name,
+                           signal_name)
+from ..kernel.sigframe import siginfo_fields
 from ..kernel.errors import KernelError
 from .ctx import Call
+from .kinds_events import KINDS as EVENT_KINDS, OUT as EVENT_OUT, timespec_text
 from .describe import (chex, const, flags, makedev, ptr, quote, rlim, sigset, signame, timespec)
 
 if TYPE_CHECKING:
@@ -26,7 +29,7 @@ if TYPE_CHECKING:
 
 OUT_KINDS = {"obuf", "ocstr", "otimespec", "osigset", "osigaction", "orlimit", "oiovec",
              "ostack_t", "otimeval", "stat", "statx", "utsname", "sysinfo", "rusage", "wstatus",
-             "siginfo", "dirents", "pipefds"}
+             "siginfo", "dirents", "pipefds"} | EVENT_OUT
 
 
 SIGSET_SIZE = 8  # strace decodes a set only of the kernel's size (NSIG / 8)
@@ -193,8 +196,18 @@ def wstatus_text(st: int) -> str:
     return f"[{{{body}}}]"
 
 
+def _sigval(info: dict[str, int]) -> list[str]:
+    v = info.get("value", 0)
+    s32 = v & 0xFFFFFFFF
+    return [f"si_int={s32 - (1 << 32) if s32 >> 31 else s32}", f"si_ptr={ptr(v)}"]
+
+
+FAULT_SIGNALS = (Sig.SIGILL, Sig.SIGFPE, Sig.SIGBUS, Sig.SIGSEGV, Sig.SIGTRAP)
+
+
 def siginfo_text(info: dict[str, int]) -> str:
-    """``{si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=..., ...}``."""
+    """``{si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=..., ...}``: the fields strace's
+    printsiginfo shows for the signal and code."""
     sig = info.get("signo", 0)
     code = info.get("code", 0)
     parts = [f"si_signo={signal_name(sig)}", f"si_code={si_code_name(sig, code)}"]
@@ -202,19 +215,26 @@ def siginfo_text(info: dict[str, int]) -> str:
         parts.append(f"si_errno={info['errno'] & 0xFFFFFFFF}")
     uid = info.get("uid", 0)
     uid_text = "-1" if uid in (-1, 0xFFFFFFFF) else str(uid)
-    if sig == Sig.SIGCHLD and code > 0:
+    source = [f"si_pid={info.get('pid', 0)}", f"si_uid={uid_text}"]
+    if code <= 0:  # sent by a process (SI_FROMUSER)
+        if code == SI_TIMER:
+            parts += [f"si_timerid={info.get('timerid', 0) & 0xFFFFFFFF:#x}",
+                      f"si_overrun={info.get('overrun', 0)}"] + _sigval(info)
+        elif code == SI_SIGIO:
+            parts += [f"si_band={info.get('band', 0)}", f"si_fd={info.get('fd', 0)}"]
+        else:
+            parts += source
+            if code not in (SI_USER, SI_TKILL) and info.get("value"):
+                parts += _sigval(info)
+    elif sig == Sig.SIGCHLD:
         status = info.get("status", 0)
         st = str(status) if code == CLD_EXITED else signal_name(status)
-        parts += [f"si_pid={info.get('pid', 0)}", f"si_uid={uid_text}", f"si_status={st}",
-                  f"si_utime={info.get('utime', 0)}", f"si_stime={info.get('stime', 0)}"]
-    elif "addr" in info and code > 0:
-        parts.append(f"si_addr={ptr(info['addr'])}")
-    elif code <= 0 or "pid" in info:
-        parts += [f"si_pid={info.get('pid', 0)}", f"si_uid={uid_text}"]
-        if code in (SI_QUEUE, SI_MESGQ) and "value" in info:  # the sigval sent with it
-            v = info["value"]
-            s32 = v & 0xFFFFFFFF
-            parts += [f"si_int={s32 - (1 << 32) if s32 >> 31 else s32}", f"si_ptr={ptr(v)}"]
+        parts += source + [f"si_status={st}", f"si_utime={info.get('utime', 0)}",
+                           f"si_stime={info.get('stime', 0)}"]
+    elif sig in FAULT_SIGNALS:
+        parts.append(f"si_addr={ptr(info.get('addr', 0))}")
+    elif sig == Sig.SIGIO:
+        parts += [f"si_band={info.get('band', 0)}", f"si_fd={info.get('fd', 0)}"]
     return "{" + ", ".join(parts) + "}"
 
 
@@ -223,15 +243,9 @@ def siginfo_at(c: Call, addr: int) -> str:
     if b is None:
         return ptr(addr)
     signo, errno, code = struct.unpack_from("<iii", b)
-    info = {"signo": signo, "code": code, "errno": errno,
-            "value": struct.unpack_from("<Q", b, 24)[0]}
-    pid, uid = struct.unpack_from("<iI", b, 16)
-    info.update(pid=pid, uid=uid)
-    status, ut, stime = struct.unpack_from("<iqq", b, 24)
-    info.update(status=status, utime=ut, stime=stime)
     if signo == 0:
         return "{}"
-    return siginfo_text(info)
+    return siginfo_text(siginfo_fields(b))
 
 
 def iovec(c: Call, addr: int, n: int, total: int | None, addresses: bool = False) -> str:
@@ -335,13 +349,12 @@ def _render(c: Call, kind: str, v: int, i: int) -> str:  # noqa: C901 - one disp
         b = c.mem(v, 16)
         if not v or b is None or (kind == "otimespec" and c.failed):
             return ptr(v)
-        return timespec(*struct.unpack("<qq", b))
+        return timespec_text(*struct.unpack("<qq", b))
     if kind in ("timeval", "otimeval"):
         b = c.mem(v, 16)
         if not v or b is None or (kind == "otimeval" and c.failed):
             return ptr(v)
-        s, us = struct.unpack("<qq", b)
-        return f"{{tv_sec={s}, tv_usec={us}}}"
+        return timespec_text(*struct.unpack("<qq", b), unit="tv_usec")
     if kind == "stat":
         return ptr(v) if c.failed else stat_at(c, v)
     if kind == "statx":
@@ -413,6 +426,9 @@ def _render(c: Call, kind: str, v: int, i: int) -> str:  # noqa: C901 - one disp
         sp, fl, _p, size = struct.unpack("<QiiQ", b)
         fls = {0: "0", 1: "SS_ONSTACK", 2: "SS_DISABLE"}.get(fl, hex(fl))
         return f"{{ss_sp={ptr(sp)}, ss_flags={fls}, ss_size={size}}}"
+    more = EVENT_KINDS.get(kind)
+    if more is not None:
+        return more(c, v, param)
     return hex(v)
 
 

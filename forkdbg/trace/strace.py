@@ -27,6 +27,7 @@ from .dumpio import dump_lines
 from .kinds import fd_text, generic, siginfo_text
 from .options import TraceOptions
 from .pathtrace import PathFilter
+from .kinds_events import RETFMT
 from .sink import Sink
 from .summary import Summary
 from .threadends import ThreadEnds
@@ -249,6 +250,8 @@ class StracePrinter:
                 return f"? {errno_suffix(err)}"
             return f"-1 {errno_suffix(err)}"
         fmt = c.retfmt
+        if fmt == "dec":
+            fmt = RETFMT.get(c.name, fmt)
         if callable(fmt):
             text = fmt(ret)
         elif fmt == "hex":
