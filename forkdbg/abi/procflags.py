@@ -115,6 +115,17 @@ CLOCK_NAMES = {0: "CLOCK_REALTIME", 1: "CLOCK_MONOTONIC", 2: "CLOCK_PROCESS_CPUT
                5: "CLOCK_REALTIME_COARSE", 6: "CLOCK_MONOTONIC_COARSE", 7: "CLOCK_BOOTTIME",
                8: "CLOCK_REALTIME_ALARM", 9: "CLOCK_BOOTTIME_ALARM", 11: "CLOCK_TAI"}
 TIMER_ABSTIME = 1
+# a negative clock id names another process's or thread's CPU clock (posix-cpu-timers.h):
+# ~pid << 3 | PERTHREAD (4) | which; which 3 is a clock file descriptor
+CPUCLOCK_NAMES = {0: "CPUCLOCK_PROF", 1: "CPUCLOCK_VIRT", 2: "CPUCLOCK_SCHED"}
+CPUCLOCK_PERTHREAD, CPUCLOCK_WHICH_MASK, CLOCKFD = 4, 3, 3
+
+
+def cpuclock_split(clock: int) -> tuple[int, bool, int]:
+    """(pid, per thread, which) of a negative clock id; pid 0 is the caller."""
+    return ~(clock >> 3), bool(clock & CPUCLOCK_PERTHREAD), clock & CPUCLOCK_WHICH_MASK
+
+
 TIMER_FLAGS = FlagSet.of(TIMER_ABSTIME=TIMER_ABSTIME)
 #: the clocks that count wall-clock time (CLOCK_REALTIME, its coarse and alarm kinds, TAI)
 REALTIME_CLOCKS = (0, 5, 8, 11)

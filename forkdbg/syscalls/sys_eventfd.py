@@ -61,7 +61,7 @@ def _timerfd(task: "Task", fd: int) -> TimerFd:
     return f
 
 
-@syscall("timerfd_settime", "fd", "tfdsetflags", "itimerspec", "oitimerspec")
+@syscall("timerfd_settime", "fd", "tfdflags", "itimerspec", "oitimerspec")
 def sys_timerfd_settime(task: "Task", fd: int, flags: int, new: int, old: int) -> int:
     if flags & ~(TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET):
         raise KernelError(Errno.EINVAL)

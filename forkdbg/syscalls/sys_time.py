@@ -6,7 +6,7 @@ import struct
 from typing import TYPE_CHECKING
 
 from ..abi.errno import Errno
-from ..abi.procflags import REALTIME_CLOCKS, TIMER_ABSTIME
+from ..abi.procflags import CLOCKFD, REALTIME_CLOCKS, TIMER_ABSTIME, cpuclock_split
 from ..kernel.errors import Block, KernelError
 from .common import read_in, s32, write_out
 from .table import syscall
@@ -27,7 +27,27 @@ def clock_ns(task: "Task", clock: int) -> int:
         return task.cpu_ns
     if clock in KNOWN_CLOCKS:
         return c.now
+    if clock < 0:
+        return _cpu_clock(task, clock)
     raise KernelError(Errno.EINVAL)
+
+
+def _cpu_clock(task: "Task", clock: int) -> int:
+    """A CPU clock by pid (clock_getcpuclockid, pthread_getcpuclockid): a thread's time,
+    or a whole process's; a clock file descriptor is not supported (EINVAL)."""
+    pid, thread, which = cpuclock_split(clock)
+    if which == CLOCKFD:
+        raise KernelError(Errno.EINVAL)
+    k = task.kernel
+    if thread:
+        t = task if pid == 0 else k.tasks.get(pid)
+        if t is None or t.tg is not task.tg:
+            raise KernelError(Errno.EINVAL)
+        return t.cpu_ns
+    tg = task.tg if pid == 0 else k.group(pid)
+    if tg is None:
+        raise KernelError(Errno.EINVAL)
+    return tg.utime_ns
 
 
 @syscall("clock_gettime", "clockid", "otimespec")

@@ -22,7 +22,8 @@ from ..kernel.sigframe import siginfo_fields
 from ..kernel.errors import KernelError
 from .ctx import Call
 from .kinds_events import KINDS as EVENT_KINDS, OUT as EVENT_OUT, timespec_text
-from .describe import (chex, const, flags, makedev, ptr, quote, rlim, sigset, signame, timespec)
+from .describe import (Style, chex, const, flags, makedev, ptr, quote, rlim, sigset, signame,
+                       timespec)
 
 if TYPE_CHECKING:
     from ..fs.file import File
@@ -218,7 +219,7 @@ def siginfo_text(info: dict[str, int]) -> str:
     source = [f"si_pid={info.get('pid', 0)}", f"si_uid={uid_text}"]
     if code <= 0:  # sent by a process (SI_FROMUSER)
         if code == SI_TIMER:
-            parts += [f"si_timerid={info.get('timerid', 0) & 0xFFFFFFFF:#x}",
+            parts += [f"si_timerid={chex(info.get('timerid', 0) & 0xFFFFFFFF)}",
                       f"si_overrun={info.get('overrun', 0)}"] + _sigval(info)
         elif code == SI_SIGIO:
             parts += [f"si_band={info.get('band', 0)}", f"si_fd={info.get('fd', 0)}"]
@@ -267,6 +268,21 @@ def iovec(c: Call, addr: int, n: int, total: int | None, addresses: bool = False
     if n > shown_n:
         items.append("...")
     return "[" + ", ".join(items) + "]"
+
+
+def clock_text(clock: int, st: Style) -> str:
+    """strace's printclockname: a name, or a CPU clock by pid for a negative id."""
+    if clock >= 0:
+        return const(P.CLOCK_NAMES, clock, st, "{:#x} /* CLOCK_??? */")
+    pid, thread, which = P.cpuclock_split(clock)
+    if which == P.CLOCKFD:
+        text = f"FD_TO_CLOCKID({pid})"
+    else:
+        text = (f"MAKE_{'THREAD' if thread else 'PROCESS'}_CPUCLOCK({pid}, "
+                + const(P.CPUCLOCK_NAMES, which, st, "{:#x} /* CPUCLOCK_??? */") + ")")
+    if st.xlat == "raw":
+        return str(clock)
+    return f"{clock} /* {text} */" if st.xlat == "verbose" else text
 
 
 def _render(c: Call, kind: str, v: int, i: int) -> str:  # noqa: C901 - one dispatch table
@@ -389,7 +405,7 @@ def _render(c: Call, kind: str, v: int, i: int) -> str:  # noqa: C901 - one disp
         total = None if kind == "iovec" else (c.ret if c.ret and c.ret > 0 else 0)
         return iovec(c, v, n, total, addresses=kind == "oiovec" and c.failed)
     if kind == "clockid":
-        return const(P.CLOCK_NAMES, _s32(v), st)
+        return clock_text(_s32(v), st)
     if kind == "idtype":
         return const(P.IDTYPES, v, st)
     if kind == "siginfo":

@@ -128,8 +128,7 @@ KINDS: dict[str, Callable[..., str]] = {
     "epoll_events": epoll_events,
     "epollflags": _flagword(E.EPOLL_CREATE_FLAGS, "EPOLL_???"),
     "efdflags": _flagword(E.EFD_FLAGS, "EFD_???"),
-    "tfdflags": _flagword(E.TFD_CREATE_FLAGS, "TFD_???"),
-    "tfdsetflags": _flagword(E.TFD_SETTIME_FLAGS, "TFD_TIMER_???"),
+    "tfdflags": _flagword(E.TFD_FLAGS, "TFD_???"),
     "sfdflags": _flagword(E.SFD_FLAGS, "SFD_???"),
 }
 OUT = {"oitimerval", "oitimerspec", "otimerid", "epoll_events"}

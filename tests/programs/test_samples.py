@@ -57,6 +57,9 @@ CASES = [
     ("faults", []),
     # brk after a MAP_FIXED mapping over the heap's start and middle (musl's malloc)
     ("brkfixed", []),
+    # timers on every clock and synchronous signal waits; event descriptors and epoll
+    ("timers", []),
+    ("events", []),
     # Linux's answers where programs check: ESRCH, EPERM, EACCES, E2BIG, 32-bit int
     # arguments, per-thread /proc, the virtual init, credentials, prctl
     ("answers", []),
