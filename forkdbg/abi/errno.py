@@ -146,6 +146,10 @@ class Errno(enum.IntEnum):
     ERESTART_RESTARTBLOCK = 516
 
 
+#: the codes a call cut short by a signal returns inside the kernel (never seen by a program)
+RESTART_ERRNOS = frozenset((int(Errno.ERESTARTSYS), int(Errno.ERESTARTNOINTR),
+                            int(Errno.ERESTARTNOHAND), int(Errno.ERESTART_RESTARTBLOCK)))
+
 #: Aliases Linux defines with the same value.
 EWOULDBLOCK = Errno.EAGAIN
 EDEADLOCK = Errno.EDEADLK

@@ -11,6 +11,10 @@ from __future__ import annotations
 from functools import lru_cache
 
 PROTOS: dict[str, str] = {
+    "clock_settime": "il", "settimeofday": "ll", "socket": "iii", "socketpair": "iiil",
+    "shutdown": "ii", "getsockname": "ill", "getpeername": "ill", "sendto": "illuli",
+    "recvfrom": "illull", "sendmsg": "ilu", "recvmsg": "ilu", "getsockopt": "iiill",
+    "setsockopt": "iiili",
     "alarm": "u", "getitimer": "il", "setitimer": "ill", "timer_create": "ill",
     "timer_settime": "iill", "timer_gettime": "il", "timer_getoverrun": "i",
     "timer_delete": "i", "rt_sigtimedwait": "llll", "rt_sigqueueinfo": "iil",

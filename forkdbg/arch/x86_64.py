@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from unicorn import x86_const as X
 
+from ..abi.sysnums import SYSCALL_NUMBERS
+
 #: General registers in gdb's `info registers` order, with their engine ids.
 GPRS: list[tuple[str, int]] = [
     ("rax", X.UC_X86_REG_RAX), ("rbx", X.UC_X86_REG_RBX), ("rcx", X.UC_X86_REG_RCX),
@@ -142,3 +144,8 @@ def build_initial_stack(top: int, argv: list[bytes], envp: list[bytes], execfn: 
     blob[random_addr - sp:random_addr - sp + 16] = random16
     blob[str_base - sp:str_base - sp + len(strings)] = strings
     return InitialStack(sp, bytes(blob), sp, auxv, argv_addrs, envp_addrs)
+
+
+def vdso_stub(syscall: str) -> bytes:
+    """A vDSO function: ``mov eax, NR; syscall; ret`` (rcx and r11 are the caller's to lose)."""
+    return b"\xb8" + struct.pack("<I", SYSCALL_NUMBERS[syscall]) + b"\x0f\x05\xc3"

@@ -71,6 +71,9 @@ def make_parser() -> argparse.ArgumentParser:
     g.add_argument("--output-separately", action="store_true",
                    help="with -o FILE: one file per process, FILE.PID (-ff)")
     g.add_argument("--json", action="store_true", help="one JSON object per event (JSON Lines)")
+    g.add_argument("--vdso-calls", action="store_true",
+                   help="also show the system calls the vDSO's functions make (clock_gettime, "
+                        "gettimeofday...), which strace never sees")
     g.add_argument("--calls", action="store_true",
                    help="show libc calls in the static binary: the process family, and with "
                         "--calls=PATTERNS more (comma-separated shell patterns: 'fork*,main')")
@@ -85,6 +88,7 @@ def options_from(ns: argparse.Namespace) -> TraceOptions:
     o = TraceOptions()
     o.follow = ns.f >= 1
     o.per_pid = (ns.f >= 2 or ns.output_separately) and ns.o is not None
+    o.vdso_calls = ns.vdso_calls
     o.append = ns.A
     o.progname = os.environ.get("FORKDBG_PROGNAME") or "forkdbg"
     o.output = ns.o

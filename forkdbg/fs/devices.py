@@ -7,7 +7,7 @@ import random
 from typing import TYPE_CHECKING, Callable
 
 from ..abi.errno import Errno
-from ..abi.fileflags import POLLIN, POLLOUT
+from ..abi.fileflags import DEFAULT_POLLMASK
 from ..kernel.errors import KernelError
 from .file import File
 from .hostfile import HostFile, host_error
@@ -53,7 +53,7 @@ class CharDevice(File):
         return self._st
 
     def poll(self) -> int:
-        return POLLIN | POLLOUT
+        return DEFAULT_POLLMASK
 
 
 def _dev(major: int, minor: int) -> int:

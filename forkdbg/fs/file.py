@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterator
 
 from ..abi.errno import Errno
-from ..abi.fileflags import O_ACCMODE, O_APPEND, O_NONBLOCK, O_RDONLY, O_WRONLY, POLLIN, POLLOUT
+from ..abi.fileflags import DEFAULT_POLLMASK, O_ACCMODE, O_APPEND, O_NONBLOCK, O_RDONLY, O_WRONLY
 from ..kernel.errors import KernelError
 from .stat import Stat
 
@@ -18,6 +18,15 @@ if TYPE_CHECKING:
     from ..kernel.task import Task
 
 NOFILE_DEFAULT = 1024
+NR_OPEN_DEFAULT = 64  # the slots a new descriptor table has (BITS_PER_LONG)
+
+
+def fdtable_size(highest: int) -> int:
+    """The slots Linux's expand_fdtable gives a table that must hold descriptor
+    `highest`: 64, else a power of two times 128 (select() looks no further)."""
+    if highest < NR_OPEN_DEFAULT:
+        return NR_OPEN_DEFAULT
+    return (1 << (highest // 128).bit_length()) * 128
 
 
 class File:
@@ -82,8 +91,9 @@ class File:
         raise KernelError(Errno.ENOTTY)
 
     def poll(self) -> int:
-        """Ready events (POLLIN/POLLOUT/POLLHUP...) right now."""
-        return (POLLIN if self.readable else 0) | (POLLOUT if self.writable else 0)
+        """Ready events (POLLIN/POLLOUT/POLLHUP...) right now; a file with no poll
+        operation of its own is always ready both ways."""
+        return DEFAULT_POLLMASK
 
     #: epoll may watch it (Linux: the file has a poll operation); regular files,
     #: directories and most devices refuse with EPERM
@@ -117,6 +127,7 @@ class FdTable:
         self.fds: dict[int, FdEntry] = {}
         self.limit = limit
         self.users = 0  # tasks sharing this table (CLONE_FILES)
+        self.max_fds = NR_OPEN_DEFAULT  # slots allocated: it grows, never shrinks
 
     def get(self, fd: int) -> File:
         """The File at `fd`; EBADF if none."""
@@ -143,6 +154,8 @@ class FdTable:
         """Put `file` at the lowest free descriptor >= start."""
         fd = self.lowest_free(start)
         self.fds[fd] = FdEntry(file.get(), cloexec)
+        if fd >= self.max_fds:
+            self.max_fds = fdtable_size(fd)
         return fd
 
     def install_at(self, fd: int, file: File, cloexec: bool = False) -> None:
@@ -151,6 +164,8 @@ class FdTable:
             raise KernelError(Errno.EBADF)
         old = self.fds.get(fd)
         self.fds[fd] = FdEntry(file.get(), cloexec)
+        if fd >= self.max_fds:
+            self.max_fds = fdtable_size(fd)
         if old is not None:
             old.file.put()
 
@@ -165,6 +180,7 @@ class FdTable:
         t = FdTable(self.limit)
         for fd, e in self.fds.items():
             t.fds[fd] = FdEntry(e.file.get(), e.cloexec)
+        t.max_fds = fdtable_size(max(self.fds, default=0))  # dup_fd sizes it to the open ones
         return t
 
     def close_on_exec(self) -> list[int]:

@@ -9,10 +9,10 @@ import struct
 from typing import TYPE_CHECKING
 
 from ..abi.errno import Errno
-from ..abi.fileflags import (DT_BLK, DT_CHR, DT_DIR, DT_FIFO, DT_LNK, DT_REG, DT_SOCK, DT_UNKNOWN,
-                             FIONREAD, O_NONBLOCK, POLLIN, POLLOUT, SEEK_CUR, SEEK_SET,
-                             TCGETS, TIOCGPGRP, TIOCGWINSZ, TIOCSPGRP, TIOCSWINSZ, TCSETS, TCSETSW,
-                             TCSETSF)
+from ..abi.fileflags import (DEFAULT_POLLMASK, DT_BLK, DT_CHR, DT_DIR, DT_FIFO, DT_LNK, DT_REG,
+                             DT_SOCK, DT_UNKNOWN, FIONREAD, O_NONBLOCK, POLLERR, POLLIN, POLLOUT,
+                             SEEK_CUR, SEEK_SET, TCGETS, TCSETS, TCSETSF, TCSETSW, TIOCGPGRP,
+                             TIOCGWINSZ, TIOCSPGRP, TIOCSWINSZ)
 from ..abi.signals import Sig
 from ..kernel.errors import Block, KernelError
 from .file import File
@@ -155,12 +155,16 @@ class HostFile(File):
         raise KernelError(Errno.ENOTTY)
 
     def poll(self) -> int:
-        ev = 0
-        if self.readable and self._ready(True):
-            ev |= POLLIN
-        if self.writable and self._ready(False):
-            ev |= POLLOUT
-        return ev
+        """The host's own answer for the descriptor (a tty, a pipe, /dev/full...)."""
+        if self.regular:
+            return DEFAULT_POLLMASK
+        p = select.poll()
+        try:
+            p.register(self.fd, ALL_POLL_EVENTS)
+            got = p.poll(0)
+        except (OSError, ValueError):
+            return POLLERR
+        return got[0][1] & 0xFFFF if got else 0
 
     def host_fd(self) -> int | None:
         return None if self.regular else self.fd
@@ -169,6 +173,10 @@ class HostFile(File):
     def can_poll(self) -> bool:  # type: ignore[override]
         return not self.regular
 
+
+#: every event a host poll may be asked about
+ALL_POLL_EVENTS = select.POLLIN | select.POLLPRI | select.POLLOUT | select.POLLRDNORM | \
+    select.POLLRDBAND | select.POLLWRNORM | select.POLLWRBAND | select.POLLRDHUP
 
 _DTYPES = {0o140000: DT_SOCK, 0o120000: DT_LNK, 0o100000: DT_REG, 0o060000: DT_BLK,
            0o040000: DT_DIR, 0o020000: DT_CHR, 0o010000: DT_FIFO}

@@ -6,7 +6,8 @@ import itertools
 from typing import TYPE_CHECKING
 
 from ..abi.errno import Errno
-from ..abi.fileflags import O_NONBLOCK, O_RDONLY, O_WRONLY, POLLERR, POLLHUP, POLLIN, POLLOUT
+from ..abi.fileflags import (O_NONBLOCK, O_RDONLY, O_WRONLY, POLLERR, POLLHUP, POLLIN, POLLOUT,
+                             POLLRDNORM, POLLWRNORM)
 from ..abi.signals import Sig
 from ..kernel.errors import Block, KernelError
 from ..kernel.sched import WaitQueue
@@ -108,13 +109,13 @@ class PipeEnd(File):
     def poll(self) -> int:
         p = self.pipe
         if self.reader:
-            ev = POLLIN if p.buf else 0
+            ev = POLLIN | POLLRDNORM if p.buf else 0
             if p.writers == 0:
                 ev |= POLLHUP
             return ev
         if p.readers == 0:
-            return POLLOUT | POLLERR
-        return POLLOUT if len(p.buf) < p.capacity else 0
+            return POLLOUT | POLLWRNORM | POLLERR
+        return POLLOUT | POLLWRNORM if len(p.buf) < p.capacity else 0
 
     def poll_queues(self) -> list:
         return [self.pipe.rq if self.reader else self.pipe.wq]

@@ -16,10 +16,12 @@ from ..abi.errno import Errno
 from ..abi.fileflags import O_NONBLOCK, O_RDONLY
 from ..arch import x86_64 as arch
 from ..elf.loader import ElfError, LoadPlan, Segment, parse_elf
+from ..elf.vdso import build_vdso
 from ..fs.file import FdTable
-from ..mm.address_space import STACK_SIZE, STACK_TOP, AddressSpace, page_down, page_up
+from ..mm.address_space import (STACK_SIZE, STACK_TOP, VDSO_BASE, AddressSpace, page_down,
+                                page_up)
 from ..mm.hostmem import Backing, memmove
-from ..mm.vma import PROT_WRITE
+from ..mm.vma import PROT_EXEC, PROT_READ, PROT_WRITE
 from ..fs.hostfile import HostFile
 from ..fs.perm import MAY_EXEC, check
 from .errors import KernelError
@@ -65,6 +67,9 @@ def load_image(kernel: "Kernel", mm: AddressSpace, plan: LoadPlan, argv: list[by
     mm.setup_brk(page_up(hi + bias))
     mm.load_bias = bias
     mm.map(STACK_TOP - STACK_SIZE, STACK_SIZE, 3, name="[stack]")
+    vdso = kernel.images.vdso(lambda: build_vdso(arch.vdso_stub))
+    mm.map(VDSO_BASE, vdso.size, PROT_READ | PROT_EXEC, name="[vdso]", backing=vdso)
+    mm.vdso = (VDSO_BASE, VDSO_BASE + vdso.size)
     creds = cred
     aux = {
         arch.AT_MINSIGSTKSZ: arch.MINSIGSTKSZ_VALUE, arch.AT_HWCAP: arch.HWCAP,
@@ -72,7 +77,7 @@ def load_image(kernel: "Kernel", mm: AddressSpace, plan: LoadPlan, argv: list[by
         arch.AT_PHENT: plan.phentsize, arch.AT_PHNUM: plan.phnum, arch.AT_BASE: 0,
         arch.AT_FLAGS: 0, arch.AT_ENTRY: plan.entry + bias, arch.AT_UID: creds.uid,
         arch.AT_EUID: creds.euid, arch.AT_GID: creds.gid, arch.AT_EGID: creds.egid,
-        arch.AT_SECURE: 0, arch.AT_HWCAP2: arch.HWCAP2,
+        arch.AT_SECURE: 0, arch.AT_HWCAP2: arch.HWCAP2, arch.AT_SYSINFO_EHDR: VDSO_BASE,
     }
     stack = arch.build_initial_stack(STACK_TOP, argv, envp, execfn, kernel.rng.randbytes(16), aux)
     mm.write(stack.sp, stack.data)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Callable
 
-from ..mm.hostmem import Backing
+from ..mm.hostmem import Backing, memmove
 
 if TYPE_CHECKING:
     from ..arch.unwind import Unwinder
@@ -67,6 +67,7 @@ class ImageCache:
     def __init__(self) -> None:
         self._images: dict[tuple[int, int, int, int], Image] = {}
         self._plans: dict[FileKey, "LoadPlan"] = {}
+        self._vdso: Backing | None = None
         self._segments: dict[tuple[int, int, int], Backing] = {}  # (id(plan), segment, bias)
 
     def plan(self, key: FileKey) -> "LoadPlan | None":
@@ -85,6 +86,16 @@ class ImageCache:
         if b is None:
             b = self._segments[key] = build().get()
         return b
+
+    def vdso(self, build: Callable[[], bytes]) -> Backing:
+        """The vDSO's host buffer: built once, mapped by every process (read-only, so a
+        writer gets a private copy first, as with the image's segments)."""
+        if self._vdso is None:
+            image = build()
+            b = Backing(len(image))
+            memmove(b.addr, image, len(image))
+            self._vdso = b.get()
+        return self._vdso
 
     def get(self, file: "File", guest_path: str, bias: int) -> Image:
         """The image of the program file `file` (exec's open descriptor) at `bias`."""

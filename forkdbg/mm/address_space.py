@@ -27,6 +27,7 @@ TASK_SIZE = 0x7FFFFFFFF000
 STACK_TOP = TASK_SIZE
 STACK_SIZE = 8 << 20
 MMAP_BASE = 0x7FFFF7FFF000
+VDSO_BASE = STACK_TOP - STACK_SIZE - 0x10000  # [vdso], between the stack and the mmap area
 MMAP_MIN = 0x10000
 HEAP_RESERVE = 1 << 30
 
@@ -100,6 +101,7 @@ class AddressSpace:
         self.watch_muted = False  # finishing the instruction a watchpoint stopped
         self.watch_hooks = 0  # memory hooks in place (a space with some is never parked)
         self.load_bias = 0  # where a static-pie image was placed
+        self.vdso = (0, 0)  # [vdso]'s range: calls made from there are the vDSO's
         self.auxv: list[tuple[int, int]] = []
         self.start_args = (0, 0, 0)  # argv, envp and the number of variables on the first stack
         if not parked:

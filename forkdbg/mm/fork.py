@@ -173,6 +173,8 @@ def fork_space(parent: "AddressSpace", pool: ShellPool | None = None) -> "Addres
         for v in parent.vmas:
             child._insert(_child_area(v))
     child.brk_start, child.brk, child.mmap_base = parent.brk_start, parent.brk, parent.mmap_base
+    child.load_bias, child.auxv, child.vdso = parent.load_bias, parent.auxv, parent.vdso
+    child.start_args = parent.start_args
     return child
 
 

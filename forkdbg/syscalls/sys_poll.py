@@ -126,8 +126,9 @@ def _write_fdset(task: "Task", addr: int, n: int, fds: set[int]) -> None:
 def _do_select(task: "Task", n: int, rp: int, wp: int, ep: int, deadline: int | None,
                restart: int, left_ptr: int = 0, usec: bool = False) -> int:
     n = s32(n)
-    if n < 0 or n > task.files.limit:
+    if n < 0:
         raise KernelError(Errno.EINVAL)
+    n = min(n, task.files.max_fds)  # core_sys_select: bits past the table are not looked at
     rset, wset, eset = _read_fdset(task, rp, n), _read_fdset(task, wp, n), _read_fdset(task, ep, n)
     for fd in rset | wset | eset:
         if fd not in task.files.fds:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from ..abi.errno import Errno
 from ..abi.procflags import CLOCKFD, REALTIME_CLOCKS, TIMER_ABSTIME, cpuclock_split
+from ..kernel.cred import CAP_SYS_TIME
 from ..kernel.errors import Block, KernelError
 from .common import read_in, s32, write_out
 from .table import syscall
@@ -65,7 +66,40 @@ def sys_clock_getres(task: "Task", clock: int, tp: int) -> int:
     return 0
 
 
-@syscall("gettimeofday", "otimeval", "ptr")
+def _set_realtime(task: "Task", ns: int) -> None:
+    """Step the guest's wall clock (the host's is never touched): CAP_SYS_TIME."""
+    if not task.cred.capable(CAP_SYS_TIME):
+        raise KernelError(Errno.EPERM)
+    c = task.kernel.clock
+    c.realtime_offset = ns - c.mono_ns
+
+
+@syscall("clock_settime", "clockid", "timespec")
+def sys_clock_settime(task: "Task", clock: int, tp: int) -> int:
+    clock = s32(clock)
+    ns = _read_timespec(task, tp)
+    if clock == 0:
+        _set_realtime(task, ns)
+        return 0
+    clock_ns(task, clock)  # EINVAL for a clock that does not exist
+    # CPU clocks cannot be set; the others only move with the machine
+    raise KernelError(Errno.EPERM if clock in (2, 3) or clock < 0 else Errno.EINVAL)
+
+
+@syscall("settimeofday", "timeval", "timezone")
+def sys_settimeofday(task: "Task", tv: int, tz: int) -> int:
+    if tz:
+        read_in(task, tz, 8)  # the timezone is accepted and ignored, as Linux warns
+    if not tv:
+        return 0
+    sec, usec = struct.unpack("<qq", read_in(task, tv, 16))
+    if sec < 0 or not 0 <= usec < 10**6:
+        raise KernelError(Errno.EINVAL)
+    _set_realtime(task, sec * 10**9 + usec * 1000)
+    return 0
+
+
+@syscall("gettimeofday", "otimeval", "otimezone")
 def sys_gettimeofday(task: "Task", tv: int, tz: int) -> int:
     ns = task.kernel.clock.realtime
     if tv:
@@ -101,13 +135,15 @@ def _sleep(task: "Task", clock: int, flags: int, req: int, rem: int) -> int:
         deadline = k.clock.now + ns
     if deadline <= k.clock.now:
         return 0
+    # a relative sleep resumes through restart_syscall; an absolute one is simply re-run
+    restart = Errno.ERESTARTNOHAND if flags & TIMER_ABSTIME else Errno.ERESTART_RESTARTBLOCK
 
     def retry() -> int:
         if k.clock.now >= deadline:
             return 0
-        raise Block([], deadline=deadline, restart=Errno.ERESTART_RESTARTBLOCK, retry=retry)
-    del rem  # the remaining time would be written on EINTR; interruption restarts the sleep here
-    raise Block([], deadline=deadline, restart=Errno.ERESTART_RESTARTBLOCK, retry=retry)
+        raise Block([], deadline=deadline, restart=restart, retry=retry)
+    del rem  # Linux 6.1 leaves it as it was when a handler interrupts the sleep
+    raise Block([], deadline=deadline, restart=restart, retry=retry)
 
 
 @syscall("nanosleep", "timespec", "otimespec")

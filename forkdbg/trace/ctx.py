@@ -88,6 +88,29 @@ class Call:
             return data[:i], True
         return data[:limit], False
 
+    def array(self, addr: int, n: int, size: int, item: "Callable[[bytes], str]") -> str:
+        """strace's print_array: NULL, ``[]``, the elements (at most -s of them unless -v,
+        then ``...``), and ``... /* ADDR */`` where the memory ends; the address alone if
+        not even the first element can be read."""
+        if not addr:
+            return "NULL"
+        if not n:
+            return "[]"
+        limit = n if self.style.verbose else self.style.strsize
+        out: list[str] = []
+        for i in range(n):
+            b = self.mem(addr + i * size, size)
+            if b is None:
+                if not i:
+                    return f"{addr:#x}"
+                out.append(f"... /* {addr + i * size:#x} */")
+                break
+            if i >= limit:
+                out.append("...")
+                break
+            out.append(item(b))
+        return "[" + ", ".join(out) + "]"
+
     def u64(self, addr: int) -> int | None:
         b = self.mem(addr, 8)
         return struct.unpack("<Q", b)[0] if b is not None else None

@@ -19,6 +19,7 @@ from ..abi.clone import CLONE_FLAGS
 from ..abi.signals import (CLD_EXITED, SI_SIGIO, SI_TIMER, SI_TKILL, SI_USER, Sig, si_code_name,
                            signal_name)
 from ..kernel.sigframe import siginfo_fields
+from ..abi.errno import Errno
 from ..kernel.errors import KernelError
 from .ctx import Call
 from .kinds_events import KINDS as EVENT_KINDS, OUT as EVENT_OUT, timespec_text
@@ -32,6 +33,11 @@ OUT_KINDS = {"obuf", "ocstr", "otimespec", "osigset", "osigaction", "orlimit", "
              "ostack_t", "otimeval", "stat", "statx", "utsname", "sysinfo", "rusage", "wstatus",
              "siginfo", "dirents", "pipefds"} | EVENT_OUT
 
+
+#: structures strace reads with umove_or_printaddr: printed when a call returns, a failed
+#: call shows their address
+STRUCT_KINDS = {"timespec", "timeval", "sigset", "itimerspec", "itimerval", "sigevent",
+                "epoll_event", "rlimit", "sigaction", "siginfo_in", "stack_t"}
 
 SIGSET_SIZE = 8  # strace decodes a set only of the kernel's size (NSIG / 8)
 
@@ -197,6 +203,15 @@ def wstatus_text(st: int) -> str:
     return f"[{{{body}}}]"
 
 
+def errno_text(e: int) -> str:
+    """strace's PRINT_FIELD_ERR_U: the errno's name, else the number."""
+    e &= 0xFFFFFFFF
+    try:
+        return Errno(e).name
+    except ValueError:
+        return str(e)
+
+
 def _sigval(info: dict[str, int]) -> list[str]:
     v = info.get("value", 0)
     s32 = v & 0xFFFFFFFF
@@ -213,7 +228,7 @@ def siginfo_text(info: dict[str, int]) -> str:
     code = info.get("code", 0)
     parts = [f"si_signo={signal_name(sig)}", f"si_code={si_code_name(sig, code)}"]
     if info.get("errno"):
-        parts.append(f"si_errno={info['errno'] & 0xFFFFFFFF}")
+        parts.append(f"si_errno={errno_text(info['errno'])}")
     uid = info.get("uid", 0)
     uid_text = "-1" if uid in (-1, 0xFFFFFFFF) else str(uid)
     source = [f"si_pid={info.get('pid', 0)}", f"si_uid={uid_text}"]
@@ -467,7 +482,10 @@ def generic(kinds: tuple[str, ...]) -> Callable[[Call], Generator[None, None, No
                 c.sep()
             yield
             for i in range(split, len(kinds)):
-                c.put(render_arg(c, kinds[i], i))
+                if c.failed and kinds[i].split(":", 1)[0] in STRUCT_KINDS:
+                    c.put(ptr(c.args[i]))  # umove_or_printaddr: a failed call's address
+                else:
+                    c.put(render_arg(c, kinds[i], i))
     return decode
 
 

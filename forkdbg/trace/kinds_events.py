@@ -66,6 +66,14 @@ def sigevent(c: Call, v: int, param: str, out: bool = False) -> str:
     return "{" + ", ".join(parts) + "}"
 
 
+def timezone(c: Call, v: int, param: str, out: bool = False) -> str:
+    b = None if out and c.failed else c.mem(v, 8)
+    if not v or b is None:
+        return ptr(v)
+    west, dst = struct.unpack("<ii", b)
+    return f"{{tz_minuteswest={west}, tz_dsttime={dst}}}"
+
+
 def int_out(c: Call, v: int, param: str, out: bool = True) -> str:
     """``[N]``: an int the kernel stored (timer_create's id)."""
     b = None if c.failed else c.mem(v, 4)
@@ -121,6 +129,8 @@ KINDS: dict[str, Callable[..., str]] = {
     "itimerspec": itimerspec,
     "oitimerspec": lambda c, v, p: itimerspec(c, v, p, out=True),
     "sigevent": sigevent,
+    "timezone": timezone,
+    "otimezone": lambda c, v, p: timezone(c, v, p, out=True),
     "otimerid": int_out,
     "timerflags": _flagword(TIMER_FLAGS, "TIMER_???"),
     "epollctl": _constant(E.EPOLL_CTL_NAMES, "EPOLL_CTL_???"),
@@ -131,6 +141,6 @@ KINDS: dict[str, Callable[..., str]] = {
     "tfdflags": _flagword(E.TFD_FLAGS, "TFD_???"),
     "sfdflags": _flagword(E.SFD_FLAGS, "SFD_???"),
 }
-OUT = {"oitimerval", "oitimerspec", "otimerid", "epoll_events"}
+OUT = {"otimezone", "oitimerval", "oitimerspec", "otimerid", "epoll_events"}
 #: calls whose result strace prints with a meaning: name -> formatter
 RETFMT: dict[str, Callable[[int], str]] = {"rt_sigtimedwait": signo_out}

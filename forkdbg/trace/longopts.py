@@ -92,6 +92,7 @@ OPTIONS = [LongOption(*o) for o in (
     ("env", REQUIRED, _short("-E")),
     ("follow-forks", NONE, _short("-f")),
     ("output-separately", NONE, _short("--output-separately")),
+    ("vdso-calls", NONE, _short("--vdso-calls")),
     ("help", NONE, _short("-h")),
     ("instruction-pointer", NONE, _short("-i")),
     ("interruptible", REQUIRED, lambda _v: []),  # forkdbg's own signals are its business

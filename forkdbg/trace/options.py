@@ -237,6 +237,7 @@ class TraceOptions:
     dump_write: FdSet = field(default_factory=FdSet)  # -e write=: hex dumps of writes
     paths: list[str] = field(default_factory=list)  # -P: only calls that touch these
     sort_by: str = "time"  # -S for the -c table
+    vdso_calls: bool = False  # show the calls the vDSO makes (strace cannot see them)
 
     def qualify(self, expr: str) -> None:
         """Apply one -e expression."""

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import IO, Callable, Generator
 
-from ..abi.errno import Errno
+from ..abi.errno import RESTART_ERRNOS
 from ..abi.signals import signal_name
 from ..abi.sysnums import syscall_name
 from ..kernel.events import (Exec, SignalDelivered, SyscallBlocked, SyscallEnter,
@@ -32,8 +32,6 @@ from .sink import Sink
 from .summary import Summary
 from .threadends import ThreadEnds
 
-RESTART_CODES = {int(Errno.ERESTARTSYS), int(Errno.ERESTARTNOINTR), int(Errno.ERESTARTNOHAND),
-                 int(Errno.ERESTART_RESTARTBLOCK)}
 #: calls whose result is a new descriptor (strace's RVAL_FD): -y shows its path
 FD_RETURNING = {"open", "openat", "openat2", "creat", "dup", "dup2", "dup3", "fcntl",
                 "pidfd_open", "pidfd_getfd", "socket", "accept", "accept4", "eventfd",
@@ -246,7 +244,7 @@ class StracePrinter:
             return "?"
         if -4095 <= ret < 0 or restarted:
             err = -ret
-            if restarted or err in RESTART_CODES:
+            if restarted or err in RESTART_ERRNOS:
                 return f"? {errno_suffix(err)}"
             return f"-1 {errno_suffix(err)}"
         fmt = c.retfmt
@@ -268,6 +266,9 @@ class StracePrinter:
         task = e.task
         if not self.traced(task):
             return
+        lo, hi = task.mm.vdso
+        if lo <= e.pc < hi and not self.o.vdso_calls:
+            return  # a vDSO function's call: a real vDSO makes none, strace shows none
         o = self.o
         chosen = o.syscalls is None or e.nr in o.syscalls
         if chosen:  # strace tampers only with the calls -e trace= selects

@@ -12,7 +12,7 @@ import pytest
 from helpers import BUSYBOX, ENV, ROOT, require, sample
 from normalize import RESTARTED, family, per_pid
 
-#: lines that differ by design: random bytes, clock_gettime (no vDSO in forkdbg), the
+#: lines that differ by design: random bytes, clock_gettime (the clocks differ), the
 #: time ppoll/select leave, sysinfo's numbers
 VOLATILE = ("getrandom(", "clock_gettime(", "sysinfo(")
 TEMPNAME = re.compile(r"forkdbg-execerr-\w{6}")

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# strace 6.1's own tests for the process family, run with STRACE pointing at forkdbg.
+# strace 6.1's own tests for the process family, timers and event descriptors, run with
+# STRACE pointing at forkdbg.
 #
 #   tests/external/strace_suite.sh [--reference] [--jobs N] [TEST...]
 #
@@ -12,7 +13,8 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 CACHE=${FORKDBG_EXTERNAL:-$ROOT/build/external}
-LIST=$ROOT/tests/external/strace_process_family.txt
+LISTS=("$ROOT/tests/external/strace_process_family.txt"
+       "$ROOT/tests/external/strace_timers_events.txt")
 REFERENCE=0
 JOBS=$(nproc)
 while [ $# -gt 0 ]; do
@@ -63,7 +65,7 @@ cd "$CACHE/strace-6.1/tests"
 if [ $# -gt 0 ]; then
     tests=("$@")
 else
-    mapfile -t tests < <(grep -v '^#' "$LIST" | grep .)
+    mapfile -t tests < <(cat "${LISTS[@]}" | grep -v '^#' | grep .)
 fi
 # each test's program: its name, less "-..." suffixes until a source exists, and the
 # helpers its script runs as ../NAME
