@@ -43,9 +43,10 @@ class Result:
 
 
 def native(argv: list[str], stdin: str | None = None, cwd: str | None = None,
-           timeout: float = 60) -> Result:
-    p = subprocess.run(argv, input=stdin, capture_output=True, text=True, env=ENV, cwd=cwd,
-                       timeout=timeout)
+           timeout: float = 60, env: dict[str, str] | None = None) -> Result:
+    """Run `argv` on the host with the fixed environment (plus `env`)."""
+    p = subprocess.run(argv, input=stdin, capture_output=True, text=True,
+                       env={**ENV, **(env or {})}, cwd=cwd, timeout=timeout)
     # a shell reports death by signal N as 128+N; so does forkdbg
     status = p.returncode if p.returncode >= 0 else 128 - p.returncode
     return Result(p.stdout, p.stderr, status)

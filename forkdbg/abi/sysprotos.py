@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 PROTOS: dict[str, str] = {
-    "clock_settime": "il", "settimeofday": "ll", "socket": "iii", "socketpair": "iiil",
+    "flock": "uu", "clock_settime": "il", "settimeofday": "ll", "socket": "iii", "socketpair": "iiil",
     "shutdown": "ii", "getsockname": "ill", "getpeername": "ill", "sendto": "illuli",
     "recvfrom": "illull", "sendmsg": "ilu", "recvmsg": "ilu", "getsockopt": "iiill",
     "setsockopt": "iiili",

@@ -97,7 +97,10 @@ def options_from(ns: argparse.Namespace) -> TraceOptions:
     o.style.xlat = ns.X
     o.style.verbose = ns.v
     o.column = ns.a
-    o.quiet = set(QUIET_LEVELS[min(ns.q, 3)])
+    # strace: -o FILE with a command and no -q or quiet= implies -q (attach, personality)
+    implied = ns.o is not None and not any(
+        e.split("=", 1)[0] in ("quiet", "q", "silent", "silence") for e in ns.e)
+    o.quiet = set(QUIET_LEVELS[min(ns.q or int(implied), 3)])
     o.numbers = ns.n
     o.paths = list(ns.P)
     if ns.S not in SORT_KEYS:

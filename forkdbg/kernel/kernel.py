@@ -20,6 +20,7 @@ from ..abi.errno import Errno
 from ..abi.sysnums import syscall_name
 from ..arch.x86_64 import RAX, SYSCALL_CLOBBERS, SYSCALL_INSN_LEN, SYSCALL_REGS
 from ..fs.devices import device_nodes
+from ..fs.flock import FlockTable
 from ..fs.vfs import Vfs
 from ..mm.address_space import Fault as MemFault
 from ..arch.uc_compat import RegBatch, write64
@@ -132,6 +133,7 @@ class Kernel:
         weakref.finalize(self, _close_all, self.wakeup)
         self.hostname = os.uname().nodename.encode()
         self.watchers = Watchers()
+        self.flocks = FlockTable()  # flock(2)'s locks, per file
 
     # ------------------------------------------------------------ creation
     def alloc_pid(self) -> int:

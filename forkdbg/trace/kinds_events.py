@@ -10,6 +10,7 @@ from typing import Callable
 from ..abi import eventflags as E
 from ..abi.procflags import TIMER_FLAGS
 from ..abi.signals import NSIG, signal_name
+from ..fs.flock import LOCK_NB, LOCK_OPS
 from .ctx import Call
 from ..abi.flagset import FlagSet
 from .describe import const, flags, ptr, signame
@@ -116,6 +117,13 @@ def _constant(table: dict[int, str], unknown: str) -> Callable[[Call, int, str],
     return render
 
 
+def flock_op(c: Call, v: int, param: str, out: bool = False) -> str:
+    """strace's flock operation: ``LOCK_EX|LOCK_NB``."""
+    v &= 0xFFFFFFFF
+    text = const(LOCK_OPS, v & ~LOCK_NB, c.style, "{:#x} /* LOCK_??? */")
+    return text + "|LOCK_NB" if v & LOCK_NB else text
+
+
 def signo_out(r: int) -> str:
     """rt_sigtimedwait's result: ``10 (SIGUSR1)``."""
     return f"{r} ({signal_name(r)})" if 0 < r <= NSIG else str(r)
@@ -140,6 +148,7 @@ KINDS: dict[str, Callable[..., str]] = {
     "efdflags": _flagword(E.EFD_FLAGS, "EFD_???"),
     "tfdflags": _flagword(E.TFD_FLAGS, "TFD_???"),
     "sfdflags": _flagword(E.SFD_FLAGS, "SFD_???"),
+    "flockop": flock_op,
 }
 OUT = {"otimezone", "oitimerval", "oitimerspec", "otimerid", "epoll_events"}
 #: calls whose result strace prints with a meaning: name -> formatter

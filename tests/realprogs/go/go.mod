@@ -1,0 +1,3 @@
+module realprogs
+
+go 1.19
