@@ -146,7 +146,23 @@ def workloads(quick: bool, tmp: Path) -> list[tuple[str, str, list[str]]]:
                                                                       "100"]))
     out.append(("8 memory: 100 idle children", "forkdbg, hello (baseline)",
                 FORKDBG + ["run", str(g / "hello")]))
+    real = real_programs()
+    if real is not None:  # programs built by others (tests/realprogs/fetch.sh)
+        four("9 Go: timers, pipes, os/exec", [str(real / "go-basic")], fd=["run"])
+        four("10 ruff check one file", [str(real / "ruff"), "check", "--no-cache",
+                                         "--select", "F", str(ROOT / "bench" / "bench.py")],
+             fd=["run"])
     return out
+
+
+def real_programs() -> Path | None:
+    """The directory tests/realprogs/fetch.sh fills (it builds and downloads once)."""
+    p = subprocess.run(["bash", str(ROOT / "tests" / "realprogs" / "fetch.sh")],
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        print("bench: real programs unavailable:", p.stderr.strip()[-200:], file=sys.stderr)
+        return None
+    return Path(p.stdout.strip().splitlines()[-1]) / "bin"
 
 
 def machine() -> str:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from .abi.errno import errno_message
 from .elf.loader import ElfError, parse_elf
+from .kernel.images import file_key
 from .kernel.clock import BOOT_MONOTONIC_NS
 from .kernel.errors import KernelError
 from .kernel.exec import BINPRM_BUF, MAX_INTERP_DEPTH, parse_shebang
@@ -220,9 +221,10 @@ def _check_one(kernel: Kernel, path: str, what: str) -> bytes | None:
                 raise MachineError(f"{what}: a script without an interpreter after #!") from None
         f.seek(0)
         try:
-            parse_elf(f, path)
+            plan = parse_elf(f, node.guest)
         except ElfError as e:
             raise MachineError(f"{what}: {e}") from None
+        kernel.images.add_plan(file_key(node.guest, st), plan)  # exec reads it once, here
     return None
 
 

@@ -8,6 +8,7 @@ it, and it goes when the description's last descriptor closes.  Locks are kept p
 from __future__ import annotations
 
 from ..abi.errno import Errno
+from ..abi.flagset import FlagSet
 from ..kernel.errors import Block, KernelError
 from ..kernel.sched import WaitQueue
 from .file import File
@@ -15,6 +16,10 @@ from .file import File
 
 LOCK_SH, LOCK_EX, LOCK_NB, LOCK_UN = 1, 2, 4, 8
 LOCK_OPS = {LOCK_SH: "LOCK_SH", LOCK_EX: "LOCK_EX", LOCK_UN: "LOCK_UN"}
+#: how strace prints flock's operation (a flags word, in its order)
+FLOCK_CMDS = FlagSet(((LOCK_SH, "LOCK_SH"), (LOCK_EX, "LOCK_EX"), (LOCK_NB, "LOCK_NB"),
+                      (LOCK_UN, "LOCK_UN"), (32, "LOCK_MAND"), (192, "LOCK_RW"),
+                      (64, "LOCK_READ"), (128, "LOCK_WRITE")))
 
 
 class FileLocks:

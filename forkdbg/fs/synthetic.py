@@ -28,6 +28,8 @@ class SynthNode:
     opener: Callable[[int, str], File] | None = None  # dev
     stat_: Stat | None = field(default=None)
     writable: bool = False
+    #: what a write does (a sysctl, oom_score_adj...): takes the bytes, raises KernelError
+    writer: Callable[[bytes], None] | None = None
     owner: object | None = None  # what a /proc/PID directory stands for (its process)
     #: a magic link's object (a HostDir to walk on from, a File to open) or None: target
     jump: Callable[[], object] | None = None
@@ -35,7 +37,8 @@ class SynthNode:
     def stat(self) -> Stat:
         if self.stat_ is not None:
             return self.stat_
-        mode = {"dir": S_IFDIR | 0o555, "link": S_IFLNK | 0o777, "file": S_IFREG | 0o444}[self.kind]
+        mode = {"dir": S_IFDIR | 0o555, "link": S_IFLNK | 0o777,
+                "file": S_IFREG | (0o644 if self.writer is not None else 0o444)}[self.kind]
         size = len(self.target) if self.kind == "link" else 0
         return Stat(dev=4, ino=self.ino, mode=mode, nlink=2 if self.kind == "dir" else 1,
                     size=size, blksize=1024)
@@ -48,11 +51,13 @@ class BytesFile(File):
     can_poll = False
     chunked = True
 
-    def __init__(self, data: bytes, flags: int, path: str, st: Stat) -> None:
+    def __init__(self, data: bytes, flags: int, path: str, st: Stat,
+                 writer: Callable[[bytes], None] | None = None) -> None:
         super().__init__(flags, path)
         self.data = data
         self.pos = 0
         self._stat = st
+        self._writer = writer
 
     def read(self, task: "Task", n: int) -> bytes:
         out = self.data[self.pos:self.pos + n]
@@ -63,7 +68,11 @@ class BytesFile(File):
         return self.data[off:off + n]
 
     def write(self, task: "Task", data: bytes) -> int:
-        raise KernelError(Errno.EACCES)
+        """A sysctl-style write: the whole value in one call (proc_dointvec)."""
+        if self._writer is None:
+            raise KernelError(Errno.EACCES)
+        self._writer(data)
+        return len(data)
 
     def lseek(self, off: int, whence: int) -> int:
         base = {SEEK_SET: 0, SEEK_CUR: self.pos, SEEK_END: len(self.data)}.get(whence)
@@ -143,8 +152,9 @@ def open_synthetic(node: SynthNode, flags: int, path: str, parent_ino: int) -> F
         assert node.opener is not None
         return node.opener(flags, path)
     if node.kind == "file":
-        if flags & O_ACCMODE != O_RDONLY and not node.writable:
+        writable = node.writable or node.writer is not None
+        if flags & O_ACCMODE != O_RDONLY and not writable:
             raise KernelError(Errno.EACCES)
         assert node.content is not None
-        return BytesFile(node.content(), flags, path, node.stat())
+        return BytesFile(node.content(), flags, path, node.stat(), node.writer)
     raise KernelError(Errno.ELOOP)

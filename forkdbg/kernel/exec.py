@@ -26,6 +26,7 @@ from ..fs.hostfile import HostFile
 from ..fs.perm import MAY_EXEC, check
 from .errors import KernelError
 from .events import Exec
+from .images import file_key
 from .posix_timers import exit_itimers
 from .signal import SigHand
 from .task import FsContext, Task
@@ -158,7 +159,7 @@ def prepare(kernel: "Kernel", start: "Place | None", path: str, argv: list[bytes
         if not st_mod.S_ISREG(st.st_mode):  # swapped since it was looked at
             exe.release()
             raise KernelError(Errno.EACCES)
-        key = (exe.path, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+        key = file_key(exe.path, st)
         cached = kernel.images.plan(key)
         if cached is not None:
             return cached, exe.path, argv, exe

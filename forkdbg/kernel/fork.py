@@ -132,6 +132,7 @@ def copy_process(kernel: "Kernel", parent: Task, a: CloneArgs) -> Task:
         tg.exit_signal = parent.tg.exit_signal if f & CLONE_PARENT else a.exit_signal
         tg.pgid, tg.sid = parent.tg.pgid, parent.tg.sid
         tg.rlimits = dict(parent.tg.rlimits)
+        tg.oom_score_adj, tg.personality = parent.tg.oom_score_adj, parent.tg.personality
         tg.exe, tg.argv, tg.comm = parent.tg.exe, parent.tg.argv, parent.tg.comm
         tg.exec_path = parent.tg.exec_path
         tg.dumpable = parent.tg.dumpable
@@ -154,6 +155,8 @@ def copy_process(kernel: "Kernel", parent: Task, a: CloneArgs) -> Task:
     child.cred = parent.cred.copy()
     child.no_new_privs = parent.no_new_privs
     child.timer_slack_ns = child.default_timer_slack_ns = parent.timer_slack_ns
+    if not parent.sched_reset_on_fork:  # SCHED_RESET_ON_FORK: the child starts as SCHED_OTHER
+        child.sched_policy, child.rt_priority = parent.sched_policy, parent.rt_priority
     child.comm = parent.comm
     if not (f & CLONE_VM and not f & CLONE_VFORK):
         child.altstack.sp, child.altstack.flags, child.altstack.size = (

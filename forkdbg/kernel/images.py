@@ -24,6 +24,11 @@ if TYPE_CHECKING:
 FileKey = tuple[str, int, int, int, int]
 
 
+def file_key(guest_path: str, st: os.stat_result) -> FileKey:
+    """What identifies a program file's contents: its path, inode, size and mtime."""
+    return (guest_path, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
 class Image:
     """One executable file as loaded at one bias."""
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 from ..fs.synthetic import SynthNode
+from . import procsys
+from .procsys import SysctlTree, cpuinfo
 from .thread_group import GroupState
 
 if TYPE_CHECKING:
@@ -38,6 +40,7 @@ class ProcFs:
 
     def __init__(self, kernel: "Kernel") -> None:
         self.kernel = kernel
+        self.sysctl = SysctlTree(kernel)
 
     def _file(self, ino: int, make: Callable[[], bytes]) -> SynthNode:
         return SynthNode("file", ino, content=make)
@@ -69,6 +72,10 @@ class ProcFs:
             if tg is None or tg.state is GroupState.REAPED:
                 return None
             return self._pid(tg, rest, task, thread)
+        if head == "sys":
+            return self.sysctl.lookup(rest)
+        if head == "mounts" and not rest:
+            return SynthNode("link", 0x1FF, target="self/mounts")
         if rest:
             return None
         static = {
@@ -77,13 +84,16 @@ class ProcFs:
             "meminfo": lambda: b"MemTotal:       16777216 kB\nMemFree:        8388608 kB\n"
                                b"MemAvailable:   12582912 kB\n",
             "version": lambda: b"Linux version 6.1.0-forkdbg (forkdbg) #1 SMP\n",
+            "cpuinfo": cpuinfo,
+            "stat": lambda: procsys.stat(k),
         }
         if head in static:
             return self._file(0x100 + list(static).index(head), static[head])
         return None
 
     def _root_names(self) -> list[str]:
-        return ["self", "thread-self", "uptime", "loadavg", "meminfo", "version", "1"] + \
+        return ["self", "thread-self", "uptime", "loadavg", "meminfo", "version", "cpuinfo",
+                "stat", "mounts", "sys", "1"] + \
             [str(p) for p in sorted(self.kernel.groups)]
 
     def _init(self, rest: list[str]) -> SynthNode | None:
@@ -108,7 +118,9 @@ class ProcFs:
         stat and status describe that thread."""
         pid = tg.tgid if thread is None else thread.tid
         leader = tg.leader
-        names = ["exe", "cwd", "root", "fd", "cmdline", "comm", "maps", "stat", "status", "task"]
+        names = ["exe", "cwd", "root", "fd", "cmdline", "comm", "maps", "stat", "status", "task",
+                 "environ", "auxv", "limits", "mounts", "mountinfo", "timerslack_ns",
+                 "oom_score_adj"]
         if not rest:
             return SynthNode("dir", _ino(pid, 0), children=lambda: names,
                              child=lambda n: self._pid(tg, [n], asker, thread),
@@ -152,6 +164,28 @@ class ProcFs:
             return self._file(_ino(pid, 6), lambda: self._stat(tg, thread))
         if what == "status":
             return self._file(_ino(pid, 7), lambda: self._status(tg, thread))
+        return self._more(tg, thread, what, _ino(pid, 11 + names.index(what))
+                          if what in names else 0)
+
+    def _more(self, tg: "ThreadGroup", thread: "Task | None", what: str,
+              ino: int) -> SynthNode | None:
+        """environ, auxv, limits, mounts, mountinfo, timerslack_ns and oom_score_adj."""
+        files: dict[str, Callable[[], bytes]] = {
+            "environ": lambda: procsys.environ(tg), "auxv": lambda: procsys.auxv(tg),
+            "limits": lambda: procsys.limits(tg), "mounts": lambda: procsys.MOUNTS,
+            "mountinfo": lambda: procsys.MOUNTINFO}
+        if what in files:
+            return self._file(ino, files[what])
+        who = thread or tg.leader
+        if what == "timerslack_ns" and who is not None:
+            def slack(v: int) -> None:
+                who.timer_slack_ns = v or who.default_timer_slack_ns
+            return SynthNode("file", ino, content=lambda: b"%d\n" % who.timer_slack_ns,
+                             writer=procsys._int_writer(0, (1 << 63) - 1, slack))
+        if what == "oom_score_adj":
+            return SynthNode("file", ino, content=lambda: b"%d\n" % tg.oom_score_adj,
+                             writer=procsys._int_writer(-1000, 1000,
+                                                        lambda v: setattr(tg, "oom_score_adj", v)))
         return None
 
     def _fd(self, tg: "ThreadGroup", leader: "Task", more: list[str]) -> SynthNode | None:

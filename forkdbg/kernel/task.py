@@ -115,6 +115,9 @@ class Task:
         self.no_new_privs = False  # prctl; inherited by clone, kept by exec
         self.default_timer_slack_ns = 50_000
         self.timer_slack_ns = 50_000
+        self.sched_policy = 0  # SCHED_OTHER; kept for sched_getscheduler (sys_sched.py)
+        self.rt_priority = 0
+        self.sched_reset_on_fork = False
         self.frozen = False  # held by a debugger
         self.reported_signal = 0  # a signal a debugger stopped for, delivered at resume
         mm.users += 1

@@ -102,6 +102,7 @@ class AddressSpace:
         self.watch_hooks = 0  # memory hooks in place (a space with some is never parked)
         self.load_bias = 0  # where a static-pie image was placed
         self.vdso = (0, 0)  # [vdso]'s range: calls made from there are the vDSO's
+        self.membarrier = 0  # the expedited membarrier commands registered
         self.auxv: list[tuple[int, int]] = []
         self.start_args = (0, 0, 0)  # argv, envp and the number of variables on the first stack
         if not parked:

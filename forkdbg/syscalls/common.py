@@ -81,6 +81,13 @@ def resolve_at(task: "Task", dirfd: int, path: str, follow: bool = True) -> Node
     return task.kernel.vfs.resolve(start, path, follow, task)
 
 
+def existing(node: Node) -> Node:
+    """`node`, or ENOENT if the path named nothing."""
+    if not node.exists:
+        raise KernelError(Errno.ENOENT)
+    return node
+
+
 def write_out(task: "Task", addr: int, data: bytes) -> None:
     """Copy to user memory (EFAULT on a bad pointer)."""
     try:

@@ -18,7 +18,7 @@ from ..fs.stat import Stat
 from ..fs.vfs import Node
 from ..kernel.cred import CAP_CHOWN, NO_ID
 from ..kernel.errors import KernelError
-from .common import read_in, read_path, resolve_at, s32, start_of, write_out
+from .common import existing, read_in, read_path, resolve_at, s32, start_of, write_out
 from .table import syscall
 
 if TYPE_CHECKING:
@@ -30,15 +30,9 @@ UTIME_NOW, UTIME_OMIT = (1 << 30) - 1, (1 << 30) - 2
 def _stat_at(task: "Task", dirfd: int, path: str, flags: int) -> Stat:
     if path == "" and flags & AT_EMPTY_PATH:
         if s32(dirfd) == AT_FDCWD:
-            return _existing(resolve_at(task, AT_FDCWD, ".")).stat()
+            return existing(resolve_at(task, AT_FDCWD, ".")).stat()
         return task.files.get(s32(dirfd)).stat()
-    return _existing(resolve_at(task, dirfd, path, follow=not flags & AT_SYMLINK_NOFOLLOW)).stat()
-
-
-def _existing(node: Node) -> Node:
-    if not node.exists:
-        raise KernelError(Errno.ENOENT)
-    return node
+    return existing(resolve_at(task, dirfd, path, follow=not flags & AT_SYMLINK_NOFOLLOW)).stat()
 
 
 @syscall("stat", "path", "stat")
@@ -81,7 +75,7 @@ def _access(task: "Task", dirfd: int, path: str, mode: int, flags: int) -> int:
         raise KernelError(Errno.EINVAL)
     if flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH):
         raise KernelError(Errno.EINVAL)
-    node = _existing(resolve_at(task, dirfd, path, follow=not flags & AT_SYMLINK_NOFOLLOW))
+    node = existing(resolve_at(task, dirfd, path, follow=not flags & AT_SYMLINK_NOFOLLOW))
     if mode == F_OK:
         return 0
     if node.synth is not None and node.dir is None:
@@ -153,7 +147,7 @@ def sys_fchdir(task: "Task", fd: int) -> int:
 def _readlink(task: "Task", dirfd: int, path: str, buf: int, size: int) -> int:
     if s32(size) <= 0:
         raise KernelError(Errno.EINVAL)
-    node = _existing(resolve_at(task, dirfd, path, follow=False))
+    node = existing(resolve_at(task, dirfd, path, follow=False))
     if not node.is_link:
         raise KernelError(Errno.EINVAL)
     if node.dir is not None:
@@ -194,7 +188,7 @@ def host_node(task: "Task", dirfd: int, path: str, follow: bool = True,
             return Node(f.path, d, ".", os.fstat(d.fd))
     else:
         node = resolve_at(task, dirfd, path, follow=follow)
-    _existing(node)
+    existing(node)
     if node.dir is None:
         raise KernelError(Errno.EPERM)
     return node
@@ -315,7 +309,7 @@ def _statfs(task: "Task", hostfd: int, buf: int) -> int:
 
 @syscall("statfs", "path", "ptr")
 def sys_statfs(task: "Task", path: int, buf: int) -> int:
-    node = _existing(resolve_at(task, AT_FDCWD, read_path(task, path)))
+    node = existing(resolve_at(task, AT_FDCWD, read_path(task, path)))
     if node.dir is None:  # /proc, forkdbg's devices: procfs and devtmpfs
         magic = 0x9FA0 if node.guest.startswith("/proc") else 0x1021994
         write_out(task, buf, struct.pack("<qqQQQQQiiqqq4q", magic, 4096, 0, 0, 0, 0, 0, 0, 0,

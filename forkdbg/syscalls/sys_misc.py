@@ -218,3 +218,49 @@ def sys_prctl(task: "Task", option: int, a2: int, a3: int, a4: int, a5: int) -> 
     if option == PR_SET_VMA:
         return 0
     raise KernelError(Errno.EINVAL)
+
+
+@syscall("personality", "hex")
+def sys_personality(task: "Task", persona: int) -> int:
+    """The execution domain: 0xffffffff asks, anything else sets; the old one comes back."""
+    old = task.tg.personality
+    persona &= 0xFFFFFFFF
+    if persona != 0xFFFFFFFF:
+        task.tg.personality = persona
+    return old
+
+
+@syscall("sync")
+def sys_sync(task: "Task") -> int:
+    return 0  # guest writes are the host's at once: there is nothing to flush here
+
+
+@syscall("syncfs", "fd")
+def sys_syncfs(task: "Task", fd: int) -> int:
+    task.files.get(s32(fd))
+    return 0
+
+
+KCMP_FILE, KCMP_VM, KCMP_FILES, KCMP_FS, KCMP_SIGHAND, KCMP_IO, KCMP_SYSVSEM = range(7)
+KCMP_EPOLL_TFD = 7
+
+
+@syscall("kcmp", "int", "int", "int", "hex", "hex")
+def sys_kcmp(task: "Task", pid1: int, pid2: int, type_: int, idx1: int, idx2: int) -> int:
+    """0 when both processes share the resource; otherwise 1 (Linux orders by a per-boot
+    scrambled address: any fixed answer is one it could give)."""
+    k = task.kernel
+    t1, t2 = k.tasks.get(s32(pid1)), k.tasks.get(s32(pid2))
+    if t1 is None or t2 is None:
+        raise KernelError(Errno.ESRCH)
+    type_ = s32(type_)
+    if type_ == KCMP_FILE:
+        a, b = t1.files.get(s32(idx1)), t2.files.get(s32(idx2))
+    elif type_ in (KCMP_VM, KCMP_FILES, KCMP_FS, KCMP_SIGHAND):
+        attr = {KCMP_VM: "mm", KCMP_FILES: "files", KCMP_FS: "fs", KCMP_SIGHAND: "sighand"}[type_]
+        a, b = getattr(t1, attr), getattr(t2, attr)
+    elif type_ in (KCMP_IO, KCMP_SYSVSEM):
+        a, b = t1.tg, t2.tg  # no I/O contexts or semaphore undo lists apart from processes
+    else:
+        raise KernelError(Errno.EINVAL)
+    return 0 if a is b else 1

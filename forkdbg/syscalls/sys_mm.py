@@ -13,7 +13,7 @@ from ..kernel.errors import KernelError
 from ..kernel.events import Note
 from ..mm.address_space import TASK_SIZE, Fault, NoMemory, page_up
 from ..mm.hostmem import PAGE, Backing, memmove
-from .common import s32
+from .common import s32, write_out
 from .table import syscall
 
 if TYPE_CHECKING:
@@ -183,4 +183,64 @@ def sys_msync(task: "Task", addr: int, length: int, flags: int) -> int:
 
 @syscall("mlock", "ptr", "size", alias="munlock")
 def sys_mlock(task: "Task", addr: int, length: int) -> int:
+    return 0  # every page is resident: locking changes nothing
+
+
+MLOCK_ONFAULT = 1
+MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT = 1, 2, 4
+
+
+@syscall("mlock2", "ptr", "size", "hex")
+def sys_mlock2(task: "Task", addr: int, length: int, flags: int) -> int:
+    if flags & ~MLOCK_ONFAULT:
+        raise KernelError(Errno.EINVAL)
+    return 0
+
+
+@syscall("mlockall", "hex")
+def sys_mlockall(task: "Task", flags: int) -> int:
+    flags &= 0xFFFFFFFF
+    if not flags or flags & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) or flags == MCL_ONFAULT:
+        raise KernelError(Errno.EINVAL)
+    return 0
+
+
+@syscall("munlockall")
+def sys_munlockall(task: "Task") -> int:
+    return 0
+
+
+@syscall("mincore", "ptr", "size", "ptr")
+def sys_mincore(task: "Task", addr: int, length: int, vec: int) -> int:
+    """Every mapped page is in memory; a hole in the range is ENOMEM."""
+    if addr & 0xFFF:
+        raise KernelError(Errno.EINVAL)
+    pages = (length + 0xFFF) >> 12
+    for i in range(pages):
+        if task.mm.find(addr + (i << 12)) is None:
+            raise KernelError(Errno.ENOMEM)
+    write_out(task, vec, b"\x01" * pages)
+    return 0
+
+
+# membarrier: with one CPU every barrier has happened by the time the call returns
+MEMBARRIER_QUERY = 0
+MEMBARRIER_ALL = 0x1FF  # GLOBAL ... REGISTER_PRIVATE_EXPEDITED_RSEQ
+MEMBARRIER_REGISTER = {4: 2, 16: 8, 64: 32, 256: 128}  # REGISTER_* -> the command it enables
+
+
+@syscall("membarrier", "hex", "hex", "int")
+def sys_membarrier(task: "Task", cmd: int, flags: int, cpu: int) -> int:
+    cmd &= 0xFFFFFFFF
+    if flags & ~1 or (flags and cmd != 128):  # MEMBARRIER_CMD_FLAG_CPU is for RSEQ only
+        raise KernelError(Errno.EINVAL)
+    if cmd == MEMBARRIER_QUERY:
+        return MEMBARRIER_ALL
+    if cmd not in (1, 2, 4, 8, 16, 32, 64, 128, 256):
+        raise KernelError(Errno.EINVAL)
+    if cmd in MEMBARRIER_REGISTER:
+        task.mm.membarrier |= MEMBARRIER_REGISTER[cmd]
+        return 0
+    if cmd in (8, 32, 128) and not task.mm.membarrier & cmd:
+        raise KernelError(Errno.EPERM)  # expedited without registering first
     return 0

@@ -490,3 +490,4 @@ __all__ = ["DECODERS", "siginfo_text"]
 from . import decode_wait  # noqa: E402,F401  (registers poll, select, nanosleep)
 from . import decode_events  # noqa: E402,F401  (registers rt_sigpending, epoll_ctl)
 from . import decode_socket  # noqa: E402,F401  (registers the socket calls)
+from . import decode_sched  # noqa: E402,F401  (registers sched_*, mincore, membarrier)

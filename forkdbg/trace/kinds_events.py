@@ -10,7 +10,7 @@ from typing import Callable
 from ..abi import eventflags as E
 from ..abi.procflags import TIMER_FLAGS
 from ..abi.signals import NSIG, signal_name
-from ..fs.flock import LOCK_NB, LOCK_OPS
+from ..fs.flock import FLOCK_CMDS
 from .ctx import Call
 from ..abi.flagset import FlagSet
 from .describe import const, flags, ptr, signame
@@ -119,9 +119,7 @@ def _constant(table: dict[int, str], unknown: str) -> Callable[[Call, int, str],
 
 def flock_op(c: Call, v: int, param: str, out: bool = False) -> str:
     """strace's flock operation: ``LOCK_EX|LOCK_NB``."""
-    v &= 0xFFFFFFFF
-    text = const(LOCK_OPS, v & ~LOCK_NB, c.style, "{:#x} /* LOCK_??? */")
-    return text + "|LOCK_NB" if v & LOCK_NB else text
+    return flags(FLOCK_CMDS, v & 0xFFFFFFFF, c.style, unknown="LOCK_???")
 
 
 def signo_out(r: int) -> str:

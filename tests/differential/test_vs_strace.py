@@ -146,6 +146,21 @@ def _untimed(lines: list[str]) -> list[str]:
     return out
 
 
+#: forkdbg is Linux 6.1; a newer host's membarrier answers more commands
+NEWER_KERNEL = re.compile(r"^membarrier\(MEMBARRIER_CMD_QUERY, 0\) = .*")
+
+
+def test_every_line_of_sysmisc(libc: str, tmp_path: Path) -> None:
+    """sched_*, personality, mlockall, mincore, membarrier, xattrs, kcmp, flock between
+    processes and /proc/sys reads: every line of every process."""
+    real, ours = _logs([sample(libc, "sysmisc")], tmp_path)
+
+    def masked(streams: dict) -> dict:
+        return {p: [NEWER_KERNEL.sub("membarrier(QUERY)", ln) for ln in _untimed(v)]
+                for p, v in streams.items()}
+    assert masked(ours) == masked(real)
+
+
 @pytest.mark.parametrize("name", ["timers", "events"])
 def test_every_line_of_timers_and_events(libc: str, name: str, tmp_path: Path) -> None:
     """alarm, itimers, POSIX timers, rt_sigtimedwait, sigqueue; epoll, eventfd, timerfd and

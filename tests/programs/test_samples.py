@@ -60,6 +60,8 @@ CASES = [
     # timers on every clock and synchronous signal waits; event descriptors and epoll
     ("timers", []),
     ("events", []),
+    # scheduling policy, personality, mlock, mincore, membarrier, xattrs, kcmp, flock, sysctls
+    ("sysmisc", []),
     # Linux's answers where programs check: ESRCH, EPERM, EACCES, E2BIG, 32-bit int
     # arguments, per-thread /proc, the virtual init, credentials, prctl
     ("answers", []),

@@ -15,7 +15,11 @@ ENVOPTS = ["--env-clear", "-E", "PATH=/bin"]
 def test_output_file_and_per_pid_files(tmp_path: Path) -> None:
     out = tmp_path / "log"
     r = forkdbg(["trace", "-f", "-o", str(out)] + ENVOPTS + [sample("glibc", "forkexec")])
-    assert r.status == 0 and "Parent process" in r.err and "attached" in r.err
+    # as strace, -o FILE with a command implies -q: no "Process N attached" on stderr
+    assert r.status == 0 and "Parent process" in r.err and "attached" not in r.err
+    r = forkdbg(["trace", "-f", "-e", "quiet=none", "-o", str(out)] + ENVOPTS
+                + [sample("glibc", "forkexec")])
+    assert "forkdbg: Process 1001 attached" in r.err
     lines = out.read_text().splitlines()
     assert lines[0].startswith("1000  execve(")
     assert any(ln.startswith("1001  execve(\"/bin/busybox\"") for ln in lines)
