@@ -50,7 +50,7 @@ class KTimer:
         self.hrtimer = HrTimer(self._expire)
         self.cpu_expires: int | None = None  # on the CPU clock, while armed there
         self.due = 0  # the monotonic expiry the HrTimer was armed for (periods count from it)
-        self.on_expire: Callable[[], None] | None = None  # timerfd's hook instead of a signal
+        self.on_expire: Callable[[], object] | None = None  # timerfd's hook instead of a signal
 
     # ----------------------------------------------------------- clocks
     @property
@@ -144,12 +144,15 @@ class KTimer:
             self.queued["overrun"] = self.last_overrun = self.overrun
             return
         self.overrun = self.last_overrun = min(missed, DELAYTIMER_MAX)
-        info = {"timerid": self.id, "overrun": self.overrun, "value": self.value}
         sig = self.kernel.signals
         if self.notify & SIGEV_THREAD_ID and self.target is not None and self.target.alive:
-            self.queued = sig.send_to_task(self.target, self.signo, code=SI_TIMER, **info)
+            self.queued = sig.send_to_task(self.target, self.signo, code=SI_TIMER,
+                                           timerid=self.id, overrun=self.overrun,
+                                           value=self.value)
         else:
-            self.queued = sig.send_to_group(self.tg, self.signo, code=SI_TIMER, **info)
+            self.queued = sig.send_to_group(self.tg, self.signo, code=SI_TIMER,
+                                            timerid=self.id, overrun=self.overrun,
+                                            value=self.value)
 
     def _signal_pending(self, queued: dict[str, int]) -> bool:
         """Is the signal this timer queued last still waiting in a pending queue?"""

@@ -254,10 +254,13 @@ def sys_kcmp(task: "Task", pid1: int, pid2: int, type_: int, idx1: int, idx2: in
     if t1 is None or t2 is None:
         raise KernelError(Errno.ESRCH)
     type_ = s32(type_)
+    a: object
+    b: object
     if type_ == KCMP_FILE:
         a, b = t1.files.get(s32(idx1)), t2.files.get(s32(idx2))
     elif type_ in (KCMP_VM, KCMP_FILES, KCMP_FS, KCMP_SIGHAND):
-        attr = {KCMP_VM: "mm", KCMP_FILES: "files", KCMP_FS: "fs", KCMP_SIGHAND: "sighand"}[type_]
+        attr = {KCMP_VM: "mm", KCMP_FILES: "files", KCMP_FS: "fs",
+                KCMP_SIGHAND: "sighand"}[type_]
         a, b = getattr(t1, attr), getattr(t2, attr)
     elif type_ in (KCMP_IO, KCMP_SYSVSEM):
         a, b = t1.tg, t2.tg  # no I/O contexts or semaphore undo lists apart from processes

@@ -51,19 +51,18 @@ def sys_rt_sigtimedwait(task: "Task", uthese: int, uinfo: int, uts: int, size: i
     return attempt()
 
 
-def _queued_info(task: "Task", sig: int, uinfo: int, same: bool) -> dict[str, int]:
+def _queued_info(task: "Task", uinfo: int, same: bool) -> dict[str, int]:
+    """The siginfo a process queues: si_code, si_pid, si_uid, si_errno and the value."""
     fields = unpack_siginfo(read_in(task, uinfo, 128))
-    code = fields["code"]
-    if not same and (code >= 0 or code == SI_TKILL):  # posing as the kernel or kill()
-        raise KernelError(Errno.EPERM)
-    return {"code": code, "pid": fields["pid"], "uid": fields["uid"],
-            "errno": fields["errno"], "value": fields["value"]}
+    if not same and (fields["code"] >= 0 or fields["code"] == SI_TKILL):
+        raise KernelError(Errno.EPERM)  # posing as the kernel or as kill()
+    return fields
 
 
 @syscall("rt_sigqueueinfo", "int", "sig", "siginfo_in")
 def sys_rt_sigqueueinfo(task: "Task", tgid: int, sig: int, uinfo: int) -> int:
     tgid, sig = s32(tgid), s32(sig)
-    info = _queued_info(task, sig, uinfo, tgid == task.tg.tgid)
+    f = _queued_info(task, uinfo, tgid == task.tg.tgid)
     if not 0 <= sig <= NSIG:
         raise KernelError(Errno.EINVAL)
     g = task.kernel.group(tgid) if tgid > 0 else None
@@ -71,17 +70,19 @@ def sys_rt_sigqueueinfo(task: "Task", tgid: int, sig: int, uinfo: int) -> int:
         raise KernelError(Errno.ESRCH)
     if not may_kill(task, g, sig):
         raise KernelError(Errno.EPERM)
-    task.kernel.signals.send_to_group(g, sig, **info)
+    task.kernel.signals.send_to_group(g, sig, code=f["code"], pid=f["pid"], uid=f["uid"],
+                                      errno=f["errno"], value=f["value"])
     return 0
 
 
 @syscall("rt_tgsigqueueinfo", "int", "int", "sig", "siginfo_in")
 def sys_rt_tgsigqueueinfo(task: "Task", tgid: int, tid: int, sig: int, uinfo: int) -> int:
     tgid, tid = s32(tgid), s32(tid)
-    info = _queued_info(task, s32(sig), uinfo, tgid == task.tg.tgid)
+    f = _queued_info(task, uinfo, tgid == task.tg.tgid)
     sig = _check_sig(sig)
     t = _thread(task, tgid, tid)
     if not may_kill(task, t.tg, sig):
         raise KernelError(Errno.EPERM)
-    task.kernel.signals.send_to_task(t, sig, **info)
+    task.kernel.signals.send_to_task(t, sig, code=f["code"], pid=f["pid"], uid=f["uid"],
+                                     errno=f["errno"], value=f["value"])
     return 0

@@ -57,9 +57,9 @@ def syscall(name: str, *args: str, support: str = "full", notes: str = "",
 def build_table() -> dict[int, SyscallDef]:
     """Import every handler module and return the complete table."""
     from . import (sys_cred, sys_epoll, sys_eventfd, sys_file, sys_fs,  # noqa: F401
-                   sys_futex, sys_lock, sys_misc, sys_mm, sys_names, sys_pidfd, sys_poll, sys_process,
-                   sys_sched, sys_signal, sys_sigwait, sys_socket, sys_time, sys_timer,
-                   sys_xattr)
+                   sys_futex, sys_lock, sys_misc, sys_mm, sys_names, sys_pidfd, sys_poll,
+                   sys_process, sys_sched, sys_signal, sys_sigwait, sys_socket, sys_time,
+                   sys_timer, sys_xattr)
     return dict(_REGISTRY)
 
 
@@ -68,3 +68,15 @@ def support_matrix() -> list[dict[str, Any]]:
     t = build_table()
     return [{"nr": d.nr, "name": d.name, "support": d.support, "notes": d.notes}
             for d in sorted(t.values(), key=lambda d: d.nr)]
+
+
+def render_matrix() -> str:
+    """The support matrix as a text table: number, name, support, notes."""
+    rows = support_matrix()
+    width = max(len(r["name"]) for r in rows)
+    lines = [f"{'nr':>4}  {'name':<{width}}  {'support':<8} notes"]
+    for r in rows:
+        lines.append(f"{r['nr']:>4}  {r['name']:<{width}}  {r['support']:<8} {r['notes']}".rstrip())
+    counts = {s: sum(r["support"] == s for r in rows) for s in ("full", "partial", "stub")}
+    lines.append(f"{len(rows)} calls: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n))
+    return "\n".join(lines)

@@ -385,7 +385,8 @@ def _render(c: Call, kind: str, v: int, i: int) -> str:  # noqa: C901 - one disp
         b = c.mem(v, 16)
         if not v or b is None or (kind == "otimeval" and c.failed):
             return ptr(v)
-        return timespec_text(*struct.unpack("<qq", b), unit="tv_usec")
+        sec, usec = struct.unpack("<qq", b)
+        return timespec_text(sec, usec, unit="tv_usec")
     if kind == "stat":
         return ptr(v) if c.failed else stat_at(c, v)
     if kind == "statx":

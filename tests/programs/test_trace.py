@@ -108,3 +108,16 @@ def test_inject_retval_and_when(tmp_path: Path) -> None:
     assert r.status == 0
     rets = [ln.split(" = ", 1)[1] for ln in log.read_text().splitlines() if "getppid" in ln]
     assert rets == ["1", "42 (INJECTED)", "1", "42 (INJECTED)", "1"]
+
+
+def test_vdso_calls_are_hidden_unless_asked_for(tmp_path: Path) -> None:
+    """The vDSO's functions make system calls strace never sees: forkdbg hides them, and
+    --vdso-calls shows them with the vDSO's pc."""
+    prog = sample("glibc", "timers")
+    plain = forkdbg(["trace", "-e", "clock_gettime,clock_nanosleep"] + ENVOPTS + [prog])
+    shown = forkdbg(["trace", "--vdso-calls", "-i", "-e", "clock_gettime"] + ENVOPTS + [prog])
+    assert "clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME" in plain.err
+    assert "clock_gettime(" not in plain.err
+    calls = [ln for ln in shown.err.splitlines() if "clock_gettime(CLOCK_MONOTONIC" in ln]
+    from forkdbg.mm.address_space import VDSO_BASE
+    assert calls and all(VDSO_BASE <= int(ln[1:17], 16) < VDSO_BASE + 0x2000 for ln in calls)
