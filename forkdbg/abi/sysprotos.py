@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 PROTOS: dict[str, str] = {
-    "flock": "uu", "getxattr": "llll", "lgetxattr": "llll", "fgetxattr": "illl",
+    "flock": "uu", "fallocate": "iill", "getxattr": "llll", "lgetxattr": "llll", "fgetxattr": "illl",
     "listxattr": "lll", "llistxattr": "lll", "flistxattr": "ill", "personality": "u", "sync": "", "syncfs": "i", "kcmp": "iiill", "sched_get_priority_max": "i", "sched_get_priority_min": "i",
     "sched_getscheduler": "i", "sched_getparam": "il", "sched_setscheduler": "iil",
     "sched_setparam": "il", "sched_rr_get_interval": "il", "mlock2": "llu", "mlockall": "i",

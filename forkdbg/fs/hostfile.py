@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import fcntl
 import os
 import select
@@ -306,3 +307,14 @@ class PathFile(File):
 
     def write(self, task: "Task", data: bytes) -> int:
         raise KernelError(Errno.EBADF)
+
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_fallocate = _libc.fallocate
+_fallocate.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64]
+
+
+def host_fallocate(fd: int, mode: int, off: int, length: int) -> None:
+    """fallocate(2) on a host descriptor (the guest's own file); KernelError on failure."""
+    if _fallocate(fd, mode, off, length) != 0:
+        raise KernelError(ctypes.get_errno() or Errno.EIO)

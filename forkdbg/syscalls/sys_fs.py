@@ -6,19 +6,22 @@ from __future__ import annotations
 
 import ctypes
 import os
+import stat as stat_mod
 import struct
 from typing import TYPE_CHECKING
 
 from ..abi.errno import Errno
-from ..abi.fileflags import (AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, F_OK,
-                             R_OK, W_OK, X_OK)
+from ..abi.fileflags import (AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW,
+                             FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, F_OK, R_OK, W_OK, X_OK)
 from ..fs.hostdir import host_error
+from ..fs.hostfile import host_fallocate
 from ..fs.perm import owner_or_capable, permitted
 from ..fs.stat import Stat
 from ..fs.vfs import Node
 from ..kernel.cred import CAP_CHOWN, NO_ID
 from ..kernel.errors import KernelError
-from .common import existing, read_in, read_path, resolve_at, s32, start_of, write_out
+from .common import (existing, read_in, read_path, resolve_at, s32, s64, start_of,
+                     write_out)
 from .table import syscall
 
 if TYPE_CHECKING:
@@ -327,3 +330,33 @@ def sys_fstatfs(task: "Task", fd: int, buf: int) -> int:
                                          0, 0, 255, 4096, 0, 0, 0, 0, 0))
         return 0
     return _statfs(task, hfd, buf)
+
+
+#: the modes vfs_fallocate lets through to a file system (all but NO_HIDE_STALE)
+FALLOC_FL_MODES = 0x01 | 0x02 | 0x08 | 0x10 | 0x20 | 0x40
+
+
+@syscall("fallocate", "fd", "fallocmode", "off", "off")
+def sys_fallocate(task: "Task", fd: int, mode: int, off: int, length: int) -> int:
+    """vfs_fallocate's checks, then the host file's own fallocate."""
+    mode, off, length = mode & 0xFFFFFFFF, s64(off), s64(length)
+    if off < 0 or length <= 0:
+        raise KernelError(Errno.EINVAL)
+    if mode & ~FALLOC_FL_MODES or (mode & FALLOC_FL_PUNCH_HOLE
+                                   and not mode & FALLOC_FL_KEEP_SIZE):
+        raise KernelError(Errno.EOPNOTSUPP)
+    f = task.files.get(s32(fd))
+    if not f.writable:
+        raise KernelError(Errno.EBADF)
+    st = f.stat()
+    if stat_mod.S_ISFIFO(st.mode):
+        raise KernelError(Errno.ESPIPE)
+    if stat_mod.S_ISDIR(st.mode):
+        raise KernelError(Errno.EISDIR)
+    hfd = getattr(f, "fd", None)
+    if not stat_mod.S_ISREG(st.mode) or not isinstance(hfd, int):
+        raise KernelError(Errno.ENODEV)
+    if off + length > (1 << 63) - 1:
+        raise KernelError(Errno.EFBIG)
+    host_fallocate(hfd, mode, off, length)
+    return 0

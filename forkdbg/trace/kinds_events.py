@@ -8,6 +8,7 @@ import struct
 from typing import Callable
 
 from ..abi import eventflags as E
+from ..abi.fileflags import FALLOC_FLAGS
 from ..abi.procflags import TIMER_FLAGS
 from ..abi.signals import NSIG, signal_name
 from ..fs.flock import FLOCK_CMDS
@@ -147,6 +148,7 @@ KINDS: dict[str, Callable[..., str]] = {
     "tfdflags": _flagword(E.TFD_FLAGS, "TFD_???"),
     "sfdflags": _flagword(E.SFD_FLAGS, "SFD_???"),
     "flockop": flock_op,
+    "fallocmode": _flagword(FALLOC_FLAGS, "FALLOC_FL_???"),
 }
 OUT = {"otimezone", "oitimerval", "oitimerspec", "otimerid", "epoll_events"}
 #: calls whose result strace prints with a meaning: name -> formatter

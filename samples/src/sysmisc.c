@@ -14,6 +14,11 @@
 #include <sys/file.h>
 #include <sys/wait.h>
 #include <fcntl.h>
+#include <sys/stat.h>
+#ifndef FALLOC_FL_KEEP_SIZE /* <linux/falloc.h>; musl has no kernel headers */
+#define FALLOC_FL_KEEP_SIZE 0x01
+#define FALLOC_FL_PUNCH_HOLE 0x02
+#endif
 #include <stdlib.h>
 /* <linux/membarrier.h>'s commands (musl has no kernel headers) */
 #define MEMBARRIER_CMD_QUERY 0
@@ -72,6 +77,21 @@ int main(void){
   int r = flock(a, LOCK_UN);
   waitpid(p, NULL, 0);
   printf("flock a LOCK_UN: %d\n", r);
+  /* fallocate on a file of the guest's own, and Linux's refusals */
+  char tmpl[64];
+  snprintf(tmpl, sizeof tmpl, "/tmp/forkdbg-sysmisc-%d", (int)getpid());
+  int fa = open(tmpl, O_RDWR | O_CREAT | O_TRUNC, 0600);
+  struct stat fst;
+  SHOW("fallocate 8192", fallocate(fa, 0, 0, 8192));
+  fstat(fa, &fst);
+  printf("size after fallocate: %ld\n", (long)fst.st_size);
+  SHOW("fallocate FALLOC_FL_KEEP_SIZE", fallocate(fa, FALLOC_FL_KEEP_SIZE, 8192, 4096));
+  SHOW("punch hole without keep size", fallocate(fa, FALLOC_FL_PUNCH_HOLE, 0, 4096));
+  SHOW("fallocate length 0", fallocate(fa, 0, 0, 0));
+  int pp[2];
+  pipe(pp);
+  SHOW("fallocate on a pipe", fallocate(pp[1], 0, 0, 10));
+  unlink(tmpl);
   /* /proc/sys: values and a write */
   const char *names[] = {"/proc/sys/kernel/ostype", "/proc/sys/vm/overcommit_memory",
                          "/proc/sys/fs/pipe-max-size"};
