@@ -1,8 +1,11 @@
-"""AF_UNIX sockets made by socketpair: stream, datagram and seqpacket (net/unix/af_unix.c).
+"""AF_UNIX sockets: stream, datagram and seqpacket (net/unix/af_unix.c).
 
 Each end holds a receive queue the peer writes into: bytes for SOCK_STREAM, whole
 messages for SOCK_DGRAM and SOCK_SEQPACKET.  A read waits for data or the peer's
 shutdown or close (end of file); a write to a peer that is gone is EPIPE and SIGPIPE.
+socketpair makes two connected ends; socket() makes an unconnected one that may bind a
+name (a path, which is a socket inode in the guest's file system, or an abstract name),
+listen, and accept the connections connect() queues on it.
 """
 
 from __future__ import annotations
@@ -52,6 +55,11 @@ class UnixSocket(File):
         self.rcvbuf = self.sndbuf = SOCK_BUF
         self.error = 0
         self.passcred = False  # SO_PASSCRED (credentials are not sent yet)
+        self.name: bytes | None = None  # the bound sun_path (b"\0..." for an abstract name)
+        self.name_key: tuple | None = None  # its key in UnixNames
+        self.names: "UnixNames | None" = None
+        self.backlog: deque[UnixSocket] | None = None  # listening: connections to accept
+        self.max_backlog = 0
 
     # ------------------------------------------------------------ state
     def release(self) -> None:
@@ -59,6 +67,12 @@ class UnixSocket(File):
         p = self.peer
         if p is not None:
             p.wq.wake_all()
+        if self.backlog is not None:  # connections never accepted are reset
+            for pending in self.backlog:
+                pending.release()
+            self.backlog.clear()
+        if self.names is not None and self.name_key is not None:
+            self.names.unbind(self.name_key, self)
         self.wq.wake_all()
 
     def _eof(self) -> bool:
@@ -99,11 +113,15 @@ class UnixSocket(File):
         raise Block([self.wq])
 
     def send(self, task: "Task", data: bytes, nonblock: bool = False,
-             nosignal: bool = False) -> int:
-        p = self.peer
-        if self.type == SOCK_DGRAM and p is not None and p.closed and not self.shut_wr:
-            raise KernelError(Errno.ECONNREFUSED)
-        if self._send_shut() or p is None:
+             nosignal: bool = False, to: "UnixSocket | None" = None) -> int:
+        """Queue `data` at the peer (or at `to`, a datagram's explicit destination)."""
+        p = to or self.peer
+        if p is None and not self.shut_wr:
+            raise KernelError(Errno.ENOTCONN)
+        if self.type == SOCK_DGRAM and p is not None and not self.shut_wr:
+            if p.closed:
+                raise KernelError(Errno.ECONNREFUSED)
+        elif p is None or self.shut_wr or self._send_shut():
             if not nosignal:
                 task.kernel.signals.send_to_task(task, Sig.SIGPIPE, code=0, sender=task)
             raise KernelError(Errno.EPIPE)
@@ -143,7 +161,12 @@ class UnixSocket(File):
 
     # ------------------------------------------------------------ readiness
     def poll(self) -> int:
-        """unix_poll: data or RCV_SHUTDOWN reads; both shutdowns hang up; room writes."""
+        """unix_poll: data or RCV_SHUTDOWN reads; both shutdowns hang up; room writes;
+        a listener is readable while a connection waits to be accepted."""
+        if self.backlog is not None:
+            return POLLIN | POLLRDNORM if self.backlog else 0
+        if self.peer is None and self.type != SOCK_DGRAM:
+            return POLLOUT | POLLWRNORM | POLLHUP  # unconnected: as unix_poll's TCP_CLOSE
         ev = POLLERR if self.error else 0
         eof, shut = self._eof(), self._send_shut()
         if self._has_data() or eof:
@@ -169,3 +192,47 @@ def make_pair(sock_type: int, flags: int, cred: tuple[int, int, int]) -> tuple[U
     a, b = UnixSocket(sock_type, flags, cred), UnixSocket(sock_type, flags, cred)
     a.peer, b.peer = b, a
     return a, b
+
+
+class UnixNames:
+    """The bound AF_UNIX names of one machine: abstract names, and socket inodes of the
+    guest's file system by (device, inode)."""
+
+    def __init__(self) -> None:
+        self.bound: dict[tuple, UnixSocket] = {}
+        self._auto = 0
+
+    def bind(self, key: tuple, sock: UnixSocket, name: bytes) -> None:
+        if key in self.bound:
+            raise KernelError(Errno.EADDRINUSE)
+        self.bound[key] = sock
+        sock.name, sock.name_key, sock.names = name, key, self
+
+    def autobind(self, sock: UnixSocket) -> None:
+        """An abstract name of five hex digits, the first free one (unix_autobind)."""
+        while True:
+            self._auto = (self._auto + 1) & 0xFFFFF
+            name = b"\0%05x" % self._auto
+            if ("@", name) not in self.bound:
+                self.bind(("@", name), sock, name)
+                return
+
+    def unbind(self, key: tuple, sock: UnixSocket) -> None:
+        if self.bound.get(key) is sock:
+            del self.bound[key]
+
+    def lookup(self, key: tuple) -> UnixSocket | None:
+        return self.bound.get(key)
+
+
+def connect(sock: UnixSocket, listener: UnixSocket, cred: tuple[int, int, int]) -> None:
+    """unix_stream_connect: a new end for the listener's side joins its backlog, paired
+    with `sock` (the caller checked the backlog has room)."""
+    assert listener.backlog is not None
+    server = UnixSocket(sock.type, 0, listener.cred)
+    server.name = listener.name
+    sock.peer, server.peer = server, sock
+    sock.cred = cred  # what the accepting side reads with SO_PEERCRED
+    listener.backlog.append(server)
+    listener.wq.wake_all()
+    sock.wq.wake_all()

@@ -21,6 +21,7 @@ from ..abi.sysnums import syscall_name
 from ..arch.x86_64 import RAX, SYSCALL_CLOBBERS, SYSCALL_INSN_LEN, SYSCALL_REGS
 from ..fs.devices import device_nodes
 from ..fs.flock import FlockTable
+from ..fs.socket import UnixNames
 from ..fs.vfs import Vfs
 from ..mm.address_space import Fault as MemFault
 from ..arch.uc_compat import RegBatch, write64
@@ -134,6 +135,7 @@ class Kernel:
         self.hostname = os.uname().nodename.encode()
         self.watchers = Watchers()
         self.flocks = FlockTable()  # flock(2)'s locks, per file
+        self.unix_names = UnixNames()  # bound AF_UNIX sockets
 
     # ------------------------------------------------------------ creation
     def alloc_pid(self) -> int:

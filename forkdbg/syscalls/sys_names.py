@@ -93,7 +93,7 @@ def sys_mkdirat(task: "Task", dirfd: int, path: int, mode: int) -> int:
 
 
 def _mknod(task: "Task", dirfd: int, path: str, mode: int, dev: int) -> int:
-    kind = mode & st_mod.S_IFMT
+    kind = st_mod.S_IFMT(mode)
     if kind == 0:
         kind = st_mod.S_IFREG
     if kind not in (st_mod.S_IFREG, st_mod.S_IFIFO, st_mod.S_IFSOCK, st_mod.S_IFCHR,

@@ -1,20 +1,26 @@
-"""Sockets: socketpair's AF_UNIX pairs (fs/socket.py), their I/O and options, and Linux's
-answers for descriptors that are not sockets.
+"""Sockets: AF_UNIX (fs/socket.py) from socketpair or socket(), bound to paths or abstract
+names, listening, connecting and accepting; their I/O and options; and Linux's answers
+for descriptors that are not sockets.
 
-socket() itself answers EAFNOSUPPORT for now: no family can be created unconnected until
-bind, listen, connect and accept exist (issue 10 keeps that open).
+The other families answer EAFNOSUPPORT for now (the loopback network is issue 10's).
 """
 
 from __future__ import annotations
 
+import os
+import stat as stat_mod
 import struct
+from collections import deque
 from typing import TYPE_CHECKING
 
 from ..abi import socketflags as S
 from ..abi.errno import Errno
-from ..fs.socket import UnixSocket, make_pair
-from ..kernel.errors import KernelError
-from .common import access_ok, read_in, s32, write_out
+from ..abi.fileflags import AT_FDCWD, O_NONBLOCK
+from ..fs.perm import MAY_WRITE, check
+from ..fs.socket import UnixSocket, connect, make_pair
+from ..kernel.errors import Block, KernelError
+from .common import access_ok, existing, read_in, resolve_at, s32, write_out
+from .sys_names import _mknod
 from .sys_file import _iovecs, _spans
 from .table import syscall
 
@@ -22,6 +28,7 @@ if TYPE_CHECKING:
     from ..kernel.task import Task
 
 MAX_MSG = 1 << 20  # one call moves at most this much (Linux: the socket's buffer)
+SOMAXCONN = 4096  # net.core.somaxconn
 
 
 def sock(task: "Task", fd: int) -> UnixSocket:
@@ -40,10 +47,22 @@ def _split_type(type_: int) -> tuple[int, int]:
 
 
 @syscall("socket", "sockfamily", "socktype", "int", support="partial",
-         notes="every family answers EAFNOSUPPORT until bind/listen/connect exist")
+         notes="AF_UNIX only; other families answer EAFNOSUPPORT")
 def sys_socket(task: "Task", family: int, type_: int, protocol: int) -> int:
-    _split_type(type_)
-    raise KernelError(Errno.EAFNOSUPPORT)
+    kind, flags = _split_type(type_)
+    if family != S.AF_UNIX:
+        raise KernelError(Errno.EAFNOSUPPORT)
+    if kind not in (S.SOCK_STREAM, S.SOCK_DGRAM, S.SOCK_SEQPACKET):
+        raise KernelError(Errno.ESOCKTNOSUPPORT if kind in (S.SOCK_RAW, S.SOCK_RDM)
+                          else Errno.EINVAL)
+    if protocol and protocol != S.AF_UNIX:
+        raise KernelError(Errno.EPROTONOSUPPORT)
+    s = UnixSocket(kind, flags & S.SOCK_NONBLOCK, _cred(task))
+    return task.files.install(s, bool(flags & S.SOCK_CLOEXEC))
+
+
+def _cred(task: "Task") -> tuple[int, int, int]:
+    return (task.tg.tgid, task.cred.euid, task.cred.egid)
 
 
 @syscall("socketpair", "sockfamily", "socktype", "int", "pipefds")
@@ -58,8 +77,7 @@ def sys_socketpair(task: "Task", family: int, type_: int, protocol: int, sv: int
     if protocol and protocol != S.AF_UNIX:
         raise KernelError(Errno.EPROTONOSUPPORT)
     access_ok(sv, 8)
-    cred = (task.tg.tgid, task.cred.euid, task.cred.egid)
-    a, b = make_pair(kind, flags & S.SOCK_NONBLOCK, cred)
+    a, b = make_pair(kind, flags & S.SOCK_NONBLOCK, _cred(task))
     cloexec = bool(flags & S.SOCK_CLOEXEC)
     fa = task.files.install(a, cloexec)
     try:
@@ -77,30 +95,34 @@ def sys_shutdown(task: "Task", fd: int, how: int) -> int:
     return 0
 
 
-def _unnamed(task: "Task", addr: int, lenp: int) -> None:
-    """Write an unnamed AF_UNIX address (just the family) and its length, 2."""
+def _put_name(task: "Task", addr: int, lenp: int, name: bytes | None) -> None:
+    """Write an AF_UNIX address (the family, then the bound name, if any) and its full
+    length; a short buffer gets what fits, as Linux's move_addr_to_user."""
     if not addr:
         return
     n = s32(struct.unpack("<I", read_in(task, lenp, 4))[0])
     if n < 0:
         raise KernelError(Errno.EINVAL)
-    write_out(task, addr, struct.pack("<H", S.AF_UNIX)[:n])
-    write_out(task, lenp, struct.pack("<I", 2))
+    full = struct.pack("<H", S.AF_UNIX) + (name or b"")
+    if name and name[:1] != b"\0":
+        full += b"\0"  # a path's terminating NUL is part of the address Linux returns
+    write_out(task, addr, full[:n])
+    write_out(task, lenp, struct.pack("<I", len(full)))
 
 
 @syscall("getsockname", "fd", "osockaddr:2", "osocklen")
 def sys_getsockname(task: "Task", fd: int, addr: int, lenp: int) -> int:
-    sock(task, fd)
-    _unnamed(task, addr, lenp)
+    s = sock(task, fd)
+    _put_name(task, addr, lenp, s.name)
     return 0
 
 
 @syscall("getpeername", "fd", "osockaddr:2", "osocklen")
 def sys_getpeername(task: "Task", fd: int, addr: int, lenp: int) -> int:
     s = sock(task, fd)
-    if s.peer is None:
+    if s.peer is None or (s.peer.closed and s.type != S.SOCK_DGRAM):
         raise KernelError(Errno.ENOTCONN)
-    _unnamed(task, addr, lenp)
+    _put_name(task, addr, lenp, s.peer.name)
     return 0
 
 
@@ -108,10 +130,13 @@ def sys_getpeername(task: "Task", fd: int, addr: int, lenp: int) -> int:
 def sys_sendto(task: "Task", fd: int, buf: int, n: int, flags: int, addr: int,
                alen: int) -> int:
     s = sock(task, fd)
+    to = None
     if addr:
-        raise KernelError(Errno.EISCONN)
+        if s.type != S.SOCK_DGRAM:
+            raise KernelError(Errno.EISCONN if s.peer is not None else Errno.EOPNOTSUPP)
+        to = _target(task, addr, alen)
     return s.send(task, read_in(task, buf, min(n, MAX_MSG)), bool(flags & S.MSG_DONTWAIT),
-                  bool(flags & S.MSG_NOSIGNAL))
+                  bool(flags & S.MSG_NOSIGNAL), to)
 
 
 @syscall("recvfrom", "fd", "obuf:ret", "size", "msgflags", "osockaddr:5", "osocklen")
@@ -122,7 +147,7 @@ def sys_recvfrom(task: "Task", fd: int, buf: int, n: int, flags: int, addr: int,
     data = s.recv(task, min(n, MAX_MSG), bool(flags & S.MSG_DONTWAIT), bool(flags & S.MSG_PEEK))
     write_out(task, buf, data)
     if addr and lenp:
-        _unnamed(task, addr, lenp)
+        _put_name(task, addr, lenp, s.peer.name if s.peer is not None else None)
     return len(data)
 
 
@@ -212,3 +237,127 @@ def sys_setsockopt(task: "Task", fd: int, level: int, name: int, val: int, n: in
     elif name not in S.SO_NAMES:
         raise KernelError(Errno.ENOPROTOOPT)
     return 0
+
+
+# ------------------------------------------------------------ names and connections
+SUN_PATH_MAX = 108
+
+
+def _sun(task: "Task", addr: int, alen: int) -> bytes:
+    """The sun_path of a struct sockaddr_un (b"" for an autobind request)."""
+    alen = s32(alen)
+    if alen < 2 or alen > 2 + SUN_PATH_MAX:
+        raise KernelError(Errno.EINVAL)
+    raw = read_in(task, addr, alen)
+    if struct.unpack_from("<H", raw)[0] != S.AF_UNIX:
+        raise KernelError(Errno.EINVAL)
+    path = raw[2:]
+    if path[:1] == b"\0":
+        return path  # an abstract name: every byte counts
+    return path.split(b"\0")[0]
+
+
+def _path_key(task: "Task", path: bytes, write: bool = True) -> tuple:
+    """The key of a socket inode at `path` (ENOENT, ECONNREFUSED for other files)."""
+    node = existing(resolve_at(task, AT_FDCWD, os.fsdecode(path)))
+    st = node.hst
+    if st is None or not stat_mod.S_ISSOCK(st.st_mode):
+        raise KernelError(Errno.ECONNREFUSED)
+    if write:
+        check(st.st_mode, st.st_uid, st.st_gid, task.cred, MAY_WRITE)
+    return ("path", st.st_dev, st.st_ino)
+
+
+@syscall("bind", "fd", "sockaddr:2", "int")
+def sys_bind(task: "Task", fd: int, addr: int, alen: int) -> int:
+    s = sock(task, fd)
+    path = _sun(task, addr, alen)
+    names = task.kernel.unix_names
+    if s.name is not None:
+        raise KernelError(Errno.EINVAL)
+    if not path:
+        names.autobind(s)
+        return 0
+    if path[:1] == b"\0":
+        names.bind(("@", path), s, path)
+        return 0
+    try:
+        _mknod(task, AT_FDCWD, os.fsdecode(path), stat_mod.S_IFSOCK | 0o777, 0)
+    except KernelError as e:
+        raise KernelError(Errno.EADDRINUSE if e.errno == Errno.EEXIST else e.errno) from None
+    names.bind(_path_key(task, path, write=False), s, path)
+    return 0
+
+
+@syscall("listen", "fd", "int")
+def sys_listen(task: "Task", fd: int, backlog: int) -> int:
+    s = sock(task, fd)
+    if s.type == S.SOCK_DGRAM:
+        raise KernelError(Errno.EOPNOTSUPP)
+    if s.name is None or s.peer is not None:
+        raise KernelError(Errno.EINVAL)
+    if s.backlog is None:
+        s.backlog = deque()
+    s.max_backlog = min(max(s32(backlog), 0), SOMAXCONN)
+    s.wq.wake_all()  # connectors waiting for room look again
+    return 0
+
+
+def _target(task: "Task", addr: int, alen: int) -> UnixSocket:
+    path = _sun(task, addr, alen)
+    if not path:
+        raise KernelError(Errno.EINVAL)
+    key = ("@", path) if path[:1] == b"\0" else _path_key(task, path)
+    target = task.kernel.unix_names.lookup(key)
+    if target is None or target.closed:
+        raise KernelError(Errno.ECONNREFUSED)
+    return target
+
+
+@syscall("connect", "fd", "sockaddr:2", "int")
+def sys_connect(task: "Task", fd: int, addr: int, alen: int) -> int:
+    s = sock(task, fd)
+    target = _target(task, addr, alen)
+    if s.type == S.SOCK_DGRAM:
+        if target.type != S.SOCK_DGRAM:
+            raise KernelError(Errno.EPROTOTYPE)
+        s.peer = target  # the default destination; the other side stays as it was
+        return 0
+    if s.peer is not None:
+        raise KernelError(Errno.EISCONN)
+    if target.backlog is None or target.type != s.type:
+        raise KernelError(Errno.ECONNREFUSED if target.type == s.type else Errno.EPROTOTYPE)
+    if len(target.backlog) > target.max_backlog:
+        if s.flags & O_NONBLOCK:
+            raise KernelError(Errno.EAGAIN)
+        raise Block([target.wq])
+    connect(s, target, _cred(task))
+    return 0
+
+
+@syscall("accept4", "fd", "osockaddr:2", "osocklen", "socktype")
+def sys_accept4(task: "Task", fd: int, addr: int, lenp: int, flags: int) -> int:
+    s = sock(task, fd)
+    if flags & ~(S.SOCK_NONBLOCK | S.SOCK_CLOEXEC):
+        raise KernelError(Errno.EINVAL)
+    if s.type == S.SOCK_DGRAM:
+        raise KernelError(Errno.EOPNOTSUPP)
+    if s.backlog is None:
+        raise KernelError(Errno.EINVAL)
+    if not s.backlog:
+        if s.flags & O_NONBLOCK:
+            raise KernelError(Errno.EAGAIN)
+        raise Block([s.wq])
+    new = s.backlog[0]
+    fd_new = task.files.install(new, bool(flags & S.SOCK_CLOEXEC))
+    s.backlog.popleft()
+    new.flags |= flags & S.SOCK_NONBLOCK
+    s.wq.wake_all()  # a connector waiting for room in the backlog
+    if addr:
+        _put_name(task, addr, lenp, new.peer.name if new.peer is not None else None)
+    return fd_new
+
+
+@syscall("accept", "fd", "osockaddr:2", "osocklen")
+def sys_accept(task: "Task", fd: int, addr: int, lenp: int) -> int:
+    return sys_accept4(task, fd, addr, lenp, 0)

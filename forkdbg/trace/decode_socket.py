@@ -214,3 +214,30 @@ def dec_setsockopt(c: Call) -> Gen:
     c.put(f"[{struct.unpack('<i', b)[0]}]" if b is not None else ptr(c.args[3]))
     c.put(str(n))
     yield
+
+
+@decoder("bind", "connect")
+def dec_bind(c: Call) -> Gen:
+    c.put(fd_text(c, c.s32(0)))
+    c.put(sockaddr_text(c, c.args[1], c.s32(2)))
+    c.put(str(c.s32(2)))
+    yield
+
+
+@decoder("listen")
+def dec_listen(c: Call) -> Gen:
+    c.put(fd_text(c, c.s32(0)))
+    c.put(str(c.s32(1)))
+    yield
+
+
+@decoder("accept", "accept4")
+def dec_accept(c: Call) -> Gen:
+    c.put(fd_text(c, c.s32(0)))
+    c.sep()
+    ln = _Len(c, c.args[2])
+    yield
+    c.put(ptr(c.args[1]) if c.failed or not c.args[1] else sockaddr_text(c, c.args[1], ln.out()))
+    c.put(ln.text())
+    if c.name == "accept4":
+        c.put(flags(S.SOCK_FLAGS, c.args[3] & 0xFFFFFFFF, c.style, unknown="SOCK_???"))

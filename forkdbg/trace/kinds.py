@@ -152,7 +152,7 @@ def stat_at(c: Call, addr: int) -> str:
         return (f"{{st_dev={makedev(dev)}, st_ino={ino}, st_mode={mode_s}, st_nlink={nlink}, "
                 f"st_uid={uid}, st_gid={gid}, st_blksize={blksize}, st_blocks={blocks}, "
                 f"st_size={size}, st_atime={at}, st_mtime={mt}, st_ctime={ct}}}")
-    if mode & F.S_IFMT in (F.S_IFCHR, F.S_IFBLK):
+    if (mode & F.S_IFMT) in (F.S_IFCHR, F.S_IFBLK):
         return f"{{st_mode={mode_s}, st_rdev={makedev(rdev)}, ...}}"
     return f"{{st_mode={mode_s}, st_size={size}, ...}}"
 

@@ -62,6 +62,8 @@ CASES = [
     ("events", []),
     # scheduling policy, personality, mlock, mincore, membarrier, xattrs, kcmp, flock, sysctls
     ("sysmisc", []),
+    # AF_UNIX by name: paths, abstract names, listen/connect/accept between processes
+    ("unixsock", []),
     # Linux's answers where programs check: ESRCH, EPERM, EACCES, E2BIG, 32-bit int
     # arguments, per-thread /proc, the virtual init, credentials, prctl
     ("answers", []),
