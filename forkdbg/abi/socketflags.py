@@ -31,6 +31,22 @@ SO_NAMES = {1: "SO_DEBUG", 2: "SO_REUSEADDR", SO_TYPE: "SO_TYPE", SO_ERROR: "SO_
             SO_PASSCRED: "SO_PASSCRED", SO_PEERCRED: "SO_PEERCRED", 18: "SO_RCVLOWAT",
             19: "SO_SNDLOWAT", 20: "SO_RCVTIMEO_OLD", 21: "SO_SNDTIMEO_OLD",
             SO_ACCEPTCONN: "SO_ACCEPTCONN", SO_PROTOCOL: "SO_PROTOCOL", SO_DOMAIN: "SO_DOMAIN"}
+#: SOL_SOCKET options that are one int, kept and read back
+SO_INT_OPTIONS = (1, 2, 5, 6, 9, 10, 15, 18, 19)  # DEBUG REUSEADDR DONTROUTE BROADCAST
+#                                                 KEEPALIVE OOBINLINE REUSEPORT RCV/SNDLOWAT
+SOL_IP, SOL_TCP, SOL_UDP, SOL_IPV6 = 0, 6, 17, 41
+TCP_NAMES = {1: "TCP_NODELAY", 2: "TCP_MAXSEG", 3: "TCP_CORK", 4: "TCP_KEEPIDLE",
+             5: "TCP_KEEPINTVL", 6: "TCP_KEEPCNT", 9: "TCP_DEFER_ACCEPT", 12: "TCP_QUICKACK",
+             18: "TCP_USER_TIMEOUT", 23: "TCP_FASTOPEN"}
+IP_NAMES = {1: "IP_TOS", 2: "IP_TTL", 10: "IP_MTU_DISCOVER"}
+IPV6_NAMES = {16: "IPV6_UNICAST_HOPS", 26: "IPV6_V6ONLY"}
+#: level -> {option: Linux's default} for the int options an inet socket keeps
+PROTO_OPTIONS = {
+    SOL_TCP: {1: 0, 2: 536, 3: 0, 4: 7200, 5: 75, 6: 9, 9: 0, 12: 1, 18: 0, 23: 0},
+    SOL_IP: {1: 0, 2: 64, 10: 1},
+    SOL_IPV6: {16: 64, 26: 0},
+    SOL_UDP: {},
+}
 #: the smallest buffers SO_SNDBUF/SO_RCVBUF give (SOCK_MIN_SNDBUF, SOCK_MIN_RCVBUF)
 SOCK_MIN_SNDBUF, SOCK_MIN_RCVBUF = 4608, 2304
 

@@ -18,7 +18,7 @@ from ..abi.errno import Errno
 from ..abi.fileflags import (O_NONBLOCK, O_RDWR, POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP,
                              POLLRDNORM, POLLWRBAND, POLLWRNORM)
 from ..abi.signals import Sig
-from ..abi.socketflags import SOCK_DGRAM, SOCK_STREAM
+from ..abi.socketflags import AF_UNIX, SOCK_DGRAM, SOCK_STREAM
 from ..kernel.errors import Block, KernelError
 from ..kernel.sched import WaitQueue
 from .file import File
@@ -34,9 +34,10 @@ _inodes = itertools.count(200000)
 
 
 class UnixSocket(File):
-    """One end of a connected AF_UNIX pair."""
+    """An AF_UNIX socket: unconnected, bound, listening, or one end of a connection."""
 
     kind = "socket"
+    family = AF_UNIX
 
     def __init__(self, sock_type: int, flags: int, cred: tuple[int, int, int]) -> None:
         ino = next(_inodes)
@@ -46,6 +47,7 @@ class UnixSocket(File):
         self.peer: UnixSocket | None = None
         self.rbuf = bytearray()  # SOCK_STREAM's bytes
         self.msgs: deque[bytes] = deque()  # datagrams and records
+        self.senders: deque[bytes | None] = deque()  # each datagram's sender's name
         self.queued = 0
         self.shut_rd = False  # no more reading (ours) or the peer stopped writing
         self.shut_wr = False
@@ -55,11 +57,13 @@ class UnixSocket(File):
         self.rcvbuf = self.sndbuf = SOCK_BUF
         self.error = 0
         self.passcred = False  # SO_PASSCRED (credentials are not sent yet)
+        self.sockopts: dict[int, int] = {}  # other SOL_SOCKET int options, kept
         self.name: bytes | None = None  # the bound sun_path (b"\0..." for an abstract name)
         self.name_key: tuple | None = None  # its key in UnixNames
         self.names: "UnixNames | None" = None
         self.backlog: deque[UnixSocket] | None = None  # listening: connections to accept
         self.max_backlog = 0
+        self.last_sender: bytes | None = None  # of the datagram recv took last
 
     # ------------------------------------------------------------ state
     def release(self) -> None:
@@ -99,8 +103,10 @@ class UnixSocket(File):
             else:
                 msg = self.msgs[0]
                 data = msg[:n]
+                self.last_sender = self.senders[0]
                 if not peek:
                     self.msgs.popleft()
+                    self.senders.popleft()
             if not peek:
                 self.queued -= len(data) if self.type == SOCK_STREAM else len(msg)
                 if self.peer is not None:
@@ -138,6 +144,7 @@ class UnixSocket(File):
             p.rbuf += data
         else:
             p.msgs.append(bytes(data))
+            p.senders.append(self.name)
         p.queued += len(data)
         p.wq.wake_all()
         return len(data)
@@ -158,6 +165,12 @@ class UnixSocket(File):
         self.wq.wake_all()
         if self.peer is not None:
             self.peer.wq.wake_all()
+
+    def accept_end(self, client: "UnixSocket") -> "UnixSocket":
+        """The listener's side of a new connection (it carries the listener's name)."""
+        end = UnixSocket(self.type, 0, self.cred)
+        end.name = self.name
+        return end
 
     # ------------------------------------------------------------ readiness
     def poll(self) -> int:
@@ -229,8 +242,7 @@ def connect(sock: UnixSocket, listener: UnixSocket, cred: tuple[int, int, int]) 
     """unix_stream_connect: a new end for the listener's side joins its backlog, paired
     with `sock` (the caller checked the backlog has room)."""
     assert listener.backlog is not None
-    server = UnixSocket(sock.type, 0, listener.cred)
-    server.name = listener.name
+    server = listener.accept_end(sock)
     sock.peer, server.peer = server, sock
     sock.cred = cred  # what the accepting side reads with SO_PEERCRED
     listener.backlog.append(server)

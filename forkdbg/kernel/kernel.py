@@ -21,6 +21,7 @@ from ..abi.sysnums import syscall_name
 from ..arch.x86_64 import RAX, SYSCALL_CLOBBERS, SYSCALL_INSN_LEN, SYSCALL_REGS
 from ..fs.devices import device_nodes
 from ..fs.flock import FlockTable
+from ..fs.inet import Ports
 from ..fs.socket import UnixNames
 from ..fs.vfs import Vfs
 from ..mm.address_space import Fault as MemFault
@@ -136,6 +137,7 @@ class Kernel:
         self.watchers = Watchers()
         self.flocks = FlockTable()  # flock(2)'s locks, per file
         self.unix_names = UnixNames()  # bound AF_UNIX sockets
+        self.ports = Ports()  # the loopback network's TCP and UDP ports
 
     # ------------------------------------------------------------ creation
     def alloc_pid(self) -> int:

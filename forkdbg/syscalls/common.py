@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from ..abi.errno import Errno
 from ..abi.fileflags import AT_FDCWD
+from ..fs.socket import UnixSocket
 from ..fs.vfs import PATH_MAX, Node, Place
 from ..kernel.errors import KernelError
 from ..mm.address_space import TASK_SIZE, Fault
@@ -102,3 +103,16 @@ def read_in(task: "Task", addr: int, n: int) -> bytes:
         return task.mm.read(addr, n)
     except Fault:
         raise KernelError(Errno.EFAULT) from None
+
+
+def socket_of(task: "Task", fd: int) -> UnixSocket:
+    """The socket at `fd`: EBADF for no file, ENOTSOCK for another kind of file."""
+    f = task.files.get(s32(fd))
+    if not isinstance(f, UnixSocket):
+        raise KernelError(Errno.ENOTSOCK)
+    return f
+
+
+def peer_cred(task: "Task") -> tuple[int, int, int]:
+    """(pid, uid, gid) as SO_PEERCRED reports the caller to its peer."""
+    return (task.tg.tgid, task.cred.euid, task.cred.egid)

@@ -5,6 +5,7 @@ socket options."""
 from __future__ import annotations
 
 import struct
+from ipaddress import ip_address
 
 from ..abi import socketflags as S
 from .ctx import Call
@@ -42,6 +43,15 @@ def sockaddr_text(c: Call, addr: int, n: int) -> str:
         return ptr(addr)
     fam = struct.unpack_from("<H", b)[0]
     text = f"{{sa_family={family_text(c, fam)}"
+    if fam == S.AF_INET and len(b) >= 8:
+        port = struct.unpack_from(">H", b, 2)[0]
+        return text + f", sin_port=htons({port}), sin_addr=inet_addr(\"{ip_address(b[4:8])}\")}}"
+    if fam == S.AF_INET6 and len(b) >= 24:
+        port, flow = struct.unpack_from(">HI", b, 2)
+        scope = struct.unpack_from("<I", b, 24)[0] if len(b) >= 28 else 0
+        return text + (f", sin6_port=htons({port}), sin6_flowinfo=htonl({flow}), "
+                       f"inet_pton(AF_INET6, \"{ip_address(b[8:24])}\", &sin6_addr), "
+                       f"sin6_scope_id={scope}}}")
     if fam == S.AF_UNIX and len(b) > 2:
         path = b[2:]
         abstract = path[:1] == b"\0"
@@ -172,10 +182,15 @@ def dec_recvmsg(c: Call) -> Gen:
     c.put(msgflags_text(c, c.args[2]))
 
 
+OPTION_NAMES = {S.SOL_SOCKET: (S.SO_NAMES, "SO"), S.SOL_TCP: (S.TCP_NAMES, "TCP"),
+                S.SOL_IP: (S.IP_NAMES, "IP"), S.SOL_IPV6: (S.IPV6_NAMES, "IPV6")}
+
+
 def _optname(c: Call) -> str:
-    if c.s32(1) == S.SOL_SOCKET:
-        return const(S.SO_NAMES, c.args[2] & 0xFFFFFFFF, c.style, "{:#x} /* SO_??? */")
-    return str(c.s32(2))
+    names = OPTION_NAMES.get(c.s32(1))
+    if names is None:
+        return str(c.s32(2))
+    return const(names[0], c.args[2] & 0xFFFFFFFF, c.style, "{:#x} /* " + names[1] + "_??? */")
 
 
 def _level(c: Call) -> str:

@@ -64,6 +64,8 @@ CASES = [
     ("sysmisc", []),
     # AF_UNIX by name: paths, abstract names, listen/connect/accept between processes
     ("unixsock", []),
+    # the loopback network: TCP over 127.0.0.1 and ::1 between processes, UDP
+    ("inet", []),
     # Linux's answers where programs check: ESRCH, EPERM, EACCES, E2BIG, 32-bit int
     # arguments, per-thread /proc, the virtual init, credentials, prctl
     ("answers", []),

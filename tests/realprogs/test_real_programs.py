@@ -37,9 +37,11 @@ CASES = [
     Case("mksh", ["/bin/mksh-static", SCRIPT]),
     Case("busybox-sh", ["/bin/busybox", "sh", SCRIPT]),
     Case("sash", ["/bin/sash", "-f", str(FIX / "sash_script")]),
-    # Go: timers, goroutines, pipes, files, os/exec, signal.Notify; gofmt on a file
+    # Go: timers, goroutines, pipes, files, os/exec, signal.Notify, net/http; gofmt
     Case("go-basic", ["@go-basic"], cwd=HERE / "go"),
     Case("go-signals", ["@go-signals"]),
+    # net/http server and client on 127.0.0.1, in one process and in two
+    Case("go-http", ["@go-httploop"]),
     Case("gofmt", ["@gofmt", "-d", str(FIX / "unformatted.go")]),
     # Rust for musl
     Case("ruff-check", ["@ruff", "check", "--no-cache", "lint_me.py"], cwd=FIX),
