@@ -11,7 +11,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 PROTOS: dict[str, str] = {
-    "flock": "uu", "bind": "ili", "listen": "ii", "connect": "ili", "accept": "ill",
+    "flock": "uu", "memfd_create": "lu", "shmget": "ili", "shmat": "ili", "shmdt": "l",
+    "shmctl": "iil", "bind": "ili", "listen": "ii", "connect": "ili", "accept": "ill",
     "accept4": "illi", "fallocate": "iill", "getxattr": "llll", "lgetxattr": "llll",
     "fgetxattr": "illl", "listxattr": "lll", "llistxattr": "lll", "flistxattr": "ill",
     "personality": "u", "sync": "", "syncfs": "i", "kcmp": "iiill", "sched_get_priority_max": "i",

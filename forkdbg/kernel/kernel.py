@@ -40,6 +40,7 @@ from .oom import MemoryGuard
 from .images import Image, ImageCache
 from .watch import Watchers
 from .sched import Scheduler
+from .shm import ShmTable
 from .signal import Signals
 from .task import Sleep, Task, TaskState
 from .thread_group import GroupState, ThreadGroup
@@ -138,6 +139,7 @@ class Kernel:
         self.flocks = FlockTable()  # flock(2)'s locks, per file
         self.unix_names = UnixNames()  # bound AF_UNIX sockets
         self.ports = Ports()  # the loopback network's TCP and UDP ports
+        self.shm = ShmTable()  # SysV shared memory segments
 
     # ------------------------------------------------------------ creation
     def alloc_pid(self) -> int:

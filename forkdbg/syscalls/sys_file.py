@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING, Callable
 from ..abi.errno import Errno
 from ..abi.fileflags import (AT_FDCWD, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_GETLK,
                              F_GETPIPE_SZ, F_SETFD, F_SETFL, F_SETLK, F_SETLKW, F_SETPIPE_SZ,
+                             F_ADD_SEALS, F_GET_SEALS,
                              FD_CLOEXEC, FIONBIO, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_NOFOLLOW,
                              O_ACCMODE, O_NONBLOCK, O_PATH, O_PATH_FLAGS, O_RDONLY,
                              O_TMPFILE, O_TRUNC, O_WRONLY, O_TMPFILE_BIT)
 from ..fs.pipe import PIPE_MAX_SIZE, make_pipe
+from ..fs.shmem import ShmemFile, memfd_seals
 from ..kernel.cred import CAP_SYS_RESOURCE
 from ..kernel.errors import KernelError
 from .common import access_ok, read_in, read_path, resolve_at, s32, s64, write_out
@@ -301,6 +303,8 @@ def sys_fcntl(task: "Task", fd: int, cmd: int, arg: int) -> int:
             raise KernelError(Errno.EBUSY)
         pipe.capacity = size
         return pipe.capacity
+    if cmd in (F_ADD_SEALS, F_GET_SEALS):
+        return memfd_seals(e.file, cmd == F_ADD_SEALS, arg & 0xFFFFFFFF)
     raise KernelError(Errno.EINVAL)
 
 
@@ -383,6 +387,11 @@ def _sync(task: "Task", fd: int, data_only: bool) -> int:
 def sys_ftruncate(task: "Task", fd: int, length: int) -> int:
     import os
     f = task.files.get(s32(fd))
+    if isinstance(f, ShmemFile):
+        if not f.writable:
+            raise KernelError(Errno.EINVAL)
+        f.truncate(s64(length))
+        return 0
     hfd = getattr(f, "fd", None)
     if hfd is None or not f.writable:
         raise KernelError(Errno.EINVAL)

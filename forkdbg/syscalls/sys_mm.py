@@ -12,6 +12,7 @@ from ..abi.mmflags import (MADV_DONTNEED, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NO
 from ..kernel.errors import KernelError
 from ..kernel.events import Note
 from ..mm.address_space import TASK_SIZE, Fault, NoMemory, page_up
+from ..fs.shmem import F_SEAL_FUTURE_WRITE, F_SEAL_WRITE, SHMEM_MAX, ShmemFile
 from ..mm.hostmem import PAGE, Backing, memmove
 from .common import s32, write_out
 from .table import syscall
@@ -75,9 +76,11 @@ def sys_mmap(task: "Task", addr: int, length: int, prot: int, flags: int, fd: in
             raise KernelError(Errno.EACCES)
         if file.kind == "chr" and file.path == "/dev/zero":
             file = None
-        elif file.kind not in ("host", "proc"):
+        elif file.kind not in ("host", "proc", "shmem"):
             raise KernelError(Errno.ENODEV)
     task.kernel.memory.request(length)
+    if isinstance(file, ShmemFile) and shared:  # the object's own pages: one copy for all
+        return _map_shmem(task, file, addr, length, prot, flags, off)
     start = _place(task, addr, length, flags)
     if file is not None:
         data = file.pread(task, length, off)
@@ -92,6 +95,20 @@ def sys_mmap(task: "Task", addr: int, length: int, prot: int, flags: int, fd: in
                                       "emulated as a copy; stores will not reach the file"))
     task.mm.map(start, length, prot, shared=shared, name=name, data=data, file_off=off,
                 inode=inode)
+    task.kernel.memory.mapped_changed()
+    return start
+
+
+def _map_shmem(task: "Task", f: ShmemFile, addr: int, length: int, prot: int, flags: int,
+               off: int) -> int:
+    obj = f.obj
+    if prot & PROT_WRITE and obj.seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE):
+        raise KernelError(Errno.EPERM)
+    if off + length > SHMEM_MAX:
+        raise KernelError(Errno.EINVAL)
+    start = _place(task, addr, length, flags)
+    task.mm.map(start, length, prot, shared=True, name=f.path, backing=obj.backing, boff=off,
+                file_off=off, inode=obj.ino, dev=1)
     task.kernel.memory.mapped_changed()
     return start
 

@@ -216,7 +216,11 @@ def dec_fcntl(c: Call) -> Gen:
         c.put(str(arg))
     elif cmd in (F.F_GETLK, F.F_SETLK, F.F_SETLKW):
         c.put(ptr(arg))
-    if cmd == F.F_GETFL:
+    elif cmd == F.F_ADD_SEALS:
+        c.put(flags(F.SEAL_FLAGS, arg & 0xFFFFFFFF, c.style))
+    if cmd == F.F_GET_SEALS:
+        c.retfmt = lambda r: f"{r:#x} (seals {F.SEAL_FLAGS.render(r)})" if r else "0"
+    elif cmd == F.F_GETFL:
         c.retfmt = lambda r: f"{r:#x} (flags {F.render_open_flags(r)})"
     elif cmd == F.F_GETFD:
         c.retfmt = lambda r: f"{r:#x} (flags FD_CLOEXEC)" if r else "0"
@@ -491,3 +495,4 @@ from . import decode_wait  # noqa: E402,F401  (registers poll, select, nanosleep
 from . import decode_events  # noqa: E402,F401  (registers rt_sigpending, epoll_ctl)
 from . import decode_socket  # noqa: E402,F401  (registers the socket calls)
 from . import decode_sched  # noqa: E402,F401  (registers sched_*, mincore, membarrier)
+from . import decode_ipc  # noqa: E402,F401  (registers memfd_create and the shm calls)

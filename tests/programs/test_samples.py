@@ -66,6 +66,8 @@ CASES = [
     ("unixsock", []),
     # the loopback network: TCP over 127.0.0.1 and ::1 between processes, UDP
     ("inet", []),
+    # memfd and SysV shared memory: mappings, read/write and children see the same bytes
+    ("shmem", []),
     # Linux's answers where programs check: ESRCH, EPERM, EACCES, E2BIG, 32-bit int
     # arguments, per-thread /proc, the virtual init, credentials, prctl
     ("answers", []),
