@@ -122,7 +122,7 @@ def sys_shmdt(task: "Task", addr: int) -> int:
     table = task.kernel.shm
     seg = next((s for s in table.by_id.values() if v is not None and v.start == addr
                 and v.backing is s.obj.backing), None)
-    if seg is None:
+    if seg is None or v is None:
         raise KernelError(Errno.EINVAL)
     mm.unmap(v.start, v.size)
     seg.lpid, seg.dtime = task.tg.tgid, task.kernel.clock.realtime // 10**9
