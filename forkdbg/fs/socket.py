@@ -22,6 +22,7 @@ from ..abi.socketflags import AF_UNIX, SOCK_DGRAM, SOCK_STREAM
 from ..kernel.errors import Block, KernelError
 from ..kernel.sched import WaitQueue
 from .file import File
+from .scm import Ancillary
 from .stat import Stat
 
 if TYPE_CHECKING:
@@ -48,6 +49,9 @@ class UnixSocket(File):
         self.rbuf = bytearray()  # SOCK_STREAM's bytes
         self.msgs: deque[bytes] = deque()  # datagrams and records
         self.senders: deque[bytes | None] = deque()  # each datagram's sender's name
+        self.anc_msgs: deque[Ancillary | None] = deque()  # each datagram's control data
+        self.anc_stream: deque[tuple[int, Ancillary]] = deque()  # (stream offset, data)
+        self.enq_total = self.rcvd_total = 0  # stream bytes queued and taken, ever
         self.queued = 0
         self.shut_rd = False  # no more reading (ours) or the peer stopped writing
         self.shut_wr = False
@@ -68,6 +72,10 @@ class UnixSocket(File):
     # ------------------------------------------------------------ state
     def release(self) -> None:
         self.closed = True
+        for anc in [a for _o, a in self.anc_stream] + [a for a in self.anc_msgs if a]:
+            anc.drop()  # descriptors in flight to a socket nobody will read
+        self.anc_stream.clear()
+        self.anc_msgs.clear()
         p = self.peer
         if p is not None:
             p.wq.wake_all()
@@ -94,12 +102,24 @@ class UnixSocket(File):
         return bool(self.rbuf) if self.type == SOCK_STREAM else bool(self.msgs)
 
     # ------------------------------------------------------------ I/O
-    def recv(self, task: "Task", n: int, nonblock: bool = False, peek: bool = False) -> bytes:
+    def recv(self, task: "Task", n: int, nonblock: bool = False, peek: bool = False,
+             anc_out: "list[Ancillary] | None" = None) -> bytes:
+        """Take up to `n` bytes (one datagram); the control data sent with them goes to
+        `anc_out`, or is dropped (its descriptors closed) when nobody asks for it."""
         if self._has_data():
+            taken: list[Ancillary] = []
             if self.type == SOCK_STREAM:
+                start = self.rcvd_total
+                for off, _a in self.anc_stream:  # a read stops where other descriptors ride
+                    if start < off < start + n:
+                        n = off - start
+                        break
                 data = bytes(self.rbuf[:n])
                 if not peek:
                     del self.rbuf[:n]
+                    self.rcvd_total += len(data)
+                    while self.anc_stream and self.anc_stream[0][0] < start + len(data):
+                        taken.append(self.anc_stream.popleft()[1])
             else:
                 msg = self.msgs[0]
                 data = msg[:n]
@@ -107,6 +127,14 @@ class UnixSocket(File):
                 if not peek:
                     self.msgs.popleft()
                     self.senders.popleft()
+                    anc = self.anc_msgs.popleft()
+                    if anc is not None:
+                        taken.append(anc)
+            for anc in taken:
+                if anc_out is not None:
+                    anc_out.append(anc)
+                else:
+                    anc.drop()
             if not peek:
                 self.queued -= len(data) if self.type == SOCK_STREAM else len(msg)
                 if self.peer is not None:
@@ -119,8 +147,10 @@ class UnixSocket(File):
         raise Block([self.wq])
 
     def send(self, task: "Task", data: bytes, nonblock: bool = False,
-             nosignal: bool = False, to: "UnixSocket | None" = None) -> int:
-        """Queue `data` at the peer (or at `to`, a datagram's explicit destination)."""
+             nosignal: bool = False, to: "UnixSocket | None" = None,
+             anc: Ancillary | None = None) -> int:
+        """Queue `data` at the peer (or at `to`, a datagram's explicit destination), with
+        the control data `anc` riding on its first byte."""
         p = to or self.peer
         if p is None and not self.shut_wr:
             raise KernelError(Errno.ENOTCONN)
@@ -141,10 +171,14 @@ class UnixSocket(File):
             raise Block([self.wq, p.wq])
         if self.type == SOCK_STREAM:
             data = data[:room]
+            if anc is not None:
+                p.anc_stream.append((p.enq_total, anc))
             p.rbuf += data
+            p.enq_total += len(data)
         else:
             p.msgs.append(bytes(data))
             p.senders.append(self.name)
+            p.anc_msgs.append(anc)
         p.queued += len(data)
         p.wq.wake_all()
         return len(data)

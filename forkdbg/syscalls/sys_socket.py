@@ -14,9 +14,11 @@ from ..abi import socketflags as S
 from ..abi.errno import Errno
 from ..fs.inet import InetSocket
 from ..fs.socket import UnixSocket, make_pair
-from ..kernel.errors import KernelError
+from ..fs.scm import (CMSG_HDR, SCM_CREDENTIALS, SCM_RIGHTS, Ancillary, cmsg,
+                      parse_control)
+from ..kernel.errors import Block, KernelError
 from .common import access_ok, peer_cred, read_in, s32, socket_of, write_out
-from .sys_net import autobind, put_name, target
+from .sys_net import autobind, put_name, sockaddr_of, target
 from .sys_file import _iovecs, _spans
 from .table import syscall
 
@@ -119,46 +121,91 @@ def sys_recvfrom(task: "Task", fd: int, buf: int, n: int, flags: int, addr: int,
     return len(data)
 
 
-def _msghdr(task: "Task", msg: int) -> tuple[int, int, int, int, int]:
-    """(name, namelen, iov, iovlen, controllen) of a struct msghdr."""
-    name, namelen, iov, iovlen, _control, controllen, _flags = struct.unpack(
+def _msghdr(task: "Task", msg: int) -> tuple[int, int, int, int, int, int]:
+    """(name, namelen, iov, iovlen, control, controllen) of a struct msghdr."""
+    name, namelen, iov, iovlen, control, controllen, _flags = struct.unpack(
         "<QI4xQQQQi4x", read_in(task, msg, S.MSGHDR_SIZE))
-    return name, namelen, iov, iovlen, controllen
+    return name, namelen, iov, iovlen, control, controllen
 
 
-@syscall("sendmsg", "fd", "msghdr", "msgflags", support="partial",
-         notes="no control messages yet (SCM_RIGHTS, SCM_CREDENTIALS)")
+@syscall("sendmsg", "fd", "msghdr", "msgflags")
 def sys_sendmsg(task: "Task", fd: int, msg: int, flags: int) -> int:
     s = socket_of(task, fd)
-    name, _nl, iov, iovlen, controllen = _msghdr(task, msg)
+    name, namelen, iov, iovlen, control, controllen = _msghdr(task, msg)
+    to = None
     if name:
-        raise KernelError(Errno.EISCONN)
-    if controllen:
-        raise KernelError(Errno.EOPNOTSUPP)
+        if s.type != S.SOCK_DGRAM:
+            raise KernelError(Errno.EISCONN if s.peer is not None else Errno.EOPNOTSUPP)
+        to = target(task, s, name, namelen)
     data = b"".join(read_in(task, a, ln) for a, ln in _iovecs(task, iov, iovlen))
-    return s.send(task, data[:MAX_MSG], bool(flags & S.MSG_DONTWAIT),
-                  bool(flags & S.MSG_NOSIGNAL))
+    anc = None
+    if controllen:
+        if isinstance(s, InetSocket):
+            raise KernelError(Errno.EINVAL)
+        anc = parse_control(read_in(task, control, min(controllen, 1 << 16)),
+                            task.files.get, peer_cred(task))
+    try:
+        return s.send(task, data[:MAX_MSG], bool(flags & S.MSG_DONTWAIT),
+                      bool(flags & S.MSG_NOSIGNAL), to, anc)
+    except (KernelError, Block):
+        if anc is not None:
+            anc.drop()  # a retry takes its own references
+        raise
 
 
 @syscall("recvmsg", "fd", "omsghdr", "msgflags")
 def sys_recvmsg(task: "Task", fd: int, msg: int, flags: int) -> int:
     s = socket_of(task, fd)
-    name, namelen, iov, iovlen, _cl = _msghdr(task, msg)
+    name, namelen, iov, iovlen, control, controllen = _msghdr(task, msg)
     vecs = _iovecs(task, iov, iovlen)
     total = min(sum(ln for _a, ln in vecs), MAX_MSG)
     before = len(s.msgs[0]) if s.msgs and s.type != S.SOCK_STREAM else 0
-    data = s.recv(task, total, bool(flags & S.MSG_DONTWAIT), bool(flags & S.MSG_PEEK))
+    ancs: list[Ancillary] = []
+    data = s.recv(task, total, bool(flags & S.MSG_DONTWAIT), bool(flags & S.MSG_PEEK), ancs)
     pos = 0
     for addr, ln in _spans(vecs, 0, len(data)):
         write_out(task, addr, data[pos:pos + ln])
         pos += ln
-    out_flags = S.MSG_TRUNC if before > len(data) else 0
+    # ___sys_recvmsg starts msg_flags from the caller's MSG_CMSG_CLOEXEC
+    out_flags = (S.MSG_TRUNC if before > len(data) else 0) | (flags & S.MSG_CMSG_CLOEXEC)
+    ctl, truncated = _control_out(task, s, ancs, controllen, bool(flags & S.MSG_CMSG_CLOEXEC))
+    if ctl:
+        write_out(task, control, ctl)
+    if truncated:
+        out_flags |= S.MSG_CTRUNC
+    who = s.last_sender if s.type == S.SOCK_DGRAM else (
+        s.peer.name if s.peer is not None else None)
+    full = sockaddr_of(s, who) if name else b""
     if name and namelen:
-        write_out(task, name, struct.pack("<H", S.AF_UNIX)[:namelen])
-    struct_tail = struct.pack("<I", 2 if name else 0)
-    write_out(task, msg + 8, struct_tail)  # msg_namelen
-    write_out(task, msg + 40, struct.pack("<Qi", 0, out_flags))  # msg_controllen, msg_flags
+        write_out(task, name, full[:namelen])
+    write_out(task, msg + 8, struct.pack("<I", len(full)))  # msg_namelen
+    write_out(task, msg + 40, struct.pack("<Qi", len(ctl), out_flags))  # controllen, flags
     return len(data)
+
+
+def _control_out(task: "Task", s: UnixSocket, ancs: list[Ancillary], room: int,
+                 cloexec: bool) -> tuple[bytes, bool]:
+    """The control messages recvmsg hands back: received descriptors installed in the
+    caller's table, credentials; what does not fit is dropped (MSG_CTRUNC)."""
+    out = b""
+    truncated = False
+    for anc in ancs:
+        if anc.files:
+            size = CMSG_HDR + 4 * len(anc.files)
+            if len(out) + size > room:
+                truncated = True
+                anc.drop()
+            else:
+                fds = [task.files.install(f, cloexec) for f in anc.files]
+                anc.drop()  # the table holds them now
+                out += cmsg(SCM_RIGHTS, struct.pack(f"<{len(fds)}i", *fds))
+        creds = anc.creds or (s.peer.cred if s.passcred and s.peer is not None else None)
+        if creds is not None and s.passcred:
+            if len(out) + CMSG_HDR + 12 > room:
+                truncated = True
+            else:
+                out += cmsg(SCM_CREDENTIALS, struct.pack("<iII", *creds))
+    return out, truncated
 
 
 @syscall("getsockopt", "fd", "sollevel", "sockopt", "osockoptval", "osocklen")

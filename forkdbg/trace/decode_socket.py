@@ -150,6 +150,33 @@ def dec_recvfrom(c: Call) -> Gen:
     c.put(ln.text())
 
 
+def cmsgs_text(c: Call, addr: int, length: int) -> str:
+    """Control messages: ``[{cmsg_len=20, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS,
+    cmsg_data=[5]}]``, credentials as ``{pid=..., uid=..., gid=...}``."""
+    raw = c.mem(addr, min(length, 4096))
+    if raw is None:
+        return ptr(addr)
+    out = []
+    off = 0
+    while off + 16 <= len(raw):
+        clen, level, kind = struct.unpack_from("<Qii", raw, off)
+        if clen < 16 or off + clen > len(raw):
+            break
+        data = raw[off + 16:off + clen]
+        lv = const(S.SOL_NAMES, level, c.style, "{:#x} /* SOL_??? */")
+        if level == S.SOL_SOCKET and kind == 1:
+            fds = struct.unpack_from(f"<{len(data) // 4}i", data)
+            ty, body = "SCM_RIGHTS", "[" + ", ".join(fd_text(c, fd) for fd in fds) + "]"
+        elif level == S.SOL_SOCKET and kind == 2 and len(data) >= 12:
+            pid, uid, gid = struct.unpack_from("<iII", data)
+            ty, body = "SCM_CREDENTIALS", f"{{pid={pid}, uid={uid}, gid={gid}}}"
+        else:
+            ty, body = str(kind), quote(data, c.style, force_hex=True)
+        out.append(f"{{cmsg_len={clen}, cmsg_level={lv}, cmsg_type={ty}, cmsg_data={body}}}")
+        off += (clen + 7) & ~7
+    return "[" + ", ".join(out) + "]"
+
+
 def msghdr_text(c: Call, addr: int, total: int | None) -> str:
     b = c.mem(addr, S.MSGHDR_SIZE) if addr else None
     if b is None:
@@ -160,7 +187,7 @@ def msghdr_text(c: Call, addr: int, total: int | None) -> str:
              f"msg_namelen={namelen}",
              f"msg_iov={iovec(c, iov, iovlen, total)}", f"msg_iovlen={iovlen}"]
     if controllen:
-        parts.append(f"msg_control={ptr(control)}")
+        parts.append(f"msg_control={cmsgs_text(c, control, controllen)}")
     parts += [f"msg_controllen={controllen}", f"msg_flags={msgflags_text(c, mflags)}"]
     return "{" + ", ".join(parts) + "}"
 

@@ -68,6 +68,8 @@ CASES = [
     ("inet", []),
     # memfd and SysV shared memory: mappings, read/write and children see the same bytes
     ("shmem", []),
+    # descriptors and credentials passed over AF_UNIX sockets
+    ("scm", []),
     # Linux's answers where programs check: ESRCH, EPERM, EACCES, E2BIG, 32-bit int
     # arguments, per-thread /proc, the virtual init, credentials, prctl
     ("answers", []),
