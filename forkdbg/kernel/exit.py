@@ -121,6 +121,7 @@ def exit_notify(kernel: "Kernel", tg: "ThreadGroup") -> None:
                 new.child_wait.wake_all()
     tg.state = GroupState.ZOMBIE
     exit_itimers(tg)
+    kernel.sem.exit_undo(tg)
     tg.image = kernel.image_for(tg)  # symbols stay for reports about the dead process
     tg.set_exe_file(None)  # the program file goes with the address space
     tg.wait_status = wait_status(tg.exit_code, tg.exit_sig, tg.core)

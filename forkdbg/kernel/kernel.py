@@ -40,6 +40,7 @@ from .oom import MemoryGuard
 from .images import Image, ImageCache
 from .watch import Watchers
 from .sched import Scheduler
+from .sem import SemTable
 from .shm import ShmTable
 from .signal import Signals
 from .task import Sleep, Task, TaskState
@@ -140,6 +141,7 @@ class Kernel:
         self.unix_names = UnixNames()  # bound AF_UNIX sockets
         self.ports = Ports()  # the loopback network's TCP and UDP ports
         self.shm = ShmTable()  # SysV shared memory segments
+        self.sem = SemTable()  # SysV semaphore sets
 
     # ------------------------------------------------------------ creation
     def alloc_pid(self) -> int:

@@ -74,6 +74,7 @@ class ThreadGroup:
         self.dumpable = 1  # prctl(PR_SET_DUMPABLE)
         self.tsc_mode = 1  # prctl(PR_SET_TSC): PR_TSC_ENABLE
         self.personality = 0  # PER_LINUX (personality(2); kept across fork and exec)
+        self.sem_undo: dict[tuple[int, int], int] = {}  # SEM_UNDO: (semid, num) -> adjustment
         self.oom_score_adj = 0  # /proc/PID/oom_score_adj (inherited by fork)
         self.itimers: dict[int, "KTimer"] = {}  # setitimer's, by ITIMER_*
         self.posix_timers: dict[int, "KTimer"] = {}  # timer_create's, by id

@@ -1,5 +1,6 @@
-"""Shared memory: memfd_create, and SysV shared memory segments (shmget, shmat, shmdt,
-shmctl), both on fs/shmem.py's objects.
+"""Shared memory and semaphores: memfd_create, SysV shared memory segments (shmget,
+shmat, shmdt, shmctl) on fs/shmem.py's objects, and SysV semaphore sets (semget, semop,
+semtimedop, semctl; kernel/sem.py).
 
 A segment lives until IPC_RMID and its last detach; attachments are MAP_SHARED
 mappings of its pages, so fork children share them and exec drops them, as in Linux.
@@ -15,7 +16,8 @@ from ..fs.perm import MAY_READ, MAY_WRITE, check
 from ..fs.shmem import F_SEAL_SEAL, SHMEM_MAX, ShmemFile, ShmemObject
 from ..kernel.shm import Segment
 from ..kernel.cred import CAP_SYS_ADMIN
-from ..kernel.errors import KernelError
+from ..kernel.errors import Block, KernelError
+from ..kernel.sem import IPC_NOWAIT, SEMMSL, SEMOPM, SEMVMX, SemSet
 from ..kernel.shm import IPC_PRIVATE
 from ..mm.address_space import TASK_SIZE, page_up
 from ..mm.vma import PROT_EXEC, PROT_READ, PROT_WRITE
@@ -157,5 +159,140 @@ def sys_shmctl(task: "Task", shmid: int, cmd: int, buf: int) -> int:
         seg.key = IPC_PRIVATE
         if not _attachments(task, seg):
             table.destroy(seg)
+        return 0
+    raise KernelError(Errno.EINVAL)
+
+
+# ------------------------------------------------------------ SysV semaphores
+SETVAL, GETVAL, GETPID, GETNCNT, GETZCNT, GETALL, SETALL = 16, 12, 11, 14, 15, 13, 17
+SEMID_DS_SIZE = 104
+
+
+def _sem_perm(task: "Task", s: SemSet, mask: int) -> None:
+    if task.cred.euid == 0:
+        return
+    check(s.mode, s.uid, s.gid, task.cred, mask)
+
+
+@syscall("semget", "int", "int", "ipcflags")
+def sys_semget(task: "Task", key: int, nsems: int, flags: int) -> int:
+    key, nsems, flags = s32(key), s32(nsems), s32(flags)
+    table = task.kernel.sem
+    if key != IPC_PRIVATE:
+        for s in table.by_id.values():
+            if s.key == key:
+                if flags & IPC_CREAT and flags & IPC_EXCL:
+                    raise KernelError(Errno.EEXIST)
+                if nsems > len(s.values):
+                    raise KernelError(Errno.EINVAL)
+                _sem_perm(task, s, MAY_READ | (MAY_WRITE if flags & 0o222 else 0))
+                return s.id
+        if not flags & IPC_CREAT:
+            raise KernelError(Errno.ENOENT)
+    if not 0 < nsems <= SEMMSL:
+        raise KernelError(Errno.EINVAL)
+    return table.create(key, nsems, flags, task.cred.euid, task.cred.egid,
+                        task.kernel.clock.realtime // 10**9).id
+
+
+def _semop(task: "Task", semid: int, sops: int, nsops: int, deadline: int | None) -> int:
+    nsops = s32(nsops)
+    if nsops < 1:
+        raise KernelError(Errno.EINVAL)
+    if nsops > SEMOPM:
+        raise KernelError(Errno.E2BIG)
+    raw = read_in(task, sops, 6 * nsops)
+    ops = [struct.unpack_from("<Hhh", raw, 6 * i) for i in range(nsops)]
+    table = task.kernel.sem
+    s = table.get(s32(semid))
+    if any(num >= len(s.values) for num, _op, _fl in ops):
+        raise KernelError(Errno.EFBIG)
+    alters = any(op for _n, op, _f in ops)
+    _sem_perm(task, s, MAY_WRITE if alters else MAY_READ)
+    k = task.kernel
+
+    def attempt() -> int:
+        s.waiting.pop(task.tid, None)
+        if s.removed:
+            raise KernelError(Errno.EIDRM)
+        now = k.clock.realtime // 10**9
+        if s.try_ops(ops, task.tg.tgid, now, task.tg.sem_undo):
+            return 0
+        if any(fl & IPC_NOWAIT for _n, _o, fl in ops):
+            raise KernelError(Errno.EAGAIN)
+        if deadline is not None and k.clock.now >= deadline:
+            raise KernelError(Errno.EAGAIN)
+        blocked = next((num, op) for num, op, _f in ops
+                       if op < 0 and s.values[num] < -op or op == 0 and s.values[num])
+        s.waiting[task.tid] = blocked
+        raise Block([s.wq], deadline=deadline, retry=attempt, restart=Errno.EINTR)
+    return attempt()
+
+
+@syscall("semop", "int", "sembuf:2", "uint")
+def sys_semop(task: "Task", semid: int, sops: int, nsops: int) -> int:
+    return _semop(task, semid, sops, nsops, None)
+
+
+@syscall("semtimedop", "int", "sembuf:2", "uint", "timespec")
+def sys_semtimedop(task: "Task", semid: int, sops: int, nsops: int, timeout: int) -> int:
+    deadline = None
+    if timeout:
+        sec, nsec = struct.unpack("<qq", read_in(task, timeout, 16))
+        if sec < 0 or not 0 <= nsec < 10**9:
+            raise KernelError(Errno.EINVAL)
+        deadline = task.kernel.clock.now + sec * 10**9 + nsec
+    return _semop(task, semid, sops, nsops, deadline)
+
+
+@syscall("semctl", "int", "int", "ipccmd", "hex")
+def sys_semctl(task: "Task", semid: int, num: int, cmd: int, arg: int) -> int:
+    cmd = s32(cmd) & ~0x100  # IPC_64
+    table = task.kernel.sem
+    s = table.get(s32(semid))
+    num = s32(num)
+    n = len(s.values)
+    if cmd in (GETVAL, SETVAL, GETPID, GETNCNT, GETZCNT) and not 0 <= num < n:
+        raise KernelError(Errno.EINVAL)
+    if cmd == IPC_RMID or cmd == IPC_SET:
+        if task.cred.euid not in (s.uid, s.cuid) and not task.cred.capable(CAP_SYS_ADMIN):
+            raise KernelError(Errno.EPERM)
+        if cmd == IPC_RMID:
+            table.remove(s)
+            return 0
+        raw = read_in(task, arg, 48)
+        (s.uid, s.gid), mode = struct.unpack_from("<II", raw, 4), raw[20:24]
+        s.mode = int.from_bytes(mode, "little") & 0o777
+        s.ctime = task.kernel.clock.realtime // 10**9
+        return 0
+    writes = cmd in (SETVAL, SETALL)
+    _sem_perm(task, s, MAY_WRITE if writes else MAY_READ)
+    if cmd == IPC_STAT:
+        perm = struct.pack("<iIIIIIHH20x", s.key, s.uid, s.gid, s.cuid, s.cgid, s.mode, 0, 0)
+        write_out(task, arg, perm + struct.pack("<qQqQQ16x", s.otime, 0, s.ctime, 0, n))
+        return 0
+    if cmd == GETVAL:
+        return s.values[num]
+    if cmd == GETPID:
+        return s.pids[num]
+    if cmd in (GETNCNT, GETZCNT):
+        return s.ncnt_zcnt(num)[0 if cmd == GETNCNT else 1]
+    if cmd == GETALL:
+        write_out(task, arg, struct.pack(f"<{n}H", *s.values))
+        return 0
+    if cmd in (SETVAL, SETALL):
+        vals = [s32(arg)] if cmd == SETVAL else \
+            list(struct.unpack(f"<{n}H", read_in(task, arg, 2 * n)))
+        if any(not 0 <= v <= SEMVMX for v in vals):
+            raise KernelError(Errno.ERANGE)
+        if cmd == SETVAL:
+            s.values[num] = vals[0]
+        else:
+            s.values = vals
+        for tg in list(task.kernel.groups.values()):
+            for i in ([num] if cmd == SETVAL else range(n)):
+                tg.sem_undo.pop((s.id, i), None)  # setting a value clears its adjustments
+        s.ctime = task.kernel.clock.realtime // 10**9
+        s.wq.wake_all()
         return 0
     raise KernelError(Errno.EINVAL)

@@ -78,3 +78,49 @@ def dec_shmctl(c: Call) -> Gen:
           f"cuid={cuid}, cgid={cgid}}}, shm_segsz={size}, shm_cpid={cpid}, "
           f"shm_lpid={lpid}, shm_nattch={nattch}, shm_atime={atime}, shm_dtime={dtime}, "
           f"shm_ctime={ctime}}}")
+
+
+SEM_FLG = FlagSet.of(IPC_NOWAIT=0o4000, SEM_UNDO=0x1000)
+SEM_CMDS = {**IPC_CMDS, 11: "GETPID", 12: "GETVAL", 13: "GETALL", 14: "GETNCNT", 15: "GETZCNT",
+            16: "SETVAL", 17: "SETALL", 18: "SEM_STAT", 19: "SEM_INFO", 20: "SEM_STAT_ANY"}
+
+
+@decoder("semget")
+def dec_semget(c: Call) -> Gen:
+    c.put(_key(c.args[0]))
+    c.put(str(c.s32(1)))
+    fl = c.args[2] & 0xFFFFFFFF
+    names, _rest = IPC_FLAGS.split(fl & ~0o777)
+    c.put("|".join(names + [f"0{fl & 0o777:03o}" if fl & 0o777 else "000"]))
+    yield
+
+
+def _sembufs(c: Call, addr: int, n: int) -> str:
+    def one(b: bytes) -> str:
+        num, op, fl = struct.unpack("<Hhh", b)
+        return (f"{{sem_num={num}, sem_op={op}, "
+                f"sem_flg={flags(SEM_FLG, fl & 0xFFFF, c.style, unknown='SEM_???')}}}")
+    return c.array(addr, n, 6, one)
+
+
+@decoder("semop", "semtimedop")
+def dec_semop(c: Call) -> Gen:
+    c.put(str(c.s32(0)))
+    n = c.args[2] & 0xFFFFFFFF
+    c.put(_sembufs(c, c.args[1], n))
+    c.put(str(n))
+    if c.name == "semtimedop":
+        b = c.mem(c.args[3], 16) if c.args[3] else None
+        c.put(ptr(c.args[3]) if b is None else
+              "{tv_sec=%d, tv_nsec=%d}" % struct.unpack("<qq", b))
+    yield
+
+
+@decoder("semctl")
+def dec_semctl(c: Call) -> Gen:
+    c.put(str(c.s32(0)))
+    c.put(str(c.s32(1)))
+    cmd = c.s32(2) & ~IPC_64
+    c.put(const(SEM_CMDS, cmd, c.style, "{:#x} /* SEM_??? */"))
+    c.put(ptr(c.args[3]))  # the union semun, printed as strace does: its register
+    yield

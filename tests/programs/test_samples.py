@@ -70,6 +70,8 @@ CASES = [
     ("shmem", []),
     # descriptors and credentials passed over AF_UNIX sockets
     ("scm", []),
+    # SysV semaphores between processes, SEM_UNDO at exit
+    ("sem", []),
     # Linux's answers where programs check: ESRCH, EPERM, EACCES, E2BIG, 32-bit int
     # arguments, per-thread /proc, the virtual init, credentials, prctl
     ("answers", []),
