@@ -35,11 +35,11 @@ int main(void)
     pid_t p = fork();
     if (p == 0) {
         usleep(20000);
-        printf("child posts\n");
-        semop(id, &up, 1);
         struct sembuf undo = {1, 5, SEM_UNDO};
         semop(id, &undo, 1);
         printf("child: sem 1 = %d\n", semctl(id, 1, GETVAL));
+        printf("child posts\n");
+        semop(id, &up, 1);  /* last: the parent prints once this lands */
         _exit(0);
     }
     SHOW("parent waits for the post", semop(id, &down, 1));
