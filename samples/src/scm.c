@@ -39,11 +39,12 @@ int main(void) {
         _exit(0);
     }
     close(sv[1]);
-    printf("sendmsg: %d\n", send_fd(sv[0], p[1]));
+    int sent = send_fd(sv[0], p[1]);
     close(p[1]);
     char buf[64]; int n = read(p[0], buf, sizeof buf);
+    waitpid(pid, NULL, 0);  /* the child has printed its line: ours come after it */
+    printf("sendmsg: %d\n", sent);
     printf("parent read: %.*s\n", n, buf);
-    waitpid(pid, NULL, 0);
     errno = 0;
     int bad = send_fd(sv[0], 99);
     printf("bad fd: %d %s\n", bad, strerror(errno));
