@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 PROTOS: dict[str, str] = {
-    "flock": "uu", "semget": "iii", "semop": "ilu", "semtimedop": "ilul", "semctl": "iiil", "memfd_create": "lu", "shmget": "ili", "shmat": "ili", "shmdt": "l",
+    "flock": "uu", "futex_waitv": "luuli", "semget": "iii", "semop": "ilu", "semtimedop": "ilul", "semctl": "iiil", "memfd_create": "lu", "shmget": "ili", "shmat": "ili", "shmdt": "l",
     "shmctl": "iil", "bind": "ili", "listen": "ii", "connect": "ili", "accept": "ill",
     "accept4": "illi", "fallocate": "iill", "getxattr": "llll", "lgetxattr": "llll",
     "fgetxattr": "illl", "listxattr": "lll", "llistxattr": "lll", "flistxattr": "ill",

@@ -30,6 +30,9 @@ class Futexes:
         self.queues: dict[tuple, WaitQueue] = {}
         self.bitsets: dict["Task", int] = {}
         self.keys: dict["Task", tuple] = {}
+        #: futex_waitv's sleepers: the keys they wait on, in order, and which one woke them
+        self.vkeys: dict["Task", list[tuple]] = {}
+        self.woken_index: dict["Task", int] = {}
 
     def key(self, task: "Task", addr: int, private: bool) -> tuple:
         v = task.mm.find(addr)
@@ -68,8 +71,34 @@ class Futexes:
         self.keys[task] = key
         raise Block([q], deadline=deadline)
 
+    def waitv(self, task: "Task", waiters: list[tuple[int, int, bool]],
+              deadline: int | None) -> int:
+        """futex_waitv: sleep until any of the (addr, val, private) futexes is woken;
+        returns its index (EAGAIN if one no longer holds its value at the start)."""
+        reason = task.wake_reason
+        if reason == "futex":
+            return self.woken_index.pop(task, 0)
+        if reason == "timeout":
+            self._forget(task)
+            raise KernelError(Errno.ETIMEDOUT)
+        if reason is None:
+            for addr, val, _p in waiters:
+                if task.mm.read_u32(addr) != val & 0xFFFFFFFF:
+                    raise KernelError(Errno.EAGAIN)
+        keys = [self.key(task, addr, private) for addr, _v, private in waiters]
+        queues = [self._queue(k) for k in keys]
+        self.vkeys[task] = keys
+        self.bitsets[task] = FUTEX_BITSET_MATCH_ANY
+        raise Block(queues, deadline=deadline)
+
     def _forget(self, task: "Task") -> None:
         self.bitsets.pop(task, None)
+        for key in self.vkeys.pop(task, []):
+            q = self.queues.get(key)
+            if q is not None:
+                q.remove(task)
+                if not q.waiters:
+                    del self.queues[key]
         key = self.keys.pop(task, None)
         if key is not None:
             q = self.queues.get(key)
@@ -94,6 +123,9 @@ class Futexes:
             if woken >= n:
                 break
             if self.bitsets.get(t, FUTEX_BITSET_MATCH_ANY) & bitset:
+                vkeys = self.vkeys.get(t)
+                if vkeys is not None:
+                    self.woken_index[t] = vkeys.index(key)
                 self._forget(t)
                 self.kernel.wake(t, "futex")
                 woken += 1

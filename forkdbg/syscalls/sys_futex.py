@@ -9,7 +9,7 @@ from ..abi.errno import Errno
 from ..abi.procflags import ROBUST_LIST_HEAD_SIZE
 from ..kernel import rseq
 from ..kernel.errors import KernelError
-from .common import write_out
+from .common import read_in, write_out
 from .table import syscall
 
 if TYPE_CHECKING:
@@ -52,3 +52,36 @@ def sys_get_robust_list(task: "Task", pid: int, head_ptr: int, len_ptr: int) -> 
          notes="one CPU (cpu_id 0); critical sections abort on a context switch or a signal")
 def sys_rseq(task: "Task", addr: int, length: int, flags: int, sig: int) -> int:
     return rseq.sys_rseq(task, addr, length, flags, sig)
+
+
+FUTEX_WAITV_MAX = 128
+FUTEX_32, FUTEX_PRIVATE_FLAG = 2, 128
+
+
+@syscall("futex_waitv", "ptr", "uint", "hex", "timespec", "clockid")
+def sys_futex_waitv(task: "Task", waiters: int, n: int, flags: int, timeout: int,
+                    clock: int) -> int:
+    """Wait on up to 128 futexes at once; the result is the index of the one woken."""
+    if flags or not 0 < n <= FUTEX_WAITV_MAX:
+        raise KernelError(Errno.EINVAL)
+    deadline = None
+    if timeout:
+        clock &= 0xFFFFFFFF
+        if clock not in (0, 1):  # CLOCK_REALTIME, CLOCK_MONOTONIC
+            raise KernelError(Errno.EINVAL)
+        sec, nsec = struct.unpack("<qq", read_in(task, timeout, 16))
+        if sec < 0 or not 0 <= nsec < 10**9:
+            raise KernelError(Errno.EINVAL)
+        deadline = sec * 10**9 + nsec  # absolute on that clock
+        if clock == 0:
+            deadline -= task.kernel.clock.realtime_offset
+    raw = read_in(task, waiters, 24 * n)
+    entries = []
+    for i in range(n):
+        val, addr, fl, reserved = struct.unpack_from("<QQII", raw, 24 * i)
+        if reserved or fl & ~(FUTEX_32 | FUTEX_PRIVATE_FLAG) or not fl & FUTEX_32:
+            raise KernelError(Errno.EINVAL)
+        if addr & 3 or val >> 32:
+            raise KernelError(Errno.EINVAL)
+        entries.append((addr, val, bool(fl & FUTEX_PRIVATE_FLAG)))
+    return task.kernel.futexes.waitv(task, entries, deadline)

@@ -72,6 +72,8 @@ CASES = [
     ("scm", []),
     # SysV semaphores between processes, SEM_UNDO at exit
     ("sem", []),
+    # futex_waitv across threads
+    ("futexv", []),
     # Linux's answers where programs check: ESRCH, EPERM, EACCES, E2BIG, 32-bit int
     # arguments, per-thread /proc, the virtual init, credentials, prctl
     ("answers", []),
