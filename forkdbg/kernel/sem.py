@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..abi.errno import Errno
+from ..abi.ipcflags import SEM_UNDO
 from .errors import KernelError
 from .sched import WaitQueue
 
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
 SEMVMX = 32767  # the largest value a semaphore holds
 SEMMSL = 32000  # semaphores in one set
 SEMOPM = 500  # operations in one semop
-IPC_NOWAIT, SEM_UNDO = 0o4000, 0x1000
 
 
 class SemSet:

@@ -12,8 +12,6 @@ from ..abi.errno import Errno
 from ..fs.shmem import ShmemObject
 from .errors import KernelError
 
-IPC_PRIVATE = 0
-
 
 class Segment:
     """One segment: its key, id, size, owner and times."""

@@ -12,13 +12,15 @@ import struct
 from typing import TYPE_CHECKING
 
 from ..abi.errno import Errno
+from ..abi.ipcflags import (GETALL, GETNCNT, GETPID, GETVAL, GETZCNT, IPC_64, IPC_CREAT, IPC_EXCL,
+                            IPC_NOWAIT, IPC_PRIVATE, IPC_RMID, IPC_SET, IPC_STAT, SETALL,
+                            SETVAL, SHM_EXEC, SHM_RDONLY, SHM_REMAP, SHM_RND)
 from ..fs.perm import MAY_READ, MAY_WRITE, check
 from ..fs.shmem import F_SEAL_SEAL, SHMEM_MAX, ShmemFile, ShmemObject
 from ..kernel.shm import Segment
 from ..kernel.cred import CAP_SYS_ADMIN
 from ..kernel.errors import Block, KernelError
-from ..kernel.sem import IPC_NOWAIT, SEMMSL, SEMOPM, SEMVMX, SemSet
-from ..kernel.shm import IPC_PRIVATE
+from ..kernel.sem import SEMMSL, SEMOPM, SEMVMX, SemSet
 from ..mm.address_space import TASK_SIZE, page_up
 from ..mm.vma import PROT_EXEC, PROT_READ, PROT_WRITE
 from .common import read_in, read_path, s32, write_out
@@ -30,9 +32,6 @@ if TYPE_CHECKING:
 MFD_CLOEXEC, MFD_ALLOW_SEALING, MFD_HUGETLB = 1, 2, 4
 MFD_NAME_MAX = 249
 
-IPC_CREAT, IPC_EXCL = 0o1000, 0o2000
-IPC_RMID, IPC_SET, IPC_STAT = 0, 1, 2
-SHM_RDONLY, SHM_RND, SHM_REMAP, SHM_EXEC = 0o10000, 0o20000, 0o40000, 0o100000
 SHMLBA = 4096
 SHMMAX = SHMEM_MAX
 SHMID_DS_SIZE = 112
@@ -135,7 +134,7 @@ def sys_shmdt(task: "Task", addr: int) -> int:
 
 @syscall("shmctl", "int", "ipccmd", "ptr")
 def sys_shmctl(task: "Task", shmid: int, cmd: int, buf: int) -> int:
-    cmd = s32(cmd) & ~0x100  # IPC_64
+    cmd = s32(cmd) & ~IPC_64
     table = task.kernel.shm
     seg = table.get(shmid)
     if cmd == IPC_STAT:
@@ -164,7 +163,6 @@ def sys_shmctl(task: "Task", shmid: int, cmd: int, buf: int) -> int:
 
 
 # ------------------------------------------------------------ SysV semaphores
-SETVAL, GETVAL, GETPID, GETNCNT, GETZCNT, GETALL, SETALL = 16, 12, 11, 14, 15, 13, 17
 SEMID_DS_SIZE = 104
 
 
@@ -247,7 +245,7 @@ def sys_semtimedop(task: "Task", semid: int, sops: int, nsops: int, timeout: int
 
 @syscall("semctl", "int", "int", "ipccmd", "hex")
 def sys_semctl(task: "Task", semid: int, num: int, cmd: int, arg: int) -> int:
-    cmd = s32(cmd) & ~0x100  # IPC_64
+    cmd = s32(cmd) & ~IPC_64
     table = task.kernel.sem
     s = table.get(s32(semid))
     num = s32(num)

@@ -8,9 +8,7 @@ from ..abi.eventflags import EPOLL_CTL_DEL
 from .ctx import Call
 from .decoders import Gen, decoder
 from .describe import ptr, sigset
-from .kinds import render_arg
-
-SIGSET_SIZE = 8
+from .kinds import SIGSET_SIZE, render_arg
 
 
 @decoder("rt_sigpending")

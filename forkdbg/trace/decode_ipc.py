@@ -6,17 +6,11 @@ from __future__ import annotations
 import struct
 
 from ..abi import fileflags as F
-from ..abi.flagset import FlagSet
+from ..abi.ipcflags import IPC_64, IPC_FLAGS, SEM_CMDS, SEM_FLG, SHM_CMDS, SHM_FLAGS
 from .ctx import Call
 from .decoders import Gen, decoder
 from .describe import chex, const, flags, ptr, quote
 
-IPC_FLAGS = FlagSet.of(IPC_CREAT=0o1000, IPC_EXCL=0o2000, IPC_NOWAIT=0o4000)
-SHM_FLAGS = FlagSet.of(SHM_RDONLY=0o10000, SHM_RND=0o20000, SHM_REMAP=0o40000,
-                       SHM_EXEC=0o100000)
-IPC_CMDS = {0: "IPC_RMID", 1: "IPC_SET", 2: "IPC_STAT", 3: "IPC_INFO", 11: "SHM_LOCK",
-            12: "SHM_UNLOCK", 13: "SHM_STAT", 14: "SHM_INFO", 15: "SHM_STAT_ANY"}
-IPC_64 = 0x100
 
 
 def _key(k: int) -> str:
@@ -61,7 +55,7 @@ def dec_shmdt(c: Call) -> Gen:
 def dec_shmctl(c: Call) -> Gen:
     c.put(str(c.s32(0)))
     cmd = c.s32(1) & ~IPC_64
-    c.put(const(IPC_CMDS, cmd, c.style, "{:#x} /* IPC_??? */"))
+    c.put(const(SHM_CMDS, cmd, c.style, "{:#x} /* IPC_??? */"))
     if cmd != 2:
         c.put(ptr(c.args[2]))
         yield
@@ -80,9 +74,6 @@ def dec_shmctl(c: Call) -> Gen:
           f"shm_ctime={ctime}}}")
 
 
-SEM_FLG = FlagSet.of(IPC_NOWAIT=0o4000, SEM_UNDO=0x1000)
-SEM_CMDS = {**IPC_CMDS, 11: "GETPID", 12: "GETVAL", 13: "GETALL", 14: "GETNCNT", 15: "GETZCNT",
-            16: "SETVAL", 17: "SETALL", 18: "SEM_STAT", 19: "SEM_INFO", 20: "SEM_STAT_ANY"}
 
 
 @decoder("semget")
