@@ -11,7 +11,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 PROTOS: dict[str, str] = {
-    "flock": "uu", "futex_waitv": "luuli", "semget": "iii", "semop": "ilu", "semtimedop": "ilul", "semctl": "iiil", "memfd_create": "lu", "shmget": "ili", "shmat": "ili", "shmdt": "l",
+    "flock": "uu", "inotify_init": "", "inotify_init1": "i", "inotify_add_watch": "ilu",
+    "inotify_rm_watch": "ii", "futex_waitv": "luuli", "semget": "iii", "semop": "ilu", "semtimedop": "ilul", "semctl": "iiil", "memfd_create": "lu", "shmget": "ili", "shmat": "ili", "shmdt": "l",
     "shmctl": "iil", "bind": "ili", "listen": "ii", "connect": "ili", "accept": "ill",
     "accept4": "illi", "fallocate": "iill", "getxattr": "llll", "lgetxattr": "llll",
     "fgetxattr": "illl", "listxattr": "lll", "llistxattr": "lll", "flistxattr": "ill",

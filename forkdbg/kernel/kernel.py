@@ -22,6 +22,7 @@ from ..arch.x86_64 import RAX, SYSCALL_CLOBBERS, SYSCALL_INSN_LEN, SYSCALL_REGS
 from ..fs.devices import device_nodes
 from ..fs.flock import FlockTable
 from ..fs.inet import Ports
+from ..fs.inotify import FsNotify
 from ..fs.socket import UnixNames
 from ..fs.vfs import Vfs
 from ..mm.address_space import Fault as MemFault
@@ -142,6 +143,7 @@ class Kernel:
         self.ports = Ports()  # the loopback network's TCP and UDP ports
         self.shm = ShmTable()  # SysV shared memory segments
         self.sem = SemTable()  # SysV semaphore sets
+        self.fsnotify = FsNotify()  # inotify watches
 
     # ------------------------------------------------------------ creation
     def alloc_pid(self) -> int:

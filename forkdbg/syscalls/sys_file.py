@@ -12,6 +12,7 @@ from ..abi.fileflags import (AT_FDCWD, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETF
                              FD_CLOEXEC, FIONBIO, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_NOFOLLOW,
                              O_ACCMODE, O_NONBLOCK, O_PATH, O_PATH_FLAGS, O_RDONLY,
                              O_TMPFILE, O_TRUNC, O_WRONLY, O_TMPFILE_BIT)
+from ..fs.inotify import IN_CREATE
 from ..fs.pipe import PIPE_MAX_SIZE, make_pipe
 from ..fs.shmem import ShmemFile, memfd_seals
 from ..kernel.cred import CAP_SYS_RESOURCE
@@ -187,6 +188,9 @@ def do_open(task: "Task", dirfd: int, path: str, flags: int, mode: int) -> int:
         raise KernelError(Errno.EISDIR)
     task.files.lowest_free()  # EMFILE before anything is made
     f = task.kernel.vfs.open(node, flags, mode & 0o7777, task.fs.umask, task)
+    fsn = task.kernel.fsnotify
+    if fsn.watches and flags & O_CREAT and not node.exists and node.dir is not None:
+        fsn.name_event(node.dir, node.name, IN_CREATE)
     return task.files.install(f, cloexec=bool(flags & O_CLOEXEC))
 
 

@@ -16,6 +16,7 @@ from ..fs import hostdir
 from ..fs.hostdir import host_error
 from ..fs.perm import MAY_EXEC, MAY_WRITE, check
 from ..fs.vfs import Node
+from ..fs.inotify import IN_CREATE, IN_DELETE, IN_MOVED_FROM, IN_MOVED_TO
 from ..kernel.cred import CAP_FOWNER
 from ..kernel.errors import KernelError
 from .common import read_path, resolve_at, s64
@@ -79,7 +80,15 @@ def _mkdir(task: "Task", dirfd: int, path: str, mode: int) -> int:
     node = _new(task, dirfd, path)
     assert node.dir is not None
     node.dir.mkdir(node.name, mode & ~task.fs.umask & 0o7777)
+    _notify(task, node, IN_CREATE, is_dir=True)
     return 0
+
+
+def _notify(task: "Task", node: Node, mask: int, is_dir: bool = False, cookie: int = 0) -> None:
+    """Tell inotify watchers of the node's directory (nothing to do without watches)."""
+    fsn = task.kernel.fsnotify
+    if fsn.watches and node.dir is not None:
+        fsn.name_event(node.dir, node.name, mask, is_dir, cookie)
 
 
 @syscall("mkdir", "path", "mode")
@@ -104,6 +113,7 @@ def _mknod(task: "Task", dirfd: int, path: str, mode: int, dev: int) -> int:
     node = _new(task, dirfd, path)
     assert node.dir is not None
     node.dir.mknod(node.name, kind | (mode & ~task.fs.umask & 0o7777), dev & 0xFFFFFFFF)
+    _notify(task, node, IN_CREATE)
     return 0
 
 
@@ -133,6 +143,7 @@ def _unlink(task: "Task", dirfd: int, path: str, flags: int) -> int:
         if node.is_dir:
             raise KernelError(Errno.EISDIR)
         node.dir.unlink(node.name)
+    _notify(task, node, IN_DELETE, is_dir=bool(flags & AT_REMOVEDIR))
     return 0
 
 
@@ -172,6 +183,10 @@ def _rename(task: "Task", olddir: int, old: str, newdir: int, new: str, flags: i
         _may_change_dir(task, dst)
     assert src.dir is not None
     hostdir.rename(src.dir, src.name, dst.dir, dst.name, flags)
+    if task.kernel.fsnotify.watches:
+        cookie = task.kernel.fsnotify.cookie()
+        _notify(task, src, IN_MOVED_FROM, src.is_dir, cookie)
+        _notify(task, dst, IN_MOVED_TO, src.is_dir, cookie)
     return 0
 
 
@@ -194,6 +209,7 @@ def _symlink(task: "Task", target: str, dirfd: int, path: str) -> int:
     node = _new(task, dirfd, path)
     assert node.dir is not None
     node.dir.symlink(target, node.name)
+    _notify(task, node, IN_CREATE)
     return 0
 
 
@@ -223,8 +239,10 @@ def _link(task: "Task", od: int, old: str, nd: int, new: str, flags: int) -> int
                     follow_symlinks=True)
         except OSError as e:
             raise host_error(e) from None
+        _notify(task, dst, IN_CREATE)
         return 0
     hostdir.link(src.dir, src.name, dst.dir, dst.name)
+    _notify(task, dst, IN_CREATE)
     return 0
 
 

@@ -74,6 +74,8 @@ CASES = [
     ("sem", []),
     # futex_waitv across threads
     ("futexv", []),
+    # inotify events for the program's own changes to a directory
+    ("inotify", []),
     # Linux's answers where programs check: ESRCH, EPERM, EACCES, E2BIG, 32-bit int
     # arguments, per-thread /proc, the virtual init, credentials, prctl
     ("answers", []),
