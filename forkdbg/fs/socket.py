@@ -57,10 +57,10 @@ class UnixSocket(File):
         self.shut_wr = False
         self.closed = False
         self.wq = WaitQueue("unix")
-        self.cred = cred  # (pid, uid, gid) at socketpair time: the peer's SO_PEERCRED
+        self.cred = cred  # (pid, uid, gid) of its maker: what its peer reads with SO_PEERCRED
         self.rcvbuf = self.sndbuf = SOCK_BUF
         self.error = 0
-        self.passcred = False  # SO_PASSCRED (credentials are not sent yet)
+        self.passcred = False  # SO_PASSCRED: SCM_CREDENTIALS come with what arrives
         self.sockopts: dict[int, int] = {}  # other SOL_SOCKET int options, kept
         self.name: bytes | None = None  # the bound sun_path (b"\0..." for an abstract name)
         self.name_key: tuple | None = None  # its key in UnixNames
