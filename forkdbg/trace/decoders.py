@@ -15,7 +15,7 @@ from ..abi.clone import (CLONE3_FLAGS, CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID,
                          CSIGNAL)
 from .ctx import Call, Decoder
 from .describe import chex, const, flags, ptr, quote, sigset, signame
-from .kinds import buf, fd_text, path, render_arg, siginfo_text
+from .kinds import buf, fd_text, path, pid_text, render_arg, siginfo_text
 
 Gen = Generator[None, None, None]
 DECODERS: dict[str, Decoder] = {}
@@ -407,7 +407,7 @@ def dec_tgkill(c: Call) -> Gen:
 
 @decoder("wait4")
 def dec_wait4(c: Call) -> Gen:
-    c.put(str(c.s32(0)))
+    c.put(pid_text(c, c.s32(0)))
     c.sep()
     yield
     c.parts.append(render_arg(c, "wstatus", 1))
@@ -418,7 +418,7 @@ def dec_wait4(c: Call) -> Gen:
 @decoder("waitid")
 def dec_waitid(c: Call) -> Gen:
     c.put(const(P.IDTYPES, c.args[0], c.style))
-    c.put(str(c.s32(1)))
+    c.put(pid_text(c, c.s32(1)) if c.args[0] in (1, 2) else str(c.s32(1)))  # P_PID, P_PGID
     c.sep()
     yield
     c.parts.append(render_arg(c, "siginfo", 2))

@@ -15,12 +15,13 @@ from ..abi.signals import SIGRTMIN, signal_name
 
 @dataclass
 class Style:
-    """Rendering options: -s, -x/-xx, -X, -v."""
+    """Rendering options: -s, -x/-xx, -X, -v, -Y."""
 
     strsize: int = 32
     hex: int = 0  # 1: -x (non-printable strings in hex), 2: -xx (all strings in hex)
     xlat: str = "abbrev"  # 'raw', 'abbrev', 'verbose' (-X)
     verbose: bool = False  # -v: full structures
+    pid_comm: bool = False  # -Y: a pid of a live process is followed by <its comm>
 
 
 _ESC = {ord("\t"): "\\t", ord("\n"): "\\n", 11: "\\v", 12: "\\f", ord("\r"): "\\r",

@@ -28,6 +28,7 @@ from .describe import (Style, chex, const, flags, makedev, ptr, quote, rlim, sig
 
 if TYPE_CHECKING:
     from ..fs.file import File
+    from ..kernel.kernel import Kernel
 
 OUT_KINDS = {"obuf", "ocstr", "otimespec", "osigset", "osigaction", "orlimit", "oiovec",
              "ostack_t", "otimeval", "stat", "statx", "utsname", "sysinfo", "rusage", "wstatus",
@@ -221,7 +222,20 @@ def _sigval(info: dict[str, int]) -> list[str]:
 FAULT_SIGNALS = (Sig.SIGILL, Sig.SIGFPE, Sig.SIGBUS, Sig.SIGSEGV, Sig.SIGTRAP)
 
 
-def siginfo_text(info: dict[str, int]) -> str:
+def pid_comm(kernel: "Kernel", pid: int) -> str:
+    """``1001<name>`` while process or thread 1001 exists (a zombie too), else ``1001``."""
+    t = kernel.tasks.get(pid) if pid > 0 else None
+    g = kernel.group(pid) if pid > 0 else None
+    comm = (t.comm or t.tg.comm) if t is not None else (g.comm if g is not None else None)
+    return f"{pid}<{comm.decode(errors='replace')}>" if comm is not None else str(pid)
+
+
+def pid_text(c: Call, pid: int) -> str:
+    """A pid, with its command name under -Y."""
+    return pid_comm(c.kernel, pid) if c.style.pid_comm else str(pid)
+
+
+def siginfo_text(info: dict[str, int], pid_fmt: Callable[[int], str] = str) -> str:
     """``{si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=..., ...}``: the fields strace's
     printsiginfo shows for the signal and code."""
     sig = info.get("signo", 0)
@@ -231,7 +245,7 @@ def siginfo_text(info: dict[str, int]) -> str:
         parts.append(f"si_errno={errno_text(info['errno'])}")
     uid = info.get("uid", 0)
     uid_text = "-1" if uid in (-1, 0xFFFFFFFF) else str(uid)
-    source = [f"si_pid={info.get('pid', 0)}", f"si_uid={uid_text}"]
+    source = [f"si_pid={pid_fmt(info.get('pid', 0))}", f"si_uid={uid_text}"]
     if code <= 0:  # sent by a process (SI_FROMUSER)
         if code == SI_TIMER:
             parts += [f"si_timerid={chex(info.get('timerid', 0) & 0xFFFFFFFF)}",
@@ -261,7 +275,7 @@ def siginfo_at(c: Call, addr: int) -> str:
     signo, errno, code = struct.unpack_from("<iii", b)
     if signo == 0:
         return "{}"
-    return siginfo_text(siginfo_fields(b))
+    return siginfo_text(siginfo_fields(b), lambda p: pid_text(c, p))
 
 
 def iovec(c: Call, addr: int, n: int, total: int | None, addresses: bool = False) -> str:

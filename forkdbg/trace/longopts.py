@@ -73,9 +73,11 @@ def _hex(v: str | None) -> list[str]:
 
 
 def _decode_pids(v: str | None) -> list[str]:
-    if v == "pidns":
-        return []  # one pid namespace: the translation changes nothing
-    raise LongOptionError(f"--decode-pids={v}: only pidns is supported")
+    """comm (-Y) and pidns (one pid namespace: the translation changes nothing)."""
+    items = (v or "").split(",")
+    if not all(i in ("comm", "pidns") for i in items):
+        raise LongOptionError(f"invalid --decode-pids argument: '{v}'")
+    return ["-Y"] if "comm" in items else []
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from .ctx import Call
 from .decoders import DECODERS, _strarray
 from .describe import Style, chex, errno_suffix, quote
 from .dumpio import dump_lines
-from .kinds import fd_text, generic, siginfo_text
+from .kinds import fd_text, generic, pid_comm, siginfo_text
 from .options import TraceOptions
 from .pathtrace import PathFilter
 from .kinds_events import RETFMT
@@ -418,7 +418,8 @@ class StracePrinter:
             return
         if self.o.signals is not None and e.sig not in self.o.signals:
             return
-        text = f"--- {signal_name(e.sig)} {siginfo_text(e.info)} ---"
+        pid_fmt = (lambda p: pid_comm(self.k, p)) if self.o.style.pid_comm else str
+        text = f"--- {signal_name(e.sig)} {siginfo_text(e.info, pid_fmt)} ---"
         self._defer_or_run(lambda: self._line(task, text))
 
     def on_exited(self, e: TaskExited) -> None:

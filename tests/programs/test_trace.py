@@ -121,3 +121,13 @@ def test_vdso_calls_are_hidden_unless_asked_for(tmp_path: Path) -> None:
     calls = [ln for ln in shown.err.splitlines() if "clock_gettime(CLOCK_MONOTONIC" in ln]
     from forkdbg.mm.address_space import VDSO_BASE
     assert calls and all(VDSO_BASE <= int(ln[1:17], 16) < VDSO_BASE + 0x2000 for ln in calls)
+
+
+def test_pids_with_command_names() -> None:
+    """-Y: a pid while its process exists is followed by its command name; a reaped one
+    is not (strace reads /proc/PID/comm)."""
+    r = forkdbg(["trace", "-f", "-Y", "-e", "trace=wait4", "-e", "signal=SIGCHLD"] + ENVOPTS
+                + [sample("glibc", "forkexec")])
+    lines = [ln for ln in r.err.splitlines() if "wait4(" in ln or "SIGCHLD" in ln]
+    assert any("wait4(1001<" in ln for ln in lines), lines
+    assert any("si_pid=1001" in ln for ln in lines), lines

@@ -21,6 +21,10 @@ from helpers import ROOT, sample
     (["--timestamps=precision:us", "p"], ["-tt", "p"]),
     (["--strings-in-hex=non-ascii", "p"], ["-x", "p"]),
     (["--decode-fds", "p"], ["-e", "decode-fd=path", "p"]),
+    (["--decode-pids=comm", "p"], ["-Y", "p"]),
+    (["--decode-pids=pidns,comm", "p"], ["-Y", "p"]),
+    (["--decode-pids=pidns", "p"], ["p"]),
+    (["--vdso", "p"], ["--vdso-calls", "p"]),
     (["--seccomp-bpf", "--root", "/r", "p", "--trace=x"], ["--root", "/r", "p", "--trace=x"]),
     (["-o", "--trace=x", "p"], ["-o", "--trace=x", "p"]),  # a value, not an option
 ])
@@ -34,6 +38,7 @@ def test_expand(given: list[str], want: list[str]) -> None:
     (["--output"], "requires an argument"),
     (["--attach=1", "p"], "cannot attach to a host process"),
     (["--absolute-timestamps=precision:ns", "p"], "only s and us"),
+    (["--decode-pids=tid", "p"], "invalid --decode-pids argument: 'tid'"),
 ])
 def test_refused(given: list[str], message: str) -> None:
     with pytest.raises(LongOptionError, match=message):
