@@ -154,12 +154,14 @@ TIMING = [
 
 
 def _untimed(lines: list[str]) -> list[str]:
-    out = []
+    """The lines with what a clock decides masked. A child's SIGCHLD lands wherever the
+    parent happens to be natively: those lines are moved to the end, in their order."""
+    out, sigchld = [], []
     for ln in _steady(lines):
         for rx, rep in TIMING:
             ln = rx.sub(rep, ln)
-        out.append(ln)
-    return out
+        (sigchld if ln.startswith("--- SIGCHLD ") else out).append(ln)
+    return out + sigchld
 
 
 #: forkdbg is Linux 6.1; a newer host's membarrier answers more commands
