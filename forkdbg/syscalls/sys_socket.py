@@ -1,8 +1,7 @@
-"""Sockets: AF_UNIX (fs/socket.py) from socketpair or socket(), bound to paths or abstract
-names, listening, connecting and accepting; their I/O and options; and Linux's answers
-for descriptors that are not sockets.
-
-The other families answer EAFNOSUPPORT for now (the loopback network is issue 10's).
+"""Sockets: creating them (AF_UNIX from fs/socket.py, AF_INET and AF_INET6 on the
+loopback network of fs/inet.py), their I/O with control messages (fs/scm.py), options,
+and Linux's answers for descriptors that are not sockets.  Names and connections (bind,
+listen, connect, accept) are in sys_net.py; other families answer EAFNOSUPPORT.
 """
 
 from __future__ import annotations
