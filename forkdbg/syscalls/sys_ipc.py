@@ -9,7 +9,7 @@ mappings of its pages, so fork children share them and exec drops them, as in Li
 from __future__ import annotations
 
 import struct
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, Iterable, Union
 
 from ..abi.errno import Errno
 from ..abi.ipcflags import (GETALL, GETNCNT, GETPID, GETVAL, GETZCNT, IPC_64, IPC_CREAT, IPC_EXCL,
@@ -18,7 +18,7 @@ from ..abi.ipcflags import (GETALL, GETNCNT, GETPID, GETVAL, GETZCNT, IPC_64, IP
 from ..fs.perm import MAY_READ, MAY_WRITE, check
 from ..fs.shmem import F_SEAL_SEAL, SHMEM_MAX, ShmemFile, ShmemObject
 from ..kernel.shm import Segment
-from ..kernel.cred import CAP_SYS_ADMIN
+from ..kernel.cred import CAP_IPC_OWNER, CAP_SYS_ADMIN
 from ..kernel.errors import Block, KernelError
 from ..kernel.sem import SEMMSL, SEMOPM, SEMVMX, SemSet
 from ..mm.address_space import TASK_SIZE, page_up
@@ -52,10 +52,48 @@ def sys_memfd_create(task: "Task", name: int, flags: int) -> int:
     return task.files.install(f, cloexec=bool(flags & MFD_CLOEXEC))
 
 
-def _perm(task: "Task", seg: Segment, mask: int) -> None:
-    if task.cred.capable(CAP_SYS_ADMIN) and task.cred.euid == 0:
-        return
-    check(seg.mode, seg.uid, seg.gid, task.cred, mask)
+IpcObject = Union[Segment, SemSet]  # both carry key, ids, mode and the owner's ids
+
+
+def _perm(task: "Task", obj: IpcObject, mask: int) -> None:
+    """ipcperms: the object's mode bits, unless the caller holds CAP_IPC_OWNER."""
+    if not task.cred.capable(CAP_IPC_OWNER):
+        check(obj.mode, obj.uid, obj.gid, task.cred, mask)
+
+
+def _by_key(task: "Task", objs: Iterable[IpcObject], key: int, flags: int,
+            fits: Callable[[IpcObject], bool]) -> int | None:
+    """shmget/semget with a key: the id of the live object holding it (EEXIST, EINVAL,
+    EACCES as Linux), None when IPC_CREAT may make it, else ENOENT."""
+    for obj in objs:
+        if obj.key == key and not obj.removed:
+            if flags & IPC_CREAT and flags & IPC_EXCL:
+                raise KernelError(Errno.EEXIST)
+            if not fits(obj):
+                raise KernelError(Errno.EINVAL)
+            _perm(task, obj, MAY_READ | (MAY_WRITE if flags & 0o222 else 0))
+            return obj.id
+    if not flags & IPC_CREAT:
+        raise KernelError(Errno.ENOENT)
+    return None
+
+
+def _ipc64_perm(obj: IpcObject, mode: int) -> bytes:
+    """struct ipc64_perm as IPC_STAT writes it."""
+    return struct.pack("<iIIIIIHH20x", obj.key, obj.uid, obj.gid, obj.cuid, obj.cgid, mode, 0, 0)
+
+
+def _owner(task: "Task", obj: IpcObject) -> None:
+    """IPC_SET and IPC_RMID: the owner, the creator, or CAP_SYS_ADMIN (EPERM)."""
+    if task.cred.euid not in (obj.uid, obj.cuid) and not task.cred.capable(CAP_SYS_ADMIN):
+        raise KernelError(Errno.EPERM)
+
+
+def _ipc_set(task: "Task", obj: IpcObject, addr: int) -> None:
+    raw = read_in(task, addr, 48)  # struct ipc64_perm: uid at 4, gid at 8, mode at 20
+    (obj.uid, obj.gid), mode = struct.unpack_from("<II", raw, 4), raw[20:24]
+    obj.mode = int.from_bytes(mode, "little") & 0o777
+    obj.ctime = task.kernel.clock.realtime // 10**9
 
 
 @syscall("shmget", "int", "size", "ipcflags")
@@ -64,16 +102,10 @@ def sys_shmget(task: "Task", key: int, size: int, flags: int) -> int:
     table = task.kernel.shm
     table.purge(lambda seg: _attachments(task, seg))
     if key != IPC_PRIVATE:
-        for seg in table.by_id.values():
-            if seg.key == key and not seg.removed:
-                if flags & IPC_CREAT and flags & IPC_EXCL:
-                    raise KernelError(Errno.EEXIST)
-                if size > seg.size:
-                    raise KernelError(Errno.EINVAL)
-                _perm(task, seg, MAY_READ | (MAY_WRITE if flags & 0o222 else 0))
-                return seg.id
-        if not flags & IPC_CREAT:
-            raise KernelError(Errno.ENOENT)
+        found = _by_key(task, table.by_id.values(), key, flags,
+                        lambda seg: size <= seg.size)  # type: ignore[union-attr]
+        if found is not None:
+            return found
     if size < 1 or size > SHMMAX:
         raise KernelError(Errno.EINVAL)
     seg = table.create(key, size, flags, task.cred.euid, task.cred.egid, task.tg.tgid,
@@ -139,20 +171,15 @@ def sys_shmctl(task: "Task", shmid: int, cmd: int, buf: int) -> int:
     seg = table.get(shmid)
     if cmd == IPC_STAT:
         _perm(task, seg, MAY_READ)
-        perm = struct.pack("<iIIIIIHH20x", seg.key, seg.uid, seg.gid, seg.cuid, seg.cgid,
-                           seg.mode | (0o1000 if seg.removed else 0), 0, 0)
+        perm = _ipc64_perm(seg, seg.mode | (0o1000 if seg.removed else 0))
         write_out(task, buf, perm + struct.pack("<QqqqiiQ16x", seg.size, seg.atime, seg.dtime,
                                                 seg.ctime, seg.cpid, seg.lpid,
                                                 _attachments(task, seg)))
         return 0
     if cmd in (IPC_SET, IPC_RMID):
-        if task.cred.euid not in (seg.uid, seg.cuid) and not task.cred.capable(CAP_SYS_ADMIN):
-            raise KernelError(Errno.EPERM)
+        _owner(task, seg)
         if cmd == IPC_SET:
-            raw = read_in(task, buf, 48)  # struct ipc64_perm: uid at 4, gid at 8, mode at 20
-            (seg.uid, seg.gid), mode = struct.unpack_from("<II", raw, 4), raw[20:24]
-            seg.mode = int.from_bytes(mode, "little") & 0o777
-            seg.ctime = task.kernel.clock.realtime // 10**9
+            _ipc_set(task, seg, buf)
             return 0
         seg.removed = True
         seg.key = IPC_PRIVATE
@@ -166,27 +193,15 @@ def sys_shmctl(task: "Task", shmid: int, cmd: int, buf: int) -> int:
 SEMID_DS_SIZE = 104
 
 
-def _sem_perm(task: "Task", s: SemSet, mask: int) -> None:
-    if task.cred.euid == 0:
-        return
-    check(s.mode, s.uid, s.gid, task.cred, mask)
-
-
 @syscall("semget", "int", "int", "ipcflags")
 def sys_semget(task: "Task", key: int, nsems: int, flags: int) -> int:
     key, nsems, flags = s32(key), s32(nsems), s32(flags)
     table = task.kernel.sem
     if key != IPC_PRIVATE:
-        for s in table.by_id.values():
-            if s.key == key:
-                if flags & IPC_CREAT and flags & IPC_EXCL:
-                    raise KernelError(Errno.EEXIST)
-                if nsems > len(s.values):
-                    raise KernelError(Errno.EINVAL)
-                _sem_perm(task, s, MAY_READ | (MAY_WRITE if flags & 0o222 else 0))
-                return s.id
-        if not flags & IPC_CREAT:
-            raise KernelError(Errno.ENOENT)
+        found = _by_key(task, table.by_id.values(), key, flags,
+                        lambda s: nsems <= len(s.values))  # type: ignore[union-attr]
+        if found is not None:
+            return found
     if not 0 < nsems <= SEMMSL:
         raise KernelError(Errno.EINVAL)
     return table.create(key, nsems, flags, task.cred.euid, task.cred.egid,
@@ -206,7 +221,7 @@ def _semop(task: "Task", semid: int, sops: int, nsops: int, deadline: int | None
     if any(num >= len(s.values) for num, _op, _fl in ops):
         raise KernelError(Errno.EFBIG)
     alters = any(op for _n, op, _f in ops)
-    _sem_perm(task, s, MAY_WRITE if alters else MAY_READ)
+    _perm(task, s, MAY_WRITE if alters else MAY_READ)
     k = task.kernel
 
     def attempt() -> int:
@@ -253,21 +268,17 @@ def sys_semctl(task: "Task", semid: int, num: int, cmd: int, arg: int) -> int:
     if cmd in (GETVAL, SETVAL, GETPID, GETNCNT, GETZCNT) and not 0 <= num < n:
         raise KernelError(Errno.EINVAL)
     if cmd == IPC_RMID or cmd == IPC_SET:
-        if task.cred.euid not in (s.uid, s.cuid) and not task.cred.capable(CAP_SYS_ADMIN):
-            raise KernelError(Errno.EPERM)
+        _owner(task, s)
         if cmd == IPC_RMID:
             table.remove(s)
-            return 0
-        raw = read_in(task, arg, 48)
-        (s.uid, s.gid), mode = struct.unpack_from("<II", raw, 4), raw[20:24]
-        s.mode = int.from_bytes(mode, "little") & 0o777
-        s.ctime = task.kernel.clock.realtime // 10**9
+        else:
+            _ipc_set(task, s, arg)
         return 0
     writes = cmd in (SETVAL, SETALL)
-    _sem_perm(task, s, MAY_WRITE if writes else MAY_READ)
+    _perm(task, s, MAY_WRITE if writes else MAY_READ)
     if cmd == IPC_STAT:
-        perm = struct.pack("<iIIIIIHH20x", s.key, s.uid, s.gid, s.cuid, s.cgid, s.mode, 0, 0)
-        write_out(task, arg, perm + struct.pack("<qQqQQ16x", s.otime, 0, s.ctime, 0, n))
+        write_out(task, arg, _ipc64_perm(s, s.mode)
+                  + struct.pack("<qQqQQ16x", s.otime, 0, s.ctime, 0, n))
         return 0
     if cmd == GETVAL:
         return s.values[num]

@@ -15,7 +15,8 @@ from ..abi.clone import (CLONE3_FLAGS, CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID,
                          CSIGNAL)
 from .ctx import Call, Decoder
 from .describe import chex, const, flags, ptr, quote, sigset, signame
-from .kinds import buf, fd_text, path, pid_text, render_arg, siginfo_text
+from .kinds import buf, fd_text, path, render_arg
+from .kinds_signal import pid_text, siginfo_text
 
 Gen = Generator[None, None, None]
 DECODERS: dict[str, Decoder] = {}

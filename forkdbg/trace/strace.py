@@ -24,7 +24,8 @@ from .ctx import Call
 from .decoders import DECODERS, _strarray
 from .describe import Style, chex, errno_suffix, quote
 from .dumpio import dump_lines
-from .kinds import fd_text, generic, pid_comm, siginfo_text
+from .kinds import fd_text, generic
+from .kinds_signal import pid_comm, siginfo_text
 from .options import TraceOptions
 from .pathtrace import PathFilter
 from .kinds_events import RETFMT
