@@ -1,4 +1,4 @@
-"""Memory-management constants: mmap(2), mprotect(2), mremap(2), madvise(2)."""
+"""Memory-management constants: mmap(2), mprotect(2), mremap(2), madvise(2), msync(2)."""
 
 from __future__ import annotations
 
@@ -45,6 +45,10 @@ MADV_NAMES = {0: "MADV_NORMAL", 1: "MADV_RANDOM", 2: "MADV_SEQUENTIAL", 3: "MADV
               14: "MADV_HUGEPAGE", 15: "MADV_NOHUGEPAGE", 16: "MADV_DONTDUMP", 17: "MADV_DODUMP",
               18: "MADV_WIPEONFORK", 19: "MADV_KEEPONFORK", 20: "MADV_COLD", 21: "MADV_PAGEOUT"}
 MADV_DONTNEED, MADV_FREE, MADV_DONTFORK, MADV_WIPEONFORK = 4, 8, 10, 18
+
+MS_ASYNC, MS_INVALIDATE, MS_SYNC = 1, 2, 4
+MSYNC_FLAGS = FlagSet(((MS_SYNC, "MS_SYNC"), (MS_ASYNC, "MS_ASYNC"),
+                       (MS_INVALIDATE, "MS_INVALIDATE")))  # strace's order
 
 
 def render_mmap_flags(flags: int) -> str:

@@ -6,6 +6,7 @@ import ctypes
 import fcntl
 import os
 import select
+import stat as st_mod
 import struct
 from typing import TYPE_CHECKING
 
@@ -41,10 +42,13 @@ class HostFile(File):
         super().__init__(flags, path)
         self.fd = fd
         self.owned = owned
+        #: (device, inode) of a regular file: its page cache's key (fs/pagecache.py)
+        self.key: tuple[int, int] | None = None
         try:
             st = os.fstat(fd)
-            import stat as st_mod
             self.regular = st_mod.S_ISREG(st.st_mode) or st_mod.S_ISBLK(st.st_mode)
+            if st_mod.S_ISREG(st.st_mode):
+                self.key = (st.st_dev, st.st_ino)
         except OSError:
             self.regular = False
         self.chunked = self.regular
@@ -67,6 +71,13 @@ class HostFile(File):
         return bool(r or w)
 
     def read(self, task: "Task", n: int) -> bytes:
+        cache = task.kernel.page_cache.get(self.key)
+        if cache is not None:  # a shared mapping's stores are the file's bytes
+            try:
+                data = os.read(self.fd, n)
+                return cache.overlay(os.lseek(self.fd, 0, SEEK_CUR) - len(data), data)
+            except OSError as e:
+                raise host_error(e) from None
         if not self._ready(True):
             if self.flags & O_NONBLOCK:
                 raise KernelError(Errno.EAGAIN)
@@ -98,7 +109,11 @@ class HostFile(File):
 
     def _write(self, task: "Task", data: bytes) -> int:
         try:
-            return os.write(self.fd, data)
+            n = os.write(self.fd, data)
+            cache = task.kernel.page_cache.get(self.key)
+            if cache is not None:
+                cache.wrote(os.lseek(self.fd, 0, SEEK_CUR) - n, data[:n])
+            return n
         except BrokenPipeError:
             task.kernel.signals.send_to_task(task, Sig.SIGPIPE, code=0, sender=task)
             raise KernelError(Errno.EPIPE) from None
@@ -107,15 +122,21 @@ class HostFile(File):
 
     def pread(self, task: "Task", n: int, off: int) -> bytes:
         try:
-            return os.pread(self.fd, n, off)
+            data = os.pread(self.fd, n, off)
         except OSError as e:
             raise host_error(e) from None
+        cache = task.kernel.page_cache.get(self.key)
+        return data if cache is None else cache.overlay(off, data)
 
     def pwrite(self, task: "Task", data: bytes, off: int) -> int:
         try:
-            return os.pwrite(self.fd, data, off)
+            n = os.pwrite(self.fd, data, off)
         except OSError as e:
             raise host_error(e) from None
+        cache = task.kernel.page_cache.get(self.key)
+        if cache is not None:
+            cache.wrote(off, data[:n])
+        return n
 
     def lseek(self, off: int, whence: int) -> int:
         try:

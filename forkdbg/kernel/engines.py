@@ -70,8 +70,9 @@ class Engines:
         processes live, else free it and its memory."""
         self.idle.pop(id(mm), None)
         alive = len(self.kernel.tasks) > 1  # the leaving task is still counted
-        if alive and self.shells.shelve(mm):
-            return
-        mm.release()
-        if not alive:
-            self.shells.clear()
+        if not (alive and self.shells.shelve(mm)):
+            mm.release()
+            if not alive:
+                self.shells.clear()
+        if self.kernel.page_cache.files:
+            self.kernel.page_cache.sweep()  # its shared file mappings may have been the last

@@ -23,6 +23,7 @@ from ..fs.devices import device_nodes
 from ..fs.flock import FlockTable
 from ..fs.inet import Ports
 from ..fs.inotify import FsNotify
+from ..fs.pagecache import PageCache
 from ..fs.socket import UnixNames
 from ..fs.vfs import Vfs
 from ..mm.address_space import Fault as MemFault
@@ -144,6 +145,7 @@ class Kernel:
         self.shm = ShmTable()  # SysV shared memory segments
         self.sem = SemTable()  # SysV semaphore sets
         self.fsnotify = FsNotify()  # inotify watches
+        self.page_cache = PageCache()  # host files' pages that MAP_SHARED mappings hold
 
     # ------------------------------------------------------------ creation
     def alloc_pid(self) -> int:
@@ -182,7 +184,15 @@ class Kernel:
         interrupt_engine(self)
 
     def run(self) -> Stop | None:
-        """Run tasks until a stop is requested (returned) or none is left (None)."""
+        """Run tasks until a stop is requested (returned) or none is left (None).  Shared
+        file mappings' stores reach the host files whenever it returns."""
+        try:
+            return self._run()
+        finally:
+            if self.page_cache.files:
+                self.page_cache.sync_all()
+
+    def _run(self) -> Stop | None:
         self.stop_request = None
         sched = self.sched
         while self.stop_request is None:

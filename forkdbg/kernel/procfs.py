@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Callable
 
 from ..fs.synthetic import SynthNode
@@ -27,7 +28,8 @@ def render_maps(tg: "ThreadGroup") -> bytes:
     lines = []
     mm = leader.mm
     for v in mm.iter_vmas():
-        dev = "00:00" if not v.inode else "08:01"
+        dev = (f"{os.major(v.dev):02x}:{os.minor(v.dev):02x}" if v.dev
+               else "00:00" if not v.inode else "08:01")
         name = "[heap]" if not v.inode and mm.is_heap(v) else ("" if v.name == "[heap]" else v.name)
         lines.append(f"{v.start:08x}-{v.end:08x} {v.perms()} {v.file_off:08x} {dev} "
                      f"{v.inode if v.inode else 0:<10d}".rstrip() + (" " * 10 if name else "")

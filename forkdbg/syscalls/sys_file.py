@@ -403,6 +403,7 @@ def sys_ftruncate(task: "Task", fd: int, length: int) -> int:
         os.ftruncate(hfd, s64(length))
     except OSError as e:
         raise KernelError(e.errno or Errno.EIO) from None
+    task.kernel.page_cache.truncated(getattr(f, "key", None), s64(length))
     return 0
 
 

@@ -1,4 +1,5 @@
-"""Memory: brk, mmap (anonymous, fixed, private file mappings), munmap, mprotect, mremap, madvise."""
+"""Memory: brk, mmap (anonymous, file and shared mappings), munmap, mprotect, mremap, madvise,
+msync and the mlock family."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from ..abi.errno import Errno
 from ..abi.fileflags import O_ACCMODE, O_RDWR, O_WRONLY
 from ..abi.mmflags import (MADV_DONTNEED, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE,
                            MAP_PRIVATE, MAP_SHARED, MAP_SHARED_VALIDATE, MAP_TYPE, MREMAP_FIXED,
-                           MREMAP_MAYMOVE, PROT_EXEC, PROT_READ, PROT_WRITE)
+                           MREMAP_MAYMOVE, MS_ASYNC, MS_INVALIDATE, MS_SYNC, PROT_EXEC,
+                           PROT_READ, PROT_WRITE)
 from ..kernel.errors import KernelError
-from ..kernel.events import Note
 from ..mm.address_space import TASK_SIZE, Fault, NoMemory, page_up
+from ..fs.hostfile import HostFile
+from ..fs.pagecache import CACHE_MAX
 from ..fs.shmem import F_SEAL_FUTURE_WRITE, F_SEAL_WRITE, SHMEM_MAX, ShmemFile
 from ..mm.hostmem import PAGE, Backing, memmove
 from .common import s32, write_out
@@ -51,8 +54,7 @@ def _place(task: "Task", addr: int, length: int, flags: int) -> int:
         raise KernelError(Errno.ENOMEM) from None
 
 
-@syscall("mmap", "ptr", "size", "prot", "mflags", "fd", "hex", support="partial",
-         notes="MAP_SHARED file mappings are copies: stores do not reach the file")
+@syscall("mmap", "ptr", "size", "prot", "mflags", "fd", "hex")
 def sys_mmap(task: "Task", addr: int, length: int, prot: int, flags: int, fd: int, off: int) -> int:
     flags &= 0xFFFFFFFF
     typ = flags & MAP_TYPE
@@ -65,9 +67,6 @@ def sys_mmap(task: "Task", addr: int, length: int, prot: int, flags: int, fd: in
         raise KernelError(Errno.ENOMEM)
     shared = typ != MAP_PRIVATE
     prot &= PROT_READ | PROT_WRITE | PROT_EXEC
-    data = None
-    name = ""
-    inode = 0
     file = None
     if not flags & MAP_ANONYMOUS:
         file = task.files.get(s32(fd))
@@ -81,20 +80,34 @@ def sys_mmap(task: "Task", addr: int, length: int, prot: int, flags: int, fd: in
     task.kernel.memory.request(length)
     if isinstance(file, ShmemFile) and shared:  # the object's own pages: one copy for all
         return _map_shmem(task, file, addr, length, prot, flags, off)
+    if isinstance(file, HostFile) and shared and file.key is not None:
+        return _map_file_shared(task, file, addr, length, prot, flags, off)
     start = _place(task, addr, length, flags)
+    data, name, inode, dev = None, "", 0, 0
     if file is not None:
         data = file.pread(task, length, off)
         name = file.path
         try:
-            inode = file.stat().ino or 1
+            st = file.stat()
+            inode, dev = st.ino or 1, st.dev
         except KernelError:
             inode = 1
-        if shared and prot & PROT_WRITE and "mmap-shared" not in task.kernel.reported_notes:
-            task.kernel.reported_notes.add("mmap-shared")
-            task.kernel.bus.emit(Note(task, "partial", "a MAP_SHARED writable file mapping is "
-                                      "emulated as a copy; stores will not reach the file"))
     task.mm.map(start, length, prot, shared=shared, name=name, data=data, file_off=off,
-                inode=inode)
+                inode=inode, dev=dev)
+    task.kernel.memory.mapped_changed()
+    return start
+
+
+def _map_file_shared(task: "Task", f: HostFile, addr: int, length: int, prot: int, flags: int,
+                     off: int) -> int:
+    """A shared mapping of a host file: the pages of its cache (fs/pagecache.py)."""
+    assert f.key is not None
+    if off + length > CACHE_MAX:
+        raise KernelError(Errno.EOVERFLOW)
+    start = _place(task, addr, length, flags)
+    cache = task.kernel.page_cache.for_mapping(f.key, f.fd, f.writable, off, length)
+    task.mm.map(start, length, prot, shared=True, name=f.path, backing=cache.backing, boff=off,
+                file_off=off, inode=f.key[1], dev=f.key[0])
     task.kernel.memory.mapped_changed()
     return start
 
@@ -118,6 +131,8 @@ def sys_munmap(task: "Task", addr: int, length: int) -> int:
     if addr & (PAGE - 1) or length == 0 or addr + length > TASK_SIZE:
         raise KernelError(Errno.EINVAL)
     task.mm.unmap(addr, length)
+    if task.kernel.page_cache.files:
+        task.kernel.page_cache.sweep()  # a file's last shared mapping writes it back
     return 0
 
 
@@ -156,10 +171,18 @@ def sys_mremap(task: "Task", old: int, old_size: int, new_size: int, flags: int,
     if not in_place and not flags & MREMAP_MAYMOVE:
         raise KernelError(Errno.ENOMEM)
     task.kernel.memory.request(new_size)
-    nb = Backing(new_size)
-    for roff, n in v.backing.resident_runs(v.boff + (old - v.start), min(old_size, new_size)):
-        memmove(nb.addr + roff - v.boff - (old - v.start), v.backing.addr + roff, n)
+    boff = v.boff + (old - v.start)
     prot, shared, name = v.prot, v.shared, v.name
+    file_off, inode, dev = v.file_off + (old - v.start), v.inode, v.dev
+    if shared and boff + new_size <= v.backing.size:
+        nb, nboff = v.backing.get(), boff  # shared pages move, they are not copied
+        cache = task.kernel.page_cache.get((dev, inode))
+        if cache is not None and cache.backing is v.backing:
+            cache.populate(file_off, new_size)  # a file mapping grown: read the new pages
+    else:
+        nb, nboff = Backing(new_size).get(), 0
+        for roff, n in v.backing.resident_runs(boff, min(old_size, new_size)):
+            memmove(nb.addr + roff - boff, v.backing.addr + roff, n)
     if in_place:
         target = old
     elif flags & MREMAP_FIXED:
@@ -170,7 +193,9 @@ def sys_mremap(task: "Task", old: int, old_size: int, new_size: int, flags: int,
         except NoMemory:
             raise KernelError(Errno.ENOMEM) from None
     mm.unmap(old, old_size)
-    mm.map(target, new_size, prot, shared=shared, name=name, backing=nb)
+    mm.map(target, new_size, prot, shared=shared, name=name, backing=nb, boff=nboff,
+           file_off=file_off, inode=inode, dev=dev)
+    nb.put()  # the new area holds its own reference
     task.kernel.memory.mapped_changed()
     return target
 
@@ -191,10 +216,24 @@ def sys_madvise(task: "Task", addr: int, length: int, advice: int) -> int:
     return 0
 
 
-@syscall("msync", "ptr", "size", "hex")
+@syscall("msync", "ptr", "size", "msync")
 def sys_msync(task: "Task", addr: int, length: int, flags: int) -> int:
-    if addr & (PAGE - 1):
+    """Write the shared file mappings' stores in [addr, addr+length) to their files."""
+    if addr & (PAGE - 1) or flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC) \
+            or (flags & MS_ASYNC and flags & MS_SYNC):
         raise KernelError(Errno.EINVAL)
+    end = addr + page_up(length)
+    covered = addr
+    for v in task.mm.overlapping(addr, end):
+        if v.start > covered:
+            break
+        covered = v.end
+        cache = task.kernel.page_cache.get((v.dev, v.inode)) if v.shared else None
+        if cache is not None and cache.backing is v.backing:
+            lo = max(v.start, addr)
+            cache.writeback(v.file_off + lo - v.start, min(v.end, end) - lo)
+    if covered < end:
+        raise KernelError(Errno.ENOMEM)  # part of the range is not mapped
     return 0
 
 

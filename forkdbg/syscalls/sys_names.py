@@ -266,6 +266,7 @@ def sys_truncate(task: "Task", path: int, length: int) -> int:
     f = task.kernel.vfs.open(node, os.O_WRONLY, 0, 0, task)
     try:
         os.ftruncate(f.fd, s64(length))  # type: ignore[attr-defined]
+        task.kernel.page_cache.truncated(getattr(f, "key", None), s64(length))
     except OSError as e:
         raise host_error(e) from None
     finally:

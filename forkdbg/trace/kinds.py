@@ -282,6 +282,8 @@ def _render(c: Call, kind: str, v: int, i: int) -> str:  # noqa: C901 - one disp
         return F.octal_mode(v & 0o7777)
     if kind == "prot":
         return flags(M.PROT_FLAGS, v, st, "PROT_NONE")
+    if kind == "msync":
+        return flags(M.MSYNC_FLAGS, v, st, "0")
     if kind == "mflags":
         return M.render_mmap_flags(v & 0xFFFFFFFF) if st.xlat != "raw" else f"{v:#x}"
     if kind == "whence":

@@ -17,7 +17,7 @@ from normalize import RESTARTED, family, per_pid
 #: lines that differ by design: random bytes, clock_gettime (the clocks differ), the
 #: time ppoll/select leave, sysinfo's numbers
 VOLATILE = ("getrandom(", "clock_gettime(", "sysinfo(")
-TEMPNAME = re.compile(r"forkdbg-execerr-\w{6}")
+TEMPNAME = re.compile(r"(forkdbg-[a-z]+)-\w{6}")  # mkdtemp's names
 RANDOM_OUT = re.compile(r'"(AT_RANDOM|getrandom) [0-9a-f]+')
 
 
@@ -45,7 +45,7 @@ def _steady(lines: list[str]) -> list[str]:
             continue
         if ln.startswith(("ppoll(", "pselect6(")):
             ln = ln.split(", left {")[0]
-        ln = RANDOM_OUT.sub(r'"\1 ...', TEMPNAME.sub("forkdbg-execerr-XXXXXX", ln))
+        ln = RANDOM_OUT.sub(r'"\1 ...', TEMPNAME.sub(r"\1-XXXXXX", ln))
         out.append(ln)
     return out
 
@@ -75,11 +75,20 @@ SINGLE_CASES = [
     ["execerr"], ["random"], ["faults"], ["iolimits"],
 ]
 
+#: programs with children whose every line is the same in each process
+FAMILY_EVERY_LINE = [["mapshared"]]
+
 
 @pytest.mark.parametrize("args", SINGLE_CASES, ids=[" ".join(a) for a in SINGLE_CASES])
 def test_every_line_of_single_process_programs(libc: str, args: list[str],
                                                tmp_path: Path) -> None:
     """Where nothing depends on timing, every syscall line matches."""
+    _same_lines([sample(libc, args[0])] + args[1:], tmp_path, _steady)
+
+
+@pytest.mark.parametrize("args", FAMILY_EVERY_LINE, ids=[" ".join(a) for a in FAMILY_EVERY_LINE])
+def test_every_line_of_each_process(libc: str, args: list[str], tmp_path: Path) -> None:
+    """MAP_SHARED file mappings with a fork child and an exec'd child, msync: every line."""
     _same_lines([sample(libc, args[0])] + args[1:], tmp_path, _steady)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from helpers import native, require, run_guest, sample
@@ -76,6 +78,8 @@ CASES = [
     ("futexv", []),
     # inotify events for the program's own changes to a directory
     ("inotify", []),
+    # a file mapped MAP_SHARED is the file: in read/write, other mappings, children
+    ("mapshared", []),
     # Linux's answers where programs check: ESRCH, EPERM, EACCES, E2BIG, 32-bit int
     # arguments, per-thread /proc, the virtual init, credentials, prctl
     ("answers", []),
@@ -99,6 +103,18 @@ def test_same_as_native(libc: str, name: str, args: list[str]) -> None:
     assert got.status == want.status
     if name not in ("crash",):
         assert got.err == want.err
+
+
+def test_shared_mapping_stores_reach_the_host_file(libc: str, tmp_path: Path) -> None:
+    """What a MAP_SHARED mapping's stores leave in the host file (msync, munmap, exit)
+    is what the native run leaves."""
+    prog = sample(libc, "mapshared")
+    mine, theirs = tmp_path / "forkdbg.dat", tmp_path / "native.dat"
+    want = native([prog, str(theirs)])
+    got = run_guest([prog, str(mine)])
+    assert (got.out, got.status) == (want.out, want.status)
+    assert mine.read_bytes() == theirs.read_bytes()
+    assert b"EXEC" in mine.read_bytes() and mine.read_bytes()[6000:6001] == b"Q"
 
 
 @pytest.mark.parametrize("case", PARKING)
