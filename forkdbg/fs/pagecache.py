@@ -59,13 +59,21 @@ class FileCache:
             pos = b
         if pos < hi:
             gaps.append((pos, hi))
-        for a, b in gaps:
+        self._read_in(gaps)
+        self.populated = _merge(self.populated + gaps)
+
+    def _read_in(self, runs: list[tuple[int, int]]) -> None:
+        for a, b in runs:
+            ctypes.memset(self.backing.addr + a, 0, b - a)  # past the end of file: zeros
             view = (ctypes.c_char * (b - a)).from_address(self.backing.addr + a)
             try:
                 os.preadv(self.fd, [memoryview(view).cast("B")], a)
             except OSError:
                 pass  # unreadable pages read as zeros, as a hole does
-        self.populated = _merge(self.populated + gaps)
+
+    def reload(self) -> None:
+        """Read every cached page again (the host file changed under it: fallocate)."""
+        self._read_in(self.populated)
 
     def overlay(self, off: int, data: bytes) -> bytes:
         """`data`, read from the host at `off`, with the cached pages' bytes over it."""

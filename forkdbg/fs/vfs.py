@@ -11,7 +11,7 @@ directory renamed away and replaced by a symlink, or a concurrent swap by anothe
 process can only make a call fail, never reach outside the root.
 
 /proc comes from a provider the kernel installs; /dev/null and a few other devices are
-forkdbg's own (devices.py).
+forkdbg's own (devices.py), and so is /dev/shm (tmpfs.py), entered as a mount point.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from .hostfile import DirFile, HostFile, PathFile
 from .perm import MAY_EXEC, MAY_READ, MAY_WRITE, check
 from .stat import Stat
 from .synthetic import SynthNode, open_synthetic
+from .tmpfs import ShmMount
 
 MAXSYMLINKS = 40
 PATH_MAX = 4096
@@ -113,6 +114,7 @@ class Vfs:
         self.root = HostDir.open_root(self.root_path)
         self.devices = devices
         self.proc: ProcLookup | None = None
+        self.shm = ShmMount()  # the machine's own /dev/shm (tmpfs.py)
 
     # ------------------------------------------------------------- places
     def path_of(self, place: Place) -> str:
@@ -125,6 +127,9 @@ class Vfs:
         host = path_of_fd(place.fd)
         if host is None or host.endswith(" (deleted)"):
             return place.guest
+        inside_shm = self.shm.guest_path(host)
+        if inside_shm is not None:
+            return inside_shm
         root = self.root_path.rstrip("/")
         if host == root or host.startswith(root + "/") or root == "":
             return host[len(root):] or "/"
@@ -157,6 +162,11 @@ class Vfs:
             if c in ("", "."):
                 continue
             if c == "..":
+                if self.shm.is_root(w.cur):  # out of the /dev/shm mount: the guest's /dev
+                    if self.root.lstat("dev") is None:
+                        return self._walk_synth(w, ["dev"], comps, follow, must_dir, ctx)
+                    w.cur, w.parts = self.root.child("dev", "/dev"), ["dev"]
+                    continue
                 if not w.cur.same(self.root):
                     w.cur = w.cur.child("..", "")
                     if w.parts:
@@ -173,6 +183,8 @@ class Vfs:
                 return self._walk_synth(w, ["proc"], comps, follow, must_dir, ctx)
             if at_root and c == "dev" and w.cur.lstat("dev") is None:
                 return self._walk_synth(w, ["dev"], comps, follow, must_dir, ctx)
+            if w.parts == ["dev"] and c == "shm" and self._root_dev(w.cur):
+                return self._enter_shm(w, comps, follow, must_dir, ctx)
             if w.parts == ["dev"] and c in self.devices and self._root_dev(w.cur):
                 node: Node = Node(_join(w.parts + [c]), synth=self.devices[c])
                 if not last:
@@ -201,6 +213,12 @@ class Vfs:
             w.cur = w.cur.child(c, _join(w.parts))
         # the path ended at a directory itself ("/", "a/..", "x/.")
         return Node(_join(w.parts), w.cur, ".", self._self_stat(w.cur))
+
+    def _enter_shm(self, w: _Walk, comps: deque[str], follow: bool, must_dir: bool,
+                   ctx: Any) -> Node:
+        """The rest of a walk from the top of the machine's /dev/shm."""
+        w.cur, w.parts = self.shm.root(), ["dev", "shm"]
+        return self._walk(w, comps, follow, must_dir, ctx)
 
     def _root_dev(self, cur: HostDir) -> bool:
         """Is `cur` the root's /dev (where forkdbg's own devices shadow the host's)?"""
@@ -239,6 +257,8 @@ class Vfs:
                 continue
             if node is None or node.kind != "dir":
                 raise KernelError(Errno.ENOTDIR if node is not None else Errno.ENOENT)
+            if parts == ["dev"] and c == "shm":
+                return self._enter_shm(w, comps, follow, must_dir, ctx)
             parts.append(c)
             last = all(x in ("", ".") for x in comps)
             node = self._synth(parts, ctx)
@@ -272,11 +292,17 @@ class Vfs:
             assert self.proc is not None
             return self.proc(parts[1:], ctx)
         if parts == ["dev"]:
-            return SynthNode("dir", 2, children=lambda: list(self.devices),
-                             child=self.devices.get)
+            return SynthNode("dir", 2, children=lambda: list(self.devices) + ["shm"],
+                             child=self._dev_entry)
         if len(parts) == 2 and parts[0] == "dev":
             return self.devices.get(parts[1])
         return None
+
+    def _dev_entry(self, name: str) -> SynthNode | None:
+        """An entry of a synthetic /dev as its listing shows it."""
+        if name == "shm":
+            return SynthNode("dir", 3, stat_=Stat.from_host(os.fstat(self.shm.root().fd)))
+        return self.devices.get(name)
 
     # ---------------------------------------------------------------- open
     def open(self, node: Node, flags: int, mode: int, umask: int, ctx: Any = None) -> File:

@@ -155,6 +155,9 @@ def prepare(kernel: "Kernel", start: "Place | None", path: str, argv: list[bytes
                                   follow=follow, ctx=ctx)
         exe = _open_exec(node, cred)
         fd = exe.fd
+        cache = kernel.page_cache.get(exe.key)
+        if cache is not None:  # a program written through a shared mapping runs as written
+            cache.writeback()
         st = os.fstat(fd)
         if not st_mod.S_ISREG(st.st_mode):  # swapped since it was looked at
             exe.release()

@@ -136,9 +136,11 @@ def stat(kernel: "Kernel") -> bytes:
             f"procs_running {running}\nprocs_blocked 0\n").encode()
 
 
-MOUNTS = b"/dev/root / ext4 rw,relatime 0 0\nproc /proc proc rw,nosuid,nodev,noexec 0 0\n"
+MOUNTS = (b"/dev/root / ext4 rw,relatime 0 0\nproc /proc proc rw,nosuid,nodev,noexec 0 0\n"
+          b"tmpfs /dev/shm tmpfs rw,nosuid,nodev,inode64 0 0\n")
 MOUNTINFO = (b"1 0 8:1 / / rw,relatime shared:1 - ext4 /dev/root rw\n"
-             b"2 1 0:4 / /proc rw,nosuid,nodev,noexec,relatime shared:2 - proc proc rw\n")
+             b"2 1 0:4 / /proc rw,nosuid,nodev,noexec,relatime shared:2 - proc proc rw\n"
+             b"3 1 0:5 / /dev/shm rw,nosuid,nodev shared:3 - tmpfs tmpfs rw,inode64\n")
 
 
 def limits(tg: "ThreadGroup") -> bytes:

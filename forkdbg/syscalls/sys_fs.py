@@ -358,5 +358,12 @@ def sys_fallocate(task: "Task", fd: int, mode: int, off: int, length: int) -> in
         raise KernelError(Errno.ENODEV)
     if off + length > (1 << 63) - 1:
         raise KernelError(Errno.EFBIG)
-    host_fallocate(hfd, mode, off, length)
+    cache = task.kernel.page_cache.get(getattr(f, "key", None))
+    if cache is not None:  # punching or shifting must keep the mappings' other stores
+        cache.writeback()
+    try:
+        host_fallocate(hfd, mode, off, length)
+    finally:
+        if cache is not None:
+            cache.reload()
     return 0

@@ -5,7 +5,7 @@
    "HOST-SECRET"; ROOTPATH is the root's own host path (which the guest must not learn).
    Each attempt prints "name: contained" or "name: ESCAPED (...)"; the last line counts
    the escapes.  The attempts read, write, create, delete, link, list, stat and execute
-   through `..` chains, symlinks (absolute, relative, looping), /proc magic links, a
+   through `..` chains, symlinks (absolute, relative, looping), /dev/shm, /proc magic links, a
    working directory or a directory descriptor whose directory was renamed away and
    replaced by a symlink to the host, a #! interpreter, and two processes racing. */
 #define _GNU_SOURCE
@@ -108,6 +108,35 @@ static void symlinks(void)
     report("create through a symlink", w >= 0, "create");
     if (w >= 0)
         close(w);
+}
+
+/* /dev/shm may be a mount of its own (forkdbg's tmpfs): its ".." must lead back to /dev */
+static void shm_routes(void)
+{
+    char p[4096] = "";
+    for (int i = 0; i < 40; i++)
+        strcat(p, "../");
+    if (chdir("/dev/shm") == 0) {
+        report("dotdot chain from /dev/shm", secret_at(AT_FDCWD, cat(cat(p, host), "/secret")),
+               "read");
+        char cwd[4096] = "";
+        report("getcwd in /dev/shm",
+               getcwd(cwd, sizeof cwd) != NULL && strcmp(cwd, "/dev/shm") != 0, cwd);
+        unlink("/dev/shm/up");
+        symlink(cat(cat(p, host), "/secret"), "/dev/shm/up");
+        report("relative symlink in /dev/shm", secret_at(AT_FDCWD, "/dev/shm/up"), "read");
+        unlink("/dev/shm/up");
+        int d = open("/dev/shm", O_RDONLY | O_DIRECTORY);
+        report("openat .. chain from a /dev/shm descriptor",
+               secret_at(d, cat(cat(p, host), "/secret")), "read");
+        close(d);
+    } else {
+        report("dotdot chain from /dev/shm", 0, "");
+        report("getcwd in /dev/shm", 0, "");
+        report("relative symlink in /dev/shm", 0, "");
+        report("openat .. chain from a /dev/shm descriptor", 0, "");
+    }
+    chdir("/");
 }
 
 static void proc_links(void)
@@ -311,6 +340,7 @@ int main(int argc, char **argv)
     rootpath = argv[2];
     dotdot();
     symlinks();
+    shm_routes();
     proc_links();
     stale_cwd();
     stale_dirfd();

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -115,6 +116,16 @@ def test_shared_mapping_stores_reach_the_host_file(libc: str, tmp_path: Path) ->
     assert (got.out, got.status) == (want.out, want.status)
     assert mine.read_bytes() == theirs.read_bytes()
     assert b"EXEC" in mine.read_bytes() and mine.read_bytes()[6000:6001] == b"Q"
+
+
+def test_posix_shm_in_the_machines_dev_shm(libc: str) -> None:
+    """shm_open and named semaphores between processes; the names are the run's own, as
+    a native run shares the host's /dev/shm with every other."""
+    argv = [sample(libc, "posixshm"), f"{libc}{os.getpid()}"]
+    want = native(argv)
+    got = run_guest(argv)
+    assert (got.out, got.err, got.status) == (want.out, want.err, want.status)
+    assert "parent reads: from the child" in got.out
 
 
 @pytest.mark.parametrize("case", PARKING)
