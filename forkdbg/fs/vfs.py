@@ -10,7 +10,7 @@ descriptor and name, and every operation on it (open, unlink, rename, chmod...) 
 directory renamed away and replaced by a symlink, or a concurrent swap by another
 process can only make a call fail, never reach outside the root.
 
-/proc comes from a provider the kernel installs; /dev/null and a few other devices are
+/proc and /sys come from providers the kernel installs; /dev/null and a few other devices are
 forkdbg's own (devices.py), and so is /dev/shm (tmpfs.py), entered as a mount point.
 """
 
@@ -38,7 +38,7 @@ MAXSYMLINKS = 40
 PATH_MAX = 4096
 NAME_MAX = 255
 
-#: /proc lookups: (components after "proc", the asking task) -> node or None
+#: /proc or /sys lookups: (components after "proc", the asking task) -> node or None
 ProcLookup = Callable[[list[str], Any], "SynthNode | None"]
 #: where a walk may start: a host directory, or the guest path of a synthetic one
 Place = Union[HostDir, str]
@@ -113,7 +113,8 @@ class Vfs:
         self.root_path = os.path.realpath(root)
         self.root = HostDir.open_root(self.root_path)
         self.devices = devices
-        self.proc: ProcLookup | None = None
+        #: the kernel's own file systems at the root ("proc", "sys") by name
+        self.synthetic: dict[str, ProcLookup] = {}
         self.shm = ShmMount()  # the machine's own /dev/shm (tmpfs.py)
 
     # ------------------------------------------------------------- places
@@ -179,8 +180,8 @@ class Vfs:
                 raise KernelError(Errno.ENAMETOOLONG)
             last = all(x in ("", ".") for x in comps)
             at_root = w.cur.same(self.root)
-            if at_root and c == "proc" and self.proc is not None:
-                return self._walk_synth(w, ["proc"], comps, follow, must_dir, ctx)
+            if at_root and c in self.synthetic:
+                return self._walk_synth(w, [c], comps, follow, must_dir, ctx)
             if at_root and c == "dev" and w.cur.lstat("dev") is None:
                 return self._walk_synth(w, ["dev"], comps, follow, must_dir, ctx)
             if w.parts == ["dev"] and c == "shm" and self._root_dev(w.cur):
@@ -241,7 +242,7 @@ class Vfs:
 
     def _walk_synth(self, w: _Walk, parts: list[str], comps: deque[str], follow: bool,
                     must_dir: bool, ctx: Any) -> Node:
-        """The rest of a walk inside /proc (or a synthetic /dev)."""
+        """The rest of a walk inside /proc, /sys or a synthetic /dev."""
         node = self._synth(parts, ctx)
         while True:
             while comps and comps[0] in ("", "."):
@@ -288,9 +289,9 @@ class Vfs:
         return Node(_join(parts), synth=node)
 
     def _synth(self, parts: list[str], ctx: Any) -> SynthNode | None:
-        if parts[0] == "proc":
-            assert self.proc is not None
-            return self.proc(parts[1:], ctx)
+        lookup = self.synthetic.get(parts[0])
+        if lookup is not None:
+            return lookup(parts[1:], ctx)
         if parts == ["dev"]:
             return SynthNode("dir", 2, children=lambda: list(self.devices) + ["shm"],
                              child=self._dev_entry)

@@ -42,6 +42,7 @@ from .oom import MemoryGuard
 from .images import Image, ImageCache
 from .watch import Watchers
 from .sched import Scheduler
+from . import sysfs
 from .sem import SemTable
 from .shm import ShmTable
 from .signal import Signals
@@ -110,7 +111,7 @@ class Kernel:
         self.rng = random.Random(self.config.seed)
         self.vfs = Vfs(self.config.root, device_nodes(random.Random(self.config.seed + 1)))
         from .procfs import ProcFs
-        self.vfs.proc = ProcFs(self).lookup
+        self.vfs.synthetic = {"proc": ProcFs(self).lookup, "sys": sysfs.lookup}
         self.signals = Signals(self)
         self.futexes = Futexes(self)
         self.host_cred = Cred.of_host()  # the first process's credentials

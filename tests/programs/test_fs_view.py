@@ -88,6 +88,31 @@ def test_dev_nodes(guest_root: Path) -> None:
     assert "No space left on device" in r.err
 
 
+def test_sys_agrees_with_the_one_cpu(guest_root: Path) -> None:
+    """/sys is the machine's: its CPU lists, nproc (sched_getaffinity) and /proc/cpuinfo
+    count the same one CPU whatever the host has; what it lacks is ENOENT."""
+    r = _run(guest_root, "/bin/busybox", "sh", "-c",
+             "cat /sys/devices/system/cpu/online /sys/devices/system/cpu/possible; nproc; "
+             "grep -c ^processor /proc/cpuinfo; ls /sys/devices/system/cpu; "
+             "cat /sys/kernel/mm/transparent_hugepage/hpage_pmd_size; "
+             "cd /sys/devices/system/cpu/cpu0/../.. && pwd; cat /sys/class/net/lo/mtu")
+    assert r.out.split() == ["0", "0", "1", "1", "cpu0", "kernel_max", "offline", "online",
+                             "possible", "present", "2097152", "/sys/devices/system"]
+    assert "No such file or directory" in r.err and r.status == 1
+
+
+def test_dev_shm_is_the_machines_own(guest_root: Path) -> None:
+    """A root with no /dev still has a /dev/shm, sticky and writable, private to the
+    machine and gone with it; ".." from it is the guest's /dev."""
+    r = _run(guest_root, "/bin/busybox", "sh", "-c",
+             "echo obj > /dev/shm/x && cat /dev/shm/x && stat -c %a /dev/shm && "
+             "cd /dev/shm/.. && pwd && ls /dev/shm && grep -c shm /proc/self/mounts")
+    assert r.out.split() == ["obj", "1777", "/dev", "x", "1"] and r.status == 0
+    assert not (guest_root / "dev").exists()
+    r = _run(guest_root, "/bin/busybox", "ls", "-A", "/dev/shm")
+    assert r.out == "" and r.status == 0
+
+
 def test_writes_land_in_root(guest_root: Path) -> None:
     r = _run(guest_root, "/bin/busybox", "sh", "-c",
              "echo data > /tmp/f && mkdir /tmp/d && mv /tmp/f /tmp/d/g && cat /tmp/d/g && "
