@@ -4,7 +4,8 @@ reach only each other.
 127.0.0.0/8, ::1 and the wildcard addresses are the machine's own; a port is taken by a
 bound socket (TCP and UDP apart); port 0 picks the next free one from 32768, the same
 on every run.  A connection is a pair of the stream ends fs/socket.py already has, made
-at once (a loopback handshake has nothing to wait for).  Any other address is
+at once (a loopback handshake has nothing to wait for); a nonblocking connect still
+answers EINPROGRESS, as Linux's does, and reports the outcome at the next connect.  Any other address is
 unreachable: no packet leaves the machine.
 """
 
@@ -14,11 +15,14 @@ import ipaddress
 import struct
 
 from ..abi.errno import Errno
+from ..abi.fileflags import (POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP, POLLRDNORM,
+                             POLLWRNORM)
 from ..abi.socketflags import AF_INET, AF_INET6, SOCK_STREAM
 from ..kernel.errors import KernelError
 from .socket import UnixSocket
 
 EPHEMERAL_FIRST, EPHEMERAL_LAST = 32768, 60999  # net.ipv4.ip_local_port_range
+TCP_RMEM_DEFAULT, TCP_WMEM_DEFAULT = 131072, 16384
 
 
 class InetSocket(UnixSocket):
@@ -33,6 +37,18 @@ class InetSocket(UnixSocket):
         self.local: tuple[str, int] | None = None  # (address, port) once bound
         self.ports: Ports | None = None
         self.options: dict[tuple[int, int], int] = {}  # (level, name) -> value kept
+        if sock_type == SOCK_STREAM:  # net.ipv4.tcp_rmem and tcp_wmem's defaults
+            self.rcvbuf, self.sndbuf = TCP_RMEM_DEFAULT, TCP_WMEM_DEFAULT
+        self.connecting = False  # SS_CONNECTING: a nonblocking connect not yet reported
+        self.refused = False  # TCP_CLOSE with both directions shut: the peer refused
+
+    def poll(self) -> int:
+        """tcp_poll of a refused connection: readable, writable, hung up, and in error
+        until SO_ERROR or connect takes the error."""
+        if self.refused:
+            return (POLLIN | POLLRDNORM | POLLRDHUP | POLLOUT | POLLWRNORM | POLLHUP
+                    | (POLLERR if self.error else 0))
+        return super().poll()
 
     def set_local(self, ports: "Ports", addr: tuple[str, int]) -> None:
         self.local, self.ports = addr, ports

@@ -164,6 +164,35 @@ def sys_listen(task: "Task", fd: int, backlog: int) -> int:
 @syscall("connect", "fd", "sockaddr:2", "int")
 def sys_connect(task: "Task", fd: int, addr: int, alen: int) -> int:
     s = socket_of(task, fd)
+    if isinstance(s, InetSocket) and s.type == S.SOCK_STREAM:
+        return _tcp_connect(task, s, addr, alen)
+    return _connect(task, s, addr, alen)
+
+
+def _tcp_connect(task: "Task", s: InetSocket, addr: int, alen: int) -> int:
+    """inet_stream_connect: a nonblocking connect answers EINPROGRESS, the handshake
+    over (or refused) by the time anyone looks; the next connect reports how it ended:
+    0 once connected, else the pending error (ECONNABORTED once SO_ERROR took it)."""
+    if s.connecting:
+        s.connecting = False
+        if s.peer is not None:
+            return 0
+        err, s.error = s.error or Errno.ECONNABORTED, 0
+        s.refused = False  # tcp_disconnect: a fresh socket again
+        raise KernelError(err)
+    if not s.flags & O_NONBLOCK or s.peer is not None:
+        return _connect(task, s, addr, alen)
+    try:
+        _connect(task, s, addr, alen)
+    except KernelError as e:
+        if e.errno != Errno.ECONNREFUSED:
+            raise
+        s.error, s.refused = Errno.ECONNREFUSED, True  # the RST came back at once
+    s.connecting = True
+    raise KernelError(Errno.EINPROGRESS)
+
+
+def _connect(task: "Task", s: UnixSocket, addr: int, alen: int) -> int:
     there = target(task, s, addr, alen)
     if s.type == S.SOCK_DGRAM:
         if there.type != S.SOCK_DGRAM:

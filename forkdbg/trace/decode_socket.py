@@ -8,6 +8,7 @@ import struct
 from ipaddress import ip_address
 
 from ..abi import socketflags as S
+from ..abi.errno import Errno
 from .ctx import Call
 from .decoders import Gen, decoder
 from .describe import const, flags, ptr, quote
@@ -209,6 +210,8 @@ def dec_recvmsg(c: Call) -> Gen:
     c.put(msgflags_text(c, c.args[2]))
 
 
+_ERRNOS = {int(e) for e in Errno}
+
 OPTION_NAMES = {S.SOL_SOCKET: (S.SO_NAMES, "SO"), S.SOL_TCP: (S.TCP_NAMES, "TCP"),
                 S.SOL_IP: (S.IP_NAMES, "IP"), S.SOL_IPV6: (S.IPV6_NAMES, "IPV6")}
 
@@ -239,6 +242,9 @@ def dec_getsockopt(c: Call) -> Gen:
     elif c.s32(1) == S.SOL_SOCKET and c.s32(2) == S.SO_PEERCRED and n >= 12:
         pid, uid, gid = struct.unpack_from("<iII", b)
         c.put(f"{{pid={pid}, uid={uid}, gid={gid}}}")
+    elif c.s32(1) == S.SOL_SOCKET and c.s32(2) == S.SO_ERROR and n == 4:
+        err = struct.unpack("<i", b)[0]
+        c.put(f"[{Errno(err).name if err in _ERRNOS else err}]")  # strace's print_err
     elif n == 4:
         c.put(f"[{struct.unpack('<i', b)[0]}]")
     else:

@@ -1,12 +1,14 @@
 /* inet: the loopback network inside the machine: TCP between a parent and a child on
    127.0.0.1 and ::1, port 0 choosing a port, EADDRINUSE, ECONNREFUSED for a port nobody
-   holds, a UDP exchange with the sender's address, and nonblocking accept. */
+   holds, a UDP exchange with the sender's address, nonblocking accept, and nonblocking
+   connect: EINPROGRESS, then the outcome through poll, SO_ERROR and the next connect. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -85,6 +87,51 @@ static void tcp(int family, const char *loop)
     close(l2);
 }
 
+static void show_poll(int fd)
+{
+    struct pollfd p = {fd, POLLIN | POLLOUT | POLLRDHUP, 0};
+    int r = poll(&p, 1, 0);
+    printf("poll: %d %#x\n", r, p.revents);
+}
+
+static void show_so_error(int fd)
+{
+    int e = -1;
+    socklen_t n = sizeof e;
+    getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &n);
+    printf("SO_ERROR: %s\n", e ? strerror(e) : "0");
+}
+
+static void nonblocking_connect(void)
+{
+    int l = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    bind(l, (void *)&a, sizeof a);
+    listen(l, 5);
+    socklen_t n = sizeof a;
+    getsockname(l, (void *)&a, &n);
+    int c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    show_poll(c);
+    SHOW("nonblocking connect", connect(c, (void *)&a, sizeof a));
+    show_poll(c);
+    show_so_error(c);
+    SHOW("connect again", connect(c, (void *)&a, sizeof a));
+    SHOW("and again", connect(c, (void *)&a, sizeof a));
+    a.sin_port = htons(1);
+    int d = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    SHOW("nonblocking connect, refused", connect(d, (void *)&a, sizeof a));
+    show_poll(d);
+    SHOW("connect again", connect(d, (void *)&a, sizeof a));
+    SHOW("and again", connect(d, (void *)&a, sizeof a));
+    show_poll(d);
+    show_so_error(d);
+    SHOW("after SO_ERROR", connect(d, (void *)&a, sizeof a));
+    show_poll(d);
+    close(c);
+    close(d);
+    close(l);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
@@ -104,5 +151,6 @@ int main(void)
     printf("from the loopback: %d\n", from.sin_addr.s_addr == htonl(INADDR_LOOPBACK));
     SHOW("reply", sendto(u, "pong", 4, 0, (void *)&from, fl));
     SHOW("recv", recv(c, b, sizeof b, 0));
+    nonblocking_connect();
     return 0;
 }

@@ -208,6 +208,17 @@ def test_every_line_of_unixsock(libc: str, tmp_path: Path) -> None:
     _same_lines([sample(libc, "unixsock")], tmp_path, masked)
 
 
+#: the host picks ephemeral ports at random; the machine picks them from 32768 on
+PORT = re.compile(r"htons\(\d+\)")
+
+
+def test_every_line_of_inet(libc: str, tmp_path: Path) -> None:
+    """TCP and UDP on the loopback network in three processes, nonblocking connect's
+    EINPROGRESS, poll and SO_ERROR: every line, the ports aside."""
+    _same_lines([sample(libc, "inet")], tmp_path,
+                lambda v: [PORT.sub("htons(PORT)", ln) for ln in _untimed(v)])
+
+
 #: sem_open's temporary names are random (glibc) or from the clock (musl), and musl
 #: writes a sem_t with uninitialised stack bytes in it; the host's /dev/shm holds other
 #: programs' files too, so its size and listing differ from the machine's own
