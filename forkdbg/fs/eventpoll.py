@@ -81,9 +81,8 @@ class EventPoll(AnonFile):
         item.attach()
         if file.host_fd() is not None:
             self.host_items.add(item)
-        releases = file.__dict__.setdefault("on_release", [])
-        if self.file_released not in releases:
-            releases.append(self.file_released)
+        if self.file_released not in file.__dict__.get("on_release", ()):
+            file.when_released(self.file_released)
         if item.revents():
             self.make_ready(item)
 

@@ -7,7 +7,7 @@ the table (not the files); close-on-exec lives in the table, per descriptor.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from ..abi.errno import Errno
 from ..abi.fileflags import DEFAULT_POLLMASK, O_ACCMODE, O_APPEND, O_NONBLOCK, O_RDONLY, O_WRONLY
@@ -16,6 +16,7 @@ from .stat import Stat
 
 if TYPE_CHECKING:
     from ..kernel.task import Task
+    from .inotify import Watched
 
 NOFILE_DEFAULT = 1024
 NR_OPEN_DEFAULT = 64  # the slots a new descriptor table has (BITS_PER_LONG)
@@ -33,6 +34,8 @@ class File:
     """An open file description.  Subclasses implement what their kind of file can do."""
 
     kind = "file"
+    #: what inotify knows of the file when it was opened by name (fs/inotify.py)
+    watched: "Watched | None" = None
     #: status flags F_SETFL may change
     SETFL_MASK = O_APPEND | O_NONBLOCK
     #: a read or write never blocks: a big one is done chunk by chunk (sys_file.transfer)
@@ -53,7 +56,11 @@ class File:
         if self.refs == 0:
             self.release()
             for forget in self.__dict__.pop("on_release", ()):
-                forget(self)  # epoll sets drop their items for the file (eventpoll_release)
+                forget(self)  # epoll items, flock locks, inotify's close event
+
+    def when_released(self, callback: "Callable[[File], None]") -> None:
+        """Call `callback(file)` after the last descriptor closes (__fput's hooks)."""
+        self.__dict__.setdefault("on_release", []).append(callback)
 
     def release(self) -> None:
         """The last descriptor closed."""

@@ -57,8 +57,7 @@ class FlockTable:
                 raise KernelError(Errno.EAGAIN)  # EWOULDBLOCK
             raise Block([locks.wq])
         if f not in locks.holders:
-            releases = f.__dict__.setdefault("on_release", [])
-            releases.append(lambda file, k=key: self._released(k, file))
+            f.when_released(lambda file, k=key: self._released(k, file))
         elif locks.holders[f] != cmd:
             locks.wq.wake_all()  # a conversion lets readers in (or is the same lock)
         locks.holders[f] = cmd

@@ -19,6 +19,7 @@ from ..abi.signals import Sig
 from ..kernel.errors import Block, KernelError
 from .file import File
 from .hostdir import host_error
+from ..abi.eventflags import IN_ACCESS, IN_MODIFY
 from .stat import Stat
 
 if TYPE_CHECKING:
@@ -75,19 +76,31 @@ class HostFile(File):
         if cache is not None:  # a shared mapping's stores are the file's bytes
             try:
                 data = os.read(self.fd, n)
-                return cache.overlay(os.lseek(self.fd, 0, SEEK_CUR) - len(data), data)
+                data = cache.overlay(os.lseek(self.fd, 0, SEEK_CUR) - len(data), data)
             except OSError as e:
                 raise host_error(e) from None
+            return self._accessed(task, data)
         if not self._ready(True):
             if self.flags & O_NONBLOCK:
                 raise KernelError(Errno.EAGAIN)
             raise Block(host_fds=[self.fd])
         try:
-            return os.read(self.fd, n)
+            data = os.read(self.fd, n)
         except BlockingIOError:
             raise Block(host_fds=[self.fd]) from None
         except OSError as e:
             raise host_error(e) from None
+        return self._accessed(task, data)
+
+    def _accessed(self, task: "Task", data: bytes) -> bytes:
+        if data and self.watched is not None:
+            task.kernel.fsnotify.inode_event(self.watched, IN_ACCESS)
+        return data
+
+    def _modified(self, task: "Task", n: int) -> int:
+        if n and self.watched is not None:
+            task.kernel.fsnotify.inode_event(self.watched, IN_MODIFY)
+        return n
 
     def write(self, task: "Task", data: bytes) -> int:
         """A regular file takes the write at once.  A pipe, socket or terminal may be full:
@@ -113,7 +126,7 @@ class HostFile(File):
             cache = task.kernel.page_cache.get(self.key)
             if cache is not None:
                 cache.wrote(os.lseek(self.fd, 0, SEEK_CUR) - n, data[:n])
-            return n
+            return self._modified(task, n)
         except BrokenPipeError:
             task.kernel.signals.send_to_task(task, Sig.SIGPIPE, code=0, sender=task)
             raise KernelError(Errno.EPIPE) from None
@@ -126,7 +139,7 @@ class HostFile(File):
         except OSError as e:
             raise host_error(e) from None
         cache = task.kernel.page_cache.get(self.key)
-        return data if cache is None else cache.overlay(off, data)
+        return self._accessed(task, data if cache is None else cache.overlay(off, data))
 
     def pwrite(self, task: "Task", data: bytes, off: int) -> int:
         try:
@@ -136,7 +149,7 @@ class HostFile(File):
         cache = task.kernel.page_cache.get(self.key)
         if cache is not None:
             cache.wrote(off, data[:n])
-        return n
+        return self._modified(task, n)
 
     def lseek(self, off: int, whence: int) -> int:
         try:
@@ -251,6 +264,8 @@ class DirFile(File):
         return self._entries
 
     def getdents(self, task: "Task", size: int) -> bytes:
+        if self.watched is not None:  # iterate_dir: every call, the last one too
+            task.kernel.fsnotify.inode_event(self.watched, IN_ACCESS)
         ents = self._list()
         out = bytearray()
         while self.pos < len(ents):

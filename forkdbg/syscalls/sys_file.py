@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat as stat_mod
 import struct
 from typing import TYPE_CHECKING, Callable
 
@@ -12,7 +14,10 @@ from ..abi.fileflags import (AT_FDCWD, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETF
                              FD_CLOEXEC, FIONBIO, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_NOFOLLOW,
                              O_ACCMODE, O_NONBLOCK, O_PATH, O_PATH_FLAGS, O_RDONLY,
                              O_TMPFILE, O_TRUNC, O_WRONLY, O_TMPFILE_BIT)
-from ..fs.inotify import IN_CREATE
+from ..fs.hostfile import DirFile, HostFile
+from ..abi.eventflags import IN_CREATE, IN_MODIFY
+from ..fs.inotify import FsNotify, Watched
+from ..fs.vfs import Node
 from ..fs.pipe import PIPE_MAX_SIZE, make_pipe
 from ..fs.shmem import ShmemFile, memfd_seals
 from ..kernel.cred import CAP_SYS_RESOURCE
@@ -191,7 +196,28 @@ def do_open(task: "Task", dirfd: int, path: str, flags: int, mode: int) -> int:
     fsn = task.kernel.fsnotify
     if fsn.watches and flags & O_CREAT and not node.exists and node.dir is not None:
         fsn.name_event(node.dir, node.name, IN_CREATE)
+    if isinstance(f, (HostFile, DirFile)) and node.dir is not None:
+        _watch_open(fsn, f, node, bool(flags & O_TRUNC) and node.exists)
     return task.files.install(f, cloexec=bool(flags & O_CLOEXEC))
+
+
+def _watch_open(fsn: FsNotify, f: HostFile | DirFile, node: Node, truncated: bool) -> None:
+    """fsnotify_open: the file remembers what inotify needs until its last close."""
+    assert node.dir is not None
+    if node.hst is not None and not node.is_link:
+        st = node.hst
+    else:
+        try:
+            st = os.fstat(f.fd)  # just made (or reached through a /proc magic link)
+        except OSError:
+            return
+    parent = None if node.name == "." else (node.dir.dev, node.dir.ino)
+    w = Watched((st.st_dev, st.st_ino), parent, node.name, stat_mod.S_ISDIR(st.st_mode))
+    f.watched = w
+    fsn.opened(w)
+    if truncated:
+        fsn.inode_event(w, IN_MODIFY)
+    f.when_released(lambda file: fsn.closed(w, file.writable))
 
 
 @syscall("open", "path", "oflags", "mode")
@@ -375,7 +401,6 @@ def sys_fdatasync(task: "Task", fd: int) -> int:
 
 def _sync(task: "Task", fd: int, data_only: bool) -> int:
     """The host's fsync/fdatasync for a host file (EINVAL for what cannot be synced)."""
-    import os
     f = task.files.get(s32(fd))
     hfd = getattr(f, "fd", None)
     if not isinstance(hfd, int):
@@ -389,7 +414,6 @@ def _sync(task: "Task", fd: int, data_only: bool) -> int:
 
 @syscall("ftruncate", "fd", "off")
 def sys_ftruncate(task: "Task", fd: int, length: int) -> int:
-    import os
     f = task.files.get(s32(fd))
     if isinstance(f, ShmemFile):
         if not f.writable:
@@ -404,6 +428,8 @@ def sys_ftruncate(task: "Task", fd: int, length: int) -> int:
     except OSError as e:
         raise KernelError(e.errno or Errno.EIO) from None
     task.kernel.page_cache.truncated(getattr(f, "key", None), s64(length))
+    if f.watched is not None:
+        task.kernel.fsnotify.inode_event(f.watched, IN_MODIFY)
     return 0
 
 

@@ -15,6 +15,8 @@ from ..abi.fileflags import (AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOF
                              FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, F_OK, R_OK, W_OK, X_OK)
 from ..fs.hostdir import host_error
 from ..fs.hostfile import host_fallocate
+from ..abi.eventflags import IN_ATTRIB, IN_MODIFY
+from ..fs.inotify import watched_node
 from ..fs.perm import owner_or_capable, permitted
 from ..fs.stat import Stat
 from ..fs.vfs import Node
@@ -209,7 +211,16 @@ def _chmod(task: "Task", node: Node, mode: int) -> int:
             raise host_error(e) from None
     else:
         node.dir.chmod(node.name, mode & 0o7777)
+    attrib_changed(task, node)
     return 0
+
+
+def attrib_changed(task: "Task", node: Node) -> None:
+    """chmod, chown, utimensat...: IN_ATTRIB to inotify's watchers."""
+    if task.kernel.fsnotify.watches:
+        w = watched_node(node)
+        if w is not None:
+            task.kernel.fsnotify.inode_event(w, IN_ATTRIB)
 
 
 @syscall("chmod", "path", "mode")
@@ -239,6 +250,7 @@ def _chown(task: "Task", node: Node, uid: int, gid: int) -> int:
         raise KernelError(Errno.EPERM)
     assert node.dir is not None
     node.dir.chown(node.name, -1 if uid == NO_ID else uid, -1 if gid == NO_ID else gid)
+    attrib_changed(task, node)
     return 0
 
 
@@ -295,6 +307,7 @@ def sys_utimensat(task: "Task", dirfd: int, path: int, times: int, flags: int) -
         raise KernelError(Errno.EPERM)
     assert node.dir is not None
     node.dir.utime(node.name, (a, m))
+    attrib_changed(task, node)
     return 0
 
 
@@ -366,4 +379,6 @@ def sys_fallocate(task: "Task", fd: int, mode: int, off: int, length: int) -> in
     finally:
         if cache is not None:
             cache.reload()
+    if f.watched is not None:
+        task.kernel.fsnotify.inode_event(f.watched, IN_MODIFY)
     return 0

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..abi.errno import Errno
-from ..fs.inotify import (IN_ALL_EVENTS, IN_DONT_FOLLOW, IN_MASK_ADD, IN_MASK_CREATE,
-                          IN_ONLYDIR, InotifyFile)
+from ..abi.eventflags import (IN_ALL_EVENTS, IN_CLOEXEC, IN_DONT_FOLLOW, IN_MASK_ADD,
+                              IN_MASK_CREATE, IN_NONBLOCK, IN_ONLYDIR)
 from ..abi.fileflags import AT_FDCWD
+from ..fs.inotify import InotifyFile
 from ..kernel.errors import KernelError
 from .common import existing, read_path, resolve_at, s32
 from .table import syscall
@@ -15,11 +16,9 @@ from .table import syscall
 if TYPE_CHECKING:
     from ..kernel.task import Task
 
-IN_NONBLOCK, IN_CLOEXEC = 0o4000, 0o2000000
-NOTES = "events for names the guest makes, removes and moves; no IN_MODIFY, IN_OPEN, IN_CLOSE"
 
 
-@syscall("inotify_init1", "inflags", support="partial", notes=NOTES)
+@syscall("inotify_init1", "inflags")
 def sys_inotify_init1(task: "Task", flags: int) -> int:
     if flags & ~(IN_NONBLOCK | IN_CLOEXEC):
         raise KernelError(Errno.EINVAL)
@@ -27,7 +26,7 @@ def sys_inotify_init1(task: "Task", flags: int) -> int:
     return task.files.install(f, cloexec=bool(flags & IN_CLOEXEC))
 
 
-@syscall("inotify_init", support="partial", notes=NOTES)
+@syscall("inotify_init")
 def sys_inotify_init(task: "Task") -> int:
     return sys_inotify_init1(task, 0)
 

@@ -16,7 +16,8 @@ from ..fs import hostdir
 from ..fs.hostdir import host_error
 from ..fs.perm import MAY_EXEC, MAY_WRITE, check
 from ..fs.vfs import Node
-from ..fs.inotify import IN_CREATE, IN_DELETE, IN_MOVED_FROM, IN_MOVED_TO
+from ..abi.eventflags import IN_CREATE, IN_DELETE, IN_MODIFY, IN_MOVED_FROM, IN_MOVED_TO
+from ..fs.inotify import watched_node
 from ..kernel.cred import CAP_FOWNER
 from ..kernel.errors import KernelError
 from .common import read_path, resolve_at, s64
@@ -143,6 +144,13 @@ def _unlink(task: "Task", dirfd: int, path: str, flags: int) -> int:
         if node.is_dir:
             raise KernelError(Errno.EISDIR)
         node.dir.unlink(node.name)
+    fsn = task.kernel.fsnotify
+    if node.hst is not None and (fsn.watches or fsn.open_count):
+        key = (node.hst.st_dev, node.hst.st_ino)
+        if not node.is_dir:
+            fsn.links_changed(key)
+        if node.is_dir or node.hst.st_nlink <= 1:
+            fsn.last_link_gone(key)  # IN_DELETE_SELF now, or at the last close
     _notify(task, node, IN_DELETE, is_dir=bool(flags & AT_REMOVEDIR))
     return 0
 
@@ -183,10 +191,17 @@ def _rename(task: "Task", olddir: int, old: str, newdir: int, new: str, flags: i
         _may_change_dir(task, dst)
     assert src.dir is not None
     hostdir.rename(src.dir, src.name, dst.dir, dst.name, flags)
-    if task.kernel.fsnotify.watches:
-        cookie = task.kernel.fsnotify.cookie()
+    fsn = task.kernel.fsnotify
+    if fsn.watches:
+        cookie = fsn.cookie()
         _notify(task, src, IN_MOVED_FROM, src.is_dir, cookie)
         _notify(task, dst, IN_MOVED_TO, src.is_dir, cookie)
+        if src.hst is not None:
+            fsn.moved((src.hst.st_dev, src.hst.st_ino), src.is_dir)
+    replaced = dst.hst
+    if replaced is not None and not flags & RENAME_EXCHANGE and (fsn.watches or fsn.open_count) \
+            and (st_mod.S_ISDIR(replaced.st_mode) or replaced.st_nlink <= 1):
+        fsn.last_link_gone((replaced.st_dev, replaced.st_ino))
     return 0
 
 
@@ -242,6 +257,8 @@ def _link(task: "Task", od: int, old: str, nd: int, new: str, flags: int) -> int
         _notify(task, dst, IN_CREATE)
         return 0
     hostdir.link(src.dir, src.name, dst.dir, dst.name)
+    if src.hst is not None:
+        task.kernel.fsnotify.links_changed((src.hst.st_dev, src.hst.st_ino))
     _notify(task, dst, IN_CREATE)
     return 0
 
@@ -267,6 +284,9 @@ def sys_truncate(task: "Task", path: int, length: int) -> int:
     try:
         os.ftruncate(f.fd, s64(length))  # type: ignore[attr-defined]
         task.kernel.page_cache.truncated(getattr(f, "key", None), s64(length))
+        w = watched_node(node)
+        if w is not None:
+            task.kernel.fsnotify.inode_event(w, IN_MODIFY)
     except OSError as e:
         raise host_error(e) from None
     finally:

@@ -147,6 +147,8 @@ KINDS: dict[str, Callable[..., str]] = {
     "efdflags": _flagword(E.EFD_FLAGS, "EFD_???"),
     "tfdflags": _flagword(E.TFD_FLAGS, "TFD_???"),
     "sfdflags": _flagword(E.SFD_FLAGS, "SFD_???"),
+    "inflags": _flagword(E.IN_INIT_FLAGS, "IN_???"),
+    "inmask": _flagword(E.IN_MASK_FLAGS, "IN_???"),
     "flockop": flock_op,
     "fallocmode": _flagword(FALLOC_FLAGS, "FALLOC_FL_???"),
 }

@@ -219,6 +219,17 @@ def test_every_line_of_inet(libc: str, tmp_path: Path) -> None:
                 lambda v: [PORT.sub("htons(PORT)", ln) for ln in _untimed(v)])
 
 
+#: an IN_MOVED_FROM event's cookie comes from a counter the whole host shares
+MOVE_COOKIE = re.compile(r'(@\\0\\0\\0).*?(\\20\\0\\0\\0)')
+
+
+def test_every_line_of_inotify(libc: str, tmp_path: Path) -> None:
+    """inotify's name events and the open/read/write/close/attribute/link/delete events
+    of a file and its directory: every line, the bytes read included, cookies aside."""
+    _same_lines([sample(libc, "inotify")], tmp_path,
+                lambda v: [MOVE_COOKIE.sub(r"\1COOKIE\2", ln) for ln in _untimed(v)])
+
+
 #: sem_open's temporary names are random (glibc) or from the clock (musl), and musl
 #: writes a sem_t with uninitialised stack bytes in it; the host's /dev/shm holds other
 #: programs' files too, so its size and listing differ from the machine's own
