@@ -150,3 +150,8 @@ def render_mode(mode: int) -> str:
 def octal_mode(m: int) -> str:
     """C's ``%#03o``: ``0644``, ``000``."""
     return ("0%o" % m if m else "0").rjust(3, "0")
+
+# setxattr(2)
+XATTR_CREATE, XATTR_REPLACE = 1, 2
+XATTR_NAME_MAX, XATTR_SIZE_MAX, XATTR_LIST_MAX = 255, 65536, 65536
+XATTR_FLAGS = FlagSet.of(XATTR_CREATE=XATTR_CREATE, XATTR_REPLACE=XATTR_REPLACE)

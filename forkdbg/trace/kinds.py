@@ -288,6 +288,11 @@ def _render(c: Call, kind: str, v: int, i: int) -> str:  # noqa: C901 - one disp
         return M.render_mmap_flags(v & 0xFFFFFFFF) if st.xlat != "raw" else f"{v:#x}"
     if kind == "whence":
         return const(F.SEEK_NAMES, v, st)
+    if kind == "xattrflags":
+        return flags(F.XATTR_FLAGS, v & 0xFFFFFFFF, st, unknown="XATTR_???")
+    if kind == "xattrval":  # strace shows no value past XATTR_SIZE_MAX
+        n = c.args[int(param)]
+        return ptr(v) if n > F.XATTR_SIZE_MAX else buf(c, v, n)
     if kind == "atflags":
         return flags(F.AT_FLAGS, v & 0xFFFFFFFF, st)
     if kind == "accessmode":

@@ -73,7 +73,7 @@ def test_process_family_lines(libc: str, args: list[str], tmp_path: Path) -> Non
 SINGLE_CASES = [
     ["hello"], ["cat", "/etc/passwd"], ["ls", "/etc"], ["args", "x", "y"], ["execve_cat"],
     ["crash", "segv"], ["crash", "ill"], ["crash", "fpe"], ["crash", "abort"], ["exec_cloexec"],
-    ["execerr"], ["random"], ["faults"], ["iolimits"],
+    ["execerr"], ["random"], ["faults"], ["iolimits"], ["xattr"],
 ]
 
 #: programs with children whose every line is the same in each process

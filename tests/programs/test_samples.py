@@ -79,6 +79,8 @@ CASES = [
     ("futexv", []),
     # inotify events for the program's own changes to a directory
     ("inotify", []),
+    # extended attributes: the host file's own; the machine's files answer as pseudo fs do
+    ("xattr", []),
     # a file mapped MAP_SHARED is the file: in read/write, other mappings, children
     ("mapshared", []),
     # Linux's answers where programs check: ESRCH, EPERM, EACCES, E2BIG, 32-bit int
