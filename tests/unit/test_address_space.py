@@ -135,6 +135,31 @@ def test_exec_image_on_a_recycled_engine_runs_its_own_code() -> None:
     assert b.read(0x20000, 11) == b"shared text"
 
 
+def test_a_vdso_alone_does_not_choose_a_shell() -> None:
+    """Every process maps the vDSO from the same memory: a fork child whose areas match a
+    shell only there gets no shell (it would throw the shell's program code away), and
+    a program whose text a shell holds gets that shell, its vDSO mapped afresh."""
+    from forkdbg.mm.fork import ShellPool
+    pool = ShellPool()
+    vdso = AddressSpace()
+    vdso.map(0x7000_0000, 0x2000, 5, name="[vdso]", data=b"vdso")
+    other = AddressSpace()
+    other.map(0x7000_0000, 0x2000, 5, name="[vdso]", backing=vdso.find(0x7000_0000).backing)
+    other.map(0x30000, 0x1000, 5, data=b"\x48\xc7\xc0\x03\x00\x00\x00\xf4")  # rax=3
+    text = other.find(0x30000).backing
+    assert _run(other, 0x30000) == 3
+    assert pool.shelve(other)
+    child = AddressSpace(parked=True)
+    child.map(0x7000_0000, 0x2000, 5, name="[vdso]", backing=vdso.find(0x7000_0000).backing)
+    child.map(0x40000, 0x1000, 5, data=b"\xf4")
+    assert pool.take(child.vmas) is None and pool.reused == 0
+    same = AddressSpace(parked=True)
+    same.map(0x7000_0000, 0x2000, 5, name="[vdso]", backing=vdso.find(0x7000_0000).backing)
+    same.map(0x30000, 0x1000, 5, backing=text)
+    assert pool.attach(same) and pool.reused == 1
+    assert _run(same, 0x30000) == 3 and same.read(0x7000_0000, 4) == b"vdso"
+
+
 def test_adjacent_anonymous_areas_merge_as_linux() -> None:
     """Consecutive anonymous mmaps with one protection are one area (and one unicorn
     region); a different protection stays apart; reused spare room reads as zeros."""
