@@ -17,7 +17,7 @@ PROTOS: dict[str, str] = {
     "accept4": "illi", "fallocate": "iill", "getxattr": "llll", "lgetxattr": "llll",
     "fgetxattr": "illl", "listxattr": "lll", "llistxattr": "lll", "flistxattr": "ill",
     "setxattr": "lllli", "lsetxattr": "lllli", "fsetxattr": "illli", "removexattr": "ll",
-    "lremovexattr": "ll", "fremovexattr": "il",
+    "lremovexattr": "ll", "fremovexattr": "il", "unshare": "l", "setns": "ii",
     "personality": "u", "sync": "", "syncfs": "i", "kcmp": "iiill", "sched_get_priority_max": "i",
     "sched_get_priority_min": "i", "sched_getscheduler": "i", "sched_getparam": "il",
     "sched_setscheduler": "iil", "sched_setparam": "il", "sched_rr_get_interval": "il",

@@ -67,6 +67,8 @@ def make_parser() -> argparse.ArgumentParser:
     g.add_argument("-k", action="store_true", help="stack trace after each syscall")
     g.add_argument("-y", action="count", default=0, help="paths of file descriptors")
     g.add_argument("-Y", action="store_true", help="the command name after each pid")
+    g.add_argument("--pidns-translation", action="store_true",
+                   help="a pid from another pid namespace with its number here too")
     g.add_argument("-V", action="store_true", help="print the version and exit")
     g.add_argument("-A", action="store_true", help="open -o files for appending")
     g.add_argument("--output-separately", action="store_true",
@@ -97,6 +99,7 @@ def options_from(ns: argparse.Namespace) -> TraceOptions:
     o.style.hex = ns.x
     o.style.xlat = ns.X
     o.style.pid_comm = ns.Y
+    o.style.pidns = ns.pidns_translation
     o.style.verbose = ns.v
     o.column = ns.a
     # strace: -o FILE with a command and no -q or quiet= implies -q (attach, personality)

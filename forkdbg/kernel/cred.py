@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from ..abi.errno import Errno
 from .errors import KernelError
+from .user_namespace import INIT_USER_NS, MAX_USER_NS_LEVEL, UserNamespace
 
 NGROUPS_MAX = 65536
 CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_FSETID = 0, 1, 2, 3, 4
@@ -24,6 +25,7 @@ CAP_SYS_ADMIN, CAP_SYS_NICE, CAP_SYS_RESOURCE, CAP_SYS_TIME = 21, 23, 24, 25
 CAP_FS_MASK = sum(1 << c for c in (CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH,
                                    CAP_FOWNER, CAP_FSETID, 9))  # 9: CAP_LINUX_IMMUTABLE
 NO_ID = 0xFFFFFFFF  # (uid_t)-1: "leave this one as it is"
+ALL_CAPS = (1 << 41) - 1  # CAP_FULL_SET (CAP_LAST_CAP 40)
 
 
 def host_capabilities() -> int:
@@ -55,6 +57,7 @@ class Cred:
     cap_effective: int = 0
     cap_inheritable: int = 0
     cap_bounding: int = 0
+    user_ns: UserNamespace = INIT_USER_NS
 
     @classmethod
     def of_host(cls) -> "Cred":
@@ -70,7 +73,25 @@ class Cred:
         return replace(self, groups=list(self.groups))
 
     def capable(self, cap: int) -> bool:
+        """The capability over the machine (in its first user namespace)."""
+        return self.user_ns.level == 0 and bool(self.cap_effective >> cap & 1)
+
+    def ns_capable(self, cap: int) -> bool:
+        """The capability over the caller's own user namespace."""
         return bool(self.cap_effective >> cap & 1)
+
+    def may_set_ids(self, uid: bool) -> bool:
+        """CAP_SETUID (or CAP_SETGID) in the caller's own user namespace."""
+        return self.ns_capable(CAP_SETUID if uid else CAP_SETGID)
+
+    def enter_user_ns(self) -> None:
+        """unshare(CLONE_NEWUSER): a new namespace owned by the effective ids, with every
+        capability inside it."""
+        if self.user_ns.level + 1 >= MAX_USER_NS_LEVEL:
+            raise KernelError(Errno.EUSERS)
+        self.user_ns = UserNamespace(self.user_ns, self.euid, self.egid)
+        self.cap_permitted = self.cap_effective = self.cap_bounding = ALL_CAPS
+        self.cap_inheritable = 0
 
     def in_group(self, gid: int) -> bool:
         return gid == self.fsgid or gid in self.groups

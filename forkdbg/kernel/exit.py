@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..abi.procflags import SA_NOCLDSTOP, SA_NOCLDWAIT, SIG_IGN
-from ..abi.signals import CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, Sig
+from ..abi.signals import (CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED,
+                           SI_KERNEL, Sig)
+from . import pid_namespace
 from .events import TaskExited
+from .signal import uid_seen_by
 from .posix_timers import exit_itimers
 from .task import TaskState
 from .thread_group import GroupState
@@ -72,6 +75,8 @@ def do_exit(kernel: "Kernel", task: "Task", code: int, sig: int = 0, core: bool 
     if mm.users == 0:
         kernel.engines.release(mm)
     kernel.tasks.pop(task.tid, None)
+    if task.tid in kernel.pid_owner:
+        pid_namespace.release(kernel, task.tid)  # a thread's number (a leader's stays)
     tg = task.tg
     last = not tg.live_threads
     if last:
@@ -97,16 +102,34 @@ def do_group_exit(kernel: "Kernel", task: "Task", code: int, sig: int = 0,
 
 
 def _reaper(kernel: "Kernel", tg: "ThreadGroup") -> "ThreadGroup":
+    """find_new_reaper: the nearest live subreaper above `tg` in its pid namespace, else
+    the namespace's init, else the virtual init (which reaps at once)."""
+    ns = tg.pid_ns
     p = tg.parent
-    while p is not None and p is not kernel.init:
+    while p is not None and p is not kernel.init and p.pid_ns.is_within(ns):
         if p.is_subreaper and p.state is GroupState.ALIVE:
             return p
         p = p.parent
+    init = ns.reaper
+    if init is not None and init is not tg and init.state is GroupState.ALIVE:
+        return init
     return kernel.init
+
+
+def _zap_pid_ns(kernel: "Kernel", tg: "ThreadGroup") -> None:
+    """zap_pid_ns_processes: a namespace's init exits; every process in the namespace
+    (nested ones too) gets SIGKILL, and no process may join it any more."""
+    ns = tg.pid_ns
+    ns.dead = True
+    for g in list(kernel.groups.values()):
+        if g is not tg and g.live_threads and g.pid_ns.is_within(ns):
+            kernel.signals.send_to_group(g, Sig.SIGKILL, code=SI_KERNEL)
 
 
 def exit_notify(kernel: "Kernel", tg: "ThreadGroup") -> None:
     """The process is gone: reparent its children, become a zombie, signal the parent."""
+    if tg.pid_ns.reaper is tg:
+        _zap_pid_ns(kernel, tg)
     for child in list(tg.children):
         new = _reaper(kernel, tg)
         child.parent = new
@@ -141,8 +164,9 @@ def exit_notify(kernel: "Kernel", tg: "ThreadGroup") -> None:
             status = tg.exit_sig
         else:
             code, status = CLD_EXITED, tg.exit_code
-        kernel.signals.send_to_group(parent, tg.exit_signal, code=code, pid=tg.tgid,
-                                     uid=tg.uid, status=status,
+        kernel.signals.send_to_group(parent, tg.exit_signal, code=code,
+                                     pid=parent.pid_ns.vnr(tg.tgid),
+                                     uid=uid_seen_by(parent, tg.uid), status=status,
                                      utime=tg.utime_ns // 10**7, stime=0)
     parent.child_wait.wake_all()
     if autoreap:
@@ -157,6 +181,9 @@ def release_group(kernel: "Kernel", tg: "ThreadGroup") -> None:
         tg.parent.children.remove(tg)
         tg.parent.children_utime_ns += tg.utime_ns + tg.children_utime_ns
     kernel.groups.pop(tg.tgid, None)
+    if kernel.pid_owner:
+        for pid in {tg.tgid, tg.pgid, tg.sid}:  # numbers nothing may be named by now
+            pid_namespace.release(kernel, pid)
 
 
 def stop_group(kernel: "Kernel", tg: "ThreadGroup", sig: int) -> None:
@@ -171,8 +198,9 @@ def stop_group(kernel: "Kernel", tg: "ThreadGroup", sig: int) -> None:
     if parent is not None and parent is not kernel.init and parent.state is GroupState.ALIVE:
         leader = parent.leader
         if leader is not None and not leader.sighand.actions[Sig.SIGCHLD].flags & SA_NOCLDSTOP:
-            kernel.signals.send_to_group(parent, Sig.SIGCHLD, code=CLD_STOPPED, pid=tg.tgid,
-                                         uid=tg.uid, status=sig)
+            kernel.signals.send_to_group(parent, Sig.SIGCHLD, code=CLD_STOPPED,
+                                         pid=parent.pid_ns.vnr(tg.tgid),
+                                         uid=uid_seen_by(parent, tg.uid), status=sig)
         parent.child_wait.wake_all()
 
 
@@ -194,6 +222,7 @@ def continue_group(kernel: "Kernel", tg: "ThreadGroup") -> None:
             leader = parent.leader
             if leader is not None and not leader.sighand.actions[Sig.SIGCHLD].flags & SA_NOCLDSTOP:
                 kernel.signals.send_to_group(parent, Sig.SIGCHLD, code=CLD_CONTINUED,
-                                             pid=tg.tgid, uid=tg.uid,
+                                             pid=parent.pid_ns.vnr(tg.tgid),
+                                             uid=uid_seen_by(parent, tg.uid),
                                              status=Sig.SIGCONT)
             parent.child_wait.wake_all()

@@ -9,7 +9,7 @@ fork returns twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..abi.clone import (CLONE_CHILD_CLEARTID, CLONE_CLEAR_SIGHAND, CLONE_CHILD_SETTID, CLONE_DETACHED, CLONE_FILES,
@@ -24,6 +24,8 @@ from ..abi.signals import NSIG
 from ..arch.x86_64 import FS_BASE, RAX, RSP
 from ..mm.address_space import Fault as MemFault
 from . import pidfd, rseq
+from .cred import CAP_SYS_ADMIN
+from .pid_namespace import child_ns
 from .errors import Block, KernelError
 from .events import TaskCreated
 from .task import Task
@@ -34,6 +36,8 @@ if TYPE_CHECKING:
 
 NAMESPACES = (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID
               | CLONE_NEWNET | CLONE_NEWCGROUP)
+#: the kinds of namespace forkdbg makes (pid_namespace.py, user_namespace.py)
+SUPPORTED_NAMESPACES = CLONE_NEWPID | CLONE_NEWUSER
 
 
 @dataclass
@@ -49,6 +53,8 @@ class CloneArgs:
     tls: int = 0
     via: str = "clone"
     pidfd: int = 0  # where CLONE_PIDFD stores the descriptor (clone: parent_tid)
+    #: clone3's set_tid: the numbers wanted, the child's namespace first
+    set_tid: list[int] = field(default_factory=list)
 
 
 def check_flags(a: CloneArgs) -> None:
@@ -74,8 +80,11 @@ def check_flags(a: CloneArgs) -> None:
 def kernel_clone(kernel: "Kernel", parent: Task, a: CloneArgs) -> int:
     """Create a task as `a` says; returns the child's tid to the parent."""
     check_flags(a)
-    if a.flags & NAMESPACES:
-        raise KernelError(Errno.EPERM)  # forkdbg has no namespaces to give
+    if a.flags & NAMESPACES & ~SUPPORTED_NAMESPACES:
+        raise KernelError(Errno.EPERM)  # forkdbg has no namespaces of these kinds to give
+    if a.flags & CLONE_NEWPID and not (a.flags & CLONE_NEWUSER
+                                       or parent.cred.ns_capable(CAP_SYS_ADMIN)):
+        raise KernelError(Errno.EPERM)
     limit = min(parent.tg.rlimit(RLIMIT_NPROC)[0], kernel.config.max_procs)
     if kernel.live_count() >= limit:
         raise KernelError(Errno.EAGAIN)
@@ -90,28 +99,34 @@ def kernel_clone(kernel: "Kernel", parent: Task, a: CloneArgs) -> int:
         kernel.memory.mapped_changed()
     if a.flags & CLONE_PIDFD:
         parent.mm.write_u32(a.pidfd, pidfd.install(parent, child.tg))
+    tid = parent.tg.pid_ns.vnr(child.tid)  # the child's pid as the parent numbers it
     if a.flags & CLONE_PARENT_SETTID:
         try:
-            parent.mm.write_u32(a.parent_tid, child.tid)
+            parent.mm.write_u32(a.parent_tid, tid)
         except MemFault:
             pass
     kernel.sched.new_child(parent, child)
     kernel.bus.emit(TaskCreated(parent, child, a.flags, a.exit_signal, a.via))
     if a.flags & CLONE_VFORK:
         child.vfork_parent = parent
-        tid = child.tid
 
         def vfork_wait() -> int:
             if child.vfork_parent is parent:
                 raise Block([parent.vfork_done], retry=vfork_wait, interruptible=False)
             return tid
         return vfork_wait()
-    return child.tid
+    return tid
 
 
 def copy_process(kernel: "Kernel", parent: Task, a: CloneArgs) -> Task:
     """Build the child task, copying or sharing each resource by its flag."""
     f = a.flags
+    if f & CLONE_THREAD and parent.pid_ns_for_children is not parent.tg.pid_ns:
+        raise KernelError(Errno.EINVAL)  # a thread cannot live in another namespace
+    ns = parent.tg.pid_ns if f & CLONE_THREAD else child_ns(parent, bool(f & CLONE_NEWPID))
+    if len(a.set_tid) > ns.level + 1:
+        raise KernelError(Errno.EINVAL)
+    ns.check(a.set_tid)
     if parent.mm.loaded is parent:
         parent.save_context()
     if f & CLONE_VM:
@@ -123,12 +138,20 @@ def copy_process(kernel: "Kernel", parent: Task, a: CloneArgs) -> Task:
             mm = parent.mm.fork(kernel.engines.shells)
         except MemoryError:
             raise KernelError(Errno.ENOMEM) from None
+    if ns.level + 1 == len(a.set_tid):  # the first namespace's number is asked for too
+        kernel.next_pid_wanted = a.set_tid[-1]
     tid = kernel.alloc_pid()
+    if ns.level:
+        ns.attach(tid, a.set_tid)
+        kernel.pid_owner[tid] = ns
     if f & CLONE_THREAD:
         tg = parent.tg
     else:
         real_parent = parent.tg.parent if f & CLONE_PARENT else parent.tg
         tg = ThreadGroup(tid, real_parent)
+        tg.pid_ns = ns
+        if ns.level and ns.vnr(tid) == 1:
+            ns.reaper = tg  # the namespace's init
         tg.exit_signal = parent.tg.exit_signal if f & CLONE_PARENT else a.exit_signal
         tg.pgid, tg.sid = parent.tg.pgid, parent.tg.sid
         tg.rlimits = dict(parent.tg.rlimits)
@@ -146,6 +169,7 @@ def copy_process(kernel: "Kernel", parent: Task, a: CloneArgs) -> Task:
     if f & CLONE_CLEAR_SIGHAND:
         sighand.reset_for_exec()  # handled signals back to SIG_DFL, ignored ones stay
     child = Task(kernel, tid, tg, mm, files, fs, sighand)
+    child.pid_ns_for_children = ns if f & CLONE_NEWPID else parent.pid_ns_for_children
     files.users += 1
     tg.threads.append(child)
     if tg.leader is None:
@@ -153,6 +177,10 @@ def copy_process(kernel: "Kernel", parent: Task, a: CloneArgs) -> Task:
     child.exit_signal = -1 if f & CLONE_THREAD else a.exit_signal
     child.blocked = parent.blocked
     child.cred = parent.cred.copy()
+    if f & CLONE_NEWUSER:
+        child.cred.enter_user_ns()
+        if f & CLONE_NEWPID:
+            ns.user_ns = child.cred.user_ns  # the new pid namespace is the new user's
     child.no_new_privs = parent.no_new_privs
     child.timer_slack_ns = child.default_timer_slack_ns = parent.timer_slack_ns
     if not parent.sched_reset_on_fork:  # SCHED_RESET_ON_FORK: the child starts as SCHED_OTHER
@@ -175,7 +203,7 @@ def copy_process(kernel: "Kernel", parent: Task, a: CloneArgs) -> Task:
     if f & CLONE_CHILD_SETTID:
         child.set_child_tid = a.child_tid
         try:
-            mm.write_u32(a.child_tid, tid)
+            mm.write_u32(a.child_tid, ns.vnr(tid))
         except MemFault:
             pass
     if f & CLONE_CHILD_CLEARTID:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import unicorn
 
 from ..abi.errno import Errno
+from ..abi.signals import Sig
 from ..abi.sysnums import syscall_name
 from ..arch.x86_64 import RAX, SYSCALL_CLOBBERS, SYSCALL_INSN_LEN, SYSCALL_REGS
 from ..fs.devices import device_nodes
@@ -36,6 +37,8 @@ from .engines import Engines
 from .events import EventBus, Note, SyscallBlocked, SyscallEnter, SyscallExit
 from .futex import Futexes
 from .hrtimer import HrTimer
+from .pid_namespace import PidNamespace
+from .user_namespace import INIT_USER_NS
 from .posix_timers import check_cpu_timers
 from .idle import idle
 from .oom import MemoryGuard
@@ -117,7 +120,12 @@ class Kernel:
         self.host_cred = Cred.of_host()  # the first process's credentials
         self.tasks: dict[int, Task] = {}
         self.groups: dict[int, ThreadGroup] = {}
+        self.init_pid_ns = PidNamespace()  # the machine's first pid namespace
+        self.init_user_ns = INIT_USER_NS  # and its first user namespace
+        #: machine pids numbered in nested namespaces too: the innermost one
+        self.pid_owner: dict[int, PidNamespace] = {}
         self.init = ThreadGroup(1, None)  # the virtual init: parent of the first process, reaper
+        self.init.pid_ns = self.init_pid_ns
         self.first: ThreadGroup | None = None
         self._next_pid = self.config.pid_base
         self.next_pid_wanted = 0
@@ -404,8 +412,10 @@ class Kernel:
         task.real_blocked = 0
         task.set_reg(RAX, ret)
         if SyscallExit in self.bus._subs:
-            self.bus.emit(SyscallExit(task, enter.nr, enter.args, ret, enter,
-                                      self.clock.mono_ns, restarted=True))
+            # SIGKILL ends the task inside the call: it never returns (ptrace sees no exit)
+            killed = (task.pending.bits | task.tg.shared_pending.bits) >> (Sig.SIGKILL - 1) & 1
+            self.bus.emit(SyscallExit(task, enter.nr, enter.args, None if killed else ret,
+                                      enter, self.clock.mono_ns, restarted=not killed))
         self.signals.deliver(task, interrupted=restart)
         task.in_syscall = None
 

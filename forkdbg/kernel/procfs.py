@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Callable
 
 from ..fs.synthetic import SynthNode
 from . import procsys
+from .procns import id_files, ns_dir
 from .procsys import SysctlTree, cpuinfo
 from .thread_group import GroupState
 
@@ -122,7 +123,7 @@ class ProcFs:
         leader = tg.leader
         names = ["exe", "cwd", "root", "fd", "cmdline", "comm", "maps", "stat", "status", "task",
                  "environ", "auxv", "limits", "mounts", "mountinfo", "timerslack_ns",
-                 "oom_score_adj"]
+                 "oom_score_adj", "ns", "uid_map", "gid_map", "setgroups"]
         if not rest:
             return SynthNode("dir", _ino(pid, 0), children=lambda: names,
                              child=lambda n: self._pid(tg, [n], asker, thread),
@@ -143,6 +144,11 @@ class ProcFs:
             return SynthNode("link", _ino(pid, 10), target="/", jump=lambda: root)
         if what == "fd" and leader is not None:
             return self._fd(tg, leader, more)
+        who = thread or leader
+        if what == "ns" and who is not None:
+            return ns_dir(tg, who, more, lambda slot: _ino(pid, slot))
+        if what in ("uid_map", "gid_map", "setgroups") and who is not None and not more:
+            return id_files(who, what, asker, _ino(pid, 11 + names.index(what)))
         if what == "task":
             def member(name: str) -> "Task | None":
                 t = self.kernel.tasks.get(int(name)) if name.isdigit() else None
@@ -225,12 +231,26 @@ class ProcFs:
         comm = (tg.comm if thread is None else thread.comm).decode(errors="replace")
         return (f"Name:\t{comm}\nState:\t{state}\nTgid:\t{tg.tgid}\n"
                 f"Pid:\t{pid}\nPPid:\t{ppid}\n"
+                f"NStgid:\t{_ns_ids(tg, tg.tgid)}\nNSpid:\t{_ns_ids(tg, pid)}\n"
+                f"NSpgid:\t{_ns_ids(tg, tg.pgid)}\nNSsid:\t{_ns_ids(tg, tg.sid)}\n"
                 f"Uid:\t{c.uid}\t{c.euid}\t{c.suid}\t{c.fsuid}\n"
                 f"Gid:\t{c.gid}\t{c.egid}\t{c.sgid}\t{c.fsgid}\n"
                 f"Groups:\t{' '.join(map(str, c.groups))}{' ' if c.groups else ''}\n"
                 f"Threads:\t{len(tg.live_threads)}\n"
                 f"CapInh:\t{c.cap_inheritable:016x}\nCapPrm:\t{c.cap_permitted:016x}\n"
                 f"CapEff:\t{c.cap_effective:016x}\nCapBnd:\t{c.cap_bounding:016x}\n").encode()
+
+
+def _ns_ids(tg: "ThreadGroup", pid: int) -> str:
+    """The numbers of `pid` in the process's pid namespace and each one above it (the
+    machine's first), outermost first, as /proc/PID/status's NSpid shows them."""
+    nums = [str(pid)]
+    for ns in reversed(list(tg.pid_ns.chain())):
+        nr = ns.vnr(pid)
+        if not nr:
+            break
+        nums.append(str(nr))
+    return "\t".join(nums)
 
 
 #: the words /proc/PID/status adds to each state letter

@@ -96,6 +96,17 @@ class SigPending:
         self.queue = [(s, i) for s, i in self.queue if s != sig]
 
 
+def uid_seen_by(tg: "ThreadGroup", kuid: int) -> int:
+    """A siginfo's si_uid as the receiver's user namespace maps it (65534 if it does not)."""
+    who = tg.leader or (tg.threads[0] if tg.threads else None)
+    return who.cred.user_ns.uid(kuid) if who is not None else kuid
+
+
+def unkillable(tg: "ThreadGroup") -> bool:
+    """Whether `tg` is the init of a nested pid namespace (SIGNAL_UNKILLABLE)."""
+    return tg.pid_ns.level > 0 and tg.pid_ns.reaper is tg
+
+
 class Signals:
     """Sending and delivering signals for one kernel."""
 
@@ -105,11 +116,14 @@ class Signals:
         self.trace_ignored = False
 
     # ------------------------------------------------------------- sending
-    def _info(self, sig: int, code: int, sender: "Task | None", **extra: int) -> dict[str, int]:
+    def _info(self, sig: int, code: int, sender: "Task | None", to: "ThreadGroup",
+              **extra: int) -> dict[str, int]:
+        """The siginfo of a signal `sender` sends to `to`: the sender's pid as the
+        receiver's namespace numbers it (0 if it cannot see the sender)."""
         info = {"signo": sig, "code": code, "errno": 0}
         if sender is not None:
-            info["pid"] = sender.tg.tgid
-            info["uid"] = sender.cred.uid
+            info["pid"] = to.pid_ns.vnr(sender.tg.tgid)
+            info["uid"] = uid_seen_by(to, sender.cred.uid)
         info.update(extra)
         return info
 
@@ -121,9 +135,9 @@ class Signals:
             return None
         leader = tg.leader or tg.live_threads[0]
         self._prepare(tg, sig)
-        if self._ignored(leader, sig):
+        if self._ignored(leader, sig) or self._unkillable(tg, sig, sender):
             return None
-        info = self._info(sig, code, sender, **extra)
+        info = self._info(sig, code, sender, tg, **extra)
         queued = tg.shared_pending.add(sig, info)
         self._wake_one(tg, sig)
         self._wake_signalfd(tg)
@@ -135,9 +149,9 @@ class Signals:
         if sig == 0 or not task.alive:
             return None
         self._prepare(task.tg, sig)
-        if code <= 0 and self._ignored(task, sig):
+        if code <= 0 and (self._ignored(task, sig) or self._unkillable(task.tg, sig, sender)):
             return None
-        info = self._info(sig, code, sender, **extra)
+        info = self._info(sig, code, sender, task.tg, **extra)
         queued = task.pending.add(sig, info)
         self._wake_task(task, sig)
         self._wake_signalfd(task.tg)
@@ -149,6 +163,18 @@ class Signals:
         if (t.blocked | t.real_blocked) & sigbit(sig) or self.trace_ignored:
             return False
         return t.sighand.ignored(sig)
+
+    def _unkillable(self, tg: "ThreadGroup", sig: int, sender: "Task | None") -> bool:
+        """SIGNAL_UNKILLABLE: a pid namespace's init discards, on arrival, the signals it
+        has no handler for, unless a tracer is watching (ptrace sees them; delivery then
+        drops them) or an ancestor namespace forces SIGKILL or SIGSTOP."""
+        if self.trace_ignored or not unkillable(tg) or sig == 0:
+            return False
+        if sig in (Sig.SIGKILL, Sig.SIGSTOP) and (sender is None or
+                                                   sender.tg.pid_ns is not tg.pid_ns):
+            return False
+        leader = tg.leader or tg.live_threads[0]
+        return leader.sighand.actions[sig].handler == SIG_DFL
 
     def _prepare(self, tg: "ThreadGroup", sig: int) -> None:
         """SIGCONT discards pending stop signals and resumes; stop signals discard SIGCONT."""
@@ -248,7 +274,8 @@ class Signals:
                     action = Action.TERM  # never reported: it kills before any stop
                 else:
                     self.kernel.bus.emit(SignalDelivered(task, sig, info, False))
-                if action in (Action.IGNORE, Action.CONT):
+                if action in (Action.IGNORE, Action.CONT) or (
+                        unkillable(task.tg) and sig not in (Sig.SIGKILL, Sig.SIGSTOP)):
                     continue
                 if action is Action.STOP:
                     self.kernel.stop_group(task.tg, sig)

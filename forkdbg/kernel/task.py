@@ -74,6 +74,8 @@ class Task:
         self.kernel = kernel
         self.tid = tid
         self.tg = tg
+        #: where this task's next children are numbered (nsproxy->pid_ns_for_children)
+        self.pid_ns_for_children = tg.pid_ns
         self.mm = mm
         self.files = files
         self.fs = fs

@@ -9,6 +9,7 @@ from ..abi.procflags import RLIM_INFINITY, RLIMIT_NOFILE, RLIMIT_NPROC, RLIMIT_S
 from .sched import WaitQueue
 
 if TYPE_CHECKING:
+    from .pid_namespace import PidNamespace
     from .posix_timers import KTimer
     from ..fs.file import File
     from .images import Image
@@ -38,6 +39,8 @@ class ThreadGroup:
         from .signal import SigPending
 
         self.tgid = tgid
+        #: the namespace the process lives in (task_active_pid_ns); kernel/pid_namespace.py
+        self.pid_ns: "PidNamespace" = parent.pid_ns if parent is not None else None  # type: ignore[assignment]
         self.leader: "Task | None" = None
         self.threads: list["Task"] = []
         self.parent = parent

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 class WaitResult:
     """What a wait found: the child, its status word and siginfo fields."""
 
-    pid: int
+    pid: int  # the child's pid as the waiter numbers it (its pid namespace)
     status: int
     si_code: int
     si_status: int
@@ -52,25 +52,26 @@ def do_wait(kernel: "Kernel", task: "Task", who: str, ident: int, options: int) 
     if not matched:
         raise KernelError(Errno.ECHILD)
     for c in matched:
+        nr = tg.pid_ns.vnr(c.tgid)
         if c.state is GroupState.ZOMBIE and options & WEXITED:
             if c.exit_sig:
                 code = CLD_DUMPED if c.core else CLD_KILLED
                 si_status = c.exit_sig
             else:
                 code, si_status = CLD_EXITED, c.exit_code
-            res = WaitResult(c.tgid, c.wait_status, code, si_status, c.utime_ns, c)
+            res = WaitResult(nr, c.wait_status, code, si_status, c.utime_ns, c)
             if not options & WNOWAIT:
                 release_group(kernel, c)
             return res
         if c.stopped_sig and not c.stop_reported and options & WSTOPPED:
             if not options & WNOWAIT:
                 c.stop_reported = True
-            return WaitResult(c.tgid, (c.stopped_sig << 8) | 0x7F, CLD_STOPPED, c.stopped_sig,
+            return WaitResult(nr, (c.stopped_sig << 8) | 0x7F, CLD_STOPPED, c.stopped_sig,
                               c.utime_ns, c)
         if c.continued and options & WCONTINUED:
             if not options & WNOWAIT:
                 c.continued = False
-            return WaitResult(c.tgid, 0xFFFF, CLD_CONTINUED, Sig.SIGCONT, c.utime_ns, c)
+            return WaitResult(nr, 0xFFFF, CLD_CONTINUED, Sig.SIGCONT, c.utime_ns, c)
     if options & WNOHANG:
         return None
     raise Block([tg.child_wait])

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from ..abi.errno import Errno
 from ..kernel.cred import NGROUPS_MAX
+from ..kernel.pid_namespace import find_task
 from ..kernel.errors import KernelError
 from .common import read_in, s32, write_out
 from .table import syscall
@@ -19,24 +20,26 @@ _LINUX_CAPABILITY_VERSION_2 = 0x20071026
 _LINUX_CAPABILITY_VERSION_3 = 0x20080522
 
 
+# ids are read out as the caller's user namespace maps them (65534 where it does not)
+
 @syscall("getuid")
 def sys_getuid(task: "Task") -> int:
-    return task.cred.uid
+    return task.cred.user_ns.uid(task.cred.uid)
 
 
 @syscall("geteuid")
 def sys_geteuid(task: "Task") -> int:
-    return task.cred.euid
+    return task.cred.user_ns.uid(task.cred.euid)
 
 
 @syscall("getgid")
 def sys_getgid(task: "Task") -> int:
-    return task.cred.gid
+    return task.cred.user_ns.gid(task.cred.gid)
 
 
 @syscall("getegid")
 def sys_getegid(task: "Task") -> int:
-    return task.cred.egid
+    return task.cred.user_ns.gid(task.cred.egid)
 
 
 def _put_ids(task: "Task", ptrs: tuple[int, int, int], ids: tuple[int, int, int]) -> int:
@@ -48,13 +51,15 @@ def _put_ids(task: "Task", ptrs: tuple[int, int, int], ids: tuple[int, int, int]
 @syscall("getresuid", "ptr", "ptr", "ptr")
 def sys_getresuid(task: "Task", r: int, e: int, s: int) -> int:
     c = task.cred
-    return _put_ids(task, (r, e, s), (c.uid, c.euid, c.suid))
+    ns = c.user_ns
+    return _put_ids(task, (r, e, s), (ns.uid(c.uid), ns.uid(c.euid), ns.uid(c.suid)))
 
 
 @syscall("getresgid", "ptr", "ptr", "ptr")
 def sys_getresgid(task: "Task", r: int, e: int, s: int) -> int:
     c = task.cred
-    return _put_ids(task, (r, e, s), (c.gid, c.egid, c.sgid))
+    ns = c.user_ns
+    return _put_ids(task, (r, e, s), (ns.gid(c.gid), ns.gid(c.egid), ns.gid(c.sgid)))
 
 
 @syscall("setuid", "int")
@@ -105,7 +110,7 @@ def sys_setfsgid(task: "Task", gid: int) -> int:
 
 @syscall("getgroups", "int", "ptr")
 def sys_getgroups(task: "Task", size: int, lst: int) -> int:
-    groups = task.cred.groups
+    groups = [task.cred.user_ns.gid(g) for g in task.cred.groups]
     size = s32(size)
     if size < 0:
         raise KernelError(Errno.EINVAL)
@@ -137,7 +142,7 @@ def _cap_target(task: "Task", hdr: int) -> tuple["Task", int]:
         raise KernelError(Errno.EINVAL)
     if pid < 0:
         raise KernelError(Errno.EINVAL)
-    target = task if pid == 0 else task.kernel.tasks.get(pid)
+    target = task if pid == 0 else find_task(task, pid)
     if target is None:
         raise KernelError(Errno.ESRCH)
     return target, version

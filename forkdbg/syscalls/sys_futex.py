@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from ..abi.errno import Errno
 from ..abi.procflags import ROBUST_LIST_HEAD_SIZE
 from ..kernel import rseq
+from ..kernel.pid_namespace import find_task, vnr
 from ..kernel.errors import KernelError
 from .common import read_in, write_out
 from .table import syscall
@@ -26,7 +27,7 @@ def sys_futex(task: "Task", uaddr: int, op: int, val: int, timeout: int, uaddr2:
 @syscall("set_tid_address", "ptr")
 def sys_set_tid_address(task: "Task", tidptr: int) -> int:
     task.clear_child_tid = tidptr
-    return task.tid
+    return vnr(task, task.tid)
 
 
 @syscall("set_robust_list", "ptr", "size",
@@ -40,7 +41,7 @@ def sys_set_robust_list(task: "Task", head: int, length: int) -> int:
 
 @syscall("get_robust_list", "int", "ptr", "ptr")
 def sys_get_robust_list(task: "Task", pid: int, head_ptr: int, len_ptr: int) -> int:
-    t = task if pid == 0 else task.kernel.tasks.get(pid)
+    t = task if pid == 0 else find_task(task, pid)
     if t is None:
         raise KernelError(Errno.ESRCH)
     write_out(task, head_ptr, struct.pack("<Q", t.robust_list[0]))

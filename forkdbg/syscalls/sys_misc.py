@@ -15,6 +15,7 @@ from ..abi.procflags import (ARCH_GET_FS, ARCH_GET_GS, ARCH_SET_FS, ARCH_SET_GS,
                              PR_TSC_ENABLE, PR_TSC_SIGSEGV, RLIM_INFINITY, RLIMIT_NOFILE)
 from ..arch.x86_64 import FS_BASE, GS_BASE
 from ..kernel.cred import CAP_SYS_RESOURCE
+from ..kernel.pid_namespace import find_group
 from ..kernel.errors import KernelError
 from ..mm.address_space import TASK_SIZE
 from .common import read_in, s32, write_out
@@ -64,7 +65,7 @@ def sys_getrandom(task: "Task", buf: int, count: int, flags: int) -> int:
 
 
 def _rlimit(task: "Task", pid: int, resource: int, new: int, old: int) -> int:
-    tg = task.tg if pid == 0 else task.kernel.group(pid)
+    tg = task.tg if pid == 0 else find_group(task, pid)
     if tg is None:
         raise KernelError(Errno.ESRCH)
     if resource >= 16:

@@ -8,6 +8,7 @@ from ..abi.errno import Errno
 from ..abi.procflags import PIDFD_NONBLOCK
 from ..abi.signals import SI_TKILL, SI_USER
 from ..kernel import pidfd
+from ..kernel.pid_namespace import find_group, find_task
 from ..kernel.errors import KernelError
 from ..kernel.sigframe import unpack_siginfo
 from ..kernel.thread_group import GroupState
@@ -19,15 +20,14 @@ if TYPE_CHECKING:
     from ..kernel.task import Task
 
 
-@syscall("pidfd_open", "int", "pidfdflags")
+@syscall("pidfd_open", "pid", "pidfdflags")
 def sys_pidfd_open(task: "Task", pid: int, flags: int) -> int:
     pid, flags = s32(pid), flags & 0xFFFFFFFF
     if flags & ~PIDFD_NONBLOCK or pid <= 0:
         raise KernelError(Errno.EINVAL)
-    k = task.kernel
-    tg = k.group(pid)
-    if tg is None:
-        t = k.tasks.get(pid)
+    tg = find_group(task, pid)
+    if tg is None or tg is task.kernel.init:
+        t = find_task(task, pid)
         raise KernelError(Errno.EINVAL if t is not None else Errno.ESRCH)  # a thread's tid
     return pidfd.install(task, tg, flags)
 

@@ -6,7 +6,8 @@ import struct
 from typing import TYPE_CHECKING
 
 from ..abi.clone import (CLONE3_VALID, CLONE_ARGS_SIZE, CLONE_ARGS_SIZE_VER0,
-                         CLONE_CLEAR_SIGHAND, CLONE_DETACHED, CLONE_PARENT, CLONE_SIGHAND,
+                         CLONE_CLEAR_SIGHAND, CLONE_DETACHED, CLONE_NEWPID, CLONE_PARENT,
+                         CLONE_SIGHAND,
                          CLONE_THREAD, CLONE_VFORK, CLONE_VM, CSIGNAL)
 from ..kernel.cred import CAP_SYS_ADMIN
 from ..abi.errno import Errno
@@ -18,6 +19,7 @@ from ..kernel.errors import KernelError, NoReturn
 from ..kernel.exec import do_execve
 from ..kernel.exit import do_exit, do_group_exit
 from ..kernel.fork import CloneArgs, kernel_clone
+from ..kernel.pid_namespace import PID_MAX, find_group, find_pgid, release, vnr
 from ..kernel.pidfd import pidfd_of
 from ..kernel.sigframe import pack_siginfo
 from ..kernel.wait import do_wait
@@ -28,20 +30,24 @@ if TYPE_CHECKING:
     from ..kernel.task import Task
 
 
+# Pids cross the system call boundary in the caller's pid namespace: `vnr` numbers a
+# machine pid for the caller, `find_group` and `find_pgid` look its numbers up
+# (kernel/pid_namespace.py).
+
 @syscall("getpid")
 def sys_getpid(task: "Task") -> int:
-    return task.tg.tgid
+    return vnr(task, task.tg.tgid)
 
 
 @syscall("gettid")
 def sys_gettid(task: "Task") -> int:
-    return task.tid
+    return vnr(task, task.tid)
 
 
 @syscall("getppid")
 def sys_getppid(task: "Task") -> int:
     p = task.tg.parent
-    return p.tgid if p is not None else 0
+    return vnr(task, p.tgid) if p is not None else 0  # 0 for a namespace's init
 
 
 def _tg_of(task: "Task", pid: int):  # type: ignore[no-untyped-def]
@@ -50,30 +56,28 @@ def _tg_of(task: "Task", pid: int):  # type: ignore[no-untyped-def]
     pid = s32(pid)
     if pid == 0:
         return task.tg
-    if pid == 1:
-        return task.kernel.init
-    tg = task.kernel.group(pid) if pid > 0 else None
+    tg = find_group(task, pid) if pid > 0 else None
     if tg is None:
         raise KernelError(Errno.ESRCH)
     return tg
 
 
-@syscall("getpgid", "int")
+@syscall("getpgid", "pid")
 def sys_getpgid(task: "Task", pid: int) -> int:
-    return _tg_of(task, pid).pgid
+    return vnr(task, _tg_of(task, pid).pgid)
 
 
 @syscall("getpgrp")
 def sys_getpgrp(task: "Task") -> int:
-    return task.tg.pgid
+    return vnr(task, task.tg.pgid)
 
 
-@syscall("getsid", "int")
+@syscall("getsid", "pid")
 def sys_getsid(task: "Task", pid: int) -> int:
-    return _tg_of(task, pid).sid
+    return vnr(task, _tg_of(task, pid).sid)
 
 
-@syscall("setpgid", "int", "int")
+@syscall("setpgid", "pid", "pgid")
 def sys_setpgid(task: "Task", pid: int, pgid: int) -> int:
     """kernel/sys.c's rules: the caller or a child of it that has not exec'd, in the
     caller's session, not a session leader, into a group of that session."""
@@ -93,11 +97,17 @@ def sys_setpgid(task: "Task", pid: int, pgid: int) -> int:
             raise KernelError(Errno.EACCES)
     if tg.sid == tg.tgid:
         raise KernelError(Errno.EPERM)
+    if pgid:
+        found = find_pgid(task, pgid)
+        if found is None:
+            raise KernelError(Errno.EPERM)
+        pgid = found
     pgid = pgid or tg.tgid
     if pgid != tg.tgid and not any(g.pgid == pgid and g.sid == me.sid and g.live_threads
                                    for g in task.kernel.groups.values()):
         raise KernelError(Errno.EPERM)  # no such group in this session
-    tg.pgid = pgid
+    old, tg.pgid = tg.pgid, pgid
+    release(task.kernel, old)
     return 0
 
 
@@ -106,8 +116,11 @@ def sys_setsid(task: "Task") -> int:
     tg = task.tg
     if any(g.pgid == tg.tgid for g in task.kernel.groups.values() if g is not tg) or tg.pgid == tg.tgid:
         raise KernelError(Errno.EPERM)
+    old = (tg.sid, tg.pgid)
     tg.sid = tg.pgid = tg.tgid
-    return tg.tgid
+    for pid in old:
+        release(task.kernel, pid)
+    return vnr(task, tg.tgid)
 
 
 # ---------------------------------------------------------------- fork family
@@ -159,18 +172,23 @@ def sys_clone3(task: "Task", uargs: int, size: int) -> int:
         raise KernelError(Errno.EINVAL)
     if bool(stack) != bool(stack_size):
         raise KernelError(Errno.EINVAL)
-    if set_tid_size:  # one pid namespace: one level, a free pid, and the privilege
-        wanted = struct.unpack("<i", read_in(task, set_tid, 4))[0] if set_tid_size == 1 else 0
-        if set_tid_size > 1 or wanted <= 0:
+    wanted: list[int] = []
+    if set_tid_size:  # a number for each namespace level, innermost first
+        wanted = list(struct.unpack(f"<{set_tid_size}i",
+                                    read_in(task, set_tid, 4 * set_tid_size)))
+        if any(w <= 0 or w >= PID_MAX for w in wanted):
             raise KernelError(Errno.EINVAL)
-        if wanted in task.kernel.tasks or wanted in task.kernel.groups or wanted == 1:
+        machine = wanted[-1]
+        depth = (task.pid_ns_for_children.level + 1 if not flags & CLONE_NEWPID
+                 else task.pid_ns_for_children.level + 2)
+        if set_tid_size == depth and (machine in task.kernel.tasks
+                                      or machine in task.kernel.groups or machine == 1):
             raise KernelError(Errno.EEXIST)
-        if not task.cred.capable(CAP_SYS_ADMIN):
+        if not task.cred.ns_capable(CAP_SYS_ADMIN):
             raise KernelError(Errno.EPERM)
-        task.kernel.next_pid_wanted = wanted
     return kernel_clone(task.kernel, task, CloneArgs(flags, exit_signal, stack, stack_size,
                                                      parent_tid, child_tid, tls, via="clone3",
-                                                     pidfd=pidfd))
+                                                     pidfd=pidfd, set_tid=wanted))
 
 
 # ---------------------------------------------------------------------- exec
@@ -230,9 +248,9 @@ def sys_wait4(task: "Task", pid: int, wstatus: int, options: int, rusage: int) -
     elif pid == 0:
         who, ident = "pgid", task.tg.pgid
     elif pid < -1:
-        who, ident = "pgid", -pid
+        who, ident = "pgid", _machine_pid(task, -pid)
     else:
-        who, ident = "pid", pid
+        who, ident = "pid", _machine_pid(task, pid)
     res = do_wait(task.kernel, task, who, ident, options | WEXITED)
     if res is None:
         return 0
@@ -240,6 +258,12 @@ def sys_wait4(task: "Task", pid: int, wstatus: int, options: int, rusage: int) -
         write_out(task, wstatus, struct.pack("<i", res.status))
     _rusage(task, rusage, res.utime_ns)
     return res.pid
+
+
+def _machine_pid(task: "Task", nr: int) -> int:
+    """The machine pid of the caller's `nr` (0, which names no child, if none)."""
+    got = find_pgid(task, nr)
+    return got if got is not None else 0
 
 
 @syscall("waitid", "idtype", "int", "siginfo", "wopts", "rusage")
@@ -254,11 +278,11 @@ def sys_waitid(task: "Task", idtype: int, ident: int, infop: int, options: int, 
     elif idtype == P_PID:
         if ident <= 0:
             raise KernelError(Errno.EINVAL)
-        who, n = "pid", ident
+        who, n = "pid", _machine_pid(task, ident)
     elif idtype == P_PGID:
         if ident < 0:
             raise KernelError(Errno.EINVAL)
-        who, n = "pgid", ident or task.tg.pgid
+        who, n = "pgid", _machine_pid(task, ident) if ident else task.tg.pgid
     elif idtype == P_PIDFD:
         if ident < 0:
             raise KernelError(Errno.EINVAL)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..abi.errno import Errno
 from ..kernel.cred import CAP_SYS_NICE
+from ..kernel.pid_namespace import find_task
 from ..kernel.errors import KernelError
 from .common import read_in, s32, write_out
 from .table import syscall
@@ -31,7 +32,7 @@ def _target(task: "Task", pid: int) -> "Task":
     pid = s32(pid)
     if pid < 0:
         raise KernelError(Errno.EINVAL)
-    t = task if pid == 0 else task.kernel.tasks.get(pid)
+    t = task if pid == 0 else find_task(task, pid)
     if t is None or not t.alive:
         raise KernelError(Errno.ESRCH)
     return t

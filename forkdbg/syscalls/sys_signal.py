@@ -12,6 +12,7 @@ from ..abi.signals import NSIG, SI_TKILL, SI_USER, Sig
 from ..arch.x86_64 import RSP
 from ..kernel.cred import CAP_KILL
 from ..kernel.errors import Block, KernelError
+from ..kernel.pid_namespace import find_group, find_task, visible, vnr
 from ..kernel.sigframe import rt_sigreturn
 from ..kernel.signal import UNBLOCKABLE, SigAction
 from .common import read_in, s32, write_out
@@ -120,27 +121,30 @@ def may_kill(task: "Task", target: "ThreadGroup", sig: int) -> bool:
     return task.cred.may_signal(who.cred) or (sig == Sig.SIGCONT and target.sid == task.tg.sid)
 
 
-@syscall("kill", "int", "sig")
+@syscall("kill", "killpid", "sig")
 def sys_kill(task: "Task", pid: int, sig: int) -> int:
     sig = _check_sig(sig)
     pid = s32(pid)
     k = task.kernel
     if pid > 0:
-        g = k.init if pid == 1 else k.group(pid)
+        g = find_group(task, pid)
         if g is None:
             raise KernelError(Errno.ESRCH)
         if not may_kill(task, g, sig):
             raise KernelError(Errno.EPERM)
-        if g is not k.init:  # init takes no signal it has no handler for (it has none)
+        if g is not k.init:
             k.signals.send_to_group(g, sig, code=SI_USER, sender=task)
         return 0  # a zombie exists until it is reaped: kill(2) succeeds, the signal is lost
     if pid == -(1 << 31):
         raise KernelError(Errno.ESRCH)
-    if pid == -1:
-        targets = [g for g in list(k.groups.values()) if g is not task.tg and g.live_threads]
+    ns = task.tg.pid_ns
+    if pid == -1:  # every process the caller can see but itself and its namespace's init
+        targets = [g for g in list(k.groups.values()) if g is not task.tg and g.live_threads
+                   and visible(task, g) and g is not ns.reaper]
     else:
-        pgid = task.tg.pgid if pid == 0 else -pid
-        targets = [g for g in list(k.groups.values()) if g.pgid == pgid and g.live_threads]
+        pgid = task.tg.pgid if pid == 0 else ns.find(-pid)
+        targets = [g for g in list(k.groups.values()) if g.pgid == pgid and g.live_threads
+                   and visible(task, g)]
     if not targets:
         raise KernelError(Errno.ESRCH)
     sent = False
@@ -157,13 +161,13 @@ def _thread(task: "Task", tgid: int | None, tid: int):  # type: ignore[no-untype
     tid = s32(tid)
     if tid <= 0 or (tgid is not None and tgid <= 0):
         raise KernelError(Errno.EINVAL)
-    t = task.kernel.tasks.get(tid)
-    if t is None or (tgid is not None and t.tg.tgid != tgid):
+    t = find_task(task, tid)
+    if t is None or (tgid is not None and vnr(task, t.tg.tgid) != tgid):
         raise KernelError(Errno.ESRCH)
     return t
 
 
-@syscall("tgkill", "int", "int", "sig")
+@syscall("tgkill", "pid", "pid", "sig")
 def sys_tgkill(task: "Task", tgid: int, tid: int, sig: int) -> int:
     sig = _check_sig(sig)
     t = _thread(task, s32(tgid), tid)
@@ -173,7 +177,7 @@ def sys_tgkill(task: "Task", tgid: int, tid: int, sig: int) -> int:
     return 0
 
 
-@syscall("tkill", "int", "sig")
+@syscall("tkill", "pid", "sig")
 def sys_tkill(task: "Task", tid: int, sig: int) -> int:
     sig = _check_sig(sig)
     t = _thread(task, None, tid)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from ..abi.errno import Errno
 from ..abi.signals import NSIG, SI_TKILL
+from ..kernel.pid_namespace import find_group, vnr
 from ..kernel.errors import Block, KernelError
 from ..kernel.sigframe import pack_siginfo, unpack_siginfo
 from ..kernel.signal import UNBLOCKABLE
@@ -59,13 +60,13 @@ def _queued_info(task: "Task", uinfo: int, same: bool) -> dict[str, int]:
     return fields
 
 
-@syscall("rt_sigqueueinfo", "int", "sig", "siginfo_in")
+@syscall("rt_sigqueueinfo", "pid", "sig", "siginfo_in")
 def sys_rt_sigqueueinfo(task: "Task", tgid: int, sig: int, uinfo: int) -> int:
     tgid, sig = s32(tgid), s32(sig)
-    f = _queued_info(task, uinfo, tgid == task.tg.tgid)
+    f = _queued_info(task, uinfo, tgid == vnr(task, task.tg.tgid))
     if not 0 <= sig <= NSIG:
         raise KernelError(Errno.EINVAL)
-    g = task.kernel.group(tgid) if tgid > 0 else None
+    g = find_group(task, tgid) if tgid > 0 else None
     if g is None:
         raise KernelError(Errno.ESRCH)
     if not may_kill(task, g, sig):
@@ -75,10 +76,10 @@ def sys_rt_sigqueueinfo(task: "Task", tgid: int, sig: int, uinfo: int) -> int:
     return 0
 
 
-@syscall("rt_tgsigqueueinfo", "int", "int", "sig", "siginfo_in")
+@syscall("rt_tgsigqueueinfo", "pid", "pid", "sig", "siginfo_in")
 def sys_rt_tgsigqueueinfo(task: "Task", tgid: int, tid: int, sig: int, uinfo: int) -> int:
     tgid, tid = s32(tgid), s32(tid)
-    f = _queued_info(task, uinfo, tgid == task.tg.tgid)
+    f = _queued_info(task, uinfo, tgid == vnr(task, task.tg.tgid))
     sig = _check_sig(sig)
     t = _thread(task, tgid, tid)
     if not may_kill(task, t.tg, sig):

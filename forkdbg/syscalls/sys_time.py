@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from ..abi.errno import Errno
 from ..abi.procflags import CLOCKFD, REALTIME_CLOCKS, TIMER_ABSTIME, cpuclock_split
 from ..kernel.cred import CAP_SYS_TIME
+from ..kernel.pid_namespace import find_group, find_task
 from ..kernel.errors import Block, KernelError
 from .common import read_in, s32, write_out
 from .table import syscall
@@ -39,13 +40,12 @@ def _cpu_clock(task: "Task", clock: int) -> int:
     pid, thread, which = cpuclock_split(clock)
     if which == CLOCKFD:
         raise KernelError(Errno.EINVAL)
-    k = task.kernel
     if thread:
-        t = task if pid == 0 else k.tasks.get(pid)
+        t = task if pid == 0 else find_task(task, pid)
         if t is None or t.tg is not task.tg:
             raise KernelError(Errno.EINVAL)
         return t.cpu_ns
-    tg = task.tg if pid == 0 else k.group(pid)
+    tg = task.tg if pid == 0 else find_group(task, pid)
     if tg is None:
         raise KernelError(Errno.EINVAL)
     return tg.utime_ns

@@ -10,6 +10,7 @@ from ..abi.eventflags import (ITIMER_NAMES, ITIMER_REAL, SIGEV_NONE, SIGEV_SIGNA
                               SIGEV_THREAD_ID)
 from ..abi.procflags import TIMER_ABSTIME
 from ..abi.signals import NSIG, Sig
+from ..kernel.pid_namespace import find_task
 from ..kernel.errors import KernelError
 from ..kernel.posix_timers import CLOCK_THREAD_CPUTIME_ID, KTimer, itimer, start
 from .common import read_in, s32, write_out
@@ -106,7 +107,7 @@ def sys_timer_create(task: "Task", clock: int, sevp: int, created: int) -> int:
     if sevp:
         value, signo, notify, thread = struct.unpack("<Qiii", read_in(task, sevp, 20))
         if notify == SIGEV_THREAD_ID:
-            t = task.kernel.tasks.get(thread)
+            t = find_task(task, thread)
             if t is None or t.tg is not tg:
                 raise KernelError(Errno.EINVAL)
             target = t

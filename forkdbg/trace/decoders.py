@@ -16,7 +16,7 @@ from ..abi.clone import (CLONE3_FLAGS, CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID,
 from .ctx import Call, Decoder
 from .describe import chex, const, flags, ptr, quote, sigset, signame
 from .kinds import buf, fd_text, path, render_arg
-from .kinds_signal import pid_text, siginfo_text
+from .kinds_signal import pgid_arg_text, pid_text, siginfo_text
 
 Gen = Generator[None, None, None]
 DECODERS: dict[str, Decoder] = {}
@@ -391,7 +391,7 @@ def dec_exit(c: Call) -> Gen:
 
 @decoder("kill", "tkill")
 def dec_kill(c: Call) -> Gen:
-    c.put(str(c.s32(0)))
+    c.put(pgid_arg_text(c, c.s32(0)) if c.name == "kill" else pid_text(c, c.s32(0)))
     c.put(signame(c.s32(1), c.style))
     return
     yield
@@ -399,8 +399,8 @@ def dec_kill(c: Call) -> Gen:
 
 @decoder("tgkill")
 def dec_tgkill(c: Call) -> Gen:
-    c.put(str(c.s32(0)))
-    c.put(str(c.s32(1)))
+    c.put(pid_text(c, c.s32(0)))
+    c.put(pid_text(c, c.s32(1)))
     c.put(signame(c.s32(2), c.style))
     return
     yield
@@ -408,7 +408,7 @@ def dec_tgkill(c: Call) -> Gen:
 
 @decoder("wait4")
 def dec_wait4(c: Call) -> Gen:
-    c.put(pid_text(c, c.s32(0)))
+    c.put(pgid_arg_text(c, c.s32(0)))
     c.sep()
     yield
     c.parts.append(render_arg(c, "wstatus", 1))

@@ -22,6 +22,9 @@ class Style:
     xlat: str = "abbrev"  # 'raw', 'abbrev', 'verbose' (-X)
     verbose: bool = False  # -v: full structures
     pid_comm: bool = False  # -Y: a pid of a live process is followed by <its comm>
+    #: --pidns-translation: a pid the tracee numbers in a nested pid namespace is followed
+    #: by /* N in strace's PID NS */
+    pidns: bool = False
 
 
 _ESC = {ord("\t"): "\\t", ord("\n"): "\\n", 11: "\\v", 12: "\\f", ord("\r"): "\\r",

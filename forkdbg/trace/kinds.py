@@ -19,7 +19,7 @@ from ..abi.clone import CLONE_FLAGS
 from ..abi.signals import signal_name
 from ..kernel.errors import KernelError
 from .ctx import Call
-from .kinds_signal import siginfo_at
+from .kinds_signal import pgid_arg_text, pid_text, siginfo_at
 from .kinds_events import KINDS as EVENT_KINDS, OUT as EVENT_OUT, timespec_text
 from .describe import (Style, chex, const, flags, makedev, ptr, quote, rlim, sigset, signame,
                        timespec)
@@ -248,6 +248,10 @@ def _render(c: Call, kind: str, v: int, i: int) -> str:  # noqa: C901 - one disp
         return "AT_FDCWD" if _s32(v) == F.AT_FDCWD else fd_text(c, _s32(v))
     if kind == "int":
         return str(_s32(v))
+    if kind in ("pid", "pgid"):
+        return pid_text(c, _s32(v)) if _s32(v) > 0 else str(_s32(v))
+    if kind == "killpid":  # a pid, or a process group as its negation
+        return pgid_arg_text(c, _s32(v))
     if kind == "targetfd":  # param: the argument holding the pidfd
         return target_fd_text(c, _s32(c.args[int(param)]), _s32(v))
     if kind == "uint":

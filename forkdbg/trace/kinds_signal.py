@@ -11,10 +11,11 @@ from ..abi.signals import (CLD_EXITED, SI_SIGIO, SI_TIMER, SI_TKILL, SI_USER, Si
                            signal_name)
 from ..kernel.sigframe import siginfo_fields
 from .ctx import Call
-from .describe import chex, ptr
+from .describe import Style, chex, ptr
 
 if TYPE_CHECKING:
     from ..kernel.kernel import Kernel
+    from ..kernel.task import Task
 
 
 def errno_text(e: int) -> str:
@@ -44,8 +45,32 @@ def pid_comm(kernel: "Kernel", pid: int) -> str:
 
 
 def pid_text(c: Call, pid: int) -> str:
-    """A pid, with its command name under -Y."""
-    return pid_comm(c.kernel, pid) if c.style.pid_comm else str(pid)
+    """A pid in a call of `c.task` (pid_seen_by)."""
+    return pid_seen_by(c.task, c.style, pid)
+
+
+def pid_seen_by(task: "Task", style: Style, pid: int) -> str:
+    """A pid as `task` numbers it, with its command name under -Y, and under
+    --pidns-translation the machine's number when the task's namespace differs."""
+    machine = task.tg.pid_ns.find(pid) if pid > 0 else None
+    text = pid_comm(task.kernel, machine or pid) if style.pid_comm else str(pid)
+    if style.pidns and machine is not None and machine != pid:
+        text = text.replace(str(machine), str(pid), 1) if style.pid_comm else text
+        text += f" /* {machine} in strace's PID NS */"
+    return text
+
+
+def pgid_arg_text(c: Call, pid: int) -> str:
+    """kill's and wait4's first argument: a pid, or a process group as its negation."""
+    if pid < -1:
+        return "-" + pid_text(c, -pid)
+    return pid_text(c, pid) if pid > 0 else str(pid)
+
+
+#: calls whose result is a pid in the caller's namespace (strace's RVAL_TGID and kin)
+PID_RESULTS = frozenset({"getpid", "gettid", "getppid", "getpgid", "getpgrp", "getsid",
+                         "setsid", "fork", "vfork", "clone", "clone3", "wait4",
+                         "set_tid_address"})
 
 
 def siginfo_text(info: dict[str, int], pid_fmt: Callable[[int], str] = str) -> str:

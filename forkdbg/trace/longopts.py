@@ -73,11 +73,12 @@ def _hex(v: str | None) -> list[str]:
 
 
 def _decode_pids(v: str | None) -> list[str]:
-    """comm (-Y) and pidns (one pid namespace: the translation changes nothing)."""
+    """comm (-Y) and pidns (--pidns-translation)."""
     items = (v or "").split(",")
     if not all(i in ("comm", "pidns") for i in items):
         raise LongOptionError(f"invalid --decode-pids argument: '{v}'")
-    return ["-Y"] if "comm" in items else []
+    return (["-Y"] if "comm" in items else []) + \
+        (["--pidns-translation"] if "pidns" in items else [])
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ OPTIONS = [LongOption(*o) for o in (
     ("const-print-style", REQUIRED, _short("-X")),
     ("decode-fds", OPTIONAL, lambda v: ["-e", f"decode-fd={v or 'path'}"]),
     ("decode-pids", REQUIRED, _decode_pids),
-    ("pidns-translation", NONE, lambda _v: []),
+    ("pidns-translation", NONE, _short("--pidns-translation")),
     ("successful-only", NONE, _short("-z")),
     ("failed-only", NONE, _short("-Z")),
     ("failing-only", NONE, _short("-Z")),

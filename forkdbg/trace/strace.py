@@ -25,10 +25,11 @@ from .decoders import DECODERS, _strarray
 from .describe import Style, chex, errno_suffix, quote
 from .dumpio import dump_lines
 from .kinds import fd_text, generic
-from .kinds_signal import pid_comm, siginfo_text
+from .kinds_signal import pid_seen_by, siginfo_text
 from .options import TraceOptions
 from .pathtrace import PathFilter
 from .kinds_events import RETFMT
+from .kinds_signal import PID_RESULTS, pid_text
 from .sink import Sink
 from .summary import Summary
 from .threadends import ThreadEnds
@@ -260,6 +261,8 @@ class StracePrinter:
         if self.o.fdpaths and c.name in FD_RETURNING and ret >= 0 and (
                 c.name != "fcntl" or c.args[1] in (0, 1030)):
             text = fd_text(c, ret)
+        elif c.style.pidns and c.name in PID_RESULTS and ret > 0:
+            text = pid_text(c, ret)
         return text
 
     # -------------------------------------------------------------- events
@@ -310,7 +313,9 @@ class StracePrinter:
             return
         c = p.call
         c.ret = e.ret
-        if p.gen is not None:
+        if p.gen is not None and e.ret is None and not c.parts:
+            c.parts.append(" <unfinished ...>")  # killed inside: what it returns is never seen
+        elif p.gen is not None:
             try:
                 next(p.gen)
             except StopIteration:
@@ -419,8 +424,9 @@ class StracePrinter:
             return
         if self.o.signals is not None and e.sig not in self.o.signals:
             return
-        pid_fmt = (lambda p: pid_comm(self.k, p)) if self.o.style.pid_comm else str
-        text = f"--- {signal_name(e.sig)} {siginfo_text(e.info, pid_fmt)} ---"
+        style = self.o.style
+        text = (f"--- {signal_name(e.sig)} "
+                f"{siginfo_text(e.info, lambda p: pid_seen_by(e.task, style, p))} ---")
         self._defer_or_run(lambda: self._line(task, text))
 
     def on_exited(self, e: TaskExited) -> None:

@@ -22,20 +22,21 @@ TEMPNAME = re.compile(r"(forkdbg-[a-z]+)-\w{6}")  # mkdtemp's names
 RANDOM_OUT = re.compile(r'"(AT_RANDOM|getrandom) [0-9a-f]+')
 
 
-def _native_log(argv: list[str], tmp: Path, name: str = "strace.txt") -> dict:
+def _native_log(argv: list[str], tmp: Path, name: str = "strace.txt",
+                opts: tuple[str, ...] = ()) -> dict:
     require("strace")
     a = tmp / name
-    subprocess.run(["strace", "-f", "-o", str(a)] + argv, env=ENV, capture_output=True,
+    subprocess.run(["strace", "-f", "-o", str(a), *opts] + argv, env=ENV, capture_output=True,
                    timeout=120, cwd=ROOT)
     return per_pid(a.read_text())
 
 
-def _logs(argv: list[str], tmp: Path) -> tuple[dict, dict]:
-    real = _native_log(argv, tmp)
+def _logs(argv: list[str], tmp: Path, opts: tuple[str, ...] = ()) -> tuple[dict, dict]:
+    real = _native_log(argv, tmp, opts=opts)
     b = tmp / "forkdbg.txt"
     envopts = ["--env-clear"] + [x for k, v in ENV.items() for x in ("-E", f"{k}={v}")]
-    subprocess.run([sys.executable, "-m", "forkdbg", "trace", "-f", "-o", str(b)] + envopts
-                   + argv, capture_output=True, timeout=120, cwd=ROOT)
+    subprocess.run([sys.executable, "-m", "forkdbg", "trace", "-f", "-o", str(b), *opts]
+                   + envopts + argv, capture_output=True, timeout=120, cwd=ROOT)
     return real, per_pid(b.read_text())
 
 
@@ -93,16 +94,17 @@ def test_every_line_of_each_process(libc: str, args: list[str], tmp_path: Path) 
     _same_lines([sample(libc, args[0])] + args[1:], tmp_path, _untimed)
 
 
-def _same_lines(argv: list[str], tmp: Path, view: Callable[[list[str]], list[str]]) -> None:
+def _same_lines(argv: list[str], tmp: Path, view: Callable[[list[str]], list[str]],
+                opts: tuple[str, ...] = ()) -> None:
     """Every process's lines, each seen through `view`, as the real strace -f prints them.
     A host busy with the rest of the suite can stall a native run (past a timer, or so
     that a child's signal lands elsewhere): a mismatch is judged against a second native
     run, and the differing lines are shown."""
-    real, ours = _logs(argv, tmp)
+    real, ours = _logs(argv, tmp, opts)
     got = {p: view(v) for p, v in ours.items()}
     want = {p: view(v) for p, v in real.items()}
     if got != want:
-        want = {p: view(v) for p, v in _native_log(argv, tmp, "again.txt").items()}
+        want = {p: view(v) for p, v in _native_log(argv, tmp, "again.txt", opts).items()}
     assert got == want, "\n".join(
         f"{p}: {ln}" for p in sorted(set(got) | set(want))
         for ln in difflib.unified_diff(want.get(p, []), got.get(p, []), lineterm="", n=0))
@@ -206,6 +208,12 @@ def test_every_line_of_unixsock(libc: str, tmp_path: Path) -> None:
             out.append(ln)
         return out
     _same_lines([sample(libc, "unixsock")], tmp_path, masked)
+
+
+def test_every_line_of_pidns(libc: str, tmp_path: Path) -> None:
+    """A pid namespace made by unshare: its init, its children, pids it cannot see, its
+    death; every line with --pidns-translation's comments, in every process."""
+    _same_lines([sample(libc, "pidns")], tmp_path, _untimed, ("--pidns-translation",))
 
 
 #: the host picks ephemeral ports at random; the machine picks them from 32768 on

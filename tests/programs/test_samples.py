@@ -83,6 +83,8 @@ CASES = [
     ("xattr", []),
     # a file mapped MAP_SHARED is the file: in read/write, other mappings, children
     ("mapshared", []),
+    # a pid namespace from unshare: its init, numbering, visibility, reaping, death
+    ("pidns", []),
     # Linux's answers where programs check: ESRCH, EPERM, EACCES, E2BIG, 32-bit int
     # arguments, per-thread /proc, the virtual init, credentials, prctl
     ("answers", []),

@@ -22,8 +22,9 @@ from helpers import ROOT, sample
     (["--strings-in-hex=non-ascii", "p"], ["-x", "p"]),
     (["--decode-fds", "p"], ["-e", "decode-fd=path", "p"]),
     (["--decode-pids=comm", "p"], ["-Y", "p"]),
-    (["--decode-pids=pidns,comm", "p"], ["-Y", "p"]),
-    (["--decode-pids=pidns", "p"], ["p"]),
+    (["--decode-pids=pidns,comm", "p"], ["-Y", "--pidns-translation", "p"]),
+    (["--decode-pids=pidns", "p"], ["--pidns-translation", "p"]),
+    (["--pidns-translation", "p"], ["--pidns-translation", "p"]),
     (["--vdso", "p"], ["--vdso-calls", "p"]),
     (["--seccomp-bpf", "--root", "/r", "p", "--trace=x"], ["--root", "/r", "p", "--trace=x"]),
     (["-o", "--trace=x", "p"], ["-o", "--trace=x", "p"]),  # a value, not an option
