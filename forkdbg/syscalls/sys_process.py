@@ -103,7 +103,7 @@ def sys_setpgid(task: "Task", pid: int, pgid: int) -> int:
             raise KernelError(Errno.EPERM)
         pgid = found
     pgid = pgid or tg.tgid
-    if pgid != tg.tgid and not any(g.pgid == pgid and g.sid == me.sid and g.live_threads
+    if pgid != tg.tgid and not any(g.pgid == pgid and g.sid == me.sid  # a zombie counts
                                    for g in task.kernel.groups.values()):
         raise KernelError(Errno.EPERM)  # no such group in this session
     old, tg.pgid = tg.pgid, pgid
