@@ -11,7 +11,7 @@ import stat
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, BinaryIO
 
-from .abi.errno import errno_message
+from .abi.errno import Errno, errno_message
 from .elf.loader import ElfError, parse_elf
 from .kernel.images import file_key
 from .kernel.clock import BOOT_MONOTONIC_NS
@@ -54,6 +54,14 @@ def inherited_fds() -> tuple[int, ...]:
 
 class MachineError(Exception):
     """Options or a program the machine cannot take: one line for the user."""
+
+
+class ExecRefused(MachineError):
+    """A program Linux itself would not exec (`errno`: what its execve fails with)."""
+
+    def __init__(self, message: str, errno: int) -> None:
+        super().__init__(message)
+        self.errno = errno
 
 
 def default_max_memory() -> int:
@@ -202,23 +210,26 @@ def _check_one(kernel: Kernel, path: str, what: str) -> bytes | None:
     if not node.exists:
         raise MachineError(f"{what}: No such file or directory")
     if node.is_dir:
-        raise MachineError(f"{what}: Is a directory")
+        raise ExecRefused(f"{what}: Is a directory", Errno.EACCES)
     try:
         f = _open_regular(node)
     except KernelError as e:
         raise MachineError(f"{what}: {errno_message(e.errno)}") from None
     if f is None:
-        raise MachineError(f"{what}: not a regular file")
+        raise ExecRefused(f"{what}: not a regular file", Errno.EACCES)
     with f:
         st = os.fstat(f.fileno())
         if not st.st_mode & 0o111:
-            raise MachineError(f"{what}: Permission denied (not executable)")
+            raise ExecRefused(f"{what}: Permission denied (not executable)", Errno.EACCES)
         head = f.read(BINPRM_BUF)
         if head[:2] == b"#!":
             try:
                 return parse_shebang(head)[0]
             except KernelError:
-                raise MachineError(f"{what}: a script without an interpreter after #!") from None
+                raise ExecRefused(f"{what}: a script without an interpreter after #!",
+                                  Errno.ENOEXEC) from None
+        if head[:4] != b"\x7fELF":
+            raise ExecRefused(f"{what}: not an ELF file", Errno.ENOEXEC)
         f.seek(0)
         try:
             plan = parse_elf(f, node.guest)

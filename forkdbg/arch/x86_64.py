@@ -149,3 +149,15 @@ def build_initial_stack(top: int, argv: list[bytes], envp: list[bytes], execfn: 
 def vdso_stub(syscall: str) -> bytes:
     """A vDSO function: ``mov eax, NR; syscall; ret`` (rcx and r11 are the caller's to lose)."""
     return b"\xb8" + struct.pack("<I", SYSCALL_NUMBERS[syscall]) + b"\x0f\x05\xc3"
+
+
+def exec_launcher() -> bytes:
+    """What strace's child does to start a program, as code: ``execve(rdi, rsi, rdx)``;
+    if that returns, ``write(2, r12, r13)`` (the message) and ``exit_group(1)``."""
+    nr = SYSCALL_NUMBERS
+    return (b"\xb8" + struct.pack("<I", nr["execve"]) + b"\x0f\x05"   # mov eax, execve; syscall
+            + b"\xbf\x02\x00\x00\x00"                                 # mov edi, 2
+            + b"\x4c\x89\xe6" + b"\x4c\x89\xea"                       # mov rsi, r12; mov rdx, r13
+            + b"\xb8" + struct.pack("<I", nr["write"]) + b"\x0f\x05"     # mov eax, write; syscall
+            + b"\xbf\x01\x00\x00\x00"                                 # mov edi, 1
+            + b"\xb8" + struct.pack("<I", nr["exit_group"]) + b"\x0f\x05")

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, NoReturn
 from ..abi.errno import errno_message
 from ..kernel.errors import KernelError
 from ..kernel.kernel import Kernel
-from ..machine import (MachineError, MachineOptions, build, check_program, parse_duration,
-                       parse_size)
+from ..kernel.launcher import spawn_launcher
+from ..machine import (ExecRefused, MachineError, MachineOptions, build, check_program,
+                       parse_duration, parse_size)
 
 if TYPE_CHECKING:
     from ..kernel.task import Task
@@ -115,10 +116,21 @@ def preflight(kernel: Kernel, path: str) -> None:
         raise UsageError(str(e)) from None
 
 
-def start(kernel: Kernel, prog: str, args: list[str], env: list[bytes]) -> "Task":
-    """Preflight and spawn the first process."""
-    preflight(kernel, prog)
+def start(kernel: Kernel, prog: str, args: list[str], env: list[bytes],
+          launcher_name: str | None = None) -> "Task":
+    """Preflight and spawn the first process.  With `launcher_name` (a tracer's), a
+    program Linux would refuse to exec is started as strace starts it: by a first
+    process whose execve fails, which says `NAME: exec: REASON` and exits 1."""
     argv = [os.fsencode(prog)] + [os.fsencode(a) for a in args]
+    try:
+        check_program(kernel, prog)
+    except ExecRefused as e:
+        if launcher_name is None:
+            raise UsageError(str(e)) from None
+        message = f"{launcher_name}: exec: {errno_message(e.errno)}\n".encode()
+        return spawn_launcher(kernel, prog, argv, env, message)
+    except MachineError as e:
+        raise UsageError(str(e)) from None
     try:
         return kernel.spawn(prog, argv, env)
     except KernelError as e:

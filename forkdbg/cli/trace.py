@@ -182,7 +182,7 @@ def main(argv: list[str]) -> int:
     opts = options_from(ns)
     machine = machine_options(ns)
     kernel = build_kernel(machine)
-    start(kernel, ns.prog, ns.args, guest_env(machine))
+    start(kernel, ns.prog, ns.args, guest_env(machine), launcher_name=opts.progname)
     printers = []
     try:
         if opts.json:

@@ -211,6 +211,16 @@ def spawn_first(kernel: "Kernel", path: str, argv: list[bytes], envp: list[bytes
     except KernelError:
         exe.release()
         raise
+    task = first_process(kernel, mm, cwd, entry, sp)
+    _set_identity(task, guest, argv, path)
+    task.tg.exe_file = exe.get()
+    return task
+
+
+def first_process(kernel: "Kernel", mm: AddressSpace, cwd: "Place", entry: int,
+                  sp: int) -> Task:
+    """The machine's first process, child of the virtual init, about to run at `entry`
+    with forkdbg's own descriptors."""
     pid = kernel.alloc_pid()
     tg = ThreadGroup(pid, kernel.init)
     kernel.init.children.append(tg)
@@ -224,8 +234,6 @@ def spawn_first(kernel: "Kernel", path: str, argv: list[bytes], envp: list[bytes
     kernel.tasks[pid] = task
     kernel.engines.give(mm)
     _setup_registers(task, entry, sp)
-    _set_identity(task, guest, argv, path)
-    tg.exe_file = exe.get()
     kernel.sched.enqueue(task)
     return task
 
@@ -317,6 +325,7 @@ def do_execve(kernel: "Kernel", task: Task, path: str, argv: list[bytes], envp: 
     task.set_child_tid = 0
     task.cred = cred
     task.tg.execed = True
+    task.tg.launcher = False  # the program runs: a tracer shows all it does
     exit_itimers(task.tg, keep_itimers=True)
     task.tg.dumpable = 1
     task.tg.set_exe_file(exe)

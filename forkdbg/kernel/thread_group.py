@@ -72,6 +72,7 @@ class ThreadGroup:
         self.stop_reported = True  # wait4(WUNTRACED) already saw this stop
         self.continued = False  # resumed by SIGCONT, not yet reported to WCONTINUED
         self.execed = False  # has exec'd since fork (setpgid by its parent: EACCES)
+        self.launcher = False  # the first process, still to exec the program (launcher.py)
         self.exe_file: "File | None" = None  # the program file, held open (/proc/PID/exe)
         self.image: "Image | None" = None  # its symbols, kept once the process is gone
         self.dumpable = 1  # prctl(PR_SET_DUMPABLE)

@@ -15,7 +15,7 @@ from typing import IO, Callable, Generator
 
 from ..abi.errno import RESTART_ERRNOS
 from ..abi.signals import signal_name
-from ..abi.sysnums import syscall_name
+from ..abi.sysnums import NR, syscall_name
 from ..kernel.events import (Exec, SignalDelivered, SyscallBlocked, SyscallEnter,
                              SyscallExit, TaskCreated, TaskExited)
 from ..kernel.kernel import Kernel
@@ -130,10 +130,9 @@ class StracePrinter:
 
     def _first_exec(self) -> None:
         """strace's first line: the execve that started the program (it happened before us)."""
-        from ..abi.sysnums import NR
         first = self.k.first
-        if first is None or first.leader is None:
-            return
+        if first is None or first.leader is None or first.launcher:
+            return  # a launcher's execve is a real call, traced as it happens
         task = first.leader
         self.last_nr[task.tid] = NR.execve
         if self.paths is not None:
@@ -273,6 +272,8 @@ class StracePrinter:
         lo, hi = task.mm.vdso
         if lo <= e.pc < hi and not self.o.vdso_calls:
             return  # a vDSO function's call: a real vDSO makes none, strace shows none
+        if task.tg.launcher and e.nr != NR.execve:
+            return  # strace's hide_log: before the program runs, only its execve shows
         o = self.o
         chosen = o.syscalls is None or e.nr in o.syscalls
         if chosen:  # strace tampers only with the calls -e trace= selects

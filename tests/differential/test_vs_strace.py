@@ -265,3 +265,28 @@ def test_every_line_of_timers_and_events(libc: str, name: str, tmp_path: Path) -
     """alarm, itimers, POSIX timers, rt_sigtimedwait, sigqueue; epoll, eventfd, timerfd and
     signalfd: every line of every process, the values a clock decides masked."""
     _same_lines([sample(libc, name)], tmp_path, _untimed)
+
+
+@pytest.mark.parametrize("what", ["directory", "not executable", "no known format"])
+def test_a_first_exec_that_fails_as_strace_shows_it(what: str, tmp_path: Path) -> None:
+    """The failed execve with Linux's errno, the launcher's `NAME: exec: REASON`, and
+    `+++ exited with 1 +++` with status 1, where `forkdbg run` refuses in one line."""
+    require("strace")
+    target = tmp_path / "prog"
+    if what == "directory":
+        target.mkdir()
+    else:
+        target.write_text("plain text\n")
+        target.chmod(0o755 if what == "no known format" else 0o644)
+    envopts = ["--env-clear"] + [x for k, v in ENV.items() for x in ("-E", f"{k}={v}")]
+    real = subprocess.run(["strace", str(target)], env=ENV, capture_output=True, text=True,
+                          timeout=60)
+    ours = subprocess.run([sys.executable, "-m", "forkdbg", "trace"] + envopts + [str(target)],
+                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+    addr = re.compile(r"0x[0-9a-f]+ /\* \d+ vars \*/")
+    assert addr.sub("ENV", ours.stderr).replace("forkdbg:", "strace:") == \
+        addr.sub("ENV", real.stderr)
+    assert ours.returncode == real.returncode == 1
+    run = subprocess.run([sys.executable, "-m", "forkdbg", "run", str(target)],
+                         capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert run.returncode == 2 and len(run.stderr.splitlines()) == 1
