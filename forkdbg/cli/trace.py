@@ -67,6 +67,8 @@ def make_parser() -> argparse.ArgumentParser:
     g.add_argument("-k", action="store_true", help="stack trace after each syscall")
     g.add_argument("-y", action="count", default=0, help="paths of file descriptors")
     g.add_argument("-Y", action="store_true", help="the command name after each pid")
+    g.add_argument("-b", metavar="SYSCALL", dest="detach_on",
+                   help="stop following a process when it makes SYSCALL (execve only)")
     g.add_argument("--pidns-translation", action="store_true",
                    help="a pid from another pid namespace with its number here too")
     g.add_argument("-V", action="store_true", help="print the version and exit")
@@ -99,6 +101,10 @@ def options_from(ns: argparse.Namespace) -> TraceOptions:
     o.style.hex = ns.x
     o.style.xlat = ns.X
     o.style.pid_comm = ns.Y
+    if ns.detach_on is not None:
+        if ns.detach_on != "execve":
+            raise UsageError(f"forkdbg trace: Syscall '{ns.detach_on}' for -b isn't supported")
+        o.detach_on_execve = True
     o.style.pidns = ns.pidns_translation
     o.style.verbose = ns.v
     o.column = ns.a

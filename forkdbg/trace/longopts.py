@@ -141,7 +141,7 @@ OPTIONS = [LongOption(*o) for o in (
                                     "run forkdbg as that user")),
     ("daemonize", OPTIONAL, _unsupported("--daemonize (-D): forkdbg is not a ptrace tracer")),
     ("secontext", OPTIONAL, _unsupported("--secontext: SELinux contexts are not supported")),
-    ("detach-on", REQUIRED, _unsupported("--detach-on (-b): not supported yet")),
+    ("detach-on", REQUIRED, _short("-b")),
     ("output-append-mode", NONE, _short("-A")),
 )]
 BY_NAME = {o.name: o for o in OPTIONS}

@@ -231,6 +231,7 @@ class TraceOptions:
     json: bool = False
     calls: list[str] | None = None
     numbers: bool = False  # -n: [NR] before each call
+    detach_on_execve: bool = False  # -b execve: a process that execs is followed no more
     raw: set[int] = field(default_factory=set)  # -e raw=: arguments undecoded, in hex
     verbose_calls: set[int] | None = None  # -e abbrev=: the calls not cut short (None: -v)
     dump_read: FdSet = field(default_factory=FdSet)  # -e read=: hex dumps of reads

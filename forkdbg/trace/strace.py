@@ -20,6 +20,7 @@ from ..kernel.events import (Exec, SignalDelivered, SyscallBlocked, SyscallEnter
                              SyscallExit, TaskCreated, TaskExited)
 from ..kernel.kernel import Kernel
 from ..kernel.task import Task
+from ..kernel.thread_group import ThreadGroup
 from .ctx import Call
 from .decoders import DECODERS, _strarray
 from .describe import Style, chex, errno_suffix, quote
@@ -30,6 +31,7 @@ from .options import TraceOptions
 from .pathtrace import PathFilter
 from .kinds_events import RETFMT
 from .kinds_signal import PID_RESULTS, pid_text
+from .stack import stack_lines
 from .sink import Sink
 from .summary import Summary
 from .threadends import ThreadEnds
@@ -115,6 +117,7 @@ class StracePrinter:
         self.paths = PathFilter(opts.paths) if opts.paths else None
         self.dumps = bool(opts.dump_read or opts.dump_write)  # -e read=, -e write=
         self.indent: Callable[[Task], int] | None = None  # --calls: nesting depth
+        self.detached: set[ThreadGroup] = set()  # -b execve: processes no longer followed
         self.before_line: Callable[[Task], None] | None = None  # --calls: open "{" lines
         kernel.signals.trace_ignored = True
         bus = kernel.bus
@@ -155,7 +158,7 @@ class StracePrinter:
 
     # ------------------------------------------------------------ helpers
     def traced(self, task: Task) -> bool:
-        return self.o.follow or task.tid == self.root_tid
+        return (self.o.follow or task.tid == self.root_tid) and task.tg not in self.detached
 
     def _decoder(self, nr: int) -> Callable:
         d = self._decoders.get(nr)
@@ -295,6 +298,13 @@ class StracePrinter:
         self.pending[task.tid] = p
         if shown and self.before_line is not None:
             self.before_line(task)
+        if o.detach_on_execve and e.nr == NR.execve:  # strace's -b execve
+            del self.pending[task.tid]
+            self.detached.add(task.tg)
+            if shown:
+                text = self._leader(task.tid, e.pc + 2) + c.name + "(" + c.take()
+                self._out(p.stream, task.tid, text + " <detached ...>", True)
+            return
         if shown and self.o.statuses is None:
             text = self._leader(task.tid, e.pc + 2) + c.name + "(" + c.take()
             self._out(p.stream, task.tid, text, False)
@@ -371,24 +381,8 @@ class StracePrinter:
         return text + " "
 
     def _stack(self, task: Task) -> None:
-        from ..arch.x86_64 import RBP, RIP, RSP
-        if not task.alive:
-            return
-        img = self.k.image_for(task.tg)
-        if img is None:
-            return
-        mm = task.mm
-        frames = img.unwinder.frames(task.reg(RIP), task.reg(RSP), task.reg(RBP),
-                                     lambda a: _u64(mm, a))
-        base = min((v.start for v in mm.vmas if v.name == task.tg.exe), default=0)
-        for i, fr in enumerate(frames):
-            # a return address may sit just past its caller (a call to a noreturn function)
-            hit = img.symbols.containing(fr.pc if i == 0 else fr.pc - 1)
-            if hit is not None and i:
-                hit = (hit[0], hit[1] + 1)
-            where = f"({hit[0].name}+{hit[1]:#x})" if hit else "()"
-            self._out(self.streams.key(task.tid), task.tid,
-                      f" > {task.tg.exe}{where} [{fr.pc - base:#x}]", True)
+        for line in stack_lines(self.k, task):
+            self._out(self.streams.key(task.tid), task.tid, line, True)
 
     def _defer_or_run(self, fn: Callable[[], None]) -> None:
         if self.executing is not None:
@@ -401,6 +395,8 @@ class StracePrinter:
             self.deferred.pop(0)()
 
     def on_created(self, e: TaskCreated) -> None:
+        if e.parent.tg in self.detached:
+            self.detached.add(e.child.tg)  # a detached process's children are not seen
         if not self.traced(e.parent):
             return
         if not self.o.follow:  # what ptrace would hand strace anyway
@@ -489,11 +485,6 @@ def _raw(c: Call) -> Generator[None, None, None]:
     c.retfmt = "hex"
     return
     yield
-
-
-def _u64(mm, addr: int) -> int | None:  # type: ignore[no-untyped-def]
-    b = mm.readable_prefix(addr, 8)
-    return int.from_bytes(b, "little") if len(b) == 8 else None
 
 
 __all__ = ["StracePrinter"]
