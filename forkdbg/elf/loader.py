@@ -13,7 +13,8 @@ from __future__ import annotations
 import io
 import os
 import struct
-from dataclasses import dataclass
+import weakref
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, BinaryIO
 
 if TYPE_CHECKING:
@@ -28,18 +29,51 @@ class ElfError(Exception):
     """The file is not a static x86-64 executable forkdbg can run."""
 
 
+class Source:
+    """Where a plan's segment bytes are read from, when they are needed: the program
+    file itself (a descriptor of its own, so the bytes are never all read for nothing
+    and a read-only segment can be mapped from the file: kernel/exec.py), or bytes."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.fd: int | None = None
+        self.data = b""
+        try:
+            self.fd = os.dup(stream.fileno())
+            weakref.finalize(self, os.close, self.fd)
+        except (AttributeError, OSError, io.UnsupportedOperation):
+            stream.seek(0)
+            self.data = stream.read()
+
+    def read(self, off: int, n: int) -> bytes:
+        if self.fd is None:
+            return self.data[off:off + n]
+        try:
+            return os.pread(self.fd, n, off)
+        except OSError as e:
+            raise ElfError(f"unreadable ELF: {e}") from None
+
+
 @dataclass(frozen=True)
 class Segment:
-    """One PT_LOAD: [vaddr, vaddr+memsz) with `data` at its start, the rest zero; `lead`
-    is the file's bytes before it on its first page (mapped with it, as Linux maps
-    whole pages)."""
+    """One PT_LOAD: [vaddr, vaddr+memsz) with `data` (filesz bytes from the file at
+    `offset`) at its start, the rest zero; `lead` is the file's bytes before it on its
+    first page (mapped with it, as Linux maps whole pages)."""
 
     vaddr: int
     memsz: int
-    data: bytes
+    filesz: int
     offset: int
     flags: int  # PF_R | PF_W | PF_X
-    lead: bytes = b""
+    source: Source = field(compare=False, repr=False)
+
+    @property
+    def data(self) -> bytes:
+        return self.source.read(self.offset, self.filesz)
+
+    @property
+    def lead(self) -> bytes:
+        head = self.offset % PAGE
+        return self.source.read(self.offset - head, head)
 
     @property
     def prot(self) -> int:
@@ -128,6 +162,7 @@ def parse_elf(data: bytes | BinaryIO, path: str) -> LoadPlan:
     if hdr.e_phoff + hdr.e_phnum * PHDR.size > size:
         raise ElfError("truncated ELF: program headers past the end of the file")
     segments: list[Segment] = []
+    source = Source(stream)
     phdr_vaddr = None
     tls = None
     exec_stack = False
@@ -165,12 +200,8 @@ def parse_elf(data: bytes | BinaryIO, path: str) -> LoadPlan:
                 raise ElfError("corrupt ELF: segment address and offset are not congruent")
             if ph.p_memsz > 1 << 40 or ph.p_vaddr + ph.p_memsz > 1 << 64:
                 raise ElfError("corrupt ELF: a segment larger than the address space")
-            head = ph.p_offset % PAGE
-            both = _read(stream, ph.p_offset - head, head + ph.p_filesz)
-            if len(both) != head + ph.p_filesz:
-                raise ElfError("truncated ELF: a segment extends past the end of the file")
-            segments.append(Segment(ph.p_vaddr, ph.p_memsz, both[head:], ph.p_offset,
-                                    ph.p_flags, both[:head]))
+            segments.append(Segment(ph.p_vaddr, ph.p_memsz, ph.p_filesz, ph.p_offset,
+                                    ph.p_flags, source))
     if not segments:
         raise ElfError("corrupt ELF: no loadable segments")
     segments.sort(key=lambda s: s.vaddr)
@@ -180,7 +211,7 @@ def parse_elf(data: bytes | BinaryIO, path: str) -> LoadPlan:
     if phdr_vaddr is None:
         # Linux derives it from the segment that maps e_phoff
         for s in segments:
-            if s.offset <= hdr.e_phoff < s.offset + len(s.data):
+            if s.offset <= hdr.e_phoff < s.offset + s.filesz:
                 phdr_vaddr = s.vaddr + (hdr.e_phoff - s.offset)
                 break
         else:

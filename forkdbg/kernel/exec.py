@@ -20,7 +20,7 @@ from ..elf.vdso import build_vdso
 from ..fs.file import FdTable
 from ..mm.address_space import (STACK_SIZE, STACK_TOP, VDSO_BASE, AddressSpace, page_down,
                                 page_up)
-from ..mm.hostmem import Backing, memmove
+from ..mm.hostmem import PAGE, Backing, memmove
 from ..mm.vma import PROT_EXEC, PROT_READ, PROT_WRITE
 from ..fs.hostfile import HostFile
 from ..fs.perm import MAY_EXEC, check
@@ -62,7 +62,7 @@ def load_image(kernel: "Kernel", mm: AddressSpace, plan: LoadPlan, argv: list[by
             backing = _filled(end - start, plan, seg, head)
         else:  # one host buffer for every process running this image
             backing = kernel.images.segment(
-                plan, i, bias, lambda: _filled(end - start, plan, seg, head))  # noqa: B023
+                plan, i, bias, lambda: _mapped(end - start, plan, seg, head))  # noqa: B023
         mm.map(start + bias, end - start, seg.prot, name=plan.path, backing=backing,
                file_off=seg.offset - head, inode=1)
     mm.setup_brk(page_up(hi + bias))
@@ -94,6 +94,20 @@ def _filled(size: int, plan: LoadPlan, seg: Segment, head: int) -> Backing:
     b = Backing(size)
     memmove(b.addr, data, len(data))
     return b
+
+
+def _mapped(size: int, plan: LoadPlan, seg: Segment, head: int) -> Backing:
+    """A read-only segment's pages straight from the program file, as Linux maps them
+    (only the pages the program touches are ever read; the tail of the last page is the
+    file's next bytes); copied instead when the file cannot be mapped or the segment
+    runs past the file's pages (memsz beyond filesz)."""
+    fd = seg.source.fd
+    if fd is not None and head == seg.offset % PAGE and size <= page_up(head + seg.filesz):
+        try:
+            return Backing.of_file(fd, seg.offset - head, size)
+        except MemoryError:
+            pass
+    return _filled(size, plan, seg, head)
 
 
 def _open_exec(node: "Node", cred: "Cred") -> HostFile:

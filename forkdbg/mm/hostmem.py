@@ -12,6 +12,7 @@ import os
 
 PAGE = 4096
 _PROT_RW = 0x1 | 0x2
+_MAP_PRIVATE = 0x02
 _MAP_PRIVATE_ANON_NORESERVE = 0x02 | 0x20 | 0x4000
 _MADV_DONTNEED = 4
 
@@ -32,19 +33,29 @@ string_at = ctypes.string_at
 
 
 class Backing:
-    """A page-aligned host buffer, reference-counted by the areas that map it."""
+    """A page-aligned host buffer, reference-counted by the areas that map it: anonymous
+    memory, or (`of_file`) a private copy-on-write mapping of a file's pages."""
 
-    __slots__ = ("addr", "size", "refs", "__weakref__")
+    __slots__ = ("addr", "size", "refs", "file_backed", "__weakref__")
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, fd: int = -1, offset: int = 0) -> None:
         size = (size + PAGE - 1) & ~(PAGE - 1)
-        addr = _mmap(None, size, _PROT_RW, _MAP_PRIVATE_ANON_NORESERVE, -1, 0)
+        flags = _MAP_PRIVATE_ANON_NORESERVE if fd < 0 else _MAP_PRIVATE
+        addr = _mmap(None, size, _PROT_RW, flags, fd, offset)
         if addr in (None, ctypes.c_void_p(-1).value):
             err = ctypes.get_errno()
             raise MemoryError(f"host mmap of {size} bytes failed: {os.strerror(err)}")
         self.addr: int = addr
         self.size = size
         self.refs = 0
+        self.file_backed = fd >= 0
+
+    @classmethod
+    def of_file(cls, fd: int, offset: int, size: int) -> "Backing":
+        """`size` bytes of the file from `offset` (page-aligned), read by the host only
+        where touched; stores stay private to this buffer.  Every page must lie at least
+        partly inside the file (a page wholly past its end would fault)."""
+        return cls(size, fd, offset)
 
     def get(self) -> "Backing":
         """Take a reference."""
@@ -63,7 +74,10 @@ class Backing:
         _madvise(self.addr + offset, length, _MADV_DONTNEED)
 
     def resident_runs(self, offset: int, length: int) -> list[tuple[int, int]]:
-        """(offset, length) runs of pages the host holds (never-touched pages read as zero)."""
+        """(offset, length) runs of pages the host holds (never-touched pages read as zero;
+        a file's untouched pages read as the file, so all of it counts)."""
+        if self.file_backed:
+            return [(offset, length)]
         npages = length // PAGE
         vec = ctypes.create_string_buffer(npages)
         if _mincore(self.addr + offset, length, vec) != 0:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
+import os
+from pathlib import Path
+
 import pytest
 
 from forkdbg.mm.address_space import MMAP_BASE, AddressSpace, Fault
@@ -183,3 +187,22 @@ def test_adjacent_anonymous_areas_merge_as_linux() -> None:
     mm.map(top, 0x1000, RW)  # growing upward too
     assert [(v.start, v.end) for v in mm.vmas][-1] == (top - 0x4000, top + 0x1000)
     assert mm.read(top - 0x3000, 1) == b"3"
+
+
+def test_a_file_backed_buffer_reads_the_file_and_copies_whole(tmp_path: Path) -> None:
+    """A read-only segment mapped from its file reads as the file without being read
+    first; a private copy (a debugger's poke, a write after mprotect) has every page,
+    though the host never touched most of them; stores never reach the file."""
+    from forkdbg.mm.hostmem import PAGE, Backing
+    f = tmp_path / "prog"
+    f.write_bytes(bytes(range(256)) * 64)  # 4 pages
+    fd = os.open(f, os.O_RDONLY)
+    try:
+        b = Backing.of_file(fd, PAGE, 2 * PAGE)
+    finally:
+        os.close(fd)
+    assert ctypes.string_at(b.addr, 2 * PAGE) == f.read_bytes()[PAGE:3 * PAGE]
+    c = b.copy()
+    assert ctypes.string_at(c.addr, 2 * PAGE) == f.read_bytes()[PAGE:3 * PAGE]
+    ctypes.memset(b.addr, 0, 16)
+    assert f.read_bytes()[PAGE:PAGE + 16] == bytes(range(16))
