@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 
-from .. import __version__
 from ..machine import note_inherited_fds
 from .common import UsageError, die
 
@@ -16,6 +15,9 @@ USAGE = """usage: forkdbg run [OPTIONS] PROG [ARGS...]     run a program
        forkdbg trace [OPTIONS] PROG [ARGS...]   trace it as strace does, and more
        forkdbg [OPTIONS] PROG [ARGS...]         debug it (gdb commands)
        forkdbg --args PROG ARGS...              debug, every word after PROG an argument
+       forkdbg syscalls                         the system calls the kernel has
+       forkdbg doctor                           what this machine can run, for a report
+       forkdbg --version                        forkdbg's and its libraries' versions
 Each command takes --help.  A program named like a command: give a path (./run)."""
 
 
@@ -49,7 +51,17 @@ def _dispatch(argv: list[str]) -> int:
         print(USAGE)
         return 0 if argv else 2
     if argv[0] in ("-V", "--version"):
-        print(f"forkdbg {__version__}")
+        from .doctor import version_text
+        sys.stdout.write(version_text())
+        return 0
+    if argv[0] == "doctor":
+        from .doctor import main as doctor_main
+        return doctor_main(argv[1:])
+    if argv[0] == "syscalls":
+        from ..syscalls.table import render_matrix
+        if argv[1:]:
+            raise UsageError("forkdbg syscalls: takes no arguments")
+        print(render_matrix(missing=True))
         return 0
     if argv[0] == "run":
         from .run import main as run_main

@@ -9,6 +9,7 @@ from typing import Callable
 
 from ..trace.longopts import LongOptionError, expand
 from ..trace.options import DECODE_FDS, QUIET_LEVELS, SORT_KEYS, OptionError, TraceOptions
+from ..trace.tree import ProcessTree
 from .common import (KERNEL_OPTIONS_WITH_VALUE, Parser, UsageError, add_kernel_options,
                      build_kernel, guest_env, machine_options, start)
 from .run import run_to_end
@@ -76,6 +77,9 @@ def make_parser() -> argparse.ArgumentParser:
     g.add_argument("--output-separately", action="store_true",
                    help="with -o FILE: one file per process, FILE.PID (-ff)")
     g.add_argument("--json", action="store_true", help="one JSON object per event (JSON Lines)")
+    g.add_argument("--tree", action="store_true",
+                   help="the process tree at the end: who made whom and how, what each "
+                        "exec'd, how and when each ended")
     g.add_argument("--vdso-calls", action="store_true",
                    help="also show the system calls the vDSO's functions make (clock_gettime, "
                         "gettimeofday...), which strace never sees")
@@ -189,11 +193,12 @@ def main(argv: list[str]) -> int:
     machine = machine_options(ns)
     kernel = build_kernel(machine)
     start(kernel, ns.prog, ns.args, guest_env(machine), launcher_name=opts.progname)
+    tree = ProcessTree(kernel) if ns.tree or opts.json else None
     printers = []
     try:
         if opts.json:
             from ..trace.jsonl import JsonPrinter
-            printers.append(JsonPrinter(kernel, opts, sys.stderr))
+            printers.append(JsonPrinter(kernel, opts, sys.stderr, tree))
         else:
             from ..trace.strace import StracePrinter
             printers.append(StracePrinter(kernel, opts, sys.stderr))
@@ -207,4 +212,7 @@ def main(argv: list[str]) -> int:
     finally:
         for p in printers:
             p.close()
+        if ns.tree and tree is not None:
+            sys.stderr.write(tree.render())
+            sys.stderr.flush()
     return status

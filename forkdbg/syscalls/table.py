@@ -12,7 +12,7 @@ import inspect
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ..abi.sysnums import SYSCALL_NUMBERS
+from ..abi.sysnums import SYSCALL_NAMES, SYSCALL_NUMBERS
 from ..abi.sysprotos import narrow_args, narrower
 
 
@@ -63,20 +63,28 @@ def build_table() -> dict[int, SyscallDef]:
     return dict(_REGISTRY)
 
 
-def support_matrix() -> list[dict[str, Any]]:
-    """Rows for documentation: name, number, support, notes."""
+def support_matrix(missing: bool = False) -> list[dict[str, Any]]:
+    """Rows for documentation: name, number, support, notes; with `missing`, also every
+    x86-64 system call forkdbg has no handler for (support "ENOSYS")."""
     t = build_table()
-    return [{"nr": d.nr, "name": d.name, "support": d.support, "notes": d.notes}
-            for d in sorted(t.values(), key=lambda d: d.nr)]
+    rows = [{"nr": d.nr, "name": d.name, "support": d.support, "notes": d.notes}
+            for d in t.values()]
+    if missing:
+        rows += [{"nr": nr, "name": name, "support": "ENOSYS",
+                  "notes": "answers ENOSYS, reported once"}
+                 for nr, name in SYSCALL_NAMES.items() if nr not in t]
+    return sorted(rows, key=lambda r: r["nr"])
 
 
-def render_matrix() -> str:
-    """The support matrix as a text table: number, name, support, notes."""
-    rows = support_matrix()
+def render_matrix(missing: bool = False) -> str:
+    """The support matrix as a text table: number, name, support, notes (with `missing`,
+    the calls answering ENOSYS too); a count by support level at the end."""
+    rows = support_matrix(missing)
     width = max(len(r["name"]) for r in rows)
     lines = [f"{'nr':>4}  {'name':<{width}}  {'support':<8} notes"]
     for r in rows:
         lines.append(f"{r['nr']:>4}  {r['name']:<{width}}  {r['support']:<8} {r['notes']}".rstrip())
-    counts = {s: sum(r["support"] == s for r in rows) for s in ("full", "partial", "stub")}
+    counts = {s: sum(r["support"] == s for r in rows) for s in ("full", "partial", "stub",
+                                                                 "ENOSYS")}
     lines.append(f"{len(rows)} calls: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n))
     return "\n".join(lines)

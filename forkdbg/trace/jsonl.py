@@ -12,6 +12,9 @@ virtual monotonic clock in nanoseconds):
 - signal: "signal", "signo", "info" (siginfo fields), "handled"
 - exit: "code" (null when killed), "signal" (null unless killed), "core", "process_exit"
 - call (with --calls): "text", "depth"
+- tree (the last, at the end of the run): "tree", the process tree (trace/tree.py): for
+  each process "pid", "thread", "how", "flags", "execs" ("path", "argv"), "status",
+  "start_ns", "end_ns" and its "children"
 """
 
 from __future__ import annotations
@@ -33,14 +36,17 @@ from .decoders import DECODERS
 from .kinds import generic
 from .options import TraceOptions
 from .sink import Sink
+from .tree import ProcessTree
 
 
 class JsonPrinter:
     """Writes each kernel event as one JSON object per line."""
 
-    def __init__(self, kernel: Kernel, o: TraceOptions, err: IO[str] = sys.stderr) -> None:
+    def __init__(self, kernel: Kernel, o: TraceOptions, err: IO[str] = sys.stderr,
+                 tree: ProcessTree | None = None) -> None:
         self.k = kernel
         self.o = o
+        self.tree = tree
         stderr = Sink("standard error", err)
         # the file is opened here so a bad -o ends the run before it starts
         self.f = Sink(o.output, open(o.output, "w", buffering=1), stderr) if o.output \
@@ -138,6 +144,11 @@ class JsonPrinter:
             self._emit(task, "call", text=text, depth=depth)
 
     def close(self) -> None:
+        first = self.k.first
+        if self.tree is not None and first is not None:
+            self.f.write(json.dumps({"event": "tree", "pid": first.tgid, "tid": first.tgid,
+                                     "time_ns": self.k.clock.now,
+                                     "tree": self.tree.as_dict()}) + "\n")
         if self.o.output:
             self.f.close()
         else:

@@ -56,7 +56,7 @@ FAMILY_CASES = [
     ["forkexec"], ["atfork"], ["vfork"], ["rawfork"], ["clone3"], ["spawn"], ["clonethread"],
     ["cloneflags", "vm", "files"], ["cloneflags"], ["exec_cloexec"], ["waitstatus"],
     ["spawn_children", "3"], ["signals"], ["threads", "3", "50"], ["orphan"],
-    ["robust", "fork"], ["robust", "exec"], ["pidfd"],
+    ["robust", "fork"], ["robust", "exec"], ["pidfd"], ["story"],
 ]
 
 

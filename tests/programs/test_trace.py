@@ -131,3 +131,34 @@ def test_pids_with_command_names() -> None:
     lines = [ln for ln in r.err.splitlines() if "wait4(" in ln or "SIGCHLD" in ln]
     assert any("wait4(1001<" in ln for ln in lines), lines
     assert any("si_pid=1001" in ln for ln in lines), lines
+
+
+def test_tree_shows_who_made_whom(tmp_path: Path) -> None:
+    """--tree: one line per process and thread, how each was made, what it exec'd, how
+    it ended; the same on every run."""
+    runs = [forkdbg(["trace", "-f", "--tree", "-o", str(tmp_path / f"t{i}")] + ENVOPTS
+                    + [sample("glibc", "story")]) for i in range(2)]
+    err = runs[0].err.splitlines()
+    assert runs[0].status == 0 and runs[0].err == runs[1].err
+    assert err[0].startswith("1000  start  exec ") and err[0].endswith("ms")
+    assert "/story" in err[0] and "exited 0" in err[0]
+    assert err[1].startswith("└─ 1001  clone(CHILD_CLEARTID|CHILD_SETTID)  exec ")
+    assert '/hello ["hello"]  exited 0' in err[1]
+    r = forkdbg(["trace", "-f", "--tree", "-o", str(tmp_path / "t")] + ENVOPTS
+                + [sample("musl", "clonethread")])
+    assert any(ln.startswith("└─ 1001  thread  exited 0") for ln in r.err.splitlines())
+    r = forkdbg(["trace", "-f", "--tree", "-o", str(tmp_path / "t")] + ENVOPTS
+                + [sample("glibc", "crash"), "segv"])
+    assert "killed by SIGSEGV" in r.err.splitlines()[-1]
+
+
+def test_json_ends_with_the_tree(tmp_path: Path) -> None:
+    log = tmp_path / "ev.jsonl"
+    forkdbg(["trace", "-f", "--json", "-o", str(log)] + ENVOPTS + [sample("glibc", "story")])
+    last = json.loads(log.read_text().splitlines()[-1])
+    assert last["event"] == "tree" and {"pid", "tid", "time_ns"} <= set(last)
+    (root,) = last["tree"]
+    assert (root["pid"], root["how"], root["status"]) == (1000, "start", "exited 0")
+    (child,) = root["children"]
+    assert child["how"] == "clone" and child["flags"] == "CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID"
+    assert child["execs"][0]["argv"] == ["hello"] and child["end_ns"] > child["start_ns"]
