@@ -30,8 +30,10 @@ static const char *name(int e)
 int main(void)
 {
     char small[64] = {0};
-    char *buf = mmap(0, (1 << 20) + 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                     -1, 0);
+    /* at a fixed place: whether buf + MAX_RW_COUNT passes the user limit (EFAULT at once)
+       must not depend on where the host's ASLR puts an mmap */
+    char *buf = mmap((void *)0x200000000UL, (1 << 20) + 4096, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
     mprotect(buf + (1 << 20), 4096, PROT_NONE);
     int zero = open("/dev/zero", O_RDONLY), null = open("/dev/null", O_WRONLY);
     int urandom = open("/dev/urandom", O_RDONLY);
