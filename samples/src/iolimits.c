@@ -52,7 +52,7 @@ int main(void)
     SHOW("readv, an iovec past the user limit", readv(zero, v, 2));
     static struct iovec none[40];  /* what a tracer shows of a bad count: 32 empty entries */
     SHOW("readv, iovcnt -1", syscall(SYS_readv, zero, none, -1));
-    SHOW("urandom 2^40 into 1 MiB", read(urandom, buf, 1UL << 40));
+    SHOW("urandom 2^40 into a PROT_NONE page", read(urandom, buf + (1 << 20), 1UL << 40));
     SHOW("urandom into a PROT_NONE page", read(urandom, buf + (1 << 20), 100));
     SHOW("zero 2 MiB into 1 MiB (short)", read(zero, buf, 2 << 20));
 
