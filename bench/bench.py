@@ -120,6 +120,10 @@ def workloads(quick: bool, tmp: Path) -> list[tuple[str, str, list[str]]]:
 
     four("1 cpu-bound (glibc)", [str(g / "cpu"), cpu_rounds])
     four("2 getppid x" + calls, [str(g / "getppid"), calls])
+    # what --timeline adds to a traced run (issue 16: at most 25%)
+    out.append(("2 getppid x" + calls, "forkdbg, --timeline", FORKDBG + [
+        "trace", "-f", "-o", "/dev/null", "--timeline", str(tmp / "timeline.json"),
+        str(g / "getppid"), calls]))
     four("3 fork+_exit+wait4 x" + forks + " (glibc)", [str(g / "forks"), forks],
          fd=["run"])
     four("3 fork+_exit+wait4 x" + forks + " (musl)", [str(m / "forks"), forks], fd=["run"])

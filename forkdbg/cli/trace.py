@@ -9,6 +9,7 @@ from typing import Callable
 
 from ..trace.longopts import LongOptionError, expand
 from ..trace.options import DECODE_FDS, QUIET_LEVELS, SORT_KEYS, OptionError, TraceOptions
+from ..trace.timeline import Timeline
 from ..trace.tree import ProcessTree
 from .common import (KERNEL_OPTIONS_WITH_VALUE, Parser, UsageError, add_kernel_options,
                      build_kernel, guest_env, machine_options, start)
@@ -77,6 +78,8 @@ def make_parser() -> argparse.ArgumentParser:
     g.add_argument("--output-separately", action="store_true",
                    help="with -o FILE: one file per process, FILE.PID (-ff)")
     g.add_argument("--json", action="store_true", help="one JSON object per event (JSON Lines)")
+    g.add_argument("--timeline", metavar="FILE",
+                   help="write the run as a Chrome trace-event JSON file (Perfetto opens it)")
     g.add_argument("--tree", action="store_true",
                    help="the process tree at the end: who made whom and how, what each "
                         "exec'd, how and when each ended")
@@ -194,6 +197,10 @@ def main(argv: list[str]) -> int:
     kernel = build_kernel(machine)
     start(kernel, ns.prog, ns.args, guest_env(machine), launcher_name=opts.progname)
     tree = ProcessTree(kernel) if ns.tree or opts.json else None
+    try:
+        timeline = Timeline(kernel, ns.timeline, opts.style) if ns.timeline else None
+    except OSError as e:
+        raise UsageError(f"forkdbg trace: {e.filename}: {e.strerror}") from None
     printers = []
     try:
         if opts.json:
@@ -202,6 +209,8 @@ def main(argv: list[str]) -> int:
         else:
             from ..trace.strace import StracePrinter
             printers.append(StracePrinter(kernel, opts, sys.stderr))
+            if timeline is not None:
+                timeline.take_text_from(printers[0])  # type: ignore[arg-type]
         if opts.calls is not None:
             from ..trace.calls import CallTracer
             CallTracer(kernel, opts, printers[0])
@@ -212,6 +221,8 @@ def main(argv: list[str]) -> int:
     finally:
         for p in printers:
             p.close()
+        if timeline is not None:
+            timeline.close()
         if ns.tree and tree is not None:
             sys.stderr.write(tree.render())
             sys.stderr.flush()

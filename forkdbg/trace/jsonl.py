@@ -26,14 +26,11 @@ from typing import IO, Callable
 from ..abi.clone import CLONE_FLAGS, CLONE_THREAD
 from ..abi.errno import errno_name
 from ..abi.signals import signal_name
-from ..abi.sysnums import syscall_name
 from ..kernel.events import (Exec, SignalDelivered, SyscallEnter, SyscallExit, TaskCreated,
                              TaskExited)
 from ..kernel.kernel import Kernel
 from ..kernel.task import Task
-from .ctx import Call
-from .decoders import DECODERS
-from .kinds import generic
+from .calltext import CallText
 from .options import TraceOptions
 from .sink import Sink
 from .tree import ProcessTree
@@ -52,7 +49,7 @@ class JsonPrinter:
         self.f = Sink(o.output, open(o.output, "w", buffering=1), stderr) if o.output \
             else stderr  # noqa: SIM115
         self.root_tid = kernel.first.tgid if kernel.first else 0
-        self.pending: dict[int, tuple[Call, object, SyscallEnter]] = {}
+        self.pending: dict[int, tuple[CallText, SyscallEnter]] = {}
         self.indent: Callable[[Task], int] | None = None
         self.before_line: Callable[[Task], None] | None = None
         self.inject_counts: dict[tuple[int, int], int] = {}
@@ -78,35 +75,18 @@ class JsonPrinter:
         apply_inject(self.o, self.inject_counts, e)
         if self.o.syscalls is not None and e.nr not in self.o.syscalls:
             return
-        name = syscall_name(e.nr)
-        c = Call(e.task, e.nr, name, e.args, self.o.style, self.o.fdpaths)
-        d = DECODERS.get(name)
-        if d is None:
-            sd = self.k.table.get(e.nr)
-            d = generic(sd.args if sd is not None else ("hex",) * 6)
-        gen = d(c)
-        try:
-            next(gen)
-        except StopIteration:
-            gen = None
-        self.pending[e.task.tid] = (c, gen, e)
+        self.pending[e.task.tid] = (CallText(self.k, e.task, e.nr, e.args, self.o.style,
+                                             self.o.fdpaths), e)
 
     def on_exit(self, e: SyscallExit) -> None:
         got = self.pending.pop(e.task.tid, None)
         if got is None:
             return
-        c, gen, enter = got
-        entry_text = "".join(c.parts)
-        c.parts = []
-        c.ret = e.ret
-        if gen is not None:
-            try:
-                next(gen)  # type: ignore[call-overload]
-            except StopIteration:
-                pass
+        ct, enter = got
+        decoded = ct.finish(e.ret)
         failed = e.ret is not None and -4095 <= e.ret < 0
-        self._emit(e.task, "syscall", time_ns=enter.time_ns, name=c.name, nr=e.nr, args=list(e.args),
-                   decoded=entry_text + "".join(c.parts), ret=e.ret,
+        self._emit(e.task, "syscall", time_ns=enter.time_ns, name=ct.call.name, nr=e.nr,
+                   args=list(e.args), decoded=decoded, ret=e.ret,
                    errno=errno_name(-e.ret) if failed else None,
                    duration_ns=e.time_ns - enter.time_ns, injected=enter.injected,
                    restarted=e.restarted)

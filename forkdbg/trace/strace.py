@@ -55,6 +55,7 @@ class Pending:
     split: bool = False
     stream: str = ""
     counted: bool = True  # -c counts what trace= and -P select (not what status= hides)
+    entry_text: str = ""  # the arguments written when the line was started
 
 
 class Streams:
@@ -118,6 +119,8 @@ class StracePrinter:
         self.dumps = bool(opts.dump_read or opts.dump_write)  # -e read=, -e write=
         self.indent: Callable[[Task], int] | None = None  # --calls: nesting depth
         self.detached: set[ThreadGroup] = set()  # -b execve: processes no longer followed
+        #: told each call's (task, name, arguments, result, start) as it ends (--timeline)
+        self.call_done: Callable[[Task, str, str, str, int, int], None] | None = None
         self.before_line: Callable[[Task], None] | None = None  # --calls: open "{" lines
         kernel.signals.trace_ignored = True
         bus = kernel.bus
@@ -306,7 +309,8 @@ class StracePrinter:
                 self._out(p.stream, task.tid, text + " <detached ...>", True)
             return
         if shown and self.o.statuses is None:
-            text = self._leader(task.tid, e.pc + 2) + c.name + "(" + c.take()
+            p.entry_text = c.take()
+            text = self._leader(task.tid, e.pc + 2) + c.name + "(" + p.entry_text
             self._out(p.stream, task.tid, text, False)
 
     def _inject(self, e: SyscallEnter) -> None:
@@ -332,10 +336,14 @@ class StracePrinter:
             except StopIteration:
                 pass
         rest = c.take()
+        ret_text = self._ret_text(c, e.ret, e.restarted)
+        if self.call_done is not None:  # --timeline takes the text rather than decode twice
+            self.call_done(task, c.name, p.entry_text + rest, ret_text, e.enter.time_ns,
+                           e.time_ns)
         if p.counted and e.ret is not None and not e.restarted:
             self.summary.add(c.name, e.time_ns - e.enter.time_ns, c.failed)
         if p.shown and self._status_ok(e):
-            ret = self._ret_text(c, e.ret, e.restarted) + c.retnote
+            ret = ret_text + c.retnote
             if e.enter.injected:
                 ret += " (INJECTED)"
             if self.o.durations:

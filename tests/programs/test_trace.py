@@ -162,3 +162,52 @@ def test_json_ends_with_the_tree(tmp_path: Path) -> None:
     (child,) = root["children"]
     assert child["how"] == "clone" and child["flags"] == "CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID"
     assert child["execs"][0]["argv"] == ["hello"] and child["end_ns"] > child["start_ns"]
+
+
+def _timeline(tmp_path: Path, name: str, argv: list[str]) -> tuple[dict, bytes]:
+    out = tmp_path / f"{name}.json"
+    r = forkdbg(["trace", "-f", "--timeline", str(out), "-o", str(tmp_path / "t")]
+                + ENVOPTS + argv)
+    assert r.status == 0, r.err
+    return json.loads(out.read_text()), out.read_bytes()
+
+
+def _check_trace_events(doc: dict) -> list[dict]:
+    """What the trace-event format asks: keys, durations, flows paired, and slices on
+    each track in time order; returns the events."""
+    events = doc["traceEvents"]
+    assert doc["displayTimeUnit"] == "ns"
+    for ev in events:
+        assert {"name", "ph", "pid", "tid"} <= set(ev)
+        if ev["ph"] != "M":
+            assert isinstance(ev["ts"], (int, float)) and ev["ts"] >= 0
+        if ev["ph"] == "X":
+            assert ev["dur"] >= 0
+    starts = sorted(e["id"] for e in events if e["ph"] == "s")
+    assert starts == sorted(e["id"] for e in events if e["ph"] == "f") and starts
+    for tid in {e["tid"] for e in events}:
+        ts = [e["ts"] for e in events if e["tid"] == tid and e.get("cat") == "syscall"]
+        assert ts == sorted(ts)
+    named = {e["tid"] for e in events if e["name"] == "thread_name"}
+    assert named == {e["tid"] for e in events if e["ph"] != "M"}
+    return events
+
+
+@pytest.mark.parametrize("case", [["glibc", "story"], ["musl", "threads", "3", "100"],
+                                  ["busybox pipeline"]])
+def test_timeline_is_a_trace_event_file(case: list[str], tmp_path: Path) -> None:
+    """--timeline: a slice per call with its strace text, blocked time inside, flows from
+    each clone to the new task, exec and exit markers; two runs byte-identical."""
+    if case[0] == "busybox pipeline":
+        argv = [BUSYBOX, "sh", "-c", "echo a | tr a b | cat"]
+    else:
+        argv = [sample(case[0], case[1])] + case[2:]
+    doc, raw = _timeline(tmp_path, "a", argv)
+    assert _timeline(tmp_path, "b", argv)[1] == raw
+    events = _check_trace_events(doc)
+    calls = [e for e in events if e.get("cat") == "syscall"]
+    assert any(e["args"]["call"].startswith(("clone(", "clone3(")) for e in calls)
+    assert any(e["name"].startswith("blocked in ") for e in events)
+    assert any(e["name"].startswith("exited ") for e in events)
+    if case[0] != "musl":  # the threads sample execs nothing
+        assert any(e["name"].startswith("exec ") for e in events)
