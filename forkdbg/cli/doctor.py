@@ -40,8 +40,8 @@ def version_text() -> str:
 def _cpu_works() -> str:
     """Run `mov eax, 42; hlt`-like code on the emulated CPU."""
     try:
-        import unicorn
-        from unicorn import x86_const as X
+        import unicorn  # type: ignore[import-untyped]
+        from unicorn import x86_const as X  # type: ignore[import-untyped]
         uc = unicorn.Uc(unicorn.UC_ARCH_X86, unicorn.UC_MODE_64)
         uc.mem_map(0x1000, 0x1000)
         uc.mem_write(0x1000, b"\xb8\x2a\x00\x00\x00")  # mov eax, 42

@@ -208,9 +208,10 @@ def main(argv: list[str]) -> int:
             printers.append(JsonPrinter(kernel, opts, sys.stderr, tree))
         else:
             from ..trace.strace import StracePrinter
-            printers.append(StracePrinter(kernel, opts, sys.stderr))
+            strace = StracePrinter(kernel, opts, sys.stderr)
+            printers.append(strace)
             if timeline is not None:
-                timeline.take_text_from(printers[0])  # type: ignore[arg-type]
+                timeline.take_text_from(strace)
         if opts.calls is not None:
             from ..trace.calls import CallTracer
             CallTracer(kernel, opts, printers[0])

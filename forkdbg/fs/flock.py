@@ -7,6 +7,8 @@ it, and it goes when the description's last descriptor closes.  Locks are kept p
 
 from __future__ import annotations
 
+import functools
+
 from ..abi.errno import Errno
 from ..abi.flagset import FlagSet
 from ..kernel.errors import Block, KernelError
@@ -57,7 +59,7 @@ class FlockTable:
                 raise KernelError(Errno.EAGAIN)  # EWOULDBLOCK
             raise Block([locks.wq])
         if f not in locks.holders:
-            f.when_released(lambda file, k=key: self._released(k, file))
+            f.when_released(functools.partial(self._released, key))
         elif locks.holders[f] != cmd:
             locks.wq.wake_all()  # a conversion lets readers in (or is the same lock)
         locks.holders[f] = cmd

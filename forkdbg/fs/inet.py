@@ -2,11 +2,11 @@
 reach only each other.
 
 127.0.0.0/8, ::1 and the wildcard addresses are the machine's own; a port is taken by a
-bound socket (TCP and UDP apart); port 0 picks the next free one from 32768, the same
-on every run.  A connection is a pair of the stream ends fs/socket.py already has, made
-at once (a loopback handshake has nothing to wait for); a nonblocking connect still
-answers EINPROGRESS, as Linux's does, and reports the outcome at the next connect.  Any other address is
-unreachable: no packet leaves the machine.
+bound socket (TCP and UDP apart); port 0 picks the next free one from 32768, the same on
+every run. A connection is a pair of the stream ends fs/socket.py already has, made at
+once (a loopback handshake has nothing to wait for); a nonblocking connect still answers
+EINPROGRESS, as Linux's does, and reports the outcome at the next connect. Any other
+address is unreachable: no packet leaves the machine.
 """
 
 from __future__ import annotations

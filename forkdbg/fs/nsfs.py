@@ -95,13 +95,17 @@ class NsFile(File):
         raise KernelError(Errno.ENOTTY)
 
     def _install(self, task: "Task", ns: "Namespace | None", name: str) -> int:
-        """A descriptor for `ns`; EPERM above the caller's own namespaces."""
-        mine: PidNamespace | UserNamespace = (task.tg.pid_ns if name.startswith("pid")
-                                             else task.cred.user_ns)
-        if ns is None or (not isinstance(ns, int) and not mine.is_within(ns)
-                          and not ns.is_within(mine)):  # type: ignore[arg-type]
+        """A descriptor for `ns`: the caller's own namespace or one nested in it (EPERM
+        for an ancestor or an unrelated one)."""
+        if ns is None:
             raise KernelError(Errno.EPERM)
-        if not isinstance(ns, int) and ns is not mine and mine.is_within(ns):
-            raise KernelError(Errno.EPERM)  # an ancestor of the caller's own
+        if isinstance(ns, PidNamespace):
+            ok = ns.is_within(task.tg.pid_ns)
+        elif isinstance(ns, UserNamespace):
+            ok = ns.is_within(task.cred.user_ns)
+        else:
+            ok = True  # the machine's one namespace of its kind
+        if not ok:
+            raise KernelError(Errno.EPERM)
         f = NsFile(ns, name, 0, link_text(name, ns))
         return task.files.install(f, cloexec=True)

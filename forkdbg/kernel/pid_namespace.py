@@ -39,7 +39,7 @@ class PidNamespace:
                  user_ns: "UserNamespace" = INIT_USER_NS) -> None:
         self.parent = parent
         self.user_ns = user_ns  # its owner, for NS_GET_USERNS and privilege inside
-        self.level = parent.level + 1 if parent is not None else 0
+        self.level: int = parent.level + 1 if parent is not None else 0
         self.ino = PROC_PID_INIT_INO if parent is None else next(_inodes)
         self.local: dict[int, int] = {}  # machine pid -> number here
         self.machine: dict[int, int] = {}  # number here -> machine pid

@@ -1,15 +1,16 @@
 """User namespaces, as far as forkdbg has them (Linux's kernel/user_namespace.c).
 
 `unshare(CLONE_NEWUSER)` (or clone's) gives the caller a namespace of its own, owned by
-its effective ids, in which it holds every capability (`Cred.enter_user_ns`): enough for the unprivileged
-`unshare(CLONE_NEWUSER | CLONE_NEWPID)` that container tools and test suites make.  Ids
-inside read as the overflow id (65534) until /proc/PID/uid_map and gid_map say how they
-map, with Linux's rules for who may write them (once; an unprivileged writer maps one id,
-its own, and must first write "deny" to /proc/PID/setgroups for gid_map).
+its effective ids, in which it holds every capability (`Cred.enter_user_ns`): enough for
+the unprivileged `unshare(CLONE_NEWUSER | CLONE_NEWPID)` that container tools and test
+suites make. Ids inside read as the overflow id (65534) until /proc/PID/uid_map and
+gid_map say how they map, with Linux's rules for who may write them (once; an
+unprivileged writer maps one id, its own, and must first write "deny" to
+/proc/PID/setgroups for gid_map).
 
 What forkdbg does not do: capabilities held in a nested namespace count only for what
-happens inside it (`Cred.ns_capable`); checks of the machine's own (`Cred.capable`), file
-permissions included, see no capability there.
+happens inside it (`Cred.ns_capable`); checks of the machine's own (`Cred.capable`),
+file permissions included, see no capability there.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ class UserNamespace:
     def __init__(self, parent: "UserNamespace | None" = None, owner: int = 0,
                  group: int = 0) -> None:
         self.parent = parent
-        self.level = parent.level + 1 if parent is not None else 0
+        self.level: int = parent.level + 1 if parent is not None else 0
         self.ino = PROC_USER_INIT_INO if parent is None else next(_inodes)
         self.owner, self.group = owner, group
         full: IdMap = [(0, 0, 0xFFFFFFFF)]

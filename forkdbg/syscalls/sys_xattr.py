@@ -3,12 +3,12 @@
 The file is named as every other host operation names it (fs/vfs.py): resolved inside
 the root by forkdbg, then reached through a descriptor of its own (an O_PATH one that
 does not follow a symlink, for the l* calls), so the host applies its own rules (user.*
-needs write permission, trusted.* privilege) and its answers are the guest's.  Files
-that only exist inside the machine (/proc, /sys, devices, pipes, sockets) carry none and
-take none, answered as Linux's pseudo file systems answer: user.* on what is neither a
+needs write permission, trusted.* privilege) and its answers are the guest's. Files that
+only exist inside the machine (/proc, /sys, devices, pipes, sockets) carry none and take
+none, answered as Linux's pseudo file systems answer: user.* on what is neither a
 regular file nor a directory is ENODATA to read and EPERM to write (xattr_permission),
-anything else EOPNOTSUPP; listing finds nothing.  The size rules are vfs's: 0 asks for the size, a buffer too small
-is ERANGE, a value past XATTR_SIZE_MAX is E2BIG.
+anything else EOPNOTSUPP; listing finds nothing. The size rules are vfs's: 0 asks for
+the size, a buffer too small is ERANGE, a value past XATTR_SIZE_MAX is E2BIG.
 """
 
 from __future__ import annotations
