@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import tempfile
 import sys
 from typing import Callable
 
 from ..trace.longopts import LongOptionError, expand
 from ..trace.options import DECODE_FDS, QUIET_LEVELS, SORT_KEYS, OptionError, TraceOptions
+from ..trace.html import render_html
 from ..trace.timeline import Timeline
 from ..trace.tree import ProcessTree
 from .common import (KERNEL_OPTIONS_WITH_VALUE, Parser, UsageError, add_kernel_options,
@@ -80,6 +82,8 @@ def make_parser() -> argparse.ArgumentParser:
     g.add_argument("--json", action="store_true", help="one JSON object per event (JSON Lines)")
     g.add_argument("--timeline", metavar="FILE",
                    help="write the run as a Chrome trace-event JSON file (Perfetto opens it)")
+    g.add_argument("--html", metavar="FILE",
+                   help="write the timeline and the process tree as one self-contained page")
     g.add_argument("--tree", action="store_true",
                    help="the process tree at the end: who made whom and how, what each "
                         "exec'd, how and when each ended")
@@ -182,6 +186,13 @@ Optional features enabled: stack-trace=forkdbg no-m32-mpers no-mx32-mpers
 """
 
 
+def _write_html(path: str, title: str, timeline_path: str, tree_text: str) -> None:
+    with open(timeline_path) as f:
+        page = render_html(title, f.read(), tree_text)
+    with open(path, "w") as f:
+        f.write(page)
+
+
 def main(argv: list[str]) -> int:
     try:
         argv = expand(argv, WITH_VALUE)
@@ -196,9 +207,15 @@ def main(argv: list[str]) -> int:
     machine = machine_options(ns)
     kernel = build_kernel(machine)
     start(kernel, ns.prog, ns.args, guest_env(machine), launcher_name=opts.progname)
-    tree = ProcessTree(kernel) if ns.tree or opts.json else None
+    tree = ProcessTree(kernel) if ns.tree or opts.json or ns.html else None
+    timeline_path = ns.timeline
     try:
-        timeline = Timeline(kernel, ns.timeline, opts.style) if ns.timeline else None
+        if ns.html:
+            open(ns.html, "w").close()  # a bad path ends the run before it starts
+            if timeline_path is None:
+                fd, timeline_path = tempfile.mkstemp(prefix="forkdbg-", suffix=".json")
+                os.close(fd)
+        timeline = Timeline(kernel, timeline_path, opts.style) if timeline_path else None
     except OSError as e:
         raise UsageError(f"forkdbg trace: {e.filename}: {e.strerror}") from None
     printers = []
@@ -224,6 +241,10 @@ def main(argv: list[str]) -> int:
             p.close()
         if timeline is not None:
             timeline.close()
+        if ns.html and tree is not None and timeline_path is not None:
+            _write_html(ns.html, " ".join([ns.prog] + ns.args), timeline_path, tree.render())
+            if ns.timeline is None:
+                os.unlink(timeline_path)
         if ns.tree and tree is not None:
             sys.stderr.write(tree.render())
             sys.stderr.flush()

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 import time
+import weakref
 from typing import TYPE_CHECKING, Callable, TextIO
 
 from ..arch.x86_64 import REG_IDS
@@ -17,6 +19,8 @@ from ..abi.errno import errno_message
 from ..kernel.errors import KernelError
 from ..kernel.kernel import Kernel
 from ..machine import MachineError, MachineOptions, build, check_program
+from ..trace.describe import Style
+from ..trace.timeline import Timeline
 from .breakpoints import Breakpoint, DebugWatcher, Point, Watchpoint, resolve
 from .expr import Env, Value, evaluate
 from .format import location
@@ -55,6 +59,7 @@ class Session(ProgramFile):
         self.env_changes: dict[str, str | None] = {}
         self.machine = MachineOptions()  # the machine each `run` builds
         self.kernel: Kernel | None = None
+        self.timeline: Timeline | None = None  # the current run, for `info timeline`
         self.run_deadline = 0.0  # when --timeout ends the run (time.monotonic)
         self.inferiors: dict[int, Inferior] = {}
         self.current_inferior = 1
@@ -305,6 +310,7 @@ class Session(ProgramFile):
         k.watchers.add(self.watcher)
         self.events.attach(k)
         self.kernel = k
+        self._start_timeline(k)
         self.run_deadline = time.monotonic() + (self.machine.timeout_s or 0)
         inf = self.inferiors.setdefault(1, Inferior(1, self.program))
         for other in list(self.inferiors):
@@ -327,6 +333,15 @@ class Session(ProgramFile):
                 p.handles.clear()
                 self.insert_watch(p)
         return k
+
+    def _start_timeline(self, k: Kernel) -> None:
+        """Record this run for `info timeline FILE` (the last run's record goes)."""
+        if self.timeline is not None:
+            self.timeline.discard()
+        fd, path = tempfile.mkstemp(prefix="forkdbg-timeline-", suffix=".json")
+        os.close(fd)
+        self.timeline = Timeline(k, path, Style())
+        weakref.finalize(self, self.timeline.discard)
 
     def kill(self) -> None:
         k = self.kernel

@@ -14,6 +14,7 @@ Every call is drawn, whatever `-e trace=` shows in the text trace.
 from __future__ import annotations
 
 import json
+import os
 from json.encoder import encode_basestring as quote_json  # C-accelerated: a JSON string
 from typing import IO, TYPE_CHECKING, Any
 
@@ -162,6 +163,30 @@ class Timeline:
 
     # ---------------------------------------------------------------- output
     def close(self) -> None:
+        f = self.f
+        f.write(self._meta())  # after the events (the format takes any order)
+        f.write("\n]}\n")
+        f.close()
+
+    def snapshot(self, path: str) -> None:
+        """Write what has happened so far to `path` as a whole file (the debugger's
+        `info timeline FILE`); the run goes on adding to this one."""
+        self.f.flush()
+        with open(self.path) as src, open(path, "w") as out:
+            out.write(src.read())
+            out.write(self._meta())
+            out.write("\n]}\n")
+
+    def discard(self) -> None:
+        """Close and remove the file (the debugger's, made for snapshots)."""
+        if not self.f.closed:
+            self.f.close()
+        try:
+            os.unlink(self.path)
+        except OSError:
+            pass
+
+    def _meta(self) -> str:
         meta: list[str] = []
         for pid, (order, name) in sorted(self.process.items()):
             meta.append(json.dumps({"name": "process_name", "ph": "M", "pid": pid, "tid": pid,
@@ -171,11 +196,8 @@ class Timeline:
         for tid, (pid, name) in sorted(self.names.items()):
             meta.append(json.dumps({"name": "thread_name", "ph": "M", "pid": pid, "tid": tid,
                                     "args": {"name": f"{name} ({tid})"}}))
-        f = self.f
-        f.write(",\n".join(meta) or  # after the events (the format takes any order)
+        return (",\n".join(meta) or
                 '{"name":"process_name","ph":"M","pid":0,"tid":0,"args":{"name":"none"}}')
-        f.write("\n]}\n")
-        f.close()
 
 
 class _Stream:

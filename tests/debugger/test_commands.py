@@ -273,3 +273,23 @@ def test_a_new_run_drops_the_last_runs_checkpoints(tmp_path: Path) -> None:
               [sample("glibc", "hello")], tmp_path).stdout.splitlines()
     assert "  1 process 1001 at 0x401530, <main>" in out  # outlives the program's exit
     assert out[-1] == "No checkpoints."
+
+
+def test_info_timeline_writes_the_run_so_far(tmp_path: Path) -> None:
+    """`info timeline FILE` at a stop, and again after the program exited: what has
+    happened so far, as `forkdbg trace --timeline` writes it."""
+    import json
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    out = run(f"break exit\nrun\ninfo timeline {a}\ncontinue\ninfo timeline {b}\n",
+              [sample("glibc", "story")], tmp_path).stdout
+    assert f"Timeline of the run so far written to {a}." in out
+    first = json.loads(a.read_text())["traceEvents"]
+    last = json.loads(b.read_text())["traceEvents"]
+    assert {e["tid"] for e in first} == {1000, 1001}
+    assert len(last) > len(first)
+    assert any(e["name"] == "exited 0" and e["tid"] == 1000 for e in last)
+    assert not any(e["name"] == "exited 0" and e["tid"] == 1000 for e in first)
+    assert "The program has not been run." in run(f"info timeline {a}\n",
+                                                  [sample("glibc", "story")], tmp_path).stderr
+    assert "Argument required (file name to write the timeline to)." in run(
+        "run\ninfo timeline\n", [sample("glibc", "story")], tmp_path).stderr

@@ -30,7 +30,7 @@ def info(name: str, *aliases: str):  # type: ignore[no-untyped-def]
 @command("info", "i", category="status", subcommands=(
     "registers", "breakpoints", "display", "symbol", "files", "proc", "signals", "auxv",
     "inferiors", "threads", "clone", "atfork", "cow", "sharedlibrary", "watchpoints", "frame",
-    "line", "checkpoints"))
+    "line", "checkpoints", "timeline"))
 def cmd_info(s: "Session", arg: str) -> None:
     """Generic command for showing things about the program being debugged."""
     word, _, rest = arg.partition(" ")
@@ -43,6 +43,21 @@ def cmd_info(s: "Session", arg: str) -> None:
     if len({INFO[n] for n in names}) != 1:
         raise CommandError(f'Undefined info command: "{word}".  Try "help info".')
     INFO[names[0]](s, rest.strip())
+
+
+@info("timeline")
+def info_timeline(s: "Session", arg: str) -> None:
+    """Write what the program has done so far, as `forkdbg trace --timeline` writes it
+    (Chrome's trace-event JSON: Perfetto opens it), to the file ARG."""
+    if not arg:
+        raise CommandError("Argument required (file name to write the timeline to).")
+    if s.timeline is None:
+        raise CommandError("The program has not been run.")
+    try:
+        s.timeline.snapshot(arg)
+    except OSError as e:
+        raise CommandError(f"{arg}: {e.strerror}.") from None
+    s.say(f"Timeline of the run so far written to {arg}.")
 
 
 @info("registers", "r", "all-registers")
