@@ -16,7 +16,7 @@ from .elf.loader import ElfError, parse_elf
 from .kernel.images import file_key
 from .kernel.clock import BOOT_MONOTONIC_NS
 from .kernel.errors import KernelError
-from .kernel.exec import BINPRM_BUF, MAX_INTERP_DEPTH, parse_shebang
+from .kernel.exec import BINPRM_BUF, MAX_INTERP_DEPTH, open_interpreter, parse_shebang
 from .kernel.kernel import Config, Kernel
 
 if TYPE_CHECKING:
@@ -236,6 +236,15 @@ def _check_one(kernel: Kernel, path: str, what: str) -> bytes | None:
         except ElfError as e:
             raise MachineError(f"{what}: {e}") from None
         kernel.images.add_plan(file_key(node.guest, st), plan)  # exec reads it once, here
+    if plan.interp is not None:
+        shown = os.fsdecode(plan.interp[:200])
+        try:
+            _plan, f = open_interpreter(kernel, kernel.initial_cwd(), plan.interp, None,
+                                        kernel.host_cred)
+        except KernelError as e:
+            raise ExecRefused(f"{what}: interpreter {shown}: {errno_message(e.errno)}",
+                              e.errno) from None
+        f.release()
     return None
 
 

@@ -1,10 +1,11 @@
-"""Read a static x86-64 ELF executable into a LoadPlan; no emulator here.
+"""Read an x86-64 ELF executable (or the interpreter one names) into a LoadPlan; no
+emulator here.
 
 The plan says what Linux's binfmt_elf would map: each PT_LOAD with its file bytes,
-its zero-filled tail (bss) and its permissions, the entry point and the program
-headers' address for the auxiliary vector.  Anything forkdbg cannot run (not ELF,
-truncated, 32-bit, another machine, dynamically linked) raises ElfError with a
-one-line reason.  The file is read from a stream, only where the headers point: a
+its zero-filled tail (bss) and its permissions, the entry point, the program headers'
+address for the auxiliary vector and the PT_INTERP path of a dynamically linked program.
+Anything forkdbg cannot run (not ELF, truncated, 32-bit, another machine) raises ElfError
+with a one-line reason.  The file is read from a stream, only where the headers point: a
 huge file costs what its segments hold, a file that is not ELF its first bytes.
 """
 
@@ -26,7 +27,7 @@ PHDR = struct.Struct("<IIQQQQQQ")
 
 
 class ElfError(Exception):
-    """The file is not a static x86-64 executable forkdbg can run."""
+    """The file is not an x86-64 executable forkdbg can run."""
 
 
 class Source:
@@ -101,6 +102,7 @@ class LoadPlan:
     phentsize: int
     exec_stack: bool = False
     tls: tuple[int, int, int] | None = None  # (vaddr, filesz, memsz)
+    interp: bytes | None = None  # PT_INTERP: the dynamic loader that starts the program
 
     @property
     def span(self) -> tuple[int, int]:
@@ -140,9 +142,9 @@ def _read(stream: BinaryIO, off: int, n: int) -> bytes:
         raise ElfError(f"unreadable ELF: {e}") from None
 
 
-def parse_elf(data: bytes | BinaryIO, path: str) -> LoadPlan:
+def parse_elf(data: bytes | BinaryIO, path: str, interpreter: bool = False) -> LoadPlan:
     """Parse the file at `path` (its bytes, or a seekable stream of them) into a
-    LoadPlan."""
+    LoadPlan; an `interpreter` may be of any ELF type (Linux does not check it)."""
     from elftools.common.exceptions import ELFError as PyElfError
 
     stream: BinaryIO = io.BytesIO(data) if isinstance(data, (bytes, bytearray)) else data
@@ -154,7 +156,7 @@ def parse_elf(data: bytes | BinaryIO, path: str) -> LoadPlan:
     hdr = elf.header
     if hdr.e_machine != "EM_X86_64":
         raise ElfError(f"ELF for {hdr.e_machine}, not x86-64")
-    if hdr.e_type not in ("ET_EXEC", "ET_DYN"):
+    if hdr.e_type not in ("ET_EXEC", "ET_DYN") and not interpreter:
         kind = {"ET_REL": "a relocatable object (ET_REL)", "ET_CORE": "a core file"}
         raise ElfError(f"not an executable: {kind.get(hdr.e_type, hdr.e_type)}")
     if hdr.e_phentsize != PHDR.size or hdr.e_phnum == 0:
@@ -164,6 +166,7 @@ def parse_elf(data: bytes | BinaryIO, path: str) -> LoadPlan:
     segments: list[Segment] = []
     source = Source(stream)
     phdr_vaddr = None
+    interp: bytes | None = None
     tls = None
     exec_stack = False
     try:
@@ -180,10 +183,7 @@ def parse_elf(data: bytes | BinaryIO, path: str) -> LoadPlan:
             if raw[-1:] != b"\0":
                 raise ElfError("malformed PT_INTERP (not NUL-terminated)")
             interp = raw[:raw.index(b"\0")]
-            shown = os.fsdecode(interp[:200]) + ("..." if len(interp) > 200 else "")
-            raise ElfError(f"dynamically linked (interpreter {shown}); "
-                           "forkdbg runs static executables only")
-        if p_type == "PT_PHDR":
+        elif p_type == "PT_PHDR":
             phdr_vaddr = ph.p_vaddr
         elif p_type == "PT_TLS":
             tls = (ph.p_vaddr, ph.p_filesz, ph.p_memsz)
@@ -221,11 +221,11 @@ def parse_elf(data: bytes | BinaryIO, path: str) -> LoadPlan:
         raise ElfError(f"corrupt ELF: entry point {entry:#x} is not in executable memory")
     lo = segments[0].vaddr & ~(PAGE - 1)
     hi = max(s.vaddr + s.memsz for s in segments)
-    if hdr.e_type == "ET_EXEC" and (lo < 0x1000 or hi > 0x7FFFFFFFF000):
+    if hdr.e_type != "ET_DYN" and (lo < 0x1000 or hi > 0x7FFFFFFFF000):
         raise ElfError("corrupt ELF: segments outside the user address space")
     return LoadPlan(path=path, pie=(hdr.e_type == "ET_DYN"), entry=entry, segments=segments,
                     phdr_vaddr=phdr_vaddr, phnum=hdr.e_phnum, phentsize=hdr.e_phentsize,
-                    exec_stack=exec_stack, tls=tls)
+                    exec_stack=exec_stack, tls=tls, interp=interp)
 
 
 def is_elf(head: bytes) -> bool:

@@ -1,4 +1,4 @@
-"""execve and execveat: do_execve, the ELF image loader and `#!` scripts.
+"""execve and execveat: do_execve, opening the program and its interpreter, `#!` scripts.
 
 A successful exec keeps the pid and the open files (minus O_CLOEXEC ones), gives
 the task a fresh address space with the new image and stack, resets handled
@@ -10,20 +10,18 @@ from __future__ import annotations
 
 import os
 import stat as st_mod
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..abi.errno import Errno
 from ..abi.fileflags import O_NONBLOCK, O_RDONLY
 from ..arch import x86_64 as arch
-from ..elf.loader import ElfError, LoadPlan, Segment, parse_elf
-from ..elf.vdso import build_vdso
+from ..elf.loader import ElfError, LoadPlan, parse_elf
 from ..fs.file import FdTable
-from ..mm.address_space import (STACK_SIZE, STACK_TOP, VDSO_BASE, AddressSpace, page_down,
-                                page_up)
-from ..mm.hostmem import PAGE, Backing, memmove
-from ..mm.vma import PROT_EXEC, PROT_READ, PROT_WRITE
+from ..mm.address_space import STACK_SIZE, AddressSpace
 from ..fs.hostfile import HostFile
 from ..fs.perm import MAY_EXEC, check
+from .binfmt_elf import load_image
 from .errors import KernelError
 from .events import Exec
 from .images import file_key
@@ -45,69 +43,6 @@ MAX_INTERP_DEPTH = 4
 
 class ExecFormatError(Exception):
     """The first program cannot be started (reported by the CLI, not the guest)."""
-
-
-def load_image(kernel: "Kernel", mm: AddressSpace, plan: LoadPlan, argv: list[bytes],
-               envp: list[bytes], execfn: bytes, cred: "Cred") -> tuple[int, int, int]:
-    """Map `plan` and build the initial stack; returns (entry pc, stack pointer, load bias)."""
-    lo, hi = plan.span
-    bias = 0
-    if plan.pie:
-        bias = mm.find_free(hi - lo) - lo
-    for i, seg in enumerate(plan.segments):
-        start = page_down(seg.vaddr)
-        end = page_up(seg.vaddr + seg.memsz)
-        head = seg.vaddr - start
-        if seg.prot & PROT_WRITE:
-            backing = _filled(end - start, plan, seg, head)
-        else:  # one host buffer for every process running this image
-            backing = kernel.images.segment(
-                plan, i, bias, lambda: _mapped(end - start, plan, seg, head))  # noqa: B023
-        mm.map(start + bias, end - start, seg.prot, name=plan.path, backing=backing,
-               file_off=seg.offset - head, inode=1)
-    mm.setup_brk(page_up(hi + bias))
-    mm.load_bias = bias
-    mm.map(STACK_TOP - STACK_SIZE, STACK_SIZE, 3, name="[stack]")
-    vdso = kernel.images.vdso(lambda: build_vdso(arch.vdso_stub))
-    mm.map(VDSO_BASE, vdso.size, PROT_READ | PROT_EXEC, name="[vdso]", backing=vdso)
-    mm.vdso = (VDSO_BASE, VDSO_BASE + vdso.size)
-    creds = cred
-    aux = {
-        arch.AT_MINSIGSTKSZ: arch.MINSIGSTKSZ_VALUE, arch.AT_HWCAP: arch.HWCAP,
-        arch.AT_PAGESZ: 4096, arch.AT_CLKTCK: 100, arch.AT_PHDR: plan.phdr_vaddr + bias,
-        arch.AT_PHENT: plan.phentsize, arch.AT_PHNUM: plan.phnum, arch.AT_BASE: 0,
-        arch.AT_FLAGS: 0, arch.AT_ENTRY: plan.entry + bias, arch.AT_UID: creds.uid,
-        arch.AT_EUID: creds.euid, arch.AT_GID: creds.gid, arch.AT_EGID: creds.egid,
-        arch.AT_SECURE: 0, arch.AT_HWCAP2: arch.HWCAP2, arch.AT_SYSINFO_EHDR: VDSO_BASE,
-    }
-    stack = arch.build_initial_stack(STACK_TOP, argv, envp, execfn, kernel.rng.randbytes(16), aux)
-    mm.write(stack.sp, stack.data)
-    mm.auxv = stack.auxv
-    mm.start_args = (stack.sp + 8, stack.sp + 8 * (len(argv) + 2), len(envp))
-    return plan.entry + bias, stack.sp, bias
-
-
-def _filled(size: int, plan: LoadPlan, seg: Segment, head: int) -> Backing:
-    """A segment's page-aligned bytes: the file's bytes before it on its first page, its
-    own bytes, zeros after."""
-    data = seg.lead[len(seg.lead) - head:] + seg.data if head else seg.data
-    b = Backing(size)
-    memmove(b.addr, data, len(data))
-    return b
-
-
-def _mapped(size: int, plan: LoadPlan, seg: Segment, head: int) -> Backing:
-    """A read-only segment's pages straight from the program file, as Linux maps them
-    (only the pages the program touches are ever read; the tail of the last page is the
-    file's next bytes); copied instead when the file cannot be mapped or the segment
-    runs past the file's pages (memsz beyond filesz)."""
-    fd = seg.source.fd
-    if fd is not None and head == seg.offset % PAGE and size <= page_up(head + seg.filesz):
-        try:
-            return Backing.of_file(fd, seg.offset - head, size)
-        except MemoryError:
-            pass
-    return _filled(size, plan, seg, head)
 
 
 def _open_exec(node: "Node", cred: "Cred") -> HostFile:
@@ -157,48 +92,119 @@ def parse_shebang(head: bytes) -> tuple[bytes, bytes | None]:
     return parts[0], (parts[1].strip() if len(parts) > 1 else None)
 
 
+@dataclass
+class Binprm:
+    """What exec opened and parsed (Linux's linux_binprm): the program, the `#!`-rewritten
+    argv, and the interpreter a dynamically linked program names."""
+
+    plan: LoadPlan
+    path: str  # the program's guest path
+    argv: list[bytes]
+    file: HostFile
+    interp: LoadPlan | None = None
+    interp_file: HostFile | None = None
+
+    def release(self) -> None:
+        """Close what exec opened (a failed exec, or after the new image holds it)."""
+        self.file.release()
+        if self.interp_file is not None:
+            self.interp_file.release()
+
+
+def _read_plan(kernel: "Kernel", exe: HostFile, fd: int, st: os.stat_result,
+               interpreter: bool = False) -> LoadPlan:
+    """The file's LoadPlan, parsed once while the file is unchanged (ElfError if it is no
+    usable ELF)."""
+    key = file_key(exe.path, st)
+    plan = kernel.images.plan(key)
+    if plan is None:
+        with os.fdopen(os.dup(fd), "rb") as stream:
+            plan = parse_elf(stream, exe.path, interpreter)
+        kernel.images.add_plan(key, plan)
+    return plan
+
+
+def _open_file(kernel: "Kernel", start: "Place | None", path: str, follow: bool, ctx: object,
+               cred: "Cred") -> tuple[HostFile, os.stat_result]:
+    node = kernel.vfs.resolve(None if path.startswith("/") else start, path, follow=follow,
+                              ctx=ctx)
+    exe = _open_exec(node, cred)
+    cache = kernel.page_cache.get(exe.key)
+    if cache is not None:  # a program written through a shared mapping runs as written
+        cache.writeback()
+    st = os.fstat(exe.fd)
+    if not st_mod.S_ISREG(st.st_mode):  # swapped since it was looked at
+        exe.release()
+        raise KernelError(Errno.EACCES)
+    return exe, st
+
+
+def open_interpreter(kernel: "Kernel", start: "Place | None", name: bytes, ctx: object,
+                     cred: "Cred") -> tuple[LoadPlan, HostFile]:
+    """The interpreter a program's PT_INTERP names, opened as load_elf_binary opens it:
+    ENOENT/EACCES from opening it, EIO when it is shorter than an ELF header, ELIBBAD when
+    it is no x86-64 ELF or its program headers are unusable.  Its e_type is not checked
+    (Linux 6.18 starts an ET_CORE interpreter), its own PT_INTERP is ignored."""
+    path = os.fsdecode(name)
+    if not path:
+        raise KernelError(Errno.ENOENT)
+    exe, st = _open_file(kernel, start, path, True, ctx, cred)
+    try:
+        head = os.pread(exe.fd, 64, 0)
+        if len(head) < 64:  # elf_read's short read
+            raise KernelError(Errno.EIO)
+        if head[:4] != b"\x7fELF" or len(head) < 20 or head[4] != 2 \
+                or int.from_bytes(head[18:20], "little") != 62:  # EM_X86_64
+            raise KernelError(Errno.ELIBBAD)
+        phentsize, phnum = int.from_bytes(head[54:56], "little"), int.from_bytes(head[56:58],
+                                                                                 "little")
+        if phentsize != 56 or not 0 < phnum * 56 <= 4096:  # load_elf_phdrs
+            raise KernelError(Errno.ELIBBAD)
+        try:
+            plan = _read_plan(kernel, exe, exe.fd, st, interpreter=True)
+        except ElfError:
+            raise KernelError(Errno.ELIBBAD) from None
+    except BaseException:
+        exe.release()
+        raise
+    return plan, exe
+
+
 def prepare(kernel: "Kernel", start: "Place | None", path: str, argv: list[bytes],
-            envp: list[bytes], follow: bool = True, ctx: object = None
-            ) -> tuple[LoadPlan, str, list[bytes], HostFile]:
-    """Resolve, check and read the program (following `#!`), as Linux's do_open_execat
-    and binfmt loaders do: (plan, guest path, argv, the open program file)."""
+            envp: list[bytes], follow: bool = True, ctx: object = None) -> Binprm:
+    """Resolve, check and read the program (following `#!`) and its interpreter, as
+    Linux's do_open_execat and binfmt loaders do."""
     _check_args(argv, envp)
     cred = getattr(ctx, "cred", None) or kernel.host_cred
     for _depth in range(MAX_INTERP_DEPTH + 1):
-        node = kernel.vfs.resolve(None if path.startswith("/") else start, path,
-                                  follow=follow, ctx=ctx)
-        exe = _open_exec(node, cred)
-        fd = exe.fd
-        cache = kernel.page_cache.get(exe.key)
-        if cache is not None:  # a program written through a shared mapping runs as written
-            cache.writeback()
-        st = os.fstat(fd)
-        if not st_mod.S_ISREG(st.st_mode):  # swapped since it was looked at
-            exe.release()
-            raise KernelError(Errno.EACCES)
-        key = file_key(exe.path, st)
-        cached = kernel.images.plan(key)
-        if cached is not None:
-            return cached, exe.path, argv, exe
-        head = os.pread(fd, BINPRM_BUF, 0)
-        if head[:2] == b"#!":
-            exe.release()
-            interp, arg = parse_shebang(head)
-            newargv = [interp] + ([arg] if arg is not None else [])
-            newargv += [os.fsencode(path)]
-            newargv += argv[1:]
-            argv = newargv
-            path = os.fsdecode(interp)
-            follow = True
-            continue
-        try:
-            with os.fdopen(os.dup(fd), "rb") as stream:
-                plan = parse_elf(stream, exe.path)
-        except ElfError:
-            exe.release()
-            raise KernelError(Errno.ENOEXEC) from None
-        kernel.images.add_plan(key, plan)
-        return plan, exe.path, argv, exe
+        exe, st = _open_file(kernel, start, path, follow, ctx, cred)
+        plan = kernel.images.plan(file_key(exe.path, st))
+        if plan is None:
+            head = os.pread(exe.fd, BINPRM_BUF, 0)
+            if head[:2] == b"#!":
+                exe.release()
+                interp, arg = parse_shebang(head)
+                newargv = [interp] + ([arg] if arg is not None else [])
+                newargv += [os.fsencode(path)]
+                newargv += argv[1:]
+                argv = newargv
+                path = os.fsdecode(interp)
+                follow = True
+                continue
+            try:
+                plan = _read_plan(kernel, exe, exe.fd, st)
+            except ElfError:
+                exe.release()
+                raise KernelError(Errno.ENOEXEC) from None
+        bprm = Binprm(plan, exe.path, argv, exe)
+        if plan.interp is not None:
+            try:
+                bprm.interp, bprm.interp_file = open_interpreter(kernel, start, plan.interp,
+                                                                 ctx, cred)
+            except BaseException:
+                exe.release()
+                raise
+        return bprm
     raise KernelError(Errno.ELOOP)
 
 
@@ -219,15 +225,17 @@ def _setup_registers(task: Task, entry: int, sp: int) -> None:
 def spawn_first(kernel: "Kernel", path: str, argv: list[bytes], envp: list[bytes]) -> Task:
     """Create the first process (pid = the configured base) running `path`."""
     cwd = kernel.initial_cwd()
-    plan, guest, argv, exe = prepare(kernel, cwd, path, argv, envp)
+    bprm = prepare(kernel, cwd, path, argv, envp)
     try:
-        mm, entry, sp = new_image(kernel, plan, argv, envp, path, kernel.host_cred)
+        mm, entry, sp = new_image(kernel, bprm, envp, path, kernel.host_cred)
     except KernelError:
-        exe.release()
+        bprm.release()
         raise
     task = first_process(kernel, mm, cwd, entry, sp)
-    _set_identity(task, guest, argv, path)
-    task.tg.exe_file = exe.get()
+    _set_identity(task, bprm.path, bprm.argv, path)
+    task.tg.exe_file = bprm.file.get()
+    if bprm.interp_file is not None:
+        bprm.interp_file.release()
     return task
 
 
@@ -303,14 +311,14 @@ def do_execve(kernel: "Kernel", task: Task, path: str, argv: list[bytes], envp: 
     """Replace the image of `task`'s process with the program at `path` (relative to
     `start`, the working directory by default)."""
     from .exit import mm_release
-    plan, guest, argv, exe = prepare(kernel, start if start is not None else task.fs.cwd, path,
-                                     argv, envp, follow, task)
+    bprm = prepare(kernel, start if start is not None else task.fs.cwd, path, argv, envp,
+                   follow, task)
     cred = task.cred.copy()
     cred.exec()
     try:
-        mm, entry, sp = new_image(kernel, plan, argv, envp, path, cred)
+        mm, entry, sp = new_image(kernel, bprm, envp, path, cred)
     except KernelError:
-        exe.release()
+        bprm.release()
         raise
     # the point of no return
     old_tid = de_thread(kernel, task)
@@ -342,24 +350,31 @@ def do_execve(kernel: "Kernel", task: Task, path: str, argv: list[bytes], envp: 
     task.tg.launcher = False  # the program runs: a tracer shows all it does
     exit_itimers(task.tg, keep_itimers=True)
     task.tg.dumpable = 1
-    task.tg.set_exe_file(exe)
-    _set_identity(task, guest, argv, path)
+    task.tg.set_exe_file(bprm.file)
+    if bprm.interp_file is not None:  # its segments keep a descriptor of their own
+        bprm.interp_file.release()
+    _set_identity(task, bprm.path, bprm.argv, path)
     kernel.watchers.install(task)
-    kernel.bus.emit(Exec(task, guest, list(argv), old_tid))
+    kernel.bus.emit(Exec(task, bprm.path, list(bprm.argv), old_tid))
     kernel.memory.mapped_changed()
     return 0
 
 
-def new_image(kernel: "Kernel", plan: LoadPlan, argv: list[bytes], envp: list[bytes],
-              path: str, cred: "Cred") -> tuple[AddressSpace, int, int]:
+def new_image(kernel: "Kernel", bprm: Binprm, envp: list[bytes], path: str,
+              cred: "Cred") -> tuple[AddressSpace, int, int]:
     """The address space of a program about to start, built before the point of no
     return so that running out of memory fails the call (ENOMEM) instead of the caller."""
-    lo, hi = plan.span
-    kernel.memory.request(hi - lo + STACK_SIZE)
+    lo, hi = bprm.plan.span
+    size = hi - lo + STACK_SIZE
+    if bprm.interp is not None:
+        ilo, ihi = bprm.interp.span
+        size += ihi - ilo
+    kernel.memory.request(size)
     mm = AddressSpace(parked=True)
     try:
-        entry, sp, _bias = load_image(kernel, mm, plan, argv, envp, os.fsencode(path), cred)
+        loaded = load_image(kernel, mm, bprm.plan, bprm.argv, envp, os.fsencode(path), cred,
+                            bprm.interp, bprm.interp_file.path if bprm.interp_file else "")
     except MemoryError:
         mm.release()
         raise KernelError(Errno.ENOMEM) from None
-    return mm, entry, sp
+    return mm, loaded.entry, loaded.sp

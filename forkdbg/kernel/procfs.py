@@ -89,6 +89,7 @@ class ProcFs:
             "version": lambda: b"Linux version 6.1.0-forkdbg (forkdbg) #1 SMP\n",
             "cpuinfo": cpuinfo,
             "stat": lambda: procsys.stat(k),
+            "filesystems": lambda: procsys.FILESYSTEMS,
         }
         if head in static:
             return self._file(0x100 + list(static).index(head), static[head])
@@ -96,7 +97,7 @@ class ProcFs:
 
     def _root_names(self) -> list[str]:
         return ["self", "thread-self", "uptime", "loadavg", "meminfo", "version", "cpuinfo",
-                "stat", "mounts", "sys", "1"] + \
+                "stat", "filesystems", "mounts", "sys", "1"] + \
             [str(p) for p in sorted(self.kernel.groups)]
 
     def _init(self, rest: list[str]) -> SynthNode | None:

@@ -139,6 +139,9 @@ def stat(kernel: "Kernel") -> bytes:
 MOUNTS = (b"/dev/root / ext4 rw,relatime 0 0\nproc /proc proc rw,nosuid,nodev,noexec 0 0\n"
           b"sysfs /sys sysfs rw,nosuid,nodev,noexec,relatime 0 0\n"
           b"tmpfs /dev/shm tmpfs rw,nosuid,nodev,inode64 0 0\n")
+#: /proc/filesystems: the file system types this kernel has (those mounted, and the
+#: internal ones behind sockets and pipes)
+FILESYSTEMS = b"nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tsockfs\nnodev\tpipefs\n\text4\n"
 MOUNTINFO = (b"1 0 8:1 / / rw,relatime shared:1 - ext4 /dev/root rw\n"
              b"2 1 0:4 / /proc rw,nosuid,nodev,noexec,relatime shared:2 - proc proc rw\n"
              b"3 1 0:5 / /sys rw,nosuid,nodev,noexec,relatime shared:3 - sysfs sysfs rw\n"

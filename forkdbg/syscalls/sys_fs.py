@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from ..abi.errno import Errno
 from ..abi.fileflags import (AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW,
-                             FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, F_OK, R_OK, W_OK, X_OK)
+                             FADV_NAMES, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, F_OK, R_OK, W_OK, X_OK)
 from ..fs.hostdir import host_error
 from ..fs.hostfile import host_fallocate
 from ..abi.eventflags import IN_ATTRIB, IN_MODIFY
@@ -68,7 +68,7 @@ def sys_newfstatat(task: "Task", dirfd: int, path: int, buf: int, flags: int) ->
     return 0
 
 
-@syscall("statx", "dirfd", "path", "atflags", "statxmask", "statx")
+@syscall("statx", "dirfd", "path", "statxflags", "statxmask", "statx")
 def sys_statx(task: "Task", dirfd: int, path: int, flags: int, mask: int, buf: int) -> int:
     st = _stat_at(task, dirfd, read_path(task, path), flags)
     write_out(task, buf, st.pack_statx(mask))
@@ -381,4 +381,28 @@ def sys_fallocate(task: "Task", fd: int, mode: int, off: int, length: int) -> in
             cache.reload()
     if f.watched is not None:
         task.kernel.fsnotify.inode_event(f.watched, IN_MODIFY)
+    return 0
+
+
+@syscall("fadvise64", "fd", "off", "off", "fadvice")
+def sys_fadvise64(task: "Task", fd: int, off: int, length: int, advice: int) -> int:
+    """generic_fadvise's checks; the advice itself changes nothing a program can see
+    (the host's page cache is the host's)."""
+    f = task.files.get(s32(fd))
+    st = f.stat()
+    if stat_mod.S_ISFIFO(st.mode) or getattr(f, "kind", "") in ("pipe", "socket"):
+        raise KernelError(Errno.ESPIPE)
+    if s64(length) < 0 or s32(advice) not in FADV_NAMES:
+        raise KernelError(Errno.EINVAL)
+    return 0
+
+
+@syscall("readahead", "fd", "off", "size")
+def sys_readahead(task: "Task", fd: int, off: int, count: int) -> int:
+    """ksys_readahead: EBADF unless open for reading, EINVAL unless a regular file."""
+    f = task.files.get(s32(fd))
+    if not f.readable:
+        raise KernelError(Errno.EBADF)
+    if not stat_mod.S_ISREG(f.stat().mode) or s64(off) < 0:
+        raise KernelError(Errno.EINVAL)
     return 0

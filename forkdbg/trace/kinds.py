@@ -299,6 +299,11 @@ def _render(c: Call, kind: str, v: int, i: int) -> str:  # noqa: C901 - one disp
         return ptr(v) if n > F.XATTR_SIZE_MAX else buf(c, v, n)
     if kind == "atflags":
         return flags(F.AT_FLAGS, v & 0xFFFFFFFF, st)
+    if kind == "statxflags":  # the sync type first, always named
+        v &= 0xFFFFFFFF
+        sync = flags(F.STATX_SYNC_TYPES, v & F.AT_STATX_SYNC_TYPE, st, "AT_STATX_SYNC_AS_STAT")
+        rest = v & ~F.AT_STATX_SYNC_TYPE
+        return sync + ("|" + flags(F.AT_FLAGS, rest, st) if rest else "")
     if kind == "accessmode":
         return flags(F.ACCESS_BITS, v, st, "F_OK")
     if kind == "sig":

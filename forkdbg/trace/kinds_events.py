@@ -8,7 +8,7 @@ import struct
 from typing import Callable
 
 from ..abi import eventflags as E
-from ..abi.fileflags import FALLOC_FLAGS
+from ..abi.fileflags import FADV_NAMES, FALLOC_FLAGS
 from ..abi.procflags import TIMER_FLAGS
 from ..abi.signals import NSIG, signal_name
 from ..fs.flock import FLOCK_CMDS
@@ -82,6 +82,12 @@ def int_out(c: Call, v: int, param: str, out: bool = True) -> str:
     return ptr(v) if b is None else f"[{struct.unpack('<i', b)[0]}]"
 
 
+def loff_in(c: Call, v: int, param: str, out: bool = False) -> str:
+    """``[N]``: a 64-bit file offset the call reads (copy_file_range's), NULL when none."""
+    b = c.mem(v, 8) if v else None
+    return ptr(v) if b is None else f"[{struct.unpack('<q', b)[0]}]"
+
+
 def epoll_event_text(c: Call, b: bytes, off: int = 0) -> str:
     events, data = struct.unpack_from("<IQ", b, off)
     return (f"{{events={flags(E.EPOLL_EVENTS, events, c.style, unknown='EPOLL???')}, "
@@ -151,6 +157,8 @@ KINDS: dict[str, Callable[..., str]] = {
     "inmask": _flagword(E.IN_MASK_FLAGS, "IN_???"),
     "flockop": flock_op,
     "fallocmode": _flagword(FALLOC_FLAGS, "FALLOC_FL_???"),
+    "loffp": loff_in,
+    "fadvice": _constant(FADV_NAMES, "POSIX_FADV_???"),
 }
 OUT = {"otimezone", "oitimerval", "oitimerspec", "otimerid", "epoll_events"}
 #: calls whose result strace prints with a meaning: name -> formatter

@@ -60,7 +60,6 @@ def _cases(tmp: Path) -> list[tuple[str, str]]:
         (_elf_variant(tmp, "elf32", set_class32), "32-bit ELF"),
         (_elf_variant(tmp, "badphoff", bad_phoff), "program headers past the end"),
         (_elf_variant(tmp, "badseg", seg_past_end), "segment extends past the end"),
-        ("/bin/ls", "dynamically linked"),
         (str(noexec), "Permission denied"),
     ]
 
