@@ -40,9 +40,11 @@ class Loaded:
 
 
 def map_plan(kernel: "Kernel", mm: AddressSpace, plan: LoadPlan, bias: int, name: str,
-             inode: int = 1) -> None:
-    """Map each PT_LOAD of `plan` at `bias`; read-only segments share one host buffer per
-    (file, bias) among every process that runs it."""
+             ident: tuple[int, int] | None) -> None:
+    """Map each PT_LOAD of `plan` at `bias`, named by the file's path, (device, inode);
+    read-only segments share one host buffer per (file, bias) among every process that
+    runs it."""
+    dev, inode = ident if ident is not None else (0, 1)
     for i, seg in enumerate(plan.segments):
         start = page_down(seg.vaddr)
         end = page_up(seg.vaddr + seg.memsz)
@@ -53,13 +55,15 @@ def map_plan(kernel: "Kernel", mm: AddressSpace, plan: LoadPlan, bias: int, name
             backing = kernel.images.segment(
                 plan, i, bias, lambda: _mapped(end - start, seg, head))  # noqa: B023
         mm.map(start + bias, end - start, seg.prot, name=name, backing=backing,
-               file_off=seg.offset - head, inode=inode)
+               file_off=seg.offset - head, inode=inode or 1, dev=dev)
 
 
 def load_image(kernel: "Kernel", mm: AddressSpace, plan: LoadPlan, argv: list[bytes],
                envp: list[bytes], execfn: bytes, cred: "Cred",
-               interp: LoadPlan | None = None, interp_name: str = "") -> Loaded:
-    """Map `plan` (and its interpreter's plan) and build the initial stack."""
+               ident: tuple[int, int] | None = None, interp: LoadPlan | None = None,
+               interp_name: str = "", interp_ident: tuple[int, int] | None = None) -> Loaded:
+    """Map `plan` (and its interpreter's plan) and build the initial stack; `ident` is the
+    file's (device, inode), as /proc/PID/maps shows it."""
     lo, hi = plan.span
     bias = 0
     if plan.pie:
@@ -67,7 +71,7 @@ def load_image(kernel: "Kernel", mm: AddressSpace, plan: LoadPlan, argv: list[by
             bias = page_down(ELF_ET_DYN_BASE - lo)
         else:
             bias = mm.find_free(hi - lo) - lo
-    map_plan(kernel, mm, plan, bias, plan.path)
+    map_plan(kernel, mm, plan, bias, plan.path, ident)
     mm.setup_brk(page_up(hi + bias))
     mm.load_bias = bias
     mm.map(STACK_TOP - STACK_SIZE, STACK_SIZE, 3, name="[stack]")
@@ -79,7 +83,7 @@ def load_image(kernel: "Kernel", mm: AddressSpace, plan: LoadPlan, argv: list[by
     if interp is not None:
         ilo, ihi = interp.span
         ibias = mm.find_free(ihi - ilo) - ilo if interp.pie else 0
-        map_plan(kernel, mm, interp, ibias, interp_name)
+        map_plan(kernel, mm, interp, ibias, interp_name, interp_ident)
         interp_base = ilo + ibias
         entry = interp.entry + ibias
     aux = {

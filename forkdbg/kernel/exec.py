@@ -372,8 +372,10 @@ def new_image(kernel: "Kernel", bprm: Binprm, envp: list[bytes], path: str,
     kernel.memory.request(size)
     mm = AddressSpace(parked=True)
     try:
+        ifile = bprm.interp_file
         loaded = load_image(kernel, mm, bprm.plan, bprm.argv, envp, os.fsencode(path), cred,
-                            bprm.interp, bprm.interp_file.path if bprm.interp_file else "")
+                            bprm.file.key, bprm.interp, ifile.path if ifile else "",
+                            ifile.key if ifile else None)
     except MemoryError:
         mm.release()
         raise KernelError(Errno.ENOMEM) from None

@@ -4,7 +4,9 @@
 exec reuses a file's parsed LoadPlan while the file is unchanged (same path, device,
 inode, size and modification time), and maps its read-only segments from one host buffer
 shared by every process running it: their code is then the same host memory, so an
-engine recycled from one of them (mm/fork.py) keeps its translated blocks valid.
+engine recycled from one of them (mm/fork.py) keeps its translated blocks valid.  A
+read-only private mmap of a file (a shared library's text, mapped by the dynamic loader)
+is shared the same way while the file is unchanged, up to FILE_PAGES_MAX bytes.
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ if TYPE_CHECKING:
 
 #: a file as exec saw it: (guest path, st_dev, st_ino, st_size, st_mtime_ns)
 FileKey = tuple[str, int, int, int, int]
+#: pages of a file as mmap saw them: (st_dev, st_ino, st_size, st_mtime_ns, offset, length)
+PagesKey = tuple[int, int, int, int, int, int]
+#: how many bytes of read-only file pages are kept for the next process that maps them
+FILE_PAGES_MAX = 256 << 20
 
 
 def file_key(guest_path: str, st: os.stat_result) -> FileKey:
@@ -74,6 +80,8 @@ class ImageCache:
         self._plans: dict[FileKey, "LoadPlan"] = {}
         self._vdso: Backing | None = None
         self._segments: dict[tuple[int, int, int], Backing] = {}  # (id(plan), segment, bias)
+        self._pages: dict[PagesKey, Backing] = {}  # oldest first
+        self._pages_bytes = 0
 
     def plan(self, key: FileKey) -> "LoadPlan | None":
         """The plan parsed from the file with this identity, if exec saw it before."""
@@ -90,6 +98,20 @@ class ImageCache:
         b = self._segments.get(key)
         if b is None:
             b = self._segments[key] = build().get()
+        return b
+
+    def file_pages(self, key: PagesKey, build: Callable[[], Backing]) -> Backing:
+        """The host buffer of a read-only private mapping of these pages of an unchanged
+        file (built once; the cache holds a reference, so mprotect(PROT_WRITE) copies)."""
+        b = self._pages.pop(key, None)
+        if b is None:
+            b = build().get()
+            self._pages_bytes += b.size
+            while self._pages_bytes > FILE_PAGES_MAX and self._pages:
+                old = self._pages.pop(next(iter(self._pages)))
+                self._pages_bytes -= old.size
+                old.put()
+        self._pages[key] = b  # the most recently used last
         return b
 
     def vdso(self, build: Callable[[], bytes]) -> Backing:

@@ -3,6 +3,7 @@ msync and the mlock family."""
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 from ..abi.errno import Errno
@@ -82,6 +83,9 @@ def sys_mmap(task: "Task", addr: int, length: int, prot: int, flags: int, fd: in
         return _map_shmem(task, file, addr, length, prot, flags, off)
     if isinstance(file, HostFile) and shared and file.key is not None:
         return _map_file_shared(task, file, addr, length, prot, flags, off)
+    if isinstance(file, HostFile) and not prot & PROT_WRITE and file.key is not None \
+            and task.kernel.page_cache.get(file.key) is None:
+        return _map_file_readonly(task, file, addr, length, prot, flags, off)
     start = _place(task, addr, length, flags)
     data, name, inode, dev = None, "", 0, 0
     if file is not None:
@@ -94,6 +98,30 @@ def sys_mmap(task: "Task", addr: int, length: int, prot: int, flags: int, fd: in
             inode = 1
     task.mm.map(start, length, prot, shared=shared, name=name, data=data, file_off=off,
                 inode=inode, dev=dev)
+    task.kernel.memory.mapped_changed()
+    return start
+
+
+def _map_file_readonly(task: "Task", f: HostFile, addr: int, length: int, prot: int,
+                       flags: int, off: int) -> int:
+    """A private mapping nobody can write of a host file nobody maps shared: the same
+    host buffer as every other such mapping of these pages of the unchanged file (a
+    shared library's text in every process that loads it)."""
+    try:
+        st = os.fstat(f.fd)
+    except OSError as e:
+        raise KernelError(e.errno or Errno.EBADF) from None
+    start = _place(task, addr, length, flags)
+
+    def build() -> Backing:
+        data = f.pread(task, length, off)
+        b = Backing(length)
+        memmove(b.addr, data, len(data))
+        return b
+    key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, off, length)
+    backing = task.kernel.images.file_pages(key, build)
+    task.mm.map(start, length, prot, name=f.path, backing=backing, file_off=off,
+                inode=st.st_ino or 1, dev=st.st_dev)
     task.kernel.memory.mapped_changed()
     return start
 
