@@ -75,48 +75,53 @@ class Unwinder:
                limit: int = 64) -> list[Frame]:
         """The call chain from (pc, sp, bp), innermost first."""
         out = [Frame(pc, sp)]
-        regs = {RSP: sp, RBP: bp}
-        first = True
         while len(out) < limit:
-            lookup = pc if first else pc - 1
-            first = False
-            rows = self._rows(lookup)
-            ra = None
-            if rows:
-                row = None
-                for r in rows:
-                    if r["pc"] + self.bias <= lookup:
-                        row = r
-                    else:
-                        break
-                if row is None:
-                    break
-                rule = row["cfa"]
-                if rule.expr is not None or rule.reg not in regs:
-                    break
-                cfa = regs[rule.reg] + rule.offset
-                ra_rule = row.get(RA)
-                if ra_rule is None or ra_rule.type != "OFFSET":
-                    break  # undefined return address: the outermost frame
-                ra = read_u64(cfa + ra_rule.arg)
-                rbp_rule = row.get(RBP)
-                if rbp_rule is not None and rbp_rule.type == "OFFSET":
-                    saved = read_u64(cfa + rbp_rule.arg)
-                    if saved is not None:
-                        regs[RBP] = saved
-                regs[RSP] = cfa
-            else:
-                fp = regs[RBP]
-                if not fp or fp < regs[RSP]:
-                    break
-                ra = read_u64(fp + 8)
-                saved = read_u64(fp)
-                regs[RSP] = fp + 16
-                if saved is None:
-                    break
-                regs[RBP] = saved
-            if not ra:
+            nxt = self.step(pc, sp, bp, read_u64, first=len(out) == 1)
+            if nxt is None:
                 break
-            pc = ra
-            out.append(Frame(pc, regs[RSP]))
+            pc, sp, bp = nxt
+            out.append(Frame(pc, sp))
         return out
+
+    def step(self, pc: int, sp: int, bp: int, read_u64: Callable[[int], int | None],
+             first: bool = False) -> tuple[int, int, int] | None:
+        """The caller's (pc, sp, bp) of the frame at (pc, sp, bp), from the CFI row for
+        `pc` (for an outer frame, `pc - 1`: a return address may follow a call to a
+        noreturn function), else from the rbp chain; None at the outermost frame."""
+        lookup = pc if first else pc - 1
+        rows = self._rows(lookup)
+        if rows:
+            row = None
+            for r in rows:
+                if r["pc"] + self.bias <= lookup:
+                    row = r
+                else:
+                    break
+            if row is None:
+                return None
+            rule = row["cfa"]
+            if rule.expr is not None or rule.reg not in (RSP, RBP):
+                return None
+            cfa = (sp if rule.reg == RSP else bp) + rule.offset
+            ra_rule = row.get(RA)
+            if ra_rule is None or ra_rule.type != "OFFSET":
+                return None  # undefined return address: the outermost frame
+            ra = read_u64(cfa + ra_rule.arg)
+            rbp_rule = row.get(RBP)
+            if rbp_rule is not None and rbp_rule.type == "OFFSET":
+                saved = read_u64(cfa + rbp_rule.arg)
+                if saved is not None:
+                    bp = saved
+            sp = cfa
+        else:
+            fp = bp
+            if not fp or fp < sp:
+                return None
+            ra = read_u64(fp + 8)
+            saved = read_u64(fp)
+            if saved is None:
+                return None
+            sp, bp = fp + 16, saved
+        if not ra:
+            return None
+        return ra, sp, bp

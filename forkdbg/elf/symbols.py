@@ -67,6 +67,7 @@ class SymbolTable:
     def __init__(self, symbols: list[Symbol], bias: int = 0) -> None:
         self.bias = bias
         self._by_name: dict[str, Symbol] = {}
+        self._first: dict[int, Symbol] = {}  # the first in table order at each address
         by_addr: dict[int, list[Symbol]] = {}
         for s in symbols:
             s = Symbol(s.name, s.addr + bias, s.size, s.kind, s.binding) if bias else s
@@ -75,6 +76,7 @@ class SymbolTable:
                 self._by_name[s.name] = s
             if s.kind in ("func", "object", "notype", "text") and s.addr:
                 by_addr.setdefault(s.addr, []).append(s)
+                self._first.setdefault(s.addr, s)
         self._aliases = {a: sorted(v, key=_rank) for a, v in by_addr.items()}
         self._addrs = sorted(self._aliases)
 
@@ -140,6 +142,15 @@ class SymbolTable:
             # a sized symbol that ends before addr: nothing contains it
             return None
         return None
+
+    def nearest(self, addr: int) -> tuple[Symbol, int] | None:
+        """(symbol, offset) as strace -k names a pc (elfutils' choice): the closest symbol
+        at or below `addr`, whatever its size, the first in the table at its address."""
+        i = bisect.bisect_right(self._addrs, addr) - 1
+        if i < 0:
+            return None
+        a = self._addrs[i]
+        return self._first[a], addr - a
 
     def describe(self, addr: int) -> str:
         """``main+23`` / ``fork`` / ``""`` for an address."""

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Callable
 from ..mm.hostmem import Backing, memmove
 
 if TYPE_CHECKING:
+    from .kernel import Kernel
     from ..arch.unwind import Unwinder
     from ..fs.file import File
     from ..elf.loader import LoadPlan
@@ -80,6 +81,7 @@ class ImageCache:
         self._plans: dict[FileKey, "LoadPlan"] = {}
         self._vdso: Backing | None = None
         self._segments: dict[tuple[int, int, int], Backing] = {}  # (id(plan), segment, bias)
+        self._mapped: dict[tuple[int, int, int], Image | None] = {}  # (dev, ino, bias)
         self._pages: dict[PagesKey, Backing] = {}  # oldest first
         self._pages_bytes = 0
 
@@ -123,6 +125,17 @@ class ImageCache:
             memmove(b.addr, image, len(image))
             self._vdso = b.get()
         return self._vdso
+
+    def mapped(self, kernel: "Kernel", path: str, dev: int, ino: int, bias: int
+               ) -> Image | None:
+        """The image of a file a process maps (a shared library, the interpreter), read
+        from the file at `path` if it is still the mapped one; None when it is not."""
+        key = (dev, ino, bias)
+        if key not in self._mapped:
+            from .objfiles import open_mapped
+            f = open_mapped(kernel, path, dev, ino)
+            self._mapped[key] = Image(f, path, bias) if f is not None else None
+        return self._mapped[key]
 
     def get(self, file: "File", guest_path: str, bias: int) -> Image:
         """The image of the program file `file` (exec's open descriptor) at `bias`."""

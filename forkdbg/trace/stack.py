@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..arch.x86_64 import RBP, RIP, RSP
+from ..kernel.objfiles import object_map
 
 if TYPE_CHECKING:
     from ..kernel.kernel import Kernel
@@ -13,24 +14,26 @@ if TYPE_CHECKING:
 
 
 def stack_lines(kernel: "Kernel", task: "Task") -> list[str]:
-    """The frames of `task` from its registers, unwound with its program's tables."""
+    """The frames of `task` from its registers, each unwound with the tables of the
+    object (program, interpreter, shared library) holding it, as strace's
+    ` > FILE(SYMBOL+OFF) [FILE OFFSET]`."""
     if not task.alive:
         return []
-    img = kernel.image_for(task.tg)
-    if img is None:
-        return []
     mm = task.mm
-    frames = img.unwinder.frames(task.reg(RIP), task.reg(RSP), task.reg(RBP),
-                                 lambda a: _u64(mm, a))
-    base = min((v.start for v in mm.vmas if v.name == task.tg.exe), default=0)
+    objs = object_map(kernel, mm)
+    if not len(objs):
+        return []
+    frames = objs.frames(task.reg(RIP), task.reg(RSP), task.reg(RBP), lambda a: _u64(mm, a))
     out = []
     for i, fr in enumerate(frames):
         # a return address may sit just past its caller (a call to a noreturn function)
-        hit = img.symbols.containing(fr.pc if i == 0 else fr.pc - 1)
-        if hit is not None and i:
-            hit = (hit[0], hit[1] + 1)
-        where = f"({hit[0].name}+{hit[1]:#x})" if hit else "()"
-        out.append(f" > {task.tg.exe}{where} [{fr.pc - base:#x}]")
+        pc = fr.pc if i == 0 else fr.pc - 1
+        hit = objs.nearest(pc)
+        where = f"({hit[0].name}+{hit[1] + (1 if i else 0):#x})" if hit else "()"
+        o = objs.at(pc)
+        v = mm.find(fr.pc)
+        off = fr.pc - v.start + v.file_off if v is not None else fr.pc
+        out.append(f" > {o.path if o else '?'}{where} [{off:#x}]")
     return out
 
 

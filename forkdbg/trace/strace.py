@@ -37,6 +37,8 @@ from .summary import Summary
 from .threadends import ThreadEnds
 
 #: calls whose result is a new descriptor (strace's RVAL_FD): -y shows its path
+#: -k takes these calls' frames at entry: the image they ran in is gone by their exit
+STACK_AT_ENTRY = frozenset({NR.execve, NR.execveat, NR.exit, NR.exit_group})
 FD_RETURNING = {"open", "openat", "openat2", "creat", "dup", "dup2", "dup3", "fcntl",
                 "pidfd_open", "pidfd_getfd", "socket", "accept", "accept4", "eventfd",
                 "eventfd2", "epoll_create", "epoll_create1", "memfd_create", "timerfd_create",
@@ -56,6 +58,7 @@ class Pending:
     stream: str = ""
     counted: bool = True  # -c counts what trace= and -P select (not what status= hides)
     entry_text: str = ""  # the arguments written when the line was started
+    stack: list[str] | None = None  # -k: frames taken at entry (the calls that end the image)
 
 
 class Streams:
@@ -106,6 +109,7 @@ class StracePrinter:
         self.root_tid = kernel.first.tgid if kernel.first else 0
         self.nprocs = 1
         self.pending: dict[int, Pending] = {}
+        self.exit_stacks: dict[int, list[str]] = {}  # -k frames of an exit_group, by tid
         self.open: dict[str, tuple[int, int]] = {}  # stream -> (tid, column)
         self.executing: int | None = None
         self.deferred: list[Callable[[], None]] = []
@@ -158,6 +162,8 @@ class StracePrinter:
         c.put(_strarray(c, envp_ptr, True))
         text = self._leader(task.tid) + "execve(" + c.take() + ")"
         self._out(self.streams.key(task.tid), task.tid, self._pad(text, len(text)) + "= 0", True)
+        if self.o.stack:  # strace attached after the exec: the new image's first frame
+            self._stack(task)
 
     # ------------------------------------------------------------ helpers
     def traced(self, task: Task) -> bool:
@@ -298,6 +304,8 @@ class StracePrinter:
         except StopIteration:
             gen = None
         p = Pending(c, gen, e, shown, stream=self.streams.key(task.tid), counted=selected)
+        if shown and o.stack and e.nr in STACK_AT_ENTRY:  # strace's STACKTRACE_CAPTURE_ON_ENTER
+            p.stack = stack_lines(self.k, task)
         self.pending[task.tid] = p
         if shown and self.before_line is not None:
             self.before_line(task)
@@ -354,7 +362,10 @@ class StracePrinter:
                 for ln in dump_lines(self.o, c):
                     self._out(p.stream, task.tid, ln, True)
             if self.o.stack:
-                self._stack(task)
+                if e.enter.nr == NR.exit_group and e.ret is None:
+                    self.exit_stacks[task.tid] = p.stack or []  # shown after its +++ line
+                else:
+                    self._stack(task, p.stack)
         if self.executing == task.tid:
             self.executing = None
         self._flush_deferred()
@@ -388,8 +399,8 @@ class StracePrinter:
             return text + " " * (self.o.column - col)
         return text + " "
 
-    def _stack(self, task: Task) -> None:
-        for line in stack_lines(self.k, task):
+    def _stack(self, task: Task, lines: list[str] | None = None) -> None:
+        for line in stack_lines(self.k, task) if lines is None else lines:
             self._out(self.streams.key(task.tid), task.tid, line, True)
 
     def _defer_or_run(self, fn: Callable[[], None]) -> None:
@@ -432,7 +443,12 @@ class StracePrinter:
         style = self.o.style
         text = (f"--- {signal_name(e.sig)} "
                 f"{siginfo_text(e.info, lambda p: pid_seen_by(e.task, style, p))} ---")
-        self._defer_or_run(lambda: self._line(task, text))
+        frames = stack_lines(self.k, task) if self.o.stack else []  # where it interrupted
+
+        def show() -> None:
+            self._line(task, text)
+            self._stack(task, frames)
+        self._defer_or_run(show)
 
     def on_exited(self, e: TaskExited) -> None:
         if not self.traced(e.task):
@@ -455,6 +471,7 @@ class StracePrinter:
                     self._line(task, f"+++ killed by {signal_name(e.sig)}{core} +++")
                 else:
                     self._line(task, f"+++ exited with {e.code} +++")
+                self._stack(task, self.exit_stacks.pop(task.tid, []))
             self.nprocs = max(1, self.nprocs - 1)
             self.streams.release(self.streams.key(task.tid))
         self._defer_or_run(show)
