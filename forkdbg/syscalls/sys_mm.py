@@ -123,6 +123,8 @@ def _map_file_readonly(task: "Task", f: HostFile, addr: int, length: int, prot: 
     task.mm.map(start, length, prot, name=f.path, backing=backing, file_off=off,
                 inode=st.st_ino or 1, dev=st.st_dev)
     task.kernel.memory.mapped_changed()
+    if prot & PROT_EXEC and task.kernel.watchers.watchers:
+        task.kernel.watchers.install(task)  # a library's code: breakpoints, --calls
     return start
 
 
@@ -176,6 +178,8 @@ def sys_mprotect(task: "Task", addr: int, length: int, prot: int) -> int:
         task.mm.protect(addr, length, prot & 7)
     except Fault:
         raise KernelError(Errno.ENOMEM) from None
+    if prot & PROT_EXEC and task.kernel.watchers.watchers:
+        task.kernel.watchers.install(task)  # code made executable (a loader's TEXTREL)
     return 0
 
 

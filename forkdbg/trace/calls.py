@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING, Iterable
 from ..arch.x86_64 import RAX, RDI, RDX, RSI, RSP, R8, R9, RCX
 from ..kernel.events import Exec, TaskCreated, TaskExited
 from ..abi.clone import CLONE_VFORK, CLONE_VM
+from ..kernel.objfiles import object_map
 from .describe import ptr, quote
 
 if TYPE_CHECKING:
     from ..kernel.kernel import Kernel
+    from ..kernel.objfiles import Objfile
     from ..kernel.task import Task
     from .options import TraceOptions
     from .strace import StracePrinter
@@ -88,6 +90,7 @@ class CallTracer:
         self.frames: dict[int, list[Frame]] = {}
         self.registries: dict[int, Registry] = {}
         self._entries: dict[tuple[str, int], dict[int, str]] = {}
+        #: ((object path, bias), entry address) -> the name its signature is known by
         self._sig_names: dict[tuple[tuple[str, int], int], str] = {}
         printer.indent = self.depth
         printer.before_line = self.flush_open
@@ -98,14 +101,19 @@ class CallTracer:
 
     # ------------------------------------------------------------ watching
     def _entry_map(self, task: "Task") -> dict[int, str]:
-        img = self.k.image_for(task.tg)
-        if img is None:
-            return {}
-        key = (img.path, img.bias)
+        """Entry address -> name of every traced function in every object mapped in the
+        task's process (the program, libc.so.6 once the loader has mapped it...)."""
+        m: dict[int, str] = {}
+        for o in object_map(self.k, task.mm):
+            m.update(self._object_entries(o))
+        return m
+
+    def _object_entries(self, o: "Objfile") -> dict[int, str]:
+        key = (o.path, o.bias)
         m = self._entries.get(key)
         if m is None:
             m = {}
-            syms = img.symbols
+            syms = o.image.symbols
             for pat in self.patterns:
                 for s in syms.match(pat):
                     m.setdefault(s.addr, syms.names_at(s.addr)[0])
@@ -148,8 +156,8 @@ class CallTracer:
         if addr in names:
             self._entered(task, addr, names[addr], None)
         elif reg and addr in reg.handlers:
-            syms = self.k.symbols_for(task.tg)
-            name = syms.names_at(addr)[0] if syms and syms.names_at(addr) else f"{addr:#x}"
+            hit = object_map(self.k, task.mm).containing(addr)
+            name = hit[0].name if hit is not None and hit[1] == 0 else f"{addr:#x}"
             self._entered(task, addr, name, self._phase(task, reg.handlers[addr]))
 
     def _phase(self, task: "Task", phases: set[str]) -> str:
@@ -164,12 +172,12 @@ class CallTracer:
 
     # ---------------------------------------------------------- rendering
     def _args(self, task: "Task", name: str, addr: int = 0) -> str:
-        img = self.k.image_for(task.tg)
-        if img is not None:
-            name = self._sig_names.get(((img.path, img.bias), addr), name)
+        objs = object_map(self.k, task.mm)
+        o = objs.at(addr)
+        if o is not None:
+            name = self._sig_names.get(((o.path, o.bias), addr), name)
         kinds = SIGNATURES.get(name, ())
         out = []
-        syms = self.k.symbols_for(task.tg)
         mm = task.mm
         for kind, rid in zip(kinds, ARG_REGS):
             v = task.reg(rid)
@@ -179,8 +187,8 @@ class CallTracer:
             elif kind == "hex":
                 out.append(hex(v))
             elif kind == "sym":
-                nm = syms.names_at(v) if syms and v else []
-                out.append(nm[0] if nm else ptr(v))
+                hit = objs.containing(v) if v else None
+                out.append(hit[0].name if hit is not None and hit[1] == 0 else ptr(v))
             elif kind == "str":
                 s = mm.readable_prefix(v, 256).split(b"\0")[0] if v else None
                 out.append(quote(s, self.printer.o.style) if s is not None else ptr(v))
@@ -272,7 +280,9 @@ class CallTracer:
                     for a in reg.handlers:
                         self.k.watchers.hook(child.mm, a, self)
         if not e.flags & CLONE_VM or e.flags & CLONE_VFORK:
-            frames = [Frame(f.name, f.ret, f.sp, f.head, True, f.void) for f in
+            # the child returns from the calls that forked it: each opened where the parent's
+            # was (else the child's return shows whole: `_Fork() = 0`)
+            frames = [Frame(f.name, f.ret, f.sp, f.head, f.opened, f.void) for f in
                       self.frames.get(parent.tid, [])]
             self.frames[child.tid] = frames
             if child.mm is not parent.mm:

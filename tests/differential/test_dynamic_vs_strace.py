@@ -10,11 +10,12 @@ is compared by its process-family lines only."""
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from helpers import sample
+from helpers import ENV, forkdbg, sample
 from normalize import family
 from test_vs_strace import _logs, _same_lines, _untimed
 
@@ -68,3 +69,34 @@ def test_pipeline_family_lines(tmp_path: Path) -> None:
     assert sorted(sorted(v) for v in family(ours).values()) == \
         sorted(sorted(v) for v in family(real).values())
     assert any("execve(\"/usr/bin/wc\"" in ln for v in family(ours).values() for ln in v)
+
+
+def test_stack_frames_through_shared_objects(tmp_path: Path) -> None:
+    """-k: each frame in the object that holds it (libc.so.6, the program), named and
+    placed at its file offset as strace -k shows them; the frames of exit_group after its
+    +++ line.  strace names the outermost frame of a stripped program `(+0x0)` in some
+    stacks and `()` in others (libdw's cache); both are `()` here."""
+    argv = ["/bin/echo", "hi"]
+    a, b = tmp_path / "strace.txt", tmp_path / "forkdbg.txt"
+    subprocess.run(["strace", "-o", str(a), "-k", "-e", "trace=write,exit_group"] + argv,
+                   env=ENV, capture_output=True, timeout=120, check=True)
+    forkdbg(["trace", "-o", str(b), "-k", "-e", "trace=write,exit_group"] + argv)
+    want = a.read_text().replace("(+0x0) [", "() [").splitlines()
+    got = b.read_text().splitlines()
+    assert any("libc.so.6(__write+0x10)" in ln for ln in got)
+    assert got == want
+
+
+@pytest.mark.parametrize("libc", ["glibc", "musl"])
+def test_calls_in_shared_libc(libc: str) -> None:
+    """--calls finds fork and _Fork in libc.so.6 (musl: in its loader, which is its libc)
+    once the loader has mapped it, in the parent and in the fork child."""
+    r = forkdbg(["trace", "-f", "--calls", "-e", "trace=execve",
+                 sample(libc, "forkexec-dyn"), "/bin/true"])
+    lines = [ln.split("] ", 1)[-1].strip() for ln in r.err.splitlines()]
+    assert lines.count("fork() {") == 1
+    assert "_Fork() = 0" in lines and "} fork = 0" in lines
+    assert any(ln.startswith("_Fork() = 1") for ln in lines)  # the parent's return
+    assert any(ln.startswith('execve("/bin/true", ["/bin/true"], 0x') and ln.endswith("{")
+               for ln in lines)
+    assert "child exited with status 0" in r.err
