@@ -44,8 +44,8 @@ class Breakpoint(Point):
 
     def what(self, describe) -> str:  # type: ignore[no-untyped-def]
         addr = next(iter(self.addrs.values()), None)
-        if addr is None:
-            return f"<PENDING>  {self.spec}"
+        if addr is None:  # pending: the Address column says so
+            return self.spec
         d = describe(addr)
         return f"<{d}>" if d else ""
 
@@ -152,15 +152,22 @@ class DebugWatcher:
         self.s = session
 
     def addresses(self, task: "Task") -> Iterable[int]:
+        """Where the session's breakpoints go in `task`'s address space, each location
+        found again (gdb's breakpoint_re_set): asked after exec and whenever code is
+        mapped, so `break fork` moves from fork@plt to libc's fork once libc is loaded,
+        and a pending breakpoint takes its place."""
         inf = self.s.inferior_of(task)
         if inf is None:
             return []
         out = [a for a in self.s.internal_stops.keys()]
         for bp in self.s.points:
             if isinstance(bp, Breakpoint) and bp.enabled and inf.num in bp.inferiors:
-                addr = bp.addrs.get(inf.num)
+                old = bp.addrs.get(inf.num)
+                addr = self.s.resolve_for(bp, inf)
                 if addr is None:
-                    addr = self.s.resolve_for(bp, inf)
+                    addr = old
+                elif old is not None and old != addr:
+                    self.s.unhook_if_unwanted(task, inf, old)
                 if addr is not None:
                     out.append(addr)
         return out

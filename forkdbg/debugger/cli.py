@@ -8,6 +8,7 @@ import sys
 
 from .. import __version__
 from ..cli.common import Parser, UsageError, add_kernel_options, machine_options
+from .detached import kill_live_inferiors, run_detached
 from .registry import CommandError
 from .script import SourceError, read_command_file, run_lines, source_file
 from .session import Session
@@ -88,6 +89,8 @@ def main(argv: list[str]) -> int:
 def _finish(s: Session, ns: argparse.Namespace, code: int) -> int:
     if ns.return_child_result and s.exit_code is not None:
         code = s.exit_code
+    kill_live_inferiors(s)
+    run_detached(s, final=True)  # as real processes, those gdb let go finish their work
     s.kill()
     sys.stdout.flush()
     return code

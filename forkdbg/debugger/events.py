@@ -7,13 +7,17 @@ from typing import TYPE_CHECKING, Callable
 
 from ..abi.clone import CLONE_THREAD, CLONE_VFORK
 from ..abi.sysnums import syscall_name
-from ..kernel.events import (Exec, MemoryWatch, SignalDelivering, SyscallEnter, SyscallExit,
+from ..kernel.events import (CodeMapped, Exec, MemoryWatch, SignalDelivering, SyscallEnter, SyscallExit,
                              TaskCreated, TaskExited)
 from .breakpoints import Breakpoint, Catchpoint, Watchpoint
 from .expr import INT, Value
 from . import gdbsignals
 from .gdbsignals import GdbSignal, default_policy
 from .inferiors import Inferior, thread_target_id
+from .solib import thread_db_library, thread_db_lines
+
+#: after a library's code is mapped, how many system calls to look for it in the link map
+SOLIB_CHECK_CALLS = 32
 
 if TYPE_CHECKING:
     from ..kernel.kernel import Kernel, Stop
@@ -28,6 +32,7 @@ class EventHandlers:
         self.handle: dict[int, list[bool]] = {}  # gdb signal number -> [stop, print, pass]
         self.labels: dict[int, str] = {}
         self.pending_follow: list[Callable[[], None]] = []
+        self.pending_children: list["Task"] = []  # fork children a catchpoint left unfollowed
         self.quiet = False  # a kill in progress: no exit messages
 
     def policy(self, g: GdbSignal) -> list[bool]:
@@ -49,6 +54,7 @@ class EventHandlers:
         bus.subscribe(SyscallEnter, self.on_enter)
         bus.subscribe(SyscallExit, self.on_exit)
         bus.subscribe(MemoryWatch, self.on_watch)
+        bus.subscribe(CodeMapped, self.on_code_mapped)
 
     # ------------------------------------------------------------ helpers
     def who(self, task: "Task") -> str:
@@ -107,12 +113,14 @@ class EventHandlers:
             self.stop(e.parent, "catch", self.who(e.parent) +
                       f"Catchpoint {cps[0].num} ({what}ed process {child.tid})")
             self.pending_follow.append(lambda: self._follow(e, pinf, what))
+            self.pending_children.append(child)
             return
         self._follow(e, pinf, what)
 
     def run_pending_follow(self) -> None:
         """What a fork catchpoint put off: following the fork, as the program resumes."""
         todo, self.pending_follow = self.pending_follow, []
+        self.pending_children = []
         for f in todo:
             f()
 
@@ -129,7 +137,8 @@ class EventHandlers:
             s.say(f"[Detaching after {what} from child process {cpid}]")
             return
         if mode == "child":
-            s.say(f"[Attaching after process {ppid} {what} to child process {cpid}]")
+            parent = thread_target_id(e.parent) if pinf.thread_db else f"process {ppid}"
+            s.say(f"[Attaching after {parent} {what} to child process {cpid}]")
         inf = self._new_inferior(child.tg, child.tg.exe)
         inf.add_thread(child.tid)
         s.say(f"[New inferior {inf.num} (process {cpid})]")
@@ -147,13 +156,23 @@ class EventHandlers:
                 s.say(f"[Detaching after {what} from parent process {ppid}]")
                 pinf.detached = True
                 s.say(f"[Inferior {pinf.num} (process {ppid}) detached]")
+                self._inherit_thread_db(pinf, inf)
             else:
                 s.kernel.freeze(e.parent)  # type: ignore[union-attr]
             s.current_inferior = inf.num
             s.current_tid = child.tid
         elif s.settings["schedule-multiple"] == "off":
             s.kernel.freeze(child)  # type: ignore[union-attr]  # gdb holds the other side
+        if not (mode == "child" and detach):
+            self._inherit_thread_db(pinf, inf)
         self._child_syscall_return(e, inf)
+
+    def _inherit_thread_db(self, pinf: Inferior, inf: Inferior) -> None:
+        """A kept fork child runs the parent's libc: gdb loads libthread_db for it too."""
+        if pinf.thread_db is not None:
+            inf.thread_db = pinf.thread_db
+            for line in thread_db_lines(inf.thread_db):
+                self.s.say(line)
 
     def _child_syscall_return(self, e: TaskCreated, inf: Inferior) -> None:
         """Beyond gdb: a kept child stops at its own return from the fork, with rax = 0."""
@@ -178,6 +197,7 @@ class EventHandlers:
         if inf is None:
             return
         s.say(f"process {e.task.tg.tgid} is executing new program: {e.path}")
+        inf.thread_db, inf.solib_check = None, 0  # the new program loads its own libc
         if s.settings["follow-exec-mode"] == "new":
             new = self._new_inferior(e.task.tg, e.path)
             inf.tg, inf.detached = None, True
@@ -253,7 +273,26 @@ class EventHandlers:
         n = inf.threads.get(task.tid, 0) if inf else 0
         return f"{inf.num}.{n}" if inf and len(self.s.inferiors) > 1 else str(n)
 
+    def on_code_mapped(self, e: CodeMapped) -> None:
+        inf = self.s.inferior_of(e.task)
+        if inf is not None and inf.thread_db is None:
+            # the loader enters the object in its link map a few calls later
+            inf.solib_check = SOLIB_CHECK_CALLS
+
+    def _check_thread_db(self, task: "Task", inf: Inferior) -> None:
+        """gdb's libthread_db lines, once glibc's libc.so.6 is in the loader's link map."""
+        inf.solib_check -= 1
+        k = self.s.kernel
+        path = thread_db_library(k, task) if k is not None else None
+        if path is not None:
+            inf.thread_db, inf.solib_check = path, 0
+            for line in thread_db_lines(path):
+                self.s.say(line)
+
     def on_enter(self, e: SyscallEnter) -> None:
+        inf = self.s.inferior_of(e.task)
+        if inf is not None and inf.solib_check:
+            self._check_thread_db(e.task, inf)
         for cp in self.catchpoints("syscall", e.task):
             if cp.syscalls is None or e.nr in cp.syscalls:
                 cp.hits += 1

@@ -24,7 +24,8 @@ def location(pc: int, syms: "SymbolTable | None") -> str:
     """``0x000000000040112a in main ()`` as gdb prints a frame without debug info."""
     hit = syms.containing(pc) if syms is not None else None
     name = hit[0].name if hit else "??"
-    return f"0x{pc:016x} in {name} ()"
+    lib = syms.library_of(pc) if syms is not None else None
+    return f"0x{pc:016x} in {name} ()" + (f" from {lib}" if lib else "")
 
 
 def char_repr(c: int) -> str:

@@ -20,6 +20,8 @@ class Inferior:
     threads: dict[int, int] = field(default_factory=dict)  # tid -> per-inferior thread number
     next_thread: int = 1
     detached: bool = False
+    thread_db: str | None = None  # the libthread_db gdb would have loaded for it
+    solib_check: int = 0  # code was mapped: system calls left in which to look for libc
 
     @property
     def pid(self) -> int | None:

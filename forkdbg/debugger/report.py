@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .detached import run_detached
 from .format import location
 from .inferiors import thread_target_id
 
@@ -82,6 +83,8 @@ def report_stop(s: "Session", stop: "Stop | None") -> None:
                 s.execute(line)
     elif head:
         s.say(head)
+    if kind == "exited":
+        run_detached(s)  # nothing left to debug: the processes let go run on
 
 
 def run_displays(s: "Session") -> None:

@@ -38,8 +38,10 @@ DEFAULT_SETTINGS: dict[str, str] = {
     "schedule-multiple": "off", "disassembly-flavor": "att", "confirm": "on",
     "pagination": "off", "width": "0", "height": "0", "print pretty": "off",
     "scheduler-locking": "off", "listsize": "10", "backtrace past-main": "off",
+    "breakpoint pending": "auto",
 }
 CHOICES = {"follow-fork-mode": ("parent", "child", "ask"), "follow-exec-mode": ("same", "new"),
+           "breakpoint pending": ("on", "off", "auto"),
            "disassembly-flavor": ("att", "intel"), "scheduler-locking": ("off", "on", "step")}
 BOOLEAN = {"detach-on-fork", "schedule-multiple", "confirm", "pagination", "print pretty",
            "backtrace past-main"}
@@ -263,6 +265,15 @@ class Session(ProgramFile):
                 if addr is not None and not self._still_wanted(inf, addr, bp):
                     k.watchers.unhook(t.mm, addr, self.watcher)
 
+    def unhook_if_unwanted(self, task: "Task", inf: Inferior, addr: int) -> None:
+        """Take the hook at `addr` out of `task`'s address space unless a breakpoint or
+        an internal stop of the inferior is there."""
+        k = self.kernel
+        if k is not None and not (addr in self.internal_stops or any(
+                isinstance(p, Breakpoint) and p.enabled and inf.num in p.inferiors
+                and p.addrs.get(inf.num) == addr for p in self.points)):
+            k.watchers.unhook(task.mm, addr, self.watcher)
+
     def _still_wanted(self, inf: Inferior, addr: int, without: Breakpoint) -> bool:
         return addr in self.internal_stops or any(
             isinstance(p, Breakpoint) and p is not without and p.enabled
@@ -424,6 +435,16 @@ class Session(ProgramFile):
         if self.batch or self.ask is None:
             self.say(question + "[answered Y; input not from terminal]")
             return True
+        return self.ask(question)
+
+    def nquery(self, question: str) -> bool:
+        """gdb's y/[n] question, whose default is no: `set confirm off` answers it so
+        silently, a run without a terminal says so."""
+        if self.settings["confirm"] == "off":
+            return False
+        if self.batch or self.ask is None:
+            self.say(question + "[answered N; input not from terminal]")
+            return False
         return self.ask(question)
 
     def pass_or_discard_signal(self) -> None:

@@ -55,6 +55,40 @@ def _unpack(data: bytes, off: int, size: int, str_off: int, str_size: int,
     return out
 
 
+_RELA = struct.Struct("<QQq")
+R_X86_64_JUMP_SLOT = 7
+
+
+def _plt_symbols(elf, data: bytes) -> list[Symbol]:  # type: ignore[no-untyped-def]
+    """`NAME@plt` for each PLT entry (gdb's names for them): the JUMP_SLOT relocations in
+    .rela.plt, in order, are the entries of .plt.sec (16 bytes each) or, without it, of
+    .plt after its 16-byte header."""
+    rela = elf.get_section_by_name(".rela.plt")
+    sec = elf.get_section_by_name(".plt.sec")
+    first = 0
+    if sec is None:
+        sec, first = elf.get_section_by_name(".plt"), 1
+    if rela is None or sec is None or rela["sh_entsize"] != _RELA.size:
+        return []
+    dynsym = elf.get_section(rela["sh_link"])
+    strtab = elf.get_section(dynsym["sh_link"])
+    str_off, str_size = strtab["sh_offset"], strtab["sh_size"]
+    sym_off = dynsym["sh_offset"]
+    out = []
+    raw = data[rela["sh_offset"]:rela["sh_offset"] + rela["sh_size"]]
+    for i, (_off, info, _add) in enumerate(_RELA.iter_unpack(raw)):
+        if info & 0xFFFFFFFF != R_X86_64_JUMP_SLOT:
+            continue
+        ent = data[sym_off + (info >> 32) * _SYM.size:sym_off + ((info >> 32) + 1) * _SYM.size]
+        name_off = struct.unpack_from("<I", ent)[0] if len(ent) >= 4 else 0
+        end = data.find(b"\0", str_off + name_off, str_off + str_size)
+        name = data[str_off + name_off:end].decode(errors="replace") if name_off else ""
+        if name:
+            out.append(Symbol(name + "@plt", sec["sh_addr"] + 16 * (first + i), 16, "plt",
+                              "global"))
+    return out
+
+
 def _rank(sym: Symbol) -> tuple[int, int, int, int, str]:
     under = len(sym.name) - len(sym.name.lstrip("_"))
     lower = 0 if sym.name.lstrip("_").islower() else 1
@@ -74,11 +108,13 @@ class SymbolTable:
             old = self._by_name.get(s.name)
             if old is None or (old.binding == "local" and s.binding != "local"):
                 self._by_name[s.name] = s
-            if s.kind in ("func", "object", "notype", "text") and s.addr:
+            if s.kind in ("func", "object", "notype", "text", "plt") and s.addr:
                 by_addr.setdefault(s.addr, []).append(s)
-                self._first.setdefault(s.addr, s)
+                if s.kind != "plt":  # forkdbg's names for PLT entries, not the file's
+                    self._first.setdefault(s.addr, s)
         self._aliases = {a: sorted(v, key=_rank) for a, v in by_addr.items()}
         self._addrs = sorted(self._aliases)
+        self._first_addrs = sorted(self._first)
 
     @classmethod
     def from_elf_bytes(cls, data: bytes, bias: int = 0) -> "SymbolTable":
@@ -104,6 +140,7 @@ class SymbolTable:
                                strtab["sh_size"], code)
                 if syms:
                     break
+            syms += _plt_symbols(elf, data)
         except (ELFError, ValueError, KeyError, OSError, struct.error):
             syms = []
         return cls(syms, bias)
@@ -112,13 +149,18 @@ class SymbolTable:
         return len(self._by_name)
 
     def lookup(self, name: str) -> Symbol | None:
-        """The symbol called `name`, if any."""
-        return self._by_name.get(name)
+        """The symbol called `name`, else its PLT entry `name@plt` (as gdb's linespecs
+        fall back to a trampoline)."""
+        return self._by_name.get(name) or self._by_name.get(name + "@plt")
 
     def address(self, name: str) -> int | None:
         """The address of `name`, if known."""
-        s = self._by_name.get(name)
+        s = self.lookup(name)
         return s.addr if s else None
+
+    def library_of(self, addr: int) -> str | None:
+        """The shared library holding `addr`: none in a single program's table."""
+        return None
 
     def names_at(self, addr: int) -> list[str]:
         """Every name at exactly `addr`, the public one first."""
@@ -146,10 +188,10 @@ class SymbolTable:
     def nearest(self, addr: int) -> tuple[Symbol, int] | None:
         """(symbol, offset) as strace -k names a pc (elfutils' choice): the closest symbol
         at or below `addr`, whatever its size, the first in the table at its address."""
-        i = bisect.bisect_right(self._addrs, addr) - 1
+        i = bisect.bisect_right(self._first_addrs, addr) - 1
         if i < 0:
             return None
-        a = self._addrs[i]
+        a = self._first_addrs[i]
         return self._first[a], addr - a
 
     def describe(self, addr: int) -> str:

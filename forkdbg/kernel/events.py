@@ -63,6 +63,17 @@ class Exec:
 
 
 @dataclass(slots=True)
+class CodeMapped:
+    """A process mapped code from a file (a loader bringing in a shared library): where
+    the debugger's solib events and shared-library breakpoints come from."""
+
+    task: "Task"
+    start: int
+    end: int
+    path: str
+
+
+@dataclass(slots=True)
 class SignalDelivered:
     task: "Task"
     sig: int

@@ -12,6 +12,7 @@ is shared the same way while the file is unchanged, up to FILE_PAGES_MAX bytes.
 from __future__ import annotations
 
 import os
+import struct
 from typing import TYPE_CHECKING, Callable
 
 from ..mm.hostmem import Backing, memmove
@@ -64,6 +65,24 @@ class Image:
             from ..elf.symbols import SymbolTable
             self._symbols = SymbolTable.from_elf_bytes(self.data, self.bias)
         return self._symbols
+
+    def section_range(self, name: str) -> tuple[int, int] | None:
+        """[sh_addr, sh_addr + sh_size) of the section called `name` (before the bias)."""
+        d = self.data
+        if len(d) < 64 or d[:4] != b"\x7fELF":
+            return None
+        shoff, = struct.unpack_from("<Q", d, 0x28)
+        shentsize, shnum, shstrndx = struct.unpack_from("<HHH", d, 0x3A)
+        if shentsize != 64 or shoff + shnum * 64 > len(d) or shstrndx >= shnum:
+            return None
+        strtab_off, = struct.unpack_from("<Q", d, shoff + shstrndx * 64 + 0x18)
+        want = name.encode()
+        for i in range(shnum):
+            sh_name, _t, _f, addr, _o, size = struct.unpack_from("<IIQQQQ", d, shoff + i * 64)
+            start = strtab_off + sh_name
+            if d[start:start + len(want) + 1] == want + b"\0":
+                return addr, addr + size
+        return None
 
     @property
     def unwinder(self) -> "Unwinder":

@@ -19,7 +19,7 @@ import unicorn
 from ..abi.errno import Errno
 from ..abi.signals import Sig
 from ..abi.sysnums import syscall_name
-from ..arch.x86_64 import RAX, SYSCALL_CLOBBERS, SYSCALL_INSN_LEN, SYSCALL_REGS
+from ..arch.x86_64 import AT_BASE, RAX, SYSCALL_CLOBBERS, SYSCALL_INSN_LEN, SYSCALL_REGS
 from ..fs.devices import device_nodes
 from ..fs.flock import FlockTable
 from ..fs.inet import Ports
@@ -43,6 +43,7 @@ from .posix_timers import check_cpu_timers
 from .idle import idle
 from .oom import MemoryGuard
 from .images import Image, ImageCache
+from .objfiles import ObjectMap, object_map
 from .watch import Watchers
 from .sched import Scheduler
 from . import sysfs
@@ -484,9 +485,17 @@ class Kernel:
         node = self.vfs.resolve(None, self.config.cwd)
         return self.vfs.opendir(node)
 
-    def symbols_for(self, tg: ThreadGroup | int) -> "SymbolTable | None":
-        """The symbol table of a process's program (loaded on first use, then cached)."""
+    def symbols_for(self, tg: ThreadGroup | int) -> "SymbolTable | ObjectMap | None":
+        """The symbols of a process: its program's table (loaded on first use, then
+        cached), or every object it maps once a loader has mapped more than one."""
         img = self.image_for(tg)
+        group = tg if isinstance(tg, ThreadGroup) else self.group(tg)
+        leader = group.leader if group is not None else None
+        if leader is not None and not leader.mm.released and \
+                dict(leader.mm.auxv).get(AT_BASE):
+            objs = object_map(self, leader.mm)
+            if len(objs) > 1:
+                return objs
         return img.symbols if img is not None else None
 
     def group(self, pid: int) -> ThreadGroup | None:

@@ -19,24 +19,27 @@ from typing import TYPE_CHECKING, Callable
 
 from ..abi.fileflags import O_NONBLOCK, O_RDONLY
 from ..arch.unwind import Frame
-from ..arch.x86_64 import AT_BASE
+from ..arch.x86_64 import AT_BASE, AT_ENTRY, RBP, RIP, RSP
 from ..fs.hostfile import HostFile
 from ..mm.hostmem import PAGE
 from ..mm.vma import PROT_EXEC
 from .errors import KernelError
 
 if TYPE_CHECKING:
+    from ..arch.unwind import Unwinder
     from ..elf.symbols import Symbol
+    from .task import Task
     from ..mm.address_space import AddressSpace
     from .images import Image
     from .kernel import Kernel
 
 _EHDR = struct.Struct("<16sHHIQQQIHHHHHH")
 _PHDR = struct.Struct("<IIQQQQQQ")
-PT_LOAD = 1
+PT_LOAD, PT_DYNAMIC = 1, 2
+DT_DEBUG = 21
 
 
-@dataclass
+@dataclass(eq=False)
 class Objfile:
     """One ELF file mapped in a process: [start, end) holds its mappings."""
 
@@ -45,15 +48,20 @@ class Objfile:
     end: int
     bias: int
     image: "Image"
-    text: tuple[int, int]  # its executable mapping (gdb's "From"/"To"), or (0, 0)
+    text: tuple[int, int]  # its executable mapping, or (0, 0)
+    name: str = ""  # what the loader calls it (link_map's l_name), else its path
+
+    def __post_init__(self) -> None:
+        self.name = self.name or self.path
 
 
 class ObjectMap:
     """The objects of one address space, in address order."""
 
-    def __init__(self, objs: list[Objfile], interp_base: int = 0) -> None:
+    def __init__(self, objs: list[Objfile], interp_base: int = 0, entry: int = 0) -> None:
         self.objs = objs
         self.interp_base = interp_base
+        self.entry = entry
         self._starts = [o.start for o in objs]
 
     def __iter__(self):  # type: ignore[no-untyped-def]
@@ -69,13 +77,10 @@ class ObjectMap:
             return self.objs[i]
         return None
 
-    def containing(self, addr: int) -> tuple["Symbol", int, Objfile] | None:
-        """(symbol, offset, object) of the function holding `addr`."""
+    def containing(self, addr: int) -> tuple["Symbol", int] | None:
+        """(symbol, offset) of the function holding `addr`, in the object holding it."""
         o = self.at(addr)
-        if o is None:
-            return None
-        hit = o.image.symbols.containing(addr)
-        return (hit[0], hit[1], o) if hit is not None else None
+        return o.image.symbols.containing(addr) if o is not None else None
 
     def nearest(self, addr: int) -> tuple["Symbol", int, Objfile] | None:
         """(symbol, offset, object) as strace -k names a pc (SymbolTable.nearest)."""
@@ -92,14 +97,49 @@ class ObjectMap:
             return ""
         return f"{hit[0].name}+{hit[1]}" if hit[1] else hit[0].name
 
-    def lookup(self, name: str) -> int | None:
-        """The address of `name` in the first object that defines it, in the dynamic
-        linker's search order: the program, the libraries as loaded, the loader last."""
+    def names_at(self, addr: int) -> list[str]:
+        o = self.at(addr)
+        return o.image.symbols.names_at(addr) if o is not None else []
+
+    def at_symbol(self, addr: int) -> "Symbol | None":
+        o = self.at(addr)
+        return o.image.symbols.at(addr) if o is not None else None
+
+    def names(self) -> list[str]:
+        return [n for o in self.objs for n in o.image.symbols.names()]
+
+    def match(self, pattern: str, kinds: tuple[str, ...] = ("func",)) -> list["Symbol"]:
+        return [s for o in self.search_order() for s in o.image.symbols.match(pattern, kinds)]
+
+    def library_of(self, addr: int) -> str | None:
+        """The shared object holding `addr` as the loader names it (gdb's `from LIB`);
+        None in the program itself."""
+        o = self.at(addr)
+        if o is None or o is self.program:
+            return None
+        return o.name
+
+    @property
+    def program(self) -> Objfile | None:
+        """The program: the object that holds AT_ENTRY."""
+        return self.at(self.entry) if self.entry else (self.objs[0] if self.objs else None)
+
+    def address(self, name: str) -> int | None:
+        s = self.lookup(name)
+        return s.addr if s is not None else None
+
+    def lookup(self, name: str) -> "Symbol | None":
+        """The definition of `name` in the first object that has one, in the dynamic
+        linker's search order (the program, the libraries as loaded, the loader last);
+        else its PLT entry, `name@plt`, as gdb falls back to a trampoline."""
         for o in self.search_order():
             s = o.image.symbols.lookup(name)
-            if s is not None and s.addr and \
-                    s.kind in ("func", "text", "object", "notype"):
-                return s.addr
+            if s is not None and s.addr and s.kind != "plt" and s.name == name:
+                return s
+        for o in self.search_order():
+            s = o.image.symbols.lookup(name + "@plt")
+            if s is not None:
+                return s
         return None
 
     def search_order(self) -> list[Objfile]:
@@ -151,7 +191,68 @@ def object_map(kernel: "Kernel", mm: "AddressSpace") -> ObjectMap:
         if obj is not None:
             objs.append(obj)
         i = j
-    return ObjectMap(objs, dict(mm.auxv).get(AT_BASE, 0))
+    aux = dict(mm.auxv)
+    omap = ObjectMap(objs, aux.get(AT_BASE, 0), aux.get(AT_ENTRY, 0))
+    for o, name in link_map_names(mm, omap).items():
+        o.name = name
+    return omap
+
+
+def link_map_names(mm: "AddressSpace", omap: ObjectMap) -> dict[Objfile, str]:
+    """The names the dynamic loader gave the objects (l_name in its link_map list, found
+    through the program's DT_DEBUG entry): the path it opened, `/lib64/ld-linux...` for
+    the interpreter.  Empty before the loader has filled r_debug, or without one."""
+    prog = omap.program
+    if prog is None:
+        return {}
+    dyn = _dynamic_of(mm, prog)
+    r_debug = 0
+    for i in range(0, 4096, 16):
+        raw = mm.readable_prefix(dyn + i, 16) if dyn else b""
+        if len(raw) < 16:
+            break
+        tag, val = struct.unpack("<qQ", raw)
+        if tag == 0:
+            break
+        if tag == DT_DEBUG:
+            r_debug = val
+    if not r_debug:  # before the loader fills DT_DEBUG: its own _r_debug (glibc's ld.so)
+        interp = omap.at(omap.interp_base) if omap.interp_base else None
+        sym = interp.image.symbols.lookup("_r_debug") if interp is not None else None
+        r_debug = sym.addr if sym is not None else 0
+    if not r_debug:
+        return {}
+    out: dict[Objfile, str] = {}
+    lm = _u64(mm, r_debug + 8)  # r_map
+    for _ in range(512):
+        if not lm:
+            break
+        l_addr, l_name = _u64(mm, lm), _u64(mm, lm + 8)
+        name = mm.readable_prefix(l_name, 4096).split(b"\0")[0] if l_name else b""
+        o = next((x for x in omap.objs if x.bias == l_addr and x is not prog), None)
+        if o is not None and name:
+            out[o] = os.fsdecode(name)
+        lm = _u64(mm, lm + 24)  # l_next
+    return out
+
+
+def _dynamic_of(mm: "AddressSpace", o: Objfile) -> int:
+    """The address of the program's dynamic section (its PT_DYNAMIC), or 0."""
+    head = mm.readable_prefix(o.start, _EHDR.size)
+    if len(head) < _EHDR.size:
+        return 0
+    fields = _EHDR.unpack(head)
+    phoff, phnum = fields[5], fields[10]
+    raw = mm.readable_prefix(o.start + phoff, phnum * _PHDR.size)
+    for ph in _PHDR.iter_unpack(raw[:len(raw) // _PHDR.size * _PHDR.size]):
+        if ph[0] == PT_DYNAMIC:
+            return ph[3] + o.bias
+    return 0
+
+
+def _u64(mm: "AddressSpace", addr: int) -> int:
+    b = mm.readable_prefix(addr, 8)
+    return int.from_bytes(b, "little") if len(b) == 8 else 0
 
 
 def _same_file(a: object, b: object) -> bool:
@@ -197,3 +298,37 @@ def open_mapped(kernel: "Kernel", path: str, dev: int, ino: int) -> HostFile | N
         os.close(fd)
         return None
     return HostFile(fd, O_RDONLY, path)
+
+
+def unwinder_at(kernel: "Kernel", task: "Task", pc: int) -> "Unwinder | None":
+    """The unwind tables for code at `pc` in `task`'s process: those of the object that
+    holds it, else the program's."""
+    o = object_map(kernel, task.mm).at(pc) if _dynamic(task) else None
+    if o is not None:
+        return o.image.unwinder
+    img = kernel.image_for(task.tg)
+    return img.unwinder if img is not None else None
+
+
+def unwind(kernel: "Kernel", task: "Task", limit: int = 64) -> list[Frame]:
+    """`task`'s call chain, innermost first: through every object a dynamically linked
+    process maps, else with its program's tables."""
+    pc, sp, bp = task.reg(RIP), task.reg(RSP), task.reg(RBP)
+    mm = task.mm
+
+    def read(a: int) -> int | None:
+        b = mm.readable_prefix(a, 8)
+        return int.from_bytes(b, "little") if len(b) == 8 else None
+    if _dynamic(task):
+        objs = object_map(kernel, mm)
+        if len(objs) > 1:
+            return objs.frames(pc, sp, bp, read, limit)
+    img = kernel.image_for(task.tg)
+    if img is None:
+        return [Frame(pc, sp)]
+    return img.unwinder.frames(pc, sp, bp, read, limit)
+
+
+def _dynamic(task: "Task") -> bool:
+    """Whether an interpreter started the process's program (AT_BASE is set)."""
+    return not task.mm.released and bool(dict(task.mm.auxv).get(AT_BASE))

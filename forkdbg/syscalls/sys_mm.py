@@ -13,6 +13,7 @@ from ..abi.mmflags import (MADV_DONTNEED, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NO
                            MREMAP_MAYMOVE, MS_ASYNC, MS_INVALIDATE, MS_SYNC, PROT_EXEC,
                            PROT_READ, PROT_WRITE)
 from ..kernel.errors import KernelError
+from ..kernel.events import CodeMapped
 from ..mm.address_space import TASK_SIZE, Fault, NoMemory, page_up
 from ..fs.hostfile import HostFile
 from ..fs.pagecache import CACHE_MAX
@@ -123,9 +124,18 @@ def _map_file_readonly(task: "Task", f: HostFile, addr: int, length: int, prot: 
     task.mm.map(start, length, prot, name=f.path, backing=backing, file_off=off,
                 inode=st.st_ino or 1, dev=st.st_dev)
     task.kernel.memory.mapped_changed()
-    if prot & PROT_EXEC and task.kernel.watchers.watchers:
-        task.kernel.watchers.install(task)  # a library's code: breakpoints, --calls
+    if prot & PROT_EXEC:
+        code_mapped(task, start, length, f.path)
     return start
+
+
+def code_mapped(task: "Task", start: int, length: int, path: str) -> None:
+    """A library's code is mapped (the kernel's solib event): the code watchers hook what
+    it holds (breakpoints, --calls), front-ends hear of it."""
+    k = task.kernel
+    if k.watchers.watchers:
+        k.watchers.install(task)
+    k.bus.emit(CodeMapped(task, start, start + length, path))
 
 
 def _map_file_shared(task: "Task", f: HostFile, addr: int, length: int, prot: int, flags: int,

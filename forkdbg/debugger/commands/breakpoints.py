@@ -30,7 +30,13 @@ def _break(s: "Session", arg: str, temporary: bool) -> None:
             raise CommandError("No default breakpoint address now.")
         spec = f"*{s.task().pc:#x}"
     syms = s.symbols()
-    addr = resolve(spec, syms, s.eval_int, s.code_reader())
+    try:
+        addr = resolve(spec, syms, s.eval_int, s.code_reader())
+    except CommandError as e:
+        if spec.startswith("*") or not str(e).startswith("Function "):
+            raise
+        _pending(s, spec, cond, temporary, e)
+        return
     if cond:
         s.evaluate(cond) if s.running else None
     inferiors = {s.current_inferior}
@@ -38,6 +44,24 @@ def _break(s: "Session", arg: str, temporary: bool) -> None:
                                 inferiors=inferiors))
     bp.addrs[s.current_inferior] = addr
     s.say(f"{'Temporary breakpoint' if temporary else 'Breakpoint'} {bp.num} at {addr:#x}")
+    s.insert_points()
+
+
+def _pending(s: "Session", spec: str, cond: str | None, temporary: bool,
+             e: CommandError) -> None:
+    """A location no loaded object defines: with `set breakpoint pending on` (or a yes to
+    gdb's question under `auto`) a breakpoint that takes its place when a shared library
+    defining it is loaded."""
+    mode = s.settings["breakpoint pending"]
+    if mode == "off":
+        raise e
+    s.error(str(e))
+    if mode == "auto" and not s.nquery(
+            "Make breakpoint pending on future shared library load? (y or [n]) "):
+        return
+    bp = s.add_point(Breakpoint(0, spec=spec, temporary=temporary, condition=cond,
+                                inferiors={s.current_inferior}))
+    s.say(f"{'Temporary breakpoint' if temporary else 'Breakpoint'} {bp.num} ({spec}) pending.")
     s.insert_points()
 
 

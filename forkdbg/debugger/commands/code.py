@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 from ...arch.att import objdump
 from ...arch.disasm import Insn, disassemble
-from ...arch.x86_64 import RBP, RIP, RSP
+from ...kernel.objfiles import unwind
 from ..format import location, sym_suffix
 from ..ranges import decimal
 from ..registry import CommandError, command
@@ -126,14 +126,7 @@ def disassemble_command(s: "Session", arg: str) -> None:
 def frames(s: "Session", t: "Task", limit: int = 64) -> list[int]:
     k = s.kernel
     assert k is not None
-    img = k.image_for(t.tg)
-    if img is None:
-        return [t.pc]
-
-    def u64(a: int) -> int | None:
-        b = t.mm.readable_prefix(a, 8)
-        return int.from_bytes(b, "little") if len(b) == 8 else None
-    return [f.pc for f in img.unwinder.frames(t.reg(RIP), t.reg(RSP), t.reg(RBP), u64, limit)]
+    return [f.pc for f in unwind(k, t, limit)]
 
 
 @command("backtrace", "bt", "where", category="stack")
@@ -147,7 +140,9 @@ def cmd_backtrace(s: "Session", arg: str) -> None:
     for i, pc in enumerate(pcs):
         hit = syms.containing(pc if i == 0 else pc - 1) if syms else None
         name = hit[0].name if hit else "??"
-        where = f"0x{pc:016x} in {name} ()" if i else location(pc, syms)
+        lib = syms.library_of(pc) if syms else None
+        where = (f"0x{pc:016x} in {name} ()" + (f" from {lib}" if lib else "")) if i else \
+            location(pc, syms)
         s.say(f"#{i:<2} {where}")
         if name == "main" and s.settings.get("backtrace past-main", "off") == "off":
             break  # gdb stops at main unless `set backtrace past-main on`

@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 from ...arch.x86_64 import AUXV_DESCRIPTIONS, AUXV_NAMES, AT_EXECFN, AT_PLATFORM, GPRS, REG_IDS
+from ...kernel.objfiles import unwind, unwinder_at
+from ..solib import info_sharedlibrary_lines
 from .. import gdbsignals
 from ..breakpoints import Breakpoint, Catchpoint, Point, Watchpoint, resolve
 from ..format import register_lines, sym_suffix
@@ -99,7 +101,7 @@ def _list_points(s: "Session", arg: str, points: list[Point], one: str, many: st
         return
     types = [_type(p) for p in points]
     tw = max([14] + [len(t) for t in types])
-    aw = 18 if any(isinstance(p, Breakpoint) for p in points) else 10
+    aw = 18 if any(isinstance(p, Breakpoint) and p.addrs for p in points) else 10
     s.say(f"{'Num':<7} {'Type':<{tw}} Disp Enb {'Address':<{aw}} What")
     for p, typ in zip(points, types):
         disp = "del " if p.temporary else "keep"
@@ -266,7 +268,12 @@ def info_auxv(s: "Session", arg: str) -> None:
 
 @info("sharedlibrary", "dll")
 def info_sharedlibrary(s: "Session", arg: str) -> None:
-    s.say("No shared libraries loaded at this time.")
+    """The shared objects the current process maps, each with its .text range."""
+    if not s.running or s.kernel is None:
+        s.say("No shared libraries loaded at this time.")
+        return
+    for line in info_sharedlibrary_lines(s.kernel, s.task()):
+        s.say(line)
 
 
 #: gdb's names for DWARF register numbers, in the order `info frame` lists saved ones
@@ -281,19 +288,17 @@ def info_frame(s: "Session", arg: str) -> None:
     s.require_running("No stack.")
     t = s.task()
     k = s.kernel
-    img = k.image_for(t.tg) if k is not None else None
     pc, sp, bp = t.pc, t.reg(REG_IDS["rsp"]), t.reg(REG_IDS["rbp"])
-    slots = img.unwinder.saved_slots(pc, sp, bp) if img is not None else None
+    unwinder = unwinder_at(k, t, pc) if k is not None else None
+    slots = unwinder.saved_slots(pc, sp, bp) if unwinder is not None else None
     if slots is None:
         s.say(f"Stack level 0, frame at {sp:#x}:")
         s.say(f" rip = {pc:#x}{sym_suffix(pc, s.describe)}; saved rip = unknown")
         return
     cfa, saved = slots
 
-    def u64(a: int) -> int | None:
-        b = t.mm.readable_prefix(a, 8)
-        return int.from_bytes(b, "little") if len(b) == 8 else None
-    frames = img.unwinder.frames(pc, sp, bp, u64, limit=3)
+    assert k is not None
+    frames = unwind(k, t, limit=3)
     syms = s.symbols(t)
     hit = syms.containing(pc) if syms else None
     name = hit[0].name if hit else "??"

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ...arch.disasm import disassemble_one
-from ...arch.x86_64 import RBP, RIP, RSP
+from ...arch.x86_64 import RSP
+from ...kernel.objfiles import unwind
 from ...kernel.ptrace import step_instruction
 from .. import gdbsignals
 from ..escapes import shell_words
@@ -158,19 +159,10 @@ def _caller(s: "Session", task) -> tuple[int, int] | None:  # type: ignore[no-un
     """(return address, caller's rsp) of the current frame."""
     k = s.kernel
     assert k is not None
-    img = k.image_for(task.tg)
-    if img is None:
-        return None
-    frames = img.unwinder.frames(task.reg(RIP), task.reg(RSP), task.reg(RBP),
-                                 lambda a: _u64(task, a), limit=2)
+    frames = unwind(k, task, limit=2)
     if len(frames) < 2:
         return None
     return frames[1].pc, frames[1].sp
-
-
-def _u64(task, addr: int) -> int | None:  # type: ignore[no-untyped-def]
-    b = task.mm.readable_prefix(addr, 8)
-    return int.from_bytes(b, "little") if len(b) == 8 else None
 
 
 @command("finish", "fin", category="running")

@@ -25,6 +25,7 @@ SETTING_HELP = {
     "disassembly-flavor": "The disassembly flavor is \"{}\".",
     "confirm": "Whether to confirm potentially dangerous operations is {}.",
     "scheduler-locking": "Mode for locking scheduler during execution is \"{}\".",
+    "breakpoint pending": "Debugger's behavior regarding pending breakpoints is {}.",
 }
 
 
@@ -79,7 +80,7 @@ def change_setting(s: "Session", arg: str) -> None:
             value.partition(" ")
         s.env_changes[var.strip()] = val.strip()
         return
-    for two in ("print pretty", "backtrace past-main"):
+    for two in (k for k in s.settings if " " in k):  # print pretty, breakpoint pending...
         first, second = two.split()
         if name == first and value.startswith(second):
             name, value = two, value[len(second):].strip()

@@ -1,0 +1,79 @@
+"""Processes the debugger let go (detach-on-fork, a detached inferior) run on.
+
+Under gdb a detached process is an ordinary process of the host: it goes on running
+after the followed inferior exits, and after gdb itself exits.  forkdbg is their kernel,
+so it keeps running them: once no inferior is live, the machine runs until every
+detached process has ended (Ctrl-C or --timeout end the wait), quietly, their output
+going where it always went.  Checkpoints are snapshots and never run: they go first.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from ..cli.common import Interrupts
+from ..kernel.exit import do_exit
+
+if TYPE_CHECKING:
+    from .session import Session
+
+#: stop reasons that end the wait for detached processes
+ENDS = ("interrupt", "terminate", "timeout", "vtime-limit", "deadlock")
+#: stops to let pass before giving up (each is a request no detached process can answer)
+MAX_STOPS = 10_000
+
+
+def run_detached(s: "Session", final: bool = False) -> str | None:
+    """Run the detached processes to their end when no inferior is live; the reason the
+    wait ended early, if it did (a signal to forkdbg, its timeout, a deadlock).  At the
+    end of the session (`final`) the checkpoints go first; before it they stay held."""
+    k = s.kernel
+    if k is None or any(inf.live for inf in s.inferiors.values()):
+        return None
+    s.events.quiet = True
+    try:
+        if final:
+            for tg in list(s.checkpoints.values()):
+                for t in list(tg.threads):
+                    if t.alive:
+                        do_exit(k, t, 0, 9)
+            s.checkpoints.clear()
+        kept = {id(tg) for tg in s.checkpoints.values()}
+        if not any(t.alive and id(t.tg) not in kept for t in k.tasks.values()):
+            return None
+        timeout = None
+        if s.machine.timeout_s is not None:
+            timeout = max(s.run_deadline - time.monotonic(), 0.001)
+        with Interrupts(k, timeout):
+            for _ in range(MAX_STOPS):
+                for t in list(k.held):  # a stop meant for an inferior that is gone
+                    if id(t.tg) not in kept:
+                        k.thaw(t)
+                stop = k.run()
+                if stop is None or stop.reason == "held":
+                    return None
+                if stop.reason in ENDS:
+                    return stop.reason
+            return "deadlock"
+    finally:
+        s.events.quiet = False
+
+
+def kill_live_inferiors(s: "Session") -> None:
+    """What gdb kills when it quits: the inferiors it is debugging and the children of
+    forks it has not yet followed (detached processes are not its to kill)."""
+    k = s.kernel
+    if k is None:
+        return
+    s.events.quiet = True
+    try:
+        groups = [inf.tg for inf in s.inferiors.values() if inf.live and inf.tg is not None]
+        groups += [c.tg for c in s.events.pending_children]  # a fork not yet followed
+        s.events.pending_follow, s.events.pending_children = [], []
+        for tg in groups:
+            for t in list(tg.threads):
+                if t.alive:
+                    do_exit(k, t, 0, 9)
+    finally:
+        s.events.quiet = False
