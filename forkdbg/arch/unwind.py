@@ -58,6 +58,10 @@ class Unwinder:
             self._decoded[i] = rows
         return rows
 
+    def covers(self, pc: int) -> bool:
+        """Whether CFI describes the code at `pc`."""
+        return bool(self._rows(pc))
+
     def saved_slots(self, pc: int, sp: int, bp: int) -> tuple[int, dict[int, int]] | None:
         """The innermost frame's CFA and where it saved registers (DWARF number ->
         address), from the CFI row at `pc`; None without CFI for it."""

@@ -114,6 +114,25 @@ class Catchpoint(Point):
         return self.all_signals or g.name not in gdbsignals.INTERNAL
 
 
+def locations(s: "Session", bp: Breakpoint) -> list[int]:
+    """The inferiors where `bp` has a location, in order (gdb numbers them N.M when there
+    are several).  An inferior without a process keeps the location its program file
+    gives, unless that is only a PLT entry: gdb drops trampolines when a real function of
+    the name is found anywhere (a libc function, once a process has libc loaded)."""
+    out = []
+    for num in sorted(bp.inferiors):
+        inf = s.inferiors.get(num)
+        if inf is None:
+            continue
+        if not inf.live and not bp.spec.startswith("*") and inf.exe == s.program:
+            syms = s.file_symbols()
+            sym = syms.lookup(bp.spec.partition("+")[0].strip()) if syms is not None else None
+            if sym is None or sym.kind == "plt":
+                continue
+        out.append(num)
+    return out
+
+
 def skip_prologue(addr: int, code: bytes) -> int:
     """gdb's amd64 prologue analysis without debug info: past `push %rbp; mov %rsp,%rbp`."""
     i = 4 if code[:4] == b"\xf3\x0f\x1e\xfa" else 0  # endbr64

@@ -9,7 +9,7 @@ from ..abi.clone import CLONE_THREAD, CLONE_VFORK
 from ..abi.sysnums import syscall_name
 from ..kernel.events import (CodeMapped, Exec, MemoryWatch, SignalDelivering, SyscallEnter, SyscallExit,
                              TaskCreated, TaskExited)
-from .breakpoints import Breakpoint, Catchpoint, Watchpoint
+from .breakpoints import Breakpoint, Catchpoint, Watchpoint, locations
 from .expr import INT, Value
 from . import gdbsignals
 from .gdbsignals import GdbSignal, default_policy
@@ -363,8 +363,9 @@ class EventHandlers:
                 continue
             label = "Temporary breakpoint" if p.temporary else "Breakpoint"
             num = str(p.num)
-            if len(p.inferiors) > 1:  # a location in each inferior: gdb numbers them N.M
-                num += f".{sorted(p.inferiors).index(inf.num) + 1}"
+            locs = locations(s, p)
+            if len(locs) > 1 and inf.num in locs:  # a location in each: gdb's N.M
+                num += f".{locs.index(inf.num) + 1}"
             self.stop(task, "breakpoint", f"\n{self.who(task)}{label} {num}, ")
             s.hit_point = p
             return

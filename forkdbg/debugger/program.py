@@ -49,6 +49,10 @@ class ProgramFile:
     #: (x/100000x before `run` names each line's symbol from one reading, not 25000)
     command_epoch = 0
 
+    def file_symbols(self) -> "SymbolTable | None":
+        """The program file's own symbols (before any process maps it)."""
+        return self._file_symbols()
+
     def _file_symbols(self) -> "SymbolTable | None":
         from ..elf.symbols import SymbolTable
         cached = getattr(self, "_fsyms", None)

@@ -49,8 +49,8 @@ def report_stop(s: "Session", stop: "Stop | None") -> None:
         inf = s.inferior_of(task)
         if inf is not None and (task.tid != s.last_stop_tid or inf.num != s.current_inferior) \
                 and s.last_stop_tid is not None:
-            target = thread_target_id(task) if len(inf.live_tasks()) > 1 else \
-                f"process {task.tg.tgid}"
+            target = thread_target_id(task) if len(inf.live_tasks()) > 1 or inf.thread_db \
+                else f"process {task.tg.tgid}"
             s.say(f"[Switching to {target}]")
         if inf is not None:
             s.current_inferior = inf.num

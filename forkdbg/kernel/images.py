@@ -66,6 +66,21 @@ class Image:
             self._symbols = SymbolTable.from_elf_bytes(self.data, self.bias)
         return self._symbols
 
+    def file_bytes_at(self, vaddr: int, n: int) -> bytes:
+        """`n` bytes of the file at unbiased address `vaddr` (through its PT_LOADs)."""
+        d = self.data
+        if len(d) < 64:
+            return b""
+        phoff, = struct.unpack_from("<Q", d, 0x20)
+        phnum, = struct.unpack_from("<H", d, 0x38)
+        for i in range(phnum):
+            if phoff + (i + 1) * 56 > len(d):
+                break
+            p_type, _fl, off, va, _pa, filesz = struct.unpack_from("<IIQQQQ", d, phoff + i * 56)
+            if p_type == 1 and va <= vaddr < va + filesz:
+                return d[off + vaddr - va:off + min(vaddr - va + n, filesz)]
+        return b""
+
     def section_range(self, name: str) -> tuple[int, int] | None:
         """[sh_addr, sh_addr + sh_size) of the section called `name` (before the bias)."""
         d = self.data

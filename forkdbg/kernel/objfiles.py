@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 _EHDR = struct.Struct("<16sHHIQQQIHHHHHH")
 _PHDR = struct.Struct("<IIQQQQQQ")
-PT_LOAD, PT_DYNAMIC = 1, 2
+PT_LOAD, PT_DYNAMIC, PT_INTERP = 1, 2, 3
 DT_DEBUG = 21
 
 
@@ -160,12 +160,36 @@ class ObjectMap:
             o = self.at(pc if first else pc - 1)
             if o is None:
                 break
-            nxt = o.image.unwinder.step(pc, sp, bp, read_u64, first=first)
+            nxt = None
+            if first and not o.image.unwinder.covers(pc):
+                nxt = _prologue_step(o, pc, sp, bp, read_u64)
+            if nxt is None:
+                nxt = o.image.unwinder.step(pc, sp, bp, read_u64, first=first)
             if nxt is None:
                 break
             pc, sp, bp = nxt
             out.append(Frame(pc, sp))
         return out
+
+
+def _prologue_step(o: Objfile, pc: int, sp: int, bp: int,
+                   read_u64: Callable[[int], int | None]) -> tuple[int, int, int] | None:
+    """The caller of a frame whose code has no CFI and whose frame is not set up yet (gdb's
+    amd64 prologue analysis): at a function's first instruction the return address is at
+    rsp; just after `push %rbp`, at rsp + 8.  None elsewhere (the rbp chain holds)."""
+    hit = o.image.symbols.containing(pc)
+    if hit is None:
+        return None
+    off = hit[1]
+    start = pc - off - o.bias  # the function's unbiased address in the file
+    head = 4 if o.image.file_bytes_at(start, 4) == b"\xf3\x0f\x1e\xfa" else 0  # endbr64
+    if off <= head:
+        ra = read_u64(sp)
+        return (ra, sp + 8, bp) if ra else None
+    if off == head + 1 and o.image.file_bytes_at(start + head, 1) == b"\x55":  # push %rbp
+        ra, saved = read_u64(sp + 8), read_u64(sp)
+        return (ra, sp + 16, saved if saved is not None else bp) if ra else None
+    return None
 
 
 def object_map(kernel: "Kernel", mm: "AddressSpace") -> ObjectMap:
@@ -193,8 +217,12 @@ def object_map(kernel: "Kernel", mm: "AddressSpace") -> ObjectMap:
         i = j
     aux = dict(mm.auxv)
     omap = ObjectMap(objs, aux.get(AT_BASE, 0), aux.get(AT_ENTRY, 0))
-    for o, name in link_map_names(mm, omap).items():
-        o.name = name
+    names = link_map_names(mm, omap)
+    interp = omap.at(omap.interp_base) if omap.interp_base else None
+    if interp is not None and interp not in names and omap.program is not None:
+        names[interp] = _interp_name(mm, omap.program)  # before the loader's link map
+    for o, name in names.items():
+        o.name = name or o.path
     return omap
 
 
@@ -236,18 +264,32 @@ def link_map_names(mm: "AddressSpace", omap: ObjectMap) -> dict[Objfile, str]:
     return out
 
 
-def _dynamic_of(mm: "AddressSpace", o: Objfile) -> int:
-    """The address of the program's dynamic section (its PT_DYNAMIC), or 0."""
+def _phdr(mm: "AddressSpace", o: Objfile, p_type: int) -> tuple[int, int] | None:
+    """(address, file size) of the object's first program header of `p_type`."""
     head = mm.readable_prefix(o.start, _EHDR.size)
     if len(head) < _EHDR.size:
-        return 0
+        return None
     fields = _EHDR.unpack(head)
     phoff, phnum = fields[5], fields[10]
     raw = mm.readable_prefix(o.start + phoff, phnum * _PHDR.size)
     for ph in _PHDR.iter_unpack(raw[:len(raw) // _PHDR.size * _PHDR.size]):
-        if ph[0] == PT_DYNAMIC:
-            return ph[3] + o.bias
-    return 0
+        if ph[0] == p_type:
+            return ph[3] + o.bias, ph[5]
+    return None
+
+
+def _dynamic_of(mm: "AddressSpace", o: Objfile) -> int:
+    """The address of the program's dynamic section (its PT_DYNAMIC), or 0."""
+    ph = _phdr(mm, o, PT_DYNAMIC)
+    return ph[0] if ph is not None else 0
+
+
+def _interp_name(mm: "AddressSpace", prog: Objfile) -> str:
+    """The interpreter's path as the program's PT_INTERP names it ("" without one)."""
+    ph = _phdr(mm, prog, PT_INTERP)
+    if ph is None:
+        return ""
+    return os.fsdecode(mm.readable_prefix(ph[0], min(ph[1], 4096)).split(b"\0")[0])
 
 
 def _u64(mm: "AddressSpace", addr: int) -> int:

@@ -23,7 +23,9 @@ def gdb_batch(commands: str, argv: list[str], tmp: Path) -> subprocess.Completed
     require("gdb")
     f = tmp / "cmds.gdb"
     f.write_text(commands)
-    return subprocess.run(["gdb", "-nx", "-batch", "-x", str(f), "--args"] + argv,
+    # no separate debug information (libc6-dbg, debuginfod): forkdbg reads none either
+    quiet = ["-iex", "set debug-file-directory /nonexistent", "-iex", "set debuginfod enabled off"]
+    return subprocess.run(["gdb", "-nx", "-batch"] + quiet + ["-x", str(f), "--args"] + argv,
                           capture_output=True, text=True, cwd=ROOT, timeout=120,
                           env={"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C"})
 
@@ -45,7 +47,7 @@ def normalize(text: str) -> list[str]:
         line = re.sub(r"(process |LWP |process\s+)(\d+)", pid, line)
         for raw, name in pids.items():
             line = re.sub(rf"(?<![\w.]){raw}(?![\w.])", name, line)
-        line = re.sub(r"0x7ff[0-9a-f]{9}", "0xSTACK", line)
+        line = re.sub(r"0x(0000)?7ff[0-9a-f]{9}", "0xSTACK", line)  # and the mmap area
         line = re.sub(r"Thread 0x[0-9a-f]+ \(", "Thread 0xTHREAD (", line)
         line = re.sub(r"(process PID\d+) +", r"\1 ", line)  # pids of any width pad alike
         out.append(line.rstrip())

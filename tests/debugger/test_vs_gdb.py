@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from dbg import forkdbg_batch, gdb_batch, normalize
-from helpers import BUSYBOX, sample
+from helpers import BUSYBOX, SAMPLES, sample
 
 SCRIPTS = {
     "breakpoints": """break fork
@@ -164,11 +164,55 @@ for case, reg in (("load", "$rdi"), ("store", "$rdi"), ("push", "(long)$rsp")):
 x/i $pc
 p/x {reg} & 0xfff
 """
+# dynamically linked programs: breakpoints move from the PLT into libc.so.6 once the loader
+# maps it, pending breakpoints, frames in shared objects, follow-fork and exec into a
+# dynamic program (addresses in the mmap area are masked: the vDSO's place differs)
+SCRIPTS["dynamic_fork"] = """break fork
+break puts
+info breakpoints
+run
+bt
+x/2i $pc
+info sharedlibrary
+info breakpoints
+continue
+"""
+SCRIPTS["dynamic_pending"] = """set breakpoint pending on
+break _exit
+break execve
+info breakpoints
+run
+info breakpoints
+bt 1
+set breakpoint pending off
+break nosuch_function
+continue
+"""
+SCRIPTS["dynamic_musl"] = """break fork
+run
+bt
+info sharedlibrary
+continue
+"""
+SCRIPTS["dynamic_follow_child"] = """set follow-fork-mode child
+break execve
+run
+bt
+info inferiors
+catch exec
+continue
+info inferiors
+continue
+"""
 PROGRAMS = {"fault_load": ["faults", "load"], "fault_store": ["faults", "store"],
             "fault_push": ["faults", "push"], "signal": ["crash", "segv"], "step_signal": ["rseq"], "catch_vfork_event": ["vfork"],
             "no_process": ["rseq"], "argv0": ["args", "one", "two words"],
             "info_frame": ["hello"],
-            "catch_exec_event": [BUSYBOX, "sh", "-c", "exec /bin/busybox true"]}
+            "catch_exec_event": [BUSYBOX, "sh", "-c", "exec /bin/busybox true"],
+            "dynamic_fork": ["forkexec-dyn", "/bin/true"],
+            "dynamic_musl": [str(SAMPLES / "musl" / "forkexec-dyn"), "/bin/true"],
+            "dynamic_pending": ["forkexec-dyn", "/bin/true"],
+            "dynamic_follow_child": ["forkexec-dyn", "/usr/bin/env", "-i", "/bin/true"]}
 
 
 @pytest.mark.parametrize("name", sorted(SCRIPTS))
