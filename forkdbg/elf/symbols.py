@@ -25,6 +25,7 @@ class Symbol:
     size: int
     kind: str
     binding: str
+    end: int = 0  # the end of its section: how far a sizeless symbol can reach
 
 
 _SYM = struct.Struct("<IBBHQQ")  # Elf64_Sym: name, info, other, shndx, value, size
@@ -37,7 +38,8 @@ SHF_EXECINSTR = 4
 
 
 def _unpack(data: bytes, off: int, size: int, str_off: int, str_size: int,
-            code_sections: frozenset[int] = frozenset()) -> list[Symbol]:
+            code_sections: frozenset[int] = frozenset(),
+            section_ends: dict[int, int] | None = None) -> list[Symbol]:
     """Named, defined symbols of one Elf64_Sym array and its string table."""
     if off + size > len(data) or str_off + str_size > len(data):
         raise ValueError("symbol table past the end of the file")
@@ -51,7 +53,8 @@ def _unpack(data: bytes, off: int, size: int, str_off: int, str_size: int,
         name = strtab[name_off:end if end >= 0 else len(strtab)].decode(errors="replace")
         if name:
             kind = _KINDS.get(typ) or ("text" if shndx in code_sections else "notype")
-            out.append(Symbol(name, value, sz, kind, _BINDS.get(info >> 4, "local")))
+            out.append(Symbol(name, value, sz, kind, _BINDS.get(info >> 4, "local"),
+                              (section_ends or {}).get(shndx, 0)))
     return out
 
 
@@ -60,7 +63,8 @@ R_X86_64_JUMP_SLOT = 7
 
 
 def _plt_symbols(elf, data: bytes) -> list[Symbol]:  # type: ignore[no-untyped-def]
-    """`NAME@plt` for each PLT entry (gdb's names for them): the JUMP_SLOT relocations in
+    """`NAME@plt` for each PLT entry and `NAME@got.plt` for its GOT slot (gdb's names
+    for them): the JUMP_SLOT relocations in
     .rela.plt, in order, are the entries of .plt.sec (16 bytes each) or, without it, of
     .plt after its 16-byte header."""
     rela = elf.get_section_by_name(".rela.plt")
@@ -76,7 +80,7 @@ def _plt_symbols(elf, data: bytes) -> list[Symbol]:  # type: ignore[no-untyped-d
     sym_off = dynsym["sh_offset"]
     out = []
     raw = data[rela["sh_offset"]:rela["sh_offset"] + rela["sh_size"]]
-    for i, (_off, info, _add) in enumerate(_RELA.iter_unpack(raw)):
+    for i, (slot, info, _add) in enumerate(_RELA.iter_unpack(raw)):
         if info & 0xFFFFFFFF != R_X86_64_JUMP_SLOT:
             continue
         ent = data[sym_off + (info >> 32) * _SYM.size:sym_off + ((info >> 32) + 1) * _SYM.size]
@@ -86,6 +90,7 @@ def _plt_symbols(elf, data: bytes) -> list[Symbol]:  # type: ignore[no-untyped-d
         if name:
             out.append(Symbol(name + "@plt", sec["sh_addr"] + 16 * (first + i), 16, "plt",
                               "global"))
+            out.append(Symbol(name + "@got.plt", slot, 8, "object", "global"))
     return out
 
 
@@ -104,7 +109,8 @@ class SymbolTable:
         self._first: dict[int, Symbol] = {}  # the first in table order at each address
         by_addr: dict[int, list[Symbol]] = {}
         for s in symbols:
-            s = Symbol(s.name, s.addr + bias, s.size, s.kind, s.binding) if bias else s
+            s = Symbol(s.name, s.addr + bias, s.size, s.kind, s.binding,
+                       s.end + bias if s.end else 0) if bias else s
             old = self._by_name.get(s.name)
             if old is None or (old.binding == "local" and s.binding != "local"):
                 self._by_name[s.name] = s
@@ -134,10 +140,13 @@ class SymbolTable:
                 if sec is None or sec["sh_entsize"] != _SYM.size:
                     continue
                 strtab = elf.get_section(sec["sh_link"])
-                code = frozenset(i for i in range(elf.num_sections())
-                                 if elf._get_section_header(i)["sh_flags"] & SHF_EXECINSTR)
+                headers = [elf._get_section_header(i) for i in range(elf.num_sections())]
+                code = frozenset(i for i, h in enumerate(headers)
+                                 if h["sh_flags"] & SHF_EXECINSTR)
+                ends = {i: h["sh_addr"] + h["sh_size"] for i, h in enumerate(headers)
+                        if h["sh_addr"]}
                 syms = _unpack(data, sec["sh_offset"], sec["sh_size"], strtab["sh_offset"],
-                               strtab["sh_size"], code)
+                               strtab["sh_size"], code, ends)
                 if syms:
                     break
             syms += _plt_symbols(elf, data)
@@ -178,7 +187,8 @@ class SymbolTable:
             cands = self._aliases[self._addrs[i]]
             best = cands[0]
             off = addr - best.addr
-            if any(off < s.size for s in cands) or (best.size == 0 and off < 0x1000):
+            if any(off < s.size for s in cands) or (
+                    best.size == 0 and off < 0x1000 and (not best.end or addr < best.end)):
                 sized = [s for s in cands if off < s.size]
                 return (sized[0] if sized else best), off
             # a sized symbol that ends before addr: nothing contains it

@@ -167,7 +167,9 @@ p/x {reg} & 0xfff
 # dynamically linked programs: breakpoints move from the PLT into libc.so.6 once the loader
 # maps it, pending breakpoints, frames in shared objects, follow-fork and exec into a
 # dynamic program (addresses in the mmap area are masked: the vDSO's place differs)
-SCRIPTS["dynamic_fork"] = """break fork
+SCRIPTS["dynamic_fork"] = """x/12i main
+disassemble fork
+break fork
 break puts
 info breakpoints
 run
