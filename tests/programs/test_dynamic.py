@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import textwrap
 from pathlib import Path
 
@@ -157,3 +158,67 @@ def test_bad_interpreter_seen_by_the_guest() -> None:
         assert (got.out, got.err, got.status) == (want.out, want.err, want.status)
     finally:
         shutil.rmtree(tmp)
+
+
+def _libraries(tmp: Path) -> Path:
+    """A shared library, a preload library and two programs that need the first: one
+    finds it through $ORIGIN in its RUNPATH, the other only through LD_LIBRARY_PATH."""
+    require("gcc")
+    (tmp / "lib").mkdir()
+    (tmp / "lib" / "greet.c").write_text(
+        'const char *greet(void) { return "greeting from libgreet"; }\n')
+    (tmp / "pre.c").write_text(
+        "#include <stdio.h>\n"
+        "int puts(const char *s) { return printf(\"[preloaded] %s\\n\", s) > 0 ? 0 : -1; }\n")
+    (tmp / "main.c").write_text(
+        "#include <stdio.h>\nconst char *greet(void);\n"
+        "int main(void) { puts(greet()); return 0; }\n")
+    for cmd in (["gcc", "-shared", "-fPIC", "-o", "lib/libgreet.so", "lib/greet.c"],
+                ["gcc", "-shared", "-fPIC", "-o", "pre.so", "pre.c"],
+                ["gcc", "-o", "origin", "main.c", "-Llib", "-lgreet",
+                 "-Wl,-rpath,$ORIGIN/lib"],
+                ["gcc", "-o", "plain", "main.c", "-Llib", "-lgreet"]):
+        subprocess.run(cmd, cwd=tmp, check=True, capture_output=True)
+    return tmp
+
+
+@pytest.mark.parametrize("prog,env", [
+    ("origin", {}),
+    ("origin", {"LD_PRELOAD": "{tmp}/pre.so"}),
+    ("origin", {"LD_BIND_NOW": "1"}),
+    ("plain", {}),
+    ("plain", {"LD_LIBRARY_PATH": "{tmp}/lib"}),
+])
+def test_loader_environment(prog: str, env: dict[str, str], tmp_path: Path) -> None:
+    """$ORIGIN, LD_PRELOAD, LD_BIND_NOW and LD_LIBRARY_PATH as the loader reads them (and
+    the loader's own error when a library is not found), as natively."""
+    tmp = _libraries(tmp_path)
+    env = {k: v.format(tmp=tmp) for k, v in env.items()}
+    want = native([f"./{prog}"], cwd=str(tmp), env=env)
+    got = run_guest([f"./{prog}"], cwd=str(tmp),
+                    extra=[x for k, v in env.items() for x in ("-E", f"{k}={v}")])
+    assert (got.out, got.err, got.status) == (want.out, want.err, want.status)
+    assert ("[preloaded]" in got.out) == ("LD_PRELOAD" in env)
+
+
+def test_dynamic_program_inside_root(tmp_path: Path) -> None:
+    """--root: the interpreter and the libraries come from inside the root, as in a real
+    chroot; a root without them fails as the chroot does."""
+    root = tmp_path / "root"
+    for lib in ("/lib64/ld-linux-x86-64.so.2", "/lib/x86_64-linux-gnu/libc.so.6"):
+        dest = root / lib.lstrip("/")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(os.path.realpath(lib), dest)
+    (root / "bin").mkdir()
+    shutil.copy(sample("glibc", "forkexec-dyn"), root / "bin" / "fe")
+    shutil.copy("/bin/true", root / "bin" / "true")
+    chroot = ["chroot"] if os.geteuid() == 0 else ["unshare", "-r", "chroot"]
+    want = subprocess.run(chroot + [str(root), "/bin/fe", "/bin/true"], capture_output=True,
+                          text=True)
+    got = forkdbg(["run", "--root", str(root), "/bin/fe", "/bin/true"])
+    assert "child exited with status 0" in want.stderr
+    assert (got.out, got.err, got.status) == (want.stdout, want.stderr, want.returncode)
+    (root / "lib64" / "ld-linux-x86-64.so.2").unlink()  # the host's is not reachable
+    got = forkdbg(["run", "--root", str(root), "/bin/fe", "/bin/true"])
+    assert got.err == ("forkdbg: /bin/fe: interpreter /lib64/ld-linux-x86-64.so.2: "
+                       "No such file or directory\n")
