@@ -239,12 +239,12 @@ def _check_one(kernel: Kernel, path: str, what: str) -> bytes | None:
     if plan.interp is not None:
         shown = os.fsdecode(plan.interp[:200])
         try:
-            _plan, f = open_interpreter(kernel, kernel.initial_cwd(), plan.interp, None,
-                                        kernel.host_cred)
+            _plan, ifile = open_interpreter(kernel, kernel.initial_cwd(), plan.interp, None,
+                                            kernel.host_cred)
         except KernelError as e:
             raise ExecRefused(f"{what}: interpreter {shown}: {errno_message(e.errno)}",
                               e.errno) from None
-        f.release()
+        ifile.release()
     return None
 
 

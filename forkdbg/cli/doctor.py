@@ -2,8 +2,8 @@
 
 The version names the libraries forkdbg is built on.  The doctor says in a few lines
 what this machine can run under forkdbg (a tiny program on the emulated CPU, the host
-/dev/shm the machine's own one lives in, whether the system's programs are static or
-need their interpreter, which forkdbg does not run yet) and which of the real tools the
+/dev/shm the machine's own one lives in, how the system's programs are linked and
+whether the interpreter they name is there) and which of the real tools the
 differential tests compare forkdbg with are installed.
 """
 
@@ -51,15 +51,19 @@ def _cpu_works() -> str:
         return f"no ({type(e).__name__}: {e})"
 
 
-def _static(path: str) -> str:
-    """Whether a system program is static (runs now) or needs its interpreter."""
+def _linkage(path: str) -> str:
+    """How a system program is linked, and for a dynamic one whether its interpreter is
+    there (forkdbg starts it through that interpreter, from inside --root)."""
+    from ..elf.loader import ElfError, read_plan
     try:
-        with open(path, "rb") as f:
-            head = f.read(4096)
-    except OSError:
-        return "absent"
-    return "dynamically linked (not yet: issue 15)" if b"/ld-linux" in head or \
-        b"ld-musl" in head else "static"
+        plan = read_plan(path)
+    except (OSError, ElfError) as e:
+        return f"not runnable ({e})"
+    if plan.interp is None:
+        return "static"
+    interp = os.fsdecode(plan.interp)
+    there = "present" if os.path.exists(interp) else "missing"
+    return f"dynamically linked (interpreter {interp}: {there})"
 
 
 def doctor_text() -> str:
@@ -67,7 +71,7 @@ def doctor_text() -> str:
              f"host: {platform.system()} {platform.release()} {platform.machine()}, "
              f"{os.cpu_count()} CPUs",
              f"emulated CPU runs code: {_cpu_works()}",
-             f"/bin/ls is {_static('/bin/ls')}; static programs run",
+             f"/bin/ls is {_linkage('/bin/ls')}",
              "host /dev/shm: " + ("present" if os.path.isdir("/dev/shm") else
                                   "absent (the machine's /dev/shm lives in /tmp)")]
     have = [t for t, _pkg in TOOLS if shutil.which(t)]

@@ -15,7 +15,7 @@ from .common import (Interrupts, Parser, add_kernel_options, build_kernel, guest
 
 def make_parser() -> argparse.ArgumentParser:
     p = Parser(prog="forkdbg run",
-                                description="Run a static x86-64 program in the emulator.")
+                                description="Run an x86-64 program in the emulator.")
     add_kernel_options(p)
     p.add_argument("prog", metavar="PROG")
     p.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS")

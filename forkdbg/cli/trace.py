@@ -33,7 +33,7 @@ def counted(option: str, most: int) -> Callable[[str], int]:
 
 def make_parser() -> argparse.ArgumentParser:
     p = Parser(prog="forkdbg trace",
-               description="Trace a static x86-64 program's system calls as strace 6.1 prints "
+               description="Trace an x86-64 program's system calls as strace 6.1 prints "
                            "them, and the libc calls inside it (--calls).")
     g = p.add_argument_group("strace options")
     g.add_argument("-f", action="count", default=0,

@@ -15,7 +15,7 @@ from . import gdbsignals
 from .registry import CommandError
 
 if TYPE_CHECKING:
-    from ..elf.symbols import SymbolTable
+    from ..elf.symbols import Symbols
     from ..kernel.task import Task
     from .session import Session
 
@@ -141,7 +141,7 @@ def skip_prologue(addr: int, code: bytes) -> int:
     return addr
 
 
-def resolve(spec: str, syms: "SymbolTable | None", evaluate,  # type: ignore[no-untyped-def]
+def resolve(spec: str, syms: "Symbols | None", evaluate,  # type: ignore[no-untyped-def]
             read=None) -> int:  # type: ignore[no-untyped-def]
     """The address of a location: ``*EXPR``, ``SYMBOL`` (past its prologue, as gdb),
     ``SYMBOL+N``."""

@@ -22,7 +22,7 @@ class Ordered(argparse.Action):
 
 
 def make_parser() -> argparse.ArgumentParser:
-    p = Parser(prog="forkdbg", description="Debug a static x86-64 program (gdb commands).")
+    p = Parser(prog="forkdbg", description="Debug an x86-64 program (gdb commands).")
     p.add_argument("-x", dest="_x", action=Ordered, metavar="FILE", help="run commands from FILE")
     p.add_argument("-ex", dest="_ex", action=Ordered, metavar="CMD", help="run one command")
     p.add_argument("-batch", "--batch", action="store_true",
@@ -52,7 +52,7 @@ def main(argv: list[str]) -> int:
         s.set_program(ns.prog, list(ns.rest))
     interactive = not ns.batch
     if interactive and not ns.quiet:
-        s.say(f"forkdbg {__version__}: a gdb-style debugger for static x86-64 Linux programs.\n"
+        s.say(f"forkdbg {__version__}: a gdb-style debugger for x86-64 Linux programs.\n"
               "Type \"help\" for the commands.")
         if ns.prog:
             s.say(f"Reading symbols from {ns.prog}...")

@@ -9,7 +9,7 @@ from .expr import CHAR, CType, TEXT, UCHAR, Value, wrap
 from .registry import CommandError
 
 if TYPE_CHECKING:
-    from ..elf.symbols import SymbolTable
+    from ..elf.symbols import Symbols
 
 Describe = Callable[[int], str]  # address -> "main+4" or ""
 
@@ -20,7 +20,7 @@ def sym_suffix(addr: int, describe: Describe) -> str:
     return f" <{d}>" if d else ""
 
 
-def location(pc: int, syms: "SymbolTable | None") -> str:
+def location(pc: int, syms: "Symbols | None") -> str:
     """``0x000000000040112a in main ()`` as gdb prints a frame without debug info."""
     hit = syms.containing(pc) if syms is not None else None
     name = hit[0].name if hit else "??"

@@ -29,7 +29,7 @@ from .program import ProgramFile
 from .registry import CommandError
 
 if TYPE_CHECKING:
-    from ..elf.symbols import SymbolTable
+    from ..elf.symbols import Symbols
     from ..kernel.task import Task
     from ..kernel.thread_group import ThreadGroup
 
@@ -145,7 +145,7 @@ class Session(ProgramFile):
             self.current_tid = t.tid
         return t
 
-    def symbols(self, task: "Task | None" = None) -> "SymbolTable | None":
+    def symbols(self, task: "Task | None" = None) -> "Symbols | None":
         if self.kernel is None:
             return self._file_symbols()
         try:

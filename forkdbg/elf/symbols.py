@@ -1,4 +1,5 @@
-"""SymbolTable: function and object names of a static ELF, both ways.
+"""SymbolTable: function and object names of one ELF file, both ways (with `NAME@plt`
+for its PLT entries).
 
 Several names often share one address in a static glibc (``fork`` and
 ``__libc_fork``, ``pthread_create`` and ``__pthread_create_2_1``); the table keeps
@@ -13,6 +14,7 @@ import fnmatch
 import io
 import struct
 from dataclasses import dataclass
+from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,21 @@ class Symbol:
     kind: str
     binding: str
     end: int = 0  # the end of its section: how far a sizeless symbol can reach
+
+
+class Symbols(Protocol):
+    """What front-ends ask of a process's symbols: one program's table (SymbolTable) or
+    every object a dynamically linked process maps (kernel/objfiles.ObjectMap)."""
+
+    def lookup(self, name: str) -> Symbol | None: ...
+    def address(self, name: str) -> int | None: ...
+    def names_at(self, addr: int) -> list[str]: ...
+    def containing(self, addr: int) -> tuple[Symbol, int] | None: ...
+    def describe(self, addr: int) -> str: ...
+    def match(self, pattern: str, kinds: tuple[str, ...] = ("func",)) -> list[Symbol]: ...
+    def names(self) -> list[str]: ...
+    def library_of(self, addr: int) -> str | None: ...
+    def __len__(self) -> int: ...
 
 
 _SYM = struct.Struct("<IBBHQQ")  # Elf64_Sym: name, info, other, shndx, value, size

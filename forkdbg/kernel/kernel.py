@@ -43,7 +43,7 @@ from .posix_timers import check_cpu_timers
 from .idle import idle
 from .oom import MemoryGuard
 from .images import Image, ImageCache
-from .objfiles import ObjectMap, object_map
+from .objfiles import object_map
 from .watch import Watchers
 from .sched import Scheduler
 from . import sysfs
@@ -54,7 +54,7 @@ from .task import Sleep, Task, TaskState
 from .thread_group import GroupState, ThreadGroup
 
 if TYPE_CHECKING:
-    from ..elf.symbols import SymbolTable
+    from ..elf.symbols import Symbols
     from ..fs.vfs import Place
     from ..syscalls.table import SyscallDef
 
@@ -485,7 +485,7 @@ class Kernel:
         node = self.vfs.resolve(None, self.config.cwd)
         return self.vfs.opendir(node)
 
-    def symbols_for(self, tg: ThreadGroup | int) -> "SymbolTable | ObjectMap | None":
+    def symbols_for(self, tg: ThreadGroup | int) -> "Symbols | None":
         """The symbols of a process: its program's table (loaded on first use, then
         cached), or every object it maps once a loader has mapped more than one."""
         img = self.image_for(tg)

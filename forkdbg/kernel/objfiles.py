@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from ..elf.symbols import Symbol
     from .task import Task
     from ..mm.address_space import AddressSpace
+    from ..mm.vma import Vma
     from .images import Image
     from .kernel import Kernel
 
@@ -297,9 +298,8 @@ def _u64(mm: "AddressSpace", addr: int) -> int:
     return int.from_bytes(b, "little") if len(b) == 8 else 0
 
 
-def _same_file(a: object, b: object) -> bool:
-    return (getattr(a, "name") == getattr(b, "name") and getattr(a, "inode") == getattr(b, "inode")
-            and getattr(a, "dev") == getattr(b, "dev"))
+def _same_file(a: "Vma", b: "Vma") -> bool:
+    return (a.name, a.inode, a.dev) == (b.name, b.inode, b.dev)
 
 
 def _objfile(kernel: "Kernel", mm: "AddressSpace", path: str, start: int, end: int, dev: int,

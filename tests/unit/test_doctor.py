@@ -20,6 +20,8 @@ def test_doctor_says_what_runs() -> None:
     assert r.status == 0
     assert "emulated CPU runs code: yes" in r.out
     assert "tools the tests compare with:" in r.out
+    assert "/bin/ls is dynamically linked (interpreter /lib64/ld-linux-x86-64.so.2: present)" \
+        in r.out
     assert forkdbg(["doctor", "extra"]).status == 2
 
 

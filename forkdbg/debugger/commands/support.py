@@ -106,7 +106,7 @@ def cmd_show(s: "Session", arg: str) -> None:
         s.say('Argument list to give program being debugged when it is started is "'
               + " ".join(s.args) + '".')
     elif name == "version":
-        s.say(f"forkdbg {__version__} (a gdb-style debugger for static x86-64 programs)")
+        s.say(f"forkdbg {__version__} (a gdb-style debugger for x86-64 programs)")
     elif name in SETTING_HELP:
         s.say(SETTING_HELP[name].format(s.settings[name]))
     elif name in s.settings:
