@@ -100,3 +100,28 @@ def test_calls_in_shared_libc(libc: str) -> None:
     assert any(ln.startswith('execve("/bin/true", ["/bin/true"], 0x') and ln.endswith("{")
                for ln in lines)
     assert "child exited with status 0" in r.err
+
+
+def test_calls_atfork_handlers_and_threads_in_shared_libc() -> None:
+    """--calls in a dynamic glibc program: each pthread_atfork handler by its phase around
+    libc.so.6's fork, in parent and child, and pthread_create's clone3."""
+    r = forkdbg(["trace", "-f", "--calls", "-e", "trace=clone,clone3",
+                 sample("glibc", "atfork-dyn")])
+    lines = [ln.split("] ", 1)[-1].strip() if ln.startswith("[pid") else ln.strip()
+             for ln in r.err.splitlines()]
+    i = lines.index("fork() {")
+    assert lines[i + 1:i + 4] == ["[atfork prepare] prepare_b() = void",
+                                  "[atfork prepare] prepare_a() = void", "_Fork() {"]
+    for phase in ("parent", "child"):
+        assert f"[atfork {phase}] {phase}_a() = void" in lines
+        assert f"[atfork {phase}] {phase}_b() = void" in lines
+    r = forkdbg(["trace", "-f", "--calls", "-e", "trace=clone3",
+                 sample("glibc", "threads-dyn"), "2", "10"])
+    lines = [ln.split("] ", 1)[-1].strip() if ln.startswith("[pid") else ln.strip()
+             for ln in r.err.splitlines()]
+    starts = [n for n, ln in enumerate(lines) if ln.startswith("pthread_create(")]
+    assert len(starts) == 2
+    for n in starts:
+        assert lines[n].endswith(", work, NULL) {")
+        assert lines[n + 1].startswith("clone3({flags=CLONE_VM|CLONE_FS|CLONE_FILES|")
+    assert lines.count("} pthread_create = 0") == 2
