@@ -147,10 +147,15 @@ class MachineOptions:
                                       if self.vtime_limit_ns is not None else 1 << 63))
 
 
-def build(opts: MachineOptions) -> Kernel:
-    """A kernel set up from `opts`, its working directory checked inside the root."""
+def build(opts: MachineOptions, pid_base: int | None = None) -> Kernel:
+    """A kernel set up from `opts`, its working directory checked inside the root; its
+    pids start at `pid_base` (a debugger's next run continues where the last one ended)."""
+    from dataclasses import replace
+
     from .syscalls import build_table
     cfg = opts.config()
+    if pid_base is not None:
+        cfg = replace(cfg, pid_base=pid_base)
     try:
         k = Kernel(build_table(), cfg)
     except KernelError as e:

@@ -16,6 +16,7 @@ from ..cli.common import Interrupts
 from ..kernel.exit import do_exit
 
 if TYPE_CHECKING:
+    from .inferiors import Inferior
     from .session import Session
 
 #: stop reasons that end the wait for detached processes
@@ -63,17 +64,33 @@ def run_detached(s: "Session", final: bool = False) -> str | None:
 def kill_live_inferiors(s: "Session") -> None:
     """What gdb kills when it quits: the inferiors it is debugging and the children of
     forks it has not yet followed (detached processes are not its to kill)."""
+    for inf in s.inferiors.values():
+        if inf.live:
+            kill_inferior(s, inf)
+
+
+def kill_inferior(s: "Session", inf: "Inferior") -> int | None:
+    """Kill one inferior's process, and the child of a fork it made that is not yet
+    followed (gdb's PR 19494: that child must not live on); its pid."""
     k = s.kernel
-    if k is None:
-        return
+    if k is None or inf.tg is None:
+        return None
+    tg, pid = inf.tg, inf.pid
     s.events.quiet = True
     try:
-        groups = [inf.tg for inf in s.inferiors.values() if inf.live and inf.tg is not None]
-        groups += [c.tg for c in s.events.pending_children]  # a fork not yet followed
-        s.events.pending_follow, s.events.pending_children = [], []
-        for tg in groups:
-            for t in list(tg.threads):
+        groups = [tg]
+        keep = []
+        for parent, child, follow in s.events.pending_follow:
+            if parent.tg is tg:
+                groups.append(child.tg)
+            else:
+                keep.append((parent, child, follow))
+        s.events.pending_follow = keep
+        for g in groups:
+            for t in list(g.threads):
                 if t.alive:
                     do_exit(k, t, 0, 9)
     finally:
         s.events.quiet = False
+    inf.tg = None
+    return pid

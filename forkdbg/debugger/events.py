@@ -31,8 +31,9 @@ class EventHandlers:
         self.s = s
         self.handle: dict[int, list[bool]] = {}  # gdb signal number -> [stop, print, pass]
         self.labels: dict[int, str] = {}
-        self.pending_follow: list[Callable[[], None]] = []
-        self.pending_children: list["Task"] = []  # fork children a catchpoint left unfollowed
+        #: forks a catchpoint stopped at, followed when the program resumes: (the forking
+        #: task, its child, what following does)
+        self.pending_follow: list[tuple["Task", "Task", Callable[[], None]]] = []
         self.quiet = False  # a kill in progress: no exit messages
 
     def policy(self, g: GdbSignal) -> list[bool]:
@@ -112,17 +113,15 @@ class EventHandlers:
             e.parent.event_stop = True
             self.stop(e.parent, "catch", self.who(e.parent) +
                       f"Catchpoint {cps[0].num} ({what}ed process {child.tid})")
-            self.pending_follow.append(lambda: self._follow(e, pinf, what))
-            self.pending_children.append(child)
+            self.pending_follow.append((e.parent, child, lambda: self._follow(e, pinf, what)))
             return
         self._follow(e, pinf, what)
 
     def run_pending_follow(self) -> None:
         """What a fork catchpoint put off: following the fork, as the program resumes."""
         todo, self.pending_follow = self.pending_follow, []
-        self.pending_children = []
-        for f in todo:
-            f()
+        for _parent, _child, follow in todo:
+            follow()
 
     def _follow(self, e: TaskCreated, pinf: Inferior, what: str) -> None:
         """follow-fork-mode and detach-on-fork: keep or detach each side of a fork."""

@@ -42,6 +42,7 @@ def report_stop(s: "Session", stop: "Stop | None") -> None:
         task = s.task()
         s.say(s.where(task))
     if s.kernel is not None and not s.kernel.tasks:
+        s.last_pid = s.kernel.last_pid
         s.kernel = None  # every process is gone
     notes = list(s.stop_notes)
     s.stop_notes = []

@@ -21,10 +21,11 @@ from ..kernel.kernel import Kernel
 from ..machine import MachineError, MachineOptions, build, check_program
 from ..trace.describe import Style
 from ..trace.timeline import Timeline
-from .breakpoints import Breakpoint, DebugWatcher, Point, Watchpoint, resolve
+from .breakpoints import Breakpoint, DebugWatcher, Point, Watchpoint
 from .expr import Env, Value, evaluate
 from .format import location
 from .inferiors import Inferior, thread_target_id
+from .hooks import PointHooks
 from .program import ProgramFile
 from .registry import CommandError
 
@@ -47,7 +48,7 @@ BOOLEAN = {"detach-on-fork", "schedule-multiple", "confirm", "pagination", "prin
            "backtrace past-main"}
 
 
-class Session(ProgramFile):
+class Session(PointHooks, ProgramFile):
     """State of one forkdbg debugging session."""
 
     def __init__(self, out: TextIO = sys.stdout, batch: bool = False,
@@ -70,6 +71,8 @@ class Session(ProgramFile):
         self.next_point = 1
         self.internal_stops: dict[int, Callable[["Task"], bool]] = {}
         self.checkpoints: dict[int, "ThreadGroup"] = {}  # checkpoint N -> its process; 0: main
+        self.connection = 0  # gdb's number for the target connection (info inferiors)
+        self.last_pid = 0  # the last run's highest pid
         self.history: list[Value] = []
         self.convenience: dict[str, Value] = {}
         self.displays: list[tuple[int, str, str]] = []
@@ -236,63 +239,6 @@ class Session(ProgramFile):
                 return p
         raise CommandError(f"No breakpoint number {num}.")
 
-    def resolve_for(self, bp: Breakpoint, inf: Inferior) -> int | None:
-        syms = self.kernel.symbols_for(inf.tg) if self.kernel and inf.tg else self._file_symbols()
-        try:
-            addr = resolve(bp.spec, syms, self.eval_int, self.code_reader(inf))
-        except CommandError:
-            return None
-        bp.addrs[inf.num] = addr
-        return addr
-
-    def insert_points(self) -> None:
-        """(Re)insert breakpoint hooks into every inferior's address space."""
-        k = self.kernel
-        if k is None:
-            return
-        for inf in self.inferiors.values():
-            for t in inf.live_tasks()[:1]:
-                for a in self.watcher.addresses(t):
-                    k.watchers.hook(t.mm, a, self.watcher)
-
-    def remove_point_hooks(self, bp: Breakpoint) -> None:
-        k = self.kernel
-        if k is None:
-            return
-        for inf in self.inferiors.values():
-            addr = bp.addrs.get(inf.num)
-            for t in inf.live_tasks()[:1]:
-                if addr is not None and not self._still_wanted(inf, addr, bp):
-                    k.watchers.unhook(t.mm, addr, self.watcher)
-
-    def unhook_if_unwanted(self, task: "Task", inf: Inferior, addr: int) -> None:
-        """Take the hook at `addr` out of `task`'s address space unless a breakpoint or
-        an internal stop of the inferior is there."""
-        k = self.kernel
-        if k is not None and not (addr in self.internal_stops or any(
-                isinstance(p, Breakpoint) and p.enabled and inf.num in p.inferiors
-                and p.addrs.get(inf.num) == addr for p in self.points)):
-            k.watchers.unhook(task.mm, addr, self.watcher)
-
-    def _still_wanted(self, inf: Inferior, addr: int, without: Breakpoint) -> bool:
-        return addr in self.internal_stops or any(
-            isinstance(p, Breakpoint) and p is not without and p.enabled
-            and inf.num in p.inferiors and p.addrs.get(inf.num) == addr for p in self.points)
-
-    def insert_watch(self, wp: Watchpoint) -> None:
-        for inf in self.inferiors.values():
-            if inf.num in wp.inferiors:
-                for t in inf.live_tasks()[:1]:
-                    if id(t.mm) not in wp.handles:
-                        wp.handles[id(t.mm)] = t.mm.add_watch_hook(wp.addr, wp.size, wp.access)
-
-    def remove_watch(self, wp: Watchpoint) -> None:
-        for inf in self.inferiors.values():
-            for t in inf.live_tasks()[:1]:
-                h = wp.handles.pop(id(t.mm), None)
-                if h is not None:
-                    t.mm.remove_hook(h)
-
     # ------------------------------------------------------------ running
     def new_kernel(self) -> Kernel:
         if not self.program:
@@ -301,7 +247,8 @@ class Session(ProgramFile):
         if self.kernel is not None:
             self.kill()  # what the last run left: checkpoints, detached processes
         try:
-            k = build(self.machine)
+            # as on a host, a new run's processes get pids the last run did not use
+            k = build(self.machine, self.last_pid + 1 if self.last_pid else None)
             env = self.machine.environment()
             check_program(k, self.program)
         except MachineError as e:
@@ -321,6 +268,7 @@ class Session(ProgramFile):
         k.watchers.add(self.watcher)
         self.events.attach(k)
         self.kernel = k
+        self.connection += 1  # gdb opens its native target afresh for each new run
         self._start_timeline(k)
         self.run_deadline = time.monotonic() + (self.machine.timeout_s or 0)
         inf = self.inferiors.setdefault(1, Inferior(1, self.program))
@@ -358,6 +306,7 @@ class Session(ProgramFile):
         k = self.kernel
         if k is None:
             return
+        self.last_pid = k.last_pid
         from ..kernel.exit import do_exit
         self.events.pending_follow = []
         self.checkpoints.clear()

@@ -158,6 +158,11 @@ class Kernel:
         self.page_cache = PageCache()  # host files' pages that MAP_SHARED mappings hold
 
     # ------------------------------------------------------------ creation
+    @property
+    def last_pid(self) -> int:
+        """The highest pid handed out so far (the configured base - 1 before any)."""
+        return self._next_pid - 1
+
     def alloc_pid(self) -> int:
         if self.next_pid_wanted:  # clone3's set_tid (checked free by the caller)
             pid, self.next_pid_wanted = self.next_pid_wanted, 0

@@ -206,6 +206,25 @@ continue
 info inferiors
 continue
 """
+# kill: the current inferior only, its unfollowed fork child with it (gdb's PR 19494), the
+# connection numbered afresh by the next run
+SCRIPTS["kill_pending_fork_child"] = """catch fork
+run
+kill
+info inferiors
+run
+info inferiors
+"""
+SCRIPTS["kill_current_inferior_only"] = """set detach-on-fork off
+break wait4
+run
+info inferiors
+kill
+info inferiors
+inferior 2
+continue
+info inferiors
+"""
 PROGRAMS = {"fault_load": ["faults", "load"], "fault_store": ["faults", "store"],
             "fault_push": ["faults", "push"], "signal": ["crash", "segv"], "step_signal": ["rseq"], "catch_vfork_event": ["vfork"],
             "no_process": ["rseq"], "argv0": ["args", "one", "two words"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..detached import kill_inferior, run_detached
 from ..inferiors import thread_target_id
 from ..ranges import decimal
 from ..registry import CommandError, command
@@ -20,7 +21,7 @@ def info_inferiors(s: "Session", arg: str) -> None:
     for n, inf in sorted(s.inferiors.items()):
         mark = "*" if n == s.current_inferior else " "
         desc = f"process {inf.pid}" if inf.live else "<null>"
-        conn = "1 (native)" if inf.live else ""
+        conn = f"{s.connection} (native)" if inf.live else ""
         s.say(f"{mark} {n:<4} {desc:<17} {conn:<20} {inf.exe:<{width}} ")
 
 
@@ -120,14 +121,18 @@ def cmd_detach(s: "Session", arg: str) -> None:
 
 
 def kill_inferiors(s: "Session", arg: str) -> None:
-    from ...kernel.exit import do_exit
-    k = s.kernel
+    """`kill inferiors N...`: exactly those (each with a fork child it has not let go of)."""
     for w in arg.split():
         inf = s.inferiors.get(int(w)) if decimal(w) else None
-        if inf is None or not inf.live or k is None:
+        if inf is None or not inf.live or s.kernel is None:
             raise CommandError(f"Inferior ID {w} is not running.")
-        pid = inf.pid
-        for t in inf.live_tasks():
-            do_exit(k, t, 0, 9)
-        inf.tg = None
+        pid = kill_inferior(s, inf)
         s.say(f"[Inferior {w} (process {pid}) killed]")
+    after_kill(s)
+
+
+def after_kill(s: "Session") -> None:
+    """Once no inferior is live: the detached processes finish, then the machine goes."""
+    if not any(i.live for i in s.inferiors.values()):
+        run_detached(s, final=True)
+        s.kill()

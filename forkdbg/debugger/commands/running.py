@@ -12,6 +12,8 @@ from ...kernel.ptrace import step_instruction
 from .. import gdbsignals
 from ..escapes import shell_words
 from ..breakpoints import Breakpoint
+from ..detached import kill_inferior
+from .inferiors import after_kill, kill_inferiors
 from ..registry import CommandError, command
 
 if TYPE_CHECKING:
@@ -231,15 +233,14 @@ def _advance(s: "Session", arg: str) -> None:
 def cmd_kill(s: "Session", arg: str) -> None:
     """Kill the program being debugged."""
     if arg.startswith("inferiors"):
-        from .inferiors import kill_inferiors
         kill_inferiors(s, arg[len("inferiors"):].strip())
         return
     s.require_running()
     if not s.confirm("Kill the program being debugged? (y or n) "):
         raise CommandError("Not confirmed.")
-    pid = s.inferior.pid
-    s.kill()
+    pid = kill_inferior(s, s.inferior)  # the current inferior only, as gdb
     s.say(f"[Inferior {s.current_inferior} (process {pid}) killed]")
+    after_kill(s)
 
 
 @command("signal", category="running")
