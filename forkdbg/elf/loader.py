@@ -16,14 +16,25 @@ import os
 import struct
 import weakref
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, BinaryIO
-
-if TYPE_CHECKING:
-    from elftools.elf.elffile import ELFFile
+from typing import BinaryIO
 
 PAGE = 4096
 PF_X, PF_W, PF_R = 1, 2, 4
 PHDR = struct.Struct("<IIQQQQQQ")
+
+
+@dataclass(frozen=True)
+class Phdr:
+    """One Elf64_Phdr."""
+
+    p_type: int
+    p_flags: int
+    p_offset: int
+    p_vaddr: int
+    p_paddr: int
+    p_filesz: int
+    p_memsz: int
+    p_align: int
 
 
 class ElfError(Exception):
@@ -112,26 +123,44 @@ class LoadPlan:
         return lo, (hi + PAGE - 1) & ~(PAGE - 1)
 
 
-def _header(stream: BinaryIO) -> "ELFFile":
-    """Open the stream with pyelftools after the checks that give the clearest reasons."""
-    from elftools.common.exceptions import ELFError as PyElfError
-    from elftools.elf.elffile import ELFFile
+@dataclass(frozen=True)
+class Ehdr:
+    """The fields of the ELF header exec needs."""
 
+    e_type: int
+    e_machine: int
+    e_entry: int
+    e_phoff: int
+    e_phentsize: int
+    e_phnum: int
+
+
+EHDR = struct.Struct("<16sHHIQQQIHHHHHH")
+ET_NAMES = {0: "ET_NONE", 1: "ET_REL", 2: "ET_EXEC", 3: "ET_DYN", 4: "ET_CORE"}
+EM_NAMES = {3: "EM_386", 8: "EM_MIPS", 20: "EM_PPC", 21: "EM_PPC64", 22: "EM_S390",
+            40: "EM_ARM", 62: "EM_X86_64", 183: "EM_AARCH64", 243: "EM_RISCV",
+            258: "EM_LOONGARCH"}
+ET_EXEC, ET_DYN = 2, 3
+EM_X86_64 = 62
+PT_LOAD, PT_INTERP, PT_PHDR, PT_TLS, PT_GNU_STACK = 1, 3, 6, 7, 0x6474E551
+
+
+def _header(stream: BinaryIO) -> Ehdr:
+    """The ELF header, after the checks that give the clearest reasons (read with struct:
+    exec needs no more than the header and the program headers)."""
     stream.seek(0)
-    head = stream.read(64)
+    head = stream.read(EHDR.size)
     if len(head) < 4 or head[:4] != b"\x7fELF":
         raise ElfError("not an ELF file")
-    if len(head) < 64:
+    if len(head) < EHDR.size:
         raise ElfError("truncated ELF header")
     if head[4] != 2:
         raise ElfError("32-bit ELF; forkdbg runs x86-64 (ELFCLASS64) programs only")
     if head[5] != 1:
         raise ElfError("big-endian ELF; forkdbg runs x86-64 programs only")
-    try:
-        stream.seek(0)
-        return ELFFile(stream)
-    except (PyElfError, struct.error, ValueError, OSError) as e:
-        raise ElfError(f"corrupt ELF header: {e}") from None
+    (_ident, e_type, e_machine, _version, e_entry, e_phoff, _shoff, _flags, _ehsize,
+     e_phentsize, e_phnum, _shentsize, _shnum, _shstrndx) = EHDR.unpack(head)
+    return Ehdr(e_type, e_machine, e_entry, e_phoff, e_phentsize, e_phnum)
 
 
 def _read(stream: BinaryIO, off: int, n: int) -> bytes:
@@ -145,20 +174,19 @@ def _read(stream: BinaryIO, off: int, n: int) -> bytes:
 def parse_elf(data: bytes | BinaryIO, path: str, interpreter: bool = False) -> LoadPlan:
     """Parse the file at `path` (its bytes, or a seekable stream of them) into a
     LoadPlan; an `interpreter` may be of any ELF type (Linux does not check it)."""
-    from elftools.common.exceptions import ELFError as PyElfError
-
     stream: BinaryIO = io.BytesIO(data) if isinstance(data, (bytes, bytearray)) else data
     try:
         size = stream.seek(0, io.SEEK_END)
     except (OSError, ValueError) as e:
         raise ElfError(f"unreadable: {e}") from None
-    elf = _header(stream)
-    hdr = elf.header
-    if hdr.e_machine != "EM_X86_64":
-        raise ElfError(f"ELF for {hdr.e_machine}, not x86-64")
-    if hdr.e_type not in ("ET_EXEC", "ET_DYN") and not interpreter:
-        kind = {"ET_REL": "a relocatable object (ET_REL)", "ET_CORE": "a core file"}
-        raise ElfError(f"not an executable: {kind.get(hdr.e_type, hdr.e_type)}")
+    hdr = _header(stream)
+    if hdr.e_machine != EM_X86_64:
+        machine = EM_NAMES.get(hdr.e_machine, f"machine {hdr.e_machine}")
+        raise ElfError(f"ELF for {machine}, not x86-64")
+    if hdr.e_type not in (ET_EXEC, ET_DYN) and not interpreter:
+        kind = {1: "a relocatable object (ET_REL)", 4: "a core file"}
+        raise ElfError("not an executable: "
+                       + kind.get(hdr.e_type, ET_NAMES.get(hdr.e_type, f"type {hdr.e_type}")))
     if hdr.e_phentsize != PHDR.size or hdr.e_phnum == 0:
         raise ElfError("corrupt ELF: no usable program headers")
     if hdr.e_phoff + hdr.e_phnum * PHDR.size > size:
@@ -169,13 +197,11 @@ def parse_elf(data: bytes | BinaryIO, path: str, interpreter: bool = False) -> L
     interp: bytes | None = None
     tls = None
     exec_stack = False
-    try:
-        phdrs = [seg.header for seg in elf.iter_segments()]
-    except (PyElfError, struct.error, ValueError) as e:
-        raise ElfError(f"corrupt program headers: {e}") from None
+    raw = _read(stream, hdr.e_phoff, hdr.e_phnum * PHDR.size)
+    phdrs = [Phdr(*f) for f in PHDR.iter_unpack(raw[:len(raw) // PHDR.size * PHDR.size])]
     for ph in phdrs:
         p_type = ph.p_type
-        if p_type == "PT_INTERP":
+        if p_type == PT_INTERP and interp is None:
             # Linux: 2..PATH_MAX bytes ending in NUL, else ENOEXEC
             if not 2 <= ph.p_filesz <= 4096:
                 raise ElfError(f"malformed PT_INTERP (size {ph.p_filesz})")
@@ -183,13 +209,13 @@ def parse_elf(data: bytes | BinaryIO, path: str, interpreter: bool = False) -> L
             if raw[-1:] != b"\0":
                 raise ElfError("malformed PT_INTERP (not NUL-terminated)")
             interp = raw[:raw.index(b"\0")]
-        elif p_type == "PT_PHDR":
+        elif p_type == PT_PHDR:
             phdr_vaddr = ph.p_vaddr
-        elif p_type == "PT_TLS":
+        elif p_type == PT_TLS:
             tls = (ph.p_vaddr, ph.p_filesz, ph.p_memsz)
-        elif p_type == "PT_GNU_STACK":
+        elif p_type == PT_GNU_STACK:
             exec_stack = bool(ph.p_flags & PF_X)
-        elif p_type == "PT_LOAD":
+        elif p_type == PT_LOAD:
             if ph.p_filesz > ph.p_memsz:
                 raise ElfError("corrupt ELF: a segment's file size exceeds its memory size")
             if ph.p_offset + ph.p_filesz > size:
@@ -221,9 +247,9 @@ def parse_elf(data: bytes | BinaryIO, path: str, interpreter: bool = False) -> L
         raise ElfError(f"corrupt ELF: entry point {entry:#x} is not in executable memory")
     lo = segments[0].vaddr & ~(PAGE - 1)
     hi = max(s.vaddr + s.memsz for s in segments)
-    if hdr.e_type != "ET_DYN" and (lo < 0x1000 or hi > 0x7FFFFFFFF000):
+    if hdr.e_type != ET_DYN and (lo < 0x1000 or hi > 0x7FFFFFFFF000):
         raise ElfError("corrupt ELF: segments outside the user address space")
-    return LoadPlan(path=path, pie=(hdr.e_type == "ET_DYN"), entry=entry, segments=segments,
+    return LoadPlan(path=path, pie=(hdr.e_type == ET_DYN), entry=entry, segments=segments,
                     phdr_vaddr=phdr_vaddr, phnum=hdr.e_phnum, phentsize=hdr.e_phentsize,
                     exec_stack=exec_stack, tls=tls, interp=interp)
 
