@@ -77,7 +77,12 @@ class Catchpoint(Point):
     syscalls: set[int] | None = None  # None: any
     signals: list[int] | None = None  # gdb signal numbers; None: standard (or all)
     all_signals: bool = False  # `catch signal all`: SIGTRAP and SIGINT too
+    last: str = ""  # what it last caught: `process 1001`, `program "/bin/ls"`
     kind = "catchpoint"
+
+    @property
+    def label(self) -> str:
+        return "Temporary catchpoint" if self.temporary else "Catchpoint"
 
     def describe(self) -> str:
         if self.event == "syscall":
@@ -100,7 +105,7 @@ class Catchpoint(Point):
             return f'signal{plural} "{self._signal_names()}" '
         if self.event == "syscall":
             return self.describe().replace("any syscall", 'syscall "<any syscall>"')
-        return self.event
+        return f"{self.event}, {self.last} " if self.last else self.event
 
     def _signal_names(self) -> str:
         return " ".join(gdbsignals.SIGNALS[n - 1].name for n in self.signals or [])

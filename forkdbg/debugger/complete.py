@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from ..arch.x86_64 import REG_IDS
 from . import commands  # noqa: F401 - the registry fills as the command modules load
 from .registry import COMMANDS, all_names, lookup
+from .settings import BOOLEAN, CHOICES
 
 if TYPE_CHECKING:
     from .session import Session
@@ -37,7 +38,6 @@ def complete(s: "Session", before: str) -> list[str]:
     if cmd.subcommands and not args:
         return [w for w in cmd.subcommands if w.startswith(current)]
     if cmd.name == "set" and len(args) == 1:
-        from .session import BOOLEAN, CHOICES
         if args[0] in CHOICES:
             return [c for c in CHOICES[args[0]] if c.startswith(current)]
         if args[0] in BOOLEAN:

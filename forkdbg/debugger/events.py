@@ -65,13 +65,16 @@ class EventHandlers:
             return ""
         return f"Thread {self._thread_num(task)} \"{task.comm.decode(errors='replace')}\" hit "
 
-    def stop(self, task: "Task", kind: str, headline: str = "") -> None:
+    def stop(self, task: "Task", kind: str, headline: str = "",
+             point: "Catchpoint | None" = None) -> None:
         s = self.s
         if s.kernel is None:
             return
         if s.stop_task is None or s.stop_kind == "step":  # a step on the way is no stop
             s.stop_task = task
             s.stop_kind = kind
+            if point is not None:
+                s.hit_point = point  # a temporary one goes, its commands run
             if headline:
                 s.stop_notes.append(headline)
         s.kernel.request_stop(kind, task)
@@ -103,16 +106,19 @@ class EventHandlers:
             pinf.add_thread(child.tid)
             label = thread_target_id(child)
             self.labels[child.tid] = label
-            s.say(f"[New {label}]")
+            if s.settings["print thread-events"] == "on":
+                s.say(f"[New {label}]")
             return
         what = "vfork" if e.flags & CLONE_VFORK else "fork"
         cps = self.catchpoints(what, e.parent)
         if cps:  # gdb stops inside the call first, and follows the fork when it resumes
             for cp in cps:
                 cp.hits += 1
+            for cp in cps:
+                cp.last = f"process {child.tg.tgid}"
             e.parent.event_stop = True
             self.stop(e.parent, "catch", self.who(e.parent) +
-                      f"Catchpoint {cps[0].num} ({what}ed process {child.tid})")
+                      f"{cps[0].label} {cps[0].num} ({what}ed process {child.tid})", cps[0])
             self.pending_follow.append((e.parent, child, lambda: self._follow(e, pinf, what)))
             return
         self._follow(e, pinf, what)
@@ -133,14 +139,14 @@ class EventHandlers:
         detach = s.settings["detach-on-fork"] == "on"
         ppid, cpid = e.parent.tg.tgid, child.tg.tgid
         if mode == "parent" and detach:
-            s.say(f"[Detaching after {what} from child process {cpid}]")
+            s.inferior_event(f"[Detaching after {what} from child process {cpid}]")
             return
         if mode == "child":
             parent = thread_target_id(e.parent) if pinf.thread_db else f"process {ppid}"
-            s.say(f"[Attaching after {parent} {what} to child process {cpid}]")
+            s.inferior_event(f"[Attaching after {parent} {what} to child process {cpid}]")
         inf = self._new_inferior(child.tg, child.tg.exe)
         inf.add_thread(child.tid)
-        s.say(f"[New inferior {inf.num} (process {cpid})]")
+        s.inferior_event(f"[New inferior {inf.num} (process {cpid})]")
         for p in s.points:
             if pinf.num in p.inferiors:
                 p.inferiors.add(inf.num)
@@ -152,9 +158,9 @@ class EventHandlers:
                     s.insert_watch(p)
         if mode == "child":
             if detach:
-                s.say(f"[Detaching after {what} from parent process {ppid}]")
+                s.inferior_event(f"[Detaching after {what} from parent process {ppid}]")
                 pinf.detached = True
-                s.say(f"[Inferior {pinf.num} (process {ppid}) detached]")
+                s.inferior_event(f"[Inferior {pinf.num} (process {ppid}) detached]")
                 self._inherit_thread_db(pinf, inf)
             else:
                 s.kernel.freeze(e.parent)  # type: ignore[union-attr]
@@ -196,7 +202,8 @@ class EventHandlers:
         if inf is None:
             return
         s.say(f"process {e.task.tg.tgid} is executing new program: {e.path}")
-        inf.thread_db, inf.solib_check = None, 0  # the new program loads its own libc
+        inf.thread_db = None  # the new program loads its own libc (or is static)
+        inf.solib_check = SOLIB_CHECK_CALLS
         if s.settings["follow-exec-mode"] == "new":
             new = self._new_inferior(e.task.tg, e.path)
             inf.tg, inf.detached = None, True
@@ -211,10 +218,11 @@ class EventHandlers:
         cps = self.catchpoints("exec", e.task)
         for cp in cps:
             cp.hits += 1
+            cp.last = f'program "{e.path}"'
         if cps:
             e.task.event_stop = True  # inside execve, which returns when the task resumes
-            self.stop(e.task, "catch",
-                      self.who(e.task) + f"Catchpoint {cps[0].num} (exec'd {e.path})")
+            self.stop(e.task, "catch", self.who(e.task) +
+                      f"{cps[0].label} {cps[0].num} (exec'd {e.path})", cps[0])
 
     def on_exited(self, e: TaskExited) -> None:
         s = self.s
@@ -223,7 +231,8 @@ class EventHandlers:
             return
         if not e.group_exit:
             label = self.labels.pop(e.task.tid, f"LWP {e.task.tid}")
-            s.say(f"[{label} exited]")
+            if s.settings["print thread-events"] == "on":
+                s.say(f"[{label} exited]")
             return
         pid = e.task.tg.tgid
         if e.sig:
@@ -252,8 +261,8 @@ class EventHandlers:
         for cp in self.catchpoints("signal", e.task):
             if cp.catches(e.sig):
                 cp.hits += 1
-                self.stop(e.task, "catch-signal",
-                          self.who(e.task) + f"Catchpoint {cp.num} (signal {gdbsignals.name_of(e.sig)})")
+                self.stop(e.task, "catch-signal", self.who(e.task) +
+                          f"{cp.label} {cp.num} (signal {gdbsignals.name_of(e.sig)})", cp)
                 return
         stop, show, _pass = self.signal_policy(e.sig)
         if not stop and not show:
@@ -264,6 +273,7 @@ class EventHandlers:
         text = f"\n{who} received signal {g.name}, {g.description}."
         if stop:
             self.stop(e.task, "signal", text)
+            s.stop_signal = g  # what `info program` says it stopped at
         else:
             s.say(text)
 
@@ -295,8 +305,8 @@ class EventHandlers:
         for cp in self.catchpoints("syscall", e.task):
             if cp.syscalls is None or e.nr in cp.syscalls:
                 cp.hits += 1
-                self.stop(e.task, "syscall-entry",
-                          self.who(e.task) + f"Catchpoint {cp.num} (call to syscall {syscall_name(e.nr)})")
+                self.stop(e.task, "syscall-entry", self.who(e.task) +
+                          f"{cp.label} {cp.num} (call to syscall {syscall_name(e.nr)})", cp)
                 return
 
     def on_exit(self, e: SyscallExit) -> None:
@@ -304,8 +314,8 @@ class EventHandlers:
             return
         for cp in self.catchpoints("syscall", e.task):
             if cp.syscalls is None or e.nr in cp.syscalls:
-                self.stop(e.task, "syscall-return",
-                          self.who(e.task) + f"Catchpoint {cp.num} (returned from syscall {syscall_name(e.nr)})")
+                self.stop(e.task, "syscall-return", self.who(e.task) +
+                          f"{cp.label} {cp.num} (returned from syscall {syscall_name(e.nr)})", cp)
                 return
 
     def on_watch(self, e: MemoryWatch) -> None:

@@ -27,6 +27,7 @@ class Command:
     help: str
     repeat: bool = False  # an empty line repeats it (stepping commands)
     subcommands: tuple[str, ...] = field(default_factory=tuple)
+    trailing: bool = False  # its argument keeps trailing blanks (`set prompt (gdb) `)
 
     @property
     def summary(self) -> str:
@@ -49,11 +50,12 @@ ALIASES: dict[str, str] = {}
 
 
 def command(name: str, *aliases: str, category: str, repeat: bool = False,
-            subcommands: tuple[str, ...] = ()) -> Callable:
+            subcommands: tuple[str, ...] = (), trailing: bool = False) -> Callable:
     """Register a command; its docstring is its help text."""
     def deco(fn: Callable[["Session", str], None]) -> Callable[["Session", str], None]:
         COMMANDS[name] = Command(name, fn, tuple(aliases), category,
-                                 inspect.cleandoc(fn.__doc__ or ""), repeat, subcommands)
+                                 inspect.cleandoc(fn.__doc__ or ""), repeat, subcommands,
+                                 trailing)
         for a in aliases:
             ALIASES[a] = name
         return fn

@@ -14,7 +14,6 @@ from .registry import CommandError
 if TYPE_CHECKING:
     from .session import Session
 
-PROMPT = "(forkdbg) "
 
 
 def _history_path() -> str:
@@ -104,7 +103,7 @@ def repl(s: "Session", prompt_session: Any = None) -> int:
     s.line_source = block_line
     while True:
         try:
-            line = ps.prompt(PROMPT)
+            line = ps.prompt(s.settings["prompt"])
         except KeyboardInterrupt:
             s.say("Quit")
             continue

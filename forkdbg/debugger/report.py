@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .breakpoints import Breakpoint
 from .detached import run_detached
 from .format import location
 from .inferiors import thread_target_id
@@ -79,7 +80,8 @@ def report_stop(s: "Session", stop: "Stop | None") -> None:
         if hit is not None:
             if hit.temporary:
                 s.points.remove(hit)
-                s.remove_point_hooks(hit)
+                if isinstance(hit, Breakpoint):
+                    s.remove_point_hooks(hit)
             for line in hit.commands:
                 s.execute(line)
     elif head:

@@ -15,6 +15,7 @@ import weakref
 from typing import TYPE_CHECKING, Callable, TextIO
 
 from ..arch.x86_64 import REG_IDS
+from ..cli.common import Interrupts
 from ..abi.errno import errno_message
 from ..kernel.errors import KernelError
 from ..kernel.kernel import Kernel
@@ -25,27 +26,17 @@ from .breakpoints import Breakpoint, DebugWatcher, Point, Watchpoint
 from .expr import Env, Value, evaluate
 from .format import location
 from .inferiors import Inferior, thread_target_id
+from .events import SOLIB_CHECK_CALLS
 from .hooks import PointHooks
 from .program import ProgramFile
 from .registry import CommandError
+from .settings import DEFAULT_SETTINGS
 
 if TYPE_CHECKING:
     from ..elf.symbols import Symbols
+    from .gdbsignals import GdbSignal
     from ..kernel.task import Task
     from ..kernel.thread_group import ThreadGroup
-
-DEFAULT_SETTINGS: dict[str, str] = {
-    "follow-fork-mode": "parent", "detach-on-fork": "on", "follow-exec-mode": "same",
-    "schedule-multiple": "off", "disassembly-flavor": "att", "confirm": "on",
-    "pagination": "off", "width": "0", "height": "0", "print pretty": "off",
-    "scheduler-locking": "off", "listsize": "10", "backtrace past-main": "off",
-    "breakpoint pending": "auto",
-}
-CHOICES = {"follow-fork-mode": ("parent", "child", "ask"), "follow-exec-mode": ("same", "new"),
-           "breakpoint pending": ("on", "off", "auto"),
-           "disassembly-flavor": ("att", "intel"), "scheduler-locking": ("off", "on", "step")}
-BOOLEAN = {"detach-on-fork", "schedule-multiple", "confirm", "pagination", "print pretty",
-           "backtrace past-main"}
 
 
 class Session(PointHooks, ProgramFile):
@@ -88,6 +79,7 @@ class Session(PointHooks, ProgramFile):
         self.watcher = DebugWatcher(self)
         self.hit_point: Point | None = None
         self.last_hit: Point | None = None  # the breakpoint of the last stop (continue N)
+        self.stop_signal: "GdbSignal | None" = None  # the signal the last stop was at
         self.last_command = ""
         self.color = False  # syntax-coloured disassembly (a terminal)
         self.last_stop_tid: int | None = None  # "[Switching to ...]" when a stop moves
@@ -102,6 +94,12 @@ class Session(PointHooks, ProgramFile):
     def say(self, text: str = "") -> None:
         self.out.write(text + "\n")
         self.out.flush()
+
+    def inferior_event(self, text: str) -> None:
+        """A fork, detach or new-inferior message: shown under `set print inferior-events
+        on` (gdb's default)."""
+        if self.settings["print inferior-events"] == "on":
+            self.say(text)
 
     def error(self, text: str) -> None:
         """An error message: on stderr, as gdb writes them."""
@@ -277,6 +275,7 @@ class Session(PointHooks, ProgramFile):
                 del self.inferiors[other]
         inf.tg, inf.detached, inf.threads, inf.next_thread = task.tg, False, {}, 1
         inf.exe = task.tg.exe
+        inf.thread_db, inf.solib_check = None, SOLIB_CHECK_CALLS  # libthread_db's lines
         inf.add_thread(task.tid)
         self.current_inferior = 1
         self.current_tid = task.tid
@@ -324,14 +323,14 @@ class Session(PointHooks, ProgramFile):
 
     def resume(self, step: Callable[[], object] | None = None) -> None:
         """Continue (or take one step) until the next stop, then report it."""
-        from ..cli.common import Interrupts
         k = self.kernel
         assert k is not None
         self.stop_notes = []
         self.stop_task = None
         self.stop_kind = ""
+        self.stop_signal = None
+        self.events.run_pending_follow()  # gdb follows a caught fork first, then records
         self.last_stop_tid = self.current_tid  # "[Switching to ...]" if another thread stops
-        self.events.run_pending_follow()
         self.apply_holds()
         timeout = None
         if self.machine.timeout_s is not None:
@@ -426,6 +425,8 @@ class Session(PointHooks, ProgramFile):
         if not word:
             raise CommandError(f'Undefined command: "{text.split()[0]}".  Try "help".')
         cmd = lookup(word)
+        if cmd.trailing:
+            arg = line.lstrip()[i:].lstrip().rstrip("\r\n")
         self.command_epoch += 1
         try:
             cmd.fn(self, arg)

@@ -3,7 +3,8 @@
 The objects come from the kernel's record of file mappings (kernel/objfiles.py), named
 as the dynamic loader's link_map names them; gdb's table shows each library's .text
 range.  gdb enables libthread_db for a process once glibc's libc.so.6 (the one that
-carries __nptl_version) is loaded and a libthread_db.so.1 sits beside it; from then on
+carries __nptl_version) is loaded and a libthread_db.so.1 sits beside it, or, for a
+static program that carries __nptl_version itself, when the system has one; from then on
 it names threads `Thread 0x... (LWP N)` in its fork messages.  forkdbg needs no
 libthread_db to see threads, but says what gdb says, under the same condition.
 """
@@ -21,6 +22,9 @@ if TYPE_CHECKING:
     from ..kernel.task import Task
 
 THREAD_DB = "libthread_db.so.1"
+#: where the system's dynamic loader finds it (gdb's $sdir, for a static program)
+SYSTEM_THREAD_DB = tuple(os.path.join(d, THREAD_DB) for d in (
+    "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64"))
 
 
 def shared_libraries(kernel: "Kernel", task: "Task") -> list[Objfile]:
@@ -56,18 +60,25 @@ def thread_db_library(kernel: "Kernel", task: "Task") -> str | None:
     """The libthread_db gdb would load for `task`'s process, once the loader has entered
     glibc's libc.so.6 in its link map; None before, for musl, or when there is none."""
     objs = object_map(kernel, task.mm)
-    names = link_map_names(task.mm, objs)
-    for o, name in names.items():
+    if objs.interp_base == 0:  # a static program with nptl: the system's libthread_db
+        prog = objs.program
+        if prog is None or prog.image.symbols.lookup("__nptl_version") is None:
+            return None
+        return next((p for p in SYSTEM_THREAD_DB if _exists(kernel, p)), None)
+    for o, name in link_map_names(task.mm, objs).items():
         if os.path.basename(name) != "libc.so.6" or \
                 o.image.symbols.lookup("__nptl_version") is None:
             continue
-        path = os.path.join(os.path.dirname(name), THREAD_DB)
-        try:
-            if kernel.vfs.resolve(None, path).exists:
-                return path
-        except KernelError:
-            return None
+        path = os.path.join(os.path.dirname(name), THREAD_DB)  # gdb's $pdir
+        return path if _exists(kernel, path) else None
     return None
+
+
+def _exists(kernel: "Kernel", path: str) -> bool:
+    try:
+        return kernel.vfs.resolve(None, path).exists
+    except KernelError:
+        return False
 
 
 def thread_db_lines(path: str) -> list[str]:

@@ -225,12 +225,48 @@ inferior 2
 continue
 info inferiors
 """
+# the command language gdb's tests use: unique prefixes of settings, print
+# inferior-events/thread-events, tcatch, info program, clear, catchpoints' last catch
+SCRIPTS["settings_and_catch"] = """set follow-fork child
+show follow-fork
+set detach off
+show detach
+show verbose
+set verbose off
+show print thread-events
+set print inferior-events off
+show print inferior-events
+set prompt (gdb) 
+show prompt
+info program
+catch fork
+run
+info program
+tcatch exec
+info breakpoints
+set detach on
+continue
+info breakpoints
+info program
+"""
+SCRIPTS["clear_and_thread_events"] = """set print thread-events off
+break main
+break work
+clear work
+info breakpoints
+run
+info program
+clear main
+info breakpoints
+continue
+"""
 PROGRAMS = {"fault_load": ["faults", "load"], "fault_store": ["faults", "store"],
             "fault_push": ["faults", "push"], "signal": ["crash", "segv"], "step_signal": ["rseq"], "catch_vfork_event": ["vfork"],
             "no_process": ["rseq"], "argv0": ["args", "one", "two words"],
             "info_frame": ["hello"],
             "catch_exec_event": [BUSYBOX, "sh", "-c", "exec /bin/busybox true"],
             "dynamic_fork": ["forkexec-dyn", "/bin/true"],
+            "clear_and_thread_events": ["threads", "2", "100"],
             "dynamic_musl": [str(SAMPLES / "musl" / "forkexec-dyn"), "/bin/true"],
             "dynamic_pending": ["forkexec-dyn", "/bin/true"],
             "dynamic_follow_child": ["forkexec-dyn", "/usr/bin/env", "-i", "/bin/true"]}

@@ -77,6 +77,28 @@ def cmd_tbreak(s: "Session", arg: str) -> None:
     _break(s, arg, True)
 
 
+@command("clear", category="breakpoints")
+def cmd_clear(s: "Session", arg: str) -> None:
+    """Delete the breakpoints at a location (without one: at the current pc)."""
+    if arg.strip():
+        addr = resolve(arg, s.symbols(), s.eval_int, s.code_reader())
+        missing = f"No breakpoint at {arg.strip()}."
+    else:
+        if not s.running:
+            raise CommandError("No source file specified.")
+        addr, missing = s.task().pc, "No breakpoint at this line."
+    found = [p for p in s.points if isinstance(p, Breakpoint)
+             and p.addrs.get(s.current_inferior) == addr]
+    if not found:
+        raise CommandError(missing)
+    if s.from_tty:
+        nums = " ".join(str(p.num) for p in found)
+        s.say(f"Deleted breakpoint{'s' if len(found) > 1 else ''} {nums} ")
+    for p in found:
+        s.points.remove(p)
+        s.remove_point_hooks(p)
+
+
 @command("delete", "d", category="breakpoints")
 def cmd_delete(s: "Session", arg: str) -> None:
     """Delete breakpoints (all of them without arguments)."""
@@ -280,6 +302,17 @@ def _catch_signals(words: list[str]) -> tuple[list[int] | None, bool]:
                                                        "signal"))
 def cmd_catch(s: "Session", arg: str) -> None:
     """Set a catchpoint: catch fork | vfork | exec | syscall [NAME|NUMBER|group:G ...] | signal [SIG...]."""
+    _catch(s, arg, False)
+
+
+@command("tcatch", category="breakpoints", subcommands=("fork", "vfork", "exec", "syscall",
+                                                        "signal"))
+def cmd_tcatch(s: "Session", arg: str) -> None:
+    """Set a temporary catchpoint (deleted when it stops the program)."""
+    _catch(s, arg, True)
+
+
+def _catch(s: "Session", arg: str, temporary: bool) -> None:
     words = arg.split()
     if not words:
         raise CommandError('List of catch subcommands:\n\ncatch exec -- Catch calls to exec.\n'
@@ -288,7 +321,7 @@ def cmd_catch(s: "Session", arg: str) -> None:
                            'calls by their names, groups and/or numbers.\ncatch vfork -- Catch '
                            'calls to vfork.')
     event, rest = words[0], words[1:]
-    cp = Catchpoint(0, event=event, inferiors={s.current_inferior})
+    cp = Catchpoint(0, event=event, inferiors={s.current_inferior}, temporary=temporary)
     if event == "syscall":
         cp.syscalls = _syscalls(rest)
     elif event == "signal":

@@ -12,7 +12,9 @@ from ..format import char_repr, parse_xfmt, scalar, sym_suffix
 from ..format import value as fmt_value
 from ..ranges import report_missing, spans
 from ..registry import CommandError, command
+from ..settings import DEFAULT_SETTINGS
 from .code import disasm_lines, iter_disasm
+from .support import change_setting
 
 if TYPE_CHECKING:
     from ..session import Session
@@ -144,15 +146,12 @@ def cmd_undisplay(s: "Session", arg: str) -> None:
     s.displays = [d for d in s.displays if d[0] not in gone]
 
 
-@command("set", category="data", subcommands=("var", "variable", "args", "follow-fork-mode",
-                                               "detach-on-fork", "follow-exec-mode",
-                                               "schedule-multiple", "disassembly-flavor",
-                                               "confirm", "pagination", "width", "height",
-                                               "environment", "scheduler-locking", "listsize"))
+@command("set", category="data", trailing=True, subcommands=(
+    "var", "variable", "args", "environment",
+    *dict.fromkeys(k.split()[0] for k in DEFAULT_SETTINGS)))
 def cmd_set(s: "Session", arg: str) -> None:
     """Change a setting (set follow-fork-mode child) or memory and registers
     (set $rax = 5, set {long}0x4c6f10 = 7, set var *(int *)ADDR = 1)."""
-    from .support import change_setting
     if arg.startswith(("var ", "variable ")):
         arg = arg.split(None, 1)[1]
     elif not arg.startswith(("$", "{", "*", "(")) and "=" not in arg.split()[0] if arg else True:

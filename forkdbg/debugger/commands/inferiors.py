@@ -117,7 +117,7 @@ def cmd_detach(s: "Session", arg: str) -> None:
             raise CommandError(f"Inferior ID {n} is not running.")
         pid = inf.pid
         inf.detached = True
-        s.say(f"[Inferior {n} (process {pid}) detached]")
+        s.inferior_event(f"[Inferior {n} (process {pid}) detached]")
 
 
 def kill_inferiors(s: "Session", arg: str) -> None:

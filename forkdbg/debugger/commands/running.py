@@ -14,7 +14,9 @@ from ..escapes import shell_words
 from ..breakpoints import Breakpoint
 from ..detached import kill_inferior
 from .inferiors import after_kill, kill_inferiors
+from ..inferiors import thread_target_id
 from ..registry import CommandError, command
+from .info import info
 
 if TYPE_CHECKING:
     from ..session import Session
@@ -260,3 +262,29 @@ def cmd_signal(s: "Session", arg: str) -> None:
     else:
         s.say("Continuing with no signal.")
     s.resume()
+
+
+@info("program")
+def info_program(s: "Session", arg: str) -> None:
+    """Where the program stopped, and why (gdb's words)."""
+    if not s.running:
+        s.say("The program being debugged is not being run.")
+        return
+    t = s.task()
+    inf = s.inferior
+    target = thread_target_id(t) if len(inf.live_tasks()) > 1 or inf.thread_db else \
+        f"process {t.tg.tgid}"
+    s.say(f"\tUsing the running image of child {target}.")
+    s.say(f"Program stopped at {t.pc:#x}.")
+    if s.stop_kind == "step":
+        s.say("It stopped after being stepped.")
+    elif s.last_hit is not None:
+        if s.last_hit in s.points:
+            s.say(f"It stopped at breakpoint {s.last_hit.num}.")
+        else:
+            s.say("It stopped at a breakpoint that has since been deleted.")
+    elif s.stop_signal is not None:
+        g = s.stop_signal
+        s.say(f"It stopped at signal {g.name}, {g.description}.")
+    if s.from_tty:
+        s.say('Type "info stack" or "info registers" for more information.')

@@ -11,22 +11,13 @@ from ..escapes import shell_words, unescape_echo
 from ..ranges import decimal
 from ..registry import CATEGORIES, COMMANDS, CommandError, command, lookup
 from ..script import source_file
-from ..session import BOOLEAN, CHOICES
+from .. import settings
+from ..settings import BOOLEAN, CHOICES
 from .info import SIGNAL_HEADER, signal_row
 
 if TYPE_CHECKING:
     from ..session import Session
 
-SETTING_HELP = {
-    "follow-fork-mode": "Debugger response to a program call of fork or vfork is \"{}\".",
-    "detach-on-fork": "Whether gdb will detach the child of a fork is {}.",
-    "follow-exec-mode": "Follow exec mode is \"{}\".",
-    "schedule-multiple": "Resuming the execution of threads of all processes is {}.",
-    "disassembly-flavor": "The disassembly flavor is \"{}\".",
-    "confirm": "Whether to confirm potentially dangerous operations is {}.",
-    "scheduler-locking": "Mode for locking scheduler during execution is \"{}\".",
-    "breakpoint pending": "Debugger's behavior regarding pending breakpoints is {}.",
-}
 
 
 @command("help", "h", category="support")
@@ -68,24 +59,27 @@ def cmd_file(s: "Session", arg: str) -> None:
 
 
 def change_setting(s: "Session", arg: str) -> None:
-    words = arg.split(None, 1)
+    """`set NAME VALUE` for gdb's settings (NAME by unique prefixes, as gdb), `set args`,
+    `set environment`."""
+    text = arg.strip()
+    words = text.split()
     if not words:
         raise CommandError("Argument required (expression to compute).")
-    name, value = words[0], (words[1].strip() if len(words) > 1 else "")
-    if name == "args":
+    value = text[len(words[0]):].strip()
+    if words[0] == "args":
         s.args = shell_words(value)
         return
-    if name in ("environment", "env"):
+    if words[0] in ("environment", "env"):
         var, _, val = value.replace(" = ", "=").partition("=") if "=" in value else \
             value.partition(" ")
         s.env_changes[var.strip()] = val.strip()
         return
-    for two in (k for k in s.settings if " " in k):  # print pretty, breakpoint pending...
-        first, second = two.split()
-        if name == first and value.startswith(second):
-            name, value = two, value[len(second):].strip()
-    if name not in s.settings:
-        raise CommandError(f'No symbol "{name}" in current context.')
+    name, n = _setting(s, words)
+    rest = arg.lstrip()
+    for _ in range(n):
+        rest = rest.lstrip()
+        rest = rest[len(rest.split(None, 1)[0]):]
+    value = rest.lstrip() if name == "prompt" else rest.strip()  # a prompt keeps its blank
     if name in BOOLEAN:
         value = {"": "on", "1": "on", "yes": "on", "enable": "on", "0": "off", "no": "off",
                  "disable": "off"}.get(value, value)
@@ -98,6 +92,17 @@ def change_setting(s: "Session", arg: str) -> None:
     s.settings[name] = value
 
 
+def _setting(s: "Session", words: list[str]) -> tuple[str, int]:
+    """The setting the words name; gdb's own error when they name none (an expression
+    to evaluate, for gdb: `No symbol "X" in current context.`)."""
+    try:
+        return settings.resolve(words, list(s.settings))
+    except CommandError as e:
+        if str(e).startswith("Ambiguous"):
+            raise
+        raise CommandError(f'No symbol "{words[0]}" in current context.') from None
+
+
 @command("show", category="support")
 def cmd_show(s: "Session", arg: str) -> None:
     """Show a setting (show follow-fork-mode, show args, show version ...)."""
@@ -107,12 +112,16 @@ def cmd_show(s: "Session", arg: str) -> None:
               + " ".join(s.args) + '".')
     elif name == "version":
         s.say(f"forkdbg {__version__} (a gdb-style debugger for x86-64 programs)")
-    elif name in SETTING_HELP:
-        s.say(SETTING_HELP[name].format(s.settings[name]))
-    elif name in s.settings:
-        s.say(f"{name} is {s.settings[name]}.")
     else:
-        raise CommandError(f'Undefined show command: "{name}".  Try "help show".')
+        try:
+            key, _n = settings.resolve(name.split(), list(s.settings))
+        except CommandError:
+            raise CommandError(f'Undefined show command: "{name}".  Try "help show".') \
+                from None
+        if key == "verbose":
+            s.say(settings.VERBOSE[s.settings[key]])
+        else:
+            s.say(settings.SHOW.get(key, key + " is {}.").format(s.settings[key]))
 
 
 @command("echo", category="support")

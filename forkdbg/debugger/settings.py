@@ -1,0 +1,56 @@
+"""gdb's settings: their names, defaults, allowed values, `show` sentences, and how a
+`set`/`show` argument names one (each word a unique prefix, as gdb's command lookup)."""
+
+from __future__ import annotations
+
+from .registry import CommandError
+
+DEFAULT_SETTINGS: dict[str, str] = {
+    "follow-fork-mode": "parent", "detach-on-fork": "on", "follow-exec-mode": "same",
+    "schedule-multiple": "off", "disassembly-flavor": "att", "confirm": "on",
+    "pagination": "off", "width": "0", "height": "0", "print pretty": "off",
+    "scheduler-locking": "off", "listsize": "10", "backtrace past-main": "off",
+    "breakpoint pending": "auto", "verbose": "off", "print inferior-events": "on",
+    "print thread-events": "on", "prompt": "(forkdbg) ",
+}
+CHOICES = {"follow-fork-mode": ("parent", "child", "ask"), "follow-exec-mode": ("same", "new"),
+           "breakpoint pending": ("on", "off", "auto"),
+           "disassembly-flavor": ("att", "intel"), "scheduler-locking": ("off", "on", "step")}
+BOOLEAN = {"detach-on-fork", "schedule-multiple", "confirm", "pagination", "print pretty",
+           "backtrace past-main", "verbose", "print inferior-events", "print thread-events"}
+#: `show NAME`'s sentence, `{}` the value (the rest say "NAME is VALUE.")
+SHOW = {
+    "follow-fork-mode": "Debugger response to a program call of fork or vfork is \"{}\".",
+    "detach-on-fork": "Whether gdb will detach the child of a fork is {}.",
+    "follow-exec-mode": "Follow exec mode is \"{}\".",
+    "schedule-multiple": "Resuming the execution of threads of all processes is {}.",
+    "disassembly-flavor": "The disassembly flavor is \"{}\".",
+    "confirm": "Whether to confirm potentially dangerous operations is {}.",
+    "scheduler-locking": "Mode for locking scheduler during execution is \"{}\".",
+    "breakpoint pending": "Debugger's behavior regarding pending breakpoints is {}.",
+    "print inferior-events": "Printing of inferior events is {}.",
+    "print thread-events": "Printing of thread events is {}.",
+    "prompt": "Gdb's prompt is \"{}\".",
+}
+#: what `show verbose` says, by value (gdb words the two differently)
+VERBOSE = {"on": "Verbose printing of informational messages is on.", "off": "Verbosity is off."}
+
+
+def resolve(words: list[str], names: list[str]) -> tuple[str, int]:
+    """The setting `words` name and how many of the words that took: each word is the
+    setting's word at that place or a unique prefix of it (an exact word wins), as gdb's
+    command lookup; CommandError with gdb's sentence when none or several match."""
+    for n in (2, 1):
+        if len(words) < n:
+            continue
+        cands = [k for k in names if len(k.split()) == n]
+        for i in range(n):
+            exact = [k for k in cands if k.split()[i] == words[i]]
+            cands = exact or [k for k in cands if k.split()[i].startswith(words[i])]
+        if len(cands) == 1:
+            return cands[0], n
+        if len(cands) > 1 and n == 1:
+            raise CommandError(f'Ambiguous set command "{words[0]}": '
+                               f'{", ".join(sorted(cands))}.')
+    raise CommandError(f'Undefined set command: "{words[0] if words else ""}".  '
+                       'Try "help set".')
