@@ -245,7 +245,7 @@ class EventHandlers:
             code = 0
         else:
             s.stop_notes.append(f"[Inferior {inf.num} (process {pid}) exited with code "
-                                f"{e.code:02o}]")
+                                f"0{e.code:o}]")
             code = e.code
         if inf.num == 1 or s.exit_code is None:
             s.exit_code = code

@@ -260,6 +260,9 @@ clear main
 info breakpoints
 continue
 """
+SCRIPTS["exit_code"] = """run
+p $_exitcode
+"""
 PROGRAMS = {"fault_load": ["faults", "load"], "fault_store": ["faults", "store"],
             "fault_push": ["faults", "push"], "signal": ["crash", "segv"], "step_signal": ["rseq"], "catch_vfork_event": ["vfork"],
             "no_process": ["rseq"], "argv0": ["args", "one", "two words"],
@@ -267,6 +270,7 @@ PROGRAMS = {"fault_load": ["faults", "load"], "fault_store": ["faults", "store"]
             "catch_exec_event": [BUSYBOX, "sh", "-c", "exec /bin/busybox true"],
             "dynamic_fork": ["forkexec-dyn", "/bin/true"],
             "clear_and_thread_events": ["threads", "2", "100"],
+            "exit_code": [BUSYBOX, "sh", "-c", "exit 255"],
             "dynamic_musl": [str(SAMPLES / "musl" / "forkexec-dyn"), "/bin/true"],
             "dynamic_pending": ["forkexec-dyn", "/bin/true"],
             "dynamic_follow_child": ["forkexec-dyn", "/usr/bin/env", "-i", "/bin/true"]}
