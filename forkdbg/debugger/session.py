@@ -62,6 +62,7 @@ class Session(PointHooks, ProgramFile):
         self.next_point = 1
         self.internal_stops: dict[int, Callable[["Task"], bool]] = {}
         self.checkpoints: dict[int, "ThreadGroup"] = {}  # checkpoint N -> its process; 0: main
+        self.checkpoint_offsets: dict[int, dict[int, int]] = {}  # id(process) -> fd -> offset
         self.connection = 0  # gdb's number for the target connection (info inferiors)
         self.last_pid = 0  # the last run's highest pid
         self.history: list[Value] = []
@@ -309,6 +310,7 @@ class Session(PointHooks, ProgramFile):
         from ..kernel.exit import do_exit
         self.events.pending_follow = []
         self.checkpoints.clear()
+        self.checkpoint_offsets.clear()
         self.events.quiet = True
         try:
             for g in list(k.groups.values()):

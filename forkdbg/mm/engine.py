@@ -96,8 +96,11 @@ def add_code_hook(mm: "AddressSpace", addr: int) -> None:
 
 def remove_code_hook(mm: "AddressSpace", addr: int) -> None:
     h = mm._code_hooks.pop(addr, None)
+    if mm.skip_break == addr:
+        mm.skip_break = None  # no hook left to step over
     if h is not None and mm.uc is not None:
         mm.uc.hook_del(h)
+        mm.uc.ctl_remove_cache(addr, addr + 1)  # code translated with the hook's call
 
 
 def add_watch_hook(mm: "AddressSpace", begin: int, size: int, access: str) -> int:

@@ -260,6 +260,16 @@ clear main
 info breakpoints
 continue
 """
+# the breakpoint the program stands on goes, then it runs on (unicorn kept code
+# translated with the deleted hook's call, which crashed the guest)
+SCRIPTS["delete_current_breakpoint"] = """break _Fork
+break wait4
+run
+delete 1
+continue
+disable 2
+continue
+"""
 SCRIPTS["exit_code"] = """run
 p $_exitcode
 """

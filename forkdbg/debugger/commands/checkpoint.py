@@ -4,16 +4,20 @@ gdb makes a checkpoint by calling fork() inside the program, which it cannot do 
 static binary ("can't find fork function in inferior"). forkdbg asks its kernel for the
 copy instead: the same memory, descriptors and registers in a new, frozen process that the
 program's own wait() never sees. `restart N` makes that process the inferior's; the one it
-replaces becomes a checkpoint in turn. As in gdb, the pid changes and files are shared.
+replaces becomes a checkpoint in turn. As in gdb, the pid changes and files are shared,
+and each process's file offsets are saved when it is left and put back when it is
+restarted (gdb's linux-fork does the same with lseek in the inferior).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ...abi.fileflags import SEEK_CUR, SEEK_SET
 from ...kernel.errors import KernelError
 from ...kernel.fork import checkpoint
 from ..format import location
+from ..inferiors import thread_target_id
 from ..registry import CommandError, command
 from .info import info
 
@@ -55,7 +59,30 @@ def cmd_checkpoint(s: "Session", arg: str) -> None:
         s.checkpoints[0] = t.tg
     n = max(s.checkpoints) + 1
     s.checkpoints[n] = copy.tg
-    s.say(f"checkpoint {n}: fork returned pid {copy.tg.tgid}.")
+    s.checkpoint_offsets[id(copy.tg)] = _offsets(copy.tg)
+    if s.from_tty:
+        s.say(f"checkpoint {n}: fork returned pid {copy.tg.tgid}.")
+
+
+def _offsets(tg: "ThreadGroup") -> dict[int, int]:
+    """The file offset of each of the process's seekable descriptors."""
+    t = tg.live_threads[0] if tg.live_threads else None
+    if t is None:
+        return {}
+    out = {}
+    for fd, entry in t.files.fds.items():
+        try:
+            out[fd] = entry.file.lseek(0, SEEK_CUR)
+        except (KernelError, AttributeError):
+            continue
+    return out
+
+
+def _target(s: "Session", tg: "ThreadGroup", main: bool = False) -> str:
+    """How gdb names a checkpoint's process: its thread under libthread_db (the main
+    process always by its pid)."""
+    t = tg.live_threads[0]
+    return thread_target_id(t) if s.inferior.thread_db and not main else f"process {tg.tgid}"
 
 
 @info("checkpoints")
@@ -72,7 +99,7 @@ def info_checkpoints(s: "Session", arg: str) -> None:
         syms = s.symbols(t)
         hit = syms.containing(t.pc) if syms is not None else None
         where = f", <{hit[0].name}>" if hit else ""
-        s.say(f"{mark} {n} process {tg.tgid}{main} at {t.pc:#x}{where}")
+        s.say(f"{mark} {n} {_target(s, tg, n == 0)}{main} at {t.pc:#x}{where}")
 
 
 @command("restart", category="running")
@@ -83,6 +110,7 @@ def cmd_restart(s: "Session", arg: str) -> None:
     assert k is not None
     inf = s.inferior
     if inf.live and inf.tg is not None:
+        s.checkpoint_offsets[id(inf.tg)] = _offsets(inf.tg)  # as it is left
         for t in inf.tg.live_threads:
             k.freeze(t)
     inf.tg = tg
@@ -90,7 +118,16 @@ def cmd_restart(s: "Session", arg: str) -> None:
     t = tg.live_threads[0]
     inf.add_thread(t.tid)
     s.current_tid = t.tid
-    s.say(f"Switching to process {tg.tgid}")
+    for fd, pos in s.checkpoint_offsets.get(id(tg), {}).items():
+        entry = t.files.fds.get(fd)
+        if entry is not None:
+            try:
+                entry.file.lseek(pos, SEEK_SET)
+            except (KernelError, AttributeError):
+                pass
+    s.insert_points()  # the snapshot's address space has no breakpoint hooks yet
+    t.skip_break = t.pc  # as after any stop: continuing steps over a breakpoint here
+    s.say(f"Switching to {_target(s, tg)}")
     s.say(f"#0  {location(t.pc, s.symbols(t))}")
 
 
