@@ -123,12 +123,19 @@ def locations(s: "Session", bp: Breakpoint) -> list[int]:
     """The inferiors where `bp` has a location, in order (gdb numbers them N.M when there
     are several).  An inferior without a process keeps the location its program file
     gives, unless that is only a PLT entry: gdb drops trampolines when a real function of
-    the name is found anywhere (a libc function, once a process has libc loaded)."""
+    the name is found anywhere (a libc function, once a process has libc loaded).  Two
+    processes in one address space (a vfork child before it execs) are one location."""
     out = []
+    spaces: set[int] = set()  # a vfork child shares its parent's space: one location
     for num in sorted(bp.inferiors):
         inf = s.inferiors.get(num)
         if inf is None:
             continue
+        live = inf.live_tasks() if inf.live else []
+        if live:
+            if id(live[0].mm) in spaces:
+                continue
+            spaces.add(id(live[0].mm))
         if not inf.live and not bp.spec.startswith("*") and inf.exe == s.program:
             syms = s.file_symbols()
             sym = syms.lookup(bp.spec.partition("+")[0].strip()) if syms is not None else None

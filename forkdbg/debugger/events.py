@@ -18,6 +18,9 @@ from .solib import thread_db_library, thread_db_lines
 
 #: after a library's code is mapped, how many system calls to look for it in the link map
 SOLIB_CHECK_CALLS = 32
+VFORK_REFUSED = ("Can not resume the parent process over vfork in the foreground while\n"
+                 "holding the child stopped.  Try \"set detach-on-fork\" or "
+                 "\"set schedule-multiple\".")
 
 if TYPE_CHECKING:
     from ..kernel.kernel import Kernel, Stop
@@ -138,6 +141,14 @@ class EventHandlers:
             mode = s.ask_fork() if s.ask_fork is not None else "parent"
         detach = s.settings["detach-on-fork"] == "on"
         ppid, cpid = e.parent.tg.tgid, child.tg.tgid
+        if what == "vfork" and mode == "parent" and not detach and \
+                s.settings["schedule-multiple"] == "off":
+            # the parent cannot run until the child execs or exits, and gdb would hold
+            # the child: it refuses, and tries again at the next resume
+            self.stop(e.parent, "refused")
+            s.resume_error = VFORK_REFUSED
+            self.pending_follow.append((e.parent, child, lambda: self._follow(e, pinf, what)))
+            return
         if mode == "parent" and detach:
             s.inferior_event(f"[Detaching after {what} from child process {cpid}]")
             return
@@ -156,8 +167,13 @@ class EventHandlers:
             for p in s.points:
                 if isinstance(p, Watchpoint) and inf.num in p.inferiors:
                     s.insert_watch(p)
+        if what == "vfork":
+            inf.vfork_parent = pinf  # until the child execs or exits (info inferiors)
         if mode == "child":
-            if detach:
+            if detach and what == "vfork":
+                inf.detach_vfork_parent = True  # kept until then, as gdb
+                self._inherit_thread_db(pinf, inf)
+            elif detach:
                 s.inferior_event(f"[Detaching after {what} from parent process {ppid}]")
                 pinf.detached = True
                 s.inferior_event(f"[Inferior {pinf.num} (process {ppid}) detached]")
@@ -171,6 +187,22 @@ class EventHandlers:
         if not (mode == "child" and detach):
             self._inherit_thread_db(pinf, inf)
         self._child_syscall_return(e, inf)
+
+    def _release_vfork_parent(self, inf: Inferior, why: str) -> None:
+        """The vfork child execs or exits: the parent runs again, and gdb detaches it if
+        it kept it only for the vfork."""
+        pinf, inf.vfork_parent = inf.vfork_parent, None
+        detach, inf.detach_vfork_parent = inf.detach_vfork_parent, False
+        if pinf is None or not detach:
+            return
+        s = self.s
+        pid = pinf.pid
+        s.inferior_event(f"[Detaching vfork parent process {pid} after child {why}]")
+        pinf.detached = True
+        s.inferior_event(f"[Inferior {pinf.num} (process {pid}) detached]")
+        if s.kernel is not None and pinf.tg is not None:
+            for t in pinf.tg.live_threads:
+                s.kernel.thaw(t)
 
     def _inherit_thread_db(self, pinf: Inferior, inf: Inferior) -> None:
         """A kept fork child runs the parent's libc: gdb loads libthread_db for it too."""
@@ -201,6 +233,10 @@ class EventHandlers:
         inf = s.inferior_of(e.task)
         if inf is None:
             return
+        if inf.vfork_parent is not None:
+            if inf.detach_vfork_parent:  # gdb shows it so: they shared a program space
+                inf.vfork_parent.exe = e.path
+            self._release_vfork_parent(inf, "exec")
         s.say(f"process {e.task.tg.tgid} is executing new program: {e.path}")
         inf.thread_db = None  # the new program loads its own libc (or is static)
         inf.solib_check = SOLIB_CHECK_CALLS
@@ -235,6 +271,7 @@ class EventHandlers:
                 s.say(f"[{label} exited]")
             return
         pid = e.task.tg.tgid
+        self._release_vfork_parent(inf, "exit")
         if e.sig:
             g = gdbsignals.of_linux(e.sig)
             s.stop_notes.append(f"\nProgram terminated with signal {g.name}, "

@@ -22,6 +22,8 @@ class Inferior:
     detached: bool = False
     thread_db: str | None = None  # the libthread_db gdb would have loaded for it
     solib_check: int = 0  # code was mapped: system calls left in which to look for libc
+    vfork_parent: "Inferior | None" = None  # this vfork child's parent, until it execs or exits
+    detach_vfork_parent: bool = False  # then detach that parent (follow child, detach on)
 
     @property
     def pid(self) -> int | None:

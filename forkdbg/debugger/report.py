@@ -62,7 +62,7 @@ def report_stop(s: "Session", stop: "Stop | None") -> None:
         s.say(n)
     head = notes[-1] if notes else ""
     kind = s.stop_kind
-    if task is not None and task.alive and kind not in ("exited", ""):
+    if task is not None and task.alive and kind not in ("exited", "", "refused"):
         where = location(task.pc, s.symbols(task))
         if kind in ("breakpoint", "catch", "syscall-entry", "syscall-return", "catch-signal"):
             if kind != "breakpoint":

@@ -81,6 +81,7 @@ class Session(PointHooks, ProgramFile):
         self.hit_point: Point | None = None
         self.last_hit: Point | None = None  # the breakpoint of the last stop (continue N)
         self.stop_signal: "GdbSignal | None" = None  # the signal the last stop was at
+        self.resume_error = ""  # why the last resume had to stop (said after its report)
         self.last_command = ""
         self.color = False  # syntax-coloured disassembly (a terminal)
         self.last_stop_tid: int | None = None  # "[Switching to ...]" when a stop moves
@@ -343,6 +344,9 @@ class Session(PointHooks, ProgramFile):
             else:
                 stop = k.run()
         self.events.report(stop)
+        if self.resume_error:  # the resume could not go on: gdb says why, and goes on
+            message, self.resume_error = self.resume_error, ""
+            self.error(message)
 
     def apply_holds(self) -> None:
         """gdb: `continue` resumes the current inferior only, unless schedule-multiple is on;

@@ -35,9 +35,17 @@ def test_follow_matrix(how: str, mode: str, detach: str, tmp_path: Path) -> None
         assert "Breakpoint 1, " in out and f"in {in_parent} ()" in out
         assert "* 1    process 1000" in out
     elif mode == "parent" and what == "vfork":
-        # the child is held, and a vfork parent waits for it: forkdbg says so (gdb hangs)
-        assert "[New inferior 2 (process 1001)]" in out
-        assert "inferior 2 is held" in out
+        # gdb's refusal: the parent could not run while the held child has not exec'd
+        assert "Can not resume the parent process over vfork in the foreground" in r.stderr
+        assert "[New inferior 2" not in out and "* 1    process 1000" in out
+    elif what == "vfork":
+        # gdb keeps the parent until the child execs or exits, detach-on-fork or not; the
+        # two share one address space, so the breakpoint has one location there
+        assert "[Attaching after process 1000 vfork to child process 1001]" in out
+        assert "[New inferior 2 (process 1001)]" in out and "[Detaching" not in out
+        assert "hit Breakpoint 2, " in out and f"in {in_child} ()" in out
+        assert "\tis vfork parent of inferior 2" in out
+        assert "\tis vfork child of inferior 1" in out
     elif mode == "parent":
         assert "[New inferior 2 (process 1001)]" in out
         assert "Thread 1.1 " in out and "hit Breakpoint 1.1, " in out

@@ -270,6 +270,29 @@ continue
 disable 2
 continue
 """
+# vfork as gdb handles it: the parent refused while the child is held, released by
+# detach-on-fork on; a followed child's parent kept until the child execs; the pair in
+# info inferiors; one breakpoint location in their shared address space
+SCRIPTS["vfork_refused_then_released"] = """set detach-on-fork off
+run
+info inferiors
+set detach-on-fork on
+continue
+info inferiors
+"""
+SCRIPTS["vfork_follow_child_detach"] = """set follow-fork-mode child
+run
+info inferiors
+"""
+SCRIPTS["vfork_follow_child_keep"] = """set follow-fork-mode child
+set detach-on-fork off
+break execve
+run
+info inferiors
+bt
+finish
+info inferiors
+"""
 SCRIPTS["exit_code"] = """run
 p $_exitcode
 """
@@ -281,6 +304,8 @@ PROGRAMS = {"fault_load": ["faults", "load"], "fault_store": ["faults", "store"]
             "dynamic_fork": ["forkexec-dyn", "/bin/true"],
             "clear_and_thread_events": ["threads", "2", "100"],
             "exit_code": [BUSYBOX, "sh", "-c", "exit 255"],
+            "vfork_refused_then_released": ["vfork"], "vfork_follow_child_detach": ["vfork"],
+            "vfork_follow_child_keep": ["vfork"],
             "dynamic_musl": [str(SAMPLES / "musl" / "forkexec-dyn"), "/bin/true"],
             "dynamic_pending": ["forkexec-dyn", "/bin/true"],
             "dynamic_follow_child": ["forkexec-dyn", "/usr/bin/env", "-i", "/bin/true"]}
@@ -294,7 +319,8 @@ def test_same_as_gdb(name: str, tmp_path: Path) -> None:
     f = forkdbg_batch(SCRIPTS[name], argv, tmp_path)
     # what the program prints comes at a time that depends on scheduling: leave it out
     # and the environment differs by design (gdb's shell adds `_`, LINES and COLUMNS)
-    prog_out = ("hello from the child", "Parent process", "child exited with", "env: ")
+    prog_out = ("hello from the child", "Parent process", "child exited with", "env: ",
+                "parent resumed", "second child exited", "child of vfork runs first")
 
     def lines(text: str) -> list[str]:
         return [ln for ln in normalize(text.replace(str(tmp_path), "")) if not ln.startswith(prog_out)]

@@ -23,6 +23,11 @@ def info_inferiors(s: "Session", arg: str) -> None:
         desc = f"process {inf.pid}" if inf.live else "<null>"
         conn = f"{s.connection} (native)" if inf.live else ""
         s.say(f"{mark} {n:<4} {desc:<17} {conn:<20} {inf.exe:<{width}} ")
+        child = next((c for c in s.inferiors.values() if c.vfork_parent is inf), None)
+        if child is not None:
+            s.say(f"\tis vfork parent of inferior {child.num}")
+        if inf.vfork_parent is not None:
+            s.say(f"\tis vfork child of inferior {inf.vfork_parent.num}")
 
 
 @command("inferior", category="inferiors")
