@@ -37,6 +37,8 @@ class EventHandlers:
         #: forks a catchpoint stopped at, followed when the program resumes: (the forking
         #: task, its child, what following does)
         self.pending_follow: list[tuple["Task", "Task", Callable[[], None]]] = []
+        #: a followed fork child's tid -> the task that forked it (a step goes on there)
+        self.followed_from: dict[int, "Task"] = {}
         self.quiet = False  # a kill in progress: no exit messages
 
     def policy(self, g: GdbSignal) -> list[bool]:
@@ -182,6 +184,7 @@ class EventHandlers:
                 s.kernel.freeze(e.parent)  # type: ignore[union-attr]
             s.current_inferior = inf.num
             s.current_tid = child.tid
+            self.followed_from[child.tid] = e.parent
         elif s.settings["schedule-multiple"] == "off":
             s.kernel.freeze(child)  # type: ignore[union-attr]  # gdb holds the other side
         if not (mode == "child" and detach):

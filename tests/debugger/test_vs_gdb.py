@@ -293,6 +293,25 @@ bt
 finish
 info inferiors
 """
+# a step over the fork, following the child, ends in the child: nexti over the call to
+# fork (main+80 in the forkexec sample), stepi over _Fork's syscall instruction
+SCRIPTS["nexti_over_fork_follow_child"] = """set follow-fork-mode child
+break *main+80
+run
+x/i $pc
+nexti
+info inferiors
+x/i $pc
+p $rax
+"""
+SCRIPTS["stepi_over_fork_syscall_follow_child"] = """set follow-fork-mode child
+break *_Fork+33
+run
+x/i $pc
+stepi
+p $rax
+info inferiors
+"""
 SCRIPTS["exit_code"] = """run
 p $_exitcode
 """

@@ -93,6 +93,10 @@ def _step_once(s: "Session") -> object:
     assert k is not None
     t = s.task()
     stop = step_instruction(k, t)
+    child = k.tasks.get(s.current_tid) if s.current_tid is not None else None
+    if stop is None and child is not None and s.events.followed_from.get(child.tid) is t:
+        t = child  # the step forked and the child is followed: it finishes there, as gdb's
+        stop = step_instruction(k, t)
     if stop is None and s.stop_task is None and t.alive:
         s.stop_task, s.stop_kind = t, "step"
     return stop
@@ -142,7 +146,9 @@ def _run_to(s: "Session", addr: int, task, sp_at_least: int | None) -> object:  
     assert k is not None
 
     def check(t) -> bool:  # type: ignore[no-untyped-def]
-        return t is task and (sp_at_least is None or t.reg(RSP) >= sp_at_least)
+        # the task itself, or the fork child it became when the debugger followed it
+        mine = t is task or s.events.followed_from.get(t.tid) is task
+        return mine and (sp_at_least is None or t.reg(RSP) >= sp_at_least)
     s.internal_stops[addr] = check
     k.watchers.hook(task.mm, addr, s.watcher)
     try:
@@ -153,7 +159,7 @@ def _run_to(s: "Session", addr: int, task, sp_at_least: int | None) -> object:  
             k.watchers.unhook(task.mm, addr, s.watcher)
     if stop is not None and stop.reason == "internal":
         s.stop_notes = []
-        s.stop_task = task
+        s.stop_task = getattr(stop, "task", None) or task
         s.stop_kind = "step"
         return None
     return stop
