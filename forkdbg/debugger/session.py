@@ -246,6 +246,9 @@ class Session(PointHooks, ProgramFile):
                                "\"exec-file\" command.")
         if self.kernel is not None:
             self.kill()  # what the last run left: checkpoints, detached processes
+        exe = self.inferior.exe if self.current_inferior in self.inferiors else ""
+        if exe and exe != self.program:  # it exec'd (follow-exec-mode same): gdb runs that
+            self.program = exe
         try:
             # as on a host, a new run's processes get pids the last run did not use
             k = build(self.machine, self.last_pid + 1 if self.last_pid else None)

@@ -312,6 +312,14 @@ stepi
 p $rax
 info inferiors
 """
+# `run` after an exec (follow-exec-mode same) starts the program the inferior now runs
+SCRIPTS["run_after_exec"] = """catch exec
+run
+info inferiors
+kill
+run
+info inferiors
+"""
 SCRIPTS["exit_code"] = """run
 p $_exitcode
 """
@@ -323,6 +331,7 @@ PROGRAMS = {"fault_load": ["faults", "load"], "fault_store": ["faults", "store"]
             "dynamic_fork": ["forkexec-dyn", "/bin/true"],
             "clear_and_thread_events": ["threads", "2", "100"],
             "exit_code": [BUSYBOX, "sh", "-c", "exit 255"],
+            "run_after_exec": ["execve_cat", "/etc/hostname"],
             "vfork_refused_then_released": ["vfork"], "vfork_follow_child_detach": ["vfork"],
             "vfork_follow_child_keep": ["vfork"],
             "dynamic_musl": [str(SAMPLES / "musl" / "forkexec-dyn"), "/bin/true"],
