@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
 
-from ..abi.sysnums import syscall_name
+from ..abi.sysnums import SYSCALL_NAMES
 from . import gdbsignals
 from .registry import CommandError
 
@@ -74,7 +74,7 @@ class Watchpoint(Point):
 @dataclass
 class Catchpoint(Point):
     event: str = ""  # fork, vfork, exec, syscall, signal
-    syscalls: set[int] | None = None  # None: any
+    syscalls: list[int] | None = None  # in the order given; None: any
     signals: list[int] | None = None  # gdb signal numbers; None: standard (or all)
     all_signals: bool = False  # `catch signal all`: SIGTRAP and SIGINT too
     last: str = ""  # what it last caught: `process 1001`, `program "/bin/ls"`
@@ -88,7 +88,8 @@ class Catchpoint(Point):
         if self.event == "syscall":
             if self.syscalls is None:
                 return "any syscall"
-            items = " ".join(f"'{syscall_name(n)}' [{n}]" for n in sorted(self.syscalls))
+            items = " ".join(f"'{SYSCALL_NAMES[n]}' [{n}]" if n in SYSCALL_NAMES else str(n)
+                             for n in self.syscalls)
             return f"syscall{'s' if len(self.syscalls) > 1 else ''} {items}"
         if self.event == "signal":
             if self.signals is None:
@@ -104,7 +105,10 @@ class Catchpoint(Point):
             plural = "s" if len(self.signals) > 1 else ""
             return f'signal{plural} "{self._signal_names()}" '
         if self.event == "syscall":
-            return self.describe().replace("any syscall", 'syscall "<any syscall>"')
+            if self.syscalls is None:
+                return 'syscall "<any syscall>" '
+            names = ", ".join(SYSCALL_NAMES.get(n, str(n)) for n in self.syscalls)
+            return f'syscall{"s" if len(self.syscalls) > 1 else ""} "{names}" '
         return f"{self.event}, {self.last} " if self.last else self.event
 
     def _signal_names(self) -> str:

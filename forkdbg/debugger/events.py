@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 from ..abi.clone import CLONE_THREAD, CLONE_VFORK
-from ..abi.sysnums import syscall_name
+from ..abi.sysnums import SYSCALL_NAMES
 from ..kernel.events import (CodeMapped, Exec, MemoryWatch, SignalDelivering, SyscallEnter, SyscallExit,
                              TaskCreated, TaskExited)
 from .breakpoints import Breakpoint, Catchpoint, Watchpoint, locations
@@ -15,6 +15,11 @@ from . import gdbsignals
 from .gdbsignals import GdbSignal, default_policy
 from .inferiors import Inferior, thread_target_id
 from .solib import thread_db_library, thread_db_lines
+
+def gdb_syscall_name(nr: int) -> str:
+    """A system call as gdb names it in a catchpoint's stop: its name, else its number."""
+    return SYSCALL_NAMES.get(nr, str(nr))
+
 
 #: after a library's code is mapped, how many system calls to look for it in the link map
 SOLIB_CHECK_CALLS = 32
@@ -227,7 +232,7 @@ class EventHandlers:
         def report() -> None:
             cps[0].hits += 1
             self.stop(child, "syscall-return", self.who(child) +
-                      f"Catchpoint {cps[0].num} (returned from syscall {syscall_name(nr)})")
+                      f"Catchpoint {cps[0].num} (returned from syscall {gdb_syscall_name(nr)})")
             child.resume = prev
         child.resume = report
 
@@ -346,7 +351,7 @@ class EventHandlers:
             if cp.syscalls is None or e.nr in cp.syscalls:
                 cp.hits += 1
                 self.stop(e.task, "syscall-entry", self.who(e.task) +
-                          f"{cp.label} {cp.num} (call to syscall {syscall_name(e.nr)})", cp)
+                          f"{cp.label} {cp.num} (call to syscall {gdb_syscall_name(e.nr)})", cp)
                 return
 
     def on_exit(self, e: SyscallExit) -> None:
@@ -355,7 +360,7 @@ class EventHandlers:
         for cp in self.catchpoints("syscall", e.task):
             if cp.syscalls is None or e.nr in cp.syscalls:
                 self.stop(e.task, "syscall-return", self.who(e.task) +
-                          f"{cp.label} {cp.num} (returned from syscall {syscall_name(e.nr)})", cp)
+                          f"{cp.label} {cp.num} (returned from syscall {gdb_syscall_name(e.nr)})", cp)
                 return
 
     def on_watch(self, e: MemoryWatch) -> None:

@@ -36,6 +36,46 @@ SHOW = {
 VERBOSE = {"on": "Verbose printing of informational messages is on.", "off": "Verbosity is off."}
 
 
+#: `help set NAME` / `help show NAME`: gdb's first line after "Set"/"Show" (what gdb's
+#: tests match), then forkdbg's own account of the setting
+HELP = {
+    "follow-fork-mode": (
+        "debugger response to a program call of fork or vfork.",
+        "parent: keep debugging the process that forked; child: debug the new process.\n"
+        "The other one runs on unless detach-on-fork is off.  ask: ask at each fork.\n"
+        "The default is parent."),
+    "detach-on-fork": (
+        "whether gdb will detach the child of a fork.",
+        "on: the process not followed runs on by itself.  off: it becomes an inferior\n"
+        "of its own, held stopped until resumed (see schedule-multiple)."),
+    "follow-exec-mode": (
+        "debugger response to a program call of exec.",
+        "same: the inferior runs the new program, and `run` restarts that program.\n"
+        "new: the process moves to a new inferior; the old one keeps the old program."),
+    "schedule-multiple": (
+        "mode for resuming threads of all processes.",
+        "on: continue, next and the other execution commands resume every inferior.\n"
+        "off (the default): they resume the current inferior only."),
+    "breakpoint pending": (
+        "debugger's behavior regarding pending breakpoints.",
+        "on: a location no loaded object defines becomes a pending breakpoint;\n"
+        "off: it is an error; auto (the default): ask."),
+    "print inferior-events": (
+        "printing of inferior events (such as inferior start and exit).",
+        "off hides the fork, detach and new-inferior messages."),
+    "print thread-events": (
+        "printing of thread events (such as thread start and exit).",
+        "off hides [New Thread ...] and [Thread ... exited]."),
+}
+
+
+def help_text(verb: str, words: list[str], names: list[str]) -> str:
+    """`help set NAME` / `help show NAME`."""
+    key, _n = resolve(words, names)
+    first, rest = HELP.get(key, (f"{key}.", f"See `show {key}` for its value."))
+    return f"{verb.capitalize()} {first}\n{rest}"
+
+
 def resolve(words: list[str], names: list[str]) -> tuple[str, int]:
     """The setting `words` name and how many of the words that took: each word is the
     setting's word at that place or a unique prefix of it (an exact word wins), as gdb's

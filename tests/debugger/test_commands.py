@@ -322,3 +322,18 @@ continue
     # the main process reads to 12; the snapshot, taken at 4, reads again to 8 and 12
     assert offsets == ["offset 4", "offset 8", "offset 12", "offset 4", "offset 8",
                        "offset 12"]
+
+
+@pytest.mark.parametrize("name,first", [
+    ("follow-fork-mode", "debugger response to a program call of fork or vfork."),
+    ("follow-fork", "debugger response to a program call of fork or vfork."),
+    ("detach-on-fork", "whether gdb will detach the child of a fork."),
+    ("follow-exec-mode", "debugger response to a program call of exec."),
+    ("schedule-multiple", "mode for resuming threads of all processes."),
+])
+def test_help_of_settings_starts_as_gdbs(name: str, first: str, tmp_path: Path) -> None:
+    """gdb's tests match the first line of `help set/show NAME` (prefixes too)."""
+    out = run(f"help set {name}\nhelp show {name}\n", [sample("glibc", "hello")],
+              tmp_path).stdout.splitlines()
+    assert out[0] == f"Set {first}"
+    assert f"Show {first}" in out

@@ -320,6 +320,19 @@ kill
 run
 info inferiors
 """
+# catch syscall by number (names where Linux has them), break -qualified, assignments in
+# print, jump (onto a breakpoint: it stops there)
+SCRIPTS["syscall_numbers_assign_jump"] = """catch syscall 999
+catch syscall 1000 getpid
+info breakpoints
+break -qualified main
+p $x = 5
+p $x + 1
+p $x
+run
+p $x = $x * 2
+jump *main
+"""
 SCRIPTS["exit_code"] = """run
 p $_exitcode
 """
@@ -332,6 +345,7 @@ PROGRAMS = {"fault_load": ["faults", "load"], "fault_store": ["faults", "store"]
             "clear_and_thread_events": ["threads", "2", "100"],
             "exit_code": [BUSYBOX, "sh", "-c", "exit 255"],
             "run_after_exec": ["execve_cat", "/etc/hostname"],
+            "syscall_numbers_assign_jump": ["hello"],
             "vfork_refused_then_released": ["vfork"], "vfork_follow_child_detach": ["vfork"],
             "vfork_follow_child_keep": ["vfork"],
             "dynamic_musl": [str(SAMPLES / "musl" / "forkexec-dyn"), "/bin/true"],

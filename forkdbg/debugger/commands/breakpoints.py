@@ -23,8 +23,18 @@ def _split_cond(arg: str) -> tuple[str, str | None]:
     return parts[0].strip(), parts[1].strip() if len(parts) > 1 else None
 
 
+def _explicit(spec: str) -> str:
+    """A location without gdb's explicit-location flags: `-qualified NAME` (every name is
+    qualified in C), `-function NAME`."""
+    words = spec.split()
+    while words and words[0] in ("-qualified", "-function"):
+        words.pop(0)
+    return " ".join(words)
+
+
 def _break(s: "Session", arg: str, temporary: bool) -> None:
     spec, cond = _split_cond(arg)
+    spec = _explicit(spec)
     if not spec:
         if not s.running:
             raise CommandError("No default breakpoint address now.")
@@ -256,24 +266,27 @@ GDB_GROUPS = {
 }
 
 
-def _syscalls(words: list[str]) -> set[int] | None:
+def _syscalls(words: list[str]) -> list[int] | None:
+    """The system call numbers `catch syscall` names, in the order given (a group's by
+    number), each once; None for any."""
     if not words:
         return None
-    out: set[int] = set()
+    out: dict[int, None] = {}
     for w in words:
         if w.startswith("group:") or w.startswith("g:"):
             g = w.split(":", 1)[1]
             names = GDB_GROUPS.get(g) or CLASSES.get(g)
             if names is None:
                 raise CommandError(f"Unknown syscall group '{g}'.")
-            out |= {SYSCALL_NUMBERS[n] for n in names if n in SYSCALL_NUMBERS}
+            out.update(dict.fromkeys(sorted(SYSCALL_NUMBERS[n] for n in names
+                                            if n in SYSCALL_NUMBERS)))
         elif decimal(w):
-            out.add(int(w))
+            out[int(w)] = None
         elif w in SYSCALL_NUMBERS:
-            out.add(SYSCALL_NUMBERS[w])
+            out[SYSCALL_NUMBERS[w]] = None
         else:
             raise CommandError(f"Unknown syscall name '{w}'.")
-    return out
+    return list(out)
 
 
 def _catch_signals(words: list[str]) -> tuple[list[int] | None, bool]:

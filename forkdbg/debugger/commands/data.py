@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 from ...arch.assembler import AsmError, assemble
 from ...arch.x86_64 import ADDRESS_MASK, REG_IDS
-from ..expr import CType, parse_type
+from ..expr import INT, CType, Value, parse_type
 from ..format import char_repr, parse_xfmt, scalar, sym_suffix
 from ..format import value as fmt_value
 from ..ranges import report_missing, spans
@@ -40,10 +40,34 @@ def cmd_print(s: "Session", arg: str) -> None:
             raise CommandError("History is empty.")
         v = s.history[-1]
     else:
+        parts = _assignment(expr)
+        if parts is not None:  # `p $x = 5`: assign as `set var`, then show the value
+            cmd_set(s, f"var {parts[0]} = {parts[1]}")
+            expr = parts[0]
         v = s.evaluate(expr)
     text = fmt_value(v, fmt, s.describe, s.read_str)
     s.history.append(v)
     s.say(f"${len(s.history)} = {text}")
+
+
+def _assignment(expr: str) -> tuple[str, str] | None:
+    """(left, right) of a C assignment at the top level of `expr` (not ==, <=, >=, !=)."""
+    depth, quote = 0, ""
+    for i, c in enumerate(expr):
+        if quote:
+            quote = "" if c == quote and expr[i - 1] != "\\" else quote
+        elif c in "\"'":
+            quote = c
+        elif c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif c == "=" and depth == 0:
+            before = expr[i - 1] if i else ""
+            after = expr[i + 1] if i + 1 < len(expr) else ""
+            if before not in "=!<>" and after != "=":
+                return expr[:i].strip(), expr[i + 1:].strip()
+    return None
 
 
 @command("output", category="data")
@@ -163,13 +187,12 @@ def cmd_set(s: "Session", arg: str) -> None:
         return
     lhs, rhs = lhs.strip(), rhs.strip()
     value = s.eval_int(rhs)
-    t = s.task()
-    if lhs.startswith("$") and lhs[1:] in REG_IDS:
-        t.set_reg(REG_IDS[lhs[1:]], value)
-        return
-    if lhs.startswith("$"):
-        from ..expr import INT, Value
+    if lhs.startswith("$") and lhs[1:] not in REG_IDS:  # a convenience variable
         s.convenience[lhs[1:]] = Value(value, INT)
+        return
+    t = s.task()
+    if lhs.startswith("$"):
+        t.set_reg(REG_IDS[lhs[1:]], value)
         return
     m = re.match(r"^\{([^}]*)\}\s*(.+)$", lhs)
     if m:

@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ...arch.disasm import disassemble_one
-from ...arch.x86_64 import RSP
+from ...arch.x86_64 import RIP, RSP
 from ...kernel.objfiles import unwind
 from ...kernel.ptrace import step_instruction
 from .. import gdbsignals
 from ..escapes import shell_words
-from ..breakpoints import Breakpoint
+from ..breakpoints import Breakpoint, resolve
 from ..detached import kill_inferior
 from .inferiors import after_kill, kill_inferiors
 from ..inferiors import thread_target_id
@@ -294,3 +294,19 @@ def info_program(s: "Session", arg: str) -> None:
         s.say(f"It stopped at signal {g.name}, {g.description}.")
     if s.from_tty:
         s.say('Type "info stack" or "info registers" for more information.')
+
+
+@command("jump", "j", category="running")
+def cmd_jump(s: "Session", arg: str) -> None:
+    """Continue at another address: jump *ADDR | SYMBOL."""
+    s.require_running()
+    if not arg.strip():
+        raise CommandError('Argument required (starting linespec).')
+    addr = resolve(arg.strip(), s.symbols(), s.eval_int, s.code_reader())
+    t = s.task()
+    t.set_reg(RIP, addr)
+    t.skip_break = None  # a breakpoint at the new address stops it, even where it stood
+    if s.from_tty:
+        s.say(f"Continuing at {addr:#x}.")
+    s.pass_or_discard_signal()
+    s.resume()

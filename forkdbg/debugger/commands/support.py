@@ -37,7 +37,11 @@ def cmd_help(s: "Session", arg: str) -> None:
                 alias = f", {', '.join(c.aliases)}" if c.aliases else ""
                 s.say(f"{c.name}{alias} -- {c.summary}")
         return
-    cmd = lookup(arg.split()[0])
+    words = arg.split()
+    if words[0] in ("set", "show") and len(words) > 1 and words[1] not in ("var", "args"):
+        s.say(settings.help_text(words[0], words[1:], list(s.settings)))
+        return
+    cmd = lookup(words[0])
     s.say(cmd.help)
     if cmd.aliases:
         s.say(f"Aliases: {', '.join(cmd.aliases)}")
