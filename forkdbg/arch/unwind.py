@@ -18,6 +18,7 @@ RSP, RBP, RA = 7, 6, 16  # DWARF register numbers on x86-64
 class Frame:
     pc: int
     sp: int
+    bp: int = 0  # rbp as the frame has it (restored from the callee's CFI or chain)
 
 
 class Unwinder:
@@ -78,13 +79,13 @@ class Unwinder:
     def frames(self, pc: int, sp: int, bp: int, read_u64: Callable[[int], int | None],
                limit: int = 64) -> list[Frame]:
         """The call chain from (pc, sp, bp), innermost first."""
-        out = [Frame(pc, sp)]
+        out = [Frame(pc, sp, bp)]
         while len(out) < limit:
             nxt = self.step(pc, sp, bp, read_u64, first=len(out) == 1)
             if nxt is None:
                 break
             pc, sp, bp = nxt
-            out.append(Frame(pc, sp))
+            out.append(Frame(pc, sp, bp))
         return out
 
     def step(self, pc: int, sp: int, bp: int, read_u64: Callable[[int], int | None],

@@ -17,6 +17,7 @@ from .registry import CommandError
 if TYPE_CHECKING:
     from ..elf.symbols import Symbols
     from ..kernel.task import Task
+    from .linespec import Sal
     from .session import Session
 
 
@@ -40,12 +41,16 @@ class Point:
 class Breakpoint(Point):
     spec: str = ""
     addrs: dict[int, int] = field(default_factory=dict)  # inferior -> address
+    sal: "Sal | None" = None  # its source line, when debug information has one
     kind = "breakpoint"
 
     def what(self, describe) -> str:  # type: ignore[no-untyped-def]
         addr = next(iter(self.addrs.values()), None)
         if addr is None:  # pending: the Address column says so
             return self.spec
+        if self.sal is not None:
+            fn = f"in {self.sal.function} " if self.sal.function else ""
+            return f"{fn}at {self.sal.file.name}:{self.sal.line}"
         d = describe(addr)
         return f"<{d}>" if d else ""
 

@@ -183,6 +183,8 @@ class EventHandlers:
             elif detach:
                 s.inferior_event(f"[Detaching after {what} from parent process {ppid}]")
                 pinf.detached = True
+                for p in s.points:  # gdb moves the parent's program space to the child
+                    p.inferiors.discard(pinf.num)
                 s.inferior_event(f"[Inferior {pinf.num} (process {ppid}) detached]")
                 self._inherit_thread_db(pinf, inf)
             else:
@@ -400,10 +402,19 @@ class EventHandlers:
         inf = s.inferior_of(task)
         if inf is None:
             return
+        if self.breakpoint_hit(task, addr):
+            return
         internal = s.internal_stops.get(addr)
         if internal is not None and internal(task):
             self.stop(task, "internal")
-            return
+
+    def breakpoint_hit(self, task: "Task", addr: int) -> bool:
+        """Whether a user breakpoint at `addr` stops `task` there (counted, its condition
+        true, not ignored): reported as gdb reports a hit, also when a step ends on it."""
+        s = self.s
+        inf = s.inferior_of(task)
+        if inf is None:
+            return False
         for p in s.points:
             if not (isinstance(p, Breakpoint) and p.enabled and inf.num in p.inferiors):
                 continue
@@ -422,7 +433,8 @@ class EventHandlers:
                 num += f".{locs.index(inf.num) + 1}"
             self.stop(task, "breakpoint", f"\n{self.who(task)}{label} {num}, ")
             s.hit_point = p
-            return
+            return True
+        return False
 
     def _cond(self, task: "Task", cond: str) -> bool:
         s = self.s

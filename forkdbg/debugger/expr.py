@@ -8,9 +8,10 @@ a data symbol must be cast or have its address taken.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Callable
+from dataclasses import dataclass, field
+from typing import Any, Callable
 
+from ..dwarf.types import Type
 from .escapes import char_constant
 from .ranges import decimal
 from .registry import CommandError
@@ -23,10 +24,16 @@ class CType:
     signed: bool = True
     pointee: "CType | None" = None
     code: bool = False  # a function (no debug info)
+    dwarf: Any = field(default=None, compare=False)  # the program's type, from DWARF
 
     @property
     def is_pointer(self) -> bool:
         return self.pointee is not None
+
+    @property
+    def aggregate(self) -> bool:
+        """A struct, union, array or function of the program: no integer value."""
+        return self.dwarf is not None and not self.dwarf.is_scalar()
 
 
 CHAR = CType("char", 1)
@@ -59,6 +66,8 @@ class Value:
     t: CType
     lval: int | None = None  # the address it was read from
     symbol: str | None = None
+    raw: bytes | None = None  # a program value's bytes where it has no address
+    optimized: bool = False  # <optimized out>
 
     def as_int(self) -> int:
         return self.v
@@ -70,7 +79,13 @@ class Env:
     def __init__(self, reg: Callable[[str], int | None], read: Callable[[int, int], bytes],
                  symbol: Callable[[str], tuple[int, bool] | None],
                  history: list["Value"], convenience: dict[str, "Value"],
-                 warn: Callable[[str], None] = lambda _m: None) -> None:
+                 warn: Callable[[str], None] = lambda _m: None,
+                 variable: Callable[[str], "Value | None"] | None = None,
+                 typed: Callable[[Any], CType] | None = None,
+                 type_named: Callable[[str], CType | None] | None = None) -> None:
+        self.type_named = type_named  # the program's types by name (struct X, typedefs)
+        self.variable = variable  # the program's variables in scope (from DWARF)
+        self.typed = typed  # a DWARF type as a CType
         self.reg = reg
         self.read = read
         self.symbol = symbol  # name -> (address, is_function)
@@ -104,8 +119,8 @@ TOKEN = re.compile(r"""\s*(?:
     (?P<num>\d[\w]*)
    |(?P<char>'(?:\\.|[^'\\])*'?)
    |(?P<var>\$[A-Za-z_]\w*|\$\$?\d*)
-   |(?P<name>[A-Za-z_.][\w.@]*)
-   |(?P<op>\|\||&&|==|!=|<=|>=|<<|>>|[-+*/%&|^!~<>(){}\[\]?:])
+   |(?P<name>[A-Za-z_.][\w.]*(?:@[A-Za-z_][\w.]*)?)
+   |(?P<op>->|\|\||&&|==|!=|<=|>=|<<|>>|[-+*/%&|^!~<>(){}\[\]?:@])
 )""", re.X | re.ASCII)
 TYPE_WORDS = {"char", "short", "int", "long", "unsigned", "signed", "void", "int8_t", "uint8_t",
               "int16_t", "uint16_t", "int32_t", "uint32_t", "int64_t", "uint64_t", "size_t",
@@ -113,7 +128,7 @@ TYPE_WORDS = {"char", "short", "int", "long", "unsigned", "signed", "void", "int
 # binary operators by precedence, loosest first (C's table below ?:)
 PRECEDENCE = {op: level for level, ops in enumerate(
     [("||",), ("&&",), ("|",), ("^",), ("&",), ("==", "!="), ("<", ">", "<=", ">="),
-     ("<<", ">>"), ("+", "-"), ("*", "/", "%")]) for op in ops}
+     ("<<", ">>"), ("@",), ("+", "-"), ("*", "/", "%")]) for op in ops}
 MAX_NESTING = 128  # parentheses and unary operators; deeper is refused, not recursed
 
 
@@ -219,13 +234,20 @@ class Parser:
             self.skip += skip
             right = self.binary(PRECEDENCE[op] + 1)
             self.skip -= skip
+            if op == "@":
+                left = self.repeat(left, right.v)
+                continue
             left = apply(op, left, right, self.skip > 0, self.env.warn)
         return left
 
     def is_cast(self) -> bool:
         tok, nxt = self.peek(), self.peek(1)
-        return (tok is not None and tok[1] in ("(", "{") and nxt is not None
-                and nxt[0] == "name" and nxt[1] in TYPE_WORDS)
+        if tok is None or tok[1] not in ("(", "{") or nxt is None or nxt[0] != "name":
+            return False
+        if nxt[1] in TYPE_WORDS or nxt[1] in ("struct", "union", "enum"):
+            return True
+        return self.env.type_named is not None and self.env.type_named(nxt[1]) is not None \
+            and self.env.variable is not None and self.env.variable(nxt[1]) is None
 
     def read_type(self, close: str) -> CType:
         words = []
@@ -233,7 +255,13 @@ class Parser:
             words.append(tok[1])
             self.i += 1
         self.take(close)
-        return parse_type(" ".join(words).replace(" *", "*"))
+        text = " ".join(words).replace(" *", "*")
+        if self.env.type_named is not None and (words[0] in ("struct", "union", "enum")
+                                                or words[0] not in TYPE_WORDS):
+            found = self.env.type_named(" ".join(words))
+            if found is not None:
+                return found
+        return parse_type(text)
 
     def unary(self) -> Value:
         self.nest()
@@ -259,7 +287,12 @@ class Parser:
             self.i += 1
             v = self.unary()
             if v.lval is None:
+                if v.t.dwarf is not None and v.symbol:
+                    raise CommandError(f'Can\'t take address of "{v.symbol}" which isn\'t '
+                                       "an lvalue.")
                 raise CommandError("Attempt to take address of value not located in memory.")
+            if v.t.dwarf is not None and self.env.typed is not None:
+                return Value(v.lval, self.env.typed(Type("pointer", None, 8, v.t.dwarf)))
             return Value(v.lval, CType(v.t.name + " *", 8, False, v.t), symbol=v.symbol)
         if self.is_cast():
             brace = tok[1] == "{"
@@ -271,7 +304,70 @@ class Parser:
             if v.t is DATA and v.lval is not None:
                 return self.load(v.lval, t)
             return Value(wrap(v.v, t), t)
-        return self.primary()
+        return self.postfix(self.primary())
+
+    def postfix(self, v: Value) -> Value:
+        """Subscripts, `.member` and `->member` after a primary expression."""
+        while (tok := self.peek()) is not None:
+            if tok[1] == "[":
+                self.i += 1
+                index = self.conditional()
+                self.take("]")
+                v = self.subscript(v, index.v)
+            elif tok[1] == "->":
+                self.i += 1
+                v = self.member(self.deref(v), self.take()[1])
+            elif tok[0] == "name" and tok[1].startswith("."):
+                self.i += 1
+                for part in tok[1][1:].split("."):
+                    v = self.member(v, part)
+            else:
+                return v
+        return v
+
+    def repeat(self, v: Value, n: int) -> Value:
+        """gdb's ``OBJ@N``: N objects of OBJ's type from OBJ's address, as an array."""
+        if n <= 0:
+            raise CommandError("Only values in memory can be extended with '@'."
+                               if v.lval is None else "Invalid number 0 of repetitions.")
+        if v.lval is None:
+            raise CommandError("Only values in memory can be extended with '@'.")
+        if self.env.typed is None:
+            raise CommandError("Only values in memory can be extended with '@'.")
+        elem = v.t.dwarf if v.t.dwarf is not None else Type("base", v.t.name, v.t.size,
+                                                             encoding=5 if v.t.signed else 7)
+        return self.load(v.lval, self.env.typed(Type("array", None, 0, elem, count=n)))
+
+    def subscript(self, v: Value, i: int) -> Value:
+        d = v.t.dwarf.strip() if v.t.dwarf is not None else None
+        if d is not None and d.kind == "array" and self.env.typed is not None:
+            if v.lval is None:
+                raise CommandError("Attempt to take address of value not located in memory.")
+            elem = self.env.typed(d.target)
+            return self.load(v.lval + i * elem.size, elem)
+        if v.t.is_pointer:
+            assert v.t.pointee is not None
+            return self.load(v.v + i * v.t.pointee.size, v.t.pointee)
+        raise CommandError("cannot subscript something of type `" + v.t.name + "'")
+
+    def member(self, v: Value, name: str) -> Value:
+        d = v.t.dwarf.strip() if v.t.dwarf is not None else None
+        if d is None or d.kind not in ("struct", "union") or self.env.typed is None:
+            raise CommandError(f"Attempt to extract a component of a value that is not a "
+                               f"structure{' pointer' if v.t.is_pointer else ''}.")
+        for m in d.members:
+            if m.name == name:
+                t = self.env.typed(m.type)
+                if v.lval is None:
+                    raw = (v.raw or b"")[m.offset:m.offset + t.size]
+                    return Value(int.from_bytes(raw, "little") if not t.aggregate else 0, t,
+                                 raw=raw)
+                if m.bit_size:
+                    word = int.from_bytes(self.env.read(v.lval + m.offset, 8), "little")
+                    n = (word >> m.bit_offset) & ((1 << m.bit_size) - 1)
+                    return Value(wrap(n, t), t)
+                return self.load(v.lval + m.offset, t)
+        raise CommandError(f'There is no member named {name}.')
 
     def deref(self, p: Value) -> Value:
         if not p.t.is_pointer:
@@ -282,8 +378,8 @@ class Parser:
         return self.load(p.v, p.t.pointee)
 
     def load(self, addr: int, t: CType) -> Value:
-        if self.skip:
-            return Value(0, t, lval=addr)
+        if self.skip or t.aggregate:
+            return Value(addr if t.aggregate else 0, t, lval=addr)
         data = self.env.read(addr, t.size)
         return Value(wrap(int.from_bytes(data, "little"), t), t, lval=addr)
 
@@ -306,8 +402,20 @@ class Parser:
                 return Value(self.unary().t.size, ULONG)
             finally:
                 self.skip -= 1
+        if kind == "name" and self.env.variable is not None:
+            base, _dot, members = text.partition(".")
+            found = self.env.variable(base)
+            if found is not None:
+                for part in members.split(".") if members else []:
+                    found = self.member(found, part)
+                return found
         if kind == "name":
-            hit = self.env.symbol(text)
+            try:
+                hit = self.env.symbol(text)
+            except CommandError:
+                if "." in text.strip("."):  # `p.x` with no `p`: name the variable
+                    self.env.symbol(text.partition(".")[0])
+                raise
             if hit is None:
                 raise CommandError(f'No symbol "{text}" in current context.')
             addr, is_func = hit

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
-from .breakpoints import Breakpoint, DebugWatcher, Point, Watchpoint, resolve
+from .breakpoints import Breakpoint, DebugWatcher, Point, Watchpoint
 from .inferiors import Inferior
+from .linespec import locate
 from .registry import CommandError
 
 if TYPE_CHECKING:
@@ -31,12 +32,13 @@ class PointHooks:
         def code_reader(self, inf: "Inferior | None" = None) -> Callable[[int, int], bytes]: ...
 
     def resolve_for(self, bp: Breakpoint, inf: Inferior) -> int | None:
-        syms = self.kernel.symbols_for(inf.tg) if self.kernel and inf.tg else self._file_symbols()
         try:
-            addr = resolve(bp.spec, syms, self.eval_int, self.code_reader(inf))
+            addr, sal = locate(self, bp.spec, inf)  # type: ignore[arg-type]
         except CommandError:
             return None
         bp.addrs[inf.num] = addr
+        if sal is not None:
+            bp.sal = sal
         return addr
 
     def insert_points(self) -> None:

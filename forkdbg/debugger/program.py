@@ -7,6 +7,7 @@ import os
 from typing import TYPE_CHECKING, BinaryIO, Callable
 
 if TYPE_CHECKING:
+    from ..dwarf.info import DebugInfo
     from ..elf.loader import LoadPlan
     from ..elf.symbols import SymbolTable
     from ..kernel.kernel import Kernel
@@ -67,6 +68,17 @@ class ProgramFile:
                 cached = (key, SymbolTable.from_elf_bytes(f.read()), 0)
         self._fsyms = (cached[0], cached[1], self.command_epoch)
         return cached[1]
+
+    def file_debug(self) -> "DebugInfo | None":
+        """The program file's DWARF (before any process maps it), None without."""
+        from ..dwarf.info import debug_info
+        f = self.program_file()
+        if f is None:
+            return None
+        with f:
+            st = os.fstat(f.fileno())
+            key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+            return debug_info(f.read(), key)
 
     def file_plan(self) -> "LoadPlan | None":
         """The program file's load plan (read once per file version), None if unreadable."""

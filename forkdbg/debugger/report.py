@@ -11,6 +11,7 @@ from .inferiors import thread_target_id
 
 if TYPE_CHECKING:
     from ..kernel.kernel import Stop
+    from ..kernel.task import Task
     from .session import Session
 
 
@@ -63,17 +64,23 @@ def report_stop(s: "Session", stop: "Stop | None") -> None:
     head = notes[-1] if notes else ""
     kind = s.stop_kind
     if task is not None and task.alive and kind not in ("exited", "", "refused"):
-        where = location(task.pc, s.symbols(task))
+        where, src = stop_location(s, task, kind)
         if kind in ("breakpoint", "catch", "syscall-entry", "syscall-return", "catch-signal"):
             if kind != "breakpoint":
                 head = "\n" + head + ", "
             s.say(head + where)
         elif head:
             s.say(head)
+            if where:
+                s.say(where)
+        elif where:
             s.say(where)
-        else:
-            s.say(where)
+        if src is not None:
+            s.say(src)
         run_displays(s)
+        for line in s.after_stop:
+            s.say(line)
+        s.after_stop = []
         hit = s.hit_point
         s.hit_point = None
         s.last_hit = hit
@@ -88,6 +95,28 @@ def report_stop(s: "Session", stop: "Stop | None") -> None:
         s.say(head)
     if kind == "exited":
         run_detached(s)  # nothing left to debug: the processes let go run on
+
+
+def stop_location(s: "Session", task: "Task", kind: str) -> tuple[str, str | None]:
+    """(the frame line, the source line) a stop prints.  With line information: gdb's
+    SRC_AND_LOC (``main (argc=1, ...) at fk.c:20`` then the line), or only the line
+    (after the pc when mid-line) when a step ends in the frame and function it began
+    in; without: ``0x... in fork ()``."""
+    origin, s.step_origin = s.step_origin, None
+    view = s.source
+    frame = view.frames(task, 1)[0] if s.kernel is not None else None
+    text = view.frame_text(frame, task) if frame is not None else None
+    sl = frame.line if frame is not None else None
+    if text is None or sl is None or frame is None:
+        return location(task.pc, s.symbols(task)), None
+    view.shown(sl.file, sl.line)
+    src = view.source_line(sl.file, sl.line)
+    fn = frame.function
+    if kind == "step" and origin is not None and origin == (
+            task.tid, view.frame_id(task), fn.low + (frame.scope.bias if frame.scope else 0)
+            if fn is not None else 0):
+        return "", (f"0x{task.pc:016x}\t" if sl.pc != task.pc else "") + src
+    return text, src
 
 
 def run_displays(s: "Session") -> None:

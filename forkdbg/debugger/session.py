@@ -23,7 +23,7 @@ from ..machine import MachineError, MachineOptions, build, check_program
 from ..trace.describe import Style
 from ..trace.timeline import Timeline
 from .breakpoints import Breakpoint, DebugWatcher, Point, Watchpoint
-from .expr import Env, Value, evaluate
+from .expr import VOIDP, Env, Value, evaluate
 from .format import location
 from .inferiors import Inferior, thread_target_id
 from .events import SOLIB_CHECK_CALLS
@@ -31,6 +31,7 @@ from .hooks import PointHooks
 from .program import ProgramFile
 from .registry import CommandError
 from .settings import DEFAULT_SETTINGS
+from .source import SourceView
 
 if TYPE_CHECKING:
     from ..elf.symbols import Symbols
@@ -91,6 +92,10 @@ class Session(PointHooks, ProgramFile):
         self.stop_kind = ""
         from .events import EventHandlers
         self.events = EventHandlers(self)
+        self.source = SourceView(self)
+        self.step_origin: tuple[int, object, int] | None = None  # (thread, frame, function)
+        self.after_stop: list[str] = []  # said after the stop's report (finish's value)
+        self.frame_level = 0  # the selected frame (frame, up, down); 0 after each stop
 
     # ------------------------------------------------------------- output
     def say(self, text: str = "") -> None:
@@ -158,8 +163,8 @@ class Session(PointHooks, ProgramFile):
         return self.kernel.symbols_for(t.tg)
 
     def has_debug_info(self) -> bool:
-        """forkdbg reads no DWARF line or type information: only ELF symbols."""
-        return False
+        """Whether the current process's objects (or the program file) carry DWARF."""
+        return bool(self.source.scopes())
 
     def describe(self, addr: int) -> str:
         syms = self.symbols()
@@ -209,7 +214,8 @@ class Session(PointHooks, ProgramFile):
                                    f'No symbol "{name}" in current context.')
             return s.addr, s.kind in ("func", "text")  # gdb: a text variable
         return Env(reg, read, symbol, self.history, self.convenience,
-                   lambda m: self.error("warning: " + m))
+                   lambda m: self.error("warning: " + m), self.source.variable,
+                   self.source.ctype, self.source.type_named)
 
     def evaluate(self, text: str) -> Value:
         return evaluate(text, self.env())
@@ -222,6 +228,12 @@ class Session(PointHooks, ProgramFile):
         return v.v
 
     # ------------------------------------------------------------- points
+    def set_next_address(self, addr: int) -> None:
+        """gdb's set_next_address: `$_` and the default address of `x` (info line and
+        info breakpoints set them)."""
+        self.convenience["_"] = Value(addr, VOIDP)
+        self.x_next = addr
+
     def add_point(self, p: Point) -> Point:
         p.num = self.next_point
         self.next_point += 1
@@ -335,6 +347,8 @@ class Session(PointHooks, ProgramFile):
         self.stop_task = None
         self.stop_kind = ""
         self.stop_signal = None
+        self.after_stop = []
+        self.frame_level = 0
         self.events.run_pending_follow()  # gdb follows a caught fork first, then records
         self.last_stop_tid = self.current_tid  # "[Switching to ...]" if another thread stops
         self.apply_holds()
@@ -451,14 +465,13 @@ class Session(PointHooks, ProgramFile):
         self.last_command = text if cmd.repeat else ""
 
     def show_display(self, num: int, expr: str, fmt: str) -> None:
-        from .format import value as fmt_value
         if fmt.startswith("x/") or fmt.startswith("i") or fmt.startswith("s"):
             self.say(f"{num}: x/{fmt.lstrip('x/')} {expr}")
             self.execute(f"x/{fmt.lstrip('x/')} {expr}")
             return
         v = self.evaluate(expr)
         label = f" /{fmt} " if fmt else " "
-        self.say(f"{num}:{label}{expr} = {fmt_value(v, fmt or None, self.describe, self.read_str)}")
+        self.say(f"{num}:{label}{expr} = {self.source.render(v, fmt or None)}")
 
     def read_str(self, addr: int, limit: int = 200) -> str | None:
         from .format import char_repr

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from ..fs.file import File
     from ..elf.loader import LoadPlan
     from ..elf.symbols import SymbolTable
+    from ..dwarf.info import DebugInfo
 
 #: a file as exec saw it: (guest path, st_dev, st_ino, st_size, st_mtime_ns)
 FileKey = tuple[str, int, int, int, int]
@@ -47,6 +48,7 @@ class Image:
         self._data: bytes | None = None
         self._symbols: "SymbolTable | None" = None
         self._unwinder: "Unwinder | None" = None
+        self._debug: "DebugInfo | None | bool" = False  # False: not looked for yet
 
     @property
     def data(self) -> bytes:
@@ -105,6 +107,21 @@ class Image:
             from ..arch.unwind import Unwinder
             self._unwinder = Unwinder(self.data, self.bias)
         return self._unwinder
+
+
+    @property
+    def debug(self) -> "DebugInfo | None":
+        """The file's DWARF (shared with every image of the same file), None without."""
+        if self._debug is False:
+            from ..dwarf.info import debug_info
+            fd = getattr(self.file, "fd", None)
+            try:
+                st = os.fstat(fd)  # type: ignore[arg-type]
+                key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+            except (OSError, TypeError):
+                key = (0, id(self), 0, 0)
+            self._debug = debug_info(self.data, key)
+        return self._debug  # type: ignore[return-value]
 
 
 class ImageCache:

@@ -155,7 +155,7 @@ class ObjectMap:
                limit: int = 64) -> list[Frame]:
         """The call chain from (pc, sp, bp), innermost first, each step unwound with the
         tables of the object holding its pc (frame pointers where none has CFI)."""
-        out = [Frame(pc, sp)]
+        out = [Frame(pc, sp, bp)]
         while len(out) < limit:
             first = len(out) == 1
             o = self.at(pc if first else pc - 1)
@@ -169,7 +169,7 @@ class ObjectMap:
             if nxt is None:
                 break
             pc, sp, bp = nxt
-            out.append(Frame(pc, sp))
+            out.append(Frame(pc, sp, bp))
         return out
 
 
@@ -342,13 +342,18 @@ def open_mapped(kernel: "Kernel", path: str, dev: int, ino: int) -> HostFile | N
     return HostFile(fd, O_RDONLY, path)
 
 
+def image_at(kernel: "Kernel", task: "Task", pc: int) -> "Image | None":
+    """The image of the object that holds `pc` in `task`'s process, else its program's."""
+    o = object_map(kernel, task.mm).at(pc) if _dynamic(task) else None
+    if o is not None:
+        return o.image
+    return kernel.image_for(task.tg)
+
+
 def unwinder_at(kernel: "Kernel", task: "Task", pc: int) -> "Unwinder | None":
     """The unwind tables for code at `pc` in `task`'s process: those of the object that
     holds it, else the program's."""
-    o = object_map(kernel, task.mm).at(pc) if _dynamic(task) else None
-    if o is not None:
-        return o.image.unwinder
-    img = kernel.image_for(task.tg)
+    img = image_at(kernel, task, pc)
     return img.unwinder if img is not None else None
 
 

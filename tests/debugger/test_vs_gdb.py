@@ -336,6 +336,105 @@ jump *main
 SCRIPTS["exit_code"] = """run
 p $_exitcode
 """
+# Source level (issue 13), on -g builds of samples/src/lines.c: line breakpoints, stops
+# with the source line, next/step/until/finish by lines across a followed fork, frames
+# with arguments, locals, C expressions over the program's types, list, info line
+SCRIPTS["source_follow_child"] = """break sum_to
+break describe
+set follow-fork-mode child
+run
+bt
+info args
+info locals
+next
+next
+next
+info locals
+until
+until
+p total
+finish
+next
+step
+p *p
+p p->label
+p p->c
+p *p->label@3
+p squares[1]@3
+ptype p
+whatis *p
+ptype struct point
+ptype enum colour
+p squares
+p greeting
+p calls
+p &squares[2]
+p squares[1] * 3
+finish
+next
+next
+next
+"""
+SCRIPTS["source_data_list"] = """break main
+run
+next
+next
+next
+info locals
+p origin
+p/x origin
+p origin.label
+p &origin
+p greeting
+p sizeof(origin)
+p squares[4] - squares[1]
+p value == 41
+p RED
+p BLUE
+p (enum colour) 4
+p origin.c == GREEN
+set var value = 99
+p value
+info line
+info line sum_to
+info line 17
+info source
+list
+list
+list -
+list sum_to
+list 10,12
+info breakpoints
+tbreak 39
+continue
+p calls
+p $_
+p $1
+x/4dw squares
+display value
+next
+info display
+next
+"""
+SCRIPTS["source_dwarf4"] = SCRIPTS["source_follow_child"]
+SCRIPTS["source_musl"] = SCRIPTS["source_data_list"]
+SCRIPTS["source_keep_both"] = """set detach-on-fork off
+set follow-fork-mode child
+break sum_to
+break 38
+run
+info breakpoints
+bt
+info inferiors
+inferior 1
+info breakpoints
+next
+inferior 2
+up
+info locals
+down
+finish
+"""
 PROGRAMS = {"fault_load": ["faults", "load"], "fault_store": ["faults", "store"],
             "fault_push": ["faults", "push"], "signal": ["crash", "segv"], "step_signal": ["rseq"], "catch_vfork_event": ["vfork"],
             "no_process": ["rseq"], "argv0": ["args", "one", "two words"],
@@ -350,7 +449,10 @@ PROGRAMS = {"fault_load": ["faults", "load"], "fault_store": ["faults", "store"]
             "vfork_follow_child_keep": ["vfork"],
             "dynamic_musl": [str(SAMPLES / "musl" / "forkexec-dyn"), "/bin/true"],
             "dynamic_pending": ["forkexec-dyn", "/bin/true"],
-            "dynamic_follow_child": ["forkexec-dyn", "/usr/bin/env", "-i", "/bin/true"]}
+            "dynamic_follow_child": ["forkexec-dyn", "/usr/bin/env", "-i", "/bin/true"],
+            "source_follow_child": ["lines-g"], "source_data_list": ["lines-g"],
+            "source_dwarf4": ["lines-dwarf4"], "source_keep_both": ["lines-g"],
+            "source_musl": [str(SAMPLES / "musl" / "lines-g")]}
 
 
 @pytest.mark.parametrize("name", sorted(SCRIPTS))
@@ -362,7 +464,8 @@ def test_same_as_gdb(name: str, tmp_path: Path) -> None:
     # what the program prints comes at a time that depends on scheduling: leave it out
     # and the environment differs by design (gdb's shell adds `_`, LINES and COLUMNS)
     prog_out = ("hello from the child", "Parent process", "child exited with", "env: ",
-                "parent resumed", "second child exited", "child of vfork runs first")
+                "parent resumed", "second child exited", "child of vfork runs first",
+                "origin at", "parent 41")
 
     def lines(text: str) -> list[str]:
         return [ln for ln in normalize(text.replace(str(tmp_path), "")) if not ln.startswith(prog_out)]

@@ -1,4 +1,4 @@
 """Every command module registers its commands on import."""
 
 from . import (breakpoints, checkpoint, data, extras, info, inferiors, running,  # noqa: F401
-               support)
+               source, support)

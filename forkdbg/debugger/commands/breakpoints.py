@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 from ...abi.sysclasses import CLASSES
 from ...abi.sysnums import SYSCALL_NUMBERS
 from .. import gdbsignals
-from ..breakpoints import Breakpoint, Catchpoint, Point, Watchpoint, resolve
+from ..breakpoints import Breakpoint, Catchpoint, Point, Watchpoint
+from ..linespec import locate
 from ..ranges import decimal, report_missing, spans
 from ..registry import CommandError, command
 
@@ -39,11 +40,11 @@ def _break(s: "Session", arg: str, temporary: bool) -> None:
         if not s.running:
             raise CommandError("No default breakpoint address now.")
         spec = f"*{s.task().pc:#x}"
-    syms = s.symbols()
     try:
-        addr = resolve(spec, syms, s.eval_int, s.code_reader())
+        addr, sal = locate(s, spec)
     except CommandError as e:
-        if spec.startswith("*") or not str(e).startswith("Function "):
+        if spec.startswith("*") or not str(e).startswith(("Function ", "No source file",
+                                                          "No line ")):
             raise
         _pending(s, spec, cond, temporary, e)
         return
@@ -53,7 +54,9 @@ def _break(s: "Session", arg: str, temporary: bool) -> None:
     bp = s.add_point(Breakpoint(0, spec=spec, temporary=temporary, condition=cond,
                                 inferiors=inferiors))
     bp.addrs[s.current_inferior] = addr
-    s.say(f"{'Temporary breakpoint' if temporary else 'Breakpoint'} {bp.num} at {addr:#x}")
+    bp.sal = sal
+    where = f": file {sal.file.name}, line {sal.line}." if sal is not None else ""
+    s.say(f"{'Temporary breakpoint' if temporary else 'Breakpoint'} {bp.num} at {addr:#x}{where}")
     s.insert_points()
 
 
@@ -91,7 +94,7 @@ def cmd_tbreak(s: "Session", arg: str) -> None:
 def cmd_clear(s: "Session", arg: str) -> None:
     """Delete the breakpoints at a location (without one: at the current pc)."""
     if arg.strip():
-        addr = resolve(arg, s.symbols(), s.eval_int, s.code_reader())
+        addr, _sal = locate(s, arg)
         missing = f"No breakpoint at {arg.strip()}."
     else:
         if not s.running:

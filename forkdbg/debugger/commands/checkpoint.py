@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from ...abi.fileflags import SEEK_CUR, SEEK_SET
 from ...kernel.errors import KernelError
 from ...kernel.fork import checkpoint
-from ..format import location
 from ..inferiors import thread_target_id
 from ..registry import CommandError, command
 from .info import info
@@ -128,7 +127,8 @@ def cmd_restart(s: "Session", arg: str) -> None:
     s.insert_points()  # the snapshot's address space has no breakpoint hooks yet
     t.skip_break = t.pc  # as after any stop: continuing steps over a breakpoint here
     s.say(f"Switching to {_target(s, tg)}")
-    s.say(f"#0  {location(t.pc, s.symbols(t))}")
+    for line in s.source.frame_lines(t):
+        s.say(line)
 
 
 def delete_checkpoint(s: "Session", arg: str) -> None:

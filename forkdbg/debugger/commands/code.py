@@ -7,13 +7,11 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 from ...arch.att import objdump
 from ...arch.disasm import Insn, disassemble
-from ...kernel.objfiles import unwind
 from ..format import location, sym_suffix
 from ..ranges import decimal
 from ..registry import CommandError, command
 
 if TYPE_CHECKING:
-    from ...kernel.task import Task
     from ..session import Session
 
 HEX = re.compile(r"0x[0-9a-f]+")
@@ -123,12 +121,6 @@ def disassemble_command(s: "Session", arg: str) -> None:
     s.say("End of assembler dump.")
 
 
-def frames(s: "Session", t: "Task", limit: int = 64) -> list[int]:
-    k = s.kernel
-    assert k is not None
-    return [f.pc for f in unwind(k, t, limit)]
-
-
 @command("backtrace", "bt", "where", category="stack")
 def cmd_backtrace(s: "Session", arg: str) -> None:
     """Print the call chain (from .eh_frame unwind data, else frame pointers)."""
@@ -136,13 +128,16 @@ def cmd_backtrace(s: "Session", arg: str) -> None:
     t = s.task()
     limit = int(arg) if decimal(arg.strip().lstrip("-")) else 64
     syms = s.symbols(t)
-    pcs = frames(s, t, abs(limit))
-    for i, pc in enumerate(pcs):
-        hit = syms.containing(pc if i == 0 else pc - 1) if syms else None
-        name = hit[0].name if hit else "??"
-        lib = syms.library_of(pc) if syms else None
-        where = (f"0x{pc:016x} in {name} ()" + (f" from {lib}" if lib else "")) if i else \
-            location(pc, syms)
+    states = s.source.frames(t, abs(limit))
+    for i, fs in enumerate(states):
+        pc = fs.pc
+        hit = syms.containing(fs.lookup) if syms else None
+        name = fs.function.name if fs.function is not None else hit[0].name if hit else "??"
+        where = s.source.frame_text(fs, t)
+        if where is None:
+            lib = syms.library_of(pc) if syms else None
+            where = (f"0x{pc:016x} in {name} ()" + (f" from {lib}" if lib else "")) if i \
+                else location(pc, syms)
         s.say(f"#{i:<2} {where}")
         if name == "main" and s.settings.get("backtrace past-main", "off") == "off":
             break  # gdb stops at main unless `set backtrace past-main on`

@@ -9,7 +9,6 @@ from ...arch.assembler import AsmError, assemble
 from ...arch.x86_64 import ADDRESS_MASK, REG_IDS
 from ..expr import INT, CType, Value, parse_type
 from ..format import char_repr, parse_xfmt, scalar, sym_suffix
-from ..format import value as fmt_value
 from ..ranges import report_missing, spans
 from ..registry import CommandError, command
 from ..settings import DEFAULT_SETTINGS
@@ -45,7 +44,7 @@ def cmd_print(s: "Session", arg: str) -> None:
             cmd_set(s, f"var {parts[0]} = {parts[1]}")
             expr = parts[0]
         v = s.evaluate(expr)
-    text = fmt_value(v, fmt, s.describe, s.read_str)
+    text = s.source.render(v, fmt)
     s.history.append(v)
     s.say(f"${len(s.history)} = {text}")
 
@@ -74,7 +73,7 @@ def _assignment(expr: str) -> tuple[str, str] | None:
 def cmd_output(s: "Session", arg: str) -> None:
     """Print an expression's value with no history entry and no newline."""
     fmt, expr = _fmt(arg)
-    s.out.write(fmt_value(s.evaluate(expr), fmt, s.describe, s.read_str))
+    s.out.write(s.source.render(s.evaluate(expr), fmt))
     s.out.flush()
 
 

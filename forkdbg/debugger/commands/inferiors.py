@@ -51,7 +51,8 @@ def cmd_inferior(s: "Session", arg: str) -> None:
         num = inf.threads.get(t.tid, 1)
         s.say(f"[Switching to inferior {n} [process {inf.pid}] ({inf.exe})]")
         s.say(f"[Switching to thread {n}.{num} ({_label(t)})]")
-        s.say(f"#0  {s.where(t)}")
+        for line in s.source.frame_lines(t):
+            s.say(line)
     else:
         s.say(f"[Switching to inferior {n} [<null>] ({inf.exe})]")
 
@@ -104,7 +105,8 @@ def cmd_thread(s: "Session", arg: str) -> None:
         if inf.threads.get(t.tid) == int(num):
             s.current_inferior, s.current_tid = inf.num, t.tid
             s.say(f"[Switching to thread {_thread_id(s, inf.num, int(num))} ({_label(t)})]")
-            s.say(f"#0  {s.where(t)}")
+            for line in s.source.frame_lines(t):
+                s.say(line)
             return
     raise CommandError(f"Unknown thread {arg}.")
 

@@ -9,7 +9,7 @@ from ...arch.x86_64 import AUXV_DESCRIPTIONS, AUXV_NAMES, AT_EXECFN, AT_PLATFORM
 from ...kernel.objfiles import unwind, unwinder_at
 from ..solib import info_sharedlibrary_lines
 from .. import gdbsignals
-from ..breakpoints import Breakpoint, Catchpoint, Point, Watchpoint, resolve
+from ..breakpoints import Breakpoint, Catchpoint, Point, Watchpoint, locations
 from ..format import register_lines, sym_suffix
 from ..ranges import spans
 from ..registry import CommandError, command
@@ -32,7 +32,7 @@ def info(name: str, *aliases: str):  # type: ignore[no-untyped-def]
 @command("info", "i", category="status", subcommands=(
     "registers", "breakpoints", "display", "symbol", "files", "proc", "signals", "auxv",
     "inferiors", "threads", "clone", "atfork", "cow", "sharedlibrary", "watchpoints", "frame",
-    "line", "checkpoints", "timeline", "program"))
+    "line", "checkpoints", "timeline", "program", "locals", "args", "source"))
 def cmd_info(s: "Session", arg: str) -> None:
     """Generic command for showing things about the program being debugged."""
     word, _, rest = arg.partition(" ")
@@ -103,13 +103,24 @@ def _list_points(s: "Session", arg: str, points: list[Point], one: str, many: st
     tw = max([14] + [len(t) for t in types])
     aw = 18 if any(isinstance(p, Breakpoint) and p.addrs for p in points) else 10
     s.say(f"{'Num':<7} {'Type':<{tw}} Disp Enb {'Address':<{aw}} What")
+    last = next((a for p in reversed(points) if isinstance(p, Breakpoint)
+                 for a in list(p.addrs.values())[-1:]), None)
+    if last is not None:
+        s.set_next_address(last)
     for p, typ in zip(points, types):
         disp = "del " if p.temporary else "keep"
         enb = "y" if p.enabled else "n"
+        rows: list[tuple[int, int]] = []  # (inferior, address) of each location
         if isinstance(p, Breakpoint):
             addr = next(iter(p.addrs.values()), None)
             a = f"0x{addr:016x}" if addr is not None else "<PENDING>"
             what = p.what(s.describe)
+            locs = [n for n in locations(s, p) if n in p.addrs]
+            if len(locs) > 1:
+                rows = [(n, p.addrs[n]) for n in locs]
+                a, what = "<MULTIPLE>", ""
+            elif locs and len(s.inferiors) > 1:  # gdb names inferiors once there are several
+                what += f" inf {locs[0]}"
         elif isinstance(p, Watchpoint):
             a, what = "", p.expr
         else:
@@ -122,6 +133,10 @@ def _list_points(s: "Session", arg: str, points: list[Point], one: str, many: st
             s.say(f"\t{what_hit} already hit {p.hits} time{'s' if p.hits != 1 else ''}")
         for c in p.commands:
             s.say(f"        {c}")
+        for i, (n, addr) in enumerate(rows, 1):
+            assert isinstance(p, Breakpoint)
+            s.say(f"{f'{p.num}.{i}':<7} {'':<{tw}} {'':<4} {'y':<3} 0x{addr:016x} "
+                  f"{p.what(s.describe)} inf {n}")
 
 
 def _type(p) -> str:  # type: ignore[no-untyped-def]
@@ -138,17 +153,6 @@ def info_display(s: "Session", arg: str) -> None:
     s.say("Auto-display expressions now in effect:\nNum Enb Expression")
     for num, expr, fmt in s.displays:
         s.say(f"{num}:   y  {'/' + fmt + ' ' if fmt else ''}{expr}")
-
-
-@info("line")
-def info_line(s: "Session", arg: str) -> None:
-    """forkdbg reads no DWARF line tables: what gdb says of a location without them."""
-    if not arg.strip():
-        s.say("No line number information available.")
-        return
-    addr = resolve(arg, s.symbols(), s.eval_int)
-    s.say(f"No line number information available for address {addr:#x}"
-          f"{sym_suffix(addr, s.describe)}")
 
 
 @info("symbol")

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 
 from ...arch.disasm import disassemble_one
 from ...arch.x86_64 import RIP, RSP
-from ...kernel.objfiles import unwind
-from ...kernel.ptrace import step_instruction
 from .. import gdbsignals
 from ..escapes import shell_words
-from ..breakpoints import Breakpoint, resolve
+from ..breakpoints import Breakpoint
+from ..linespec import locate
+from ..stepping import caller, finish_value, run_to, step_lines, step_once
 from ..detached import kill_inferior
 from .inferiors import after_kill, kill_inferiors
 from ..inferiors import thread_target_id
@@ -50,13 +50,13 @@ def cmd_run(s: "Session", arg: str) -> None:
 @command("start", category="running")
 def cmd_start(s: "Session", arg: str) -> None:
     """Run the program and stop at the beginning of main."""
-    from ..breakpoints import resolve
     syms = s.symbols()
     if syms is None or syms.address("main") is None:
         raise CommandError("No symbol table loaded.  Use the \"file\" command.")
-    addr = resolve("main", syms, s.eval_int, s.code_reader())
-    bp = s.add_point(Breakpoint(0, spec="main", temporary=True, inferiors={1}))
-    s.say(f"Temporary breakpoint {bp.num} at {addr:#x}")
+    addr, sal = locate(s, "main")
+    bp = s.add_point(Breakpoint(0, spec="main", temporary=True, inferiors={1}, sal=sal))
+    where = f": file {sal.file.name}, line {sal.line}." if sal is not None else ""
+    s.say(f"Temporary breakpoint {bp.num} at {addr:#x}{where}")
     _start(s, arg)
     s.resume()
 
@@ -88,30 +88,17 @@ def cmd_continue(s: "Session", arg: str) -> None:
     s.resume()
 
 
-def _step_once(s: "Session") -> object:
-    k = s.kernel
-    assert k is not None
-    t = s.task()
-    stop = step_instruction(k, t)
-    child = k.tasks.get(s.current_tid) if s.current_tid is not None else None
-    if stop is None and child is not None and s.events.followed_from.get(child.tid) is t:
-        t = child  # the step forked and the child is followed: it finishes there, as gdb's
-        stop = step_instruction(k, t)
-    if stop is None and s.stop_task is None and t.alive:
-        s.stop_task, s.stop_kind = t, "step"
-    return stop
-
-
 @command("stepi", "si", category="running", repeat=True)
 def cmd_stepi(s: "Session", arg: str) -> None:
     """Execute N machine instructions (default 1)."""
     s.require_running()
     n = s.eval_int(arg) if arg else 1
     s.pass_or_discard_signal()
+    _origin(s)
 
     def steps() -> object:
         for _ in range(n):
-            stop = _step_once(s)
+            stop = step_once(s)
             if stop is not None or not s.running:
                 return stop
         return None
@@ -124,6 +111,7 @@ def cmd_nexti(s: "Session", arg: str) -> None:
     s.require_running()
     n = s.eval_int(arg) if arg else 1
     s.pass_or_discard_signal()
+    _origin(s)
 
     def steps() -> object:
         for _ in range(n):
@@ -131,93 +119,107 @@ def cmd_nexti(s: "Session", arg: str) -> None:
             pc = t.pc
             insn = disassemble_one(t.mm.readable_prefix(pc, 16), pc)
             if insn is not None and insn.is_call:
-                stop = _run_to(s, pc + insn.size, t, t.reg(RSP))
+                stop = run_to(s, pc + insn.size, t, t.reg(RSP))
             else:
-                stop = _step_once(s)
+                stop = step_once(s)
             if stop is not None and getattr(stop, "reason", "") != "internal":
                 return stop
         return None
     s.resume(steps)
 
 
-def _run_to(s: "Session", addr: int, task, sp_at_least: int | None) -> object:  # type: ignore[no-untyped-def]
-    """Continue until `task` reaches `addr` (with rsp >= sp_at_least, i.e. in this frame)."""
-    k = s.kernel
-    assert k is not None
-
-    def check(t) -> bool:  # type: ignore[no-untyped-def]
-        # the task itself, or the fork child it became when the debugger followed it
-        mine = t is task or s.events.followed_from.get(t.tid) is task
-        return mine and (sp_at_least is None or t.reg(RSP) >= sp_at_least)
-    s.internal_stops[addr] = check
-    k.watchers.hook(task.mm, addr, s.watcher)
-    try:
-        stop = k.run()
-    finally:
-        s.internal_stops.pop(addr, None)
-        if not task.mm.released and not s.watcher_wants(task, addr):
-            k.watchers.unhook(task.mm, addr, s.watcher)
-    if stop is not None and stop.reason == "internal":
-        s.stop_notes = []
-        s.stop_task = getattr(stop, "task", None) or task
-        s.stop_kind = "step"
-        return None
-    return stop
-
-
-def _caller(s: "Session", task) -> tuple[int, int] | None:  # type: ignore[no-untyped-def]
-    """(return address, caller's rsp) of the current frame."""
-    k = s.kernel
-    assert k is not None
-    frames = unwind(k, task, limit=2)
-    if len(frames) < 2:
-        return None
-    return frames[1].pc, frames[1].sp
-
-
 @command("finish", "fin", category="running")
 def cmd_finish(s: "Session", arg: str) -> None:
-    """Run until the current function returns."""
+    """Run until the current function returns (and print the value it returns)."""
     t = s.task()
-    caller = _caller(s, t)
-    if caller is None:
+    back = caller(s, t)
+    if back is None or len(s.source.frames(t, 2)) < 2:
         raise CommandError("\"finish\" not meaningful in the outermost frame.")
     if s.from_tty:
-        s.say(f"Run till exit from #0  {s.where(t)}")
-    s.resume(lambda: _run_to(s, caller[0], t, caller[1]))
+        frame = s.source.frames(t, 1)[0]
+        s.say(f"Run till exit from #0  {s.source.frame_text(frame, t) or s.where(t)}")
+    fn_pc = t.pc
+
+    def finish() -> object:
+        stop = run_to(s, back[0], t, back[1])
+        if stop is None and s.stop_task is not None:
+            value = finish_value(s, fn_pc, s.stop_task)
+            if value is not None:
+                s.after_stop.append(value)
+        return stop
+    s.resume(finish)
 
 
-def _out_of_function(s: "Session", what: str) -> None:
+def _origin(s: "Session") -> None:
+    """Where a step begins: its frame and function decide how its stop is printed."""
+    t = s.task()
+    fn = s.source.function_at(t.pc, t)
+    sc = s.source.scope_at(t.pc, t)
+    s.step_origin = (t.tid, s.source.frame_id(t), fn.low + sc.bias) if fn is not None and sc \
+        else None
+
+
+def _out_of_function(s: "Session") -> object:
     t = s.task()
     syms = s.symbols(t)
     hit = syms.containing(t.pc) if syms else None
     name = hit[0].name if hit else "??"
-    caller = _caller(s, t)
+    back = caller(s, t)
     s.say(f"Single stepping until exit from function {name},\n"
           "which has no line number information.")
-    if caller is None:
-        s.resume()
-        return
-    s.resume(lambda: _run_to(s, caller[0], t, caller[1]))
+    if back is None:
+        return s.kernel.run() if s.kernel is not None else None
+    stop = run_to(s, back[0], t, back[1])
+    t = s.stop_task or t
+    if stop is None and t.alive:  # back in code with lines: on to a line's start
+        sl = s.source.line_at(t.pc, t)
+        if sl is not None and sl.pc != t.pc:
+            stop = step_lines(s, over=True)
+            s.step_origin = None
+    return stop
+
+
+def _step_command(s: "Session", arg: str, over: bool, until: bool = False) -> None:
+    s.require_running()
+    n = s.eval_int(arg) if arg.strip() else 1
+    s.pass_or_discard_signal()
+
+    def steps() -> object:
+        for _ in range(max(n, 1)):
+            t = s.task()
+            if s.source.line_at(t.pc, t) is None:
+                stop = _out_of_function(s)
+            else:
+                stop = step_lines(s, over, until)
+            if stop is not None or not s.running or s.stop_kind != "step":
+                return stop
+        return None
+    s.resume(steps)
 
 
 @command("step", "s", category="running", repeat=True)
 def cmd_step(s: "Session", arg: str) -> None:
-    """Step one line: without line information, run until the function returns."""
-    _out_of_function(s, "step")
+    """Step N source lines (default 1), into functions that have line information;
+    without line information, run until the function returns."""
+    _step_command(s, arg, over=False)
 
 
 @command("next", "n", category="running", repeat=True)
 def cmd_next(s: "Session", arg: str) -> None:
-    """Step one line over calls: without line information, run until the function returns."""
-    _out_of_function(s, "next")
+    """Step N source lines (default 1) over calls; without line information, run until
+    the function returns."""
+    _step_command(s, arg, over=True)
 
 
 @command("until", "u", category="running")
 def cmd_until(s: "Session", arg: str) -> None:
-    """Continue until a location (or, without one, like nexti)."""
+    """Continue until a location; without one, step a line but never back to an earlier
+    line of the function (out of a loop)."""
     if not arg:
-        cmd_nexti(s, "")
+        if s.running and s.source.line_at(s.task().pc) is not None:
+            _step_command(s, "", over=True, until=True)
+        else:
+            cmd_nexti(s, "")
         return
     _advance(s, arg)
 
@@ -231,10 +233,9 @@ def cmd_advance(s: "Session", arg: str) -> None:
 
 
 def _advance(s: "Session", arg: str) -> None:
-    from ..breakpoints import resolve
     t = s.task()
-    addr = resolve(arg, s.symbols(t), s.eval_int, s.code_reader())
-    s.resume(lambda: _run_to(s, addr, t, None))
+    addr, _sal = locate(s, arg)
+    s.resume(lambda: run_to(s, addr, t, None))
 
 
 @command("kill", "k", category="running")
@@ -302,7 +303,7 @@ def cmd_jump(s: "Session", arg: str) -> None:
     s.require_running()
     if not arg.strip():
         raise CommandError('Argument required (starting linespec).')
-    addr = resolve(arg.strip(), s.symbols(), s.eval_int, s.code_reader())
+    addr, _sal = locate(s, arg.strip())
     t = s.task()
     t.set_reg(RIP, addr)
     t.skip_break = None  # a breakpoint at the new address stops it, even where it stood

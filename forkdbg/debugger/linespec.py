@@ -1,0 +1,184 @@
+"""Source locations as gdb's linespecs name them: FILE:LINE, LINE, FUNCTION,
+FILE:FUNCTION, resolved through the line table to the addresses gdb picks (a
+function's breakpoint goes past its prologue; a line without code moves to the next
+line that has some)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
+
+from ..dwarf.info import Block, Function
+from ..dwarf.lines import SourceFile
+from .breakpoints import resolve, skip_prologue
+from .registry import CommandError
+from .source import Scope
+
+if TYPE_CHECKING:
+    from .inferiors import Inferior
+    from .session import Session
+
+Read = Callable[[int, int], bytes]
+
+
+@dataclass(frozen=True)
+class Sal:
+    """gdb's symtab_and_line for a resolved location."""
+
+    addr: int
+    file: SourceFile
+    line: int
+    function: str | None
+
+
+def post_prologue(sc: Scope, fn: Function, read: Read) -> int:
+    """Where gdb puts a breakpoint on `fn`: the line table's prologue_end mark (clang),
+    else past `push %rbp; mov %rsp,%rbp` and on to the next line's start; at the first
+    instruction of optimized GCC code (a CU with location lists)."""
+    start, end = fn.low + sc.bias, fn.high + sc.bias
+    rows = sc.info.lines.rows_between(fn.low, fn.high)
+    marked = next((r for r in rows if r.prologue_end and r.file is not None), None)
+    if marked is not None:
+        return marked.addr + sc.bias
+    if fn.cu is not None:
+        sc.info.scan_loclists(fn.cu)
+        if fn.cu.locations_valid:
+            return start
+    pc = skip_prologue(start, read(start, 8))
+    sl = sc.line_at(pc)
+    if sl is not None and sl.pc != pc and start <= sl.end < end:
+        pc = sl.end
+    return pc
+
+
+def _sal(sc: Scope, addr: int) -> Sal:
+    sl = sc.line_at(addr)
+    fn = sc.function_at(addr)
+    if sl is None:
+        raise CommandError(f"No line number information available for address {addr:#x}")
+    return Sal(addr, sl.file, sl.line, fn.name if fn is not None else None)
+
+
+LINE = re.compile(r"^(?:(?P<file>[^:\s]+):)?(?P<line>\d+)$")
+FUNC = re.compile(r"^(?:(?P<file>[^:\s]+):)?(?P<func>[A-Za-z_][\w.$]*)$")
+
+
+def decode(spec: str, scopes: list[Scope], default: SourceFile | None, read: Read,
+           funfirstline: bool = True) -> list[Sal] | None:
+    """The locations `spec` names, or None when it is not a source location this
+    debug information knows (a plain symbol: the caller resolves it from ELF symbols)."""
+    spec = spec.strip()
+    if not scopes:
+        return None
+    m = LINE.match(spec)
+    if m is not None:
+        return _line(m.group("file"), int(m.group("line")), scopes, default, read,
+                     funfirstline)
+    m = FUNC.match(spec)
+    if m is None:
+        return None
+    fname, func = m.group("file"), m.group("func")
+    out = []
+    for sc in scopes:
+        for fn in sc.info.function_named(func):
+            if fname and (fn.decl_file is None or not fn.decl_file.matches(fname)):
+                continue
+            addr = post_prologue(sc, fn, read) if funfirstline else fn.low + sc.bias
+            out.append(_sal(sc, addr))
+    if not out and fname:
+        if not any(f.matches(fname) for sc in scopes for f in sc.info.lines.files()):
+            raise CommandError(f"No source file named {fname}.")
+        raise CommandError(f'Function "{func}" not defined in "{fname}".')
+    return out or None
+
+
+def _line(fname: str | None, line: int, scopes: list[Scope], default: SourceFile | None,
+          read: Read, funfirstline: bool) -> list[Sal]:
+    if fname is None and default is None:
+        raise CommandError('No symbol table is loaded.  Use the "file" command.')
+    found = False
+    hits: list[tuple[int, Scope, list[int]]] = []
+    for sc in scopes:
+        files = [f for f in sc.info.lines.files()
+                 if (f.matches(fname) if fname else default is not None
+                     and f.fullname == default.fullname)]
+        if not files:
+            continue
+        found = True
+        used, addrs = sc.info.lines.line_addresses(files, line)
+        if addrs:
+            hits.append((used, sc, addrs))
+    chosen: list[tuple[Scope, int]] = []
+    if hits:  # the line itself where any object has it, else the nearest later line
+        used = line if any(u == line for u, _, _ in hits) else min(u for u, _, _ in hits)
+        chosen = [(sc, a) for u, sc, addrs in hits if u == used for a in addrs]
+    if not found:
+        if fname:
+            raise CommandError(f"No source file named {fname}.")
+        raise CommandError(f"No line {line} in the current file.")
+    if not chosen:
+        if fname:
+            raise CommandError(f'No line {line} in file "{fname}".')
+        raise CommandError(f"No line {line} in the current file.")
+    out: list[Sal] = []
+    for sc, addr in _one_per_block(chosen):
+        if funfirstline:
+            fn = sc.function_at(addr + sc.bias)
+            if fn is not None and addr == fn.low:
+                pro = post_prologue(sc, fn, read)
+                out.append(_sal(sc, pro))
+                continue
+        out.append(_sal(sc, addr + sc.bias))
+    return out
+
+
+def _one_per_block(found: list[tuple[Scope, int]]) -> list[tuple[Scope, int]]:
+    """gdb's filter for a line scattered over several ranges of one block (a `for`
+    line): of two addresses in the same innermost block, the later is dropped."""
+    blocks: list[Block | None] = []
+    for sc, addr in found:
+        fn = sc.function_at(addr + sc.bias)
+        blocks.append(fn.chain(addr)[0] if fn is not None else None)
+    keep = [True] * len(found)
+    for i, b in enumerate(blocks):
+        if b is None:
+            continue
+        for j in range(i + 1, len(found)):
+            if blocks[j] is b:
+                keep[j] = False
+                break
+    return [f for f, k in zip(found, keep) if k]
+
+
+def locate(s: "Session", spec: str, inf: "Inferior | None" = None,
+           funfirstline: bool = True) -> tuple[int, Sal | None]:
+    """The address `spec` names in `inf` (the current inferior), and its source line when
+    debug information knows it: source linespecs first, then ELF symbols and *ADDR."""
+    spec = spec.strip()
+    inf = inf or s.inferior
+    live = inf.live_tasks() if s.kernel is not None and inf.live else []
+    task = live[0] if live else None
+    if task is None and inf.exe and s.program and inf.exe != s.program:
+        scopes: list[Scope] = []  # another program's file: symbols only
+    else:
+        scopes = s.source.scopes(task)
+    read = s.code_reader(inf)
+    if not spec.startswith("*"):
+        sals = decode(spec, scopes, s.source.default_file(), read, funfirstline)
+        if sals:
+            return sals[0].addr, sals[0]
+    syms = s.kernel.symbols_for(inf.tg) if task is not None and s.kernel and inf.tg \
+        else s.file_symbols()
+    addr = resolve(spec, syms, s.eval_int, read if funfirstline else None)
+    return addr, sal_at(scopes, addr)
+
+
+def sal_at(scopes: list[Scope], addr: int) -> Sal | None:
+    """The source line at `addr`, if an object's line table has it."""
+    for sc in scopes:
+        sl = sc.line_at(addr)
+        if sl is not None:
+            fn = sc.function_at(addr)
+            return Sal(addr, sl.file, sl.line, fn.name if fn is not None else None)
+    return None

@@ -1,0 +1,423 @@
+"""The source-level view of the debugged processes, from their files' DWARF: the
+function and line a pc is in, frames with their arguments, variables' values, and the
+text of source files (read from the host, as gdb reads them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
+
+from ..arch.x86_64 import REG_IDS
+from ..dwarf.info import DebugInfo, Function, Variable
+from ..dwarf.lines import SourceFile, SourceLine
+from ..dwarf.locexpr import ExprError, FrameContext, evaluate
+from ..dwarf.types import Type
+from ..dwarf.values import Printer, TypedValue
+from .expr import CType, Value
+from .format import location
+from .format import value as fmt_value
+from ..kernel.objfiles import image_at, unwind, unwinder_at
+
+if TYPE_CHECKING:
+    from ..kernel.task import Task
+    from .session import Session
+
+#: x86-64's DWARF register numbers -> gdb's register names
+DWARF_REGS = ["rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10",
+              "r11", "r12", "r13", "r14", "r15", "rip"]
+LINES_TO_LIST = 10  # gdb's `set listsize`
+
+
+@dataclass
+class Scope:
+    """One object's debug information and where it is loaded."""
+
+    info: DebugInfo
+    bias: int
+
+    def function_at(self, pc: int) -> Function | None:
+        fn = self.info.function_at(pc - self.bias)
+        return self.info.parse(fn) if fn is not None else None
+
+    def line_at(self, pc: int) -> SourceLine | None:
+        sl = self.info.lines.find_pc(pc - self.bias)
+        if sl is None:
+            return None
+        return SourceLine(sl.file, sl.line, sl.pc + self.bias, sl.end + self.bias)
+
+
+@dataclass
+class FrameState:
+    """One frame as the source view sees it."""
+
+    level: int
+    pc: int
+    lookup: int  # where to look the pc up (an outer frame's pc - 1: inside its call)
+    reg: Callable[[int], int | None]  # by DWARF number
+    cfa: int | None
+    scope: Scope | None
+    function: Function | None
+
+    @property
+    def line(self) -> SourceLine | None:
+        return self.scope.line_at(self.lookup) if self.scope is not None else None
+
+    def context(self, read_u64: Callable[[int], int | None]) -> FrameContext:
+        assert self.scope is not None
+        fb = self.function.frame_base if self.function is not None else None
+        return FrameContext(self.reg, self.cfa, read_u64, self.scope.bias, fb)
+
+
+class SourceView:
+    """Source-level questions a session asks, answered from DWARF."""
+
+    def __init__(self, s: "Session") -> None:
+        self.s = s
+        self._texts: dict[str, list[str] | None] = {}
+        self.list_file: SourceFile | None = None  # where `list` goes on from
+        self.list_next = 0  # the line `list` prints next; 0: center on list_center
+        self.list_center = 0
+        self.list_first = 0  # the first line the last listing printed
+        self._missing_said = ""  # the unreadable source file gdb last complained of
+
+    # ------------------------------------------------------------ scopes
+    def scope_at(self, pc: int, task: "Task | None" = None) -> Scope | None:
+        s = self.s
+        if s.running and s.kernel is not None:
+            t = task or s.task()
+            if t.mm.released:
+                return None
+            img = image_at(s.kernel, t, pc)
+            info = img.debug if img is not None else None
+            return Scope(info, img.bias) if info is not None and img is not None else None
+        info = s.file_debug()
+        return Scope(info, 0) if info is not None else None
+
+    def scopes(self, task: "Task | None" = None) -> list[Scope]:
+        """Every object with debug information in `task`'s process (the current one's;
+        the program's first), or the program file's before `run`."""
+        s = self.s
+        if task is None and not (s.running and s.kernel is not None):
+            info = s.file_debug()
+            return [Scope(info, 0)] if info is not None else []
+        t = task or s.task()
+        assert s.kernel is not None
+        if t.mm.released:
+            return []
+        out: list[Scope] = []
+        img = s.kernel.image_for(t.tg)
+        seen = set()
+        if img is not None and img.debug is not None:
+            out.append(Scope(img.debug, img.bias))
+            seen.add(id(img.debug))
+        syms = s.kernel.symbols_for(t.tg)
+        for o in getattr(syms, "objs", []):
+            d = o.image.debug
+            if d is not None and id(d) not in seen:
+                seen.add(id(d))
+                out.append(Scope(d, o.bias))
+        return out
+
+    def default_file(self) -> SourceFile | None:
+        """The file a bare LINE means: the one last listed or stopped in, else main's."""
+        if self.list_file is not None:
+            return self.list_file
+        for sc in self.scopes():
+            for fn in sc.info.function_named("main"):
+                sl = sc.line_at(fn.low + sc.bias)
+                if sl is not None:
+                    return sl.file
+        return None
+
+    def line_at(self, pc: int, task: "Task | None" = None) -> SourceLine | None:
+        sc = self.scope_at(pc, task)
+        return sc.line_at(pc) if sc is not None else None
+
+    def function_at(self, pc: int, task: "Task | None" = None) -> Function | None:
+        sc = self.scope_at(pc, task)
+        return sc.function_at(pc) if sc is not None else None
+
+    # ------------------------------------------------------------ frames
+    def frames(self, task: "Task", limit: int = 64) -> list[FrameState]:
+        k = self.s.kernel
+        assert k is not None
+        chain = unwind(k, task, limit + 1)
+        out = []
+        for i, fr in enumerate(chain[:limit]):
+            lookup = fr.pc if i == 0 else fr.pc - 1
+            if i + 1 < len(chain):
+                cfa: int | None = chain[i + 1].sp
+            else:
+                uw = unwinder_at(k, task, lookup)
+                slots = uw.saved_slots(lookup, fr.sp, fr.bp) if uw is not None else None
+                cfa = slots[0] if slots is not None else None
+            reg = _live_regs(task) if i == 0 else _unwound_regs(fr.sp, fr.bp, fr.pc)
+            sc = self.scope_at(lookup, task)
+            fn = sc.function_at(lookup) if sc is not None else None
+            out.append(FrameState(i, fr.pc, lookup, reg, cfa, sc, fn))
+            if self._is_main(fn, lookup, task) and \
+                    self.s.settings.get("backtrace past-main", "off") == "off":
+                break  # gdb's outermost frame is main's
+        return out
+
+    def _is_main(self, fn: Function | None, pc: int, task: "Task") -> bool:
+        if fn is not None:
+            return fn.name == "main"
+        syms = self.s.symbols(task)
+        hit = syms.containing(pc) if syms is not None else None
+        return hit is not None and hit[0].name == "main"
+
+    def frame_id(self, task: "Task") -> tuple[int | None, int]:
+        """gdb's frame id of the innermost frame: (its CFA, its function's start)."""
+        fs = self.frames(task, 1)[0]
+        fn = fs.function
+        return fs.cfa, (fn.low + fs.scope.bias if fn is not None and fs.scope else 0)
+
+    def read_u64(self, task: "Task") -> Callable[[int], int | None]:
+        def read(a: int) -> int | None:
+            b = task.mm.readable_prefix(a, 8)
+            return int.from_bytes(b, "little") if len(b) == 8 else None
+        return read
+
+    def value_of(self, var: Variable, frame: FrameState | None, task: "Task | None"
+                 ) -> TypedValue:
+        """The value of `var` in `frame` (a global's without one)."""
+        size = max(var.type.byte_size, 0)
+        if var.location is None and var.const_value is not None:
+            cv = var.const_value
+            data = bytes(cv) if isinstance(cv, list) else cv if isinstance(cv, bytes) else \
+                (cv & ((1 << (8 * max(size, 1))) - 1)).to_bytes(max(size, 1), "little")
+            return TypedValue(var.type, data)
+        bias = frame.scope.bias if frame is not None and frame.scope else 0
+        pc = frame.lookup if frame is not None else 0
+        expr = var.location_at(pc, bias)
+        if expr is None:
+            return TypedValue(var.type, None)
+        read = self.s.env().read
+        if frame is not None and task is not None:
+            ctx = frame.context(self.read_u64(task))
+        else:
+            def no_reg(_n: int) -> int | None:
+                return None
+            scopes = self.scopes()
+            ctx = FrameContext(no_reg, None, lambda a: int.from_bytes(read(a, 8), "little"),
+                               scopes[0].bias if scopes else 0)
+        info = frame.scope.info if frame is not None and frame.scope else \
+            (self.scopes()[0].info if self.scopes() else None)
+        if info is None:
+            return TypedValue(var.type, None)
+        try:
+            loc = evaluate(expr, ctx, info.structs)
+        except (ExprError, IndexError):
+            return TypedValue(var.type, None)
+        return self._fetch(var, loc, ctx, read, size)
+
+    def _fetch(self, var: Variable, loc, ctx: FrameContext, read, size: int) -> TypedValue:  # type: ignore[no-untyped-def]
+        if loc.kind == "memory":
+            return TypedValue(var.type, read(loc.addr, size), loc.addr)
+        if loc.kind == "register":
+            v = ctx.reg(loc.reg)
+            if v is None:
+                return TypedValue(var.type, None)
+            return TypedValue(var.type, (v & (1 << 64) - 1).to_bytes(8, "little")[:size])
+        if loc.kind == "value":
+            return TypedValue(var.type, (loc.value & (1 << 64) - 1).to_bytes(8, "little")[:size])
+        if loc.kind == "bytes":
+            return TypedValue(var.type, loc.data[:size])
+        if loc.kind == "pieces":
+            data = b""
+            for piece, n in loc.pieces:
+                part = self._fetch(Variable("", var.type), piece, ctx, read, n)
+                if part.data is None:
+                    return TypedValue(var.type, None)
+                data += part.data[:n].ljust(n, b"\0")
+            return TypedValue(var.type, data[:size])
+        return TypedValue(var.type, None)
+
+    def printer(self) -> Printer:
+        s = self.s
+
+        def read(addr: int, n: int) -> bytes:
+            try:
+                return s.env().read(addr, n)
+            except Exception:  # noqa: BLE001 - short: what could be read
+                if s.running:
+                    return s.task().mm.readable_prefix(addr, n)
+                return b""
+        return Printer(read, s.describe, pretty=s.settings.get("print pretty") == "on")
+
+    # ------------------------------------------------------ expressions
+    def ctype(self, t: Type) -> CType:
+        """A program type as the expression evaluator's CType (which keeps it)."""
+        st = t.strip()
+        if st.kind in ("pointer", "reference"):
+            return CType(str(t), 8, False, self.ctype(st.target or Type("void", "void", 1)),
+                         dwarf=t)
+        if st.kind == "void":
+            return CType("void", 1, dwarf=None)
+        return CType(str(t), max(t.byte_size, 1) if st.kind != "func" else 1,
+                     t.is_signed(), dwarf=t)
+
+    def type_named(self, text: str) -> CType | None:
+        """A program type named in an expression: ``struct point``, ``enum colour *``,
+        ``pid_t``; None when no debug information defines it."""
+        stars = len(text) - len(text.rstrip("* "))
+        words = text.rstrip("* ").split()
+        t: Type | None = None
+        for sc in self.scopes():
+            if len(words) == 2 and words[0] in ("struct", "union", "enum"):
+                t = sc.info.type_named(words[1], words[0])
+            elif len(words) == 1:
+                t = sc.info.typedef(words[0])
+            if t is not None:
+                break
+        if t is None:
+            return None
+        for _ in range(text.count("*")):
+            t = Type("pointer", None, 8, t)
+        return self.ctype(t) if stars or t is not None else None
+
+    def lookup(self, name: str) -> tuple[Variable, FrameState | None] | None:
+        """The variable `name` names where the program stands: the innermost block's
+        first, then the function's parameters, its file's statics, the globals."""
+        s = self.s
+        frame = None
+        task = s.task() if s.running else None
+        if task is not None and not task.mm.released:
+            chain = self.frames(task, s.frame_level + 1)
+            frame = chain[min(s.frame_level, len(chain) - 1)]
+            fn = frame.function
+            if fn is not None and frame.scope is not None:
+                pc = frame.lookup - frame.scope.bias
+                for block in fn.chain(pc):
+                    for v in block.variables:
+                        if v.name == name:
+                            return v, frame
+                for v in fn.params:
+                    if v.name == name:
+                        return v, frame
+        cu = frame.function.cu.name if frame is not None and frame.function and \
+            frame.function.cu else None
+        for sc in ([frame.scope] if frame is not None and frame.scope else []) + self.scopes():
+            found = sc.info.global_named(name)
+            if found:
+                mine = [v for v in found if v.file == cu] or [v for v in found if v.external] \
+                    or found
+                return mine[0], FrameState(0, 0, 0, lambda _n: None, None, sc, None)
+        return None
+
+    def variable(self, name: str) -> Value | None:
+        """`name`'s value for an expression (a variable, or a function with its
+        prototype), None when no debug information knows it."""
+        hit = self.lookup(name)
+        if hit is None:
+            for sc in self.scopes():
+                enum = sc.info.enumerator(name)
+                if enum is not None:
+                    return Value(enum[1], self.ctype(enum[0]))
+                for fn in sc.info.function_named(name):
+                    ft = Type("func", None, 1, fn.return_type, prototyped=fn.prototyped,
+                              params=[p.type for p in sc.info.parse(fn).params],
+                              variadic=fn.variadic)
+                    addr = fn.low + sc.bias
+                    return Value(addr, self.ctype(ft), lval=addr, symbol=name)
+            return None
+        var, frame = hit
+        task = self.s.task() if self.s.running else None
+        tv = self.value_of(var, frame, task if frame is not None and frame.function else None)
+        t = self.ctype(var.type)
+        if tv.data is None:
+            return Value(0, t, optimized=True, symbol=name)
+        if t.aggregate:
+            return Value(tv.addr or 0, t, lval=tv.addr, raw=None if tv.addr else tv.data,
+                         symbol=name)
+        n = tv.as_int()
+        return Value(n, t, lval=tv.addr, raw=tv.data, symbol=name)
+
+    def render(self, v: Value, fmt: str | None) -> str:
+        """A value as `print` shows it: program types through their DWARF."""
+        d = v.t.dwarf
+        if v.optimized:
+            return "<optimized out>"
+        if d is None:
+            return fmt_value(v, fmt, self.s.describe, self.s.read_str)
+        if v.t.aggregate:
+            data = v.raw if v.lval is None else self.printer().read(v.lval, d.byte_size)
+            if d.strip().kind == "func":
+                return self.printer().value(TypedValue(d, b"", v.lval), fmt)
+            return self.printer().value(TypedValue(d, data, v.lval), fmt)
+        size = max(d.byte_size, 1)
+        raw = v.raw if v.raw is not None and len(v.raw) >= size else \
+            (v.v & ((1 << (8 * size)) - 1)).to_bytes(size, "little")
+        return self.printer().value(TypedValue(d, raw, v.lval), fmt)
+
+    # ------------------------------------------------------- rendering
+    def frame_text(self, frame: FrameState, task: "Task", with_addr: bool | None = None
+                   ) -> str | None:
+        """``main (argc=1, argv=0x7ffe...) at fk.c:20`` (with ``0x... in `` before it when
+        the pc is not where its line starts, or for outer frames); None without line
+        information for the frame."""
+        fn, sl = frame.function, frame.line
+        if fn is None or sl is None:
+            return None
+        if with_addr is None:
+            with_addr = frame.level > 0 or sl.pc != frame.pc
+        args = ", ".join(f"{p.name}={self._arg_text(p, frame, task)}" for p in fn.params)
+        head = f"0x{frame.pc:016x} in " if with_addr else ""
+        return f"{head}{fn.name} ({args}) at {sl.file.name}:{sl.line}"
+
+    def _arg_text(self, var: Variable, frame: FrameState, task: "Task") -> str:
+        v = self.value_of(var, frame, task)
+        if v.data is not None and not var.type.is_scalar():
+            return "..."  # gdb's `print frame-arguments scalars`
+        return self.printer().value(v, top=False)
+
+    def frame_lines(self, task: "Task") -> list[str]:
+        """``#0  main (...) at fk.c:20`` and its source line (or gdb's line for a frame
+        without line information), as `inferior N`, `thread N` and `restart` print."""
+        fs = self.frames(task, 1)[0]
+        text = self.frame_text(fs, task)
+        sl = fs.line
+        if text is None or sl is None:
+            return [f"#0  {location(task.pc, self.s.symbols(task))}"]
+        self.shown(sl.file, sl.line)
+        return [f"#0  {text}", self.source_line(sl.file, sl.line)]
+
+    def text(self, f: SourceFile) -> list[str] | None:
+        if f.fullname not in self._texts:
+            try:
+                with open(f.fullname, "rb") as fh:
+                    raw = fh.read(64 << 20)
+                self._texts[f.fullname] = raw.decode("utf-8", "replace").splitlines()
+            except OSError:
+                self._texts[f.fullname] = None
+        return self._texts[f.fullname]
+
+    def source_line(self, f: SourceFile, line: int) -> str:
+        """``20\\t    struct pt p = ...;`` or gdb's words when the file cannot be read."""
+        lines = self.text(f)
+        if lines is None:  # gdb names the error once per file, then says "in FILE"
+            if self._missing_said != f.fullname:
+                self._missing_said = f.fullname
+                return f"{line}\t{f.name}: No such file or directory."
+            return f"{line}\tin {f.name}"
+        if not 1 <= line <= len(lines):
+            return f"Line number {line} out of range; \"{f.name}\" has {len(lines)} lines."
+        return f"{line}\t{lines[line - 1]}"
+
+    def shown(self, f: SourceFile, line: int) -> None:
+        """A stop printed `line` of `f`: the next `list` centers on it."""
+        self.list_file, self.list_center, self.list_next = f, line, 0
+
+
+def _live_regs(task: "Task") -> Callable[[int], int | None]:
+    """The innermost frame's registers by DWARF number: the thread's own."""
+    def reg(n: int) -> int | None:
+        return task.reg(REG_IDS[DWARF_REGS[n]]) if n < len(DWARF_REGS) else None
+    return reg
+
+
+def _unwound_regs(sp: int, bp: int, pc: int) -> Callable[[int], int | None]:
+    """An outer frame's registers: those unwinding recovers (rsp, rbp, rip)."""
+    known = {7: sp, 6: bp, 16: pc}
+    return known.get

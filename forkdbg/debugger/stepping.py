@@ -1,0 +1,170 @@
+"""The stepping engine under stepi, nexti, step, next, until and finish: one instruction,
+to an address in a frame, and by source lines as gdb's infrun steps (a range per line,
+calls stepped over or into, a line entered mid-way stepped to its end)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..arch.disasm import disassemble_one
+from ..arch.x86_64 import RSP
+from ..kernel.objfiles import unwind
+from ..kernel.ptrace import step_instruction
+from .linespec import post_prologue
+
+if TYPE_CHECKING:
+    from ..kernel.task import Task
+    from .session import Session
+
+
+def step_once(s: "Session") -> object:
+    """One instruction of the current thread (ending in the fork child the debugger
+    follows, when the instruction forked)."""
+    k = s.kernel
+    assert k is not None
+    t = s.task()
+    stop = step_instruction(k, t)
+    child = k.tasks.get(s.current_tid) if s.current_tid is not None else None
+    if stop is None and child is not None and s.events.followed_from.get(child.tid) is t:
+        t = child  # the step forked and the child is followed: it finishes there, as gdb's
+        stop = step_instruction(k, t)
+    if stop is None and s.stop_task is None and t.alive:
+        s.stop_task, s.stop_kind = t, "step"
+    if stop is None and t.alive and s.events.breakpoint_hit(t, t.pc):
+        stop, k.stop_request = k.stop_request, None  # a step onto a breakpoint hits it
+    return stop
+
+
+def run_to(s: "Session", addr: int, task: "Task", sp_at_least: int | None) -> object:
+    """Continue until `task` reaches `addr` (with rsp >= sp_at_least, i.e. in this frame)."""
+    k = s.kernel
+    assert k is not None
+
+    def check(t) -> bool:  # type: ignore[no-untyped-def]
+        # the task itself, or the fork child it became when the debugger followed it
+        mine = t is task or s.events.followed_from.get(t.tid) is task
+        return mine and (sp_at_least is None or t.reg(RSP) >= sp_at_least)
+    s.internal_stops[addr] = check
+    k.watchers.hook(task.mm, addr, s.watcher)
+    try:
+        stop = k.run()
+    finally:
+        s.internal_stops.pop(addr, None)
+        if not task.mm.released and not s.watcher_wants(task, addr):
+            k.watchers.unhook(task.mm, addr, s.watcher)
+    if stop is not None and stop.reason == "internal":
+        s.stop_notes = []
+        s.stop_task = getattr(stop, "task", None) or task
+        s.stop_kind = "step"
+        return None
+    return stop
+
+
+def caller(s: "Session", task: "Task") -> tuple[int, int] | None:
+    """(return address, caller's rsp) of the current frame."""
+    k = s.kernel
+    assert k is not None
+    frames = unwind(k, task, limit=2)
+    if len(frames) < 2:
+        return None
+    return frames[1].pc, frames[1].sp
+
+
+def _current(s: "Session", t: "Task") -> "Task":
+    """The thread a step goes on in: the followed fork child once the step forked."""
+    nt = s.stop_task
+    return nt if nt is not None and nt.alive else t
+
+
+def step_lines(s: "Session", over: bool, until: bool = False) -> object:
+    """One source line: `next` (over calls), `step` (into functions with line
+    information), `until` (like next, but never back to an earlier address of the
+    function).  Sets the stop's task; returns a Stop that ended it early."""
+    view = s.source
+    t = s.task()
+    sl = view.line_at(t.pc, t)
+    fn = view.function_at(t.pc, t)
+    sc = view.scope_at(t.pc, t)
+    bias = sc.bias if sc is not None else 0
+    s.step_origin = (t.tid, view.frame_id(t), fn.low + bias if fn is not None else 0)
+    if sl is None:
+        return None
+    lo, hi = sl.pc, sl.end
+    if until and fn is not None:
+        lo = fn.low + bias
+    cur = (sl.file.fullname, sl.line)
+    while True:
+        pc = t.pc
+        insn = disassemble_one(t.mm.readable_prefix(pc, 16), pc)
+        if insn is not None and insn.is_call:
+            ret, sp = pc + insn.size, t.reg(RSP)
+            stop = step_once(s)
+            if stop is not None:
+                return stop
+            t = _current(s, t)
+            if not over:
+                into, stop = _step_into(s, t)
+                if into:
+                    return stop
+            if t.pc != ret:
+                stop = run_to(s, ret, t, sp)
+                if stop is not None:
+                    return stop
+                t = _current(s, t)
+        else:
+            stop = step_once(s)
+            if stop is not None:
+                return stop
+            t = _current(s, t)
+        if not t.alive:
+            return None
+        pc = t.pc
+        if lo <= pc < hi:
+            continue
+        nl = view.line_at(pc, t)
+        if nl is None:
+            return None  # out into code without line information: stop there
+        if pc == nl.pc and (nl.file.fullname, nl.line) != cur:
+            return None  # the start of another line
+        lo, hi, cur = nl.pc, nl.end, (nl.file.fullname, nl.line)  # mid-line: on to its end
+
+
+def _step_into(s: "Session", t: "Task") -> tuple[bool, object]:
+    """`step` went into a call: stop past the callee's prologue if it has line
+    information ((True, a Stop that came first)), else let the caller step over it."""
+    view = s.source
+    sc = view.scope_at(t.pc, t)
+    fn = sc.function_at(t.pc) if sc is not None else None
+    if sc is None or fn is None or view.line_at(t.pc, t) is None:
+        return False, None
+    target = post_prologue(sc, fn, s.code_reader())
+    stop = run_to(s, target, t, None) if target != t.pc else None
+    s.step_origin = None
+    return True, stop
+
+
+def finish_value(s: "Session", fn_pc: int, task: "Task") -> str | None:
+    """``Value returned is $N = V`` for the function that held `fn_pc`, from rax (xmm0
+    for floating point) by its DWARF return type; None for void or no debug info."""
+    from ..arch.x86_64 import RAX, XMM_IDS
+    from ..dwarf.values import TypedValue
+    from .expr import CType, Value
+    fn = s.source.function_at(fn_pc, task)
+    if fn is None or fn.return_type is None or fn.return_type.strip().kind == "void":
+        return None
+    rt = fn.return_type
+    size = max(rt.byte_size, 1)
+    if rt.is_float():
+        uc = task.mm.uc if not task.mm.released else None
+        raw = int(uc.reg_read(XMM_IDS[0])) if uc is not None else 0
+        data = (raw & (1 << 128) - 1).to_bytes(16, "little")[:size]
+    elif rt.is_scalar():
+        data = (task.reg(RAX) & (1 << 64) - 1).to_bytes(8, "little")[:size]
+    else:
+        return None  # an aggregate returned in memory or in two registers: not yet
+    tv = TypedValue(rt, data)
+    text = s.source.printer().value(tv)
+    num = len(s.history) + 1
+    s.history.append(Value(tv.as_int() if not rt.is_float() else 0,
+                           CType(str(rt), size, rt.is_signed())))
+    return f"Value returned is ${num} = {text}"

@@ -1,0 +1,385 @@
+"""One binary's debug information: its functions (with their blocks, parameters and
+locals), global variables and line table, read lazily with pyelftools and cached per
+file, so every process running the file (and every fork child) shares one reading."""
+
+from __future__ import annotations
+
+import bisect
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from elftools.dwarf.locationlists import LocationParser
+from elftools.elf.elffile import ELFFile
+
+from .lines import LineTable, SourceFile, read_line_table
+from .types import Type, TypeReader
+
+
+@dataclass(eq=False)
+class Variable:
+    name: str
+    type: Type
+    location: Any = None  # an expression (list of bytes), a location list, or None
+    const_value: int | bytes | None = None
+    is_param: bool = False
+    decl_line: int = 0
+    external: bool = False
+    file: str = ""  # the CU's name: gdb qualifies statics by file
+
+    def location_at(self, pc: int, bias: int) -> list[int] | None:
+        """The expression that holds at `pc` (None: optimized out there)."""
+        if isinstance(self.location, list) and self.location and \
+                isinstance(self.location[0], tuple):
+            for lo, hi, expr in self.location:
+                if lo + bias <= pc < hi + bias:
+                    return expr
+            return None
+        return self.location
+
+
+@dataclass(eq=False)
+class Block:
+    ranges: list[tuple[int, int]]
+    variables: list[Variable] = field(default_factory=list)
+    blocks: list["Block"] = field(default_factory=list)
+    inlined: "str | None" = None  # the function an inlined block is an instance of
+
+    def contains(self, pc: int) -> bool:
+        return any(lo <= pc < hi for lo, hi in self.ranges)
+
+    def chain(self, pc: int) -> list["Block"]:
+        """The blocks holding `pc`, innermost first (ending with this one)."""
+        for b in self.blocks:
+            if b.contains(pc):
+                return b.chain(pc) + [self]
+        return [self]
+
+
+@dataclass(eq=False)
+class Function(Block):
+    name: str = ""
+    low: int = 0
+    high: int = 0
+    decl_file: SourceFile | None = None
+    decl_line: int = 0
+    return_type: Type | None = None
+    frame_base: Any = None
+    params: list[Variable] = field(default_factory=list)
+    external: bool = False
+    prototyped: bool = False
+    variadic: bool = False
+    cu: "CompUnit | None" = None
+    die_offset: int = 0
+    _parsed: bool = False
+
+
+@dataclass(eq=False)
+class CompUnit:
+    name: str
+    comp_dir: str
+    producer: str
+    version: int
+    low_pc: int
+    cu: Any
+    has_loclist: bool = False
+
+    @property
+    def locations_valid(self) -> bool:
+        """gdb trusts optimized GCC code's locations from the function's first address
+        (no prologue to skip) when the CU uses location lists."""
+        return self.has_loclist and "GNU" in self.producer
+
+
+class DebugInfo:
+    """The DWARF of one ELF file (addresses before the load bias)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.elf = ELFFile(io.BytesIO(data))
+        self.dwarf = self.elf.get_dwarf_info(relocate_dwarf_sections=False)
+        self.types = TypeReader()
+        self._lines: LineTable | None = None
+        self._functions: list[Function] | None = None
+        self._starts: list[int] = []
+        self._spans: list[tuple[int, int, Function]] = []
+        self._globals: dict[str, list[Variable]] = {}
+        self._enumerators: dict[str, tuple[Any, int]] = {}  # name -> (enum DIE, value)
+        self._typedefs: dict[str, Any] = {}  # typedef and base type names -> DIE
+        self.units: list[CompUnit] = []
+        self._loc_parser: LocationParser | None = None
+
+    @property
+    def structs(self):  # type: ignore[no-untyped-def]
+        return self.dwarf.structs
+
+    # ------------------------------------------------------------ lines
+    @property
+    def lines(self) -> LineTable:
+        if self._lines is None:
+            self._lines = read_line_table(self.dwarf, list(self.dwarf.iter_CUs()))
+        return self._lines
+
+    # -------------------------------------------------------- functions
+    def functions(self) -> list[Function]:
+        if self._functions is None:
+            self._read_units()
+        assert self._functions is not None
+        return self._functions
+
+    def function_at(self, pc: int) -> Function | None:
+        self.functions()
+        i = bisect.bisect_right(self._starts, pc) - 1
+        while i >= 0:
+            lo, hi, fn = self._spans[i]
+            if lo <= pc < hi:
+                return fn
+            if hi <= lo or i == 0:
+                break
+            i -= 1
+            if pc - self._spans[i][0] > 1 << 24:
+                break
+        return None
+
+    def function_named(self, name: str) -> list[Function]:
+        return [f for f in self.functions() if f.name == name]
+
+    def global_named(self, name: str) -> list[Variable]:
+        self.functions()
+        return self._globals.get(name, [])
+
+    def globals(self) -> dict[str, list[Variable]]:
+        self.functions()
+        return self._globals
+
+    def enumerator(self, name: str) -> tuple[Type, int] | None:
+        """The enum type and value of the enumerator `name`."""
+        self.functions()
+        hit = self._enumerators.get(name)
+        return (self.types.read(hit[0]), hit[1]) if hit is not None else None
+
+    def typedef(self, name: str) -> Type | None:
+        """The typedef or base type called `name`."""
+        self.functions()
+        die = self._typedefs.get(name)
+        return self.types.read(die) if die is not None else None
+
+    def type_named(self, name: str, kind: str) -> Type | None:
+        """The complete `struct`/`union`/`enum` NAME any CU defines."""
+        tag = {"struct": "DW_TAG_structure_type", "union": "DW_TAG_union_type",
+               "enum": "DW_TAG_enumeration_type"}[kind]
+        self.functions()
+        for unit in self.units:
+            for die in unit.cu.get_top_DIE().iter_children():
+                if die.tag == tag and _str(die.attributes.get("DW_AT_name")) == name \
+                        and "DW_AT_declaration" not in die.attributes:
+                    return self.types.read(die)
+        return None
+
+    def _read_units(self) -> None:
+        fns: list[Function] = []
+        files_of: dict[int, dict[int, SourceFile]] = {}
+        for cu in self.dwarf.iter_CUs():
+            top = cu.get_top_DIE()
+            a = top.attributes
+            unit = CompUnit(_str(a.get("DW_AT_name")), _str(a.get("DW_AT_comp_dir")),
+                            _str(a.get("DW_AT_producer")), cu["version"],
+                            a["DW_AT_low_pc"].value if "DW_AT_low_pc" in a else 0, cu)
+            self.units.append(unit)
+            files = files_of.setdefault(cu.cu_offset, self._files(cu))
+            for die in top.iter_children():
+                if die.tag == "DW_TAG_subprogram":
+                    fn = self._function(die, unit, files)
+                    if fn is not None:
+                        fns.append(fn)
+                elif die.tag == "DW_TAG_enumeration_type":
+                    for c in die.iter_children():
+                        if c.tag == "DW_TAG_enumerator":
+                            self._enumerators.setdefault(_str(c.attributes.get("DW_AT_name")),
+                                                         (die, c.attributes["DW_AT_const_value"].value))
+                elif die.tag in ("DW_TAG_typedef", "DW_TAG_base_type"):
+                    self._typedefs.setdefault(_str(die.attributes.get("DW_AT_name")), die)
+                elif die.tag == "DW_TAG_variable":
+                    v = self._variable(die, unit)
+                    if v is not None and v.location is not None:
+                        self._globals.setdefault(v.name, []).append(v)
+        fns.sort(key=lambda f: f.low)
+        spans = sorted(((lo, hi, f) for f in fns for lo, hi in f.ranges), key=lambda s: s[0])
+        self._spans = spans
+        self._starts = [s[0] for s in spans]
+        self._functions = fns
+
+    def _files(self, cu) -> dict[int, SourceFile]:  # type: ignore[no-untyped-def]
+        from .lines import _files
+        try:
+            prog = self.dwarf.line_program_for_CU(cu)
+        except Exception:  # noqa: BLE001
+            return {}
+        return _files(prog, cu) if prog is not None else {}
+
+    def ranges(self, die, unit: CompUnit) -> list[tuple[int, int]]:  # type: ignore[no-untyped-def]
+        a = die.attributes
+        if "DW_AT_low_pc" in a and "DW_AT_high_pc" in a:
+            lo = a["DW_AT_low_pc"].value
+            hi = a["DW_AT_high_pc"]
+            end = hi.value if hi.form == "DW_FORM_addr" else lo + hi.value
+            return [(lo, end)] if lo else []
+        if "DW_AT_ranges" in a:
+            try:
+                rl = self.dwarf.range_lists()
+                entries = rl.get_range_list_at_offset(a["DW_AT_ranges"].value, cu=unit.cu) \
+                    if rl is not None else []
+            except Exception:  # noqa: BLE001 - an index form we do not follow
+                return []
+            out, base = [], unit.low_pc
+            e: Any
+            for e in entries:
+                if hasattr(e, "base_address"):
+                    base = e.base_address
+                    continue
+                absolute = getattr(e, "is_absolute", False)
+                lo, hi = (e.begin_offset, e.end_offset) if absolute else (
+                    base + e.begin_offset, base + e.end_offset)
+                if lo and hi > lo:
+                    out.append((lo, hi))
+            return out
+        return []
+
+    def _function(self, die, unit: CompUnit, files) -> Function | None:  # type: ignore[no-untyped-def]
+        rng = self.ranges(die, unit)
+        if not rng:
+            return None
+        a = die.attributes
+        spec = die
+        for ref in ("DW_AT_specification", "DW_AT_abstract_origin"):
+            if ref in a:
+                spec = die.get_DIE_from_attribute(ref)
+                break
+        sa = spec.attributes
+        name = _str(sa.get("DW_AT_name")) or _str(a.get("DW_AT_name"))
+        if not name:
+            return None
+        fn = Function(rng, name=name, low=min(lo for lo, _ in rng),
+                      high=max(hi for _, hi in rng),
+                      decl_file=files.get(sa["DW_AT_decl_file"].value) if "DW_AT_decl_file"
+                      in sa else None,
+                      decl_line=sa["DW_AT_decl_line"].value if "DW_AT_decl_line" in sa else 0,
+                      external="DW_AT_external" in sa, cu=unit, die_offset=die.offset)
+        fn.frame_base = a["DW_AT_frame_base"].value if "DW_AT_frame_base" in a else None
+        fn.return_type = self.types.of(spec)
+        fn.prototyped = "DW_AT_prototyped" in sa
+        fn.variadic = any(c.tag == "DW_TAG_unspecified_parameters" for c in spec.iter_children())
+        return fn
+
+    def parse(self, fn: Function) -> Function:
+        """Read `fn`'s parameters, locals and nested blocks (once)."""
+        if fn._parsed:
+            return fn
+        fn._parsed = True
+        assert fn.cu is not None
+        die = self.dwarf.get_DIE_from_refaddr(fn.die_offset, fn.cu.cu)
+        self._children(die, fn, fn.cu, top=True)
+        return fn
+
+    def _children(self, die, block: Block, unit: CompUnit, top: bool = False) -> None:  # type: ignore[no-untyped-def]
+        for c in die.iter_children():
+            if c.tag in ("DW_TAG_formal_parameter", "DW_TAG_variable"):
+                v = self._variable(c, unit)
+                if v is None:
+                    continue
+                if c.tag == "DW_TAG_formal_parameter" and top:
+                    v.is_param = True
+                    assert isinstance(block, Function)
+                    block.params.append(v)
+                elif c.tag == "DW_TAG_variable":
+                    block.variables.append(v)
+            elif c.tag in ("DW_TAG_lexical_block", "DW_TAG_inlined_subroutine"):
+                rng = self.ranges(c, unit)
+                inner = Block(rng)
+                if c.tag == "DW_TAG_inlined_subroutine" and "DW_AT_abstract_origin" in c.attributes:
+                    origin = c.get_DIE_from_attribute("DW_AT_abstract_origin")
+                    inner.inlined = _str(origin.attributes.get("DW_AT_name"))
+                if rng:
+                    block.blocks.append(inner)
+                    self._children(c, inner, unit)
+
+    def _variable(self, die, unit: CompUnit) -> Variable | None:  # type: ignore[no-untyped-def]
+        a = die.attributes
+        spec = die
+        for ref in ("DW_AT_abstract_origin", "DW_AT_specification"):
+            if ref in a:
+                spec = die.get_DIE_from_attribute(ref)
+                break
+        sa = spec.attributes
+        name = _str(sa.get("DW_AT_name")) or _str(a.get("DW_AT_name"))
+        if not name:
+            return None
+        v = Variable(name, self.types.of(spec if "DW_AT_type" in sa else die),
+                     decl_line=sa["DW_AT_decl_line"].value if "DW_AT_decl_line" in sa else 0,
+                     external="DW_AT_external" in sa, file=unit.name)
+        if "DW_AT_const_value" in a:
+            v.const_value = a["DW_AT_const_value"].value
+        if "DW_AT_location" in a:
+            attr = a["DW_AT_location"]
+            if attr.form == "DW_FORM_exprloc" or attr.form.startswith("DW_FORM_block"):
+                v.location = attr.value
+            else:
+                v.location = self._loclist(attr, die, unit)
+                unit.has_loclist = True
+        return v
+
+    def _loclist(self, attr, die, unit: CompUnit) -> list[tuple[int, int, list[int]]]:  # type: ignore[no-untyped-def]
+        if self._loc_parser is None:
+            self._loc_parser = LocationParser(self.dwarf.location_lists())
+        try:
+            entries = self._loc_parser.parse_from_attribute(attr, unit.version, die)
+        except Exception:  # noqa: BLE001 - unreadable: optimized out
+            return []
+        out, base = [], unit.low_pc
+        e: Any
+        for e in entries if isinstance(entries, list) else []:
+            if hasattr(e, "base_address"):
+                base = e.base_address
+                continue
+            if not hasattr(e, "loc_expr"):
+                continue
+            absolute = getattr(e, "is_absolute", False)
+            lo, hi = (e.begin_offset, e.end_offset) if absolute else (
+                base + e.begin_offset, base + e.end_offset)
+            out.append((lo, hi, e.loc_expr))
+        return out
+
+    def scan_loclists(self, unit: CompUnit) -> None:
+        """Whether a CU uses location lists (gdb's `locations_valid`), found by reading
+        its functions once."""
+        for fn in self.functions():
+            if fn.cu is unit:
+                self.parse(fn)
+
+
+def _str(attr) -> str:  # type: ignore[no-untyped-def]
+    if attr is None:
+        return ""
+    v = attr.value
+    return v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
+
+
+_CACHE: dict[tuple[int, int, int, int], DebugInfo | None] = {}
+
+
+def debug_info(data: bytes, key: tuple[int, int, int, int]) -> DebugInfo | None:
+    """The debug information of the ELF file `data` (identified by `key`: device, inode,
+    size, mtime), None when it has no .debug_info; read once per file."""
+    if key in _CACHE:
+        return _CACHE[key]
+    info: DebugInfo | None = None
+    try:
+        elf = ELFFile(io.BytesIO(data))
+        if elf.get_section_by_name(".debug_info") is not None and \
+                elf.get_section_by_name(".debug_line") is not None:
+            info = DebugInfo(data)
+    except Exception:  # noqa: BLE001 - an unreadable file has no debug information
+        info = None
+    if len(_CACHE) > 64:
+        _CACHE.clear()
+    _CACHE[key] = info
+    return info

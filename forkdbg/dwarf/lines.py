@@ -1,0 +1,166 @@
+"""Line tables as gdb reads them: one sorted table of (address, file, line) rows per
+binary, with gdb's rules for the line at a pc and the addresses of a line."""
+
+from __future__ import annotations
+
+import bisect
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file the line table names: as the compiler named it, and its full path."""
+
+    name: str  # what gdb displays ("fk.c", "/usr/include/stdio.h")
+    fullname: str
+
+    def matches(self, spec: str) -> bool:
+        """gdb's rule for FILE in FILE:LINE: the whole name, or a tail of it that starts
+        at a directory boundary."""
+        if spec in (self.name, self.fullname):
+            return True
+        return self.fullname.endswith("/" + spec.lstrip("/"))
+
+
+@dataclass(frozen=True)
+class Row:
+    addr: int
+    file: SourceFile | None  # None: the end of a sequence
+    line: int
+    is_stmt: bool
+    prologue_end: bool = False
+
+
+@dataclass(frozen=True)
+class SourceLine:
+    """gdb's symtab_and_line: the line holding a pc and the range of its row."""
+
+    file: SourceFile
+    line: int
+    pc: int  # where the row starts
+    end: int  # where the next row starts
+
+
+class LineTable:
+    """Every CU's rows, merged and sorted by address (ends of sequences first at an
+    address, as gdb sorts them)."""
+
+    def __init__(self, rows: list[Row]) -> None:
+        rows.sort(key=lambda r: (r.addr, r.file is not None))
+        self.rows = rows
+        self.addrs = [r.addr for r in rows]
+
+    def find_pc(self, pc: int) -> SourceLine | None:
+        """The line `pc` is in (gdb's find_pc_line): the last row at or before it,
+        preferring a statement row at the same address; it ends where the next row
+        with a greater address starts."""
+        i = bisect.bisect_right(self.addrs, pc)
+        if i == 0:
+            return None
+        best = i - 1
+        row = self.rows[best]
+        if not row.is_stmt:
+            j = best
+            while j > 0 and self.rows[j - 1].addr == row.addr and self.rows[j - 1].file \
+                    and not self.rows[j].is_stmt:
+                j -= 1
+            if self.rows[j].is_stmt:
+                row = self.rows[j]
+        if row.file is None or row.line == 0:
+            return None
+        end = self.addrs[i] if i < len(self.addrs) else row.addr + 1
+        return SourceLine(row.file, row.line, row.addr, end)
+
+    def files(self) -> list[SourceFile]:
+        seen: dict[str, SourceFile] = {}
+        for r in self.rows:
+            if r.file is not None:
+                seen.setdefault(r.file.fullname, r.file)
+        return list(seen.values())
+
+    def line_addresses(self, files: list[SourceFile], line: int) -> tuple[int, list[int]]:
+        """(the line used, the start addresses of its statement rows) in `files`: the
+        line itself if it has code, else the nearest later line that has (gdb's
+        best_entry).  (0, []) when no later line has code."""
+        exact = [r.addr for r in self.rows if r.file in files and r.line == line and r.is_stmt]
+        if exact:
+            return line, sorted(set(exact))
+        later = [r.line for r in self.rows if r.file in files and r.line > line and r.is_stmt]
+        if not later:
+            return 0, []
+        best = min(later)
+        return best, sorted({r.addr for r in self.rows
+                             if r.file in files and r.line == best and r.is_stmt})
+
+    def rows_between(self, lo: int, hi: int) -> list[Row]:
+        i = bisect.bisect_left(self.addrs, lo)
+        j = bisect.bisect_left(self.addrs, hi)
+        return self.rows[i:j]
+
+
+def read_line_table(dwarf, cus) -> LineTable:  # type: ignore[no-untyped-def]
+    """The rows of every CU's line program, filtered as gdb records them: sequences at
+    address 0 (discarded functions) are dropped, and an end of sequence removes rows at
+    its own address."""
+    rows: list[Row] = []
+    for cu in cus:
+        try:
+            prog = dwarf.line_program_for_CU(cu)
+        except Exception:  # noqa: BLE001 - a CU without a readable line program
+            prog = None
+        if prog is None:
+            continue
+        files = _files(prog, cu)
+        seq: list[Row] = []
+        last: tuple[int, int] = (-1, -1)  # the previous row's (file, line)
+        discriminated = False  # that line has had a row with a discriminator
+        for entry in prog.get_entries():
+            st = entry.state
+            if st is None:
+                continue
+            if st.end_sequence:
+                while seq and seq[-1].addr == st.address:
+                    seq.pop()
+                if seq and seq[0].addr != 0:
+                    rows.extend(seq)
+                    rows.append(Row(st.address, None, 0, True))
+                seq, last, discriminated = [], (-1, -1), False
+                continue
+            f = files.get(st.file)
+            if f is None or st.line == 0:
+                continue
+            same = (st.file, st.line) == last
+            discriminated = (discriminated and same) or bool(st.discriminator)
+            last = (st.file, st.line)
+            if same and discriminated:
+                continue  # gdb keeps one row for a line split by discriminators (a loop)
+            seq.append(Row(st.address, f, st.line, bool(st.is_stmt), bool(st.prologue_end)))
+    return LineTable(rows)
+
+
+def _files(prog, cu) -> dict[int, SourceFile]:  # type: ignore[no-untyped-def]
+    top = cu.get_top_DIE()
+    comp_dir = _text(top.attributes.get("DW_AT_comp_dir"))
+    v5 = prog.header.version >= 5
+    dirs = [_b(d) for d in prog.header.include_directory]
+    out = {}
+    for i, fe in enumerate(prog.header.file_entry):
+        name = _b(fe.name)
+        di = fe.dir_index
+        if v5:
+            d = dirs[di] if di < len(dirs) and di > 0 else ""
+        else:
+            d = dirs[di - 1] if 0 < di <= len(dirs) else ""
+        shown = os.path.join(d, name) if d else name
+        full = os.path.abspath(os.path.join(comp_dir, shown))  # a relative one: from cwd
+        out[i if v5 else i + 1] = SourceFile(shown, full)
+    return out
+
+
+def _b(v: bytes | str) -> str:
+    return v.decode("utf-8", "replace") if isinstance(v, bytes) else v
+
+
+def _text(attr) -> str:  # type: ignore[no-untyped-def]
+    return _b(attr.value) if attr is not None else ""

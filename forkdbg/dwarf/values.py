@@ -1,0 +1,266 @@
+"""Values of program types printed as gdb prints them: scalars, pointers (strings for
+char pointers, <symbol> for addresses), arrays with <repeats N times>, structs, unions,
+enums, bitfields."""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from typing import Callable
+
+from .types import ATE_BOOLEAN, Type
+
+REPEAT_THRESHOLD = 10  # gdb's `set print repeats`
+PRINT_MAX = 200  # gdb's `set print elements`
+
+
+@dataclass
+class TypedValue:
+    """A value of a program type: its bytes, and where it lives when in memory."""
+
+    type: Type
+    data: bytes | None  # None: optimized out
+    addr: int | None = None
+
+    def as_int(self) -> int:
+        t = self.type.strip()
+        if self.data is None:
+            raise ValueError("optimized out")
+        if t.kind == "array":
+            return self.addr or 0
+        n = int.from_bytes(self.data[:max(t.byte_size, 1)], "little")
+        if self.type.is_signed() and t.byte_size and n >> (8 * t.byte_size - 1):
+            n -= 1 << (8 * t.byte_size)
+        return n
+
+
+@dataclass
+class Printer:
+    read: Callable[[int, int], bytes]  # memory (short at the end of what is readable)
+    describe: Callable[[int], str]  # address -> "main+4" or ""
+    pretty: bool = False
+
+    def value(self, v: TypedValue, fmt: str | None = None, top: bool = True,
+              indent: int = 0) -> str:
+        if v.data is None:
+            return "<optimized out>"
+        t = v.type.strip()
+        if t.kind in ("struct", "union"):
+            return self._struct(t, v.data, v.addr, fmt, indent)
+        if t.kind == "array":
+            return self._array(t, v.data, v.addr, fmt, indent)
+        if t.kind == "func":
+            addr = v.addr or 0
+            d = self.describe(addr)
+            return f"{{{v.type}}} {addr:#x}" + (f" <{d}>" if d else "")
+        n = v.as_int()
+        if fmt is not None:
+            return self._formatted(n, t, fmt)
+        if t.kind in ("pointer", "reference"):
+            return self._pointer(v.type, n, top)
+        if t.kind == "enum":
+            return _enum(t, n)
+        if t.kind == "base":
+            if t.encoding == ATE_BOOLEAN:
+                return "true" if n == 1 else "false" if n == 0 else str(n)
+            if t.is_float():
+                return _float(v.data, t.size)
+            if v.type.is_char():
+                return f"{n} {_char_literal(n)}"
+        return str(n)
+
+    def _formatted(self, n: int, t: Type, fmt: str) -> str:
+        size = t.byte_size or 8
+        u = n & ((1 << (8 * size)) - 1)
+        if fmt == "x":
+            return hex(u)
+        if fmt == "o":
+            return "0" + format(u, "o") if u else "0"
+        if fmt == "t":
+            return format(u, "b")
+        if fmt == "d":
+            return str(u - (1 << 8 * size) if u >> (8 * size - 1) else u)
+        if fmt == "u":
+            return str(u)
+        if fmt == "c":
+            c = u & 0xFF
+            c = c - 256 if c > 127 else c
+            return f"{c} {_char_literal(c)}"
+        if fmt == "z":
+            return f"0x{u:0{2 * size}x}"
+        if fmt == "a":
+            d = self.describe(u)
+            return hex(u) + (f" <{d}>" if d else "")
+        return str(n)
+
+    def _pointer(self, pt: Type, n: int, top: bool) -> str:
+        t = pt.strip()
+        target = (t.target.strip() if t.target else None)
+        u = n & (1 << 64) - 1
+        if target is not None and target.kind == "func":
+            d = self.describe(u)
+            return f"({pt}) {u:#x}" + (f" <{d}>" if d else "")
+        if target is not None and t.target is not None and t.target.is_char():
+            s = self.c_string(u)
+            return f"{u:#x}" + (f" {s}" if s is not None else "")
+        d = self.describe(u) if u else ""
+        text = f"{u:#x}" + (f" <{d}>" if d else "")
+        return f"({pt}) {text}" if top else text
+
+    def c_string(self, addr: int) -> str | None:
+        """``"text"`` at `addr` (up to PRINT_MAX characters, then ``...``), or gdb's
+        ``<error: Cannot access memory at address 0x...>``."""
+        if addr == 0:
+            return None
+        data = self.read(addr, PRINT_MAX + 1)
+        if not data:
+            return f"<error: Cannot access memory at address {addr:#x}>"
+        end = data.find(b"\0")
+        if end < 0:
+            return _quote(data[:PRINT_MAX]) + "..."
+        return _quote(data[:end])
+
+    def _struct(self, t: Type, data: bytes, addr: int | None, fmt: str | None,
+                indent: int) -> str:
+        parts = []
+        for m in t.members:
+            mdata = data[m.offset:m.offset + max(m.type.byte_size, 1)]
+            if m.bit_size:
+                raw = int.from_bytes(data[m.offset:m.offset + 8], "little")
+                n = (raw >> m.bit_offset) & ((1 << m.bit_size) - 1)
+                if m.type.is_signed() and n >> (m.bit_size - 1):
+                    n -= 1 << m.bit_size
+                mdata = (n & ((1 << 64) - 1)).to_bytes(8, "little")[:max(m.type.byte_size, 1)]
+            sub = TypedValue(m.type, mdata, addr + m.offset if addr is not None else None)
+            text = self.value(sub, fmt, top=False, indent=indent + 2)
+            parts.append(f"{m.name} = {text}" if m.name else text)
+        if not parts:
+            return "{}"
+        if self.pretty:
+            pad = " " * (indent + 2)
+            return "{\n" + ",\n".join(pad + p for p in parts) + "\n" + " " * indent + "}"
+        return "{" + ", ".join(parts) + "}"
+
+    def _array(self, t: Type, data: bytes, addr: int | None, fmt: str | None,
+               indent: int) -> str:
+        elem = t.target
+        assert elem is not None
+        n = t.count or 0
+        size = elem.byte_size
+        if elem.is_char() and fmt is None:
+            return _char_array(data[:n])
+        items: list[str] = []
+        for i in range(min(n, PRINT_MAX)):
+            sub = TypedValue(elem, data[i * size:(i + 1) * size],
+                             addr + i * size if addr is not None else None)
+            items.append(self.value(sub, fmt, top=False, indent=indent))
+        out = _repeats(items)
+        return "{" + ", ".join(out) + ("..." if n > PRINT_MAX else "") + "}"
+
+
+def _repeats(items: list[str]) -> list[str]:
+    out, i = [], 0
+    while i < len(items):
+        j = i
+        while j < len(items) and items[j] == items[i]:
+            j += 1
+        if j - i >= REPEAT_THRESHOLD:
+            out.append(f"{items[i]} <repeats {j - i} times>")
+        else:
+            out.extend(items[i:j])
+        i = j
+    return out
+
+
+def _char_array(data: bytes) -> str:
+    """A char array as gdb prints it: the string, one trailing NUL dropped, long runs of
+    one character as ``'c' <repeats N times>`` segments."""
+    if data.endswith(b"\0"):
+        data = data[:-1]
+    if not data:
+        return '""'
+    segs: list[str] = []
+    run: list[int] = []
+    i = 0
+    while i < len(data):
+        j = i
+        while j < len(data) and data[j] == data[i]:
+            j += 1
+        if j - i > REPEAT_THRESHOLD - 1:
+            if run:
+                segs.append(_quote(bytes(run)))
+                run = []
+            segs.append(f"{_char_literal(data[i])} <repeats {j - i} times>")
+        else:
+            run.extend(data[i:j])
+        i = j
+    if run:
+        segs.append(_quote(bytes(run)))
+    return ", ".join(segs)
+
+
+ESCAPES = {7: "\\a", 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v", 12: "\\f", 13: "\\r",
+           27: "\\033"}
+
+
+def _quote(data: bytes) -> str:
+    out = []
+    for i, c in enumerate(data):
+        if c in ESCAPES:
+            out.append(ESCAPES[c])
+        elif c == 0x22:
+            out.append('\\"')
+        elif c == 0x5C:
+            out.append("\\\\")
+        elif 0x20 <= c < 0x7F:
+            out.append(chr(c))
+        else:
+            nxt = data[i + 1] if i + 1 < len(data) else None
+            esc = f"\\{c:03o}"
+            out.append(esc if nxt is None or not (0x30 <= nxt <= 0x37) else f"\\{c:03o}")
+    return '"' + "".join(out) + '"'
+
+
+def _char_literal(c: int) -> str:
+    c &= 0xFF
+    if c in ESCAPES:
+        return f"'{ESCAPES[c]}'"
+    if c == 0x27:
+        return "'\\''"
+    if c == 0x5C:
+        return "'\\\\'"
+    if 0x20 <= c < 0x7F:
+        return f"'{chr(c)}'"
+    return f"'\\{c:03o}'"
+
+
+def _enum(t: Type, n: int) -> str:
+    for name, val in t.enumerators:
+        if val == n:
+            return name
+    flags = [(name, val) for name, val in t.enumerators]
+    if flags and all(v > 0 and v & (v - 1) == 0 for _, v in flags):
+        rest, names = n, []
+        for name, val in flags:
+            if rest & val:
+                names.append(name)
+                rest &= ~val
+        if names:
+            return "(" + " | ".join(names) + (f" | unknown: {rest:#x}" if rest else "") + ")"
+    return str(n)
+
+
+def _float(data: bytes, size: int) -> str:
+    if size == 4:
+        v = struct.unpack("<f", data[:4])[0]
+        text = f"{v:.9g}"
+    elif size == 8:
+        v = struct.unpack("<d", data[:8])[0]
+        text = f"{v:.17g}"
+    else:
+        return "<unsupported float>"
+    if text in ("inf", "-inf"):
+        return text
+    if text == "nan":
+        return "nan(0x8000000000000)" if size == 8 else "nan(0x400000)"
+    return text
