@@ -296,10 +296,10 @@ class SourceView:
                 for v in fn.params:
                     if v.name == name:
                         return v, frame
-        cu = frame.function.cu.name if frame is not None and frame.function and \
-            frame.function.cu else None
+        unit = frame.function.cu if frame is not None and frame.function else None
+        cu = unit.name if unit is not None else None
         for sc in ([frame.scope] if frame is not None and frame.scope else []) + self.scopes():
-            found = sc.info.global_named(name)
+            found = sc.info.global_named(name, unit if unit in sc.info.units else None)
             if found:
                 mine = [v for v in found if v.file == cu] or [v for v in found if v.external] \
                     or found

@@ -12,6 +12,7 @@ from typing import Any
 from elftools.dwarf.locationlists import LocationParser
 from elftools.elf.elffile import ELFFile
 
+from ..elf.symbols import SymbolTable
 from .lines import LineTable, SourceFile, read_line_table
 from .types import Type, TypeReader
 
@@ -83,6 +84,12 @@ class CompUnit:
     low_pc: int
     cu: Any
     has_loclist: bool = False
+    functions: "list[Function] | None" = None  # None until read
+    spans: list[tuple[int, int, "Function"]] = field(default_factory=list)
+    globals: dict[str, list[Variable]] = field(default_factory=dict)
+    enumerators: dict[str, tuple[Any, int]] = field(default_factory=dict)
+    typedefs: dict[str, Any] = field(default_factory=dict)
+    tagged: dict[tuple[str, str], Any] = field(default_factory=dict)  # (tag, name) -> DIE
 
     @property
     def locations_valid(self) -> bool:
@@ -99,14 +106,20 @@ class DebugInfo:
         self.dwarf = self.elf.get_dwarf_info(relocate_dwarf_sections=False)
         self.types = TypeReader()
         self._lines: LineTable | None = None
-        self._functions: list[Function] | None = None
-        self._starts: list[int] = []
-        self._spans: list[tuple[int, int, Function]] = []
-        self._globals: dict[str, list[Variable]] = {}
-        self._enumerators: dict[str, tuple[Any, int]] = {}  # name -> (enum DIE, value)
-        self._typedefs: dict[str, Any] = {}  # typedef and base type names -> DIE
-        self.units: list[CompUnit] = []
         self._loc_parser: LocationParser | None = None
+        self.symbols = SymbolTable.from_elf_bytes(data)  # names -> CUs, without reading DIEs
+        self.units: list[CompUnit] = []
+        for cu in self.dwarf.iter_CUs():
+            a = cu.get_top_DIE().attributes
+            self.units.append(CompUnit(_str(a.get("DW_AT_name")), _str(a.get("DW_AT_comp_dir")),
+                                       _str(a.get("DW_AT_producer")), cu["version"],
+                                       a["DW_AT_low_pc"].value if "DW_AT_low_pc" in a else 0,
+                                       cu))
+        self._by_offset = {u.cu.cu_offset: u for u in self.units}
+        try:
+            self._aranges = self.dwarf.get_aranges()
+        except Exception:  # noqa: BLE001 - no usable .debug_aranges: CU ranges instead
+            self._aranges = None
 
     @property
     def structs(self):  # type: ignore[no-untyped-def]
@@ -116,97 +129,130 @@ class DebugInfo:
     @property
     def lines(self) -> LineTable:
         if self._lines is None:
-            self._lines = read_line_table(self.dwarf, list(self.dwarf.iter_CUs()))
+            self._lines = read_line_table(self.dwarf, [u.cu for u in self.units])
         return self._lines
+
+    # ------------------------------------------------------------ units
+    def unit_at(self, pc: int) -> CompUnit | None:
+        """The CU whose code holds `pc` (from .debug_aranges, else the CUs' ranges)."""
+        if self._aranges is not None:
+            try:
+                off = self._aranges.cu_offset_at_addr(pc)
+            except Exception:  # noqa: BLE001
+                off = None
+            if off is not None and off in self._by_offset:
+                return self._by_offset[off]
+        for u in self.units:
+            if any(lo <= pc < hi for lo, hi in self.ranges(u.cu.get_top_DIE(), u)):
+                return u
+        for u in self.units:  # a CU without ranges: look at its functions
+            if any(lo <= pc < hi for f in self.read(u).functions for lo, hi in f.ranges):
+                return u
+        return None
+
+    def read(self, unit: CompUnit) -> CompUnit:
+        """Read a CU's top-level DIEs once: functions, globals, enumerators, typedefs."""
+        if unit.functions is not None:
+            return unit
+        fns: list[Function] = []
+        files = self._files(unit.cu)
+        for die in unit.cu.get_top_DIE().iter_children():
+            tag = die.tag
+            if tag == "DW_TAG_subprogram":
+                fn = self._function(die, unit, files)
+                if fn is not None:
+                    fns.append(fn)
+            elif tag == "DW_TAG_enumeration_type":
+                for c in die.iter_children():
+                    if c.tag == "DW_TAG_enumerator":
+                        unit.enumerators.setdefault(_str(c.attributes.get("DW_AT_name")),
+                                                    (die, c.attributes["DW_AT_const_value"].value))
+            elif tag in ("DW_TAG_typedef", "DW_TAG_base_type"):
+                unit.typedefs.setdefault(_str(die.attributes.get("DW_AT_name")), die)
+            elif tag in ("DW_TAG_structure_type", "DW_TAG_union_type") and \
+                    "DW_AT_declaration" not in die.attributes:
+                unit.tagged.setdefault((tag, _str(die.attributes.get("DW_AT_name"))), die)
+            elif tag == "DW_TAG_variable":
+                v = self._variable(die, unit)
+                if v is not None and v.location is not None:
+                    unit.globals.setdefault(v.name, []).append(v)
+        fns.sort(key=lambda f: f.low)
+        unit.spans = sorted(((lo, hi, f) for f in fns for lo, hi in f.ranges),
+                            key=lambda sp: sp[0])
+        unit.functions = fns
+        return unit
+
+    def _units_for(self, name: str) -> list[CompUnit]:
+        """The CUs that define the symbol `name` (by its ELF symbol), else all of them."""
+        sym = self.symbols.lookup(name)
+        if sym is not None:
+            u = self.unit_at(sym.addr)
+            if u is not None:
+                return [u] + [x for x in self.units if x is not u]
+        return self.units
 
     # -------------------------------------------------------- functions
     def functions(self) -> list[Function]:
-        if self._functions is None:
-            self._read_units()
-        assert self._functions is not None
-        return self._functions
+        return [f for u in self.units for f in self.read(u).functions or []]
 
     def function_at(self, pc: int) -> Function | None:
-        self.functions()
-        i = bisect.bisect_right(self._starts, pc) - 1
+        u = self.unit_at(pc)
+        if u is None:
+            return None
+        self.read(u)
+        i = bisect.bisect_right([sp[0] for sp in u.spans], pc) - 1
         while i >= 0:
-            lo, hi, fn = self._spans[i]
+            lo, hi, fn = u.spans[i]
             if lo <= pc < hi:
                 return fn
-            if hi <= lo or i == 0:
-                break
             i -= 1
-            if pc - self._spans[i][0] > 1 << 24:
-                break
         return None
 
     def function_named(self, name: str) -> list[Function]:
-        return [f for f in self.functions() if f.name == name]
+        for u in self._units_for(name):
+            found = [f for f in self.read(u).functions or [] if f.name == name]
+            if found:
+                return found
+        return []
 
-    def global_named(self, name: str) -> list[Variable]:
-        self.functions()
-        return self._globals.get(name, [])
-
-    def globals(self) -> dict[str, list[Variable]]:
-        self.functions()
-        return self._globals
+    def global_named(self, name: str, prefer: "CompUnit | None" = None) -> list[Variable]:
+        order = ([prefer] if prefer is not None else []) + self._units_for(name)
+        for u in order:
+            found = self.read(u).globals.get(name)
+            if found:
+                return found
+        return []
 
     def enumerator(self, name: str) -> tuple[Type, int] | None:
         """The enum type and value of the enumerator `name`."""
-        self.functions()
-        hit = self._enumerators.get(name)
-        return (self.types.read(hit[0]), hit[1]) if hit is not None else None
+        for u in self.units:
+            hit = self.read(u).enumerators.get(name)
+            if hit is not None:
+                return self.types.read(hit[0]), hit[1]
+        return None
 
     def typedef(self, name: str) -> Type | None:
         """The typedef or base type called `name`."""
-        self.functions()
-        die = self._typedefs.get(name)
-        return self.types.read(die) if die is not None else None
+        for u in self.units:
+            die = self.read(u).typedefs.get(name)
+            if die is not None:
+                return self.types.read(die)
+        return None
 
     def type_named(self, name: str, kind: str) -> Type | None:
         """The complete `struct`/`union`/`enum` NAME any CU defines."""
         tag = {"struct": "DW_TAG_structure_type", "union": "DW_TAG_union_type",
                "enum": "DW_TAG_enumeration_type"}[kind]
-        self.functions()
-        for unit in self.units:
-            for die in unit.cu.get_top_DIE().iter_children():
-                if die.tag == tag and _str(die.attributes.get("DW_AT_name")) == name \
-                        and "DW_AT_declaration" not in die.attributes:
-                    return self.types.read(die)
+        for u in self.units:
+            if kind == "enum":
+                for die, _v in self.read(u).enumerators.values():
+                    if _str(die.attributes.get("DW_AT_name")) == name:
+                        return self.types.read(die)
+                continue
+            die = self.read(u).tagged.get((tag, name))
+            if die is not None:
+                return self.types.read(die)
         return None
-
-    def _read_units(self) -> None:
-        fns: list[Function] = []
-        files_of: dict[int, dict[int, SourceFile]] = {}
-        for cu in self.dwarf.iter_CUs():
-            top = cu.get_top_DIE()
-            a = top.attributes
-            unit = CompUnit(_str(a.get("DW_AT_name")), _str(a.get("DW_AT_comp_dir")),
-                            _str(a.get("DW_AT_producer")), cu["version"],
-                            a["DW_AT_low_pc"].value if "DW_AT_low_pc" in a else 0, cu)
-            self.units.append(unit)
-            files = files_of.setdefault(cu.cu_offset, self._files(cu))
-            for die in top.iter_children():
-                if die.tag == "DW_TAG_subprogram":
-                    fn = self._function(die, unit, files)
-                    if fn is not None:
-                        fns.append(fn)
-                elif die.tag == "DW_TAG_enumeration_type":
-                    for c in die.iter_children():
-                        if c.tag == "DW_TAG_enumerator":
-                            self._enumerators.setdefault(_str(c.attributes.get("DW_AT_name")),
-                                                         (die, c.attributes["DW_AT_const_value"].value))
-                elif die.tag in ("DW_TAG_typedef", "DW_TAG_base_type"):
-                    self._typedefs.setdefault(_str(die.attributes.get("DW_AT_name")), die)
-                elif die.tag == "DW_TAG_variable":
-                    v = self._variable(die, unit)
-                    if v is not None and v.location is not None:
-                        self._globals.setdefault(v.name, []).append(v)
-        fns.sort(key=lambda f: f.low)
-        spans = sorted(((lo, hi, f) for f in fns for lo, hi in f.ranges), key=lambda s: s[0])
-        self._spans = spans
-        self._starts = [s[0] for s in spans]
-        self._functions = fns
 
     def _files(self, cu) -> dict[int, SourceFile]:  # type: ignore[no-untyped-def]
         from .lines import _files
@@ -351,9 +397,8 @@ class DebugInfo:
     def scan_loclists(self, unit: CompUnit) -> None:
         """Whether a CU uses location lists (gdb's `locations_valid`), found by reading
         its functions once."""
-        for fn in self.functions():
-            if fn.cu is unit:
-                self.parse(fn)
+        for fn in self.read(unit).functions or []:
+            self.parse(fn)
 
 
 def _str(attr) -> str:  # type: ignore[no-untyped-def]
