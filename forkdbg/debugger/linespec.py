@@ -54,10 +54,21 @@ def post_prologue(sc: Scope, fn: Function, read: Read) -> int:
 
 def _sal(sc: Scope, addr: int) -> Sal:
     sl = sc.line_at(addr)
-    fn = sc.function_at(addr)
     if sl is None:
         raise CommandError(f"No line number information available for address {addr:#x}")
-    return Sal(addr, sl.file, sl.line, fn.name if fn is not None else None)
+    return Sal(addr, sl.file, sl.line, function_name(sc, addr))
+
+
+def function_name(sc: Scope, pc: int) -> str | None:
+    """The function gdb names at `pc`: the innermost inlined copy there, else the
+    function itself."""
+    fn = sc.function_at(pc)
+    if fn is None:
+        return None
+    for block in fn.chain(pc - sc.bias):
+        if block.inlined:
+            return block.inlined
+    return fn.name
 
 
 LINE = re.compile(r"^(?:(?P<file>[^:\s]+):)?(?P<line>\d+)$")
@@ -86,6 +97,10 @@ def decode(spec: str, scopes: list[Scope], default: SourceFile | None, read: Rea
                 continue
             addr = post_prologue(sc, fn, read) if funfirstline else fn.low + sc.bias
             out.append(_sal(sc, addr))
+    for sc in scopes if not out else []:  # only inlined copies: their entries, as gdb
+        for _fn, block in sc.info.inlined_named(func):
+            sal = _sal(sc, block.entry + sc.bias)
+            out.append(Sal(sal.addr, sal.file, sal.line, func))
     if not out and fname:
         if not any(f.matches(fname) for sc in scopes for f in sc.info.lines.files()):
             raise CommandError(f"No source file named {fname}.")
@@ -110,6 +125,7 @@ def _line(fname: str | None, line: int, scopes: list[Scope], default: SourceFile
         if addrs:
             hits.append((used, sc, addrs))
     chosen: list[tuple[Scope, int]] = []
+    used = 0
     if hits:  # the line itself where any object has it, else the nearest later line
         used = line if any(u == line for u, _, _ in hits) else min(u for u, _, _ in hits)
         chosen = [(sc, a) for u, sc, addrs in hits if u == used for a in addrs]
@@ -123,13 +139,14 @@ def _line(fname: str | None, line: int, scopes: list[Scope], default: SourceFile
         raise CommandError(f"No line {line} in the current file.")
     out: list[Sal] = []
     for sc, addr in _one_per_block(chosen):
+        pc = addr + sc.bias
         if funfirstline:
-            fn = sc.function_at(addr + sc.bias)
+            fn = sc.function_at(pc)
             if fn is not None and addr == fn.low:
-                pro = post_prologue(sc, fn, read)
-                out.append(_sal(sc, pro))
-                continue
-        out.append(_sal(sc, addr + sc.bias))
+                pc = post_prologue(sc, fn, read)
+        sal = _sal(sc, pc)
+        # the line asked for (or the next with code), unless the prologue moved it on
+        out.append(sal if pc != addr + sc.bias else Sal(pc, sal.file, used, sal.function))
     return out
 
 
@@ -179,6 +196,5 @@ def sal_at(scopes: list[Scope], addr: int) -> Sal | None:
     for sc in scopes:
         sl = sc.line_at(addr)
         if sl is not None:
-            fn = sc.function_at(addr)
-            return Sal(addr, sl.file, sl.line, fn.name if fn is not None else None)
+            return Sal(addr, sl.file, sl.line, function_name(sc, addr))
     return None

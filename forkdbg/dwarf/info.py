@@ -45,6 +45,16 @@ class Block:
     variables: list[Variable] = field(default_factory=list)
     blocks: list["Block"] = field(default_factory=list)
     inlined: "str | None" = None  # the function an inlined block is an instance of
+    entry: int = 0  # an inlined instance's entry pc
+
+    def inlined_blocks(self) -> list["Block"]:
+        """The inlined instances within this block, outermost first."""
+        out = []
+        for b in self.blocks:
+            if b.inlined:
+                out.append(b)
+            out.extend(b.inlined_blocks())
+        return out
 
     def contains(self, pc: int) -> bool:
         return any(lo <= pc < hi for lo, hi in self.ranges)
@@ -146,7 +156,7 @@ class DebugInfo:
             if any(lo <= pc < hi for lo, hi in self.ranges(u.cu.get_top_DIE(), u)):
                 return u
         for u in self.units:  # a CU without ranges: look at its functions
-            if any(lo <= pc < hi for f in self.read(u).functions for lo, hi in f.ranges):
+            if any(lo <= pc < hi for f in self.read(u).functions or [] for lo, hi in f.ranges):
                 return u
         return None
 
@@ -214,6 +224,15 @@ class DebugInfo:
             if found:
                 return found
         return []
+
+    def inlined_named(self, name: str) -> list[tuple[Function, Block]]:
+        """The inlined instances of the function `name`: (the function holding one, its
+        block), in address order."""
+        out: list[tuple[Function, Block]] = []
+        for u in self.units:
+            for fn in self.read(u).functions or []:
+                out.extend((fn, b) for b in self.parse(fn).inlined_blocks() if b.inlined == name)
+        return sorted(out, key=lambda fb: fb[1].entry)
 
     def global_named(self, name: str, prefer: "CompUnit | None" = None) -> list[Variable]:
         order = ([prefer] if prefer is not None else []) + self._units_for(name)
@@ -344,6 +363,10 @@ class DebugInfo:
                 if c.tag == "DW_TAG_inlined_subroutine" and "DW_AT_abstract_origin" in c.attributes:
                     origin = c.get_DIE_from_attribute("DW_AT_abstract_origin")
                     inner.inlined = _str(origin.attributes.get("DW_AT_name"))
+                    ca = c.attributes
+                    inner.entry = ca["DW_AT_entry_pc"].value if "DW_AT_entry_pc" in ca and \
+                        ca["DW_AT_entry_pc"].form == "DW_FORM_addr" else \
+                        (rng[0][0] if rng else 0)
                 if rng:
                     block.blocks.append(inner)
                     self._children(c, inner, unit)

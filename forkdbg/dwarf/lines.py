@@ -227,7 +227,10 @@ def _files(prog, cu) -> dict[int, SourceFile]:  # type: ignore[no-untyped-def]
         else:
             d = dirs[di - 1] if 0 < di <= len(dirs) else ""
         shown = os.path.join(d, name) if d else name
-        full = os.path.abspath(os.path.join(comp_dir, shown))  # a relative one: from cwd
+        # gdb's fullname: the file found (a relative directory: from the cwd), else the
+        # directory and name as recorded
+        joined = os.path.join(comp_dir, shown)
+        full = os.path.abspath(joined) if os.path.exists(joined) else joined
         out[i if v5 else i + 1] = SourceFile(shown, full)
     return out
 
