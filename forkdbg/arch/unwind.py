@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import bisect
 import io
+import struct
 from dataclasses import dataclass
 from typing import Callable
+
+from ..elf.sections import find_section
 
 RSP, RBP, RA = 7, 6, 16  # DWARF register numbers on x86-64
 
@@ -26,38 +29,41 @@ class Unwinder:
 
     def __init__(self, elf_bytes: bytes, bias: int = 0) -> None:
         self.bias = bias
-        self._starts: list[int] = []
-        self._fdes: list = []
         self._decoded: dict[int, list] = {}
+        self._cfi = None  # pyelftools' reader of .eh_frame, made when an FDE is decoded
+        sec = find_section(elf_bytes, ".eh_frame")
+        self._section = elf_bytes[sec.offset:sec.offset + sec.size] if sec else b""
+        self._addr = sec.addr if sec else 0
         try:
-            from elftools.dwarf.callframe import FDE
-            from elftools.elf.elffile import ELFFile
-            elf = ELFFile(io.BytesIO(elf_bytes))
-            if elf.get_section_by_name(".eh_frame") is None:
-                return
-            dw = elf.get_dwarf_info(relocate_dwarf_sections=False)
-            fdes = [e for e in dw.EH_CFI_entries() if isinstance(e, FDE)]
-        except Exception:  # noqa: BLE001 - no usable CFI: frame pointers only
-            return
-        fdes.sort(key=lambda e: e["initial_location"])
-        self._fdes = fdes
-        self._starts = [e["initial_location"] + bias for e in fdes]
+            index = index_eh_frame(self._section, self._addr)
+        except (IndexError, struct.error):  # a malformed table: frame pointers only
+            index = []
+        self._starts = [start + bias for start, _r, _o in index]
+        self._ranges = [r for _s, r, _o in index]
+        self._offsets = [o for _s, _r, o in index]
 
     def _rows(self, pc: int) -> list | None:
         i = bisect.bisect_right(self._starts, pc) - 1
-        if i < 0:
-            return None
-        fde = self._fdes[i]
-        if pc >= self._starts[i] + fde["address_range"]:
+        if i < 0 or pc >= self._starts[i] + self._ranges[i]:
             return None
         rows = self._decoded.get(i)
         if rows is None:
             try:
-                rows = fde.get_decoded().table
-            except Exception:  # noqa: BLE001
+                rows = self._fde(self._offsets[i]).get_decoded().table
+            except Exception:  # noqa: BLE001 - an FDE pyelftools cannot decode
                 rows = []
             self._decoded[i] = rows
         return rows
+
+    def _fde(self, offset: int):  # type: ignore[no-untyped-def]
+        """The FDE at `offset` in .eh_frame, decoded by pyelftools (one at a time)."""
+        if self._cfi is None:
+            from elftools.dwarf.callframe import CallFrameInfo
+            from elftools.dwarf.structs import DWARFStructs
+            structs = DWARFStructs(little_endian=True, dwarf_format=32, address_size=8)
+            self._cfi = CallFrameInfo(io.BytesIO(self._section), len(self._section),
+                                      self._addr, structs, for_eh_frame=True)
+        return self._cfi._parse_entry_at(offset)  # type: ignore[attr-defined]
 
     def covers(self, pc: int) -> bool:
         """Whether CFI describes the code at `pc`."""
@@ -130,3 +136,93 @@ class Unwinder:
         if not ra:
             return None
         return ra, sp, bp
+
+
+def _uleb(data: bytes, i: int) -> tuple[int, int]:
+    v = shift = 0
+    while True:
+        b = data[i]
+        i += 1
+        v |= (b & 0x7F) << shift
+        shift += 7
+        if b < 0x80:
+            return v, i
+
+
+def _encoded(data: bytes, i: int, enc: int, field_addr: int) -> tuple[int, int]:
+    """A DW_EH_PE-encoded pointer at `i`: (its value, the offset after it)."""
+    fmt = enc & 0x0F
+    if fmt == 0x01:
+        v, j = _uleb(data, i)
+    elif fmt == 0x09:
+        v, j = _uleb(data, i)
+        if data[j - 1] & 0x40:
+            v -= 1 << (7 * (j - i))
+    else:
+        size, signed = {0x00: (8, False), 0x02: (2, False), 0x03: (4, False),
+                        0x04: (8, False), 0x0A: (2, True), 0x0B: (4, True),
+                        0x0C: (8, True)}[fmt]
+        v, j = int.from_bytes(data[i:i + size], "little", signed=signed), i + size
+    if enc & 0x70 == 0x10:  # pc-relative
+        v += field_addr
+    return v & 0xFFFFFFFFFFFFFFFF, j
+
+
+def index_eh_frame(data: bytes, addr: int) -> list[tuple[int, int, int]]:
+    """(pc_begin, pc_range, offset) of every FDE in an .eh_frame section at `addr`, in
+    pc order: read with struct, each CIE's augmentation only as far as its FDE pointer
+    encoding, so a 6,000-FDE table is indexed in milliseconds and decoded on demand."""
+    out = []
+    encodings: dict[int, int] = {}
+    i = 0
+    while i + 4 <= len(data):
+        length, = struct.unpack_from("<I", data, i)
+        if length == 0:
+            break
+        head = 4
+        if length == 0xFFFFFFFF:
+            length, = struct.unpack_from("<Q", data, i + 4)
+            head = 12
+        body = i + head
+        cie_id, = struct.unpack_from("<I", data, body)
+        if cie_id == 0:
+            encodings[i] = _fde_encoding(data, body + 4)
+        else:
+            cie = body - cie_id
+            enc = encodings.get(cie)
+            if enc is None:
+                enc = encodings[cie] = _fde_encoding(data, cie + 8)
+            start, j = _encoded(data, body + 4, enc, addr + body + 4)
+            size, _j = _encoded(data, j, enc & 0x0F, 0)
+            if start:
+                out.append((start, size, i))
+        i = body + length
+    out.sort()
+    return out
+
+
+def _fde_encoding(data: bytes, i: int) -> int:
+    """The pointer encoding a CIE's augmentation gives its FDEs ('R'), absptr without."""
+    version = data[i]
+    end = data.index(b"\0", i + 1)
+    aug = data[i + 1:end].decode("latin-1")
+    j = end + 1
+    if version == 4:
+        j += 2  # address and segment sizes
+    _v, j = _uleb(data, j)  # code alignment
+    _v, j = _uleb(data, j)  # data alignment (its sign does not matter here)
+    if version == 1:
+        j += 1
+    else:
+        _v, j = _uleb(data, j)  # return address register
+    if not aug.startswith("z"):
+        return 0
+    _n, j = _uleb(data, j)
+    for ch in aug[1:]:
+        if ch == "R":
+            return data[j]
+        if ch == "L":
+            j += 1
+        elif ch == "P":
+            _v, j = _encoded(data, j + 1, data[j] & 0x0F, 0)
+    return 0

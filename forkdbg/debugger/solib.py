@@ -48,11 +48,15 @@ def info_sharedlibrary_lines(kernel: "Kernel", task: "Task") -> list[str]:
     if not libs:
         return ["No shared libraries loaded at this time."]
     out = ["From                To                  Syms Read   Shared Object Library"]
+    missing = False
     for o in libs:
         r = text_range(o)
         lo, hi = (f"0x{r[0]:016x}", f"0x{r[1]:016x}") if r else ("", "")
-        out.append(f"{lo:<19} {hi:<19} {'Yes (*)':<11} {o.name}")
-    out.append("(*): Shared library is missing debugging information.")
+        debug = o.image.debug is not None
+        missing = missing or not debug
+        out.append(f"{lo:<19} {hi:<19} {'Yes' if debug else 'Yes (*)':<11} {o.name}")
+    if missing:
+        out.append("(*): Shared library is missing debugging information.")
     return out
 
 

@@ -15,15 +15,16 @@ import os
 import struct
 from typing import TYPE_CHECKING, Callable
 
+from ..elf.sections import find_section
 from ..mm.hostmem import Backing, memmove
 
 if TYPE_CHECKING:
-    from .kernel import Kernel
     from ..arch.unwind import Unwinder
-    from ..fs.file import File
+    from ..dwarf.info import DebugInfo
     from ..elf.loader import LoadPlan
     from ..elf.symbols import SymbolTable
-    from ..dwarf.info import DebugInfo
+    from ..fs.file import File
+    from .kernel import Kernel
 
 #: a file as exec saw it: (guest path, st_dev, st_ino, st_size, st_mtime_ns)
 FileKey = tuple[str, int, int, int, int]
@@ -85,21 +86,8 @@ class Image:
 
     def section_range(self, name: str) -> tuple[int, int] | None:
         """[sh_addr, sh_addr + sh_size) of the section called `name` (before the bias)."""
-        d = self.data
-        if len(d) < 64 or d[:4] != b"\x7fELF":
-            return None
-        shoff, = struct.unpack_from("<Q", d, 0x28)
-        shentsize, shnum, shstrndx = struct.unpack_from("<HHH", d, 0x3A)
-        if shentsize != 64 or shoff + shnum * 64 > len(d) or shstrndx >= shnum:
-            return None
-        strtab_off, = struct.unpack_from("<Q", d, shoff + shstrndx * 64 + 0x18)
-        want = name.encode()
-        for i in range(shnum):
-            sh_name, _t, _f, addr, _o, size = struct.unpack_from("<IIQQQQ", d, shoff + i * 64)
-            start = strtab_off + sh_name
-            if d[start:start + len(want) + 1] == want + b"\0":
-                return addr, addr + size
-        return None
+        sec = find_section(self.data, name)
+        return (sec.addr, sec.addr + sec.size) if sec is not None else None
 
     @property
     def unwinder(self) -> "Unwinder":

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from forkdbg.dwarf.info import DebugInfo
+from dbg import forkdbg_batch, gdb_batch, normalize
 from helpers import ROOT, SAMPLES, require
 
 DEBUG_SAMPLES = ["glibc/lines-g", "glibc/lines-O2-g", "glibc/lines-dwarf4", "musl/lines-g"]
@@ -140,3 +141,51 @@ def test_breakpoints_where_gdb_puts_them(flags: list[str], tmp_path: Path) -> No
     binary = _generated(tmp_path, flags)
     gdb, ours = _breaks(binary, tmp_path)
     assert ours == gdb
+
+
+LIB = """struct acc { int n; long sum; };
+int add_up(struct acc *a, int v)
+{
+    a->n++;
+    a->sum += v;
+    return a->n;
+}
+"""
+PROG = """#include <stdio.h>
+#include <unistd.h>
+struct acc { int n; long sum; };
+int add_up(struct acc *a, int v);
+int main(void)
+{
+    struct acc a = {0, 0};
+    if (fork() == 0)
+        add_up(&a, 5);
+    add_up(&a, 7);
+    printf("sums %d %ld\\n", a.n, a.sum);
+    return 0;
+}
+"""
+
+
+def test_shared_library_source_level(tmp_path: Path) -> None:
+    """A dynamically linked program and a shared library built with -g (issue 15's DWARF
+    of shared objects): a pending FILE:LINE breakpoint in the library, its frames,
+    arguments and members, finish back into the program's source."""
+    require("gcc")
+    (tmp_path / "lib.c").write_text(LIB)
+    (tmp_path / "prog.c").write_text(PROG)
+    subprocess.run(["gcc", "-g", "-shared", "-fPIC", "-o", "libacc.so", "lib.c"],
+                   cwd=tmp_path, check=True, timeout=120)
+    subprocess.run(["gcc", "-g", "-o", "prog", "prog.c", "-L.", "-lacc",
+                    f"-Wl,-rpath,{tmp_path}"], cwd=tmp_path, check=True, timeout=120)
+    script = tmp_path / "cmds.gdb"
+    script.write_text("set breakpoint pending on\nbreak lib.c:5\nbreak add_up\nrun\nbt\n"
+                      "p *a\np a->sum + v\ninfo args\nfinish\nnext\ninfo sharedlibrary\n")
+    g = gdb_batch(script.read_text(), [str(tmp_path / "prog")], tmp_path)
+    f = forkdbg_batch(script.read_text(), [str(tmp_path / "prog")], tmp_path)
+
+    def lines(text: str) -> list[str]:
+        return [ln for ln in normalize(text.replace(str(tmp_path), "T"))
+                if not ln.startswith("sums ")]
+    assert lines(f.stdout) == lines(g.stdout)
+    assert "Breakpoint 1, add_up (a=0xSTACK, v=7) at lib.c:5" in lines(f.stdout)
