@@ -18,7 +18,10 @@ class Ordered(argparse.Action):
     """-x and -ex run in command-line order."""
 
     def __call__(self, parser, ns, value, option_string=None):  # type: ignore[no-untyped-def]
-        ns.commands.append(("x" if option_string == "-x" else "ex", value))
+        if option_string in ("-iex", "-ix"):  # gdb's "initial" commands: before the program
+            ns.initial.append(("x" if option_string == "-ix" else "ex", value))
+        else:
+            ns.commands.append(("x" if option_string == "-x" else "ex", value))
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -27,7 +30,17 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("-ex", dest="_ex", action=Ordered, metavar="CMD", help="run one command")
     p.add_argument("-batch", "--batch", action="store_true",
                    help="exit after the -x/-ex commands")
+    p.add_argument("-iex", dest="_iex", action=Ordered, metavar="CMD",
+                   help="run one command before the program is read")
+    p.add_argument("-ix", dest="_ix", action=Ordered, metavar="FILE",
+                   help="run commands from FILE before the program is read")
     p.add_argument("-nx", "--nx", "-n", action="store_true", help="read no init file (accepted)")
+    p.add_argument("-nw", "--nw", "-nowindows", "--nowindows", action="store_true",
+                   help="no windows: the command line (accepted; the TUI is not built yet)")
+    p.add_argument("-data-directory", "--data-directory", "-D", metavar="DIR",
+                   help="gdb's data directory (accepted, unused)")
+    p.add_argument("--version", "-version", "-v", action="store_true",
+                   help="print the version and exit")
     p.add_argument("-q", "-quiet", "--quiet", "-silent", action="store_true",
                    help="no introduction")
     p.add_argument("--return-child-result", "-return-child-result", action="store_true",
@@ -36,16 +49,29 @@ def make_parser() -> argparse.ArgumentParser:
     add_kernel_options(p)
     p.add_argument("prog", nargs="?", metavar="PROG")
     p.add_argument("rest", nargs=argparse.REMAINDER, metavar="ARGS")
-    p.set_defaults(commands=[])
+    p.set_defaults(commands=[], initial=[])
     return p
 
 
 def main(argv: list[str]) -> int:
-    ns = make_parser().parse_args(argv)
+    if "--args" in argv:  # everything after the program is its own, options or not
+        at = argv.index("--args")
+        ns = make_parser().parse_args(argv[:at + 2])
+        ns.rest = list(argv[at + 2:])
+    else:
+        ns = make_parser().parse_args(argv)
+    if ns.version:
+        s_out = sys.stdout
+        s_out.write(f"forkdbg {__version__} (speaks GNU gdb 13's command language)\n")
+        return 0
     s = Session(batch=ns.batch)
     s.machine = machine_options(ns)
     if s.machine.cwd is None and os.path.realpath(s.machine.root) == "/":
         s.machine.cwd = os.getcwd()  # `cd` and `pwd` show it
+    try:
+        _run_commands(s, ns, ns.initial)  # a failure is reported; the session goes on
+    except SystemExit as e:
+        return int(e.code or 0)
     if ns.prog:
         if not s.program_exists(ns.prog):
             raise UsageError(f"{ns.prog}: No such file or directory.")
@@ -59,8 +85,21 @@ def main(argv: list[str]) -> int:
             syms = s.symbols()
             if syms is None or not len(syms):
                 s.say(f"(No debugging symbols found in {ns.prog})")
+    try:
+        failed = _run_commands(s, ns, ns.commands)
+    except SystemExit as e:
+        return _finish(s, ns, int(e.code or 0))
+    if interactive:
+        from .repl import repl
+        code = repl(s)
+        return _finish(s, ns, code)
+    return _finish(s, ns, 1 if failed else 0)
+
+
+def _run_commands(s: Session, ns: argparse.Namespace, commands: list[tuple[str, str]]) -> bool:
+    """Run -x files and -ex commands in order; whether any failed (SystemExit passes)."""
     failed = False
-    for kind, value in ns.commands:
+    for kind, value in commands:
         try:
             if kind == "x":
                 s.from_tty = False
@@ -77,13 +116,7 @@ def main(argv: list[str]) -> int:
         except OSError as e:
             s.error(f"{value}: {e.strerror}.")
             failed = True
-        except SystemExit as e:
-            return _finish(s, ns, int(e.code or 0))
-    if interactive:
-        from .repl import repl
-        code = repl(s)
-        return _finish(s, ns, code)
-    return _finish(s, ns, 1 if failed else 0)
+    return failed
 
 
 def _finish(s: Session, ns: argparse.Namespace, code: int) -> int:

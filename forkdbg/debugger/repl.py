@@ -32,13 +32,15 @@ class PlainPrompt:
         line = sys.stdin.readline()
         if not line:
             raise EOFError
-        self.out.write(line if line.endswith("\n") else line + "\n")
+        if not sys.stdin.isatty():  # a terminal echoes what it is sent itself
+            self.out.write(line if line.endswith("\n") else line + "\n")
         return line.rstrip("\n")
 
 
 def make_prompt(s: "Session", **kwargs: Any):  # type: ignore[no-untyped-def]
-    """A prompt_toolkit PromptSession wired to the session's completer and history."""
-    if not sys.stdin.isatty() and not kwargs:
+    """A prompt_toolkit PromptSession wired to the session's completer and history; plain
+    lines from a pipe or a dumb terminal (gdb's testsuite drives gdb with TERM=dumb)."""
+    if (not sys.stdin.isatty() or os.environ.get("TERM") == "dumb") and not kwargs:
         return PlainPrompt(s.out)
     from prompt_toolkit import PromptSession
     from prompt_toolkit.completion import Completer, Completion
@@ -89,7 +91,7 @@ def repl(s: "Session", prompt_session: Any = None) -> int:
                 return ans
             s.say("Please answer parent or child.")
 
-    if isinstance(ps, PlainPrompt):
+    if isinstance(ps, PlainPrompt) and not sys.stdin.isatty():
         s.ask = None  # no terminal: gdb answers its own questions with "y" and says so
     else:
         s.ask = ask

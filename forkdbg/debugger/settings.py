@@ -39,11 +39,14 @@ VERBOSE = {"on": "Verbose printing of informational messages is on.", "off": "Ve
 #: `help set NAME` / `help show NAME`: gdb's first line after "Set"/"Show" (what gdb's
 #: tests match), then forkdbg's own account of the setting
 HELP = {
+    # gdb's own testsuite (foll-fork.exp) matches every line of this one
     "follow-fork-mode": (
         "debugger response to a program call of fork or vfork.",
-        "parent: keep debugging the process that forked; child: debug the new process.\n"
-        "The other one runs on unless detach-on-fork is off.  ask: ask at each fork.\n"
-        "The default is parent."),
+        "A fork or vfork creates a new process.  follow-fork-mode can be:\n"
+        "  parent  - the original process is debugged after a fork\n"
+        "  child   - the new process is debugged after a fork\n"
+        "The unfollowed process will continue to run.\n"
+        "By default, the debugger will follow the parent process."),
     "detach-on-fork": (
         "whether gdb will detach the child of a fork.",
         "on: the process not followed runs on by itself.  off: it becomes an inferior\n"

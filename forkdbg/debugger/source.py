@@ -4,6 +4,7 @@ text of source files (read from the host, as gdb reads them)."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
@@ -79,6 +80,7 @@ class SourceView:
         self.list_center = 0
         self.list_first = 0  # the first line the last listing printed
         self._missing_said = ""  # the unreadable source file gdb last complained of
+        self.source_path: list[str] = []  # `directory`: searched before $cdir:$cwd
 
     # ------------------------------------------------------------ scopes
     def scope_at(self, pc: int, task: "Task | None" = None) -> Scope | None:
@@ -97,10 +99,15 @@ class SourceView:
         """Every object with debug information in `task`'s process (the current one's;
         the program's first), or the program file's before `run`."""
         s = self.s
-        if task is None and not (s.running and s.kernel is not None):
+        if task is None and s.running and s.kernel is not None and \
+                not s.inferior.live_tasks():
+            task = None  # the current inferior has no process: its program file's
+        elif task is None and s.running and s.kernel is not None:
+            task = s.task()
+        if task is None:
             info = s.file_debug()
             return [Scope(info, 0)] if info is not None else []
-        t = task or s.task()
+        t = task
         assert s.kernel is not None
         if t.mm.released:
             return []
@@ -384,14 +391,25 @@ class SourceView:
         return [f"#0  {text}", self.source_line(sl.file, sl.line)]
 
     def text(self, f: SourceFile) -> list[str] | None:
+        """The lines of a source file: found through `directory`'s path (by its name as
+        recorded, then its base name), then where the line table says it is."""
         if f.fullname not in self._texts:
-            try:
-                with open(f.fullname, "rb") as fh:
-                    raw = fh.read(64 << 20)
+            self._texts[f.fullname] = None
+            places = [os.path.join(d, n) for d in self.source_path
+                      for n in (f.name, os.path.basename(f.name))] + [f.fullname]
+            for place in places:
+                try:
+                    with open(place, "rb") as fh:
+                        raw = fh.read(64 << 20)
+                except OSError:
+                    continue
                 self._texts[f.fullname] = raw.decode("utf-8", "replace").splitlines()
-            except OSError:
-                self._texts[f.fullname] = None
+                break
         return self._texts[f.fullname]
+
+    def forget_texts(self) -> None:
+        """Read source files again (the source path changed)."""
+        self._texts.clear()
 
     def source_line(self, f: SourceFile, line: int) -> str:
         """``20\\t    struct pt p = ...;`` or gdb's words when the file cannot be read."""

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 from ..abi.errno import Errno
 from ..abi.fileflags import (DEFAULT_POLLMASK, DT_BLK, DT_CHR, DT_DIR, DT_FIFO, DT_LNK, DT_REG,
                              DT_SOCK, DT_UNKNOWN, FIONREAD, O_NONBLOCK, POLLERR, POLLIN, POLLOUT,
-                             SEEK_CUR, SEEK_SET, TCGETS, TCSETS, TCSETSF, TCSETSW, TIOCGPGRP,
-                             TIOCGWINSZ, TIOCSPGRP, TIOCSWINSZ)
+                             SEEK_CUR, SEEK_SET, TCGETS, TCSETS, TCSETSF, TCSETSW, TERMIOS_SIZE,
+                             TIOCGPGRP, TIOCGWINSZ, TIOCSPGRP, TIOCSWINSZ)
 from ..abi.signals import Sig
 from ..kernel.errors import Block, KernelError
 from .file import File
@@ -164,7 +164,10 @@ class HostFile(File):
             raise host_error(e) from None
 
     def ioctl(self, task: "Task", req: int, arg: int) -> int:
-        sizes = {TCGETS: 60, TIOCGWINSZ: 8, FIONREAD: 4, TIOCGPGRP: 4}
+        # Linux copies the kernel's struct termios (36 bytes: four flag words, c_line,
+        # 19 control characters), not the C library's larger one: glibc's tcgetattr keeps
+        # a 36-byte struct on its stack, so a byte more overwrites the caller's frame
+        sizes = {TCGETS: TERMIOS_SIZE, TIOCGWINSZ: 8, FIONREAD: 4, TIOCGPGRP: 4}
         if req in sizes:
             try:
                 out = fcntl.ioctl(self.fd, req, bytes(sizes[req]))
@@ -177,11 +180,11 @@ class HostFile(File):
         if req in (TCSETS, TCSETSW, TCSETSF, TIOCSWINSZ, TIOCSPGRP):
             # the terminal is forkdbg's: report success only where the host agrees it is one
             try:
-                fcntl.ioctl(self.fd, TCGETS, bytes(60))
+                fcntl.ioctl(self.fd, TCGETS, bytes(TERMIOS_SIZE))
             except OSError as e:
                 raise host_error(e) from None
             if req in (TCSETS, TCSETSW, TCSETSF):
-                data = task.mm.read(arg, 60)
+                data = task.mm.read(arg, TERMIOS_SIZE)
                 try:
                     fcntl.ioctl(self.fd, req, data)
                 except OSError as e:

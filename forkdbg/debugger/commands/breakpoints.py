@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from ...abi.sysclasses import CLASSES
 from ...abi.sysnums import SYSCALL_NUMBERS
 from .. import gdbsignals
-from ..breakpoints import Breakpoint, Catchpoint, Point, Watchpoint
+from ..breakpoints import Breakpoint, Catchpoint, Point, Watchpoint, locations
 from ..linespec import locate
 from ..ranges import decimal, report_missing, spans
 from ..registry import CommandError, command
@@ -50,13 +50,24 @@ def _break(s: "Session", arg: str, temporary: bool) -> None:
         return
     if cond:
         s.evaluate(cond) if s.running else None
-    inferiors = {s.current_inferior}
+    # gdb's breakpoints are global: a location in every inferior's program where the spec
+    # resolves (an address only in the current one)
+    here = s.current_inferior
+    inferiors = {here} if spec.startswith("*") else set(s.inferiors) | {here}
     bp = s.add_point(Breakpoint(0, spec=spec, temporary=temporary, condition=cond,
                                 inferiors=inferiors))
-    bp.addrs[s.current_inferior] = addr
+    bp.addrs[here] = addr
+    for n in sorted(inferiors - {here}):
+        s.resolve_for(bp, s.inferiors[n])
     bp.sal = sal
-    where = f": file {sal.file.name}, line {sal.line}." if sal is not None else ""
-    s.say(f"{'Temporary breakpoint' if temporary else 'Breakpoint'} {bp.num} at {addr:#x}{where}")
+    label = "Temporary breakpoint" if temporary else "Breakpoint"
+    locs = [n for n in locations(s, bp) if n in bp.addrs]
+    if len(locs) > 1:
+        first = min(bp.addrs[n] for n in locs)
+        s.say(f"{label} {bp.num} at {first:#x}: {spec}. ({len(locs)} locations)")
+    else:
+        where = f": file {sal.file.name}, line {sal.line}." if sal is not None else ""
+        s.say(f"{label} {bp.num} at {addr:#x}{where}")
     s.insert_points()
 
 

@@ -4,6 +4,7 @@ selected frame (frame, up, down)."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ...dwarf.types import Type, declare
@@ -364,3 +365,25 @@ def _print_frame(s: "Session") -> None:
     if sl is not None:
         s.source.shown(sl.file, sl.line)
         s.say(s.source.source_line(sl.file, sl.line))
+
+
+# ------------------------------------------------------ source directories
+@command("directory", "dir", category="files")
+def cmd_directory(s: "Session", arg: str) -> None:
+    """Add directories to the front of the source path (without one: reset it, after
+    asking); files named by the line table are looked for there too."""
+    view = s.source
+    if not arg.strip():
+        if s.confirm("Reinitialize source path to empty? (y or n) "):
+            view.source_path = []
+    else:
+        for d in reversed(arg.split(":") if ":" in arg else arg.split()):
+            d = d.strip()
+            if d in ("$cdir", "$cwd"):
+                continue
+            path = d if d.startswith("/") else str(Path(s.machine.cwd or ".") / d)
+            if path in view.source_path:
+                view.source_path.remove(path)
+            view.source_path.insert(0, path)
+        view.forget_texts()
+    s.execute("show directories")

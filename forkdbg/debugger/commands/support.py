@@ -90,9 +90,16 @@ def change_setting(s: "Session", arg: str) -> None:
         if value not in ("on", "off"):
             raise CommandError('"on" or "off" expected.')
     elif name in CHOICES:
-        if value not in CHOICES[name]:
-            raise CommandError(f'Undefined item: "{value}".' if value else
-                               f'Requires an argument. Valid arguments are {", ".join(CHOICES[name])}.')
+        if not value:
+            raise CommandError(f'Requires an argument. Valid arguments are '
+                               f'{", ".join(CHOICES[name])}.')
+        if value not in CHOICES[name]:  # a unique prefix names a choice, as in gdb
+            found = [c for c in CHOICES[name] if c.startswith(value)]
+            if len(found) > 1:
+                raise CommandError(f'Ambiguous item "{value}".')
+            if not found:
+                raise CommandError(f'Undefined item: "{value}".')
+            value = found[0]
     s.settings[name] = value
 
 
@@ -116,6 +123,9 @@ def cmd_show(s: "Session", arg: str) -> None:
               + " ".join(s.args) + '".')
     elif name == "version":
         s.say(f"forkdbg {__version__} (a gdb-style debugger for x86-64 programs)")
+    elif name in ("directories", "dir", "directory"):
+        s.say("Source directories searched: " + ":".join(s.source.source_path
+                                                          + ["$cdir", "$cwd"]))
     else:
         try:
             key, _n = settings.resolve(name.split(), list(s.settings))
