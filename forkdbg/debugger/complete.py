@@ -10,6 +10,7 @@ import os
 import re
 from typing import TYPE_CHECKING
 
+from ..abi.sysnums import SYSCALL_NUMBERS
 from ..arch.x86_64 import REG_IDS
 from . import commands  # noqa: F401 - the registry fills as the command modules load
 from .registry import COMMANDS, all_names, lookup
@@ -44,10 +45,11 @@ def complete(s: "Session", before: str) -> list[str]:
             return [c for c in ("on", "off") if c.startswith(current)]
     if cmd.name == "show" and not args:
         return [k for k in list(s.settings) + ["args", "version"] if k.startswith(current)]
-    if cmd.name == "catch" and args and args[0] == "syscall":
-        from ..abi.sysnums import SYSCALL_NUMBERS
-        names = list(SYSCALL_NUMBERS) + ["group:process", "group:file", "group:network",
-                                         "group:memory", "group:signal", "group:ipc"]
+    if cmd.name in ("catch", "tcatch") and args and args[0] == "syscall":
+        groups = ["descriptor", "file", "ipc", "memory", "network", "process", "signal"]
+        if current.startswith("g:"):  # gdb's short spelling of group:
+            return [f"g:{g}" for g in groups if g.startswith(current[2:])]
+        names = list(SYSCALL_NUMBERS) + [f"group:{g}" for g in groups]
         return sorted(n for n in names if n.startswith(current))
     if cmd.name == "help":
         return [n for n in sorted(COMMANDS) if n.startswith(current)]

@@ -7,14 +7,23 @@ from typing import TYPE_CHECKING, Callable
 
 from ..abi.clone import CLONE_THREAD, CLONE_VFORK
 from ..abi.sysnums import SYSCALL_NAMES
-from ..kernel.events import (CodeMapped, Exec, MemoryWatch, SignalDelivering, SyscallEnter, SyscallExit,
-                             TaskCreated, TaskExited)
+from ..kernel.events import (
+    CodeMapped,
+    Exec,
+    MemoryWatch,
+    SignalDelivering,
+    SyscallEnter,
+    SyscallExit,
+    TaskCreated,
+    TaskExited,
+)
+from . import gdbsignals
 from .breakpoints import Breakpoint, Catchpoint, Watchpoint, locations
 from .expr import INT, Value
-from . import gdbsignals
 from .gdbsignals import GdbSignal, default_policy
 from .inferiors import Inferior, thread_target_id
 from .solib import thread_db_library, thread_db_lines
+
 
 def gdb_syscall_name(nr: int) -> str:
     """A system call as gdb names it in a catchpoint's stop: its name, else its number."""

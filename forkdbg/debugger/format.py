@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 from ..arch.x86_64 import GPRS, render_eflags
-from .expr import CHAR, CType, TEXT, UCHAR, Value, wrap
+from .expr import CHAR, TEXT, UCHAR, CType, Value, wrap
 from .registry import CommandError
 
 if TYPE_CHECKING:

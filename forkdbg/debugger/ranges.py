@@ -6,6 +6,7 @@ from typing import Callable
 
 from .registry import CommandError
 
+
 def decimal(text: str) -> bool:
     """ASCII digits only: str.isdigit() also takes '²', which int() refuses."""
     return text.isascii() and text.isdigit()

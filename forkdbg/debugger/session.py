@@ -14,20 +14,20 @@ import time
 import weakref
 from typing import TYPE_CHECKING, Callable, TextIO
 
+from ..abi.errno import errno_message
 from ..arch.x86_64 import REG_IDS
 from ..cli.common import Interrupts
-from ..abi.errno import errno_message
 from ..kernel.errors import KernelError
 from ..kernel.kernel import Kernel
 from ..machine import MachineError, MachineOptions, build, check_program
 from ..trace.describe import Style
 from ..trace.timeline import Timeline
 from .breakpoints import Breakpoint, DebugWatcher, Point, Watchpoint
+from .events import SOLIB_CHECK_CALLS
 from .expr import VOIDP, Env, Value, evaluate
 from .format import location
-from .inferiors import Inferior, thread_target_id
-from .events import SOLIB_CHECK_CALLS
 from .hooks import PointHooks
+from .inferiors import Inferior, thread_target_id
 from .program import ProgramFile
 from .registry import CommandError
 from .settings import DEFAULT_SETTINGS
@@ -35,9 +35,9 @@ from .source import SourceView
 
 if TYPE_CHECKING:
     from ..elf.symbols import Symbols
-    from .gdbsignals import GdbSignal
     from ..kernel.task import Task
     from ..kernel.thread_group import ThreadGroup
+    from .gdbsignals import GdbSignal
 
 
 class Session(PointHooks, ProgramFile):

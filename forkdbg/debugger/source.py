@@ -14,10 +14,10 @@ from ..dwarf.lines import SourceFile, SourceLine
 from ..dwarf.locexpr import ExprError, FrameContext, evaluate
 from ..dwarf.types import Type
 from ..dwarf.values import Printer, TypedValue
+from ..kernel.objfiles import image_at, unwind, unwinder_at
 from .expr import CType, Value
 from .format import location
 from .format import value as fmt_value
-from ..kernel.objfiles import image_at, unwind, unwinder_at
 
 if TYPE_CHECKING:
     from ..kernel.task import Task

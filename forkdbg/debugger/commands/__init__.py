@@ -1,4 +1,3 @@
 """Every command module registers its commands on import."""
 
-from . import (breakpoints, checkpoint, data, extras, info, inferiors, running,  # noqa: F401
-               source, support)
+from . import breakpoints, checkpoint, data, extras, inferiors, info, running, source, support  # noqa: F401

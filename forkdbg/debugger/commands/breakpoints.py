@@ -272,6 +272,20 @@ def cmd_awatch(s: "Session", arg: str) -> None:
     _watch(s, arg, "access")
 
 
+#: `help catch EVENT`: gdb's first lines (what its tests match)
+CATCH_HELP = {
+    "syscall": "Catch system calls by their names, groups and/or numbers.\n"
+               "Usage: catch syscall [NAME|NUMBER|group:GROUP|g:GROUP]...  Without arguments\n"
+               "every system call is caught.",
+    "fork": "Catch calls to fork.",
+    "vfork": "Catch calls to vfork.",
+    "exec": "Catch calls to exec.",
+    "signal": "Catch signals by their names and/or numbers.\n"
+              "Usage: catch signal [[NAME|NUMBER] [NAME|NUMBER]...|all]\n"
+              "Without arguments every signal but SIGTRAP and SIGINT is caught; all: those too.",
+}
+
+
 #: gdb 13's x86-64 syscall groups where they differ from strace's classes, plus what gdb
 #: misses (clone3 and execveat create and replace processes too)
 GDB_GROUPS = {
@@ -296,6 +310,8 @@ def _syscalls(words: list[str]) -> list[int] | None:
                                             if n in SYSCALL_NUMBERS)))
         elif decimal(w):
             out[int(w)] = None
+        elif w.startswith("-") and decimal(w[1:]):
+            raise CommandError(f"Unknown syscall number '{w}'.")
         elif w in SYSCALL_NUMBERS:
             out[SYSCALL_NUMBERS[w]] = None
         else:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 from ...arch.assembler import AsmError, assemble
 from ...arch.x86_64 import ADDRESS_MASK, REG_IDS
+from .. import settings
 from ..expr import INT, CType, Value, parse_type
 from ..format import char_repr, parse_xfmt, scalar, sym_suffix
 from ..ranges import report_missing, spans
@@ -178,8 +179,11 @@ def cmd_set(s: "Session", arg: str) -> None:
     if arg.startswith(("var ", "variable ")):
         arg = arg.split(None, 1)[1]
     elif not arg.startswith(("$", "{", "*", "(")) and "=" not in arg.split()[0] if arg else True:
-        change_setting(s, arg)
-        return
+        if "=" in arg and not _names_setting(s, arg):
+            pass  # gdb evaluates `set do_execve = 1` as an assignment to the program
+        else:
+            change_setting(s, arg)
+            return
     lhs, eq, rhs = arg.partition("=")
     if not eq:
         change_setting(s, arg)
@@ -207,6 +211,18 @@ def cmd_set(s: "Session", arg: str) -> None:
         t.mm.write(addr, data, force=True)
     except Exception:  # noqa: BLE001
         raise CommandError(f"Cannot access memory at address {addr:#x}") from None
+
+
+def _names_setting(s: "Session", arg: str) -> bool:
+    """Whether `set ARG` starts with the name of a setting (else it is an expression)."""
+    words = arg.replace("=", " = ").split()
+    if words and words[0] in ("args", "environment", "env"):
+        return True
+    try:
+        settings.resolve(words[:2], list(s.settings))
+    except CommandError:
+        return False
+    return True
 
 
 @command("patch", category="data")

@@ -6,8 +6,16 @@ from __future__ import annotations
 import struct
 from typing import TYPE_CHECKING
 
-from ...abi.clone import (CLONE_FILES, CLONE_FLAGS, CLONE_FS, CLONE_PIDFD, CLONE_SIGHAND,
-                          CLONE_THREAD, CLONE_VFORK, CLONE_VM)
+from ...abi.clone import (
+    CLONE_FILES,
+    CLONE_FLAGS,
+    CLONE_FS,
+    CLONE_PIDFD,
+    CLONE_SIGHAND,
+    CLONE_THREAD,
+    CLONE_VFORK,
+    CLONE_VM,
+)
 from ...abi.signals import signal_name
 from ...mm.vma import PROT_WRITE
 from ..registry import CommandError

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
-from ...arch.x86_64 import AUXV_DESCRIPTIONS, AUXV_NAMES, AT_EXECFN, AT_PLATFORM, GPRS, REG_IDS
+from ...arch.x86_64 import AT_EXECFN, AT_PLATFORM, AUXV_DESCRIPTIONS, AUXV_NAMES, GPRS, REG_IDS
 from ...kernel.objfiles import unwind, unwinder_at
-from ..solib import info_sharedlibrary_lines
 from .. import gdbsignals
 from ..breakpoints import Breakpoint, Catchpoint, Point, Watchpoint, locations
 from ..format import register_lines, sym_suffix
 from ..ranges import spans
 from ..registry import CommandError, command
+from ..solib import info_sharedlibrary_lines
 
 if TYPE_CHECKING:
     from ..session import Session

@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING
 from ...arch.disasm import disassemble_one
 from ...arch.x86_64 import RIP, RSP
 from .. import gdbsignals
-from ..escapes import shell_words
 from ..breakpoints import Breakpoint
-from ..linespec import locate
-from ..stepping import caller, finish_value, run_to, step_lines, step_once
 from ..detached import kill_inferior
-from .inferiors import after_kill, kill_inferiors
+from ..escapes import shell_words
 from ..inferiors import thread_target_id
+from ..linespec import locate
 from ..registry import CommandError, command
+from ..stepping import caller, finish_value, run_to, step_lines, step_once
+from .inferiors import after_kill, kill_inferiors
 from .info import info
 
 if TYPE_CHECKING:

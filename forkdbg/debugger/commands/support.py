@@ -6,13 +6,14 @@ import os
 from typing import TYPE_CHECKING
 
 from ... import __version__
-from .. import gdbsignals
+from .. import gdbsignals, settings
+from ..complete import complete
 from ..escapes import shell_words, unescape_echo
 from ..ranges import decimal
 from ..registry import CATEGORIES, COMMANDS, CommandError, command, lookup
 from ..script import source_file
-from .. import settings
 from ..settings import BOOLEAN, CHOICES
+from .breakpoints import CATCH_HELP
 from .info import SIGNAL_HEADER, signal_row
 
 if TYPE_CHECKING:
@@ -42,9 +43,21 @@ def cmd_help(s: "Session", arg: str) -> None:
         s.say(settings.help_text(words[0], words[1:], list(s.settings)))
         return
     cmd = lookup(words[0])
+    if cmd.name in ("catch", "tcatch") and len(words) > 1 and words[1] in CATCH_HELP:
+        s.say(CATCH_HELP[words[1]])
+        return
     s.say(cmd.help)
     if cmd.aliases:
         s.say(f"Aliases: {', '.join(cmd.aliases)}")
+
+
+@command("complete", category="support")
+def cmd_complete(s: "Session", arg: str) -> None:
+    """List the completions of the rest of the line, as the Tab key would offer them."""
+    word = "" if arg.endswith(" ") or not arg else arg.split()[-1]
+    head = arg[:len(arg) - len(word)]
+    for cand in sorted(set(complete(s, arg))):
+        s.say(head + cand)
 
 
 @command("file", "exec-file", category="support")
