@@ -9,6 +9,7 @@ going where it always went.  Checkpoints are snapshots and never run: they go fi
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import TYPE_CHECKING
 
@@ -59,6 +60,44 @@ def run_detached(s: "Session", final: bool = False) -> str | None:
             return "deadlock"
     finally:
         s.events.quiet = False
+
+
+def run_detached_slice(s: "Session", budget: float = 0.05) -> bool:
+    """While the prompt waits for a command, let the detached processes run for up to
+    `budget` seconds (the inferiors held meanwhile), as they would on a host under gdb;
+    whether they may have more to do (False once they are all blocked or gone, until the
+    next command changes something)."""
+    k = s.kernel
+    if k is None or s.detached_idle:
+        return False
+    kept = {id(tg) for tg in s.checkpoints.values()}
+    debugged = {id(inf.tg) for inf in s.inferiors.values() if inf.live and inf.tg}
+    if not any(t.alive and not t.frozen and id(t.tg) not in kept | debugged
+               for t in k.tasks.values()):
+        s.detached_idle = True
+        return False
+    held = [t for inf in s.inferiors.values() if inf.live for t in inf.live_tasks()
+            if not t.frozen]
+    for t in held:
+        k.freeze(t)
+    s.events.quiet = True
+    timer = threading.Timer(budget, k.interrupt, args=("slice",))
+    timer.start()
+    try:
+        stop = k.run()
+    finally:
+        timer.cancel()
+        timer.join()
+        if k.interrupted and k.interrupt_reason == "slice":
+            k.interrupted = False  # the slice ended as the run did: no stale interrupt
+        for t in held:
+            if t.alive:
+                k.thaw(t)
+        s.events.quiet = False
+        s.stop_notes, s.stop_task, s.stop_kind = [], None, ""
+    if stop is None or stop.reason != "slice":
+        s.detached_idle = True  # all blocked (or gone): nothing to do until a command
+    return not s.detached_idle
 
 
 def kill_live_inferiors(s: "Session") -> None:

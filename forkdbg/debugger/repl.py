@@ -6,9 +6,11 @@ The completion engine is complete.py; this is only the adapter and the loop.
 from __future__ import annotations
 
 import os
+import select
 import sys
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
+from .detached import run_detached_slice
 from .registry import CommandError
 
 if TYPE_CHECKING:
@@ -23,12 +25,16 @@ def _history_path() -> str:
 class PlainPrompt:
     """Commands from a pipe or file on stdin: no line editing, as gdb reads them."""
 
-    def __init__(self, out: Any) -> None:
+    def __init__(self, out: Any, idle: Callable[[], bool] | None = None) -> None:
         self.out = out
+        self.idle = idle  # work to do while no command has come (on a terminal)
 
     def prompt(self, message: str) -> str:
         self.out.write(message)
         self.out.flush()
+        if self.idle is not None and sys.stdin.isatty():
+            while not select.select([sys.stdin], [], [], 0)[0] and self.idle():
+                pass
         line = sys.stdin.readline()
         if not line:
             raise EOFError
@@ -41,7 +47,7 @@ def make_prompt(s: "Session", **kwargs: Any):  # type: ignore[no-untyped-def]
     """A prompt_toolkit PromptSession wired to the session's completer and history; plain
     lines from a pipe or a dumb terminal (gdb's testsuite drives gdb with TERM=dumb)."""
     if (not sys.stdin.isatty() or os.environ.get("TERM") == "dumb") and not kwargs:
-        return PlainPrompt(s.out)
+        return PlainPrompt(s.out, lambda: run_detached_slice(s))
     from prompt_toolkit import PromptSession
     from prompt_toolkit.completion import Completer, Completion
     from prompt_toolkit.history import FileHistory, InMemoryHistory
@@ -103,9 +109,16 @@ def repl(s: "Session", prompt_session: Any = None) -> int:
         except (EOFError, KeyboardInterrupt):
             return None
     s.line_source = block_line
+
+    def idle_hook(context: Any) -> None:
+        while not context.input_is_ready() and run_detached_slice(s):
+            pass
     while True:
         try:
-            line = ps.prompt(s.settings["prompt"])
+            if isinstance(ps, PlainPrompt):
+                line = ps.prompt(s.settings["prompt"])
+            else:  # the detached processes run while the prompt waits, as on a host
+                line = ps.prompt(s.settings["prompt"], inputhook=idle_hook)
         except KeyboardInterrupt:
             s.say("Quit")
             continue

@@ -96,6 +96,7 @@ class Session(PointHooks, ProgramFile):
         self.step_origin: tuple[int, object, int] | None = None  # (thread, frame, function)
         self.after_stop: list[str] = []  # said after the stop's report (finish's value)
         self.frame_level = 0  # the selected frame (frame, up, down); 0 after each stop
+        self.detached_idle = False  # the detached processes cannot move until a command
 
     # ------------------------------------------------------------- output
     def say(self, text: str = "") -> None:
@@ -436,6 +437,7 @@ class Session(PointHooks, ProgramFile):
     # ---------------------------------------------------------- commands
     def execute(self, line: str, from_tty: bool = False) -> None:
         """Run one command line (CommandError for a failing command)."""
+        self.detached_idle = False  # a command may have unblocked them
         from . import commands  # noqa: F401 - registers every command
         from .registry import lookup
         text = line.strip()

@@ -39,8 +39,11 @@ def cmd_inferior(s: "Session", arg: str) -> None:
         return
     try:
         n = int(arg)
-    except ValueError:
-        raise CommandError(f"Invalid inferior number '{arg}'.") from None
+    except ValueError:  # gdb evaluates an expression: `inferior 1 + 1`
+        try:
+            n = s.eval_int(arg)
+        except CommandError:
+            raise CommandError(f"Invalid inferior number '{arg}'.") from None
     if n not in s.inferiors:
         raise CommandError(f"Inferior ID {n} not known.")
     s.current_inferior = n
@@ -115,14 +118,17 @@ def cmd_thread(s: "Session", arg: str) -> None:
 def cmd_detach(s: "Session", arg: str) -> None:
     """Detach the current inferior (or `detach inferior N`): it runs on, undebugged."""
     words = arg.split()
-    if words[:1] == ["inferior"] and not all(decimal(w) for w in words[1:]):
+    named = bool(words) and "inferiors".startswith(words[0]) and len(words[0]) >= 3
+    if named and not all(decimal(w) for w in words[1:]):
         raise CommandError(f"Invalid inferior number '{' '.join(words[1:])}'.")
-    nums = [int(w) for w in words[1:]] if words[:1] == ["inferior"] else [s.current_inferior]
+    nums = [int(w) for w in words[1:]] if named else [s.current_inferior]
     for n in nums:
         inf = s.inferiors.get(n)
         if inf is None or not inf.live:
             raise CommandError(f"Inferior ID {n} is not running.")
         pid = inf.pid
+        if s.from_tty:  # gdb's target_announce_detach
+            s.say(f"Detaching from program: {inf.exe}, process {pid}")
         inf.detached = True
         s.inferior_event(f"[Inferior {n} (process {pid}) detached]")
 
@@ -133,8 +139,7 @@ def kill_inferiors(s: "Session", arg: str) -> None:
         inf = s.inferiors.get(int(w)) if decimal(w) else None
         if inf is None or not inf.live or s.kernel is None:
             raise CommandError(f"Inferior ID {w} is not running.")
-        pid = kill_inferior(s, inf)
-        s.say(f"[Inferior {w} (process {pid}) killed]")
+        kill_inferior(s, inf)  # silently, as gdb's kill_inferior_command
     after_kill(s)
 
 

@@ -241,8 +241,9 @@ def _advance(s: "Session", arg: str) -> None:
 @command("kill", "k", category="running")
 def cmd_kill(s: "Session", arg: str) -> None:
     """Kill the program being debugged."""
-    if arg.startswith("inferiors"):
-        kill_inferiors(s, arg[len("inferiors"):].strip())
+    first = arg.split()[0] if arg.split() else ""
+    if len(first) >= 3 and "inferiors".startswith(first):  # `kill inferior 6` too, as gdb
+        kill_inferiors(s, arg.strip()[len(first):].strip())
         return
     s.require_running()
     if not s.confirm("Kill the program being debugged? (y or n) "):

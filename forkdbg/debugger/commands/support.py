@@ -6,8 +6,8 @@ import os
 from typing import TYPE_CHECKING
 
 from ... import __version__
+from .. import complete as completion  # a module: complete.py loads the commands
 from .. import gdbsignals, settings
-from ..complete import complete
 from ..escapes import shell_words, unescape_echo
 from ..ranges import decimal
 from ..registry import CATEGORIES, COMMANDS, CommandError, command, lookup
@@ -56,7 +56,7 @@ def cmd_complete(s: "Session", arg: str) -> None:
     """List the completions of the rest of the line, as the Tab key would offer them."""
     word = "" if arg.endswith(" ") or not arg else arg.split()[-1]
     head = arg[:len(arg) - len(word)]
-    for cand in sorted(set(complete(s, arg))):
+    for cand in sorted(set(completion.complete(s, arg))):
         s.say(head + cand)
 
 
