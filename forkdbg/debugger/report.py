@@ -63,7 +63,10 @@ def report_stop(s: "Session", stop: "Stop | None") -> None:
         s.say(n)
     head = notes[-1] if notes else ""
     kind = s.stop_kind
-    if task is not None and task.alive and kind not in ("exited", "", "refused"):
+    silent = s.hit_point is not None and s.hit_point.commands[:1] == ["silent"]
+    if task is not None and task.alive and kind not in ("exited", "", "refused", "switched") and silent:
+        where, src = stop_location(s, task, kind)  # gdb's `silent`: nothing said
+    elif task is not None and task.alive and kind not in ("exited", "", "refused", "switched"):
         where, src = stop_location(s, task, kind)
         if kind in ("breakpoint", "catch", "syscall-entry", "syscall-return", "catch-signal"):
             if kind != "breakpoint":
@@ -80,6 +83,7 @@ def report_stop(s: "Session", stop: "Stop | None") -> None:
         run_displays(s)
         for line in s.after_stop:
             s.say(line)
+    if task is not None and task.alive and kind not in ("exited", "", "refused", "switched"):
         s.after_stop = []
         hit = s.hit_point
         s.hit_point = None
@@ -89,8 +93,7 @@ def report_stop(s: "Session", stop: "Stop | None") -> None:
                 s.points.remove(hit)
                 if isinstance(hit, Breakpoint):
                     s.remove_point_hooks(hit)
-            for line in hit.commands:
-                s.execute(line)
+            s.pending_actions = list(hit.commands)  # run once the report is out
     elif head:
         s.say(head)
     if kind == "exited":

@@ -23,6 +23,7 @@ from ..machine import MachineError, MachineOptions, build, check_program
 from ..trace.describe import Style
 from ..trace.timeline import Timeline
 from .breakpoints import Breakpoint, DebugWatcher, Point, Watchpoint
+from .control import do_actions, read_block
 from .events import SOLIB_CHECK_CALLS
 from .expr import VOIDP, Env, Value, evaluate
 from .format import location
@@ -97,6 +98,9 @@ class Session(PointHooks, ProgramFile):
         self.after_stop: list[str] = []  # said after the stop's report (finish's value)
         self.frame_level = 0  # the selected frame (frame, up, down); 0 after each stop
         self.detached_idle = False  # the detached processes cannot move until a command
+        self.pending_actions: list[str] = []  # the commands of the breakpoint last hit
+        self.in_actions = False
+        self.resumes = 0  # counts resumes: a breakpoint command that resumes ends its list
 
     # ------------------------------------------------------------- output
     def say(self, text: str = "") -> None:
@@ -350,6 +354,7 @@ class Session(PointHooks, ProgramFile):
         self.stop_signal = None
         self.after_stop = []
         self.frame_level = 0
+        self.resumes += 1
         self.events.run_pending_follow()  # gdb follows a caught fork first, then records
         self.last_stop_tid = self.current_tid  # "[Switching to ...]" if another thread stops
         self.apply_holds()
@@ -389,15 +394,12 @@ class Session(PointHooks, ProgramFile):
         return thread_target_id(task)
 
     def read_block(self, intro: str) -> list[str]:
-        """Lines up to `end` (for `commands`), from the file or the terminal."""
-        lines = []
+        """Lines up to `end` (for `commands`; nested if/while blocks kept whole), from the
+        file or the terminal."""
         if self.line_source is None:
             self.say(intro)
-        while True:
-            line = self.line_source() if self.line_source is not None else None
-            if line is None or line.strip() == "end":
-                return lines
-            lines.append(line.strip())
+            return []
+        return read_block(self.line_source)
 
     def confirm(self, question: str) -> bool:
         """gdb's y/n question; `set confirm off` answers yes, and so does a run without a
@@ -465,6 +467,7 @@ class Session(PointHooks, ProgramFile):
             raise CommandError(f"Internal error in \"{cmd.name}\": {type(e).__name__}: {e} "
                                "(please report this)") from None
         self.last_command = text if cmd.repeat else ""
+        do_actions(self)
 
     def show_display(self, num: int, expr: str, fmt: str) -> None:
         if fmt.startswith("x/") or fmt.startswith("i") or fmt.startswith("s"):

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ...abi.fileflags import SEEK_CUR, SEEK_SET
 from ...kernel.errors import KernelError
 from ...kernel.fork import checkpoint
+from ..forks import file_offsets, switch_to
 from ..inferiors import thread_target_id
 from ..registry import CommandError, command
 from .info import info
@@ -58,30 +58,17 @@ def cmd_checkpoint(s: "Session", arg: str) -> None:
         s.checkpoints[0] = t.tg
     n = max(s.checkpoints) + 1
     s.checkpoints[n] = copy.tg
-    s.checkpoint_offsets[id(copy.tg)] = _offsets(copy.tg)
+    s.checkpoint_offsets[id(copy.tg)] = file_offsets(copy.tg)
     if s.from_tty:
         s.say(f"checkpoint {n}: fork returned pid {copy.tg.tgid}.")
 
 
-def _offsets(tg: "ThreadGroup") -> dict[int, int]:
-    """The file offset of each of the process's seekable descriptors."""
-    t = tg.live_threads[0] if tg.live_threads else None
-    if t is None:
-        return {}
-    out = {}
-    for fd, entry in t.files.fds.items():
-        try:
-            out[fd] = entry.file.lseek(0, SEEK_CUR)
-        except (KernelError, AttributeError):
-            continue
-    return out
-
-
-def _target(s: "Session", tg: "ThreadGroup", main: bool = False) -> str:
-    """How gdb names a checkpoint's process: its thread under libthread_db (the main
-    process always by its pid)."""
+def _target(s: "Session", tg: "ThreadGroup", by_pid: bool = False) -> str:
+    """How gdb names a checkpoint's process: the one running by its thread under
+    libthread_db, the others (`by_pid`) by their pid."""
     t = tg.live_threads[0]
-    return thread_target_id(t) if s.inferior.thread_db and not main else f"process {tg.tgid}"
+    return thread_target_id(t) if s.inferior.thread_db and not by_pid else \
+        f"process {tg.tgid}"
 
 
 @info("checkpoints")
@@ -95,10 +82,14 @@ def info_checkpoints(s: "Session", arg: str) -> None:
         t = tg.live_threads[0]
         mark = "*" if tg is current else " "
         main = " (main process)" if n == 0 else ""
-        syms = s.symbols(t)
-        hit = syms.containing(t.pc) if syms is not None else None
-        where = f", <{hit[0].name}>" if hit else ""
-        s.say(f"{mark} {n} {_target(s, tg, n == 0)}{main} at {t.pc:#x}{where}")
+        sl = s.source.line_at(t.pc, t)
+        if sl is not None:  # gdb names the source line when it knows it
+            where = f", file {sl.file.name}, line {sl.line}"
+        else:
+            syms = s.symbols(t)
+            hit = syms.containing(t.pc) if syms is not None else None
+            where = f", <{hit[0].name}>" if hit else ""
+        s.say(f"{mark} {n} {_target(s, tg, tg is not current)}{main} at {t.pc:#x}{where}")
 
 
 @command("restart", category="running")
@@ -109,23 +100,11 @@ def cmd_restart(s: "Session", arg: str) -> None:
     assert k is not None
     inf = s.inferior
     if inf.live and inf.tg is not None:
-        s.checkpoint_offsets[id(inf.tg)] = _offsets(inf.tg)  # as it is left
+        s.checkpoint_offsets[id(inf.tg)] = file_offsets(inf.tg)  # as it is left
         for t in inf.tg.live_threads:
             k.freeze(t)
-    inf.tg = tg
-    inf.threads, inf.next_thread = {}, 1
+    switch_to(s, inf, tg)
     t = tg.live_threads[0]
-    inf.add_thread(t.tid)
-    s.current_tid = t.tid
-    for fd, pos in s.checkpoint_offsets.get(id(tg), {}).items():
-        entry = t.files.fds.get(fd)
-        if entry is not None:
-            try:
-                entry.file.lseek(pos, SEEK_SET)
-            except (KernelError, AttributeError):
-                pass
-    s.insert_points()  # the snapshot's address space has no breakpoint hooks yet
-    t.skip_break = t.pc  # as after any stop: continuing steps over a breakpoint here
     s.say(f"Switching to {_target(s, tg)}")
     for line in s.source.frame_lines(t):
         s.say(line)

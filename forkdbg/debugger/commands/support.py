@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from typing import TYPE_CHECKING
 
 from ... import __version__
 from .. import complete as completion  # a module: complete.py loads the commands
 from .. import gdbsignals, settings
+from ..control import top_block
 from ..escapes import shell_words, unescape_echo
+from ..expr import INT, Value
 from ..ranges import decimal
 from ..registry import CATEGORIES, COMMANDS, CommandError, command, lookup
 from ..script import source_file
@@ -49,6 +52,24 @@ def cmd_help(s: "Session", arg: str) -> None:
     s.say(cmd.help)
     if cmd.aliases:
         s.say(f"Aliases: {', '.join(cmd.aliases)}")
+
+
+@command("shell", category="support", trailing=True)
+def cmd_shell(s: "Session", arg: str) -> None:
+    """Run a command of the host's shell (not the program's machine), as gdb's shell."""
+    shell = os.environ.get("SHELL") or "/bin/sh"
+    s.out.flush()
+    try:
+        p = subprocess.run([shell, "-c", arg] if arg.strip() else [shell],
+                           capture_output=True, text=True, errors="replace", timeout=None)
+    except OSError as e:
+        raise CommandError(f"Cannot execute {shell}: {e.strerror}.") from None
+    s.out.write(p.stdout)
+    s.out.flush()
+    if p.stderr:
+        s.err.write(p.stderr)
+        s.err.flush()
+    s.convenience["_shell_exitcode"] = Value(p.returncode, INT)
 
 
 @command("complete", category="support")
@@ -239,3 +260,27 @@ def cmd_quit(s: "Session", arg: str) -> None:
             raise CommandError("Not confirmed.")
     code = int(arg) if decimal(arg.strip().lstrip("-")) else None
     raise SystemExit(code if code is not None else 0)
+
+
+@command("if", category="support")
+def cmd_if(s: "Session", arg: str) -> None:
+    """if EXPR, then commands up to `else` or `end`: run them when EXPR is nonzero."""
+    top_block(s, "if", arg)
+
+
+@command("while", category="support")
+def cmd_while(s: "Session", arg: str) -> None:
+    """while EXPR, then commands up to `end`: run them while EXPR is nonzero."""
+    top_block(s, "while", arg)
+
+
+@command("loop_break", category="support")
+def cmd_loop_break(s: "Session", arg: str) -> None:
+    """Leave the innermost while loop."""
+    raise CommandError("This command cannot be used at the top level.")
+
+
+@command("loop_continue", category="support")
+def cmd_loop_continue(s: "Session", arg: str) -> None:
+    """Go on with the innermost while loop's next round."""
+    raise CommandError("This command cannot be used at the top level.")
