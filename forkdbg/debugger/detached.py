@@ -72,12 +72,13 @@ def run_detached_slice(s: "Session", budget: float = 0.05) -> bool:
         return False
     kept = {id(tg) for tg in s.checkpoints.values()}
     debugged = {id(inf.tg) for inf in s.inferiors.values() if inf.live and inf.tg}
+    for parent, child, _follow in s.events.pending_follow:  # a fork not yet followed:
+        debugged |= {id(parent.tg), id(child.tg)}  # both sides wait for the next resume
     if not any(t.alive and not t.frozen and id(t.tg) not in kept | debugged
                for t in k.tasks.values()):
         s.detached_idle = True
         return False
-    held = [t for inf in s.inferiors.values() if inf.live for t in inf.live_tasks()
-            if not t.frozen]
+    held = [t for t in k.tasks.values() if t.alive and not t.frozen and id(t.tg) in debugged]
     for t in held:
         k.freeze(t)
     s.events.quiet = True

@@ -143,6 +143,22 @@ class EventHandlers:
             return
         self._follow(e, pinf, what)
 
+    def switched_from_fork_event(self) -> bool:
+        """Whether the user switched threads since a caught fork stopped the program;
+        if so the fork's thread becomes current again (gdb follows from it, then does
+        not resume)."""
+        s = self.s
+        if not self.pending_follow:
+            return False
+        parent = self.pending_follow[0][0]
+        if s.current_tid == parent.tid or not parent.alive:
+            return False
+        inf = s.inferior_of(parent)
+        if inf is not None:
+            s.current_inferior = inf.num
+        s.current_tid = parent.tid
+        return True
+
     def run_pending_follow(self) -> None:
         """What a fork catchpoint put off: following the fork, as the program resumes."""
         todo, self.pending_follow = self.pending_follow, []

@@ -355,7 +355,14 @@ class Session(PointHooks, ProgramFile):
         self.after_stop = []
         self.frame_level = 0
         self.resumes += 1
+        switched = self.events.switched_from_fork_event()
         self.events.run_pending_follow()  # gdb follows a caught fork first, then records
+        if switched:  # gdb follows the fork, then stays stopped and says why
+            self.error("warning: Not resuming: switched threads before following fork "
+                       "child.")
+            self.stop_task, self.stop_kind = self.task(), "not-resumed"
+            self.events.report(None)
+            return
         self.last_stop_tid = self.current_tid  # "[Switching to ...]" if another thread stops
         self.apply_holds()
         timeout = None

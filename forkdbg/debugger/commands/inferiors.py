@@ -53,16 +53,19 @@ def cmd_inferior(s: "Session", arg: str) -> None:
         s.current_tid = t.tid
         num = inf.threads.get(t.tid, 1)
         s.say(f"[Switching to inferior {n} [process {inf.pid}] ({inf.exe})]")
-        s.say(f"[Switching to thread {n}.{num} ({_label(t)})]")
+        s.say(f"[Switching to thread {n}.{num} ({_label(s, t)})]")
         for line in s.source.frame_lines(t):
             s.say(line)
     else:
         s.say(f"[Switching to inferior {n} [<null>] ({inf.exe})]")
 
 
-def _label(t) -> str:  # type: ignore[no-untyped-def]
-    """gdb names a single-threaded process by its pid, a thread by its pointer and LWP."""
-    return thread_target_id(t) if len(t.tg.live_threads) > 1 else f"process {t.tg.tgid}"
+def _label(s: "Session", t) -> str:  # type: ignore[no-untyped-def]
+    """gdb names a single-threaded process by its pid, a thread by its pointer and LWP
+    (every thread, once libthread_db is loaded for the inferior)."""
+    inf = s.inferior_of(t)
+    threaded = len(t.tg.live_threads) > 1 or (inf is not None and inf.thread_db)
+    return thread_target_id(t) if threaded else f"process {t.tg.tgid}"
 
 
 def _thread_id(s: "Session", inf_num: int, num: int) -> str:
@@ -80,8 +83,7 @@ def info_threads(s: "Session", arg: str) -> None:
         s.say("No threads.")
         return
     def target(t) -> str:  # type: ignore[no-untyped-def]
-        label = thread_target_id(t) if len(t.tg.live_threads) > 1 else f"process {t.tg.tgid}"
-        return f'{label} "{t.comm.decode(errors="replace")}"'
+        return f'{_label(s, t)} "{t.comm.decode(errors="replace")}"'
     width = max(len(target(t)) for _n, _num, t in rows)
     s.say(f"  Id   {'Target Id':<{width}} Frame ")
     for n, num, t in rows:
@@ -107,7 +109,7 @@ def cmd_thread(s: "Session", arg: str) -> None:
     for t in inf.live_tasks():
         if inf.threads.get(t.tid) == int(num):
             s.current_inferior, s.current_tid = inf.num, t.tid
-            s.say(f"[Switching to thread {_thread_id(s, inf.num, int(num))} ({_label(t)})]")
+            s.say(f"[Switching to thread {_thread_id(s, inf.num, int(num))} ({_label(s, t)})]")
             for line in s.source.frame_lines(t):
                 s.say(line)
             return
