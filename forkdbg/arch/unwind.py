@@ -83,11 +83,13 @@ class Unwinder:
                      if isinstance(n, int) and rule.type == "OFFSET"}
 
     def frames(self, pc: int, sp: int, bp: int, read_u64: Callable[[int], int | None],
-               limit: int = 64) -> list[Frame]:
-        """The call chain from (pc, sp, bp), innermost first."""
+               limit: int = 64, reg: Callable[[int], int | None] | None = None
+               ) -> list[Frame]:
+        """The call chain from (pc, sp, bp), innermost first (`reg`: the innermost
+        frame's registers by DWARF number, for a return address kept in one)."""
         out = [Frame(pc, sp, bp)]
         while len(out) < limit:
-            nxt = self.step(pc, sp, bp, read_u64, first=len(out) == 1)
+            nxt = self.step(pc, sp, bp, read_u64, first=len(out) == 1, reg=reg)
             if nxt is None:
                 break
             pc, sp, bp = nxt
@@ -95,7 +97,8 @@ class Unwinder:
         return out
 
     def step(self, pc: int, sp: int, bp: int, read_u64: Callable[[int], int | None],
-             first: bool = False) -> tuple[int, int, int] | None:
+             first: bool = False, reg: Callable[[int], int | None] | None = None
+             ) -> tuple[int, int, int] | None:
         """The caller's (pc, sp, bp) of the frame at (pc, sp, bp), from the CFI row for
         `pc` (for an outer frame, `pc - 1`: a return address may follow a call to a
         noreturn function), else from the rbp chain; None at the outermost frame."""
@@ -115,9 +118,13 @@ class Unwinder:
                 return None
             cfa = (sp if rule.reg == RSP else bp) + rule.offset
             ra_rule = row.get(RA)
-            if ra_rule is None or ra_rule.type != "OFFSET":
+            if ra_rule is not None and ra_rule.type == "REGISTER" and first and \
+                    reg is not None:
+                ra = reg(ra_rule.arg)  # held in a register (vfork pops it into rdi)
+            elif ra_rule is None or ra_rule.type != "OFFSET":
                 return None  # undefined return address: the outermost frame
-            ra = read_u64(cfa + ra_rule.arg)
+            else:
+                ra = read_u64(cfa + ra_rule.arg)
             rbp_rule = row.get(RBP)
             if rbp_rule is not None and rbp_rule.type == "OFFSET":
                 saved = read_u64(cfa + rbp_rule.arg)

@@ -30,6 +30,9 @@ for _n in ("eax", "ebx", "ecx", "edx", "esi", "edi", "ebp", "esp", "ax", "bx", "
     if _id is not None and _n not in REG_IDS:
         REG_IDS[_n] = _id
 XMM_IDS = [getattr(X, f"UC_X86_REG_XMM{i}") for i in range(16)]
+#: the System V ABI's DWARF register numbers, 0-16, by gdb's register names
+DWARF_REGS = ["rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10",
+              "r11", "r12", "r13", "r14", "r15", "rip"]
 
 RAX, RDI, RSI, RDX, R10, R8, R9 = (X.UC_X86_REG_RAX, X.UC_X86_REG_RDI, X.UC_X86_REG_RSI,
                                     X.UC_X86_REG_RDX, X.UC_X86_REG_R10, X.UC_X86_REG_R8,

@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
-from ..arch.x86_64 import REG_IDS
+from ..arch.x86_64 import DWARF_REGS, REG_IDS
 from ..dwarf.info import DebugInfo, Function, Variable
 from ..dwarf.lines import SourceFile, SourceLine
 from ..dwarf.locexpr import ExprError, FrameContext, evaluate
@@ -23,9 +23,6 @@ if TYPE_CHECKING:
     from ..kernel.task import Task
     from .session import Session
 
-#: x86-64's DWARF register numbers -> gdb's register names
-DWARF_REGS = ["rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10",
-              "r11", "r12", "r13", "r14", "r15", "rip"]
 LINES_TO_LIST = 10  # gdb's `set listsize`
 
 

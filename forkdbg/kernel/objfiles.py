@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Callable
 
 from ..abi.fileflags import O_NONBLOCK, O_RDONLY
 from ..arch.unwind import Frame
-from ..arch.x86_64 import AT_BASE, AT_ENTRY, RBP, RIP, RSP
+from ..arch.x86_64 import AT_BASE, AT_ENTRY, DWARF_REGS, RBP, REG_IDS, RIP, RSP
 from ..fs.hostfile import HostFile
 from ..mm.hostmem import PAGE
 from ..mm.vma import PROT_EXEC
@@ -152,7 +152,8 @@ class ObjectMap:
         return low + high
 
     def frames(self, pc: int, sp: int, bp: int, read_u64: Callable[[int], int | None],
-               limit: int = 64) -> list[Frame]:
+               limit: int = 64, reg: Callable[[int], int | None] | None = None
+               ) -> list[Frame]:
         """The call chain from (pc, sp, bp), innermost first, each step unwound with the
         tables of the object holding its pc (frame pointers where none has CFI)."""
         out = [Frame(pc, sp, bp)]
@@ -165,7 +166,7 @@ class ObjectMap:
             if first and not o.image.unwinder.covers(pc):
                 nxt = _prologue_step(o, pc, sp, bp, read_u64)
             if nxt is None:
-                nxt = o.image.unwinder.step(pc, sp, bp, read_u64, first=first)
+                nxt = o.image.unwinder.step(pc, sp, bp, read_u64, first=first, reg=reg)
             if nxt is None:
                 break
             pc, sp, bp = nxt
@@ -366,14 +367,16 @@ def unwind(kernel: "Kernel", task: "Task", limit: int = 64) -> list[Frame]:
     def read(a: int) -> int | None:
         b = mm.readable_prefix(a, 8)
         return int.from_bytes(b, "little") if len(b) == 8 else None
+    def reg(n: int) -> int | None:
+        return task.reg(REG_IDS[DWARF_REGS[n]]) if n < len(DWARF_REGS) else None
     if _dynamic(task):
         objs = object_map(kernel, mm)
         if len(objs) > 1:
-            return objs.frames(pc, sp, bp, read, limit)
+            return objs.frames(pc, sp, bp, read, limit, reg)
     img = kernel.image_for(task.tg)
     if img is None:
         return [Frame(pc, sp)]
-    return img.unwinder.frames(pc, sp, bp, read, limit)
+    return img.unwinder.frames(pc, sp, bp, read, limit, reg)
 
 
 def _dynamic(task: "Task") -> bool:
