@@ -10,7 +10,7 @@ import bisect
 import io
 import struct
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 from ..elf.sections import find_section
 
@@ -30,7 +30,7 @@ class Unwinder:
     def __init__(self, elf_bytes: bytes, bias: int = 0) -> None:
         self.bias = bias
         self._decoded: dict[int, list] = {}
-        self._cfi = None  # pyelftools' reader of .eh_frame, made when an FDE is decoded
+        self._cfi: Any = None  # pyelftools' reader of .eh_frame, made when an FDE is decoded
         sec = find_section(elf_bytes, ".eh_frame")
         self._section = elf_bytes[sec.offset:sec.offset + sec.size] if sec else b""
         self._addr = sec.addr if sec else 0

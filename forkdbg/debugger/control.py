@@ -46,7 +46,10 @@ def read_block(next_line: Callable[[], str | None]) -> list[str]:
 
 def _split(lines: list[str]) -> tuple[list[str], list[str], list[str]]:
     """(the body of the block at the top of `lines`, its `else` part, what follows)."""
-    depth, body, other, rest = 0, [], [], []
+    depth = 0
+    body: list[str] = []
+    other: list[str] = []
+    rest: list[str] = []
     target = body
     for i, line in enumerate(lines):
         word = line.split(None, 1)[0] if line else ""

@@ -8,69 +8,37 @@ a data symbol must be cast or have its address taken.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..dwarf.types import Type
+from .arith import apply, char_constant_string, promote, string_value
 from .escapes import char_constant
+from .expr_types import (
+    BASE_TYPES,
+    CHAR,
+    CODEP,
+    DATA,
+    INT,
+    INT64,
+    LONG,
+    SHORT,
+    TEXT,
+    UCHAR,
+    UINT,
+    ULONG,
+    VOID,
+    VOIDP,
+    CType,
+    Value,
+    wrap,
+)
 from .ranges import decimal
 from .registry import CommandError
 
-
-@dataclass(frozen=True)
-class CType:
-    name: str
-    size: int
-    signed: bool = True
-    pointee: "CType | None" = None
-    code: bool = False  # a function (no debug info)
-    dwarf: Any = field(default=None, compare=False)  # the program's type, from DWARF
-
-    @property
-    def is_pointer(self) -> bool:
-        return self.pointee is not None
-
-    @property
-    def aggregate(self) -> bool:
-        """A struct, union, array or function of the program: no integer value."""
-        return self.dwarf is not None and not self.dwarf.is_scalar()
-
-
-CHAR = CType("char", 1)
-UCHAR = CType("unsigned char", 1, False)
-SHORT = CType("short", 2)
-USHORT = CType("unsigned short", 2, False)
-INT = CType("int", 4)
-UINT = CType("unsigned int", 4, False)
-LONG = CType("long", 8)
-ULONG = CType("unsigned long", 8, False)
-INT64 = CType("int64_t", 8)
-VOID = CType("void", 1)
-VOIDP = CType("void *", 8, False, VOID)
-CODEP = CType("void (*)()", 8, False, CType("void ()", 1, code=True))
-TEXT = CType("<text variable, no debug info>", 1, code=True)
-TEXTP = CType("<text variable, no debug info> *", 8, False, TEXT)  # main+4, &main
-DATA = CType("<data variable, no debug info>", 4)
-BASE_TYPES = {
-    "char": CHAR, "signed char": CHAR, "unsigned char": UCHAR, "short": SHORT,
-    "unsigned short": USHORT, "int": INT, "unsigned int": UINT, "unsigned": UINT, "long": LONG,
-    "unsigned long": ULONG, "long long": LONG, "unsigned long long": ULONG, "void": VOID,
-    "int8_t": CHAR, "uint8_t": UCHAR, "int16_t": SHORT, "uint16_t": USHORT, "int32_t": INT,
-    "uint32_t": UINT, "int64_t": INT64, "uint64_t": ULONG, "size_t": ULONG, "pid_t": INT,
-}
-
-
-@dataclass
-class Value:
-    v: int
-    t: CType
-    lval: int | None = None  # the address it was read from
-    symbol: str | None = None
-    raw: bytes | None = None  # a program value's bytes where it has no address
-    optimized: bool = False  # <optimized out>
-
-    def as_int(self) -> int:
-        return self.v
+# re-exported: the rest of the debugger takes its types from here
+__all__ = ["BASE_TYPES", "CHAR", "CODEP", "DATA", "INT", "INT64", "LONG", "TEXT", "UCHAR",
+           "ULONG", "VOID", "VOIDP", "CType", "Env", "Value", "apply", "evaluate",
+           "parse_type", "promote", "string_value", "wrap"]
 
 
 class Env:
@@ -82,7 +50,9 @@ class Env:
                  warn: Callable[[str], None] = lambda _m: None,
                  variable: Callable[[str], "Value | None"] | None = None,
                  typed: Callable[[Any], CType] | None = None,
-                 type_named: Callable[[str], CType | None] | None = None) -> None:
+                 type_named: Callable[[str], CType | None] | None = None,
+                 call: Callable[[str, list["Value"]], "Value | None"] | None = None) -> None:
+        self.call = call  # gdb's internal functions: $_gdb_setting("name") ...
         self.type_named = type_named  # the program's types by name (struct X, typedefs)
         self.variable = variable  # the program's variables in scope (from DWARF)
         self.typed = typed  # a DWARF type as a CType
@@ -92,14 +62,6 @@ class Env:
         self.history = history
         self.convenience = convenience
         self.warn = warn  # "left shift count is negative" and the like
-
-
-def wrap(v: int, t: CType) -> int:
-    bits = 8 * t.size
-    v &= (1 << bits) - 1
-    if t.signed and not t.is_pointer and v >> (bits - 1):
-        v -= 1 << bits
-    return v
 
 
 def parse_type(text: str) -> CType:
@@ -118,6 +80,7 @@ def parse_type(text: str) -> CType:
 TOKEN = re.compile(r"""\s*(?:
     (?P<num>\d[\w]*)
    |(?P<char>'(?:\\.|[^'\\])*'?)
+   |(?P<str>"(?:\\.|[^"\\])*")
    |(?P<var>\$[A-Za-z_]\w*|\$\$?\d*)
    |(?P<name>[A-Za-z_.][\w.]*(?:@[A-Za-z_][\w.]*)?)
    |(?P<op>->|\|\||&&|==|!=|<=|>=|<<|>>|[-+*/%&|^!~<>(){}\[\]?:@])
@@ -391,7 +354,11 @@ class Parser:
             if len(text) < 2 or not text.endswith("'"):
                 raise CommandError("Unmatched single quote.")
             return Value(wrap(char_constant(text[1:-1]), CHAR), CHAR)
+        if kind == "str":
+            return string_value(char_constant_string(text[1:-1]))
         if kind == "var":
+            if (nxt := self.peek()) is not None and nxt[1] == "(" and self.env.call:
+                return self.function(text[1:])
             return self.var(text)
         if kind == "name" and text == "sizeof":
             if self.is_cast():
@@ -427,6 +394,21 @@ class Parser:
             self.take(")")
             return v
         raise CommandError(f"A syntax error in expression, near `{text}'.")
+
+    def function(self, name: str) -> Value:
+        """`$NAME(ARGS)`: one of gdb's internal functions."""
+        self.take("(")
+        args: list[Value] = []
+        while (tok := self.peek()) is not None and tok[1] != ")":
+            args.append(self.conditional())
+            if (tok := self.peek()) is not None and tok[1] == ",":
+                self.i += 1
+        self.take(")")
+        assert self.env.call is not None
+        got = self.env.call(name, args)
+        if got is None:
+            raise CommandError(f"You must provide an argument to ${name}")
+        return got
 
     def var(self, text: str) -> Value:
         name = text[1:]
@@ -466,79 +448,6 @@ for _n in "ax bx cx dx si di bp".split():
     REG_TYPES[_n] = SHORT
 for _n in "al bl cl dl ah bh ch dh sil dil".split():
     REG_TYPES[_n] = CHAR
-
-
-def promote(t: CType) -> CType:
-    """C's integer promotion: anything narrower than int computes as int."""
-    return INT if t.size < 4 and not t.is_pointer else t
-
-
-def common_type(a: CType, b: CType) -> CType:
-    """C's usual arithmetic conversions (pointers and code compute as long)."""
-    a, b = promote(a), promote(b)
-    a = LONG if a.is_pointer or a.code else a
-    b = LONG if b.is_pointer or b.code else b
-    if a.size != b.size:
-        return a if a.size > b.size else b
-    return a if not a.signed else b
-
-
-def shift(op: str, a: Value, b: Value, warn: Callable[[str], None]) -> Value:
-    """<< and >>: the left operand's promoted type; gdb's warnings and 0 for bad counts."""
-    t = promote(a.t)
-    t = LONG if t.is_pointer or t.code else t
-    side = "left" if op == "<<" else "right"
-    if b.v < 0:
-        warn(f"{side} shift count is negative")
-        return Value(0, t)
-    if b.v >= 8 * t.size:
-        warn(f"{side} shift count >= width of type")
-        return Value(0, t)
-    x = wrap(a.v, t)
-    return Value(wrap(x << b.v if op == "<<" else x >> b.v, t), t)
-
-
-def c_div(x: int, y: int) -> int:
-    """C's division: the quotient truncated toward zero, exactly."""
-    q = abs(x) // abs(y)
-    return q if (x < 0) == (y < 0) else -q
-
-
-def apply(op: str, a: Value, b: Value, skip: bool = False,
-          warn: Callable[[str], None] = lambda _m: None) -> Value:
-    """One binary operator; with `skip` the result is only typed, never an error."""
-    x, y = a.v, b.v
-    if op in ("&&", "||"):
-        r = (bool(x) and bool(y)) if op == "&&" else (bool(x) or bool(y))
-        return Value(int(r), INT)
-    if op in ("/", "%") and y == 0:
-        if skip:
-            return Value(0, common_type(a.t, b.t))
-        raise CommandError("Division by zero")
-    if op in ("<<", ">>"):
-        return shift(op, a, b, warn if not skip else (lambda _m: None))
-    if op in ("+", "-") and a.t is TEXT and not b.t.is_pointer:  # a function decays
-        a = Value(x, TEXTP)
-    elif op == "+" and b.t is TEXT and not a.t.is_pointer:
-        a, b, x, y = Value(y, TEXTP), a, y, x
-    if a.t.is_pointer and op in ("+", "-") and not b.t.is_pointer:
-        step = a.t.pointee.size if a.t.pointee and a.t.pointee is not VOID else 1
-        return Value(x + y * step if op == "+" else x - y * step, a.t)
-    t = common_type(a.t, b.t)
-    if a.t.is_pointer or b.t.is_pointer:  # addresses compare unsigned
-        x, y = x & (1 << 64) - 1, y & (1 << 64) - 1
-    else:
-        x, y = wrap(x, t), wrap(y, t)
-    if op in ("==", "!=", "<", ">", "<=", ">="):
-        r = {"==": x == y, "!=": x != y, "<": x < y, ">": x > y, "<=": x <= y,
-             ">=": x >= y}[op]
-        return Value(int(r), INT)
-    if op in ("/", "%"):
-        q = c_div(x, y)
-        n = q if op == "/" else x - q * y
-    else:
-        n = {"+": x + y, "-": x - y, "*": x * y, "&": x & y, "|": x | y, "^": x ^ y}[op]
-    return Value(wrap(n, t), t)
 
 
 def evaluate(text: str, env: Env) -> Value:

@@ -27,6 +27,7 @@ from .control import do_actions, read_block
 from .events import SOLIB_CHECK_CALLS
 from .expr import VOIDP, Env, Value, evaluate
 from .format import location
+from .functions import internal_function
 from .hooks import PointHooks
 from .inferiors import Inferior, thread_target_id
 from .program import ProgramFile
@@ -220,7 +221,8 @@ class Session(PointHooks, ProgramFile):
             return s.addr, s.kind in ("func", "text")  # gdb: a text variable
         return Env(reg, read, symbol, self.history, self.convenience,
                    lambda m: self.error("warning: " + m), self.source.variable,
-                   self.source.ctype, self.source.type_named)
+                   self.source.ctype, self.source.type_named,
+                   lambda name, args: internal_function(self, name, args))
 
     def evaluate(self, text: str) -> Value:
         return evaluate(text, self.env())

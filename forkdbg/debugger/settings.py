@@ -12,12 +12,29 @@ DEFAULT_SETTINGS: dict[str, str] = {
     "scheduler-locking": "off", "listsize": "10", "backtrace past-main": "off",
     "breakpoint pending": "auto", "verbose": "off", "print inferior-events": "on",
     "print thread-events": "on", "prompt": "(forkdbg) ",
+    # settings gdb's setshow.exp exercises; forkdbg keeps and shows them as gdb does
+    "annotate": "0", "check range": "auto", "check type": "on", "complaints": "0",
+    "editing": "on", "history expansion": "off", "history filename": "",
+    "history save": "off", "history size": "256", "language": "auto", "write": "off",
+    "solib-search-path": "", "data-directory": "", "radix": "10",
 }
 CHOICES = {"follow-fork-mode": ("parent", "child", "ask"), "follow-exec-mode": ("same", "new"),
            "breakpoint pending": ("on", "off", "auto"),
-           "disassembly-flavor": ("att", "intel"), "scheduler-locking": ("off", "on", "step")}
+           "disassembly-flavor": ("att", "intel"), "scheduler-locking": ("off", "on", "step"),
+           "check range": ("on", "warn", "off", "auto"),
+           "language": ("auto", "local", "unknown", "ada", "asm", "c", "c++", "d", "fortran",
+                        "go", "minimal", "modula-2", "objective-c", "opencl", "pascal",
+                        "rust")}
 BOOLEAN = {"detach-on-fork", "schedule-multiple", "confirm", "pagination", "print pretty",
-           "backtrace past-main", "verbose", "print inferior-events", "print thread-events"}
+           "backtrace past-main", "verbose", "print inferior-events", "print thread-events",
+           "check type", "editing", "history expansion", "history save", "write"}
+#: numbers, `unlimited` allowed where gdb allows it
+INTEGER = {"width": True, "height": True, "listsize": True, "history size": True,
+           "annotate": False, "complaints": False}
+#: file names, made absolute as gdb makes them (`~` expanded, relative to the cwd)
+FILENAME = {"history filename", "data-directory"}
+#: auto settings: what `show` says they currently are
+AUTO_NOW = {"check range": "off", "language": "c"}
 #: `show NAME`'s sentence, `{}` the value (the rest say "NAME is VALUE.")
 SHOW = {
     "follow-fork-mode": "Debugger response to a program call of fork or vfork is \"{}\".",
@@ -31,6 +48,23 @@ SHOW = {
     "print inferior-events": "Printing of inferior events is {}.",
     "print thread-events": "Printing of thread events is {}.",
     "prompt": "Gdb's prompt is \"{}\".",
+    "annotate": "Annotation_level is {}.",
+    "check range": "Range checking is \"{}\".",
+    "check type": "Strict type checking is {}.",
+    "complaints": "Max number of complaints about incorrect symbols is {}.",
+    "editing": "Editing of command lines as they are typed is {}.",
+    "height": "Number of lines gdb thinks are in a page is {}.",
+    "width": "Number of characters gdb thinks are in a line is {}.",
+    "history expansion": "History expansion on command input is {}.",
+    "history filename": "The filename in which to record the command history is \"{}\".",
+    "history save": "Saving of the history record on exit is {}.",
+    "history size": "The size of the command history is {}.",
+    "language": "The current source language is \"{}\".",
+    "listsize": "Number of source lines gdb will list by default is {}.",
+    "write": "Writing into executable and core files is {}.",
+    "data-directory": "GDB's data directory is \"{}\".",
+    "solib-search-path": "The search path for loading non-absolute shared library symbol "
+                         "files is {}.",
 }
 #: what `show verbose` says, by value (gdb words the two differently)
 VERBOSE = {"on": "Verbose printing of informational messages is on.", "off": "Verbosity is off."}
@@ -97,3 +131,26 @@ def resolve(words: list[str], names: list[str]) -> tuple[str, int]:
                                f'{", ".join(sorted(cands))}.')
     raise CommandError(f'Undefined set command: "{words[0] if words else ""}".  '
                        'Try "help set".')
+
+
+def shown(key: str, value: str) -> str:
+    """The value as `show` words it (`auto; currently c`)."""
+    if value == "auto" and key in AUTO_NOW:
+        return f"auto; currently {AUTO_NOW[key]}"
+    if key in INTEGER and value == "0" and INTEGER[key]:
+        return "unlimited"
+    return value
+
+
+def setting_value(key: str, value: str, as_string: bool) -> int | str:
+    """`$_gdb_setting_str` (the words `show` uses) or `$_gdb_setting` (numbers for
+    numbers and booleans, -1 for auto, text for the rest)."""
+    if as_string:
+        return shown(key, value) if key in INTEGER else value
+    if key in BOOLEAN:
+        return 1 if value == "on" else 0
+    if key in INTEGER:
+        return 0 if value == "unlimited" else int(value)
+    if key in CHOICES and CHOICES[key][:3] == ("on", "off", "auto"):
+        return {"on": 1, "off": 0, "auto": -1}[value]
+    return value

@@ -7,9 +7,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..arch.disasm import disassemble_one
-from ..arch.x86_64 import RSP
+from ..arch.x86_64 import RAX, RSP, XMM_IDS
+from ..dwarf.values import TypedValue
 from ..kernel.objfiles import unwind
 from ..kernel.ptrace import step_instruction
+from .expr import CType, Value
 from .linespec import post_prologue
 
 if TYPE_CHECKING:
@@ -146,9 +148,6 @@ def _step_into(s: "Session", t: "Task") -> tuple[bool, object]:
 def finish_value(s: "Session", fn_pc: int, task: "Task") -> str | None:
     """``Value returned is $N = V`` for the function that held `fn_pc`, from rax (xmm0
     for floating point) by its DWARF return type; None for void or no debug info."""
-    from ..arch.x86_64 import RAX, XMM_IDS
-    from ..dwarf.values import TypedValue
-    from .expr import CType, Value
     fn = s.source.function_at(fn_pc, task)
     if fn is None or fn.return_type is None or fn.return_type.strip().kind == "void":
         return None

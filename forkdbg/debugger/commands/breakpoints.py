@@ -54,8 +54,8 @@ def _break(s: "Session", arg: str, temporary: bool) -> None:
     # resolves (an address only in the current one)
     here = s.current_inferior
     inferiors = {here} if spec.startswith("*") else set(s.inferiors) | {here}
-    bp = s.add_point(Breakpoint(0, spec=spec, temporary=temporary, condition=cond,
-                                inferiors=inferiors))
+    bp = Breakpoint(0, spec=spec, temporary=temporary, condition=cond, inferiors=inferiors)
+    s.add_point(bp)
     bp.addrs[here] = addr
     for n in sorted(inferiors - {here}):
         s.resolve_for(bp, s.inferiors[n])

@@ -178,7 +178,7 @@ def cmd_set(s: "Session", arg: str) -> None:
     (set $rax = 5, set {long}0x4c6f10 = 7, set var *(int *)ADDR = 1)."""
     if arg.startswith(("var ", "variable ")):
         arg = arg.split(None, 1)[1]
-    elif not arg.startswith(("$", "{", "*", "(")) and "=" not in arg.split()[0] if arg else True:
+    elif not arg or not arg.startswith(("$", "{", "*", "(")):
         if "=" in arg and not _names_setting(s, arg):
             pass  # gdb evaluates `set do_execve = 1` as an assignment to the program
         else:
@@ -215,7 +215,7 @@ def cmd_set(s: "Session", arg: str) -> None:
 
 def _names_setting(s: "Session", arg: str) -> bool:
     """Whether `set ARG` starts with the name of a setting (else it is an expression)."""
-    words = arg.replace("=", " = ").split()
+    words = re.sub(r"([\w-])([/~=])", r"\1 \2", arg).split()
     if words and words[0] in ("args", "environment", "env"):
         return True
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from typing import TYPE_CHECKING
 
@@ -112,7 +113,23 @@ def change_setting(s: "Session", arg: str) -> None:
             value.partition(" ")
         s.env_changes[var.strip()] = val.strip()
         return
+    if words[0] == "radix":
+        _set_radix(s, value)
+        return
+    glued = re.sub(r"([\w-])([/~=])", r"\1 \2", text)  # `set history file/home/`
+    if glued != text:
+        try:
+            settings.resolve(glued.split()[:2], list(s.settings))
+        except CommandError:
+            pass
+        else:
+            if len(glued.split()[0]) < len(words[0]) or len(words) == 1 or \
+                    glued.split()[1] != words[1]:
+                raise CommandError("Argument must be preceded by space.")
     name, n = _setting(s, words)
+    for w in words[:n]:  # `set history file/home/`: gdb wants a blank first
+        if not all(c.isalnum() or c in "-_" for c in w):
+            raise CommandError("Argument must be preceded by space.")
     rest = arg.lstrip()
     for _ in range(n):
         rest = rest.lstrip()
@@ -123,6 +140,15 @@ def change_setting(s: "Session", arg: str) -> None:
                  "disable": "off"}.get(value, value)
         if value not in ("on", "off"):
             raise CommandError('"on" or "off" expected.')
+    elif name in settings.INTEGER:
+        if value == "unlimited" and settings.INTEGER[name]:
+            value = "0"
+        elif not value.lstrip("-").isdigit():
+            raise CommandError(f'integer {value} out of range' if value else
+                               'Argument required (integer to set it to.).')
+    elif name in settings.FILENAME:
+        value = os.path.join(s.machine.cwd or os.getcwd(), os.path.expanduser(value)) \
+            if value else ""
     elif name in CHOICES:
         if not value:
             raise CommandError(f'Requires an argument. Valid arguments are '
@@ -135,6 +161,20 @@ def change_setting(s: "Session", arg: str) -> None:
                 raise CommandError(f'Undefined item: "{value}".')
             value = found[0]
     s.settings[name] = value
+
+
+def _radix_words(r: int) -> str:
+    return f"decimal {r}, hex {r:x}, octal {r:o}"
+
+
+def _set_radix(s: "Session", value: str) -> None:
+    """`set radix N`: gdb's input and output radix (output only 8, 10 or 16)."""
+    r = int(value, 0) if value.strip() else 10
+    if r not in (8, 10, 16):
+        raise CommandError(f"Unsupported output radix ``decimal {r}''; output radix "
+                           "unchanged.")
+    s.settings["radix"] = str(r)
+    s.say(f"Input and output radices now set to {_radix_words(r)}.")
 
 
 def _setting(s: "Session", words: list[str]) -> tuple[str, int]:
@@ -160,6 +200,21 @@ def cmd_show(s: "Session", arg: str) -> None:
     elif name in ("directories", "dir", "directory"):
         s.say("Source directories searched: " + ":".join(s.source.source_path
                                                           + ["$cdir", "$cwd"]))
+    elif name == "user":
+        pass  # no user-defined commands: gdb prints nothing
+    elif name == "radix":
+        r = int(s.settings.get("radix", "10"))
+        s.say(f"Input and output radices set to {_radix_words(r)}.")
+    elif name.split()[:1] in (["environment"], ["env"]):
+        var = name.split(None, 1)[1] if len(name.split()) > 1 else None
+        env = dict(e.decode(errors="replace").split("=", 1)
+                   for e in s.machine.environment() if b"=" in e)
+        env.update({k: v for k, v in s.env_changes.items() if v is not None})
+        for k in [var] if var else sorted(env):
+            if k in env:
+                s.say(f"{k} = {env[k]}")
+            else:
+                s.say(f"Environment variable \"{k}\" not defined.")
     else:
         try:
             key, _n = settings.resolve(name.split(), list(s.settings))
@@ -169,7 +224,8 @@ def cmd_show(s: "Session", arg: str) -> None:
         if key == "verbose":
             s.say(settings.VERBOSE[s.settings[key]])
         else:
-            s.say(settings.SHOW.get(key, key + " is {}.").format(s.settings[key]))
+            s.say(settings.SHOW.get(key, key + " is {}.").format(
+                settings.shown(key, s.settings[key])))
 
 
 @command("echo", category="support")

@@ -1,0 +1,110 @@
+"""C's arithmetic for gdb expressions: integer promotion, the usual conversions,
+shifts with gdb's warnings, truncating division, and each binary operator; and C string
+literals as values."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from ..dwarf.types import Type
+from .escapes import escape_at
+from .expr_types import INT, LONG, TEXT, TEXTP, VOID, CType, Value, wrap
+from .registry import CommandError
+
+
+def promote(t: CType) -> CType:
+    """C's integer promotion: anything narrower than int computes as int."""
+    return INT if t.size < 4 and not t.is_pointer else t
+
+
+def common_type(a: CType, b: CType) -> CType:
+    """C's usual arithmetic conversions (pointers and code compute as long)."""
+    a, b = promote(a), promote(b)
+    a = LONG if a.is_pointer or a.code else a
+    b = LONG if b.is_pointer or b.code else b
+    if a.size != b.size:
+        return a if a.size > b.size else b
+    return a if not a.signed else b
+
+
+def shift(op: str, a: Value, b: Value, warn: Callable[[str], None]) -> Value:
+    """<< and >>: the left operand's promoted type; gdb's warnings and 0 for bad counts."""
+    t = promote(a.t)
+    t = LONG if t.is_pointer or t.code else t
+    side = "left" if op == "<<" else "right"
+    if b.v < 0:
+        warn(f"{side} shift count is negative")
+        return Value(0, t)
+    if b.v >= 8 * t.size:
+        warn(f"{side} shift count >= width of type")
+        return Value(0, t)
+    x = wrap(a.v, t)
+    return Value(wrap(x << b.v if op == "<<" else x >> b.v, t), t)
+
+
+def c_div(x: int, y: int) -> int:
+    """C's division: the quotient truncated toward zero, exactly."""
+    q = abs(x) // abs(y)
+    return q if (x < 0) == (y < 0) else -q
+
+
+def apply(op: str, a: Value, b: Value, skip: bool = False,
+          warn: Callable[[str], None] = lambda _m: None) -> Value:
+    """One binary operator; with `skip` the result is only typed, never an error."""
+    x, y = a.v, b.v
+    if op in ("&&", "||"):
+        r = (bool(x) and bool(y)) if op == "&&" else (bool(x) or bool(y))
+        return Value(int(r), INT)
+    if op in ("/", "%") and y == 0:
+        if skip:
+            return Value(0, common_type(a.t, b.t))
+        raise CommandError("Division by zero")
+    if op in ("<<", ">>"):
+        return shift(op, a, b, warn if not skip else (lambda _m: None))
+    if op in ("+", "-") and a.t is TEXT and not b.t.is_pointer:  # a function decays
+        a = Value(x, TEXTP)
+    elif op == "+" and b.t is TEXT and not a.t.is_pointer:
+        a, b, x, y = Value(y, TEXTP), a, y, x
+    if a.t.is_pointer and op in ("+", "-") and not b.t.is_pointer:
+        step = a.t.pointee.size if a.t.pointee and a.t.pointee is not VOID else 1
+        return Value(x + y * step if op == "+" else x - y * step, a.t)
+    t = common_type(a.t, b.t)
+    if a.t.is_pointer or b.t.is_pointer:  # addresses compare unsigned
+        x, y = x & (1 << 64) - 1, y & (1 << 64) - 1
+    else:
+        x, y = wrap(x, t), wrap(y, t)
+    if op in ("==", "!=", "<", ">", "<=", ">="):
+        r = {"==": x == y, "!=": x != y, "<": x < y, ">": x > y, "<=": x <= y,
+             ">=": x >= y}[op]
+        return Value(int(r), INT)
+    if op in ("/", "%"):
+        q = c_div(x, y)
+        n = q if op == "/" else x - q * y
+    else:
+        n = {"+": x + y, "-": x - y, "*": x * y, "&": x & y, "|": x | y, "^": x ^ y}[op]
+    return Value(wrap(n, t), t)
+
+
+STRING_CHAR = Type("base", "char", 1, encoding=6)
+
+
+def string_value(text: str) -> Value:
+    """A C string as gdb holds it: a char array with its NUL."""
+    raw = text.encode("utf-8", "surrogateescape") + b"\0"
+    t = Type("array", None, 0, STRING_CHAR, count=len(raw))
+    return Value(0, CType(f"char [{len(raw)}]", len(raw), dwarf=t), raw=raw)
+
+
+def char_constant_string(body: str) -> str:
+    """The characters of a string literal's body, escapes decoded as C decodes them."""
+    out, i = [], 0
+    while i < len(body):
+        if body[i] == "\\":
+            code, i = escape_at(body, i, c_lang=True)
+            out.append(chr((code if code is not None else 0) & 0xFF))
+        else:
+            out.append(body[i])
+            i += 1
+    return "".join(out)
+
+

@@ -1,0 +1,73 @@
+"""The values gdb expressions compute with: a C type (size, signedness, what a pointer
+points to, the program's own DWARF type when there is one) and an integer or bytes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class CType:
+    name: str
+    size: int
+    signed: bool = True
+    pointee: "CType | None" = None
+    code: bool = False  # a function (no debug info)
+    dwarf: Any = field(default=None, compare=False)  # the program's type, from DWARF
+
+    @property
+    def is_pointer(self) -> bool:
+        return self.pointee is not None
+
+    @property
+    def aggregate(self) -> bool:
+        """A struct, union, array or function of the program: no integer value."""
+        return self.dwarf is not None and not self.dwarf.is_scalar()
+
+
+CHAR = CType("char", 1)
+UCHAR = CType("unsigned char", 1, False)
+SHORT = CType("short", 2)
+USHORT = CType("unsigned short", 2, False)
+INT = CType("int", 4)
+UINT = CType("unsigned int", 4, False)
+LONG = CType("long", 8)
+ULONG = CType("unsigned long", 8, False)
+INT64 = CType("int64_t", 8)
+VOID = CType("void", 1)
+VOIDP = CType("void *", 8, False, VOID)
+CODEP = CType("void (*)()", 8, False, CType("void ()", 1, code=True))
+TEXT = CType("<text variable, no debug info>", 1, code=True)
+TEXTP = CType("<text variable, no debug info> *", 8, False, TEXT)  # main+4, &main
+DATA = CType("<data variable, no debug info>", 4)
+BASE_TYPES = {
+    "char": CHAR, "signed char": CHAR, "unsigned char": UCHAR, "short": SHORT,
+    "unsigned short": USHORT, "int": INT, "unsigned int": UINT, "unsigned": UINT, "long": LONG,
+    "unsigned long": ULONG, "long long": LONG, "unsigned long long": ULONG, "void": VOID,
+    "int8_t": CHAR, "uint8_t": UCHAR, "int16_t": SHORT, "uint16_t": USHORT, "int32_t": INT,
+    "uint32_t": UINT, "int64_t": INT64, "uint64_t": ULONG, "size_t": ULONG, "pid_t": INT,
+}
+
+
+@dataclass
+class Value:
+    v: int
+    t: CType
+    lval: int | None = None  # the address it was read from
+    symbol: str | None = None
+    raw: bytes | None = None  # a program value's bytes where it has no address
+    optimized: bool = False  # <optimized out>
+
+    def as_int(self) -> int:
+        return self.v
+
+
+def wrap(v: int, t: CType) -> int:
+    bits = 8 * t.size
+    v &= (1 << bits) - 1
+    if t.signed and not t.is_pointer and v >> (bits - 1):
+        v -= 1 << bits
+    return v
+
+
