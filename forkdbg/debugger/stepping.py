@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from ..arch.disasm import disassemble_one
 from ..arch.x86_64 import RAX, RSP, XMM_IDS
 from ..dwarf.values import TypedValue
+from ..kernel.kernel import Stop
 from ..kernel.objfiles import unwind
 from ..kernel.ptrace import step_instruction
 from .expr import CType, Value
@@ -95,7 +96,12 @@ def step_lines(s: "Session", over: bool, until: bool = False) -> object:
     if until and fn is not None:
         lo = fn.low + bias
     cur = (sl.file.fullname, sl.line)
+    k = s.kernel
+    assert k is not None
     while True:
+        if k.interrupted:  # Ctrl-C, a signal to forkdbg or its timeout: a line that
+            k.interrupted = False  # never ends (`for (;;);`) is left as gdb leaves it
+            return Stop(k.interrupt_reason, t)
         pc = t.pc
         insn = disassemble_one(t.mm.readable_prefix(pc, 16), pc)
         if insn is not None and insn.is_call:
