@@ -107,7 +107,9 @@ def stop_location(s: "Session", task: "Task", kind: str) -> tuple[str, str | Non
     in; without: ``0x... in fork ()``."""
     origin, s.step_origin = s.step_origin, None
     view = s.source
-    frame = view.frames(task, 1)[0] if s.kernel is not None else None
+    if s.kernel is None or view.line_at(task.pc, task) is None:
+        return location(task.pc, s.symbols(task)), None  # no line information: no unwinding
+    frame = view.frames(task, 1)[0]
     text = view.frame_text(frame, task) if frame is not None else None
     sl = frame.line if frame is not None else None
     if text is None or sl is None or frame is None:
