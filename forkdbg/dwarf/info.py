@@ -192,6 +192,10 @@ class DebugInfo:
         unit.functions = fns
         return unit
 
+    def file_names(self, unit: CompUnit) -> dict[int, str]:
+        """A CU's file table: DW_AT_decl_file numbers -> names as gdb shows them."""
+        return {n: f.name for n, f in self._files(unit.cu).items()}
+
     def _units_for(self, name: str) -> list[CompUnit]:
         """The CUs that define the symbol `name` (by its ELF symbol), else all of them."""
         sym = self.symbols.lookup(name)

@@ -84,6 +84,10 @@ class Type:
 
 
 VOID = Type("void", "void", 1)
+#: gcc's DWARF names of C's integer types -> the names gdb prints
+C_NAMES = {"long int": "long", "long unsigned int": "unsigned long", "short int": "short",
+           "short unsigned int": "unsigned short", "long long int": "long long",
+           "long long unsigned int": "unsigned long long"}
 
 
 def _tag_name(t: Type) -> str:
@@ -143,6 +147,8 @@ class TypeReader:
         kind = KINDS.get(die.tag, "void")
         a = die.attributes
         name = a["DW_AT_name"].value.decode("utf-8", "replace") if "DW_AT_name" in a else None
+        if kind == "base" and name in C_NAMES:
+            name = C_NAMES[name]  # gdb's names for gcc's integer types
         t = Type(kind, name, a["DW_AT_byte_size"].value if "DW_AT_byte_size" in a else 0)
         self._cache[die.offset] = t  # before the parts: types refer to themselves
         t.encoding = a["DW_AT_encoding"].value if "DW_AT_encoding" in a else 0

@@ -109,6 +109,9 @@ class ObjectMap:
     def names(self) -> list[str]:
         return [n for o in self.objs for n in o.image.symbols.names()]
 
+    def every(self, kinds: tuple[str, ...] = ("func",)) -> list["Symbol"]:
+        return [sym for o in self.search_order() for sym in o.image.symbols.every(kinds)]
+
     def match(self, pattern: str, kinds: tuple[str, ...] = ("func",)) -> list["Symbol"]:
         return [s for o in self.search_order() for s in o.image.symbols.match(pattern, kinds)]
 

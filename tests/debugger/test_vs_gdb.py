@@ -435,6 +435,16 @@ info locals
 down
 finish
 """
+# info functions/variables/types [REGEX]: by file from DWARF (gdb's C names of the integer
+# types, statics marked), then the ELF symbols debug information does not cover, aliases
+# included, by address; gdb's basic regular expressions (\\| is the alternation)
+SCRIPTS["source_symbols"] = """info functions sum_\\|describe\\|^main$
+info variables squares\\|calls\\|greeting
+info types .
+info functions ^_Fork$\\|^__libc_fork$
+info variables ^calls$
+"""
+SCRIPTS["source_symbols_musl"] = SCRIPTS["source_symbols"]
 PROGRAMS = {"fault_load": ["faults", "load"], "fault_store": ["faults", "store"],
             "fault_push": ["faults", "push"], "signal": ["crash", "segv"], "step_signal": ["rseq"], "catch_vfork_event": ["vfork"],
             "no_process": ["rseq"], "argv0": ["args", "one", "two words"],
@@ -452,7 +462,9 @@ PROGRAMS = {"fault_load": ["faults", "load"], "fault_store": ["faults", "store"]
             "dynamic_follow_child": ["forkexec-dyn", "/usr/bin/env", "-i", "/bin/true"],
             "source_follow_child": ["lines-g"], "source_data_list": ["lines-g"],
             "source_dwarf4": ["lines-dwarf4"], "source_keep_both": ["lines-g"],
-            "source_musl": [str(SAMPLES / "musl" / "lines-g")]}
+            "source_musl": [str(SAMPLES / "musl" / "lines-g")],
+            "source_symbols": ["lines-g"],
+            "source_symbols_musl": [str(SAMPLES / "musl" / "lines-g")]}
 
 
 @pytest.mark.parametrize("name", sorted(SCRIPTS))

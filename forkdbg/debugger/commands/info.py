@@ -32,7 +32,8 @@ def info(name: str, *aliases: str):  # type: ignore[no-untyped-def]
 @command("info", "i", category="status", subcommands=(
     "registers", "breakpoints", "display", "symbol", "files", "proc", "signals", "auxv",
     "inferiors", "threads", "clone", "atfork", "cow", "sharedlibrary", "watchpoints", "frame",
-    "line", "checkpoints", "timeline", "program", "locals", "args", "source"))
+    "line", "checkpoints", "timeline", "program", "locals", "args", "source", "functions",
+    "variables", "types"))
 def cmd_info(s: "Session", arg: str) -> None:
     """Generic command for showing things about the program being debugged."""
     word, _, rest = arg.partition(" ")

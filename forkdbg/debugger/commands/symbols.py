@@ -1,0 +1,151 @@
+"""info functions, info variables, info types [REGEX]: the program's symbols as gdb
+lists them, those with debug information by source file, then the others by address."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from ...dwarf.types import declare
+from ..registry import CommandError
+from .info import info
+
+if TYPE_CHECKING:
+    from ...dwarf.info import CompUnit, DebugInfo
+    from ..session import Session
+
+
+def gdb_regex(text: str) -> re.Pattern[str]:
+    """gdb's regular expressions are POSIX basic ones with GNU's extensions: `\\|`, `\\(`,
+    `\\)`, `\\{`, `\\+`, `\\?` are the operators and the bare characters are literal."""
+    out, i = [], 0
+    while i < len(text):
+        c = text[i]
+        if c == "\\" and i + 1 < len(text):
+            n = text[i + 1]
+            out.append(n if n in "|(){}+?" else "\\" + n)
+            i += 2
+            continue
+        out.append("\\" + c if c in "|(){}+?" else c)
+        i += 1
+    try:
+        return re.compile("".join(out))
+    except re.error as e:
+        raise CommandError(f"Invalid regexp: {e}") from None
+
+
+def _header(what: str, arg: str) -> str:
+    if arg:
+        return f'All {what} matching regular expression "{arg}":'
+    return f"All defined {what}:"
+
+
+def _by_file(s: "Session", rows: list[tuple[str, str, str]], what: str, arg: str,
+             others: list[str]) -> None:
+    """Print (file, sort key, line) rows grouped by file, then `others`."""
+    s.say(_header(what, arg))
+    current = None
+    for f, _key, line in sorted(rows):
+        if f != current:
+            s.say(f"\nFile {f}:")
+            current = f
+        s.say(line)
+    if others:
+        s.say("\nNon-debugging symbols:")
+        for line in others:
+            s.say(line)
+
+
+def _units(s: "Session") -> list[tuple["DebugInfo", "CompUnit"]]:
+    return [(sc.info, u) for sc in s.source.scopes() for u in sc.info.units]
+
+
+@info("functions")
+def info_functions(s: "Session", arg: str) -> None:
+    """Functions whose names match REGEX (all without one)."""
+    arg = arg.strip()
+    pat = gdb_regex(arg) if arg else None
+    rows, seen = [], set()
+    for dinfo, unit in _units(s):
+        for fn in dinfo.read(unit).functions or []:
+            if pat is not None and not pat.search(fn.name):
+                continue
+            seen.add(fn.name)
+            f = fn.decl_file.name if fn.decl_file else unit.name
+            dinfo.parse(fn)
+            proto = ", ".join(str(p.type) for p in fn.params) or ("void" if fn.prototyped
+                                                                 else "")
+            ret = fn.return_type
+            text = declare(ret, f"{fn.name}({proto})") if ret is not None else fn.name
+            static = "" if fn.external else "static "
+            rows.append((f, f"{0 if fn.external else 1} {fn.name}",
+                         f"{fn.decl_line}:\t{static}{text};"))
+    _by_file(s, rows, "functions", arg, _minimal(s, pat, seen, ("func", "text")))
+
+
+@info("variables")
+def info_variables(s: "Session", arg: str) -> None:
+    """Global and static variables whose names match REGEX (all without one)."""
+    arg = arg.strip()
+    pat = gdb_regex(arg) if arg else None
+    rows, seen = [], set()
+    for dinfo, unit in _units(s):
+        for name, variables in dinfo.read(unit).globals.items():
+            if pat is not None and not pat.search(name):
+                continue
+            for v in variables:
+                seen.add(name)
+                static = "" if v.external else "static "
+                rows.append((unit.name, f"{0 if v.external else 1} {name}",
+                             f"{v.decl_line}:\t{static}{declare(v.type, name)};"))
+    _by_file(s, rows, "variables", arg, _minimal(s, pat, seen, ("object", "tls")))
+
+
+@info("types")
+def info_types(s: "Session", arg: str) -> None:
+    """Types whose names match REGEX (all without one)."""
+    arg = arg.strip()
+    pat = gdb_regex(arg) if arg else None
+    rows = []
+    done = set()
+    for dinfo, unit in _units(s):
+        files = dinfo.file_names(unit)
+        for die in unit.cu.get_top_DIE().iter_children():
+            a = die.attributes
+            if die.tag not in ("DW_TAG_base_type", "DW_TAG_typedef", "DW_TAG_structure_type",
+                               "DW_TAG_union_type", "DW_TAG_enumeration_type") or \
+                    "DW_AT_name" not in a or "DW_AT_declaration" in a:
+                continue
+            t = dinfo.types.read(die)
+            name = t.name or ""
+            if pat is not None and not pat.search(name):
+                continue
+            line = a["DW_AT_decl_line"].value if "DW_AT_decl_line" in a else 0
+            f = files.get(a["DW_AT_decl_file"].value, unit.name) if "DW_AT_decl_file" in a \
+                else unit.name
+            if die.tag == "DW_TAG_typedef":
+                target = t.target
+                while target is not None and target.kind == "typedef":
+                    target = target.target  # gdb names what the typedef finally is
+                text = f"typedef {declare(target, name)};" if target else name
+            elif die.tag == "DW_TAG_base_type":
+                text = name
+            else:
+                text = f"{str(t)};"
+            key = (f, name, text)
+            if key in done:
+                continue
+            done.add(key)
+            rows.append((f, name, f"{line}:\t{text}" if line else f"\t{text}"))
+    _by_file(s, rows, "types", arg, [])
+
+
+def _minimal(s: "Session", pat: re.Pattern[str] | None, seen: set[str],
+             kinds: tuple[str, ...]) -> list[str]:
+    """ELF symbols of these kinds that match and that debug information does not cover."""
+    syms = s.symbols()
+    if syms is None:
+        return []
+    found = [x for x in syms.every(kinds)
+             if x.name not in seen and (pat is None or pat.search(x.name))]
+    return [f"0x{x.addr:016x}  {x.name}" for x in sorted(found, key=lambda x: (x.addr, x.name))]
