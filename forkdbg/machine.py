@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from .abi.errno import Errno, errno_message
 from .elf.loader import ElfError, parse_elf
-from .kernel.images import file_key
 from .kernel.clock import BOOT_MONOTONIC_NS
 from .kernel.errors import KernelError
 from .kernel.exec import BINPRM_BUF, MAX_INTERP_DEPTH, open_interpreter, parse_shebang
+from .kernel.images import file_key
 from .kernel.kernel import Config, Kernel
 
 if TYPE_CHECKING:

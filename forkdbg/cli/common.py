@@ -13,8 +13,15 @@ from ..abi.errno import errno_message
 from ..kernel.errors import KernelError
 from ..kernel.kernel import Kernel
 from ..kernel.launcher import spawn_launcher
-from ..machine import (ExecRefused, MachineError, MachineOptions, build, check_program,
-                       parse_duration, parse_size)
+from ..machine import (
+    ExecRefused,
+    MachineError,
+    MachineOptions,
+    build,
+    check_program,
+    parse_duration,
+    parse_size,
+)
 
 if TYPE_CHECKING:
     from ..kernel.task import Task

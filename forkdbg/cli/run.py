@@ -9,8 +9,15 @@ from ..abi.signals import Sig, signal_description, signal_name
 from ..kernel.events import Fault, Note
 from ..kernel.kernel import Kernel
 from ..kernel.thread_group import ThreadGroup
-from .common import (Interrupts, Parser, add_kernel_options, build_kernel, guest_env,
-                     machine_options, start)
+from .common import (
+    Interrupts,
+    Parser,
+    add_kernel_options,
+    build_kernel,
+    guest_env,
+    machine_options,
+    start,
+)
 
 
 def make_parser() -> argparse.ArgumentParser:

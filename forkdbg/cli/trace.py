@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 import sys
+import tempfile
 from typing import Callable
 
+from ..trace.html import render_html
 from ..trace.longopts import LongOptionError, expand
 from ..trace.options import DECODE_FDS, QUIET_LEVELS, SORT_KEYS, OptionError, TraceOptions
-from ..trace.html import render_html
 from ..trace.timeline import Timeline
 from ..trace.tree import ProcessTree
-from .common import (KERNEL_OPTIONS_WITH_VALUE, Parser, UsageError, add_kernel_options,
-                     build_kernel, guest_env, machine_options, start)
+from .common import (
+    KERNEL_OPTIONS_WITH_VALUE,
+    Parser,
+    UsageError,
+    add_kernel_options,
+    build_kernel,
+    guest_env,
+    machine_options,
+    start,
+)
 from .run import run_to_end
-
 
 INT_MAX = (1 << 31) - 1
 MAX_COLUMN = 4096  # strace takes up to INT_MAX and then runs out of memory padding to it

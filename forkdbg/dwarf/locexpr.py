@@ -52,6 +52,11 @@ _BINARY = {
 MASK = (1 << 64) - 1
 
 
+def operations(expr: bytes | list[int], structs) -> list:  # type: ignore[no-untyped-def]
+    """The operations of an expression (name, arguments, offset), as pyelftools reads them."""
+    return DWARFExprParser(structs).parse_expr(list(expr))
+
+
 def evaluate(expr: bytes | list[int], ctx: FrameContext, structs) -> Location:  # type: ignore[no-untyped-def]
     """The location `expr` describes in the frame `ctx`."""
     ops = DWARFExprParser(structs).parse_expr(list(expr))

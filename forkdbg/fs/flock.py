@@ -15,7 +15,6 @@ from ..kernel.errors import Block, KernelError
 from ..kernel.sched import WaitQueue
 from .file import File
 
-
 LOCK_SH, LOCK_EX, LOCK_NB, LOCK_UN = 1, 2, 4, 8
 LOCK_OPS = {LOCK_SH: "LOCK_SH", LOCK_EX: "LOCK_EX", LOCK_UN: "LOCK_UN"}
 #: how strace prints flock's operation (a flags word, in its order)

@@ -11,15 +11,38 @@ import struct
 from typing import TYPE_CHECKING
 
 from ..abi.errno import Errno
-from ..abi.fileflags import (DEFAULT_POLLMASK, DT_BLK, DT_CHR, DT_DIR, DT_FIFO, DT_LNK, DT_REG,
-                             DT_SOCK, DT_UNKNOWN, FIONREAD, O_NONBLOCK, POLLERR, POLLIN, POLLOUT,
-                             SEEK_CUR, SEEK_SET, TCGETS, TCSETS, TCSETSF, TCSETSW, TERMIOS_SIZE,
-                             TIOCGPGRP, TIOCGWINSZ, TIOCSPGRP, TIOCSWINSZ)
+from ..abi.eventflags import IN_ACCESS, IN_MODIFY
+from ..abi.fileflags import (
+    DEFAULT_POLLMASK,
+    DT_BLK,
+    DT_CHR,
+    DT_DIR,
+    DT_FIFO,
+    DT_LNK,
+    DT_REG,
+    DT_SOCK,
+    DT_UNKNOWN,
+    FIONREAD,
+    O_NONBLOCK,
+    POLLERR,
+    POLLIN,
+    POLLOUT,
+    SEEK_CUR,
+    SEEK_SET,
+    TCGETS,
+    TCSETS,
+    TCSETSF,
+    TCSETSW,
+    TERMIOS_SIZE,
+    TIOCGPGRP,
+    TIOCGWINSZ,
+    TIOCSPGRP,
+    TIOCSWINSZ,
+)
 from ..abi.signals import Sig
 from ..kernel.errors import Block, KernelError
 from .file import File
 from .hostdir import host_error
-from ..abi.eventflags import IN_ACCESS, IN_MODIFY
 from .stat import Stat
 
 if TYPE_CHECKING:

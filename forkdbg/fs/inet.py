@@ -15,8 +15,7 @@ import ipaddress
 import struct
 
 from ..abi.errno import Errno
-from ..abi.fileflags import (POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP, POLLRDNORM,
-                             POLLWRNORM)
+from ..abi.fileflags import POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP, POLLRDNORM, POLLWRNORM
 from ..abi.socketflags import AF_INET, AF_INET6, SOCK_STREAM
 from ..kernel.errors import KernelError
 from .socket import UnixSocket

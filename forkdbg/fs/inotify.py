@@ -18,10 +18,23 @@ from collections import deque
 from typing import TYPE_CHECKING
 
 from ..abi.errno import Errno
-from ..abi.eventflags import (IN_ACCESS, IN_ALL_EVENTS, IN_ATTRIB, IN_CLOSE_NOWRITE,
-                              IN_CLOSE_WRITE, IN_DELETE_SELF, IN_IGNORED, IN_ISDIR,
-                              IN_MASK_ADD, IN_MASK_CREATE, IN_MODIFY, IN_MOVE_SELF,
-                              IN_ONESHOT, IN_OPEN, IN_Q_OVERFLOW)
+from ..abi.eventflags import (
+    IN_ACCESS,
+    IN_ALL_EVENTS,
+    IN_ATTRIB,
+    IN_CLOSE_NOWRITE,
+    IN_CLOSE_WRITE,
+    IN_DELETE_SELF,
+    IN_IGNORED,
+    IN_ISDIR,
+    IN_MASK_ADD,
+    IN_MASK_CREATE,
+    IN_MODIFY,
+    IN_MOVE_SELF,
+    IN_ONESHOT,
+    IN_OPEN,
+    IN_Q_OVERFLOW,
+)
 from ..abi.fileflags import O_NONBLOCK, POLLIN, POLLRDNORM
 from ..kernel.errors import Block, KernelError
 from .eventfd import AnonFile

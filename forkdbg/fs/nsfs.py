@@ -12,8 +12,16 @@ import os
 import struct
 from typing import TYPE_CHECKING, Union
 
-from ..abi.clone import (CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS,
-                         CLONE_NEWPID, CLONE_NEWTIME, CLONE_NEWUSER, CLONE_NEWUTS)
+from ..abi.clone import (
+    CLONE_NEWCGROUP,
+    CLONE_NEWIPC,
+    CLONE_NEWNET,
+    CLONE_NEWNS,
+    CLONE_NEWPID,
+    CLONE_NEWTIME,
+    CLONE_NEWUSER,
+    CLONE_NEWUTS,
+)
 from ..abi.errno import Errno
 from ..kernel.errors import KernelError
 from ..kernel.pid_namespace import PidNamespace

@@ -6,8 +6,17 @@ import itertools
 from typing import TYPE_CHECKING
 
 from ..abi.errno import Errno
-from ..abi.fileflags import (O_NONBLOCK, O_RDONLY, O_WRONLY, POLLERR, POLLHUP, POLLIN, POLLOUT,
-                             POLLRDNORM, POLLWRNORM)
+from ..abi.fileflags import (
+    O_NONBLOCK,
+    O_RDONLY,
+    O_WRONLY,
+    POLLERR,
+    POLLHUP,
+    POLLIN,
+    POLLOUT,
+    POLLRDNORM,
+    POLLWRNORM,
+)
 from ..abi.signals import Sig
 from ..kernel.errors import Block, KernelError
 from ..kernel.sched import WaitQueue

@@ -15,8 +15,18 @@ from collections import deque
 from typing import TYPE_CHECKING
 
 from ..abi.errno import Errno
-from ..abi.fileflags import (O_NONBLOCK, O_RDWR, POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP,
-                             POLLRDNORM, POLLWRBAND, POLLWRNORM)
+from ..abi.fileflags import (
+    O_NONBLOCK,
+    O_RDWR,
+    POLLERR,
+    POLLHUP,
+    POLLIN,
+    POLLOUT,
+    POLLRDHUP,
+    POLLRDNORM,
+    POLLWRBAND,
+    POLLWRNORM,
+)
 from ..abi.signals import Sig
 from ..abi.socketflags import AF_UNIX, SOCK_DGRAM, SOCK_STREAM
 from ..kernel.errors import Block, KernelError

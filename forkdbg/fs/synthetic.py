@@ -6,7 +6,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
 from ..abi.errno import Errno
-from ..abi.fileflags import O_ACCMODE, O_RDONLY, S_IFDIR, S_IFLNK, S_IFREG, SEEK_CUR, SEEK_END, SEEK_SET
+from ..abi.fileflags import (
+    O_ACCMODE,
+    O_RDONLY,
+    S_IFDIR,
+    S_IFLNK,
+    S_IFREG,
+    SEEK_CUR,
+    SEEK_END,
+    SEEK_SET,
+)
 from ..kernel.errors import KernelError
 from .file import File
 from .stat import Stat
@@ -107,8 +116,8 @@ class SynthDirFile(File):
         return self.path
 
     def getdents(self, task: "Task", size: int) -> bytes:
+        from ..abi.fileflags import DT_CHR, DT_DIR, DT_LNK, DT_REG
         from .hostfile import dirent64
-        from ..abi.fileflags import DT_DIR, DT_LNK, DT_REG, DT_CHR
         names = self.node.children() if self.node.children else []
         ents = [(self.node.ino, DT_DIR, b"."), (self.parent_ino, DT_DIR, b"..")]
         for n in names:

@@ -23,8 +23,19 @@ from dataclasses import dataclass
 from typing import Any, Callable, Union
 
 from ..abi.errno import Errno
-from ..abi.fileflags import (O_ACCMODE, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_NONBLOCK,
-                             O_PATH, O_RDONLY, O_TRUNC, O_WRONLY, O_TMPFILE_BIT)
+from ..abi.fileflags import (
+    O_ACCMODE,
+    O_CREAT,
+    O_DIRECTORY,
+    O_EXCL,
+    O_NOFOLLOW,
+    O_NONBLOCK,
+    O_PATH,
+    O_RDONLY,
+    O_TMPFILE_BIT,
+    O_TRUNC,
+    O_WRONLY,
+)
 from ..kernel.errors import KernelError
 from .file import File
 from .hostdir import HostDir, host_error, path_of_fd

@@ -15,8 +15,15 @@ from typing import TYPE_CHECKING
 from ..arch import x86_64 as arch
 from ..elf.loader import LoadPlan, Segment
 from ..elf.vdso import build_vdso
-from ..mm.address_space import (STACK_SIZE, STACK_TOP, TASK_SIZE, VDSO_BASE, AddressSpace,
-                                page_down, page_up)
+from ..mm.address_space import (
+    STACK_SIZE,
+    STACK_TOP,
+    TASK_SIZE,
+    VDSO_BASE,
+    AddressSpace,
+    page_down,
+    page_up,
+)
 from ..mm.hostmem import PAGE, Backing, memmove
 from ..mm.vma import PROT_EXEC, PROT_READ, PROT_WRITE
 

@@ -18,9 +18,9 @@ from ..abi.fileflags import O_NONBLOCK, O_RDONLY
 from ..arch import x86_64 as arch
 from ..elf.loader import ElfError, LoadPlan, parse_elf
 from ..fs.file import FdTable
-from ..mm.address_space import STACK_SIZE, AddressSpace
 from ..fs.hostfile import HostFile
 from ..fs.perm import MAY_EXEC, check
+from ..mm.address_space import STACK_SIZE, AddressSpace
 from .binfmt_elf import load_image
 from .errors import KernelError
 from .events import Exec

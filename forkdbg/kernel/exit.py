@@ -5,12 +5,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..abi.procflags import SA_NOCLDSTOP, SA_NOCLDWAIT, SIG_IGN
-from ..abi.signals import (CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED,
-                           SI_KERNEL, Sig)
+from ..abi.signals import (
+    CLD_CONTINUED,
+    CLD_DUMPED,
+    CLD_EXITED,
+    CLD_KILLED,
+    CLD_STOPPED,
+    SI_KERNEL,
+    Sig,
+)
 from . import pid_namespace
 from .events import TaskExited
-from .signal import uid_seen_by
 from .posix_timers import exit_itimers
+from .signal import uid_seen_by
 from .task import TaskState
 from .thread_group import GroupState
 

@@ -8,8 +8,15 @@ from unicorn import unicorn_const as U
 
 from ..abi.errno import Errno
 from ..abi.procflags import SIG_IGN
-from ..abi.signals import (FPE_INTDIV, ILL_ILLOPN, SEGV_ACCERR, SEGV_MAPERR, SI_KERNEL, Sig,
-                           signal_description)
+from ..abi.signals import (
+    FPE_INTDIV,
+    ILL_ILLOPN,
+    SEGV_ACCERR,
+    SEGV_MAPERR,
+    SI_KERNEL,
+    Sig,
+    signal_description,
+)
 from ..arch.disasm import disassemble
 from ..arch.faultpc import GPRS, READ, WRITE, canonical, locate
 from ..arch.x86_64 import RAX, REG_IDS

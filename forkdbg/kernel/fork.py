@@ -12,11 +12,29 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..abi.clone import (CLONE_CHILD_CLEARTID, CLONE_CLEAR_SIGHAND, CLONE_CHILD_SETTID, CLONE_DETACHED, CLONE_FILES,
-                         CLONE_FS, CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS,
-                         CLONE_NEWPID, CLONE_NEWUSER, CLONE_NEWUTS, CLONE_PARENT,
-                         CLONE_PARENT_SETTID, CLONE_PIDFD, CLONE_SETTLS, CLONE_SIGHAND,
-                         CLONE_THREAD, CLONE_VFORK, CLONE_VM)
+from ..abi.clone import (
+    CLONE_CHILD_CLEARTID,
+    CLONE_CHILD_SETTID,
+    CLONE_CLEAR_SIGHAND,
+    CLONE_DETACHED,
+    CLONE_FILES,
+    CLONE_FS,
+    CLONE_NEWCGROUP,
+    CLONE_NEWIPC,
+    CLONE_NEWNET,
+    CLONE_NEWNS,
+    CLONE_NEWPID,
+    CLONE_NEWUSER,
+    CLONE_NEWUTS,
+    CLONE_PARENT,
+    CLONE_PARENT_SETTID,
+    CLONE_PIDFD,
+    CLONE_SETTLS,
+    CLONE_SIGHAND,
+    CLONE_THREAD,
+    CLONE_VFORK,
+    CLONE_VM,
+)
 from ..abi.errno import Errno
 from ..abi.mmflags import PROT_WRITE
 from ..abi.procflags import RLIMIT_NPROC
@@ -25,9 +43,9 @@ from ..arch.x86_64 import FS_BASE, RAX, RSP
 from ..mm.address_space import Fault as MemFault
 from . import pidfd, rseq
 from .cred import CAP_SYS_ADMIN
-from .pid_namespace import child_ns
 from .errors import Block, KernelError
 from .events import TaskCreated
+from .pid_namespace import child_ns
 from .task import Task
 from .thread_group import ThreadGroup
 

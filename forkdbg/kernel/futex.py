@@ -9,10 +9,22 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..abi.errno import Errno
-from ..abi.procflags import (FUTEX_BITSET_MATCH_ANY, FUTEX_CLOCK_REALTIME, FUTEX_CMP_REQUEUE,
-                             FUTEX_OWNER_DIED, FUTEX_PRIVATE_FLAG, FUTEX_REQUEUE, FUTEX_TID_MASK,
-                             FUTEX_WAIT, FUTEX_WAIT_BITSET, FUTEX_WAITERS, FUTEX_WAKE,
-                             FUTEX_WAKE_BITSET, FUTEX_WAKE_OP, ROBUST_LIST_LIMIT)
+from ..abi.procflags import (
+    FUTEX_BITSET_MATCH_ANY,
+    FUTEX_CLOCK_REALTIME,
+    FUTEX_CMP_REQUEUE,
+    FUTEX_OWNER_DIED,
+    FUTEX_PRIVATE_FLAG,
+    FUTEX_REQUEUE,
+    FUTEX_TID_MASK,
+    FUTEX_WAIT,
+    FUTEX_WAIT_BITSET,
+    FUTEX_WAITERS,
+    FUTEX_WAKE,
+    FUTEX_WAKE_BITSET,
+    FUTEX_WAKE_OP,
+    ROBUST_LIST_LIMIT,
+)
 from ..mm.address_space import Fault
 from .errors import Block, KernelError
 from .sched import WaitQueue

@@ -19,6 +19,7 @@ import unicorn
 from ..abi.errno import Errno
 from ..abi.signals import Sig
 from ..abi.sysnums import syscall_name
+from ..arch.uc_compat import RegBatch, write64
 from ..arch.x86_64 import AT_BASE, RAX, SYSCALL_CLOBBERS, SYSCALL_INSN_LEN, SYSCALL_REGS
 from ..fs.devices import device_nodes
 from ..fs.flock import FlockTable
@@ -28,30 +29,29 @@ from ..fs.pagecache import PageCache
 from ..fs.socket import UnixNames
 from ..fs.vfs import Vfs
 from ..mm.address_space import Fault as MemFault
-from ..arch.uc_compat import RegBatch, write64
+from . import sysfs
 from .clock import SYSCALL_STEP_NS, VirtualClock
-from .cred import Cred
 from .cpu import interrupt_engine, run_user
-from .errors import Block, KernelError, NoReturn
+from .cred import Cred
 from .engines import Engines
+from .errors import Block, KernelError, NoReturn
 from .events import EventBus, Note, SyscallBlocked, SyscallEnter, SyscallExit
 from .futex import Futexes
 from .hrtimer import HrTimer
-from .pid_namespace import PidNamespace
-from .user_namespace import INIT_USER_NS
-from .posix_timers import check_cpu_timers
 from .idle import idle
-from .oom import MemoryGuard
 from .images import Image, ImageCache
 from .objfiles import object_map
-from .watch import Watchers
+from .oom import MemoryGuard
+from .pid_namespace import PidNamespace
+from .posix_timers import check_cpu_timers
 from .sched import Scheduler
-from . import sysfs
 from .sem import SemTable
 from .shm import ShmTable
 from .signal import Signals
 from .task import Sleep, Task, TaskState
 from .thread_group import GroupState, ThreadGroup
+from .user_namespace import INIT_USER_NS
+from .watch import Watchers
 
 if TYPE_CHECKING:
     from ..elf.symbols import Symbols

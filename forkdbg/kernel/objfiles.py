@@ -28,11 +28,11 @@ from .errors import KernelError
 if TYPE_CHECKING:
     from ..arch.unwind import Unwinder
     from ..elf.symbols import Symbol
-    from .task import Task
     from ..mm.address_space import AddressSpace
     from ..mm.vma import Vma
     from .images import Image
     from .kernel import Kernel
+    from .task import Task
 
 _EHDR = struct.Struct("<16sHHIQQQIHHHHHH")
 _PHDR = struct.Struct("<IIQQQQQQ")

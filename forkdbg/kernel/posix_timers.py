@@ -13,8 +13,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
-from ..abi.eventflags import (DELAYTIMER_MAX, ITIMER_PROF, ITIMER_REAL, ITIMER_VIRTUAL,
-                              SIGEV_NONE, SIGEV_THREAD_ID)
+from ..abi.eventflags import (
+    DELAYTIMER_MAX,
+    ITIMER_PROF,
+    ITIMER_REAL,
+    ITIMER_VIRTUAL,
+    SIGEV_NONE,
+    SIGEV_THREAD_ID,
+)
 from ..abi.procflags import REALTIME_CLOCKS
 from ..abi.signals import SI_KERNEL, SI_TIMER, Sig
 from .hrtimer import HrTimer

@@ -16,9 +16,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..abi.errno import Errno
-from ..abi.procflags import (RSEQ_CPU_ID_UNINITIALIZED, RSEQ_CS_DEPRECATED_FLAGS,
-                             RSEQ_EVENT_PREEMPT, RSEQ_EVENT_SIGNAL, RSEQ_FLAG_UNREGISTER,
-                             RSEQ_OFF_CPU_ID_START, RSEQ_OFF_CS, RSEQ_OFF_FLAGS, RSEQ_SIZE)
+from ..abi.procflags import (
+    RSEQ_CPU_ID_UNINITIALIZED,
+    RSEQ_CS_DEPRECATED_FLAGS,
+    RSEQ_EVENT_PREEMPT,
+    RSEQ_EVENT_SIGNAL,
+    RSEQ_FLAG_UNREGISTER,
+    RSEQ_OFF_CPU_ID_START,
+    RSEQ_OFF_CS,
+    RSEQ_OFF_FLAGS,
+    RSEQ_SIZE,
+)
 from ..abi.signals import SI_KERNEL, Sig
 from ..arch.x86_64 import RIP
 from ..mm.address_space import TASK_SIZE, Fault

@@ -13,11 +13,11 @@ if TYPE_CHECKING:
     from unicorn.unicorn_py3.unicorn import UcContext
 
     from ..fs.file import FdTable
+    from ..fs.vfs import Place
     from ..mm.address_space import AddressSpace
+    from .cred import Cred
     from .events import SyscallEnter
     from .kernel import Kernel
-    from ..fs.vfs import Place
-    from .cred import Cred
     from .rseq import Rseq
     from .signal import SigHand
     from .thread_group import ThreadGroup

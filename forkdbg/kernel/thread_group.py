@@ -9,10 +9,10 @@ from ..abi.procflags import RLIM_INFINITY, RLIMIT_NOFILE, RLIMIT_NPROC, RLIMIT_S
 from .sched import WaitQueue
 
 if TYPE_CHECKING:
-    from .pid_namespace import PidNamespace
-    from .posix_timers import KTimer
     from ..fs.file import File
     from .images import Image
+    from .pid_namespace import PidNamespace
+    from .posix_timers import KTimer
     from .task import Task
 
 

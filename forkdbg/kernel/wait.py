@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..abi.errno import Errno
-from ..abi.procflags import (WCONTINUED, WEXITED, WNOHANG, WNOWAIT, WSTOPPED, __WALL, __WCLONE)
+from ..abi.procflags import __WALL, __WCLONE, WCONTINUED, WEXITED, WNOHANG, WNOWAIT, WSTOPPED
 from ..abi.signals import CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, Sig
 from .errors import Block, KernelError
 from .exit import release_group

@@ -7,9 +7,21 @@ import struct
 from typing import TYPE_CHECKING
 
 from ..abi.errno import Errno
-from ..abi.eventflags import (EP_MAX_EVENTS, EPOLL_CLOEXEC, EPOLL_CTL_ADD, EPOLL_CTL_DEL,
-                              EPOLL_CTL_MOD, EPOLL_EVENT_SIZE, EPOLLERR, EPOLLET, EPOLLEXCLUSIVE,
-                              EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLWAKEUP)
+from ..abi.eventflags import (
+    EP_MAX_EVENTS,
+    EPOLL_CLOEXEC,
+    EPOLL_CTL_ADD,
+    EPOLL_CTL_DEL,
+    EPOLL_CTL_MOD,
+    EPOLL_EVENT_SIZE,
+    EPOLLERR,
+    EPOLLET,
+    EPOLLEXCLUSIVE,
+    EPOLLHUP,
+    EPOLLIN,
+    EPOLLOUT,
+    EPOLLWAKEUP,
+)
 from ..fs.eventpoll import EventPoll
 from ..kernel.errors import Block, KernelError
 from .common import access_ok, read_in, s32, write_out

@@ -7,9 +7,17 @@ import struct
 from typing import TYPE_CHECKING
 
 from ..abi.errno import Errno
-from ..abi.eventflags import (EFD_CLOEXEC, EFD_NONBLOCK, EFD_SEMAPHORE, SFD_CLOEXEC,
-                              SFD_NONBLOCK, TFD_CLOEXEC, TFD_NONBLOCK, TFD_TIMER_ABSTIME,
-                              TFD_TIMER_CANCEL_ON_SET)
+from ..abi.eventflags import (
+    EFD_CLOEXEC,
+    EFD_NONBLOCK,
+    EFD_SEMAPHORE,
+    SFD_CLOEXEC,
+    SFD_NONBLOCK,
+    TFD_CLOEXEC,
+    TFD_NONBLOCK,
+    TFD_TIMER_ABSTIME,
+    TFD_TIMER_CANCEL_ON_SET,
+)
 from ..abi.fileflags import O_NONBLOCK
 from ..fs.eventfd import EventFd
 from ..kernel.errors import KernelError

@@ -8,18 +8,44 @@ import struct
 from typing import TYPE_CHECKING, Callable
 
 from ..abi.errno import Errno
-from ..abi.fileflags import (AT_FDCWD, O_APPEND, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_GETLK,
-                             F_GETPIPE_SZ, F_SETFD, F_SETFL, F_SETLK, F_SETLKW, F_SETPIPE_SZ,
-                             F_ADD_SEALS, F_GET_SEALS,
-                             FD_CLOEXEC, FIONBIO, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_NOFOLLOW,
-                             O_ACCMODE, O_NONBLOCK, O_PATH, O_PATH_FLAGS, O_RDONLY,
-                             O_TMPFILE, O_TRUNC, O_WRONLY, O_TMPFILE_BIT)
-from ..fs.hostfile import DirFile, HostFile
 from ..abi.eventflags import IN_CREATE, IN_MODIFY
+from ..abi.fileflags import (
+    AT_FDCWD,
+    F_ADD_SEALS,
+    F_DUPFD,
+    F_DUPFD_CLOEXEC,
+    F_GET_SEALS,
+    F_GETFD,
+    F_GETFL,
+    F_GETLK,
+    F_GETPIPE_SZ,
+    F_SETFD,
+    F_SETFL,
+    F_SETLK,
+    F_SETLKW,
+    F_SETPIPE_SZ,
+    FD_CLOEXEC,
+    FIONBIO,
+    O_ACCMODE,
+    O_APPEND,
+    O_CLOEXEC,
+    O_CREAT,
+    O_DIRECTORY,
+    O_NOFOLLOW,
+    O_NONBLOCK,
+    O_PATH,
+    O_PATH_FLAGS,
+    O_RDONLY,
+    O_TMPFILE,
+    O_TMPFILE_BIT,
+    O_TRUNC,
+    O_WRONLY,
+)
+from ..fs.hostfile import DirFile, HostFile
 from ..fs.inotify import FsNotify, Watched
-from ..fs.vfs import Node
 from ..fs.pipe import PIPE_MAX_SIZE, make_pipe
 from ..fs.shmem import ShmemFile, memfd_seals
+from ..fs.vfs import Node
 from ..kernel.cred import CAP_SYS_RESOURCE
 from ..kernel.errors import KernelError
 from .common import access_ok, read_in, read_path, resolve_at, s32, s64, write_out

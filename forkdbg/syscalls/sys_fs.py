@@ -11,19 +11,29 @@ import struct
 from typing import TYPE_CHECKING
 
 from ..abi.errno import Errno
-from ..abi.fileflags import (AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW,
-                             FADV_NAMES, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, F_OK, R_OK, W_OK, X_OK)
+from ..abi.eventflags import IN_ATTRIB, IN_MODIFY
+from ..abi.fileflags import (
+    AT_EACCESS,
+    AT_EMPTY_PATH,
+    AT_FDCWD,
+    AT_SYMLINK_NOFOLLOW,
+    F_OK,
+    FADV_NAMES,
+    FALLOC_FL_KEEP_SIZE,
+    FALLOC_FL_PUNCH_HOLE,
+    R_OK,
+    W_OK,
+    X_OK,
+)
 from ..fs.hostdir import host_error
 from ..fs.hostfile import host_fallocate
-from ..abi.eventflags import IN_ATTRIB, IN_MODIFY
 from ..fs.inotify import watched_node
 from ..fs.perm import owner_or_capable, permitted
 from ..fs.stat import Stat
 from ..fs.vfs import Node
 from ..kernel.cred import CAP_CHOWN, NO_ID
 from ..kernel.errors import KernelError
-from .common import (existing, read_in, read_path, resolve_at, s32, s64, start_of,
-                     write_out)
+from .common import existing, read_in, read_path, resolve_at, s32, s64, start_of, write_out
 from .table import syscall
 
 if TYPE_CHECKING:

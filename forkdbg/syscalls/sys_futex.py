@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 from ..abi.errno import Errno
 from ..abi.procflags import ROBUST_LIST_HEAD_SIZE
 from ..kernel import rseq
-from ..kernel.pid_namespace import find_task, vnr
 from ..kernel.errors import KernelError
+from ..kernel.pid_namespace import find_task, vnr
 from .common import read_in, write_out
 from .table import syscall
 

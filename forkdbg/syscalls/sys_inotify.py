@@ -5,8 +5,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..abi.errno import Errno
-from ..abi.eventflags import (IN_ALL_EVENTS, IN_CLOEXEC, IN_DONT_FOLLOW, IN_MASK_ADD,
-                              IN_MASK_CREATE, IN_NONBLOCK, IN_ONLYDIR)
+from ..abi.eventflags import (
+    IN_ALL_EVENTS,
+    IN_CLOEXEC,
+    IN_DONT_FOLLOW,
+    IN_MASK_ADD,
+    IN_MASK_CREATE,
+    IN_NONBLOCK,
+    IN_ONLYDIR,
+)
 from ..abi.fileflags import AT_FDCWD
 from ..fs.inotify import InotifyFile
 from ..kernel.errors import KernelError

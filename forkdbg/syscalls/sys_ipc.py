@@ -12,15 +12,33 @@ import struct
 from typing import TYPE_CHECKING, Callable, Iterable, Union
 
 from ..abi.errno import Errno
-from ..abi.ipcflags import (GETALL, GETNCNT, GETPID, GETVAL, GETZCNT, IPC_64, IPC_CREAT, IPC_EXCL,
-                            IPC_NOWAIT, IPC_PRIVATE, IPC_RMID, IPC_SET, IPC_STAT, SETALL,
-                            SETVAL, SHM_EXEC, SHM_RDONLY, SHM_REMAP, SHM_RND)
+from ..abi.ipcflags import (
+    GETALL,
+    GETNCNT,
+    GETPID,
+    GETVAL,
+    GETZCNT,
+    IPC_64,
+    IPC_CREAT,
+    IPC_EXCL,
+    IPC_NOWAIT,
+    IPC_PRIVATE,
+    IPC_RMID,
+    IPC_SET,
+    IPC_STAT,
+    SETALL,
+    SETVAL,
+    SHM_EXEC,
+    SHM_RDONLY,
+    SHM_REMAP,
+    SHM_RND,
+)
 from ..fs.perm import MAY_READ, MAY_WRITE, check
 from ..fs.shmem import F_SEAL_SEAL, SHMEM_MAX, ShmemFile, ShmemObject
-from ..kernel.shm import Segment
 from ..kernel.cred import CAP_IPC_OWNER, CAP_SYS_ADMIN
 from ..kernel.errors import Block, KernelError
 from ..kernel.sem import SEMMSL, SEMOPM, SEMVMX, SemSet
+from ..kernel.shm import Segment
 from ..mm.address_space import TASK_SIZE, page_up
 from ..mm.vma import PROT_EXEC, PROT_READ, PROT_WRITE
 from .common import read_in, read_path, s32, write_out

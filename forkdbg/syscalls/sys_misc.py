@@ -6,17 +6,38 @@ import struct
 from typing import TYPE_CHECKING
 
 from ..abi.errno import Errno
-from ..abi.procflags import (ARCH_GET_FS, ARCH_GET_GS, ARCH_SET_FS, ARCH_SET_GS, GRND_INSECURE,
-                             GRND_NONBLOCK, GRND_RANDOM, PR_GET_CHILD_SUBREAPER, PR_GET_DUMPABLE,
-                             PR_GET_NAME, PR_GET_NO_NEW_PRIVS, PR_GET_PDEATHSIG,
-                             PR_SET_CHILD_SUBREAPER, PR_SET_DUMPABLE, PR_SET_NAME,
-                             PR_GET_TIMERSLACK, PR_GET_TSC, PR_SET_NO_NEW_PRIVS,
-                             PR_SET_PDEATHSIG, PR_SET_TIMERSLACK, PR_SET_TSC, PR_SET_VMA,
-                             PR_TSC_ENABLE, PR_TSC_SIGSEGV, RLIM_INFINITY, RLIMIT_NOFILE)
+from ..abi.procflags import (
+    ARCH_GET_FS,
+    ARCH_GET_GS,
+    ARCH_SET_FS,
+    ARCH_SET_GS,
+    GRND_INSECURE,
+    GRND_NONBLOCK,
+    GRND_RANDOM,
+    PR_GET_CHILD_SUBREAPER,
+    PR_GET_DUMPABLE,
+    PR_GET_NAME,
+    PR_GET_NO_NEW_PRIVS,
+    PR_GET_PDEATHSIG,
+    PR_GET_TIMERSLACK,
+    PR_GET_TSC,
+    PR_SET_CHILD_SUBREAPER,
+    PR_SET_DUMPABLE,
+    PR_SET_NAME,
+    PR_SET_NO_NEW_PRIVS,
+    PR_SET_PDEATHSIG,
+    PR_SET_TIMERSLACK,
+    PR_SET_TSC,
+    PR_SET_VMA,
+    PR_TSC_ENABLE,
+    PR_TSC_SIGSEGV,
+    RLIM_INFINITY,
+    RLIMIT_NOFILE,
+)
 from ..arch.x86_64 import FS_BASE, GS_BASE
 from ..kernel.cred import CAP_SYS_RESOURCE
-from ..kernel.pid_namespace import find_group
 from ..kernel.errors import KernelError
+from ..kernel.pid_namespace import find_group
 from ..mm.address_space import TASK_SIZE
 from .common import read_in, s32, write_out
 from .table import syscall

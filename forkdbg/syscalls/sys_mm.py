@@ -8,16 +8,30 @@ from typing import TYPE_CHECKING
 
 from ..abi.errno import Errno
 from ..abi.fileflags import O_ACCMODE, O_RDWR, O_WRONLY
-from ..abi.mmflags import (MADV_DONTNEED, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE,
-                           MAP_PRIVATE, MAP_SHARED, MAP_SHARED_VALIDATE, MAP_TYPE, MREMAP_FIXED,
-                           MREMAP_MAYMOVE, MS_ASYNC, MS_INVALIDATE, MS_SYNC, PROT_EXEC,
-                           PROT_READ, PROT_WRITE)
-from ..kernel.errors import KernelError
-from ..kernel.events import CodeMapped
-from ..mm.address_space import TASK_SIZE, Fault, NoMemory, page_up
+from ..abi.mmflags import (
+    MADV_DONTNEED,
+    MAP_ANONYMOUS,
+    MAP_FIXED,
+    MAP_FIXED_NOREPLACE,
+    MAP_PRIVATE,
+    MAP_SHARED,
+    MAP_SHARED_VALIDATE,
+    MAP_TYPE,
+    MREMAP_FIXED,
+    MREMAP_MAYMOVE,
+    MS_ASYNC,
+    MS_INVALIDATE,
+    MS_SYNC,
+    PROT_EXEC,
+    PROT_READ,
+    PROT_WRITE,
+)
 from ..fs.hostfile import HostFile
 from ..fs.pagecache import CACHE_MAX
 from ..fs.shmem import F_SEAL_FUTURE_WRITE, F_SEAL_WRITE, SHMEM_MAX, ShmemFile
+from ..kernel.errors import KernelError
+from ..kernel.events import CodeMapped
+from ..mm.address_space import TASK_SIZE, Fault, NoMemory, page_up
 from ..mm.hostmem import PAGE, Backing, memmove
 from .common import s32, write_out
 from .table import syscall

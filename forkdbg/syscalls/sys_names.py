@@ -11,13 +11,13 @@ import stat as st_mod
 from typing import TYPE_CHECKING
 
 from ..abi.errno import Errno
+from ..abi.eventflags import IN_CREATE, IN_DELETE, IN_MODIFY, IN_MOVED_FROM, IN_MOVED_TO
 from ..abi.fileflags import AT_EMPTY_PATH, AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_FOLLOW
 from ..fs import hostdir
 from ..fs.hostdir import host_error
+from ..fs.inotify import watched_node
 from ..fs.perm import MAY_EXEC, MAY_WRITE, check
 from ..fs.vfs import Node
-from ..abi.eventflags import IN_CREATE, IN_DELETE, IN_MODIFY, IN_MOVED_FROM, IN_MOVED_TO
-from ..fs.inotify import watched_node
 from ..kernel.cred import CAP_FOWNER
 from ..kernel.errors import KernelError
 from .common import read_path, resolve_at, s64

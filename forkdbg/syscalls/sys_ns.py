@@ -12,9 +12,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..abi.clone import (CLONE_FILES, CLONE_FS, CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET,
-                         CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWTIME, CLONE_NEWUSER, CLONE_NEWUTS,
-                         CLONE_SIGHAND, CLONE_SYSVSEM, CLONE_THREAD, CLONE_VM)
+from ..abi.clone import (
+    CLONE_FILES,
+    CLONE_FS,
+    CLONE_NEWCGROUP,
+    CLONE_NEWIPC,
+    CLONE_NEWNET,
+    CLONE_NEWNS,
+    CLONE_NEWPID,
+    CLONE_NEWTIME,
+    CLONE_NEWUSER,
+    CLONE_NEWUTS,
+    CLONE_SIGHAND,
+    CLONE_SYSVSEM,
+    CLONE_THREAD,
+    CLONE_VM,
+)
 from ..abi.errno import Errno
 from ..fs.nsfs import NsFile, ns_type
 from ..kernel.cred import CAP_SYS_ADMIN

@@ -8,8 +8,8 @@ from ..abi.errno import Errno
 from ..abi.procflags import PIDFD_NONBLOCK
 from ..abi.signals import SI_TKILL, SI_USER
 from ..kernel import pidfd
-from ..kernel.pid_namespace import find_group, find_task
 from ..kernel.errors import KernelError
+from ..kernel.pid_namespace import find_group, find_task
 from ..kernel.sigframe import unpack_siginfo
 from ..kernel.thread_group import GroupState
 from .common import read_in, s32

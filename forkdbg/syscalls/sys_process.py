@@ -5,16 +5,38 @@ from __future__ import annotations
 import struct
 from typing import TYPE_CHECKING
 
-from ..abi.clone import (CLONE3_VALID, CLONE_ARGS_SIZE, CLONE_ARGS_SIZE_VER0,
-                         CLONE_CLEAR_SIGHAND, CLONE_DETACHED, CLONE_NEWPID, CLONE_PARENT,
-                         CLONE_SIGHAND,
-                         CLONE_THREAD, CLONE_VFORK, CLONE_VM, CSIGNAL)
-from ..kernel.cred import CAP_SYS_ADMIN
+from ..abi.clone import (
+    CLONE3_VALID,
+    CLONE_ARGS_SIZE,
+    CLONE_ARGS_SIZE_VER0,
+    CLONE_CLEAR_SIGHAND,
+    CLONE_DETACHED,
+    CLONE_NEWPID,
+    CLONE_PARENT,
+    CLONE_SIGHAND,
+    CLONE_THREAD,
+    CLONE_VFORK,
+    CLONE_VM,
+    CSIGNAL,
+)
 from ..abi.errno import Errno
 from ..abi.fileflags import AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW, O_NONBLOCK
-from ..abi.procflags import (P_ALL, P_PGID, P_PID, P_PIDFD, WCONTINUED, WEXITED, WNOHANG, WNOWAIT,
-                             WSTOPPED, __WALL, __WCLONE, __WNOTHREAD)
+from ..abi.procflags import (
+    __WALL,
+    __WCLONE,
+    __WNOTHREAD,
+    P_ALL,
+    P_PGID,
+    P_PID,
+    P_PIDFD,
+    WCONTINUED,
+    WEXITED,
+    WNOHANG,
+    WNOWAIT,
+    WSTOPPED,
+)
 from ..abi.signals import Sig
+from ..kernel.cred import CAP_SYS_ADMIN
 from ..kernel.errors import KernelError, NoReturn
 from ..kernel.exec import do_execve
 from ..kernel.exit import do_exit, do_group_exit

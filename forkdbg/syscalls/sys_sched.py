@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 from ..abi.errno import Errno
 from ..kernel.cred import CAP_SYS_NICE
-from ..kernel.pid_namespace import find_task
 from ..kernel.errors import KernelError
+from ..kernel.pid_namespace import find_task
 from .common import read_in, s32, write_out
 from .table import syscall
 

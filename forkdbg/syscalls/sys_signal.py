@@ -6,8 +6,7 @@ import struct
 from typing import TYPE_CHECKING
 
 from ..abi.errno import Errno
-from ..abi.procflags import (MINSIGSTKSZ, SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK, SS_DISABLE,
-                             SS_ONSTACK)
+from ..abi.procflags import MINSIGSTKSZ, SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK, SS_DISABLE, SS_ONSTACK
 from ..abi.signals import NSIG, SI_TKILL, SI_USER, Sig
 from ..arch.x86_64 import RSP
 from ..kernel.cred import CAP_KILL

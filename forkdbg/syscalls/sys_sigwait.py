@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 from ..abi.errno import Errno
 from ..abi.signals import NSIG, SI_TKILL
-from ..kernel.pid_namespace import find_group, vnr
 from ..kernel.errors import Block, KernelError
+from ..kernel.pid_namespace import find_group, vnr
 from ..kernel.sigframe import pack_siginfo, unpack_siginfo
 from ..kernel.signal import UNBLOCKABLE
 from .common import read_in, s32, write_out

@@ -12,13 +12,12 @@ from typing import TYPE_CHECKING
 from ..abi import socketflags as S
 from ..abi.errno import Errno
 from ..fs.inet import InetSocket
+from ..fs.scm import CMSG_HDR, SCM_CREDENTIALS, SCM_RIGHTS, Ancillary, cmsg, parse_control
 from ..fs.socket import UnixSocket, make_pair
-from ..fs.scm import (CMSG_HDR, SCM_CREDENTIALS, SCM_RIGHTS, Ancillary, cmsg,
-                      parse_control)
 from ..kernel.errors import Block, KernelError
 from .common import access_ok, peer_cred, read_in, s32, socket_of, write_out
-from .sys_net import autobind, put_name, sockaddr_of, target
 from .sys_file import _iovecs, _spans
+from .sys_net import autobind, put_name, sockaddr_of, target
 from .table import syscall
 
 if TYPE_CHECKING:

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 from ..abi.errno import Errno
 from ..abi.procflags import CLOCKFD, REALTIME_CLOCKS, TIMER_ABSTIME, cpuclock_split
 from ..kernel.cred import CAP_SYS_TIME
-from ..kernel.pid_namespace import find_group, find_task
 from ..kernel.errors import Block, KernelError
+from ..kernel.pid_namespace import find_group, find_task
 from .common import read_in, s32, write_out
 from .table import syscall
 

@@ -6,12 +6,18 @@ import struct
 from typing import TYPE_CHECKING
 
 from ..abi.errno import Errno
-from ..abi.eventflags import (ITIMER_NAMES, ITIMER_REAL, SIGEV_NONE, SIGEV_SIGNAL, SIGEV_THREAD,
-                              SIGEV_THREAD_ID)
+from ..abi.eventflags import (
+    ITIMER_NAMES,
+    ITIMER_REAL,
+    SIGEV_NONE,
+    SIGEV_SIGNAL,
+    SIGEV_THREAD,
+    SIGEV_THREAD_ID,
+)
 from ..abi.procflags import TIMER_ABSTIME
 from ..abi.signals import NSIG, Sig
-from ..kernel.pid_namespace import find_task
 from ..kernel.errors import KernelError
+from ..kernel.pid_namespace import find_task
 from ..kernel.posix_timers import CLOCK_THREAD_CPUTIME_ID, KTimer, itimer, start
 from .common import read_in, s32, write_out
 from .sys_time import KNOWN_CLOCKS

@@ -21,8 +21,14 @@ from typing import TYPE_CHECKING
 
 from ..abi.errno import Errno
 from ..abi.eventflags import IN_ATTRIB
-from ..abi.fileflags import (AT_FDCWD, XATTR_CREATE, XATTR_LIST_MAX, XATTR_NAME_MAX,
-                             XATTR_REPLACE, XATTR_SIZE_MAX)
+from ..abi.fileflags import (
+    AT_FDCWD,
+    XATTR_CREATE,
+    XATTR_LIST_MAX,
+    XATTR_NAME_MAX,
+    XATTR_REPLACE,
+    XATTR_SIZE_MAX,
+)
 from ..fs.hostdir import O_PATH, host_error
 from ..fs.hostfile import PathFile
 from ..fs.inotify import watched_node

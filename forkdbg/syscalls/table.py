@@ -56,10 +56,32 @@ def syscall(name: str, *args: str, support: str = "full", notes: str = "",
 
 def build_table() -> dict[int, SyscallDef]:
     """Import every handler module and return the complete table."""
-    from . import (sys_cred, sys_epoll, sys_eventfd, sys_file, sys_fs,  # noqa: F401
-                   sys_futex, sys_inotify, sys_ipc, sys_lock, sys_misc, sys_mm, sys_names,
-                   sys_net, sys_ns, sys_pidfd, sys_poll, sys_process, sys_sched, sys_signal,
-                   sys_sigwait, sys_socket, sys_time, sys_timer, sys_xattr)
+    from . import (  # noqa: F401
+        sys_cred,
+        sys_epoll,
+        sys_eventfd,
+        sys_file,
+        sys_fs,
+        sys_futex,
+        sys_inotify,
+        sys_ipc,
+        sys_lock,
+        sys_misc,
+        sys_mm,
+        sys_names,
+        sys_net,
+        sys_ns,
+        sys_pidfd,
+        sys_poll,
+        sys_process,
+        sys_sched,
+        sys_signal,
+        sys_sigwait,
+        sys_socket,
+        sys_time,
+        sys_timer,
+        sys_xattr,
+    )
     return dict(_REGISTRY)
 
 

@@ -12,9 +12,9 @@ import struct
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
 
-from ..arch.x86_64 import RAX, RDI, RDX, RSI, RSP, R8, R9, RCX
-from ..kernel.events import Exec, TaskCreated, TaskExited
 from ..abi.clone import CLONE_VFORK, CLONE_VM
+from ..arch.x86_64 import R8, R9, RAX, RCX, RDI, RDX, RSI, RSP
+from ..kernel.events import Exec, TaskCreated, TaskExited
 from ..kernel.objfiles import object_map
 from .describe import ptr, quote
 

@@ -3,7 +3,6 @@ rt_sigpending (a set of any size up to the kernel's) and epoll_ctl (no event for
 
 from __future__ import annotations
 
-
 from ..abi.eventflags import EPOLL_CTL_DEL
 from .ctx import Call
 from .decoders import Gen, decoder

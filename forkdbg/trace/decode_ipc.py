@@ -12,7 +12,6 @@ from .decoders import Gen, decoder
 from .describe import chex, const, flags, ptr, quote
 
 
-
 def _key(k: int) -> str:
     k &= 0xFFFFFFFF
     return "IPC_PRIVATE" if k == 0 else f"{k:#x}"

@@ -14,7 +14,6 @@ from .describe import flags, ptr, sigset
 from .kinds import fd_text, render_arg
 
 
-
 def _pollfd(c: Call, b: bytes) -> str:
     """strace's print_pollfd: a negative descriptor has no events shown."""
     fd, ev = struct.unpack_from("<ih", b)

@@ -10,11 +10,19 @@ from typing import Generator
 
 from ..abi import fileflags as F
 from ..abi import procflags as P
-from ..abi.clone import (CLONE3_FLAGS, CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_FLAGS,
-                         CLONE_INTO_CGROUP, CLONE_PARENT_SETTID, CLONE_PIDFD, CLONE_SETTLS,
-                         CSIGNAL)
+from ..abi.clone import (
+    CLONE3_FLAGS,
+    CLONE_CHILD_CLEARTID,
+    CLONE_CHILD_SETTID,
+    CLONE_FLAGS,
+    CLONE_INTO_CGROUP,
+    CLONE_PARENT_SETTID,
+    CLONE_PIDFD,
+    CLONE_SETTLS,
+    CSIGNAL,
+)
 from .ctx import Call, Decoder
-from .describe import chex, const, flags, ptr, quote, sigset, signame
+from .describe import chex, const, flags, ptr, quote, signame, sigset
 from .kinds import buf, fd_text, path, render_arg
 from .kinds_signal import pgid_arg_text, pid_text, siginfo_text
 
@@ -319,8 +327,8 @@ def dec_prctl(c: Call) -> Gen:
 
 @decoder("rt_sigreturn")
 def dec_rt_sigreturn(c: Call) -> Gen:
-    from ..kernel.sigframe import SIGMASK_OFF
     from ..arch.x86_64 import RSP
+    from ..kernel.sigframe import SIGMASK_OFF
     b = c.mem(c.task.reg(RSP) - 8 + SIGMASK_OFF, 8) if c.task.alive else None
     c.put("{mask=" + (sigset(struct.unpack("<Q", b)[0]) if b else "[]") + "}")
     return
@@ -492,8 +500,10 @@ def dec_sched_getaffinity(c: Call) -> Gen:
 __all__ = ["DECODERS", "siginfo_text"]
 
 
-from . import decode_wait  # noqa: E402,F401  (registers poll, select, nanosleep)
-from . import decode_events  # noqa: E402,F401  (registers rt_sigpending, epoll_ctl)
-from . import decode_socket  # noqa: E402,F401  (registers the socket calls)
-from . import decode_sched  # noqa: E402,F401  (registers sched_*, mincore, membarrier)
-from . import decode_ipc  # noqa: E402,F401  (registers memfd_create and the shm calls)
+from . import (
+    decode_events,  # noqa: E402,F401  (registers rt_sigpending, epoll_ctl)
+    decode_ipc,  # noqa: E402,F401  (registers memfd_create and the shm calls)
+    decode_sched,  # noqa: E402,F401  (registers sched_*, mincore, membarrier)
+    decode_socket,  # noqa: E402,F401  (registers the socket calls)
+    decode_wait,  # noqa: E402,F401  (registers poll, select, nanosleep)
+)

@@ -26,8 +26,14 @@ from typing import IO, Callable
 from ..abi.clone import CLONE_FLAGS, CLONE_THREAD
 from ..abi.errno import errno_name
 from ..abi.signals import signal_name
-from ..kernel.events import (Exec, SignalDelivered, SyscallEnter, SyscallExit, TaskCreated,
-                             TaskExited)
+from ..kernel.events import (
+    Exec,
+    SignalDelivered,
+    SyscallEnter,
+    SyscallExit,
+    TaskCreated,
+    TaskExited,
+)
 from ..kernel.kernel import Kernel
 from ..kernel.task import Task
 from .calltext import CallText

@@ -19,10 +19,23 @@ from ..abi.clone import CLONE_FLAGS
 from ..abi.signals import signal_name
 from ..kernel.errors import KernelError
 from .ctx import Call
+from .describe import (
+    Style,
+    chex,
+    const,
+    flags,
+    makedev,
+    ptr,
+    quote,
+    rlim,
+    signame,
+    sigset,
+    timespec,
+)
+from .kinds_events import KINDS as EVENT_KINDS
+from .kinds_events import OUT as EVENT_OUT
+from .kinds_events import timespec_text
 from .kinds_signal import pgid_arg_text, pid_text, siginfo_at
-from .kinds_events import KINDS as EVENT_KINDS, OUT as EVENT_OUT, timespec_text
-from .describe import (Style, chex, const, flags, makedev, ptr, quote, rlim, sigset, signame,
-                       timespec)
 
 if TYPE_CHECKING:
     from ..fs.file import File

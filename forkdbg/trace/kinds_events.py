@@ -9,11 +9,11 @@ from typing import Callable
 
 from ..abi import eventflags as E
 from ..abi.fileflags import FADV_NAMES, FALLOC_FLAGS
+from ..abi.flagset import FlagSet
 from ..abi.procflags import TIMER_FLAGS
 from ..abi.signals import NSIG, signal_name
 from ..fs.flock import FLOCK_CMDS
 from .ctx import Call
-from ..abi.flagset import FlagSet
 from .describe import const, flags, ptr, signame
 
 U64 = 0xFFFFFFFFFFFFFFFF

@@ -7,8 +7,16 @@ import struct
 from typing import TYPE_CHECKING, Callable
 
 from ..abi.errno import Errno
-from ..abi.signals import (CLD_EXITED, SI_SIGIO, SI_TIMER, SI_TKILL, SI_USER, Sig, si_code_name,
-                           signal_name)
+from ..abi.signals import (
+    CLD_EXITED,
+    SI_SIGIO,
+    SI_TIMER,
+    SI_TKILL,
+    SI_USER,
+    Sig,
+    si_code_name,
+    signal_name,
+)
 from ..kernel.sigframe import siginfo_fields
 from .ctx import Call
 from .describe import Style, chex, ptr

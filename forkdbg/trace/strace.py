@@ -16,8 +16,15 @@ from typing import IO, Callable, Generator
 from ..abi.errno import RESTART_ERRNOS
 from ..abi.signals import signal_name
 from ..abi.sysnums import NR, syscall_name
-from ..kernel.events import (Exec, SignalDelivered, SyscallBlocked, SyscallEnter,
-                             SyscallExit, TaskCreated, TaskExited)
+from ..kernel.events import (
+    Exec,
+    SignalDelivered,
+    SyscallBlocked,
+    SyscallEnter,
+    SyscallExit,
+    TaskCreated,
+    TaskExited,
+)
 from ..kernel.kernel import Kernel
 from ..kernel.task import Task
 from ..kernel.thread_group import ThreadGroup
@@ -26,13 +33,12 @@ from .decoders import DECODERS, _strarray
 from .describe import Style, chex, errno_suffix, quote
 from .dumpio import dump_lines
 from .kinds import fd_text, generic
-from .kinds_signal import pid_seen_by, siginfo_text
+from .kinds_events import RETFMT
+from .kinds_signal import PID_RESULTS, pid_seen_by, pid_text, siginfo_text
 from .options import TraceOptions
 from .pathtrace import PathFilter
-from .kinds_events import RETFMT
-from .kinds_signal import PID_RESULTS, pid_text
-from .stack import stack_lines
 from .sink import Sink
+from .stack import stack_lines
 from .summary import Summary
 from .threadends import ThreadEnds
 

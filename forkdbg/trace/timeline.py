@@ -22,8 +22,16 @@ from ..abi.clone import CLONE_FLAGS
 from ..abi.errno import errno_name
 from ..abi.signals import signal_name
 from ..kernel.clock import BOOT_MONOTONIC_NS
-from ..kernel.events import (Exec, Fault, SignalDelivered, SyscallBlocked, SyscallEnter,
-                             SyscallExit, TaskCreated, TaskExited)
+from ..kernel.events import (
+    Exec,
+    Fault,
+    SignalDelivered,
+    SyscallBlocked,
+    SyscallEnter,
+    SyscallExit,
+    TaskCreated,
+    TaskExited,
+)
 from .calltext import CallText
 from .describe import Style
 

@@ -445,6 +445,13 @@ info functions ^_Fork$\\|^__libc_fork$
 info variables ^calls$
 """
 SCRIPTS["source_symbols_musl"] = SCRIPTS["source_symbols"]
+# info scope: the variables at a location, innermost block first, where each lives
+SCRIPTS["source_scope"] = """info scope main
+info scope describe
+info scope lines.c:17
+info scope nosuch
+"""
+SCRIPTS["source_scope_dwarf4"] = SCRIPTS["source_scope"]
 PROGRAMS = {"fault_load": ["faults", "load"], "fault_store": ["faults", "store"],
             "fault_push": ["faults", "push"], "signal": ["crash", "segv"], "step_signal": ["rseq"], "catch_vfork_event": ["vfork"],
             "no_process": ["rseq"], "argv0": ["args", "one", "two words"],
@@ -464,7 +471,8 @@ PROGRAMS = {"fault_load": ["faults", "load"], "fault_store": ["faults", "store"]
             "source_dwarf4": ["lines-dwarf4"], "source_keep_both": ["lines-g"],
             "source_musl": [str(SAMPLES / "musl" / "lines-g")],
             "source_symbols": ["lines-g"],
-            "source_symbols_musl": [str(SAMPLES / "musl" / "lines-g")]}
+            "source_symbols_musl": [str(SAMPLES / "musl" / "lines-g")],
+            "source_scope": ["lines-g"], "source_scope_dwarf4": ["lines-dwarf4"]}
 
 
 @pytest.mark.parametrize("name", sorted(SCRIPTS))

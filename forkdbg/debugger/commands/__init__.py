@@ -1,4 +1,14 @@
 """Every command module registers its commands on import."""
 
-from . import (breakpoints, checkpoint, data, extras, inferiors, info, running,  # noqa: F401
-               source, support, symbols)
+from . import (  # noqa: F401
+               breakpoints,
+               checkpoint,
+               data,
+               extras,
+               inferiors,
+               info,
+               running,
+               source,
+               support,
+               symbols,
+)

@@ -33,7 +33,7 @@ def info(name: str, *aliases: str):  # type: ignore[no-untyped-def]
     "registers", "breakpoints", "display", "symbol", "files", "proc", "signals", "auxv",
     "inferiors", "threads", "clone", "atfork", "cow", "sharedlibrary", "watchpoints", "frame",
     "line", "checkpoints", "timeline", "program", "locals", "args", "source", "functions",
-    "variables", "types"))
+    "variables", "types", "scope"))
 def cmd_info(s: "Session", arg: str) -> None:
     """Generic command for showing things about the program being debugged."""
     word, _, rest = arg.partition(" ")

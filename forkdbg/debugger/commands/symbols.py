@@ -6,7 +6,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from ...arch.x86_64 import DWARF_REGS
+from ...dwarf.locexpr import operations
 from ...dwarf.types import declare
+from ..linespec import locate
 from ..registry import CommandError
 from .info import info
 
@@ -149,3 +152,47 @@ def _minimal(s: "Session", pat: re.Pattern[str] | None, seen: set[str],
     found = [x for x in syms.every(kinds)
              if x.name not in seen and (pat is None or pat.search(x.name))]
     return [f"0x{x.addr:016x}  {x.name}" for x in sorted(found, key=lambda x: (x.addr, x.name))]
+
+
+@info("scope")
+def info_scope(s: "Session", arg: str) -> None:
+    """The variables visible at a location, innermost block first, and where each lives."""
+    if not arg.strip():
+        raise CommandError("requires an argument (an expression or variable): foo*(a+b)")
+    addr, _sal = locate(s, arg)
+    sc = s.source.scope_at(addr)
+    fn = sc.function_at(addr) if sc is not None else None
+    if sc is None or fn is None:
+        s.say("No function contains specified address.")
+        return
+    symbols = []
+    for block in fn.chain(addr - sc.bias):
+        symbols.extend(fn.params + block.variables if block is fn else block.variables)
+    if not symbols:
+        s.say(f"Scope for {arg.strip()}:\nSymbol table contains no locals or arguments.")
+        return
+    s.say(f"Scope for {arg.strip()}:")
+    for v in symbols:
+        s.say(f"Symbol {v.name} is {_where(sc.info, v, sc.bias)}, length {v.type.byte_size}.")
+
+
+def _where(dinfo: "DebugInfo", v, bias: int) -> str:  # type: ignore[no-untyped-def]
+    """How gdb's `info scope` says where a variable lives."""
+    if v.location is None:
+        return "optimized out" if v.const_value is None else f"constant {v.const_value}"
+    if isinstance(v.location, list) and v.location and isinstance(v.location[0], tuple):
+        parts = [f"  Range {lo + bias:#x}-{hi + bias:#x}: {_expr_words(dinfo, e, bias)}"
+                 for lo, hi, e in v.location]
+        return "multi-location:\n" + "\n".join(parts) + "\n"
+    return _expr_words(dinfo, v.location, bias)
+
+
+def _expr_words(dinfo: "DebugInfo", expr, bias: int) -> str:  # type: ignore[no-untyped-def]
+    ops = operations(expr, dinfo.structs)
+    if len(ops) == 1 and ops[0].op_name == "DW_OP_addr":
+        return f"static storage at address {ops[0].args[0] + bias:#x}"
+    if len(ops) == 1 and ops[0].op_name.startswith("DW_OP_reg") and \
+            ops[0].op_name[9:].isdigit() and int(ops[0].op_name[9:]) < len(DWARF_REGS):
+        return f"a variable in ${DWARF_REGS[int(ops[0].op_name[9:])]}"
+    lines = [f"{op.offset:6}: {op.op_name}" + "".join(f" {a}" for a in op.args) for op in ops]
+    return "a complex DWARF expression:\n" + "\n".join(lines) + "\n"
