@@ -398,11 +398,22 @@ class SourceView:
                 try:
                     with open(place, "rb") as fh:
                         raw = fh.read(64 << 20)
+                        newer = os.fstat(fh.fileno()).st_mtime > self._program_mtime()
                 except OSError:
                     continue
                 self._texts[f.fullname] = raw.decode("utf-8", "replace").splitlines()
+                if newer:  # gdb says so once, when it first reads the file
+                    self.s.error("warning: Source file is more recent than executable.")
                 break
         return self._texts[f.fullname]
+
+    def _program_mtime(self) -> float:
+        """When the program file was last changed (sources newer than it are stale)."""
+        f = self.s.program_file()
+        if f is None:
+            return float("inf")
+        with f:
+            return os.fstat(f.fileno()).st_mtime
 
     def forget_texts(self) -> None:
         """Read source files again (the source path changed)."""
