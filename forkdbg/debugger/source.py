@@ -398,7 +398,8 @@ class SourceView:
                 try:
                     with open(place, "rb") as fh:
                         raw = fh.read(64 << 20)
-                        newer = os.fstat(fh.fileno()).st_mtime > self._program_mtime()
+                        # in whole seconds, as gdb compares them (bfd's mtime)
+                        newer = int(os.fstat(fh.fileno()).st_mtime) > self._program_mtime()
                 except OSError:
                     continue
                 self._texts[f.fullname] = raw.decode("utf-8", "replace").splitlines()
@@ -408,12 +409,13 @@ class SourceView:
         return self._texts[f.fullname]
 
     def _program_mtime(self) -> float:
-        """When the program file was last changed (sources newer than it are stale)."""
+        """When the program file was last changed, in whole seconds (sources newer than
+        it are stale)."""
         f = self.s.program_file()
         if f is None:
             return float("inf")
         with f:
-            return os.fstat(f.fileno()).st_mtime
+            return int(os.fstat(f.fileno()).st_mtime)
 
     def forget_texts(self) -> None:
         """Read source files again (the source path changed)."""
