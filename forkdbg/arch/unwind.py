@@ -12,6 +12,7 @@ import struct
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from ..elf.leb128 import sleb, uleb
 from ..elf.sections import find_section
 
 RSP, RBP, RA = 7, 6, 16  # DWARF register numbers on x86-64
@@ -145,26 +146,13 @@ class Unwinder:
         return ra, sp, bp
 
 
-def _uleb(data: bytes, i: int) -> tuple[int, int]:
-    v = shift = 0
-    while True:
-        b = data[i]
-        i += 1
-        v |= (b & 0x7F) << shift
-        shift += 7
-        if b < 0x80:
-            return v, i
-
-
 def _encoded(data: bytes, i: int, enc: int, field_addr: int) -> tuple[int, int]:
     """A DW_EH_PE-encoded pointer at `i`: (its value, the offset after it)."""
     fmt = enc & 0x0F
     if fmt == 0x01:
-        v, j = _uleb(data, i)
+        v, j = uleb(data, i)
     elif fmt == 0x09:
-        v, j = _uleb(data, i)
-        if data[j - 1] & 0x40:
-            v -= 1 << (7 * (j - i))
+        v, j = sleb(data, i)
     else:
         size, signed = {0x00: (8, False), 0x02: (2, False), 0x03: (4, False),
                         0x04: (8, False), 0x0A: (2, True), 0x0B: (4, True),
@@ -216,15 +204,15 @@ def _fde_encoding(data: bytes, i: int) -> int:
     j = end + 1
     if version == 4:
         j += 2  # address and segment sizes
-    _v, j = _uleb(data, j)  # code alignment
-    _v, j = _uleb(data, j)  # data alignment (its sign does not matter here)
+    _v, j = uleb(data, j)  # code alignment
+    _v, j = uleb(data, j)  # data alignment (its sign does not matter here)
     if version == 1:
         j += 1
     else:
-        _v, j = _uleb(data, j)  # return address register
+        _v, j = uleb(data, j)  # return address register
     if not aug.startswith("z"):
         return 0
-    _n, j = _uleb(data, j)
+    _n, j = uleb(data, j)
     for ch in aug[1:]:
         if ch == "R":
             return data[j]

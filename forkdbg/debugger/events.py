@@ -20,7 +20,7 @@ from ..kernel.events import (
 from . import gdbsignals
 from .breakpoints import Breakpoint, Catchpoint, Watchpoint, locations
 from .expr import INT, Value
-from .forks import switch_to
+from .forks import next_checkpoint
 from .gdbsignals import GdbSignal, default_policy
 from .inferiors import Inferior, thread_target_id
 from .solib import thread_db_library, thread_db_lines
@@ -323,36 +323,12 @@ class EventHandlers:
         if inf.num == 1 or s.exit_code is None:
             s.exit_code = code
         s.convenience["_exitcode"] = Value(code, INT)
-        if self._next_checkpoint(inf, e.task):
+        if next_checkpoint(s, inf, e.task):
             s.kernel.request_stop("exited", e.task)  # type: ignore[union-attr]
             return
         if s.stop_task is None:
             s.stop_kind = "exited"
         s.kernel.request_stop("exited", e.task)  # type: ignore[union-attr]
-
-    def _next_checkpoint(self, inf: Inferior, task: "Task") -> bool:
-        """gdb's linux-fork: when the process of a program with checkpoints exits, the
-        last checkpoint becomes the program (`[Switching to ...]`); the last one left
-        ends checkpoint mode."""
-        s = self.s
-        if inf.tg is not task.tg or not s.checkpoints:
-            return False
-        left = [(n, tg) for n, tg in sorted(s.checkpoints.items())
-                if tg is not task.tg and tg.live_threads]
-        if not left:
-            return False
-        for n in [n for n, tg in s.checkpoints.items() if tg is task.tg]:
-            del s.checkpoints[n]
-        _n, tg = left[-1]
-        switch_to(s, inf, tg)
-        t = tg.live_threads[0]
-        s.last_stop_tid = t.tid  # the note below says the switch
-        target = thread_target_id(t) if inf.thread_db else f"process {tg.tgid}"
-        s.stop_notes.append(f"[Switching to {target}]")
-        if len(left) == 1:
-            s.checkpoints.clear()  # one process: no longer checkpoints
-        s.stop_task, s.stop_kind = t, "switched"
-        return True
 
     def on_signal(self, e: SignalDelivering) -> None:
         s = self.s

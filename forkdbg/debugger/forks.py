@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING
 
 from ..abi.fileflags import SEEK_CUR, SEEK_SET
 from ..kernel.errors import KernelError
+from .inferiors import thread_target_id
 
 if TYPE_CHECKING:
+    from ..kernel.task import Task
     from ..kernel.thread_group import ThreadGroup
     from .inferiors import Inferior
     from .session import Session
@@ -46,3 +48,27 @@ def switch_to(s: "Session", inf: "Inferior", tg: "ThreadGroup") -> None:
                 pass
     s.insert_points()  # the snapshot's address space has no breakpoint hooks yet
     t.skip_break = t.pc  # as after any stop: continuing steps over a breakpoint here
+
+
+def next_checkpoint(s: "Session", inf: "Inferior", task: "Task") -> bool:
+    """When the process of a program with checkpoints exits, the last checkpoint becomes
+    the program (`[Switching to ...]`); with one left, checkpoint mode ends.  Whether it
+    switched."""
+    if inf.tg is not task.tg or not s.checkpoints:
+        return False
+    left = [(n, tg) for n, tg in sorted(s.checkpoints.items())
+            if tg is not task.tg and tg.live_threads]
+    if not left:
+        return False
+    for n in [n for n, tg in s.checkpoints.items() if tg is task.tg]:
+        del s.checkpoints[n]
+    _n, tg = left[-1]
+    switch_to(s, inf, tg)
+    t = tg.live_threads[0]
+    s.last_stop_tid = t.tid  # the note below says the switch
+    target = thread_target_id(t) if inf.thread_db else f"process {tg.tgid}"
+    s.stop_notes.append(f"[Switching to {target}]")
+    if len(left) == 1:
+        s.checkpoints.clear()
+    s.stop_task, s.stop_kind = t, "switched"
+    return True

@@ -299,18 +299,7 @@ class DebugInfo:
                     if rl is not None else []
             except Exception:  # noqa: BLE001 - an index form we do not follow
                 return []
-            out, base = [], unit.low_pc
-            e: Any
-            for e in entries:
-                if hasattr(e, "base_address"):
-                    base = e.base_address
-                    continue
-                absolute = getattr(e, "is_absolute", False)
-                lo, hi = (e.begin_offset, e.end_offset) if absolute else (
-                    base + e.begin_offset, base + e.end_offset)
-                if lo and hi > lo:
-                    out.append((lo, hi))
-            return out
+            return [(lo, hi) for lo, hi, _e in _spans(entries, unit.low_pc) if lo and hi > lo]
         return []
 
     def _function(self, die, unit: CompUnit, files) -> Function | None:  # type: ignore[no-untyped-def]
@@ -407,25 +396,30 @@ class DebugInfo:
             entries = self._loc_parser.parse_from_attribute(attr, unit.version, die)
         except Exception:  # noqa: BLE001 - unreadable: optimized out
             return []
-        out, base = [], unit.low_pc
-        e: Any
-        for e in entries if isinstance(entries, list) else []:
-            if hasattr(e, "base_address"):
-                base = e.base_address
-                continue
-            if not hasattr(e, "loc_expr"):
-                continue
-            absolute = getattr(e, "is_absolute", False)
-            lo, hi = (e.begin_offset, e.end_offset) if absolute else (
-                base + e.begin_offset, base + e.end_offset)
-            out.append((lo, hi, e.loc_expr))
-        return out
+        return [(lo, hi, e.loc_expr) for lo, hi, e in
+                _spans(entries if isinstance(entries, list) else [], unit.low_pc)
+                if hasattr(e, "loc_expr")]
 
     def scan_loclists(self, unit: CompUnit) -> None:
         """Whether a CU uses location lists (gdb's `locations_valid`), found by reading
         its functions once."""
         for fn in self.read(unit).functions or []:
             self.parse(fn)
+
+
+def _spans(entries: list[Any], base: int) -> list[tuple[int, int, Any]]:
+    """(start, end, entry) of each entry of a range or location list, its offsets made
+    absolute: from the CU's base address, or the last base-address entry before it."""
+    out = []
+    for e in entries:
+        if hasattr(e, "base_address"):
+            base = e.base_address
+        elif hasattr(e, "begin_offset"):
+            if getattr(e, "is_absolute", False):
+                out.append((e.begin_offset, e.end_offset, e))
+            else:
+                out.append((base + e.begin_offset, base + e.end_offset, e))
+    return out
 
 
 def _str(attr) -> str:  # type: ignore[no-untyped-def]

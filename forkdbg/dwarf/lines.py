@@ -7,6 +7,8 @@ import bisect
 import os
 from dataclasses import dataclass
 
+from ..elf.leb128 import sleb, uleb
+
 
 @dataclass(frozen=True)
 class SourceFile:
@@ -115,28 +117,6 @@ def read_line_table(dwarf, cus) -> LineTable:  # type: ignore[no-untyped-def]
     return LineTable(rows)
 
 
-def _uleb(data: bytes, i: int) -> tuple[int, int]:
-    v = shift = 0
-    while True:
-        b = data[i]
-        i += 1
-        v |= (b & 0x7F) << shift
-        shift += 7
-        if b < 0x80:
-            return v, i
-
-
-def _sleb(data: bytes, i: int) -> tuple[int, int]:
-    v = shift = 0
-    while True:
-        b = data[i]
-        i += 1
-        v |= (b & 0x7F) << shift
-        shift += 7
-        if b < 0x80:
-            return (v - (1 << shift) if b & 0x40 else v), i
-
-
 def _decode(data: bytes, prog, files: dict[int, SourceFile], rows: list[Row]) -> None:  # type: ignore[no-untyped-def]
     """Run one line program (DWARF 2-5's state machine) over `data`, appending the rows
     gdb would record.  pyelftools reads the header; the opcodes are decoded here, an
@@ -172,7 +152,7 @@ def _decode(data: bytes, prog, files: dict[int, SourceFile], rows: list[Row]) ->
             emit()
             disc, prologue = 0, False
         elif op == 0:
-            n, i = _uleb(data, i)
+            n, i = uleb(data, i)
             sub, body = data[i], i + 1
             if sub == 1:  # end_sequence
                 while seq and seq[-1].addr == addr:
@@ -186,19 +166,19 @@ def _decode(data: bytes, prog, files: dict[int, SourceFile], rows: list[Row]) ->
             elif sub == 2:  # set_address
                 addr = int.from_bytes(data[body:i + n], "little")
             elif sub == 4:  # set_discriminator
-                disc = _uleb(data, body)[0]
+                disc = uleb(data, body)[0]
             i += n
         elif op == 1:  # copy
             emit()
             disc, prologue = 0, False
         elif op == 2:
-            v, i = _uleb(data, i)
+            v, i = uleb(data, i)
             addr += v * min_len
         elif op == 3:
-            v, i = _sleb(data, i)
+            v, i = sleb(data, i)
             line += v
         elif op == 4:
-            file, i = _uleb(data, i)
+            file, i = uleb(data, i)
         elif op == 6:
             stmt = not stmt
         elif op == 8:
@@ -210,7 +190,7 @@ def _decode(data: bytes, prog, files: dict[int, SourceFile], rows: list[Row]) ->
             prologue = True
         else:  # column, basic block, epilogue, isa, unknown: skip their operands
             for _ in range(lengths[op - 1] if op - 1 < len(lengths) else 0):
-                _v, i = _uleb(data, i)
+                _v, i = uleb(data, i)
 
 
 def _files(prog, cu) -> dict[int, SourceFile]:  # type: ignore[no-untyped-def]

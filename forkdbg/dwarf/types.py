@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..elf.leb128 import uleb
+
 # DW_ATE_* base type encodings
 ATE_BOOLEAN, ATE_FLOAT, ATE_SIGNED, ATE_SIGNED_CHAR, ATE_UNSIGNED, ATE_UNSIGNED_CHAR = \
     0x2, 0x4, 0x5, 0x6, 0x7, 0x8
@@ -203,7 +205,7 @@ class TypeReader:
         name = a["DW_AT_name"].value.decode() if "DW_AT_name" in a else None
         off = a["DW_AT_data_member_location"].value if "DW_AT_data_member_location" in a else 0
         if isinstance(off, list):  # an old-style location expression: DW_OP_plus_uconst N
-            off = _uleb(off[1:]) if off and off[0] == 0x23 else 0
+            off = uleb(bytes(off), 1)[0] if off and off[0] == 0x23 else 0
         m = Member(name, self.of(die), off)
         if "DW_AT_bit_size" in a:
             m.bit_size = a["DW_AT_bit_size"].value
@@ -214,13 +216,3 @@ class TypeReader:
                 size = a["DW_AT_byte_size"].value if "DW_AT_byte_size" in a else m.type.size
                 m.bit_offset = size * 8 - a["DW_AT_bit_offset"].value - m.bit_size
         return m
-
-
-def _uleb(data: list[int]) -> int:
-    v = shift = 0
-    for b in data:
-        v |= (b & 0x7F) << shift
-        shift += 7
-        if not b & 0x80:
-            break
-    return v

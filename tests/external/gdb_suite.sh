@@ -26,25 +26,13 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 SRC="$CACHE/gdb-13.1"
 BUILD="$CACHE/gdb-testsuite"
 
-deb_src() {  # deb-src entries for the archives this machine installs from
-    apt-get source --print-uris gdb >/dev/null 2>&1 && return
-    for f in /etc/apt/sources.list.d/*.sources; do
-        [ -e "$f" ] || continue
-        grep -q '^Types:.*\bdeb\b' "$f" || continue
-        sed 's/^Types:.*/Types: deb-src/' "$f" |
-            $SUDO tee "/etc/apt/sources.list.d/forkdbg-src-$(basename "$f")" >/dev/null
-    done
-    if [ -f /etc/apt/sources.list ]; then
-        grep '^deb ' /etc/apt/sources.list | sed 's/^deb /deb-src /' |
-            $SUDO tee /etc/apt/sources.list.d/forkdbg-src.list >/dev/null || true
-    fi
-    $SUDO apt-get update -qq
-}
+# shellcheck source=tests/external/deb_src.sh
+. "$ROOT/tests/external/deb_src.sh"
 
 fetch() {
     [ -f "$SRC/gdb/testsuite/configure" ] && return
     mkdir -p "$CACHE"
-    deb_src
+    deb_src gdb
     (cd "$CACHE" && apt-get source --download-only -qq gdb >/dev/null 2>&1)
     local tarball
     tarball=$(ls "$CACHE"/gdb_13.1.orig.tar.* 2>/dev/null | head -1)

@@ -27,23 +27,13 @@ done
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
+# shellcheck source=tests/external/deb_src.sh
+. "$ROOT/tests/external/deb_src.sh"
+
 fetch() {
     [ -d "$CACHE/strace-6.1/tests" ] && return
     mkdir -p "$CACHE"
-    if ! apt-get source --print-uris strace >/dev/null 2>&1; then
-        # deb-src entries for the same archives this machine installs from
-        for f in /etc/apt/sources.list.d/*.sources; do
-            [ -e "$f" ] || continue
-            grep -q '^Types:.*\bdeb\b' "$f" || continue
-            sed 's/^Types:.*/Types: deb-src/' "$f" |
-                $SUDO tee "/etc/apt/sources.list.d/forkdbg-src-$(basename "$f")" >/dev/null
-        done
-        if [ -f /etc/apt/sources.list ]; then
-            grep '^deb ' /etc/apt/sources.list | sed 's/^deb /deb-src /' |
-                $SUDO tee /etc/apt/sources.list.d/forkdbg-src.list >/dev/null || true
-        fi
-        $SUDO apt-get update -qq
-    fi
+    deb_src strace
     command -v dpkg-source >/dev/null || $SUDO apt-get install -y -qq dpkg-dev >/dev/null
     (cd "$CACHE" && apt-get source -qq strace >/dev/null 2>&1)
     [ -d "$CACHE/strace-6.1/tests" ] || {
