@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
-import threading
 from typing import TYPE_CHECKING, NoReturn
 
 from ..abi.errno import errno_message
@@ -142,58 +140,6 @@ def start(kernel: Kernel, prog: str, args: list[str], env: list[bytes],
         return kernel.spawn(prog, argv, env)
     except KernelError as e:
         raise UsageError(f"{prog}: {errno_message(e.errno)}") from None
-
-
-class Interrupts:
-    """Signals to forkdbg while the machine runs, and its wall-clock timeout: a watcher
-    thread turns Ctrl-C, SIGTERM and SIGHUP into an exact stop of the machine
-    (Kernel.interrupt: Python's own handlers would wait for the engine to return), with
-    the reason the front-end answers: "interrupt", "terminate" or "timeout"."""
-
-    REASONS = {signal.SIGINT: "interrupt", signal.SIGTERM: "terminate",
-               signal.SIGHUP: "terminate"}
-
-    def __init__(self, kernel: Kernel, timeout: float | None = None) -> None:
-        self.kernel = kernel
-        self.timeout = timeout
-        self._r, self._w = os.pipe()
-        os.set_blocking(self._w, False)
-        self._old: dict[int, object] = {}
-        self._timer: threading.Timer | None = None
-
-    def __enter__(self) -> "Interrupts":
-        if self.timeout is not None:
-            self._timer = threading.Timer(self.timeout, self.kernel.interrupt, ("timeout",))
-            self._timer.daemon = True
-            self._timer.start()
-        if threading.current_thread() is not threading.main_thread():
-            return self
-        for sig in self.REASONS:
-            self._old[sig] = signal.signal(sig, lambda *_a: None)
-        signal.set_wakeup_fd(self._w, warn_on_full_buffer=False)
-        threading.Thread(target=self._watch, daemon=True).start()
-        return self
-
-    def _watch(self) -> None:
-        while True:
-            try:
-                data = os.read(self._r, 64)
-            except OSError:
-                return
-            if not data:
-                return
-            for sig, reason in self.REASONS.items():
-                if sig in data:
-                    self.kernel.interrupt(reason)
-
-    def __exit__(self, *exc: object) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-        if self._old:
-            signal.set_wakeup_fd(-1)
-            for sig, old in self._old.items():
-                signal.signal(sig, old)  # type: ignore[arg-type]
-        os.close(self._w)
 
 
 def one_line(text: str) -> str:

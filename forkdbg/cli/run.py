@@ -6,11 +6,11 @@ import argparse
 import sys
 
 from ..abi.signals import Sig, signal_description, signal_name
+from ..interrupts import Interrupts
 from ..kernel.events import Fault, Note
 from ..kernel.kernel import Kernel
 from ..kernel.thread_group import ThreadGroup
 from .common import (
-    Interrupts,
     Parser,
     add_kernel_options,
     build_kernel,

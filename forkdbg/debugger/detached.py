@@ -13,7 +13,7 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from ..cli.common import Interrupts
+from ..interrupts import Interrupts
 from ..kernel.exit import do_exit
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ def run_detached_slice(s: "Session", budget: float = 0.05) -> bool:
             if t.alive:
                 k.thaw(t)
         s.events.quiet = False
-        s.stop_notes, s.stop_task, s.stop_kind = [], None, ""
+        s.stop, s.stop_log = None, []
     if stop is None or stop.reason != "slice":
         s.detached_idle = True  # all blocked (or gone): nothing to do until a command
     return not s.detached_idle

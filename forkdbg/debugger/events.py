@@ -1,12 +1,15 @@
-"""Kernel events as gdb reports them: forks followed or detached, execs, exits, signals,
-catchpoints, breakpoint hits, and the stop report that ends each resume."""
+"""The debugger core's view of kernel events: forks followed or detached (follow-fork-mode,
+detach-on-fork), execs, exits, signals, catchpoints, breakpoint and watchpoint hits.
+
+It decides what stops the program and keeps gdb's bookkeeping (inferiors, threads, hit
+counts), and says what happened only as typed events (stops.py): the stop of a resume
+through `stop`, everything else through `Session.notify`.  It prints nothing."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
 from ..abi.clone import CLONE_THREAD, CLONE_VFORK
-from ..abi.sysnums import SYSCALL_NAMES
 from ..kernel.events import (
     CodeMapped,
     Exec,
@@ -18,24 +21,40 @@ from ..kernel.events import (
     TaskExited,
 )
 from . import gdbsignals
-from .breakpoints import Breakpoint, Catchpoint, Watchpoint, locations
+from .breakpoints import Breakpoint, Catchpoint, Point, Watchpoint, locations
 from .expr import INT, Value
 from .forks import next_checkpoint
 from .gdbsignals import GdbSignal, default_policy
 from .inferiors import Inferior, thread_target_id
-from .solib import thread_db_library, thread_db_lines
-
-
-def gdb_syscall_name(nr: int) -> str:
-    """A system call as gdb names it in a catchpoint's stop: its name, else its number."""
-    return SYSCALL_NAMES.get(nr, str(nr))
-
+from .solib import thread_db_library
+from .stops import (
+    BreakpointEvent,
+    ConditionError,
+    ExecCaught,
+    ExecEvent,
+    ExitedEvent,
+    ForkAttached,
+    ForkCaught,
+    ForkDetached,
+    InferiorDetached,
+    InternalEvent,
+    NewInferiorEvent,
+    NewThreadEvent,
+    SignalCaught,
+    SignalEvent,
+    SignalPassed,
+    StopEvent,
+    SyscallCaught,
+    ThreadDbLoaded,
+    ThreadExitedEvent,
+    ThreadRef,
+    VforkParentDetached,
+    VforkRefusedEvent,
+    WatchpointEvent,
+)
 
 #: after a library's code is mapped, how many system calls to look for it in the link map
 SOLIB_CHECK_CALLS = 32
-VFORK_REFUSED = ("Can not resume the parent process over vfork in the foreground while\n"
-                 "holding the child stopped.  Try \"set detach-on-fork\" or "
-                 "\"set schedule-multiple\".")
 
 if TYPE_CHECKING:
     from ..kernel.kernel import Kernel, Stop
@@ -78,26 +97,29 @@ class EventHandlers:
         bus.subscribe(CodeMapped, self.on_code_mapped)
 
     # ------------------------------------------------------------ helpers
-    def who(self, task: "Task") -> str:
-        """``Thread 2.1 "busybox" hit `` when gdb would say which thread stopped."""
+    def who(self, task: "Task") -> ThreadRef | None:
+        """The thread that stopped, when gdb would say which (several threads or
+        inferiors)."""
         inf = self.s.inferior_of(task)
         if inf is None or (len(self.s.inferiors) <= 1 and len(inf.live_tasks()) <= 1):
-            return ""
-        return f"Thread {self._thread_num(task)} \"{task.comm.decode(errors='replace')}\" hit "
+            return None
+        return self.thread_ref(task)
 
-    def stop(self, task: "Task", kind: str, headline: str = "",
-             point: "Catchpoint | None" = None) -> None:
+    def thread_ref(self, task: "Task") -> ThreadRef:
+        return ThreadRef(self._thread_num(task), task.comm.decode(errors="replace"))
+
+    def stop(self, event: StopEvent, point: "Point | None" = None) -> None:
+        """Stop the program for `event`, unless something already stopped it (a step
+        that ended on the way is no stop)."""
         s = self.s
         if s.kernel is None:
             return
-        if s.stop_task is None or s.stop_kind == "step":  # a step on the way is no stop
-            s.stop_task = task
-            s.stop_kind = kind
+        if s.stop_task is None or s.stop_kind == "step":
+            s.stop = event
             if point is not None:
                 s.hit_point = point  # a temporary one goes, its commands run
-            if headline:
-                s.stop_notes.append(headline)
-        s.kernel.request_stop(kind, task)
+            s.stop_log.append(event)
+        s.kernel.request_stop(event.kind, event.task)
 
     def catchpoints(self, event: str, task: "Task") -> list[Catchpoint]:
         inf = self.s.inferior_of(task)
@@ -126,8 +148,7 @@ class EventHandlers:
             pinf.add_thread(child.tid)
             label = thread_target_id(child)
             self.labels[child.tid] = label
-            if s.settings["print thread-events"] == "on":
-                s.say(f"[New {label}]")
+            s.notify(NewThreadEvent(label))
             return
         what = "vfork" if e.flags & CLONE_VFORK else "fork"
         cps = self.catchpoints(what, e.parent)
@@ -137,8 +158,8 @@ class EventHandlers:
             for cp in cps:
                 cp.last = f"process {child.tg.tgid}"
             e.parent.event_stop = True
-            self.stop(e.parent, "catch", self.who(e.parent) +
-                      f"{cps[0].label} {cps[0].num} ({what}ed process {child.tid})", cps[0])
+            self.stop(ForkCaught(e.parent, self.who(e.parent), cps[0], child_pid=child.tid,
+                                 vfork=what == "vfork"), cps[0])
             self.pending_follow.append((e.parent, child, lambda: self._follow(e, pinf, what)))
             return
         self._follow(e, pinf, what)
@@ -178,19 +199,18 @@ class EventHandlers:
                 s.settings["schedule-multiple"] == "off":
             # the parent cannot run until the child execs or exits, and gdb would hold
             # the child: it refuses, and tries again at the next resume
-            self.stop(e.parent, "refused")
-            s.resume_error = VFORK_REFUSED
+            self.stop(VforkRefusedEvent(e.parent))
             self.pending_follow.append((e.parent, child, lambda: self._follow(e, pinf, what)))
             return
         if mode == "parent" and detach:
-            s.inferior_event(f"[Detaching after {what} from child process {cpid}]")
+            s.notify(ForkDetached(what, "child", cpid))
             return
         if mode == "child":
             parent = thread_target_id(e.parent) if pinf.thread_db else f"process {ppid}"
-            s.inferior_event(f"[Attaching after {parent} {what} to child process {cpid}]")
+            s.notify(ForkAttached(parent, what, cpid))
         inf = self._new_inferior(child.tg, child.tg.exe)
         inf.add_thread(child.tid)
-        s.inferior_event(f"[New inferior {inf.num} (process {cpid})]")
+        s.notify(NewInferiorEvent(inf.num, cpid))
         for p in s.points:
             if pinf.num in p.inferiors:
                 p.inferiors.add(inf.num)
@@ -207,11 +227,11 @@ class EventHandlers:
                 inf.detach_vfork_parent = True  # kept until then, as gdb
                 self._inherit_thread_db(pinf, inf)
             elif detach:
-                s.inferior_event(f"[Detaching after {what} from parent process {ppid}]")
+                s.notify(ForkDetached(what, "parent", ppid))
                 pinf.detached = True
                 for p in s.points:  # gdb moves the parent's program space to the child
                     p.inferiors.discard(pinf.num)
-                s.inferior_event(f"[Inferior {pinf.num} (process {ppid}) detached]")
+                s.notify(InferiorDetached(pinf.num, ppid))
                 self._inherit_thread_db(pinf, inf)
             else:
                 s.kernel.freeze(e.parent)  # type: ignore[union-attr]
@@ -233,9 +253,10 @@ class EventHandlers:
             return
         s = self.s
         pid = pinf.pid
-        s.inferior_event(f"[Detaching vfork parent process {pid} after child {why}]")
+        assert pid is not None
+        s.notify(VforkParentDetached(pid, why))
         pinf.detached = True
-        s.inferior_event(f"[Inferior {pinf.num} (process {pid}) detached]")
+        s.notify(InferiorDetached(pinf.num, pid))
         if s.kernel is not None and pinf.tg is not None:
             for t in pinf.tg.live_threads:
                 s.kernel.thaw(t)
@@ -244,8 +265,7 @@ class EventHandlers:
         """A kept fork child runs the parent's libc: gdb loads libthread_db for it too."""
         if pinf.thread_db is not None:
             inf.thread_db = pinf.thread_db
-            for line in thread_db_lines(inf.thread_db):
-                self.s.say(line)
+            self.s.notify(ThreadDbLoaded(inf.thread_db))
 
     def _child_syscall_return(self, e: TaskCreated, inf: Inferior) -> None:
         """Beyond gdb: a kept child stops at its own return from the fork, with rax = 0."""
@@ -259,8 +279,7 @@ class EventHandlers:
 
         def report() -> None:
             cps[0].hits += 1
-            self.stop(child, "syscall-return", self.who(child) +
-                      f"Catchpoint {cps[0].num} (returned from syscall {gdb_syscall_name(nr)})")
+            self.stop(SyscallCaught(child, self.who(child), cps[0], nr=nr, returning=True))
             child.resume = prev
         child.resume = report
 
@@ -273,7 +292,7 @@ class EventHandlers:
             if inf.detach_vfork_parent:  # gdb shows it so: they shared a program space
                 inf.vfork_parent.exe = e.path
             self._release_vfork_parent(inf, "exec")
-        s.say(f"process {e.task.tg.tgid} is executing new program: {e.path}")
+        s.notify(ExecEvent(e.task.tg.tgid, e.path))
         inf.thread_db = None  # the new program loads its own libc (or is static)
         inf.solib_check = SOLIB_CHECK_CALLS
         if s.settings["follow-exec-mode"] == "new":
@@ -284,7 +303,7 @@ class EventHandlers:
                 if inf.num in p.inferiors:
                     p.inferiors.add(new.num)
             s.current_inferior = new.num
-            s.say(f"[New inferior {new.num}]")
+            s.notify(NewInferiorEvent(new.num))
         else:
             inf.exe = e.path
         cps = self.catchpoints("exec", e.task)
@@ -293,8 +312,7 @@ class EventHandlers:
             cp.last = f'program "{e.path}"'
         if cps:
             e.task.event_stop = True  # inside execve, which returns when the task resumes
-            self.stop(e.task, "catch", self.who(e.task) +
-                      f"{cps[0].label} {cps[0].num} (exec'd {e.path})", cps[0])
+            self.stop(ExecCaught(e.task, self.who(e.task), cps[0], path=e.path), cps[0])
 
     def on_exited(self, e: TaskExited) -> None:
         s = self.s
@@ -302,24 +320,14 @@ class EventHandlers:
         if inf is None or self.quiet:
             return
         if not e.group_exit:
-            label = self.labels.pop(e.task.tid, f"LWP {e.task.tid}")
-            if s.settings["print thread-events"] == "on":
-                s.say(f"[{label} exited]")
+            s.notify(ThreadExitedEvent(self.labels.pop(e.task.tid, f"LWP {e.task.tid}")))
             return
         pid = e.task.tg.tgid
         self._release_vfork_parent(inf, "exit")
-        if e.sig:
-            g = gdbsignals.of_linux(e.sig)
-            s.stop_notes.append(f"\nProgram terminated with signal {g.name}, "
-                                f"{g.description}.\nThe program no longer exists.")
-            code = 128 + e.sig
-        elif e.code == 0:
-            s.stop_notes.append(f"[Inferior {inf.num} (process {pid}) exited normally]")
-            code = 0
-        else:
-            s.stop_notes.append(f"[Inferior {inf.num} (process {pid}) exited with code "
-                                f"0{e.code:o}]")
-            code = e.code
+        code = 128 + e.sig if e.sig else e.code
+        exited = ExitedEvent(e.task, None, inferior=inf.num, pid=pid, code=code,
+                             signal=gdbsignals.of_linux(e.sig) if e.sig else None)
+        s.stop_log.append(exited)
         if inf.num == 1 or s.exit_code is None:
             s.exit_code = code
         s.convenience["_exitcode"] = Value(code, INT)
@@ -327,7 +335,7 @@ class EventHandlers:
             s.kernel.request_stop("exited", e.task)  # type: ignore[union-attr]
             return
         if s.stop_task is None:
-            s.stop_kind = "exited"
+            s.stop = exited
         s.kernel.request_stop("exited", e.task)  # type: ignore[union-attr]
 
     def on_signal(self, e: SignalDelivering) -> None:
@@ -337,21 +345,18 @@ class EventHandlers:
         for cp in self.catchpoints("signal", e.task):
             if cp.catches(e.sig):
                 cp.hits += 1
-                self.stop(e.task, "catch-signal", self.who(e.task) +
-                          f"{cp.label} {cp.num} (signal {gdbsignals.name_of(e.sig)})", cp)
+                self.stop(SignalCaught(e.task, self.who(e.task), cp, sig=e.sig), cp)
                 return
         stop, show, _pass = self.signal_policy(e.sig)
         if not stop and not show:
             return
-        who = "Program" if len(s.inferior.live_tasks()) <= 1 else \
-            f"Thread {self._thread_num(e.task)} \"{e.task.comm.decode(errors='replace')}\""
+        who = None if len(s.inferior.live_tasks()) <= 1 else self.thread_ref(e.task)
         g = gdbsignals.of_linux(e.sig)
-        text = f"\n{who} received signal {g.name}, {g.description}."
         if stop:
-            self.stop(e.task, "signal", text)
+            self.stop(SignalEvent(e.task, who, signal=g))
             s.stop_signal = g  # what `info program` says it stopped at
         else:
-            s.say(text)
+            s.notify(SignalPassed(g, who))
 
     def _thread_num(self, task: "Task") -> str:
         inf = self.s.inferior_of(task)
@@ -371,8 +376,7 @@ class EventHandlers:
         path = thread_db_library(k, task) if k is not None else None
         if path is not None:
             inf.thread_db, inf.solib_check = path, 0
-            for line in thread_db_lines(path):
-                self.s.say(line)
+            self.s.notify(ThreadDbLoaded(path))
 
     def on_enter(self, e: SyscallEnter) -> None:
         inf = self.s.inferior_of(e.task)
@@ -381,8 +385,7 @@ class EventHandlers:
         for cp in self.catchpoints("syscall", e.task):
             if cp.syscalls is None or e.nr in cp.syscalls:
                 cp.hits += 1
-                self.stop(e.task, "syscall-entry", self.who(e.task) +
-                          f"{cp.label} {cp.num} (call to syscall {gdb_syscall_name(e.nr)})", cp)
+                self.stop(SyscallCaught(e.task, self.who(e.task), cp, nr=e.nr), cp)
                 return
 
     def on_exit(self, e: SyscallExit) -> None:
@@ -390,8 +393,8 @@ class EventHandlers:
             return
         for cp in self.catchpoints("syscall", e.task):
             if cp.syscalls is None or e.nr in cp.syscalls:
-                self.stop(e.task, "syscall-return", self.who(e.task) +
-                          f"{cp.label} {cp.num} (returned from syscall {gdb_syscall_name(e.nr)})", cp)
+                self.stop(SyscallCaught(e.task, self.who(e.task), cp, nr=e.nr, returning=True),
+                          cp)
                 return
 
     def on_watch(self, e: MemoryWatch) -> None:
@@ -410,20 +413,21 @@ class EventHandlers:
             data = e.task.mm.readable_prefix(p.addr, p.size)
             new = int.from_bytes(data, "little")
             changed = new != p.old
-            head = f"\n{self.who(e.task)}{p.label} {p.num}: {p.expr}\n\n"
+            event = WatchpointEvent(e.task, self.who(e.task), p, old=p.old, new=new,
+                                    changed=changed)
             if changed and p.access in ("write", "access"):
-                hits.append((0, p, head + f"Old value = {p.old}\nNew value = {new}", new))
+                hits.append((0, p, event))
             elif not changed and p.access in ("read", "access") and e.access == "read":
-                hits.append((1, p, head + f"Value = {new}", new))
+                hits.append((1, p, event))
             elif changed:
                 p.old = new
         if hits:
             hits.sort(key=lambda h: (h[0], h[1].num))
-            _rank, p, text, new = hits[0]
-            for _r, q, _t, v in hits:
-                q.old = v
+            _rank, p, event = hits[0]
+            for _r, q, ev in hits:
+                q.old = ev.new
             p.hits += 1
-            self.stop(e.task, "watchpoint", text)
+            self.stop(event)
 
     # --------------------------------------------------------- code hits
     def on_code(self, task: "Task", addr: int) -> None:
@@ -435,7 +439,7 @@ class EventHandlers:
             return
         internal = s.internal_stops.get(addr)
         if internal is not None and internal(task):
-            self.stop(task, "internal")
+            self.stop(InternalEvent(task))
 
     def breakpoint_hit(self, task: "Task", addr: int) -> bool:
         """Whether a user breakpoint at `addr` stops `task` there (counted, its condition
@@ -455,12 +459,11 @@ class EventHandlers:
             if p.ignore > 0:
                 p.ignore -= 1
                 continue
-            label = "Temporary breakpoint" if p.temporary else "Breakpoint"
             num = str(p.num)
             locs = locations(s, p)
             if len(locs) > 1 and inf.num in locs:  # a location in each: gdb's N.M
                 num += f".{locs.index(inf.num) + 1}"
-            self.stop(task, "breakpoint", f"\n{self.who(task)}{label} {num}, ")
+            self.stop(BreakpointEvent(task, self.who(task), p, location=num))
             s.hit_point = p
             return True
         return False
@@ -472,7 +475,7 @@ class EventHandlers:
         try:
             return bool(s.eval_int(cond))
         except Exception as e:  # noqa: BLE001 - gdb stops and reports a broken condition
-            s.say(f"Error in testing condition for breakpoint: {e}")
+            s.notify(ConditionError(str(e)))
             return True
         finally:
             s.current_tid = saved

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from ..abi.fileflags import SEEK_CUR, SEEK_SET
 from ..kernel.errors import KernelError
 from .inferiors import thread_target_id
+from .stops import CheckpointSwitchEvent
 
 if TYPE_CHECKING:
     from ..kernel.task import Task
@@ -67,8 +68,9 @@ def next_checkpoint(s: "Session", inf: "Inferior", task: "Task") -> bool:
     t = tg.live_threads[0]
     s.last_stop_tid = t.tid  # the note below says the switch
     target = thread_target_id(t) if inf.thread_db else f"process {tg.tgid}"
-    s.stop_notes.append(f"[Switching to {target}]")
+    switch = CheckpointSwitchEvent(t, target=target)
+    s.stop_log.append(switch)
     if len(left) == 1:
         s.checkpoints.clear()
-    s.stop_task, s.stop_kind = t, "switched"
+    s.stop = switch
     return True

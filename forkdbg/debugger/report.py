@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING
 from .breakpoints import Breakpoint
 from .detached import run_detached
 from .format import location
+from .gdbtext import stop_headline
 from .inferiors import thread_target_id
+from .stops import InterruptEvent
 
 if TYPE_CHECKING:
     from ..kernel.kernel import Stop
@@ -31,11 +33,11 @@ def report_stop(s: "Session", stop: "Stop | None") -> None:
     task = s.stop_task
     if stop is not None and stop.reason == "interrupt" and task is None:
         task = stop.task
-        s.stop_notes.append("\nProgram received signal SIGINT, Interrupt.")
-        s.stop_kind = "interrupt"
+        s.stop = InterruptEvent(task)
+        s.stop_log.append(s.stop)
     if stop is not None and stop.reason == "deadlock":
         s.say("forkdbg: deadlock: every process is asleep and nothing can wake it.")
-    if stop is not None and stop.reason == "held" and not s.stop_notes:
+    if stop is not None and stop.reason == "held" and not s.stop_log:
         held = sorted({i.num for i in s.inferiors.values() for t in i.live_tasks() if t.frozen})
         s.say("forkdbg: the resumed processes are all waiting, and inferior"
               f"{'s' if len(held) > 1 else ''} {', '.join(map(str, held))} "
@@ -46,8 +48,8 @@ def report_stop(s: "Session", stop: "Stop | None") -> None:
     if s.kernel is not None and not s.kernel.tasks:
         s.last_pid = s.kernel.last_pid
         s.kernel = None  # every process is gone
-    notes = list(s.stop_notes)
-    s.stop_notes = []
+    notes = [h for h in map(stop_headline, s.stop_log) if h]
+    s.stop_log = []
     if task is not None and task.alive:
         inf = s.inferior_of(task)
         if inf is not None and (task.tid != s.last_stop_tid or inf.num != s.current_inferior) \
@@ -69,8 +71,6 @@ def report_stop(s: "Session", stop: "Stop | None") -> None:
     elif task is not None and task.alive and kind not in ("exited", "", "refused", "switched"):
         where, src = stop_location(s, task, kind)
         if kind in ("breakpoint", "catch", "syscall-entry", "syscall-return", "catch-signal"):
-            if kind != "breakpoint":
-                head = "\n" + head + ", "
             s.say(head + where)
         elif head:
             s.say(head)

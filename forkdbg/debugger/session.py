@@ -16,24 +16,27 @@ from typing import TYPE_CHECKING, Callable, TextIO
 
 from ..abi.errno import errno_message
 from ..arch.x86_64 import REG_IDS
-from ..cli.common import Interrupts
+from ..interrupts import Interrupts
 from ..kernel.errors import KernelError
 from ..kernel.kernel import Kernel
 from ..machine import MachineError, MachineOptions, build, check_program
 from ..trace.describe import Style
 from ..trace.timeline import Timeline
 from .breakpoints import Breakpoint, DebugWatcher, Point, Watchpoint
-from .control import do_actions, read_block
-from .events import SOLIB_CHECK_CALLS
+from .control import do_actions
+from .events import SOLIB_CHECK_CALLS, EventHandlers
 from .expr import VOIDP, Env, Value, evaluate
 from .format import location
 from .functions import internal_function
+from .gdbtext import NOT_RESUMING, VFORK_REFUSED, GdbPrinter
 from .hooks import PointHooks
 from .inferiors import Inferior, thread_target_id
 from .program import ProgramFile
+from .questions import Questions
 from .registry import CommandError
 from .settings import DEFAULT_SETTINGS
 from .source import SourceView
+from .stops import ExitedEvent, Notification, NotResumedEvent, StopEvent, VforkRefusedEvent
 
 if TYPE_CHECKING:
     from ..elf.symbols import Symbols
@@ -42,7 +45,7 @@ if TYPE_CHECKING:
     from .gdbsignals import GdbSignal
 
 
-class Session(PointHooks, ProgramFile):
+class Session(PointHooks, ProgramFile, Questions):
     """State of one forkdbg debugging session."""
 
     def __init__(self, out: TextIO = sys.stdout, batch: bool = False,
@@ -84,15 +87,13 @@ class Session(PointHooks, ProgramFile):
         self.hit_point: Point | None = None
         self.last_hit: Point | None = None  # the breakpoint of the last stop (continue N)
         self.stop_signal: "GdbSignal | None" = None  # the signal the last stop was at
-        self.resume_error = ""  # why the last resume had to stop (said after its report)
         self.last_command = ""
         self.color = False  # syntax-coloured disassembly (a terminal)
         self.last_stop_tid: int | None = None  # "[Switching to ...]" when a stop moves
         self.from_tty = not batch  # gdb's from_tty: some messages only for a person
-        self.stop_notes: list[str] = []
-        self.stop_task: "Task | None" = None
-        self.stop_kind = ""
-        from .events import EventHandlers
+        self.stop: StopEvent | None = None  # what stopped the program last
+        self.stop_log: list[StopEvent] = []  # the stop events of the last resume, in order
+        self.observers: list[Callable[[Notification], None]] = [GdbPrinter(self)]
         self.events = EventHandlers(self)
         self.source = SourceView(self)
         self.step_origin: tuple[int, object, int] | None = None  # (thread, frame, function)
@@ -108,11 +109,20 @@ class Session(PointHooks, ProgramFile):
         self.out.write(text + "\n")
         self.out.flush()
 
-    def inferior_event(self, text: str) -> None:
-        """A fork, detach or new-inferior message: shown under `set print inferior-events
-        on` (gdb's default)."""
-        if self.settings["print inferior-events"] == "on":
-            self.say(text)
+    def notify(self, event: Notification) -> None:
+        """Tell each observer (the gdb printer first) what the core saw happen."""
+        for observer in self.observers:
+            observer(event)
+
+    @property
+    def stop_task(self) -> "Task | None":
+        """The thread the last stop left current (none after an exit)."""
+        stop = self.stop
+        return stop.task if stop is not None and not isinstance(stop, ExitedEvent) else None
+
+    @property
+    def stop_kind(self) -> str:
+        return self.stop.kind if self.stop is not None else ""
 
     def error(self, text: str) -> None:
         """An error message: on stderr, as gdb writes them."""
@@ -347,38 +357,38 @@ class Session(PointHooks, ProgramFile):
         self.kernel = None
 
     def resume(self, step: Callable[[], object] | None = None) -> None:
-        """Continue (or take one step) until the next stop, then report it."""
+        """Continue (or take one step) until the next stop, then report it as gdb does."""
+        stop = self.proceed(step)
+        if isinstance(self.stop, NotResumedEvent):
+            self.error(NOT_RESUMING)
+        self.events.report(stop)
+        if isinstance(self.stop, VforkRefusedEvent):  # gdb says why, and goes on
+            self.error(VFORK_REFUSED)
+
+    def proceed(self, step: Callable[[], object] | None = None) -> object:
+        """The core of every resume (gdb's proceed): follow a fork a catchpoint stopped at,
+        apply the scheduling holds, run the kernel (or `step`, one of stepping.py's
+        engines) until something stops it.  Sets `stop` and `stop_log`, prints nothing;
+        returns the kernel's Stop that ended the run early (an interrupt, a deadlock)."""
         k = self.kernel
         assert k is not None
-        self.stop_notes = []
-        self.stop_task = None
-        self.stop_kind = ""
+        self.stop, self.stop_log = None, []
         self.stop_signal = None
         self.after_stop = []
         self.frame_level = 0
         self.resumes += 1
         switched = self.events.switched_from_fork_event()
         self.events.run_pending_follow()  # gdb follows a caught fork first, then records
-        if switched:  # gdb follows the fork, then stays stopped and says why
-            self.error("warning: Not resuming: switched threads before following fork "
-                       "child.")
-            self.stop_task, self.stop_kind = self.task(), "not-resumed"
-            self.events.report(None)
-            return
+        if switched:  # gdb follows the fork, then stays stopped
+            self.stop = NotResumedEvent(self.task())
+            return None
         self.last_stop_tid = self.current_tid  # "[Switching to ...]" if another thread stops
         self.apply_holds()
         timeout = None
         if self.machine.timeout_s is not None:
             timeout = max(self.run_deadline - time.monotonic(), 0.001)
         with Interrupts(k, timeout):
-            if step is not None:
-                stop = step()
-            else:
-                stop = k.run()
-        self.events.report(stop)
-        if self.resume_error:  # the resume could not go on: gdb says why, and goes on
-            message, self.resume_error = self.resume_error, ""
-            self.error(message)
+            return step() if step is not None else k.run()
 
     def apply_holds(self) -> None:
         """gdb: `continue` resumes the current inferior only, unless schedule-multiple is on;
@@ -401,34 +411,6 @@ class Session(PointHooks, ProgramFile):
 
     def thread_label(self, task: "Task") -> str:
         return thread_target_id(task)
-
-    def read_block(self, intro: str) -> list[str]:
-        """Lines up to `end` (for `commands`; nested if/while blocks kept whole), from the
-        file or the terminal."""
-        if self.line_source is None:
-            self.say(intro)
-            return []
-        return read_block(self.line_source)
-
-    def confirm(self, question: str) -> bool:
-        """gdb's y/n question; `set confirm off` answers yes, and so does a run without a
-        terminal, saying so as gdb does."""
-        if self.settings["confirm"] == "off":
-            return True
-        if self.batch or self.ask is None:
-            self.say(question + "[answered Y; input not from terminal]")
-            return True
-        return self.ask(question)
-
-    def nquery(self, question: str) -> bool:
-        """gdb's y/[n] question, whose default is no: `set confirm off` answers it so
-        silently, a run without a terminal says so."""
-        if self.settings["confirm"] == "off":
-            return False
-        if self.batch or self.ask is None:
-            self.say(question + "[answered N; input not from terminal]")
-            return False
-        return self.ask(question)
 
     def pass_or_discard_signal(self) -> None:
         """Resuming after a stop for a signal gdb does not pass (SIGINT, SIGTRAP): drop it."""

@@ -84,7 +84,3 @@ def _exists(kernel: "Kernel", path: str) -> bool:
     except KernelError:
         return False
 
-
-def thread_db_lines(path: str) -> list[str]:
-    return ["[Thread debugging using libthread_db enabled]",
-            f'Using host libthread_db library "{path}".']

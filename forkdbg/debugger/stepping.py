@@ -14,6 +14,7 @@ from ..kernel.objfiles import unwind
 from ..kernel.ptrace import step_instruction
 from .expr import CType, Value
 from .linespec import post_prologue
+from .stops import StepEvent
 
 if TYPE_CHECKING:
     from ..kernel.task import Task
@@ -32,7 +33,7 @@ def step_once(s: "Session") -> object:
         t = child  # the step forked and the child is followed: it finishes there, as gdb's
         stop = step_instruction(k, t)
     if stop is None and s.stop_task is None and t.alive:
-        s.stop_task, s.stop_kind = t, "step"
+        s.stop = StepEvent(t)
     if stop is None and t.alive and s.events.breakpoint_hit(t, t.pc):
         stop, k.stop_request = k.stop_request, None  # a step onto a breakpoint hits it
     return stop
@@ -56,9 +57,7 @@ def run_to(s: "Session", addr: int, task: "Task", sp_at_least: int | None) -> ob
         if not task.mm.released and not s.watcher_wants(task, addr):
             k.watchers.unhook(task.mm, addr, s.watcher)
     if stop is not None and stop.reason == "internal":
-        s.stop_notes = []
-        s.stop_task = getattr(stop, "task", None) or task
-        s.stop_kind = "step"
+        s.stop, s.stop_log = StepEvent(getattr(stop, "task", None) or task), []
         return None
     return stop
 

@@ -8,6 +8,7 @@ from ..detached import kill_inferior, run_detached
 from ..inferiors import thread_target_id
 from ..ranges import decimal
 from ..registry import CommandError, command
+from ..stops import InferiorDetached
 from .info import info
 
 if TYPE_CHECKING:
@@ -132,7 +133,8 @@ def cmd_detach(s: "Session", arg: str) -> None:
         if s.from_tty:  # gdb's target_announce_detach
             s.say(f"Detaching from program: {inf.exe}, process {pid}")
         inf.detached = True
-        s.inferior_event(f"[Inferior {n} (process {pid}) detached]")
+        assert pid is not None
+        s.notify(InferiorDetached(n, pid))
 
 
 def kill_inferiors(s: "Session", arg: str) -> None:
