@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
 
-from ..abi.sysnums import SYSCALL_NAMES
 from . import gdbsignals
 from .registry import CommandError
 
@@ -80,6 +79,7 @@ class Watchpoint(Point):
 class Catchpoint(Point):
     event: str = ""  # fork, vfork, exec, syscall, signal
     syscalls: list[int] | None = None  # in the order given; None: any
+    syscall_names: dict[int, str] = field(default_factory=dict)  # the table it was set with
     signals: list[int] | None = None  # gdb signal numbers; None: standard (or all)
     all_signals: bool = False  # `catch signal all`: SIGTRAP and SIGINT too
     last: str = ""  # what it last caught: `process 1001`, `program "/bin/ls"`
@@ -93,7 +93,8 @@ class Catchpoint(Point):
         if self.event == "syscall":
             if self.syscalls is None:
                 return "any syscall"
-            items = " ".join(f"'{SYSCALL_NAMES[n]}' [{n}]" if n in SYSCALL_NAMES else str(n)
+            names = self.syscall_names
+            items = " ".join(f"'{names[n]}' [{n}]" if n in names else str(n)
                              for n in self.syscalls)
             return f"syscall{'s' if len(self.syscalls) > 1 else ''} {items}"
         if self.event == "signal":
@@ -112,7 +113,7 @@ class Catchpoint(Point):
         if self.event == "syscall":
             if self.syscalls is None:
                 return 'syscall "<any syscall>" '
-            names = ", ".join(SYSCALL_NAMES.get(n, str(n)) for n in self.syscalls)
+            names = ", ".join(self.syscall_names.get(n, str(n)) for n in self.syscalls)
             return f'syscall{"s" if len(self.syscalls) > 1 else ""} "{names}" '
         return f"{self.event}, {self.last} " if self.last else self.event
 

@@ -38,7 +38,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("-nw", "--nw", "-nowindows", "--nowindows", action="store_true",
                    help="no windows: the command line (accepted; the TUI is not built yet)")
     p.add_argument("-data-directory", "--data-directory", "-D", metavar="DIR",
-                   help="gdb's data directory (accepted, unused)")
+                   help="gdb's data directory (its syscalls/*.xml name system calls)")
     p.add_argument("--version", "-version", "-v", action="store_true",
                    help="print the version and exit")
     p.add_argument("-q", "-quiet", "--quiet", "-silent", action="store_true",
@@ -66,6 +66,8 @@ def main(argv: list[str]) -> int:
         return 0
     s = Session(batch=ns.batch)
     s.machine = machine_options(ns)
+    if ns.data_directory:
+        s.settings["data-directory"] = os.path.abspath(os.path.expanduser(ns.data_directory))
     if s.machine.cwd is None and os.path.realpath(s.machine.root) == "/":
         s.machine.cwd = os.getcwd()  # `cd` and `pwd` show it
     try:

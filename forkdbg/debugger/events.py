@@ -105,6 +105,9 @@ class EventHandlers:
             return None
         return self.thread_ref(task)
 
+    def syscall_name(self, nr: int) -> str | None:
+        return self.s.syscall_table().name(nr)
+
     def thread_ref(self, task: "Task") -> ThreadRef:
         return ThreadRef(self._thread_num(task), task.comm.decode(errors="replace"))
 
@@ -279,7 +282,8 @@ class EventHandlers:
 
         def report() -> None:
             cps[0].hits += 1
-            self.stop(SyscallCaught(child, self.who(child), cps[0], nr=nr, returning=True))
+            self.stop(SyscallCaught(child, self.who(child), cps[0], nr=nr, returning=True,
+                                    name=self.syscall_name(nr)))
             child.resume = prev
         child.resume = report
 
@@ -385,7 +389,8 @@ class EventHandlers:
         for cp in self.catchpoints("syscall", e.task):
             if cp.syscalls is None or e.nr in cp.syscalls:
                 cp.hits += 1
-                self.stop(SyscallCaught(e.task, self.who(e.task), cp, nr=e.nr), cp)
+                self.stop(SyscallCaught(e.task, self.who(e.task), cp, nr=e.nr,
+                                        name=self.syscall_name(e.nr)), cp)
                 return
 
     def on_exit(self, e: SyscallExit) -> None:
@@ -393,7 +398,8 @@ class EventHandlers:
             return
         for cp in self.catchpoints("syscall", e.task):
             if cp.syscalls is None or e.nr in cp.syscalls:
-                self.stop(SyscallCaught(e.task, self.who(e.task), cp, nr=e.nr, returning=True),
+                self.stop(SyscallCaught(e.task, self.who(e.task), cp, nr=e.nr, returning=True,
+                                        name=self.syscall_name(e.nr)),
                           cp)
                 return
 

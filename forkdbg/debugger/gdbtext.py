@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..abi.sysnums import SYSCALL_NAMES
 from . import gdbsignals
 from .stops import (
     BreakpointEvent,
@@ -50,11 +49,6 @@ VFORK_REFUSED = ("Can not resume the parent process over vfork in the foreground
 NOT_RESUMING = "warning: Not resuming: switched threads before following fork child."
 
 
-def gdb_syscall_name(nr: int) -> str:
-    """A system call as gdb names it in a catchpoint's stop: its name, else its number."""
-    return SYSCALL_NAMES.get(nr, str(nr))
-
-
 def hit_by(thread: ThreadRef | None) -> str:
     """``Thread 2.1 "busybox" hit `` when gdb says which thread stopped."""
     return f'Thread {thread.number} "{thread.name}" hit ' if thread is not None else ""
@@ -67,7 +61,7 @@ def _catch_what(e: CatchpointEvent) -> str:
         return f"exec'd {e.path}"
     if isinstance(e, SyscallCaught):
         return (f"{'returned from' if e.returning else 'call to'} syscall "
-                f"{gdb_syscall_name(e.nr)}")
+                f"{e.name or e.nr}")
     if isinstance(e, SignalCaught):
         return f"signal {gdbsignals.name_of(e.sig)}"
     return ""

@@ -37,6 +37,7 @@ from .registry import CommandError
 from .settings import DEFAULT_SETTINGS
 from .source import SourceView
 from .stops import ExitedEvent, Notification, NotResumedEvent, StopEvent, VforkRefusedEvent
+from .syscalltable import SyscallTable, SyscallTables
 
 if TYPE_CHECKING:
     from ..elf.symbols import Symbols
@@ -95,6 +96,7 @@ class Session(PointHooks, ProgramFile, Questions):
         self.stop_log: list[StopEvent] = []  # the stop events of the last resume, in order
         self.observers: list[Callable[[Notification], None]] = [GdbPrinter(self)]
         self.events = EventHandlers(self)
+        self.syscall_tables = SyscallTables()
         self.source = SourceView(self)
         self.step_origin: tuple[int, object, int] | None = None  # (thread, frame, function)
         self.after_stop: list[str] = []  # said after the stop's report (finish's value)
@@ -243,6 +245,13 @@ class Session(PointHooks, ProgramFile, Questions):
             assert v.lval is not None
             return v.lval
         return v.v
+
+    def syscall_table(self) -> SyscallTable:
+        """The syscall names of the data directory and architecture in force (gdb's
+        warning, once, when they cannot be read)."""
+        return self.syscall_tables.table(self.settings["data-directory"],
+                                         self.settings["architecture"],
+                                         lambda m: self.error("warning: " + m))
 
     # ------------------------------------------------------------- points
     def set_next_address(self, addr: int) -> None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from .registry import CommandError
+from .syscalltable import ARCHITECTURES, DEFAULT_DATA_DIRECTORY, NATIVE
 
 DEFAULT_SETTINGS: dict[str, str] = {
     "follow-fork-mode": "parent", "detach-on-fork": "on", "follow-exec-mode": "same",
@@ -16,7 +17,8 @@ DEFAULT_SETTINGS: dict[str, str] = {
     "annotate": "0", "check range": "auto", "check type": "on", "complaints": "0",
     "editing": "on", "history expansion": "off", "history filename": "",
     "history save": "off", "history size": "256", "language": "auto", "write": "off",
-    "solib-search-path": "", "data-directory": "", "radix": "10",
+    "solib-search-path": "", "data-directory": DEFAULT_DATA_DIRECTORY, "radix": "10",
+    "architecture": "auto",
 }
 CHOICES = {"follow-fork-mode": ("parent", "child", "ask"), "follow-exec-mode": ("same", "new"),
            "breakpoint pending": ("on", "off", "auto"),
@@ -24,7 +26,8 @@ CHOICES = {"follow-fork-mode": ("parent", "child", "ask"), "follow-exec-mode": (
            "check range": ("on", "warn", "off", "auto"),
            "language": ("auto", "local", "unknown", "ada", "asm", "c", "c++", "d", "fortran",
                         "go", "minimal", "modula-2", "objective-c", "opencl", "pascal",
-                        "rust")}
+                        "rust"),
+           "architecture": tuple(ARCHITECTURES)}
 BOOLEAN = {"detach-on-fork", "schedule-multiple", "confirm", "pagination", "print pretty",
            "backtrace past-main", "verbose", "print inferior-events", "print thread-events",
            "check type", "editing", "history expansion", "history save", "write"}
@@ -131,6 +134,16 @@ def resolve(words: list[str], names: list[str]) -> tuple[str, int]:
                                f'{", ".join(sorted(cands))}.')
     raise CommandError(f'Undefined set command: "{words[0] if words else ""}".  '
                        'Try "help set".')
+
+
+def sentence(key: str, value: str) -> str:
+    """What `show KEY` says (and `set architecture` too)."""
+    if key == "verbose":
+        return VERBOSE[value]
+    if key == "architecture":
+        now = f' (currently "{NATIVE}")' if value == "auto" else ""
+        return f'The target architecture is set to "{value}"{now}.'
+    return SHOW.get(key, key + " is {}.").format(shown(key, value))
 
 
 def shown(key: str, value: str) -> str:

@@ -99,6 +99,7 @@ class SyscallCaught(CatchpointEvent):
 
     nr: int = 0
     returning: bool = False
+    name: str | None = None  # None: the syscall table has no name for it (or none loaded)
 
     @property
     def kind(self) -> str:  # type: ignore[override]

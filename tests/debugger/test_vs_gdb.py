@@ -452,6 +452,35 @@ info scope lines.c:17
 info scope nosuch
 """
 SCRIPTS["source_scope_dwarf4"] = SCRIPTS["source_scope"]
+# syscall names from the data directory: none there (gdb's warnings, numbers only), gdb's
+# own files, and another architecture's table
+SCRIPTS["catch_syscall_noxml"] = """set data-directory /the/path/to/nowhere
+catch syscall
+catch syscall 3 161
+catch syscall close
+catch syscall g:process
+info breakpoints
+show data-directory
+run
+continue
+set data-directory /usr/share/gdb
+catch syscall 1 g:process
+delete 1
+continue
+"""
+SCRIPTS["catch_syscall_architectures"] = """show architecture
+set architecture i386
+show architecture
+catch syscall 1 4
+set architecture i386:x86-64
+catch syscall 1
+set architecture i38
+set architecture nonsense
+set architecture auto
+info breakpoints
+run
+continue
+"""
 PROGRAMS = {"fault_load": ["faults", "load"], "fault_store": ["faults", "store"],
             "fault_push": ["faults", "push"], "signal": ["crash", "segv"], "step_signal": ["rseq"], "catch_vfork_event": ["vfork"],
             "no_process": ["rseq"], "argv0": ["args", "one", "two words"],

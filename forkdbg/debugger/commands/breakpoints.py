@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ...abi.sysclasses import CLASSES
-from ...abi.sysnums import SYSCALL_NUMBERS
 from .. import gdbsignals
 from ..breakpoints import Breakpoint, Catchpoint, Point, Watchpoint, locations
 from ..linespec import locate
 from ..ranges import decimal, report_missing, spans
 from ..registry import CommandError, command
+from ..syscalltable import SyscallTable
 
 if TYPE_CHECKING:
     from ..session import Session
@@ -286,15 +285,7 @@ CATCH_HELP = {
 }
 
 
-#: gdb 13's x86-64 syscall groups where they differ from strace's classes, plus what gdb
-#: misses (clone3 and execveat create and replace processes too)
-GDB_GROUPS = {
-    "process": ["clone", "fork", "vfork", "execve", "exit", "wait4", "arch_prctl",
-                "exit_group", "waitid", "unshare", "rt_tgsigqueueinfo", "execveat", "clone3"],
-}
-
-
-def _syscalls(words: list[str]) -> list[int] | None:
+def _syscalls(words: list[str], table: SyscallTable) -> list[int] | None:
     """The system call numbers `catch syscall` names, in the order given (a group's by
     number), each once; None for any."""
     if not words:
@@ -303,17 +294,16 @@ def _syscalls(words: list[str]) -> list[int] | None:
     for w in words:
         if w.startswith("group:") or w.startswith("g:"):
             g = w.split(":", 1)[1]
-            names = GDB_GROUPS.get(g) or CLASSES.get(g)
-            if names is None:
+            nums = table.groups.get(g)
+            if nums is None:
                 raise CommandError(f"Unknown syscall group '{g}'.")
-            out.update(dict.fromkeys(sorted(SYSCALL_NUMBERS[n] for n in names
-                                            if n in SYSCALL_NUMBERS)))
+            out.update(dict.fromkeys(nums))
         elif decimal(w):
             out[int(w)] = None
         elif w.startswith("-") and decimal(w[1:]):
             raise CommandError(f"Unknown syscall number '{w}'.")
-        elif w in SYSCALL_NUMBERS:
-            out[SYSCALL_NUMBERS[w]] = None
+        elif table.number(w) is not None:
+            out[table.number(w)] = None  # type: ignore[index]
         else:
             raise CommandError(f"Unknown syscall name '{w}'.")
     return list(out)
@@ -366,7 +356,8 @@ def _catch(s: "Session", arg: str, temporary: bool) -> None:
     event, rest = words[0], words[1:]
     cp = Catchpoint(0, event=event, inferiors={s.current_inferior}, temporary=temporary)
     if event == "syscall":
-        cp.syscalls = _syscalls(rest)
+        table = s.syscall_table()
+        cp.syscalls, cp.syscall_names = _syscalls(rest, table), table.names
     elif event == "signal":
         cp.signals, cp.all_signals = _catch_signals(rest)
     elif event not in ("fork", "vfork", "exec"):

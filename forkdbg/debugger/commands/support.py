@@ -116,15 +116,15 @@ def change_setting(s: "Session", arg: str) -> None:
     if words[0] == "radix":
         _set_radix(s, value)
         return
-    glued = re.sub(r"([\w-])([/~=])", r"\1 \2", text)  # `set history file/home/`
-    if glued != text:
+    glued = re.search(r"[\w-][/~=]", text)  # `set history file/home/`: gdb wants a blank
+    if glued is not None:
+        head = text[:glued.start() + 1].split()
         try:
-            settings.resolve(glued.split()[:2], list(s.settings))
+            _name, used = settings.resolve(head, list(s.settings))
         except CommandError:
             pass
         else:
-            if len(glued.split()[0]) < len(words[0]) or len(words) == 1 or \
-                    glued.split()[1] != words[1]:
+            if used == len(head):  # the value is glued to the setting's name
                 raise CommandError("Argument must be preceded by space.")
     name, n = _setting(s, words)
     for w in words[:n]:  # `set history file/home/`: gdb wants a blank first
@@ -161,6 +161,10 @@ def change_setting(s: "Session", arg: str) -> None:
                 raise CommandError(f'Undefined item: "{value}".')
             value = found[0]
     s.settings[name] = value
+    if name == "architecture":
+        s.say(settings.sentence(name, value))
+    elif name == "data-directory" and not os.path.isdir(value):
+        s.error(f"Warning: {value}: No such file or directory.")
 
 
 def _radix_words(r: int) -> str:
@@ -221,11 +225,7 @@ def cmd_show(s: "Session", arg: str) -> None:
         except CommandError:
             raise CommandError(f'Undefined show command: "{name}".  Try "help show".') \
                 from None
-        if key == "verbose":
-            s.say(settings.VERBOSE[s.settings[key]])
-        else:
-            s.say(settings.SHOW.get(key, key + " is {}.").format(
-                settings.shown(key, s.settings[key])))
+        s.say(settings.sentence(key, s.settings[key]))
 
 
 @command("echo", category="support")
