@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 from ..dwarf.types import Type
 from .arith import apply, char_constant_string, promote, string_value
+from .calls import call_result, is_function, return_type
 from .escapes import char_constant
 from .expr_types import (
     BASE_TYPES,
@@ -51,8 +52,10 @@ class Env:
                  variable: Callable[[str], "Value | None"] | None = None,
                  typed: Callable[[Any], CType] | None = None,
                  type_named: Callable[[str], CType | None] | None = None,
-                 call: Callable[[str, list["Value"]], "Value | None"] | None = None) -> None:
+                 call: Callable[[str, list["Value"]], "Value | None"] | None = None,
+                 infcall: Callable[[int, list[int | bytes], str], int] | None = None) -> None:
         self.call = call  # gdb's internal functions: $_gdb_setting("name") ...
+        self.infcall = infcall  # a call of the program's function: (address, args, name)
         self.type_named = type_named  # the program's types by name (struct X, typedefs)
         self.variable = variable  # the program's variables in scope (from DWARF)
         self.typed = typed  # a DWARF type as a CType
@@ -138,6 +141,7 @@ class Parser:
         self.text = text
         self.depth = 0  # nesting of parentheses, casts and unary operators
         self.skip = 0  # > 0 inside a branch whose value is not needed: no reads, no errors
+        self.call_cast: CType | None = None  # `(long) f(x)`: the type of a call's value
 
     def rest(self) -> str:
         """The input from the next token on, as typed."""
@@ -261,7 +265,11 @@ class Parser:
             brace = tok[1] == "{"
             self.i += 1
             t = self.read_type("}" if brace else ")")
-            v = self.unary()
+            self.call_cast = t if not brace else None
+            try:
+                v = self.unary()
+            finally:
+                self.call_cast = None
             if brace:  # {type} addr: the object of that type at addr
                 return self.load(v.v, t)
             if v.t is DATA and v.lval is not None:
@@ -284,9 +292,25 @@ class Parser:
                 self.i += 1
                 for part in tok[1][1:].split("."):
                     v = self.member(v, part)
+            elif tok[1] == "(" and is_function(v):
+                v = self.call(v)
             else:
                 return v
         return v
+
+    def call(self, fn: Value) -> Value:
+        """`F(ARGS)`: the program's function, called (not inside sizeof)."""
+        cast, self.call_cast = self.call_cast, None  # the cast applies to this call only
+        self.take("(")
+        args: list[Value] = []
+        while (tok := self.peek()) is not None and tok[1] != ")":
+            args.append(self.conditional())
+            if (tok := self.peek()) is not None and tok[1] == ",":
+                self.i += 1
+        self.take(")")
+        if self.skip:  # sizeof: the type, no call
+            return Value(0, return_type(self.env, fn, cast) or VOID)
+        return call_result(self.env, fn, args, cast)
 
     def repeat(self, v: Value, n: int) -> Value:
         """gdb's ``OBJ@N``: N objects of OBJ's type from OBJ's address, as an array."""

@@ -28,6 +28,7 @@ from .events import SOLIB_CHECK_CALLS, EventHandlers
 from .expr import VOIDP, Env, Value, evaluate
 from .format import location
 from .functions import internal_function
+from .infcall import call_function
 from .gdbtext import NOT_RESUMING, VFORK_REFUSED, GdbPrinter
 from .hooks import PointHooks
 from .inferiors import Inferior, thread_target_id
@@ -234,7 +235,8 @@ class Session(PointHooks, ProgramFile, Questions):
         return Env(reg, read, symbol, self.history, self.convenience,
                    lambda m: self.error("warning: " + m), self.source.variable,
                    self.source.ctype, self.source.type_named,
-                   lambda name, args: internal_function(self, name, args))
+                   lambda name, args: internal_function(self, name, args),
+                   lambda addr, args, name: call_function(self, addr, args, name))
 
     def evaluate(self, text: str) -> Value:
         return evaluate(text, self.env())

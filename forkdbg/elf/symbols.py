@@ -28,6 +28,7 @@ class Symbol:
     kind: str
     binding: str
     end: int = 0  # the end of its section: how far a sizeless symbol can reach
+    ifunc: bool = False  # STT_GNU_IFUNC: the address is a resolver returning the function
 
 
 class Symbols(Protocol):
@@ -47,7 +48,8 @@ class Symbols(Protocol):
 
 
 _SYM = struct.Struct("<IBBHQQ")  # Elf64_Sym: name, info, other, shndx, value, size
-_KINDS = {2: "func", 10: "func", 1: "object", 6: "tls"}  # STT_FUNC, STT_GNU_IFUNC, ...
+STT_GNU_IFUNC = 10
+_KINDS = {2: "func", STT_GNU_IFUNC: "func", 1: "object", 6: "tls"}  # STT_FUNC, STT_GNU_IFUNC, ...
 _BINDS = {1: "global", 2: "weak"}  # STB_GLOBAL, STB_WEAK; the rest are local
 _SKIP_TYPES = (3, 4)  # STT_SECTION, STT_FILE
 
@@ -72,7 +74,7 @@ def _unpack(data: bytes, off: int, size: int, str_off: int, str_size: int,
         if name:
             kind = _KINDS.get(typ) or ("text" if shndx in code_sections else "notype")
             out.append(Symbol(name, value, sz, kind, _BINDS.get(info >> 4, "local"),
-                              (section_ends or {}).get(shndx, 0)))
+                              (section_ends or {}).get(shndx, 0), typ == STT_GNU_IFUNC))
     return out
 
 
@@ -128,7 +130,7 @@ class SymbolTable:
         by_addr: dict[int, list[Symbol]] = {}
         for s in symbols:
             s = Symbol(s.name, s.addr + bias, s.size, s.kind, s.binding,
-                       s.end + bias if s.end else 0) if bias else s
+                       s.end + bias if s.end else 0, s.ifunc) if bias else s
             old = self._by_name.get(s.name)
             if old is None or (old.binding == "local" and s.binding != "local"):
                 self._by_name[s.name] = s

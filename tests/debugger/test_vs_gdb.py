@@ -481,6 +481,24 @@ info breakpoints
 run
 continue
 """
+# calling the program's functions: a cast for one without debug information, an
+# indirect function (glibc's strlen) resolved first, a string literal put in memory, a
+# void function with DWARF, and a breakpoint inside the called function
+SCRIPTS["inferior_calls"] = """break main
+run
+print (int) getpid () > 0
+print (long) strlen ("hello, world")
+call (void) getpid ()
+print sizeof ((long) getpid ())
+call describe (&origin)
+print calls
+break describe
+call describe (&origin)
+"""
+SCRIPTS["inferior_calls_unknown_type"] = """break main
+run
+print getpid ()
+"""
 PROGRAMS = {"fault_load": ["faults", "load"], "fault_store": ["faults", "store"],
             "fault_push": ["faults", "push"], "signal": ["crash", "segv"], "step_signal": ["rseq"], "catch_vfork_event": ["vfork"],
             "no_process": ["rseq"], "argv0": ["args", "one", "two words"],
@@ -499,7 +517,8 @@ PROGRAMS = {"fault_load": ["faults", "load"], "fault_store": ["faults", "store"]
             "source_follow_child": ["lines-g"], "source_data_list": ["lines-g"],
             "source_dwarf4": ["lines-dwarf4"], "source_keep_both": ["lines-g"],
             "source_musl": [str(SAMPLES / "musl" / "lines-g")],
-            "source_symbols": ["lines-g"],
+            "source_symbols": ["lines-g"], "inferior_calls": ["lines-g"],
+            "inferior_calls_unknown_type": ["lines-g"],
             "source_symbols_musl": [str(SAMPLES / "musl" / "lines-g")],
             "source_scope": ["lines-g"], "source_scope_dwarf4": ["lines-dwarf4"]}
 

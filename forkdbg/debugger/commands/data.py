@@ -29,9 +29,20 @@ def _fmt(arg: str) -> tuple[str | None, str]:
     return None, arg
 
 
-@command("print", "p", "inspect", "call", category="data")
+@command("print", "p", "inspect", category="data")
 def cmd_print(s: "Session", arg: str) -> None:
     """Print the value of an expression: p[/x|d|u|o|t|c|a|z] EXPR ($rax, *(int *)ADDR, ...)."""
+    _print(s, arg, False)
+
+
+@command("call", category="data")
+def cmd_call(s: "Session", arg: str) -> None:
+    """Call a function of the program: call FUNC(ARGS) (its value printed unless void;
+    a function without debug information needs a cast: call (long) ftell(f))."""
+    _print(s, arg, True)
+
+
+def _print(s: "Session", arg: str, call: bool) -> None:
     fmt, expr = _fmt(arg)
     if fmt is not None and len(fmt) != 1:
         fmt = fmt[-1]
@@ -45,6 +56,8 @@ def cmd_print(s: "Session", arg: str) -> None:
             cmd_set(s, f"var {parts[0]} = {parts[1]}")
             expr = parts[0]
         v = s.evaluate(expr)
+    if call and v.t.name == "void" and not v.t.is_pointer:
+        return  # gdb's call prints no void value
     text = s.source.render(v, fmt)
     s.history.append(v)
     s.say(f"${len(s.history)} = {text}")
