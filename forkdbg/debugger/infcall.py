@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..arch.x86_64 import RAX, RSP, REG_IDS
+from ..arch.x86_64 import RAX, REG_IDS, RSP
 from ..interrupts import Interrupts
 from ..kernel.objfiles import object_map
 from .registry import CommandError

@@ -10,6 +10,7 @@ import select
 import sys
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
+from . import annotate
 from .detached import run_detached_slice
 from .registry import CommandError
 
@@ -115,10 +116,14 @@ def repl(s: "Session", prompt_session: Any = None) -> int:
             pass
     while True:
         try:
+            message = annotate.prompt(s, s.settings["prompt"])
             if isinstance(ps, PlainPrompt):
-                line = ps.prompt(s.settings["prompt"])
+                line = ps.prompt(message)
             else:  # the detached processes run while the prompt waits, as on a host
-                line = ps.prompt(s.settings["prompt"], inputhook=idle_hook)
+                line = ps.prompt(message, inputhook=idle_hook)
+            post = annotate.post_prompt(s)
+            if post is not None:
+                s.say(post)
         except KeyboardInterrupt:
             s.say("Quit")
             continue

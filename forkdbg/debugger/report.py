@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from . import annotate
 from .breakpoints import Breakpoint
 from .detached import run_detached
 from .format import location
@@ -115,13 +116,22 @@ def stop_location(s: "Session", task: "Task", kind: str) -> tuple[str, str | Non
     if text is None or sl is None or frame is None:
         return location(task.pc, s.symbols(task)), None
     view.shown(sl.file, sl.line)
+    line_only = kind == "step" and origin is not None and origin == (
+        task.tid, view.frame_id(task), _function_low(frame))  # gdb's SRC_LINE
+    # an annotation stands for the line (and the address); "middle" only for SRC_LINE
+    ann = annotate.source_line(s, sl.file, sl.line, task.pc, line_only and sl.pc != task.pc)
+    if ann is not None:
+        return ("" if line_only else text), ann
     src = view.source_line(sl.file, sl.line)
-    fn = frame.function
-    if kind == "step" and origin is not None and origin == (
-            task.tid, view.frame_id(task), fn.low + (frame.scope.bias if frame.scope else 0)
-            if fn is not None else 0):
+    if line_only:
         return "", (f"0x{task.pc:016x}\t" if sl.pc != task.pc else "") + src
     return text, src
+
+
+def _function_low(frame: Any) -> int:
+    """Where the frame's function starts (0 without one): a step's origin records it."""
+    fn = frame.function
+    return fn.low + (frame.scope.bias if frame.scope else 0) if fn is not None else 0
 
 
 def run_displays(s: "Session") -> None:

@@ -28,9 +28,9 @@ from .events import SOLIB_CHECK_CALLS, EventHandlers
 from .expr import VOIDP, Env, Value, evaluate
 from .format import location
 from .functions import internal_function
-from .infcall import call_function
 from .gdbtext import NOT_RESUMING, VFORK_REFUSED, GdbPrinter
 from .hooks import PointHooks
+from .infcall import call_function
 from .inferiors import Inferior, thread_target_id
 from .program import ProgramFile
 from .questions import Questions

@@ -15,6 +15,7 @@ from ..dwarf.locexpr import ExprError, FrameContext, evaluate
 from ..dwarf.types import Type
 from ..dwarf.values import Printer, TypedValue
 from ..kernel.objfiles import image_at, unwind, unwinder_at
+from . import annotate
 from .expr import CType, Value
 from .format import location
 from .format import value as fmt_value
@@ -72,6 +73,7 @@ class SourceView:
     def __init__(self, s: "Session") -> None:
         self.s = s
         self._texts: dict[str, list[str] | None] = {}
+        self._places: dict[str, str] = {}  # a source's fullname -> the file read for it
         self.list_file: SourceFile | None = None  # where `list` goes on from
         self.list_next = 0  # the line `list` prints next; 0: center on list_center
         self.list_center = 0
@@ -385,7 +387,8 @@ class SourceView:
         if text is None or sl is None:
             return [f"#0  {location(task.pc, self.s.symbols(task))}"]
         self.shown(sl.file, sl.line)
-        return [f"#0  {text}", self.source_line(sl.file, sl.line)]
+        ann = annotate.source_line(self.s, sl.file, sl.line, task.pc, False)
+        return [f"#0  {text}", ann or self.source_line(sl.file, sl.line)]
 
     def text(self, f: SourceFile) -> list[str] | None:
         """The lines of a source file: found through `directory`'s path (by its name as
@@ -403,6 +406,7 @@ class SourceView:
                 except OSError:
                     continue
                 self._texts[f.fullname] = raw.decode("utf-8", "replace").splitlines()
+                self._places[f.fullname] = os.path.abspath(place)
                 if newer:  # gdb says so once, when it first reads the file
                     self.s.error("warning: Source file is more recent than executable.")
                 break
@@ -417,9 +421,23 @@ class SourceView:
         with f:
             return int(os.fstat(f.fileno()).st_mtime)
 
+    def found_file(self, f: SourceFile) -> tuple[str, list[int]] | None:
+        """(the file read for `f`, each line's byte offset in it), for annotations."""
+        if self.text(f) is None:
+            return None
+        path = self._places[f.fullname]
+        try:
+            with open(path, "rb") as fh:
+                raw = fh.read(64 << 20)
+        except OSError:
+            return None
+        offsets = [0] + [i + 1 for i, b in enumerate(raw) if b == 10]
+        return path, offsets[:-1] if raw.endswith(b"\n") else offsets
+
     def forget_texts(self) -> None:
         """Read source files again (the source path changed)."""
         self._texts.clear()
+        self._places.clear()
 
     def source_line(self, f: SourceFile, line: int) -> str:
         """``20\\t    struct pt p = ...;`` or gdb's words when the file cannot be read."""

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .session import Session
 
 
-def step_once(s: "Session") -> object:
+def step_once(s: "Session") -> Stop | None:
     """One instruction of the current thread (ending in the fork child the debugger
     follows, when the instruction forked)."""
     k = s.kernel
@@ -39,7 +39,7 @@ def step_once(s: "Session") -> object:
     return stop
 
 
-def run_to(s: "Session", addr: int, task: "Task", sp_at_least: int | None) -> object:
+def run_to(s: "Session", addr: int, task: "Task", sp_at_least: int | None) -> Stop | None:
     """Continue until `task` reaches `addr` (with rsp >= sp_at_least, i.e. in this frame)."""
     k = s.kernel
     assert k is not None
@@ -78,7 +78,7 @@ def _current(s: "Session", t: "Task") -> "Task":
     return nt if nt is not None and nt.alive else t
 
 
-def step_lines(s: "Session", over: bool, until: bool = False) -> object:
+def step_lines(s: "Session", over: bool, until: bool = False) -> Stop | None:
     """One source line: `next` (over calls), `step` (into functions with line
     information), `until` (like next, but never back to an earlier address of the
     function).  Sets the stop's task; returns a Stop that ended it early."""
@@ -136,7 +136,7 @@ def step_lines(s: "Session", over: bool, until: bool = False) -> object:
         lo, hi, cur = nl.pc, nl.end, (nl.file.fullname, nl.line)  # mid-line: on to its end
 
 
-def _step_into(s: "Session", t: "Task") -> tuple[bool, object]:
+def _step_into(s: "Session", t: "Task") -> tuple[bool, Stop | None]:
     """`step` went into a call: stop past the callee's prologue if it has line
     information ((True, a Stop that came first)), else let the caller step over it."""
     view = s.source

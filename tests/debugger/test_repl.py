@@ -121,3 +121,18 @@ def test_ctrl_c_in_a_real_terminal(tmp_path: Path) -> None:
         wait_for("EXITED 0")
     finally:
         _tmux("kill-session", "-t", name)
+
+
+
+def test_annotation_level_2_marks_the_prompt() -> None:
+    """gdb's level-2 annotations around the prompt and after each command line read (the
+    plain prompt of commands from a pipe)."""
+    p = subprocess.run([sys.executable, "-m", "forkdbg", "-q", sample("glibc", "hello")],
+                       input="set annotate 2\nshow annotate\nset annotate 0\n",
+                       capture_output=True, text=True, cwd=ROOT, timeout=60)
+    out = p.stdout
+    marked = "\n\x1a\x1apre-prompt\n(forkdbg) \n\x1a\x1aprompt\n"
+    assert out.count(marked) == 2, out  # the prompts for `show` and for the last `set`
+    assert out.count("\n\x1a\x1apost-prompt\n") == 2
+    assert "show annotate\n\n\x1a\x1apost-prompt\nAnnotation_level is 2." in out
+    assert out.endswith("set annotate 0\n\n\x1a\x1apost-prompt\n(forkdbg) quit\n")

@@ -499,6 +499,20 @@ SCRIPTS["inferior_calls_unknown_type"] = """break main
 run
 print getpid ()
 """
+# gdb's level-1 annotations: the source line of a stop or a frame becomes FILE:LINE:
+# CHAR:beg|middle:ADDR; `info line` adds one
+SCRIPTS["annotations"] = """set annotate 1
+break main
+run
+info line 1
+info line 30
+next
+stepi
+frame
+list 29,30
+set annotate 0
+next
+"""
 PROGRAMS = {"fault_load": ["faults", "load"], "fault_store": ["faults", "store"],
             "fault_push": ["faults", "push"], "signal": ["crash", "segv"], "step_signal": ["rseq"], "catch_vfork_event": ["vfork"],
             "no_process": ["rseq"], "argv0": ["args", "one", "two words"],
@@ -518,7 +532,7 @@ PROGRAMS = {"fault_load": ["faults", "load"], "fault_store": ["faults", "store"]
             "source_dwarf4": ["lines-dwarf4"], "source_keep_both": ["lines-g"],
             "source_musl": [str(SAMPLES / "musl" / "lines-g")],
             "source_symbols": ["lines-g"], "inferior_calls": ["lines-g"],
-            "inferior_calls_unknown_type": ["lines-g"],
+            "inferior_calls_unknown_type": ["lines-g"], "annotations": ["lines-g"],
             "source_symbols_musl": [str(SAMPLES / "musl" / "lines-g")],
             "source_scope": ["lines-g"], "source_scope_dwarf4": ["lines-dwarf4"]}
 

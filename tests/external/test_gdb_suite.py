@@ -28,7 +28,7 @@ def test_gdb_fork_tests_that_pass_keep_passing() -> None:
     passed = Counter(ln[len("case PASS: "):] for ln in lines if ln.startswith("case PASS: "))
     want = Counter(ln.strip() for ln in (HERE / "gdb_suite_passing.txt").read_text()
                    .splitlines() if ln.strip() and not ln.startswith("#"))
-    assert sum(want.values()) >= 785
+    assert sum(want.values()) >= 848  # every case gdb 13.1 itself passes here
     lost = want - passed
     assert not lost, f"no longer pass: {sorted(lost)[:40]}\n" + "\n".join(
         ln for ln in lines if not ln.startswith("case "))

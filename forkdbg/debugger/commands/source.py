@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ...dwarf.types import Type, declare
+from .. import annotate
 from ..format import location, sym_suffix
 from ..linespec import decode, locate
 from ..registry import CommandError, command
@@ -149,11 +150,19 @@ def info_line(s: "Session", arg: str) -> None:
         if line != sl.line:
             s.say(f'Line {line} of "{f.name}" is at address {lo:#x}'
                   f"{sym_suffix(lo, s.describe)} but contains no code.")
+            _annotate_line(s, f, line, lo)
             s.set_next_address(lo)
             return
     s.say(f'Line {line} of "{f.name}" starts at address {lo:#x}{sym_suffix(lo, s.describe)}'
           f" and ends at {hi:#x}{sym_suffix(hi, s.describe)}.")
+    _annotate_line(s, f, line, lo)
     s.set_next_address(lo)
+
+
+def _annotate_line(s: "Session", f: "SourceFile", line: int, addr: int) -> None:
+    ann = annotate.source_line(s, f, line, addr, False)
+    if ann is not None:
+        s.say(ann)
 
 
 @info("source")
@@ -364,7 +373,8 @@ def _print_frame(s: "Session") -> None:
     sl = fs.line
     if sl is not None:
         s.source.shown(sl.file, sl.line)
-        s.say(s.source.source_line(sl.file, sl.line))
+        ann = annotate.source_line(s, sl.file, sl.line, fs.pc, False)
+        s.say(ann or s.source.source_line(sl.file, sl.line))
 
 
 # ------------------------------------------------------ source directories
