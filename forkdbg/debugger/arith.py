@@ -4,11 +4,12 @@ literals as values."""
 
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 from ..dwarf.types import Type
 from .escapes import escape_at
-from .expr_types import INT, LONG, TEXT, TEXTP, VOID, CType, Value, wrap
+from .expr_types import DOUBLE, FLOAT, INT, LONG, TEXT, TEXTP, VOID, CType, Value, wrap
 from .registry import CommandError
 
 
@@ -55,6 +56,8 @@ def apply(op: str, a: Value, b: Value, skip: bool = False,
     if op in ("&&", "||"):
         r = (bool(x) and bool(y)) if op == "&&" else (bool(x) or bool(y))
         return Value(int(r), INT)
+    if a.t.floating or b.t.floating:
+        return _floating(op, a, b)
     if op in ("/", "%") and y == 0:
         if skip:
             return Value(0, common_type(a.t, b.t))
@@ -82,6 +85,24 @@ def apply(op: str, a: Value, b: Value, skip: bool = False,
         n = q if op == "/" else x - q * y
     else:
         n = {"+": x + y, "-": x - y, "*": x * y, "&": x & y, "|": x | y, "^": x ^ y}[op]
+    return Value(wrap(n, t), t)
+
+
+def _floating(op: str, a: Value, b: Value) -> Value:
+    """A binary operator with a float or double operand: C's usual conversions (double
+    unless both are float), IEEE division (by zero too)."""
+    if a.t.is_pointer or b.t.is_pointer or op in ("%", "&", "|", "^", "<<", ">>"):
+        raise CommandError("Integer-only operation on floating point number.")
+    t = FLOAT if a.t is FLOAT and b.t is FLOAT else DOUBLE
+    x, y = float(a.v), float(b.v)
+    if op in ("==", "!=", "<", ">", "<=", ">="):
+        r = {"==": x == y, "!=": x != y, "<": x < y, ">": x > y, "<=": x <= y,
+             ">=": x >= y}[op]
+        return Value(int(r), INT)
+    if op == "/" and y == 0:
+        n = math.copysign(math.inf, x) * math.copysign(1, y) if x else math.nan
+    else:
+        n = {"+": x + y, "-": x - y, "*": x * y, "/": x / y if y else 0.0}[op]
     return Value(wrap(n, t), t)
 
 

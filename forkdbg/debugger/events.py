@@ -471,6 +471,9 @@ class EventHandlers:
                 num += f".{locs.index(inf.num) + 1}"
             self.stop(BreakpointEvent(task, self.who(task), p, location=num))
             s.hit_point = p
+            # gdb's $_hit_bpnum and $_hit_locno: the breakpoint and location just hit
+            s.convenience["_hit_bpnum"] = Value(p.num, INT)
+            s.convenience["_hit_locno"] = Value(int(num.partition(".")[2] or 1), INT)
             return True
         return False
 

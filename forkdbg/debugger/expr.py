@@ -19,6 +19,8 @@ from .expr_types import (
     CHAR,
     CODEP,
     DATA,
+    DOUBLE,
+    FLOAT,
     INT,
     INT64,
     LONG,
@@ -81,7 +83,7 @@ def parse_type(text: str) -> CType:
 
 
 TOKEN = re.compile(r"""\s*(?:
-    (?P<num>\d[\w]*)
+    (?P<num>(?:\d+\.\d*|\.\d+)(?:[eE][-+]?\d+)?[fFlL]?|\d+[eE][-+]?\d+[fFlL]?|\d[\w]*)
    |(?P<char>'(?:\\.|[^'\\])*'?)
    |(?P<str>"(?:\\.|[^"\\])*")
    |(?P<var>\$[A-Za-z_]\w*|\$\$?\d*)
@@ -90,7 +92,7 @@ TOKEN = re.compile(r"""\s*(?:
 )""", re.X | re.ASCII)
 TYPE_WORDS = {"char", "short", "int", "long", "unsigned", "signed", "void", "int8_t", "uint8_t",
               "int16_t", "uint16_t", "int32_t", "uint32_t", "int64_t", "uint64_t", "size_t",
-              "pid_t"}
+              "pid_t", "float", "double"}
 # binary operators by precedence, loosest first (C's table below ?:)
 PRECEDENCE = {op: level for level, ops in enumerate(
     [("||",), ("&&",), ("|",), ("^",), ("&",), ("==", "!="), ("<", ">", "<=", ">="),
@@ -99,7 +101,11 @@ MAX_NESTING = 128  # parentheses and unary operators; deeper is refused, not rec
 
 
 def parse_number(text: str) -> Value:
-    """A C integer constant with C's type rules (int, unsigned, long, unsigned long)."""
+    """A C constant: a floating one (double; float with an f suffix), or an integer with
+    C's type rules (int, unsigned, long, unsigned long)."""
+    if re.fullmatch(r"(\d+\.\d*|\.\d+|\d+(?=[eE]))([eE][-+]?\d+)?[fFlL]?", text):
+        t = FLOAT if text[-1] in "fF" else DOUBLE
+        return Value(wrap(float(text.rstrip("fFlL")), t), t)
     m = re.fullmatch(r"(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9]\d*)([uU]?[lL]{0,2}|[lL]{1,2}[uU])", text)
     if m is None:
         raise CommandError(f'Invalid number "{text}".')
@@ -244,7 +250,11 @@ class Parser:
         if tok[0] == "op" and tok[1] in ("-", "!", "~", "+"):
             self.i += 1
             v = self.unary()
-            n = {"-": -v.v, "!": int(not v.v), "~": ~v.v, "+": v.v}[tok[1]]
+            if tok[1] == "~" and v.t.floating:
+                raise CommandError("Argument to complement operation not an integer, "
+                                   "boolean.")
+            n = {"-": -v.v, "!": int(not v.v), "~": ~v.v if tok[1] == "~" else 0,
+                 "+": v.v}[tok[1]]
             t = INT if tok[1] == "!" else (promote(v.t) if not v.t.is_pointer else LONG)
             return Value(wrap(n, t), t)
         if tok[1] == "*" and tok[0] == "op":

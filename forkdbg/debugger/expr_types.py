@@ -3,6 +3,7 @@ points to, the program's own DWARF type when there is one) and an integer or byt
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +16,7 @@ class CType:
     pointee: "CType | None" = None
     code: bool = False  # a function (no debug info)
     dwarf: Any = field(default=None, compare=False)  # the program's type, from DWARF
+    floating: bool = False  # float or double: the value is a Python float
 
     @property
     def is_pointer(self) -> bool:
@@ -36,6 +38,8 @@ LONG = CType("long", 8)
 ULONG = CType("unsigned long", 8, False)
 INT64 = CType("int64_t", 8)
 VOID = CType("void", 1)
+FLOAT = CType("float", 4, floating=True)
+DOUBLE = CType("double", 8, floating=True)
 VOIDP = CType("void *", 8, False, VOID)
 CODEP = CType("void (*)()", 8, False, CType("void ()", 1, code=True))
 TEXT = CType("<text variable, no debug info>", 1, code=True)
@@ -47,12 +51,13 @@ BASE_TYPES = {
     "unsigned long": ULONG, "long long": LONG, "unsigned long long": ULONG, "void": VOID,
     "int8_t": CHAR, "uint8_t": UCHAR, "int16_t": SHORT, "uint16_t": USHORT, "int32_t": INT,
     "uint32_t": UINT, "int64_t": INT64, "uint64_t": ULONG, "size_t": ULONG, "pid_t": INT,
+    "float": FLOAT, "double": DOUBLE,
 }
 
 
 @dataclass
 class Value:
-    v: int
+    v: Any  # int, or float for a floating type
     t: CType
     lval: int | None = None  # the address it was read from
     symbol: str | None = None
@@ -63,7 +68,14 @@ class Value:
         return self.v
 
 
-def wrap(v: int, t: CType) -> int:
+def wrap(v: Any, t: CType) -> Any:
+    """`v` as type `t` holds it: integers cut to its width (a float truncated toward zero
+    first, as C converts), floats rounded to its precision."""
+    if t.floating:
+        return struct.unpack("<f", struct.pack("<f", float(v)))[0] if t.size == 4 \
+            else float(v)
+    if isinstance(v, float):
+        v = int(v)
     bits = 8 * t.size
     v &= (1 << bits) - 1
     if t.signed and not t.is_pointer and v >> (bits - 1):

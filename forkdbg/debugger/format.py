@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import struct
 from typing import TYPE_CHECKING, Callable
 
 from ..arch.x86_64 import GPRS, render_eflags
@@ -39,9 +41,22 @@ def char_repr(c: int) -> str:
     return f"\\{c:03o}"
 
 
+def float_text(v: float, size: int) -> str:
+    """A float as gdb prints it: %g with the type's round-trip digits."""
+    if math.isnan(v):
+        return "-nan(0x8000000000000)" if math.copysign(1, v) < 0 else "nan(0x8000000000000)"
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    return f"{v:.9g}" if size == 4 else f"{v:.17g}"
+
+
 def scalar(v: int, t: CType, fmt: str | None, describe: Describe) -> str:
-    """One integer in a print/x format letter."""
+    """One integer (or float) in a print/x format letter."""
     size = t.size
+    if t.floating:
+        if fmt in (None, "f"):
+            return float_text(v, size)
+        v = int.from_bytes(struct.pack("<f" if size == 4 else "<d", v), "little")
     unsigned = v & ((1 << (8 * size)) - 1)
     if fmt in (None, "d"):
         if fmt == "d":

@@ -21,6 +21,78 @@ if TYPE_CHECKING:
 
 Read = Callable[[int, int], bytes]
 
+#: gdb's location options (a unique prefix names one): -qualified (every C name is),
+#: -force-condition, and the explicit location's parts
+LOCATION_OPTIONS = ("-qualified", "-force-condition", "-source", "-function", "-line",
+                    "-label")
+
+
+def relative_line(s: "Session", spec: str) -> str:
+    """`break +1`, `break -2`: lines after or before the default one (where the program
+    stopped, else where `list` is)."""
+    if not re.fullmatch(r"[+-]\d+", spec):
+        return spec
+    view = s.source
+    here = None
+    if s.running:
+        sl = view.line_at(s.task().pc, s.task())
+        here = (sl.file, sl.line) if sl is not None else None
+    if here is None and view.list_file is not None:
+        here = (view.list_file, view.list_center or 1)
+    if here is None:
+        f = view.default_file()
+        if f is None:
+            raise CommandError('No symbol table is loaded.  Use the "file" command.')
+        here = (f, 1)
+    return f"{here[0].name}:{max(here[1] + int(spec), 1)}"
+
+
+def line_variable(s: "Session", spec: str) -> str:
+    """`break $l` and `break FILE:$l`: the convenience variable's value as the line."""
+    m = re.fullmatch(r"(?:(.+):)?\$([A-Za-z_]\w*)", spec)
+    if m is None or m.group(2) in ("pc", "rip"):
+        return spec
+    v = s.convenience.get(m.group(2))
+    if v is None:
+        raise CommandError(f'Undefined convenience variable or function "${m.group(2)}" '
+                           "not defined.")
+    if v.t.floating or v.t.is_pointer or not isinstance(v.v, int):
+        raise CommandError("Convenience variables used in line specs must have integer "
+                           "values.")
+    return f"{m.group(1)}:{v.v}" if m.group(1) else str(v.v)
+
+
+def explicit(spec: str) -> str:
+    """`spec` as a plain linespec: gdb's options and explicit locations (`-source F -line
+    N`, `-function F`, `-q main`) turned into FILE:LINE / FUNCTION, and the quotes
+    around a file or function name (`"marker2"`, `'break.c':factorial`) dropped."""
+    words = spec.split()
+    parts: dict[str, str] = {}
+    rest: list[str] = []
+    i = 0
+    while i < len(words):
+        w = words[i]
+        found = [o for o in LOCATION_OPTIONS if o.startswith(w)] \
+            if w.startswith("-") and len(w) > 1 and not w[1:2].isdigit() else []
+        if len(found) > 1:
+            raise CommandError(f"ambiguous option: {w}")
+        if found and found[0] in ("-qualified", "-force-condition"):
+            i += 1
+            continue
+        if found:
+            if i + 1 >= len(words):
+                raise CommandError(f"missing argument for \"{found[0]}\"")
+            parts[found[0]] = words[i + 1]
+            i += 2
+            continue
+        rest.append(w)
+        i += 1
+    if parts:
+        where = ":".join(parts[k] for k in ("-source", "-function", "-line") if k in parts)
+        return " ".join([where] + rest)
+    text = " ".join(rest) if rest != words else spec.strip()
+    return re.sub(r"""(["'])([^"']*)\1""", r"\2", text) if not text.startswith("*") else text
+
 
 @dataclass(frozen=True)
 class Sal:
@@ -172,7 +244,7 @@ def locate(s: "Session", spec: str, inf: "Inferior | None" = None,
            funfirstline: bool = True) -> tuple[int, Sal | None]:
     """The address `spec` names in `inf` (the current inferior), and its source line when
     debug information knows it: source linespecs first, then ELF symbols and *ADDR."""
-    spec = spec.strip()
+    spec = relative_line(s, line_variable(s, explicit(spec)))
     inf = inf or s.inferior
     live = inf.live_tasks() if s.kernel is not None and inf.live else []
     task = live[0] if live else None
@@ -185,6 +257,9 @@ def locate(s: "Session", spec: str, inf: "Inferior | None" = None,
         sals = decode(spec, scopes, s.source.default_file(), read, funfirstline)
         if sals:
             return sals[0].addr, sals[0]
+    m = re.fullmatch(r"([^:*\s]+):(\d+)", spec)
+    if m is not None:  # a source line, and no line table has the file
+        raise CommandError(f"No source file named {m.group(1)}.")
     syms = s.kernel.symbols_for(inf.tg) if task is not None and s.kernel and inf.tg \
         else s.file_symbols()
     addr = resolve(spec, syms, s.eval_int, read if funfirstline else None)

@@ -116,9 +116,11 @@ class ProgramFile:
             plan = self.file_plan()
             if plan is None:
                 return b""
-            for seg in plan.segments:
-                if seg.vaddr <= addr < seg.vaddr + len(seg.data):
-                    return seg.data[addr - seg.vaddr:addr - seg.vaddr + n]
+            for seg in plan.segments:  # past the file's bytes, zeros (.bss), as gdb
+                if seg.vaddr <= addr < seg.vaddr + seg.memsz:
+                    off = addr - seg.vaddr
+                    got = seg.data[off:off + n]
+                    return got + bytes(min(n, seg.memsz - off) - len(got))
             return b""
         return read
 

@@ -12,13 +12,17 @@ def decimal(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
-BAD_ARG = "Convenience variable must have integer value.\nArgs must be numbers or '$' variables."
+NOT_INTEGER = "Convenience variable must have integer value."
+BAD_ARG = NOT_INTEGER + "\nArguments must be numbers or '$' variables."
 
 
-def _one(word: str, var: Callable[[str], int | None]) -> int:
+def _one(word: str, var: Callable[[str], int | None],
+         bad: Callable[[str], None] | None) -> int:
     if word.startswith("$"):
         n = var(word[1:])
         if n is None:
+            if bad is not None:
+                bad(word)  # the caller's own words (it raises)
             raise CommandError(BAD_ARG)
     elif decimal(word):
         n = int(word)
@@ -29,20 +33,22 @@ def _one(word: str, var: Callable[[str], int | None]) -> int:
     return n
 
 
-def spans(arg: str, var: Callable[[str], int | None]) -> list[tuple[int, int]]:
-    """Each word as an inclusive (first, last) span, checked before any is used."""
+def spans(arg: str, var: Callable[[str], int | None],
+          bad: Callable[[str], None] | None = None) -> list[tuple[int, int]]:
+    """Each word as an inclusive (first, last) span, checked before any is used; `bad`
+    says what is wrong with a `$` variable that is not an integer."""
     out = []
     for word in arg.split():
         if word.startswith("-"):
             raise CommandError("negative value")
         first, dash, last = word.partition("-")
-        a = _one(first, var)
+        a = _one(first, var, bad)
         if not dash:
             out.append((a, a))
             continue
         if not last:
             raise CommandError("inverted range")
-        b = _one(last, var)
+        b = _one(last, var, bad)
         if b < a:
             raise CommandError("inverted range")
         out.append((a, b))

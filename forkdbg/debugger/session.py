@@ -25,7 +25,7 @@ from ..trace.timeline import Timeline
 from .breakpoints import Breakpoint, DebugWatcher, Point, Watchpoint
 from .control import do_actions
 from .events import SOLIB_CHECK_CALLS, EventHandlers
-from .expr import VOIDP, Env, Value, evaluate
+from .expr import INT, VOIDP, Env, Value, evaluate
 from .format import location
 from .functions import internal_function
 from .gdbtext import NOT_RESUMING, VFORK_REFUSED, GdbPrinter
@@ -34,6 +34,7 @@ from .infcall import call_function
 from .inferiors import Inferior, thread_target_id
 from .program import ProgramFile
 from .questions import Questions
+from .ranges import decimal
 from .registry import CommandError
 from .settings import DEFAULT_SETTINGS
 from .source import SourceView
@@ -266,12 +267,20 @@ class Session(PointHooks, ProgramFile, Questions):
         p.num = self.next_point
         self.next_point += 1
         self.points.append(p)
+        self.convenience["bpnum"] = Value(p.num, INT)  # gdb's $bpnum: the last one set
         return p
 
     def convenience_int(self, name: str) -> int | None:
-        """$NAME's value if it is an integer (for number lists)."""
-        v = self.convenience.get(name)
-        return v.v if v is not None and not v.t.is_pointer and v.t.name != "void" else None
+        """$NAME's value if it is an integer (for number lists): a convenience variable,
+        or the value history (`$`, `$$`, `$N`, `$$N`; gdb's errors past its end)."""
+        if name in ("", "$") or decimal(name) or (name[:1] == "$" and decimal(name[1:])):
+            v = self.evaluate("$" + name)
+        else:
+            v = self.convenience.get(name)  # type: ignore[assignment]
+        if v is None or v.t.is_pointer or v.t.name == "void" or not isinstance(v.v, int) \
+                or v.t.aggregate:
+            return None
+        return v.v
 
     def find_point(self, num: int) -> Point:
         for p in self.points:

@@ -138,6 +138,12 @@ def _decode(data: bytes, prog, files: dict[int, SourceFile], rows: list[Row]) ->
         if f is None or line == 0:
             return
         same = (file, line) == last
+        prev = files.get(last[0])
+        if prev is not None and prev.fullname != f.fullname:
+            # gdb ends the last file's run here (an end marker in its subfile), which
+            # drops that file's rows at this very address
+            while seq and seq[-1].addr == addr and seq[-1].file is prev:
+                seq.pop()
         discriminated = (discriminated and same) or bool(disc)
         last = (file, line)
         if not (same and discriminated):

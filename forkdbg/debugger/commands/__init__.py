@@ -6,6 +6,7 @@ from . import (  # noqa: F401
                data,
                extras,
                inferiors,
+               printf,
                info,
                running,
                source,

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 from .. import gdbsignals
 from ..breakpoints import Breakpoint, Catchpoint, Point, Watchpoint, locations
-from ..linespec import locate
-from ..ranges import decimal, report_missing, spans
+from ..linespec import explicit, locate
+from ..ranges import NOT_INTEGER, decimal, report_missing, spans
 from ..registry import CommandError, command
 from ..syscalltable import SyscallTable
 
@@ -23,18 +23,9 @@ def _split_cond(arg: str) -> tuple[str, str | None]:
     return parts[0].strip(), parts[1].strip() if len(parts) > 1 else None
 
 
-def _explicit(spec: str) -> str:
-    """A location without gdb's explicit-location flags: `-qualified NAME` (every name is
-    qualified in C), `-function NAME`."""
-    words = spec.split()
-    while words and words[0] in ("-qualified", "-function"):
-        words.pop(0)
-    return " ".join(words)
-
-
 def _break(s: "Session", arg: str, temporary: bool) -> None:
     spec, cond = _split_cond(arg)
-    spec = _explicit(spec)
+    spec = explicit(spec)
     if not spec:
         if not s.running:
             raise CommandError("No default breakpoint address now.")
@@ -43,16 +34,20 @@ def _break(s: "Session", arg: str, temporary: bool) -> None:
         addr, sal = locate(s, spec)
     except CommandError as e:
         if spec.startswith("*") or not str(e).startswith(("Function ", "No source file",
-                                                          "No line ")):
+                                                          "No line ", "Undefined conv")):
             raise
         _pending(s, spec, cond, temporary, e)
         return
     if cond:
         s.evaluate(cond) if s.running else None
+    if sal is not None and decimal(spec):  # gdb keeps the file a bare LINE was in
+        spec = f"{sal.file.name}:{spec}"
     # gdb's breakpoints are global: a location in every inferior's program where the spec
     # resolves (an address only in the current one)
     here = s.current_inferior
     inferiors = {here} if spec.startswith("*") else set(s.inferiors) | {here}
+    if s.from_tty:
+        _other_breakpoints(s, here, addr)
     bp = Breakpoint(0, spec=spec, temporary=temporary, condition=cond, inferiors=inferiors)
     s.add_point(bp)
     bp.addrs[here] = addr
@@ -68,6 +63,17 @@ def _break(s: "Session", arg: str, temporary: bool) -> None:
         where = f": file {sal.file.name}, line {sal.line}." if sal is not None else ""
         s.say(f"{label} {bp.num} at {addr:#x}{where}")
     s.insert_points()
+
+
+def _other_breakpoints(s: "Session", inf: int, addr: int) -> None:
+    """gdb's note, for a person at the terminal, that breakpoints already stop there."""
+    others = [p for p in s.points if isinstance(p, Breakpoint) and p.addrs.get(inf) == addr]
+    if not others:
+        return
+    names = [f"{p.num}{'' if p.enabled else ' (disabled)'}" for p in others]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    s.say(f"Note: breakpoint{'s' if len(names) > 1 else ''} {listed} also set at pc "
+          f"{addr:#x}.")
 
 
 def _pending(s: "Session", spec: str, cond: str | None, temporary: bool,
@@ -149,7 +155,11 @@ def cmd_delete(s: "Session", arg: str) -> None:
 def _existing(s: "Session", arg: str) -> list[Point]:
     """The points named in `arg`; gdb only mentions the numbers that do not exist."""
     by_num = {p.num: p for p in s.points}
-    found = report_missing(spans(arg, s.convenience_int), by_num.__contains__,
+
+    def bad(word: str) -> None:
+        s.say(NOT_INTEGER)
+        raise CommandError(f"Bad breakpoint number '{word}'")
+    found = report_missing(spans(arg, s.convenience_int, bad), by_num.__contains__,
                            max(by_num, default=0), s.say, "breakpoint")
     return [by_num[n] for n in found]
 

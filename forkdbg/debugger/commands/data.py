@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+import struct
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from ...arch.assembler import AsmError, assemble
 from ...arch.x86_64 import ADDRESS_MASK, REG_IDS
 from .. import settings
-from ..expr import INT, CType, Value, parse_type
+from ..expr import CType, Value, parse_type
 from ..format import char_repr, parse_xfmt, scalar, sym_suffix
 from ..ranges import report_missing, spans
 from ..registry import CommandError, command
@@ -202,10 +203,13 @@ def cmd_set(s: "Session", arg: str) -> None:
         change_setting(s, arg)
         return
     lhs, rhs = lhs.strip(), rhs.strip()
-    value = s.eval_int(rhs)
-    if lhs.startswith("$") and lhs[1:] not in REG_IDS:  # a convenience variable
-        s.convenience[lhs[1:]] = Value(value, INT)
+    if lhs.startswith("$") and lhs[1:] not in REG_IDS:  # a convenience variable: the value
+        v = s.evaluate(rhs)                            # with its type, as gdb keeps it
+        if v.t.name == "<data variable, no debug info>":
+            raise CommandError(f"'{v.symbol}' has unknown type; cast it to its declared type")
+        s.convenience[lhs[1:]] = Value(v.v, v.t, lval=v.lval, raw=v.raw)
         return
+    value = s.eval_int(rhs)
     t = s.task()
     if lhs.startswith("$"):
         t.set_reg(REG_IDS[lhs[1:]], value)
@@ -219,7 +223,10 @@ def cmd_set(s: "Session", arg: str) -> None:
         if v.lval is None:
             raise CommandError("Left operand of assignment is not an lvalue.")
         ctype, addr = v.t, v.lval
-    data = (value & ((1 << (8 * ctype.size)) - 1)).to_bytes(ctype.size, "little")
+    if ctype.floating:
+        data = struct.pack("<f" if ctype.size == 4 else "<d", float(value))
+    else:
+        data = (int(value) & ((1 << (8 * ctype.size)) - 1)).to_bytes(ctype.size, "little")
     try:
         t.mm.write(addr, data, force=True)
     except Exception:  # noqa: BLE001

@@ -131,6 +131,8 @@ def cmd_nexti(s: "Session", arg: str) -> None:
 @command("finish", "fin", category="running")
 def cmd_finish(s: "Session", arg: str) -> None:
     """Run until the current function returns (and print the value it returns)."""
+    if arg.strip():
+        raise CommandError('The "finish" command does not take any arguments.')
     t = s.task()
     back = caller(s, t)
     if back is None or len(s.source.frames(t, 2)) < 2:

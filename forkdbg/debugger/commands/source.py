@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from ...dwarf.types import Type, declare
 from .. import annotate
 from ..format import location, sym_suffix
-from ..linespec import decode, locate
+from ..linespec import decode, explicit, locate
 from ..registry import CommandError, command
 from ..source import LINES_TO_LIST
 from .info import info
@@ -78,6 +78,7 @@ def _place(s: "Session", spec: str) -> tuple["SourceFile", int]:
     """(file, line) a `list` argument names: LINE, FILE:LINE, FUNCTION (its first
     line), *ADDR."""
     view = s.source
+    spec = explicit(spec)
     if spec.isdigit():
         f = view.list_file or view.default_file()
         if f is None:

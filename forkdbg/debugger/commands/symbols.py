@@ -10,7 +10,7 @@ from ...arch.x86_64 import DWARF_REGS
 from ...dwarf.locexpr import operations
 from ...dwarf.types import declare
 from ..linespec import locate
-from ..registry import CommandError
+from ..registry import CommandError, command
 from .info import info
 
 if TYPE_CHECKING:
@@ -68,6 +68,15 @@ def info_functions(s: "Session", arg: str) -> None:
     """Functions whose names match REGEX (all without one)."""
     arg = arg.strip()
     pat = gdb_regex(arg) if arg else None
+    found, seen = _functions(s, pat)
+    rows = [(f, key, f"{line}:\t{text}") for f, key, _name, line, text in found]
+    _by_file(s, rows, "functions", arg, _minimal(s, pat, seen, ("func", "text")))
+
+
+def _functions(s: "Session", pat: re.Pattern[str] | None
+               ) -> tuple[list[tuple[str, str, str, int, str]], set[str]]:
+    """Functions with debug information whose names match: (file, sort key, name, line,
+    declaration as gdb prints it), and the names seen."""
     rows, seen = [], set()
     for dinfo, unit in _units(s):
         for fn in dinfo.read(unit).functions or []:
@@ -81,9 +90,27 @@ def info_functions(s: "Session", arg: str) -> None:
             ret = fn.return_type
             text = declare(ret, f"{fn.name}({proto})") if ret is not None else fn.name
             static = "" if fn.external else "static "
-            rows.append((f, f"{0 if fn.external else 1} {fn.name}",
-                         f"{fn.decl_line}:\t{static}{text};"))
-    _by_file(s, rows, "functions", arg, _minimal(s, pat, seen, ("func", "text")))
+            rows.append((f, f"{0 if fn.external else 1} {fn.name}", fn.name,
+                         fn.decl_line or 0, f"{static}{text};"))
+    return rows, seen
+
+
+@command("rbreak", category="breakpoints")
+def cmd_rbreak(s: "Session", arg: str) -> None:
+    """rbreak REGEX: a breakpoint on every function whose name matches (gdb's regular
+    expressions), each followed by its declaration."""
+    from .breakpoints import cmd_break
+    pat = gdb_regex(arg.strip())
+    found, seen = _functions(s, pat)
+    for f, _key, name, _line, text in sorted(found):
+        cmd_break(s, f"{f}:{name}")
+        s.say(text)
+    syms = s.symbols()
+    minimal = [x for x in syms.every(("func", "text")) if x.name not in seen
+               and pat.search(x.name)] if syms is not None else []
+    for name in sorted({x.name for x in minimal}):
+        cmd_break(s, name)
+        s.say(f"<function, no debug info> {name};")
 
 
 @info("variables")
