@@ -41,6 +41,7 @@ class Breakpoint(Point):
     spec: str = ""
     addrs: dict[int, int] = field(default_factory=dict)  # inferior -> address
     sal: "Sal | None" = None  # its source line, when debug information has one
+    thread: tuple[int, int] | None = None  # `break ... thread N`: (inferior, thread) only
     kind = "breakpoint"
 
     def what(self, describe) -> str:  # type: ignore[no-untyped-def]

@@ -459,6 +459,8 @@ class EventHandlers:
                 continue
             if p.addrs.get(inf.num, s.resolve_for(p, inf)) != addr:
                 continue
+            if p.thread is not None and p.thread != (inf.num, inf.threads.get(task.tid)):
+                continue
             if p.condition and not self._cond(task, p.condition):
                 continue
             p.hits += 1

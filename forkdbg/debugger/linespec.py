@@ -76,6 +76,9 @@ def explicit(spec: str) -> str:
             if w.startswith("-") and len(w) > 1 and not w[1:2].isdigit() else []
         if len(found) > 1:
             raise CommandError(f"ambiguous option: {w}")
+        if not found and w.startswith("-") and len(w) > 1 and not w[1:2].isdigit() \
+                and not rest:
+            raise CommandError(f'invalid explicit location argument, "{w}"')
         if found and found[0] in ("-qualified", "-force-condition"):
             i += 1
             continue
@@ -164,7 +167,7 @@ def decode(spec: str, scopes: list[Scope], default: SourceFile | None, read: Rea
     fname, func = m.group("file"), m.group("func")
     out = []
     for sc in scopes:
-        for fn in sc.info.function_named(func):
+        for fn in sc.info.functions_named(func):
             if fname and (fn.decl_file is None or not fn.decl_file.matches(fname)):
                 continue
             addr = post_prologue(sc, fn, read) if funfirstline else fn.low + sc.bias
@@ -245,6 +248,9 @@ def locate(s: "Session", spec: str, inf: "Inferior | None" = None,
     """The address `spec` names in `inf` (the current inferior), and its source line when
     debug information knows it: source linespecs first, then ELF symbols and *ADDR."""
     spec = relative_line(s, line_variable(s, explicit(spec)))
+    m = re.fullmatch(r"((?:[^:\s]+:)?[+-]?\d+)\s+(.+)", spec)
+    if m is not None:  # a line, then words that are no part of a location
+        raise CommandError(f'malformed linespec error: unexpected string, "{m.group(2)}"')
     inf = inf or s.inferior
     live = inf.live_tasks() if s.kernel is not None and inf.live else []
     task = live[0] if live else None

@@ -136,6 +136,8 @@ def _function_low(frame: Any) -> int:
 
 def run_displays(s: "Session") -> None:
     for num, expr, fmt in s.displays:
+        if num in s.disabled_displays:
+            continue
         try:
             s.show_display(num, expr, fmt)
         except Exception as e:  # noqa: BLE001 - a display that fails says so, like gdb

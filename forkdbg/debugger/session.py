@@ -77,6 +77,7 @@ class Session(PointHooks, ProgramFile, Questions):
         self.history: list[Value] = []
         self.convenience: dict[str, Value] = {}
         self.displays: list[tuple[int, str, str]] = []
+        self.disabled_displays: set[int] = set()  # `disable display N`
         self.next_display = 1
         self.last_x: tuple[int, str, int] = (0, "x", 4)
         self.x_next = 0  # the address after the last unit `x` examined
@@ -107,6 +108,7 @@ class Session(PointHooks, ProgramFile, Questions):
         self.pending_actions: list[str] = []  # the commands of the breakpoint last hit
         self.in_actions = False
         self.resumes = 0  # counts resumes: a breakpoint command that resumes ends its list
+        self.repeat_as: str | None = None  # set by a command: what an empty line repeats
 
     # ------------------------------------------------------------- output
     def say(self, text: str = "") -> None:
@@ -466,6 +468,7 @@ class Session(PointHooks, ProgramFile, Questions):
         if cmd.trailing:
             arg = line.lstrip()[i:].lstrip().rstrip("\r\n")
         self.command_epoch += 1
+        self.repeat_as = None
         try:
             cmd.fn(self, arg)
         except (CommandError, KeyboardInterrupt, SystemExit, EOFError):
@@ -477,13 +480,21 @@ class Session(PointHooks, ProgramFile, Questions):
                 raise
             raise CommandError(f"Internal error in \"{cmd.name}\": {type(e).__name__}: {e} "
                                "(please report this)") from None
-        self.last_command = text if cmd.repeat else ""
+        # gdb's set_repeat_arguments: what an empty line runs next (`list 10` -> `list`)
+        self.last_command = self.repeat_as if self.repeat_as is not None else \
+            text if cmd.repeat else ""
         do_actions(self)
 
     def show_display(self, num: int, expr: str, fmt: str) -> None:
-        if fmt.startswith("x/") or fmt.startswith("i") or fmt.startswith("s"):
-            self.say(f"{num}: x/{fmt.lstrip('x/')} {expr}")
-            self.execute(f"x/{fmt.lstrip('x/')} {expr}")
+        if fmt.startswith("x/"):  # COUNT SIZE LETTER (see display)
+            unit = fmt[2:]
+            count, size, letter = unit[:-2], unit[-2], unit[-1]
+            shown = ("" if count == "1" else count) + letter + \
+                ("" if letter in "is" else size)
+            # gdb: the examined memory on the same line for one unit, except /i
+            one_line = count == "1" and letter != "i"
+            self.out.write(f"{num}: x/{shown} {expr}" + ("  " if one_line else "\n"))
+            self.execute(f"x/{unit} {expr}")
             return
         v = self.evaluate(expr)
         label = f" /{fmt} " if fmt else " "

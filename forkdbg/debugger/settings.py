@@ -18,7 +18,7 @@ DEFAULT_SETTINGS: dict[str, str] = {
     "editing": "on", "history expansion": "off", "history filename": "",
     "history save": "off", "history size": "256", "language": "auto", "write": "off",
     "solib-search-path": "", "data-directory": DEFAULT_DATA_DIRECTORY, "radix": "10",
-    "architecture": "auto",
+    "architecture": "auto", "print finish": "on",
 }
 CHOICES = {"follow-fork-mode": ("parent", "child", "ask"), "follow-exec-mode": ("same", "new"),
            "breakpoint pending": ("on", "off", "auto"),
@@ -28,7 +28,7 @@ CHOICES = {"follow-fork-mode": ("parent", "child", "ask"), "follow-exec-mode": (
                         "go", "minimal", "modula-2", "objective-c", "opencl", "pascal",
                         "rust"),
            "architecture": tuple(ARCHITECTURES)}
-BOOLEAN = {"detach-on-fork", "schedule-multiple", "confirm", "pagination", "print pretty",
+BOOLEAN = {"print finish", "detach-on-fork", "schedule-multiple", "confirm", "pagination", "print pretty",
            "backtrace past-main", "verbose", "print inferior-events", "print thread-events",
            "check type", "editing", "history expansion", "history save", "write"}
 #: numbers, `unlimited` allowed where gdb allows it
@@ -50,6 +50,7 @@ SHOW = {
     "breakpoint pending": "Debugger's behavior regarding pending breakpoints is {}.",
     "print inferior-events": "Printing of inferior events is {}.",
     "print thread-events": "Printing of thread events is {}.",
+    "print finish": "Printing of return value after `finish' is {}.",
     "prompt": "Gdb's prompt is \"{}\".",
     "annotate": "Annotation_level is {}.",
     "check range": "Range checking is \"{}\".",

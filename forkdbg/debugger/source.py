@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from ..kernel.task import Task
     from .session import Session
 
-LINES_TO_LIST = 10  # gdb's `set listsize`
 
 
 @dataclass
@@ -405,7 +404,9 @@ class SourceView:
                         newer = int(os.fstat(fh.fileno()).st_mtime) > self._program_mtime()
                 except OSError:
                     continue
-                self._texts[f.fullname] = raw.decode("utf-8", "replace").splitlines()
+                text = raw.decode("utf-8", "replace")  # lines end at \n only, as gdb's
+                self._texts[f.fullname] = text.split("\n")[:-1] if text.endswith("\n") \
+                    else text.split("\n")
                 self._places[f.fullname] = os.path.abspath(place)
                 if newer:  # gdb says so once, when it first reads the file
                     self.s.error("warning: Source file is more recent than executable.")

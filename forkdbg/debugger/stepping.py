@@ -4,7 +4,7 @@ calls stepped over or into, a line entered mid-way stepped to its end)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from ..arch.disasm import disassemble_one
 from ..arch.x86_64 import RAX, RSP, XMM_IDS
@@ -41,21 +41,36 @@ def step_once(s: "Session") -> Stop | None:
 
 def run_to(s: "Session", addr: int, task: "Task", sp_at_least: int | None) -> Stop | None:
     """Continue until `task` reaches `addr` (with rsp >= sp_at_least, i.e. in this frame)."""
+    return run_to_any(s, [(addr, sp_at_least)], task)
+
+
+def run_to_any(s: "Session", targets: list[tuple[int, int | None]], task: "Task"
+               ) -> Stop | None:
+    """Continue until `task` reaches one of the addresses, each with its lowest rsp (in
+    that frame or an outer one; None: anywhere)."""
     k = s.kernel
     assert k is not None
+    addrs = {}
+    for addr, sp_at_least in targets:
+        old = addrs.get(addr, sp_at_least)
+        addrs[addr] = None if old is None or sp_at_least is None else min(old, sp_at_least)
 
-    def check(t) -> bool:  # type: ignore[no-untyped-def]
-        # the task itself, or the fork child it became when the debugger followed it
-        mine = t is task or s.events.followed_from.get(t.tid) is task
-        return mine and (sp_at_least is None or t.reg(RSP) >= sp_at_least)
-    s.internal_stops[addr] = check
-    k.watchers.hook(task.mm, addr, s.watcher)
+    def checker(sp_at_least: int | None) -> Callable[["Task"], bool]:
+        def check(t: "Task") -> bool:
+            # the task itself, or the fork child it became when the debugger followed it
+            mine = t is task or s.events.followed_from.get(t.tid) is task
+            return mine and (sp_at_least is None or t.reg(RSP) >= sp_at_least)
+        return check
+    for addr, sp_at_least in addrs.items():
+        s.internal_stops[addr] = checker(sp_at_least)
+        k.watchers.hook(task.mm, addr, s.watcher)
     try:
         stop = k.run()
     finally:
-        s.internal_stops.pop(addr, None)
-        if not task.mm.released and not s.watcher_wants(task, addr):
-            k.watchers.unhook(task.mm, addr, s.watcher)
+        for addr in addrs:
+            s.internal_stops.pop(addr, None)
+            if not task.mm.released and not s.watcher_wants(task, addr):
+                k.watchers.unhook(task.mm, addr, s.watcher)
     if stop is not None and stop.reason == "internal":
         s.stop, s.stop_log = StepEvent(getattr(stop, "task", None) or task), []
         return None
@@ -167,7 +182,8 @@ def finish_value(s: "Session", fn_pc: int, task: "Task") -> str | None:
     else:
         return None  # an aggregate returned in memory or in two registers: not yet
     tv = TypedValue(rt, data)
-    text = s.source.printer().value(tv)
+    text = s.source.printer().value(tv) if s.settings["print finish"] == "on" \
+        else "<not displayed>"
     num = len(s.history) + 1
     s.history.append(Value(tv.as_int() if not rt.is_float() else 0,
                            CType(str(rt), size, rt.is_signed())))

@@ -229,6 +229,12 @@ class DebugInfo:
                 return found
         return []
 
+    def functions_named(self, name: str) -> list[Function]:
+        """Every function called `name`, the one the ELF symbol names first (static
+        functions of other files too, as gdb's linespecs find them)."""
+        return [f for u in self._units_for(name) for f in self.read(u).functions or []
+                if f.name == name]
+
     def inlined_named(self, name: str) -> list[tuple[Function, Block]]:
         """The inlined instances of the function `name`: (the function holding one, its
         block), in address order."""

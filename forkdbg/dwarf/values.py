@@ -54,6 +54,8 @@ class Printer:
             d = self.describe(addr)
             return f"{{{v.type}}} {addr:#x}" + (f" <{d}>" if d else "")
         n = v.as_int()
+        if fmt == "f" and t.kind == "base" and t.is_float():
+            return _float(v.data, t.size)  # /f on a float: its value, as without /f
         if fmt is not None:
             return self._formatted(n, t, fmt)
         if t.kind in ("pointer", "reference"):
@@ -91,6 +93,8 @@ class Printer:
         if fmt == "a":
             d = self.describe(u)
             return hex(u) + (f" <{d}>" if d else "")
+        if fmt == "f":  # an integer as /f: its decimal value, as gdb prints it
+            return str(u - (1 << 8 * size) if t.is_signed() and u >> (8 * size - 1) else u)
         return str(n)
 
     def _pointer(self, pt: Type, n: int, top: bool) -> str:

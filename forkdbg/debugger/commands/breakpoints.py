@@ -3,6 +3,7 @@ condition, commands, watch, rwatch, awatch, catch."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from .. import gdbsignals
@@ -23,8 +24,26 @@ def _split_cond(arg: str) -> tuple[str, str | None]:
     return parts[0].strip(), parts[1].strip() if len(parts) > 1 else None
 
 
+def _thread(s: "Session", spec: str) -> tuple[str, tuple[int, int] | None]:
+    """`LOCATION thread ID`: the location, and the (inferior, thread number) it stops."""
+    m = re.fullmatch(r"(.*?)\s*\bthread\s+(\S+)(.*)", spec)
+    if m is None:
+        return spec, None
+    ident, rest = m.group(2), m.group(3).strip()
+    inf_s, dot, num_s = ident.rpartition(".") if "." in ident else ("", "", ident)
+    inf_n = int(inf_s) if dot and decimal(inf_s) else s.current_inferior
+    inf = s.inferiors.get(inf_n)
+    live = inf.live_tasks() if inf is not None else []
+    if not decimal(num_s) or not any(inf.threads.get(t.tid) == int(num_s) for t in live):
+        raise CommandError(f"Unknown thread {ident}.")
+    if rest:
+        raise CommandError(f'malformed linespec error: unexpected string, "{rest}"')
+    return m.group(1), (inf_n, int(num_s))
+
+
 def _break(s: "Session", arg: str, temporary: bool) -> None:
     spec, cond = _split_cond(arg)
+    spec, thread = _thread(s, spec)
     spec = explicit(spec)
     if not spec:
         if not s.running:
@@ -48,7 +67,8 @@ def _break(s: "Session", arg: str, temporary: bool) -> None:
     inferiors = {here} if spec.startswith("*") else set(s.inferiors) | {here}
     if s.from_tty:
         _other_breakpoints(s, here, addr)
-    bp = Breakpoint(0, spec=spec, temporary=temporary, condition=cond, inferiors=inferiors)
+    bp = Breakpoint(0, spec=spec, temporary=temporary, condition=cond, inferiors=inferiors,
+                    thread=thread)
     s.add_point(bp)
     bp.addrs[here] = addr
     for n in sorted(inferiors - {here}):
@@ -165,6 +185,11 @@ def _existing(s: "Session", arg: str) -> list[Point]:
 
 
 def _enable(s: "Session", arg: str, on: bool) -> None:
+    words = arg.split(None, 1)
+    if words and len(words[0]) >= 4 and "display".startswith(words[0]):
+        from .data import enable_displays
+        enable_displays(s, words[1] if len(words) > 1 else "", on)
+        return
     once = False
     if arg.startswith("once"):
         once, arg = True, arg[4:].strip()

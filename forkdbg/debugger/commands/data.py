@@ -47,6 +47,11 @@ def _print(s: "Session", arg: str, call: bool) -> None:
     fmt, expr = _fmt(arg)
     if fmt is not None and len(fmt) != 1:
         fmt = fmt[-1]
+    if fmt is not None and fmt not in "xduotacfsizr":
+        v = s.evaluate(expr)  # gdb records the value before it finds the format wrong
+        s.history.append(v)
+        s.out.write(f"${len(s.history)} = ")
+        raise CommandError(f'Undefined output format "{fmt}".')
     if not expr:
         if not s.history:
             raise CommandError("History is empty.")
@@ -165,6 +170,7 @@ def cmd_display(s: "Session", arg: str) -> None:
         run_displays(s)
         return
     fmt, expr = _fmt(arg)
+    fmt = _display_format(fmt or "")
     num = s.next_display
     s.next_display += 1
     s.displays.append((num, expr, fmt or ""))
@@ -172,10 +178,37 @@ def cmd_display(s: "Session", arg: str) -> None:
         s.show_display(num, expr, fmt or "")
 
 
+def _display_format(fmt: str) -> str:
+    """gdb's canonical display format: a memory examination (a count, a size, or /s /i)
+    as COUNT SIZE LETTER (`1bs`, `2wx`), else the print format letter."""
+    count = "".join(c for c in fmt if c.isdigit())
+    size = "".join(c for c in fmt if c in "bhwg")[-1:]
+    letter = "".join(c for c in fmt if c.isalpha() and c not in "bhwg")[-1:]
+    if not (count or size or letter in ("s", "i")):
+        return fmt
+    size = size or ("b" if letter in ("s", "i") else "g" if letter == "a" else "w")
+    return f"x/{count or 1}{size}{letter or 'x'}"
+
+
+def enable_displays(s: "Session", arg: str, on: bool) -> None:
+    """`enable display [N...]`, `disable display [N...]`."""
+    shown = {d[0] for d in s.displays}
+    nums = shown if not arg.strip() else set(report_missing(
+        spans(arg, s.convenience_int), shown.__contains__, max(shown, default=0), s.say,
+        "display"))
+    if on:
+        s.disabled_displays -= nums
+    else:
+        s.disabled_displays |= nums
+
+
 @command("undisplay", category="data")
 def cmd_undisplay(s: "Session", arg: str) -> None:
     """Stop displaying expressions (all without arguments)."""
     if not arg:
+        if s.displays and s.from_tty and \
+                not s.confirm("Delete all auto-display expressions? (y or n) "):
+            raise CommandError("Not confirmed.")
         s.displays.clear()
         return
     shown = {d[0] for d in s.displays}

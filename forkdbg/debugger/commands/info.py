@@ -122,6 +122,8 @@ def _list_points(s: "Session", arg: str, points: list[Point], one: str, many: st
                 a, what = "<MULTIPLE>", ""
             elif locs and len(s.inferiors) > 1:  # gdb names inferiors once there are several
                 what += f" inf {locs[0]}"
+            if p.thread is not None:
+                what += f" thread {_thread_id(s, p.thread)}"
         elif isinstance(p, Watchpoint):
             a, what = "", p.expr
         else:
@@ -129,6 +131,8 @@ def _list_points(s: "Session", arg: str, points: list[Point], one: str, many: st
         s.say(f"{p.num:<7} {typ:<{tw}} {disp} {enb:<3} {a:<{aw}} {what}")
         if p.condition:
             s.say(f"\tstop only if {p.condition}")
+        if isinstance(p, Breakpoint) and p.thread is not None:
+            s.say(f"\tstop only in thread {_thread_id(s, p.thread)}")
         if p.hits:
             what_hit = "catchpoint" if isinstance(p, Catchpoint) else "breakpoint"
             s.say(f"\t{what_hit} already hit {p.hits} time{'s' if p.hits != 1 else ''}")
@@ -153,7 +157,9 @@ def info_display(s: "Session", arg: str) -> None:
         return
     s.say("Auto-display expressions now in effect:\nNum Enb Expression")
     for num, expr, fmt in s.displays:
-        s.say(f"{num}:   y  {'/' + fmt + ' ' if fmt else ''}{expr}")
+        enabled = "n" if num in s.disabled_displays else "y"
+        fmt = fmt[2:] if fmt.startswith("x/") else fmt  # x/1bs shows as /1bs
+        s.say(f"{num}:   {enabled}  {'/' + fmt + ' ' if fmt else ''}{expr}")
 
 
 @info("symbol")
@@ -317,3 +323,8 @@ def info_frame(s: "Session", arg: str) -> None:
     s.say(f" Locals at {cfa - 16:#x}, Previous frame's sp is {cfa:#x}")
     s.say(" Saved registers:")
     s.say("  " + ", ".join(f"{nm} at {saved[n]:#x}" for n, nm in SAVED_ORDER if n in saved))
+
+
+def _thread_id(s: "Session", thread: tuple[int, int]) -> str:
+    """gdb's thread id: N, or INF.N once there are several inferiors."""
+    return f"{thread[0]}.{thread[1]}" if len(s.inferiors) > 1 else str(thread[1])

@@ -46,7 +46,7 @@ def _format_string(arg: str) -> tuple[str, str]:
     if not text:
         raise CommandError("Argument required (format-control string and values to print).")
     if not text.startswith('"'):
-        raise CommandError("Bad format string")
+        raise CommandError("Bad format string, missing '\"'.")
     i = 1
     while i < len(text) and text[i] != '"':
         i += 2 if text[i] == "\\" else 1
@@ -79,8 +79,9 @@ def _convert(s: "Session", m: re.Match[str], v: Value) -> str:
     spec = f"%{flags}{width}" + (f".{prec}" if prec is not None else "")
     if conv == "s":
         return (spec + "s") % _string(s, v)
-    if conv == "p":
-        return (f"%{flags}{width}s") % hex(int(v.v) & (1 << 64) - 1)
+    if conv == "p":  # glibc's %p: (nil) for a null pointer
+        n = int(v.v) & (1 << 64) - 1
+        return (f"%{flags}{width}s") % (hex(n) if n else "(nil)")
     if conv in "fFeEgGaA":
         x = float(v.v) if v.t.floating else 0.0
         if conv in "aA":

@@ -14,7 +14,7 @@ from ..escapes import shell_words
 from ..inferiors import thread_target_id
 from ..linespec import locate
 from ..registry import CommandError, command
-from ..stepping import caller, finish_value, run_to, step_lines, step_once
+from ..stepping import caller, finish_value, run_to, run_to_any, step_lines, step_once
 from .inferiors import after_kill, kill_inferiors
 from .info import info
 
@@ -235,9 +235,15 @@ def cmd_advance(s: "Session", arg: str) -> None:
 
 
 def _advance(s: "Session", arg: str) -> None:
+    """gdb's until_break_command: the location, reached in this frame or an outer one,
+    or the return to the caller, whichever comes first."""
     t = s.task()
     addr, _sal = locate(s, arg)
-    s.resume(lambda: run_to(s, addr, t, None))
+    targets: list[tuple[int, int | None]] = [(addr, t.reg(RSP))]
+    back = caller(s, t)
+    if back is not None and len(s.source.frames(t, 2)) >= 2:
+        targets.append(back)
+    s.resume(lambda: run_to_any(s, targets, t))
 
 
 @command("kill", "k", category="running")

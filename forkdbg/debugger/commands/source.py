@@ -12,7 +12,6 @@ from .. import annotate
 from ..format import location, sym_suffix
 from ..linespec import decode, explicit, locate
 from ..registry import CommandError, command
-from ..source import LINES_TO_LIST
 from .info import info
 
 if TYPE_CHECKING:
@@ -27,8 +26,13 @@ def cmd_list(s: "Session", arg: str) -> None:
     `list FILE:N`, `list N,M`, `list -` (the lines before)."""
     view = s.source
     arg = arg.strip()
+    if arg not in ("", "+", "-"):
+        s.repeat_as = "list"  # Enter goes on from there, as gdb's set_repeat_arguments
+    LINES_TO_LIST = lines_to_list(s)  # noqa: N806 - gdb's name for `set listsize`
     if not view.scopes():
         raise CommandError('No symbol table is loaded.  Use the "file" command.')
+    if arg == "-" and not view.list_next and view.list_center:
+        arg = ""  # the first `list -` after a stop lists around it, as `list` does
     if arg == "-":
         f = view.list_file or view.default_file()
         if f is None:
@@ -54,7 +58,12 @@ def cmd_list(s: "Session", arg: str) -> None:
         a, _c, b = arg.partition(",")
         if a.strip():
             f, first = _place(s, a.strip())
-            last = _place(s, b.strip())[1] if b.strip() else first + LINES_TO_LIST - 1
+            last = first + LINES_TO_LIST - 1
+            if b.strip():
+                f2, last = _place(s, b.strip())
+                if f2.fullname != f.fullname:
+                    raise CommandError("Specified first and last lines are in different "
+                                       "files.")
         else:
             f, last = _place(s, b.strip())
             first = max(last - LINES_TO_LIST + 1, 1)
@@ -63,6 +72,12 @@ def cmd_list(s: "Session", arg: str) -> None:
     f, line = _place(s, arg)
     first = max(line - LINES_TO_LIST // 2, 1)
     _print(s, f, first, first + LINES_TO_LIST - 1)
+
+
+def lines_to_list(s: "Session") -> int:
+    """`set listsize`: how many lines `list` shows (unlimited: all)."""
+    n = int(s.settings["listsize"] or 10)
+    return n if n > 0 else 1 << 30
 
 
 def _main_line(s: "Session") -> int:
@@ -90,6 +105,13 @@ def _place(s: "Session", spec: str) -> tuple["SourceFile", int]:
         if sl is None:
             raise CommandError(f"No line number information available for address {addr:#x}")
         return sl.file, sl.line
+    m = re.fullmatch(r"(.+):(\d+)", spec)
+    if m is not None:  # a line of a file, with code or not (gdb's list mode)
+        for sc in view.scopes():
+            for f in sc.info.lines.files():
+                if f.matches(m.group(1)):
+                    return f, int(m.group(2))
+        raise CommandError(f"No source file named {m.group(1)}.")
     sals = decode(spec, view.scopes(), view.default_file(), s.code_reader(),
                   funfirstline=False)
     if not sals:
