@@ -297,7 +297,11 @@ class Parser:
                 v = self.subscript(v, index.v)
             elif tok[1] == "->":
                 self.i += 1
-                v = self.member(self.deref(v), self.take()[1])
+                if not v.t.is_pointer and v.t.dwarf is not None and \
+                        v.t.dwarf.strip().kind in ("struct", "union"):
+                    v = self.member(v, self.take()[1])  # `s->x` on a struct, as gdb takes it
+                else:
+                    v = self.member(self.deref(v), self.take()[1])
             elif tok[0] == "name" and tok[1].startswith("."):
                 self.i += 1
                 for part in tok[1][1:].split("."):
@@ -348,6 +352,9 @@ class Parser:
         raise CommandError("cannot subscript something of type `" + v.t.name + "'")
 
     def member(self, v: Value, name: str) -> Value:
+        if v.t.is_pointer and v.t.pointee is not None and v.t.pointee.dwarf is not None \
+                and v.t.pointee.dwarf.strip().kind in ("struct", "union"):
+            v = self.deref(v)  # `p.x` on a pointer to a struct: gdb follows it
         d = v.t.dwarf.strip() if v.t.dwarf is not None else None
         if d is None or d.kind not in ("struct", "union") or self.env.typed is None:
             raise CommandError(f"Attempt to extract a component of a value that is not a "

@@ -19,6 +19,7 @@ DEFAULT_SETTINGS: dict[str, str] = {
     "history save": "off", "history size": "256", "language": "auto", "write": "off",
     "solib-search-path": "", "data-directory": DEFAULT_DATA_DIRECTORY, "radix": "10",
     "architecture": "auto", "print finish": "on",
+    "print object": "off",  # C++'s dynamic types: nothing to change for C programs
 }
 CHOICES = {"follow-fork-mode": ("parent", "child", "ask"), "follow-exec-mode": ("same", "new"),
            "breakpoint pending": ("on", "off", "auto"),
@@ -28,7 +29,7 @@ CHOICES = {"follow-fork-mode": ("parent", "child", "ask"), "follow-exec-mode": (
                         "go", "minimal", "modula-2", "objective-c", "opencl", "pascal",
                         "rust"),
            "architecture": tuple(ARCHITECTURES)}
-BOOLEAN = {"print finish", "detach-on-fork", "schedule-multiple", "confirm", "pagination", "print pretty",
+BOOLEAN = {"print finish", "print object", "detach-on-fork", "schedule-multiple", "confirm", "pagination", "print pretty",
            "backtrace past-main", "verbose", "print inferior-events", "print thread-events",
            "check type", "editing", "history expansion", "history save", "write"}
 #: numbers, `unlimited` allowed where gdb allows it
@@ -51,6 +52,7 @@ SHOW = {
     "print inferior-events": "Printing of inferior events is {}.",
     "print thread-events": "Printing of thread events is {}.",
     "print finish": "Printing of return value after `finish' is {}.",
+    "print object": "Printing of object's derived type based on vtable info is {}.",
     "prompt": "Gdb's prompt is \"{}\".",
     "annotate": "Annotation_level is {}.",
     "check range": "Range checking is \"{}\".",

@@ -119,7 +119,7 @@ def declare(t: Type, inner: str) -> str:
         return declare(t.target or VOID, inner + dims)
     if k == "func":
         params = ", ".join(str(p) for p in t.params)
-        if t.variadic:
+        if t.variadic and (params or t.prototyped):  # K&R `f()` shows as ()
             params = params + ", ..." if params else "..."
         elif not params and t.prototyped:
             params = "void"

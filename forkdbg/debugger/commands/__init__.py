@@ -7,6 +7,7 @@ from . import (  # noqa: F401
                extras,
                inferiors,
                printf,
+               search,
                info,
                running,
                source,

@@ -3,6 +3,7 @@ selected frame (frame, up, down)."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,6 +13,7 @@ from .. import annotate
 from ..format import location, sym_suffix
 from ..linespec import decode, explicit, locate
 from ..registry import CommandError, command
+from ..typename import parse_type_name
 from .info import info
 
 if TYPE_CHECKING:
@@ -131,6 +133,7 @@ def _print(s: "Session", f: "SourceFile", first: int, last: int) -> None:
         s.say(view.source_line(f, first))
         return
     view.list_next = min(last, len(lines)) + 1
+    view.last_listed = min(last, len(lines))  # where a search starts
     if first > len(lines):
         view.list_next = first
         raise CommandError(f"Line number {first} out of range; {f.name} has {len(lines)} lines.")
@@ -267,7 +270,10 @@ def cmd_ptype(s: "Session", arg: str) -> None:
 @command("whatis", category="data")
 def cmd_whatis(s: "Session", arg: str) -> None:
     """The type of an expression or a type name."""
-    s.say("type = " + ptype_text(_type_of(s, arg), expand=False))
+    t = _type_of(s, arg)
+    if _type_named(s, arg.strip()) is not None and t.kind == "typedef" and t.target:
+        t = t.target  # whatis TYPEDEF: what it names, one level down (gdb)
+    s.say("type = " + ptype_text(t, expand=False))
 
 
 def _type_of(s: "Session", arg: str) -> Type:
@@ -281,10 +287,27 @@ def _type_of(s: "Session", arg: str) -> Type:
             if t is not None:
                 return t
         raise CommandError(f'No {m.group(1)} type named {m.group(2)}.')
+    named = _type_named(s, arg)
+    if named is not None:
+        return named
     v = s.evaluate(arg)
     if v.t.dwarf is not None:
         return v.t.dwarf  # type: ignore[no-any-return]
     return Type("base", v.t.name, v.t.size)
+
+
+def _type_named(s: "Session", arg: str) -> Type | None:
+    """The type the argument names as a C type name (gdb reads a word as a type when no
+    variable of that name is in scope), or None for an expression."""
+    def lookup(name: str, kind: str | None) -> Type | None:
+        if kind is None and s.source.variable(name) is not None:
+            return None
+        for sc in s.source.scopes():
+            t = sc.info.type_named(name, kind) if kind else sc.info.typedef(name)
+            if t is not None:
+                return t  # type: ignore[no-any-return]
+        return None
+    return parse_type_name(arg, lookup)
 
 
 def ptype_text(t: Type, expand: bool) -> str:
@@ -294,6 +317,7 @@ def ptype_text(t: Type, expand: bool) -> str:
         return str(t)
     while t.kind == "typedef" and t.target is not None:
         t = t.target
+    t = _resolve_base(t)
     base = t
     while base.kind in ("pointer", "reference", "array", "const", "volatile", "func") \
             and base.target is not None:
@@ -306,6 +330,17 @@ def ptype_text(t: Type, expand: bool) -> str:
         head = str(base)
         return plain.replace(head, _body(b), 1)
     return plain
+
+
+def _resolve_base(t: Type) -> Type:
+    """The type with the typedef under its pointers, arrays and functions resolved, as
+    gdb's ptype shows it (`t_char_array *` is `char (*)[]`)."""
+    if t.kind in ("pointer", "reference", "array", "const", "volatile", "func") and \
+            t.target is not None:
+        return dataclasses.replace(t, target=_resolve_base(t.target))
+    while t.kind == "typedef" and t.target is not None:
+        t = t.target
+    return t
 
 
 def _body(t: Type) -> str:
