@@ -5,7 +5,7 @@
 #
 # Fetches gdb's source from Debian's packages (a deb-src entry derived from this machine's
 # own apt sources) and unpacks only its testsuite, configures it once, then runs DejaGnu's
-# runtest on the chosen .exp files (default: gdb_fork_tests.txt) with GDB pointing at a
+# runtest on the chosen .exp files (default: gdb_suite_tests.txt) with GDB pointing at a
 # wrapper that starts forkdbg with gdb's prompt.  --reference runs the real gdb instead.
 # Prints one line per .exp (passes, failures, unresolved, unsupported), the result of
 # every test case, and a summary line.  The unpacked source is cached in $FORKDBG_EXTERNAL
@@ -13,7 +13,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 CACHE=${FORKDBG_EXTERNAL:-$ROOT/build/external}
-LIST="$ROOT/tests/external/gdb_fork_tests.txt"
+LIST="$ROOT/tests/external/gdb_suite_tests.txt"
 REFERENCE=0
 while [ $# -gt 0 ]; do
     case $1 in

@@ -1,5 +1,5 @@
-"""gdb 13.1's own tests for fork, vfork, exec, kill, catchpoints and checkpoints, run by
-DejaGnu with forkdbg standing in for gdb (gdb_suite.sh).
+"""gdb 13.1's own tests for fork, vfork, exec, kill, catchpoints and checkpoints, and the
+source-level ones, run by DejaGnu with forkdbg standing in for gdb (gdb_suite.sh).
 
 Every test case in gdb_suite_passing.txt must pass: the list only grows as forkdbg
 learns what the rest need (docs/gdb-suite.md has the table, gdb's own counts on this
@@ -17,7 +17,7 @@ from helpers import ROOT, require
 HERE = Path(__file__).resolve().parent
 
 
-def test_gdb_fork_tests_that_pass_keep_passing() -> None:
+def test_gdb_tests_that_pass_keep_passing() -> None:
     require("gdb")
     require("runtest")
     p = subprocess.run(["bash", str(HERE / "gdb_suite.sh")], capture_output=True, text=True,

@@ -52,6 +52,10 @@ def _format_string(arg: str) -> tuple[str, str]:
         i += 2 if text[i] == "\\" else 1
     if i >= len(text):
         raise CommandError("Bad format string, non-terminated '\"'.")
+    for esc in re.finditer(r"\\(.)", text[1:i]):  # gdb's format escapes only
+        if esc.group(1) not in "\\abfnrtv\"'01234567x":
+            raise CommandError(f"Unrecognized escape character \\{esc.group(1)} in format "
+                               "string.")
     rest = text[i + 1:].strip()
     if rest and not rest.startswith(","):
         raise CommandError("Invalid argument syntax")
