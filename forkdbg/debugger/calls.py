@@ -28,6 +28,8 @@ def _argument(a: Value) -> int | bytes:
     if a.raw is not None and a.lval is None and a.t.dwarf is not None and \
             a.t.dwarf.strip().kind == "array":
         return a.raw
+    if a.t.floating:
+        raise CommandError("forkdbg passes integer and pointer arguments only.")
     if a.t.name == "<data variable, no debug info>":
         raise CommandError(f"'{a.symbol}' has unknown type; cast it to its declared type")
     if a.t.dwarf is not None and (a.t.dwarf.is_float() or not a.t.dwarf.is_scalar()) \

@@ -32,6 +32,8 @@ def call_function(s: "Session", addr: int, args: list[int | bytes], name: str) -
     (string literals) are copied below the stack and passed by address.  An indirect
     function (STT_GNU_IFUNC: glibc's strlen, memcpy...) is resolved first, by calling
     its resolver as the loader does, and the implementation it picks is called."""
+    if not s.running:
+        raise CommandError("You can't do that without a process to debug.")
     syms = s.symbols()
     sym = syms.lookup(name) if syms is not None else None
     if sym is not None and sym.ifunc and sym.addr == addr:

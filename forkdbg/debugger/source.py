@@ -76,7 +76,7 @@ class SourceView:
         self.list_file: SourceFile | None = None  # where `list` goes on from
         self.list_next = 0  # the line `list` prints next; 0: center on list_center
         self.list_center = 0
-        self.last_listed = 0  # the last line `list` or a search printed
+        self.last_listed = 0  # gdb's last_line_listed (the first line of the last listing)
         self.list_first = 0  # the first line the last listing printed
         self._missing_said = ""  # the unreadable source file gdb last complained of
         self.source_path: list[str] = []  # `directory`: searched before $cdir:$cwd

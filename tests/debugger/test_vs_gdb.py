@@ -513,6 +513,38 @@ list 29,30
 set annotate 0
 next
 """
+# what gdb's source-level tests asked for, on our own -g builds: C type names, floats,
+# printf, rbreak, listsize and search, until past the frame's end, a call of an
+# indirect function, relative lines
+SCRIPTS["source_types_floats_search"] = """whatis struct point *
+ptype struct point
+whatis int *(*)(int, ...)
+whatis char (*(*)())[23]
+whatis unsigned long long
+ptype enum colour
+p 10/4.0
+p (int) 2.7
+p 1.0/3
+set $x = 1.5
+p $x * 2
+whatis $x
+printf "%d|%5.2f|%c|%p\\n", 42, 2.5, 65, 0
+rbreak ^sum_
+info breakpoints
+set listsize 3
+list sum_to
+search total
+reverse-search sum_to
+break 30
+run
+until 34
+advance describe
+p (long) strlen ("abc")
+break +1
+"""
+# musl: not past main's end (gdb finds no caller of musl's main to stop at)
+SCRIPTS["source_types_floats_search_musl"] = SCRIPTS["source_types_floats_search"].split(
+    "until 34")[0]
 PROGRAMS = {"fault_load": ["faults", "load"], "fault_store": ["faults", "store"],
             "fault_push": ["faults", "push"], "signal": ["crash", "segv"], "step_signal": ["rseq"], "catch_vfork_event": ["vfork"],
             "no_process": ["rseq"], "argv0": ["args", "one", "two words"],
@@ -531,7 +563,8 @@ PROGRAMS = {"fault_load": ["faults", "load"], "fault_store": ["faults", "store"]
             "source_follow_child": ["lines-g"], "source_data_list": ["lines-g"],
             "source_dwarf4": ["lines-dwarf4"], "source_keep_both": ["lines-g"],
             "source_musl": [str(SAMPLES / "musl" / "lines-g")],
-            "source_symbols": ["lines-g"], "inferior_calls": ["lines-g"],
+            "source_symbols": ["lines-g"], "source_types_floats_search": ["lines-g"],
+            "source_types_floats_search_musl": [str(SAMPLES / "musl" / "lines-g")], "inferior_calls": ["lines-g"],
             "inferior_calls_unknown_type": ["lines-g"], "annotations": ["lines-g"],
             "source_symbols_musl": [str(SAMPLES / "musl" / "lines-g")],
             "source_scope": ["lines-g"], "source_scope_dwarf4": ["lines-dwarf4"]}

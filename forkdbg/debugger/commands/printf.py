@@ -64,9 +64,10 @@ def _format_string(arg: str) -> tuple[str, str]:
 
 def _string(s: "Session", v: Value) -> str:
     if v.raw is not None and v.lval is None:  # a string literal
-        if not s.running:
-            raise CommandError("evaluation of this expression requires the target program "
-                               "to be active")
+        if not s.running:  # gdb would put the string in the program's memory
+            raise CommandError("You can't do that without a process to debug." if s.program
+                               else "evaluation of this expression requires the target "
+                               "program to be active")
         return v.raw.split(b"\0")[0].decode("utf-8", "replace")
     addr = v.lval if v.t.dwarf is not None and v.t.dwarf.strip().kind == "array" else v.v
     if addr == 0:
@@ -112,16 +113,18 @@ def cmd_printf(s: "Session", arg: str) -> None:
     if len(specs) != len(exprs):
         raise CommandError("Wrong number of arguments for specified format-string")
     values = [s.evaluate(e) for e in exprs]
-    out, pos = [], 0
-    k = 0
-    for m in SPEC.finditer(fmt):
-        out.append(fmt[pos:m.start()])
-        pos = m.end()
-        if m.group(5) == "%":
-            out.append("%")
-            continue
-        out.append(_convert(s, m, values[k]))
-        k += 1
-    out.append(fmt[pos:])
-    s.out.write("".join(out))
-    s.out.flush()
+    out: list[str] = []
+    pos, k = 0, 0
+    try:
+        for m in SPEC.finditer(fmt):
+            out.append(fmt[pos:m.start()])
+            pos = m.end()
+            if m.group(5) == "%":
+                out.append("%")
+                continue
+            out.append(_convert(s, m, values[k]))
+            k += 1
+        out.append(fmt[pos:])
+    finally:  # what was formatted before an error is printed, as gdb prints it
+        s.out.write("".join(out))
+        s.out.flush()

@@ -240,8 +240,8 @@ def _advance(s: "Session", arg: str) -> None:
     t = s.task()
     addr, _sal = locate(s, arg)
     targets: list[tuple[int, int | None]] = [(addr, t.reg(RSP))]
-    back = caller(s, t)
-    if back is not None and len(s.source.frames(t, 2)) >= 2:
+    back = caller(s, t)  # the real caller, main's too (whatever backtrace past-main says)
+    if back is not None:
         targets.append(back)
     s.resume(lambda: run_to_any(s, targets, t))
 

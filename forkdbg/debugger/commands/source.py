@@ -133,7 +133,7 @@ def _print(s: "Session", f: "SourceFile", first: int, last: int) -> None:
         s.say(view.source_line(f, first))
         return
     view.list_next = min(last, len(lines)) + 1
-    view.last_listed = min(last, len(lines))  # where a search starts
+    view.last_listed = first  # gdb's last_line_listed: where a search starts from
     if first > len(lines):
         view.list_next = first
         raise CommandError(f"Line number {first} out of range; {f.name} has {len(lines)} lines.")
