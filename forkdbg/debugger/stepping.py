@@ -36,6 +36,7 @@ def step_once(s: "Session") -> Stop | None:
         s.stop = StepEvent(t)
     if stop is None and t.alive and s.events.breakpoint_hit(t, t.pc):
         stop, k.stop_request = k.stop_request, None  # a step onto a breakpoint hits it
+        t.skip_break = t.pc  # as after any breakpoint stop: resuming steps over it
     return stop
 
 

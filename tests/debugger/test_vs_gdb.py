@@ -537,6 +537,9 @@ search total
 reverse-search sum_to
 break 30
 run
+break +1
+next
+info breakpoints
 until 34
 advance describe
 p (long) strlen ("abc")

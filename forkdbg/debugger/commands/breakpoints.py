@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from .. import gdbsignals
 from ..breakpoints import Breakpoint, Catchpoint, Point, Watchpoint, locations
-from ..linespec import explicit, locate
+from ..linespec import explicit, line_variable, locate, relative_line
 from ..ranges import NOT_INTEGER, decimal, report_missing, spans
 from ..registry import CommandError, command
 from ..syscalltable import SyscallTable
@@ -50,6 +50,8 @@ def _break(s: "Session", arg: str, temporary: bool) -> None:
             raise CommandError("No default breakpoint address now.")
         spec = f"*{s.task().pc:#x}"
     try:
+        # kept as FILE:LINE: `+1` and `$l` mean what they mean now, not at a later re-set
+        spec = relative_line(s, line_variable(s, spec))
         addr, sal = locate(s, spec)
     except CommandError as e:
         if spec.startswith("*") or not str(e).startswith(("Function ", "No source file",
