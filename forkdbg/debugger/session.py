@@ -15,7 +15,6 @@ import weakref
 from typing import TYPE_CHECKING, Callable, TextIO
 
 from ..abi.errno import errno_message
-from ..arch.x86_64 import REG_IDS
 from ..interrupts import Interrupts
 from ..kernel.errors import KernelError
 from ..kernel.kernel import Kernel
@@ -26,11 +25,10 @@ from .breakpoints import Breakpoint, DebugWatcher, Point, Watchpoint
 from .control import do_actions
 from .events import SOLIB_CHECK_CALLS, EventHandlers
 from .expr import INT, VOIDP, Env, Value, evaluate
+from .exprenv import expression_env
 from .format import location
-from .functions import internal_function
 from .gdbtext import NOT_RESUMING, VFORK_REFUSED, GdbPrinter
 from .hooks import PointHooks
-from .infcall import call_function
 from .inferiors import Inferior, thread_target_id
 from .program import ProgramFile
 from .questions import Questions
@@ -197,49 +195,8 @@ class Session(PointHooks, ProgramFile, Questions):
 
     # --------------------------------------------------------- expressions
     def env(self) -> Env:
-        def reg(name: str) -> int | None:
-            rid = REG_IDS.get(name)
-            if rid is None and name != "orig_rax":
-                return None  # a convenience variable
-            if not self.running:
-                raise CommandError("No registers.")
-            if rid is None:  # orig_rax: the call the task is in, or was last in; else -1
-                call = self.task().last_call
-                return call.nr if call is not None else (1 << 64) - 1
-            return self.task().reg(rid)
-
-        def read(addr: int, n: int) -> bytes:
-            if not self.running:  # the program file's bytes
-                data = self.code_reader()(addr, n)
-                if len(data) < n:
-                    raise CommandError(f"Cannot access memory at address {addr:#x}")
-                return data
-            t = self.task()
-            data = t.mm.readable_prefix(addr, n) if not t.mm.released else b""
-            if len(data) < n:
-                data2 = b""
-                try:
-                    data2 = t.mm.read(addr, n, force=True)
-                except Exception:  # noqa: BLE001
-                    pass
-                if len(data2) < n:
-                    raise CommandError(f"Cannot access memory at address {addr:#x}")
-                data = data2
-            return data
-
-        def symbol(name: str) -> tuple[int, bool] | None:
-            syms = self.symbols()
-            s = syms.lookup(name) if syms is not None else None
-            if s is None:
-                raise CommandError('No symbol table is loaded.  Use the "file" command.'
-                                   if not self.has_debug_info() else
-                                   f'No symbol "{name}" in current context.')
-            return s.addr, s.kind in ("func", "text")  # gdb: a text variable
-        return Env(reg, read, symbol, self.history, self.convenience,
-                   lambda m: self.error("warning: " + m), self.source.variable,
-                   self.source.ctype, self.source.type_named,
-                   lambda name, args: internal_function(self, name, args),
-                   lambda addr, args, name: call_function(self, addr, args, name))
+        """What expressions see now: registers, memory, symbols, variables, calls."""
+        return expression_env(self)
 
     def evaluate(self, text: str) -> Value:
         return evaluate(text, self.env())

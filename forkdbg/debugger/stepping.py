@@ -51,7 +51,7 @@ def run_to_any(s: "Session", targets: list[tuple[int, int | None]], task: "Task"
     that frame or an outer one; None: anywhere)."""
     k = s.kernel
     assert k is not None
-    addrs = {}
+    addrs: dict[int, int | None] = {}
     for addr, sp_at_least in targets:
         old = addrs.get(addr, sp_at_least)
         addrs[addr] = None if old is None or sp_at_least is None else min(old, sp_at_least)

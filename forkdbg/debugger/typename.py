@@ -5,7 +5,7 @@ words, `struct X`, typedef names, const/volatile) and an abstract declarator
 from __future__ import annotations
 
 import re
-from typing import Callable
+from typing import Any, Callable
 
 from ..dwarf.types import Type
 from .registry import CommandError
@@ -109,7 +109,7 @@ class _Parser:
             self.take("(")
             inner = self.declarator()
             self.take(")")
-        suffixes: list[tuple[str, object]] = []
+        suffixes: list[tuple[str, Any]] = []
         while self.peek() in ("[", "("):
             if self.take() == "[":
                 n = int(self.take()) if self.peek() not in ("]", None) else None
@@ -129,7 +129,7 @@ class _Parser:
                 if kind == "array":
                     t = Type("array", None, 0, t, count=arg)  # type: ignore[arg-type]
                 else:
-                    params, variadic, proto = arg  # type: ignore[misc]
+                    params, variadic, proto = arg
                     t = Type("func", None, 1, t, params=params, variadic=variadic,
                              prototyped=proto)
             return inner(t)

@@ -34,7 +34,8 @@ def _thread(s: "Session", spec: str) -> tuple[str, tuple[int, int] | None]:
     inf_n = int(inf_s) if dot and decimal(inf_s) else s.current_inferior
     inf = s.inferiors.get(inf_n)
     live = inf.live_tasks() if inf is not None else []
-    if not decimal(num_s) or not any(inf.threads.get(t.tid) == int(num_s) for t in live):
+    if inf is None or not decimal(num_s) or \
+            not any(inf.threads.get(t.tid) == int(num_s) for t in live):
         raise CommandError(f"Unknown thread {ident}.")
     if rest:
         raise CommandError(f'malformed linespec error: unexpected string, "{rest}"')

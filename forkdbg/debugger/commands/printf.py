@@ -70,7 +70,7 @@ def _string(s: "Session", v: Value) -> str:
                                "program to be active")
         return v.raw.split(b"\0")[0].decode("utf-8", "replace")
     addr = v.lval if v.t.dwarf is not None and v.t.dwarf.strip().kind == "array" else v.v
-    if addr == 0:
+    if not addr:
         return "(null)"
     try:
         data = s.task().mm.read_cstr(addr, 1 << 16)
