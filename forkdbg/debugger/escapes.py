@@ -2,12 +2,14 @@
 
 `echo` knows the classic set (\\a \\b \\f \\n \\r \\t \\v, up to three octal digits,
 \\^c for a control character); any other escaped character stands for itself, and a
-backslash at the very end is dropped.  C constants add \\e and \\xHH.
+backslash at the very end is dropped.  C constants add \\e and \\xHH.  Also: where a
+command line's text is at its top level (outside quotes and brackets).
 """
 
 from __future__ import annotations
 
 import shlex
+from collections.abc import Iterator
 
 from .registry import CommandError
 
@@ -70,6 +72,22 @@ def char_constant(body: str) -> int:
     if code is None or end != len(body):
         raise CommandError("Invalid character constant.")
     return code
+
+
+def top_level(text: str) -> Iterator[tuple[int, str]]:
+    """(index, character) of each character of `text` outside quotes and brackets."""
+    depth, quote = 0, ""
+    for i, c in enumerate(text):
+        if quote:
+            quote = "" if c == quote and text[i - 1] != "\\" else quote
+        elif c in "\"'":
+            quote = c
+        elif c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif depth == 0:
+            yield i, c
 
 
 def shell_words(text: str) -> list[str]:

@@ -315,6 +315,13 @@ class Parser:
     def call(self, fn: Value) -> Value:
         """`F(ARGS)`: the program's function, called (not inside sizeof)."""
         cast, self.call_cast = self.call_cast, None  # the cast applies to this call only
+        args = self.arguments()
+        if self.skip:  # sizeof: the type, no call
+            return Value(0, return_type(self.env, fn, cast) or VOID)
+        return call_result(self.env, fn, args, cast)
+
+    def arguments(self) -> list[Value]:
+        """`(A, B, ...)`: a call's argument values."""
         self.take("(")
         args: list[Value] = []
         while (tok := self.peek()) is not None and tok[1] != ")":
@@ -322,9 +329,7 @@ class Parser:
             if (tok := self.peek()) is not None and tok[1] == ",":
                 self.i += 1
         self.take(")")
-        if self.skip:  # sizeof: the type, no call
-            return Value(0, return_type(self.env, fn, cast) or VOID)
-        return call_result(self.env, fn, args, cast)
+        return args
 
     def repeat(self, v: Value, n: int) -> Value:
         """gdb's ``OBJ@N``: N objects of OBJ's type from OBJ's address, as an array."""
@@ -438,13 +443,7 @@ class Parser:
 
     def function(self, name: str) -> Value:
         """`$NAME(ARGS)`: one of gdb's internal functions."""
-        self.take("(")
-        args: list[Value] = []
-        while (tok := self.peek()) is not None and tok[1] != ")":
-            args.append(self.conditional())
-            if (tok := self.peek()) is not None and tok[1] == ",":
-                self.i += 1
-        self.take(")")
+        args = self.arguments()
         assert self.env.call is not None
         got = self.env.call(name, args)
         if got is None:

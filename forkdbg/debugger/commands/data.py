@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 from ...arch.assembler import AsmError, assemble
 from ...arch.x86_64 import ADDRESS_MASK, REG_IDS
 from .. import settings
+from ..escapes import top_level
 from ..expr import CType, Value, parse_type
 from ..format import char_repr, parse_xfmt, scalar, sym_suffix
 from ..ranges import report_missing, spans
@@ -71,17 +72,8 @@ def _print(s: "Session", arg: str, call: bool) -> None:
 
 def _assignment(expr: str) -> tuple[str, str] | None:
     """(left, right) of a C assignment at the top level of `expr` (not ==, <=, >=, !=)."""
-    depth, quote = 0, ""
-    for i, c in enumerate(expr):
-        if quote:
-            quote = "" if c == quote and expr[i - 1] != "\\" else quote
-        elif c in "\"'":
-            quote = c
-        elif c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-        elif c == "=" and depth == 0:
+    for i, c in top_level(expr):
+        if c == "=":
             before = expr[i - 1] if i else ""
             after = expr[i + 1] if i + 1 < len(expr) else ""
             if before not in "=!<>" and after != "=":

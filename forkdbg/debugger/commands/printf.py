@@ -6,6 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from ..arith import char_constant_string
+from ..escapes import top_level
 from ..expr import Value
 from ..format import float_text
 from ..registry import CommandError, command
@@ -20,24 +21,10 @@ SPEC = re.compile(r"%([-+ #0]*)(\d*)(?:\.(\d*))?(hh|h|ll|l|L|q|j|z|Z|t)?([diouxX
 def split_arguments(text: str) -> list[str]:
     """The comma-separated expressions after the format (commas inside brackets or
     quotes belong to their expression)."""
-    out, depth, quote, cur = [], 0, "", ""
-    for i, c in enumerate(text):
-        if quote:
-            quote = "" if c == quote and text[i - 1] != "\\" else quote
-        elif c in "\"'":
-            quote = c
-        elif c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-        elif c == "," and depth == 0:
-            out.append(cur.strip())
-            cur = ""
-            continue
-        cur += c
-    if cur.strip():
-        out.append(cur.strip())
-    return out
+    cuts = [i for i, c in top_level(text) if c == ","]
+    bounds = zip([-1] + cuts, cuts + [len(text)])
+    out = [text[a + 1:b].strip() for a, b in bounds]
+    return out[:-1] if not out[-1] else out  # nothing after the last comma: no argument
 
 
 def _format_string(arg: str) -> tuple[str, str]:
