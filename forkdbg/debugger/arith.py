@@ -9,7 +9,7 @@ from typing import Callable
 
 from ..dwarf.types import Type
 from .escapes import escape_at
-from .expr_types import DOUBLE, FLOAT, INT, LONG, TEXT, TEXTP, VOID, CType, Value, wrap
+from .expr_types import DOUBLE, FLOAT, INT, LONG, TEXT, TEXTP, UINT, ULONG, VOID, CType, Value, wrap
 from .registry import CommandError
 
 
@@ -19,13 +19,19 @@ def promote(t: CType) -> CType:
 
 
 def common_type(a: CType, b: CType) -> CType:
-    """C's usual arithmetic conversions (pointers and code compute as long)."""
+    """C's usual arithmetic conversions (pointers and code compute as long), giving one
+    of gdb's builtin types by size: int or long, signed or not (an enum or a typedef of
+    either side does not survive the operation)."""
     a, b = promote(a), promote(b)
     a = LONG if a.is_pointer or a.code else a
     b = LONG if b.is_pointer or b.code else b
     if a.size != b.size:
-        return a if a.size > b.size else b
-    return a if not a.signed else b
+        t = a if a.size > b.size else b
+    else:
+        t = a if not a.signed else b
+    if t.size <= 4:
+        return INT if t.signed else UINT
+    return LONG if t.signed else ULONG
 
 
 def shift(op: str, a: Value, b: Value, warn: Callable[[str], None]) -> Value:

@@ -115,7 +115,7 @@ def parse_number(text: str) -> Value:
     if n >= 1 << 64:
         raise CommandError("Numeric constant too large.")
     unsigned, long_ = "u" in suffix, "l" in suffix
-    ladder = [INT, UINT, LONG, ULONG] if base != 10 else [INT, LONG, ULONG]
+    ladder = [INT, UINT, LONG, ULONG] if base != 10 or unsigned else [INT, LONG, ULONG]
     for t in ladder:
         if (unsigned and t.signed) or (long_ and t.size < 8):
             continue
@@ -367,14 +367,18 @@ class Parser:
         for m in d.members:
             if m.name == name:
                 t = self.env.typed(m.type)
+                if m.bit_size:  # the field's bits, sign-extended from its width
+                    word = int.from_bytes(
+                        (v.raw or b"")[m.offset:m.offset + 8] if v.lval is None else
+                        self.env.read(v.lval + m.offset, 8), "little")
+                    n = (word >> m.bit_offset) & ((1 << m.bit_size) - 1)
+                    if t.signed and n >> (m.bit_size - 1):
+                        n -= 1 << m.bit_size
+                    return Value(wrap(n, t), t)
                 if v.lval is None:
                     raw = (v.raw or b"")[m.offset:m.offset + t.size]
                     return Value(int.from_bytes(raw, "little") if not t.aggregate else 0, t,
                                  raw=raw)
-                if m.bit_size:
-                    word = int.from_bytes(self.env.read(v.lval + m.offset, 8), "little")
-                    n = (word >> m.bit_offset) & ((1 << m.bit_size) - 1)
-                    return Value(wrap(n, t), t)
                 return self.load(v.lval + m.offset, t)
         raise CommandError(f'There is no member named {name}.')
 

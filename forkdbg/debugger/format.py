@@ -82,6 +82,9 @@ def scalar(v: int, t: CType, fmt: str | None, describe: Describe) -> str:
     raise CommandError(f"Undefined output format \"{fmt}\".")
 
 
+CHAR_NAMES = ("char", "signed char", "unsigned char")
+
+
 def value(val: Value, fmt: str | None, describe: Describe,
           read_str: Callable[[int], str | None] | None = None) -> str:
     """The right-hand side of ``$1 = ...``."""
@@ -96,9 +99,12 @@ def value(val: Value, fmt: str | None, describe: Describe,
         return "void"
     if t.is_pointer and fmt is None:
         assert t.pointee is not None
-        if t.pointee.name in ("char", "unsigned char") and read_str is not None:
+        if t.pointee.name in CHAR_NAMES and read_str is not None:
+            # the string, after the symbol the address is in; the pointer's type
+            # only when it points to something else than plain `char` (gdb)
             text = read_str(val.v)
-            return f"{val.v:#x}" + (f" {text}" if text is not None else "")
+            out = f"{val.v:#x}" + sym_suffix(val.v, describe) + (f" {text}" if text else "")
+            return out if t.pointee.name == "char" else f"({t.name}) {out}"
         name = "void (*)()" if t.pointee.name == "void ()" else t.name
         return f"({name}) {val.v:#x}" + sym_suffix(val.v, describe)
     return scalar(val.v, t, fmt, describe)

@@ -71,7 +71,7 @@ class ProgramFile:
 
     def file_debug(self) -> "DebugInfo | None":
         """The program file's DWARF (before any process maps it), None without."""
-        from ..dwarf.info import debug_info
+        from ..debuginfo import debug_info
         f = self.program_file()
         if f is None:
             return None

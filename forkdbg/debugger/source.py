@@ -346,7 +346,7 @@ class SourceView:
         if v.optimized:
             return "<optimized out>"
         if d is None:
-            return fmt_value(v, fmt, self.s.describe, self.s.read_str)
+            return fmt_value(v, fmt, self.s.describe, self.printer().c_string)
         if v.t.aggregate:
             data = v.raw if v.lval is None else self.printer().read(v.lval, d.byte_size)
             if d.strip().kind == "func":

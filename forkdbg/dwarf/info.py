@@ -433,25 +433,3 @@ def _str(attr) -> str:  # type: ignore[no-untyped-def]
         return ""
     v = attr.value
     return v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
-
-
-_CACHE: dict[tuple[int, int, int, int], DebugInfo | None] = {}
-
-
-def debug_info(data: bytes, key: tuple[int, int, int, int]) -> DebugInfo | None:
-    """The debug information of the ELF file `data` (identified by `key`: device, inode,
-    size, mtime), None when it has no .debug_info; read once per file."""
-    if key in _CACHE:
-        return _CACHE[key]
-    info: DebugInfo | None = None
-    try:
-        elf = ELFFile(io.BytesIO(data))
-        if elf.get_section_by_name(".debug_info") is not None and \
-                elf.get_section_by_name(".debug_line") is not None:
-            info = DebugInfo(data)
-    except Exception:  # noqa: BLE001 - an unreadable file has no debug information
-        info = None
-    if len(_CACHE) > 64:
-        _CACHE.clear()
-    _CACHE[key] = info
-    return info

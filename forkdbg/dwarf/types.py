@@ -86,6 +86,9 @@ class Type:
 
 
 VOID = Type("void", "void", 1)
+#: type qualifiers, in the order gdb prints them, with their C spelling
+QUALIFIERS = {"const": "const", "volatile": "volatile", "restrict": "restrict",
+              "atomic": "_Atomic"}
 #: gcc's DWARF names of C's integer types -> the names gdb prints
 C_NAMES = {"long int": "long", "long unsigned int": "unsigned long", "short int": "short",
            "short unsigned int": "unsigned short", "long long int": "long long",
@@ -109,11 +112,16 @@ def declare(t: Type, inner: str) -> str:
         if tgt.kind in ("array", "func"):
             return declare(tgt, f"({star}{inner})")
         return declare(tgt, star + inner)
-    if k in ("const", "volatile", "restrict", "atomic"):
-        tgt = t.target or VOID
+    if k in QUALIFIERS:  # a chain of qualifiers is one set, spelled in gdb's order
+        quals = set()
+        tgt = t
+        while tgt.kind in QUALIFIERS:
+            quals.add(tgt.kind)
+            tgt = tgt.target or VOID
+        words = " ".join(QUALIFIERS[q] for q in QUALIFIERS if q in quals)
         if tgt.kind in ("pointer", "reference"):
-            return declare(tgt, f" {k}" + (" " + inner if inner else ""))
-        return f"{k} " + declare(tgt, inner)
+            return declare(tgt, f" {words}" + (" " + inner if inner else ""))
+        return f"{words} " + declare(tgt, inner)
     if k == "array":
         dims = f"[{t.count}]" if t.count is not None else "[]"
         return declare(t.target or VOID, inner + dims)

@@ -103,12 +103,15 @@ class Printer:
         u = n & (1 << 64) - 1
         if target is not None and target.kind == "func":
             d = self.describe(u)
-            return f"({pt}) {u:#x}" + (f" <{d}>" if d else "")
-        if target is not None and t.target is not None and t.target.is_char():
-            s = self.c_string(u)
-            return f"{u:#x}" + (f" {s}" if s is not None else "")
+            text = f"{u:#x}" + (f" <{d}>" if d else "")
+            return f"({pt}) {text}" if top else text
         d = self.describe(u) if u else ""
         text = f"{u:#x}" + (f" <{d}>" if d else "")
+        if target is not None and t.target is not None and t.target.is_char():
+            s = self.c_string(u)
+            text += f" {s}" if s is not None else ""
+            if pt.kind == "pointer" and target.name == "char":
+                return text  # plain `char *`: no type before it (gdb)
         return f"({pt}) {text}" if top else text
 
     def c_string(self, addr: int) -> str | None:
@@ -126,6 +129,8 @@ class Printer:
 
     def _struct(self, t: Type, data: bytes, addr: int | None, fmt: str | None,
                 indent: int) -> str:
+        if not t.members:
+            return "<incomplete type>" if t.declaration else "{<No data fields>}"
         parts = []
         for m in t.members:
             mdata = data[m.offset:m.offset + max(m.type.byte_size, 1)]
@@ -138,8 +143,6 @@ class Printer:
             sub = TypedValue(m.type, mdata, addr + m.offset if addr is not None else None)
             text = self.value(sub, fmt, top=False, indent=indent + 2)
             parts.append(f"{m.name} = {text}" if m.name else text)
-        if not parts:
-            return "{}"
         if self.pretty:
             pad = " " * (indent + 2)
             return "{\n" + ",\n".join(pad + p for p in parts) + "\n" + " " * indent + "}"
@@ -265,6 +268,8 @@ def _float(data: bytes, size: int) -> str:
         return "<unsupported float>"
     if text in ("inf", "-inf"):
         return text
-    if text == "nan":
-        return "nan(0x8000000000000)" if size == 8 else "nan(0x400000)"
+    if text == "nan":  # gdb shows the sign and the mantissa's bits
+        bits = int.from_bytes(data[:size], "little")
+        mant = bits & ((1 << (23 if size == 4 else 52)) - 1)
+        return f"{'-' if bits >> (8 * size - 1) else ''}nan({mant:#x})"
     return text

@@ -101,7 +101,7 @@ class Image:
     def debug(self) -> "DebugInfo | None":
         """The file's DWARF (shared with every image of the same file), None without."""
         if self._debug is False:
-            from ..dwarf.info import debug_info
+            from ..debuginfo import debug_info
             fd = getattr(self.file, "fd", None)
             try:
                 st = os.fstat(fd)  # type: ignore[arg-type]

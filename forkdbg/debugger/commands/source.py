@@ -3,16 +3,17 @@ selected frame (frame, up, down)."""
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ...dwarf.types import Type, declare
+from ...dwarf.types import Type
 from .. import annotate
+from ..expr_types import TEXT
 from ..format import location, sym_suffix
 from ..linespec import decode, explicit, locate
 from ..registry import CommandError, command
+from ..ptype import HEADER, Offsets, parse_flags, ptype_text
 from ..typename import parse_type_name
 from .info import info
 
@@ -165,7 +166,7 @@ def info_line(s: "Session", arg: str) -> None:
         sals = decode(spec, view.scopes(), view.default_file(), s.code_reader(),
                       funfirstline=False) if view.scopes() else None
         if not sals:
-            addr, _sal = locate(s, spec)
+            addr, _sal = locate(s, spec, funfirstline=False)
             s.say(f"No line number information available for address {addr:#x}"
                   f"{sym_suffix(addr, s.describe)}")
             return
@@ -263,13 +264,26 @@ def _value(s: "Session", v, frame, task) -> str:  # type: ignore[no-untyped-def]
 # ------------------------------------------------------- ptype, whatis
 @command("ptype", category="data")
 def cmd_ptype(s: "Session", arg: str) -> None:
-    """The type of an expression or a type name, with struct members spelled out."""
-    s.say("type = " + ptype_text(_type_of(s, arg), expand=True))
+    """The type of an expression or a type name, with struct members spelled out.
+    ptype/o adds each member's offset and size, the holes between them and the total
+    size; ptype/ox shows them in hexadecimal."""
+    flags, arg = parse_flags(arg.strip())
+    t = _type_of(s, arg)
+    if t.kind == "base" and t.name == TEXT.name:  # a function known by its ELF symbol
+        s.say("type = <unknown return type> ()")
+        return
+    offsets = Offsets("x" in flags) if "o" in flags else None
+    text = ptype_text(t, expand=True, offsets=offsets)
+    if text.startswith(HEADER):
+        s.say(HEADER + "type = " + text[len(HEADER):])
+    else:
+        s.say("type = " + text)
 
 
 @command("whatis", category="data")
 def cmd_whatis(s: "Session", arg: str) -> None:
     """The type of an expression or a type name."""
+    _flags, arg = parse_flags(arg.strip())
     t = _type_of(s, arg)
     if _type_named(s, arg.strip()) is not None and t.kind == "typedef" and t.target:
         t = t.target  # whatis TYPEDEF: what it names, one level down (gdb)
@@ -308,55 +322,6 @@ def _type_named(s: "Session", arg: str) -> Type | None:
                 return t  # type: ignore[no-any-return]
         return None
     return parse_type_name(arg, lookup)
-
-
-def ptype_text(t: Type, expand: bool) -> str:
-    """gdb's `ptype` (typedefs resolved at the top, a struct's members spelled out) or
-    `whatis` (the type as declared)."""
-    if not expand:
-        return str(t)
-    while t.kind == "typedef" and t.target is not None:
-        t = t.target
-    t = _resolve_base(t)
-    base = t
-    while base.kind in ("pointer", "reference", "array", "const", "volatile", "func") \
-            and base.target is not None:
-        base = base.target
-    plain = declare(t, "")
-    b = base
-    while b.kind == "typedef" and b.target is not None:
-        b = b.target
-    if b.kind in ("struct", "union", "enum") and not b.declaration:
-        head = str(base)
-        return plain.replace(head, _body(b), 1)
-    return plain
-
-
-def _resolve_base(t: Type) -> Type:
-    """The type with the typedef under its pointers, arrays and functions resolved, as
-    gdb's ptype shows it (`t_char_array *` is `char (*)[]`)."""
-    if t.kind in ("pointer", "reference", "array", "const", "volatile", "func") and \
-            t.target is not None:
-        return dataclasses.replace(t, target=_resolve_base(t.target))
-    while t.kind == "typedef" and t.target is not None:
-        t = t.target
-    return t
-
-
-def _body(t: Type) -> str:
-    word = t.kind
-    name = f"{word} {t.name} " if t.name else f"{word} "
-    if t.kind == "enum":  # values named where they do not follow the previous one
-        items, expect = [], 0
-        for n, v in t.enumerators:
-            items.append(n if v == expect else f"{n} = {v}")
-            expect = v + 1
-        return name + "{" + ", ".join(items) + "}"
-    rows = []
-    for m in t.members:
-        decl = declare(m.type, m.name or "")
-        rows.append(f"    {decl}{' : ' + str(m.bit_size) if m.bit_size else ''};")
-    return name + "{\n" + "\n".join(rows) + "\n}"
 
 
 # ------------------------------------------------------ selected frame
