@@ -99,10 +99,10 @@ class CtfInfo(DebugInfo):
     def enumerator(self, name: str) -> tuple[Type, int] | None:
         return next((d.enumerators[name] for d in self.dicts if name in d.enumerators), None)
 
-    def typedef(self, name: str) -> Type | None:
+    def typedef(self, name: str, prefer: CompUnit | None = None) -> Type | None:
         return next((d.named[("typedef", name)] for d in self.dicts
                      if ("typedef", name) in d.named), None)
 
-    def type_named(self, name: str, kind: str) -> Type | None:
+    def type_named(self, name: str, kind: str, prefer: CompUnit | None = None) -> Type | None:
         return next((d.named[(kind, name)] for d in self.dicts if (kind, name) in d.named),
                     None)

@@ -5,9 +5,10 @@ literals as values."""
 from __future__ import annotations
 
 import math
+import struct
 from typing import Callable
 
-from ..dwarf.types import Type
+from ..dwarf.types import ATE_FLOAT, ATE_SIGNED, ATE_SIGNED_CHAR, ATE_UNSIGNED, Type
 from .escapes import escape_at
 from .expr_types import DOUBLE, FLOAT, INT, LONG, TEXT, TEXTP, UINT, ULONG, VOID, CType, Value, wrap
 from .registry import CommandError
@@ -99,20 +100,23 @@ def _floating(op: str, a: Value, b: Value) -> Value:
     unless both are float), IEEE division (by zero too)."""
     if a.t.is_pointer or b.t.is_pointer or op in ("%", "&", "|", "^", "<<", ">>"):
         raise CommandError("Integer-only operation on floating point number.")
-    t = FLOAT if a.t is FLOAT and b.t is FLOAT else DOUBLE
+    # C's conversions: double if either side is one, else float (integers convert)
+    t = DOUBLE if any(v.t.floating and v.t.size == 8 for v in (a, b)) else FLOAT
     x, y = float(a.v), float(b.v)
     if op in ("==", "!=", "<", ">", "<=", ">="):
         r = {"==": x == y, "!=": x != y, "<": x < y, ">": x > y, "<=": x <= y,
              ">=": x >= y}[op]
         return Value(int(r), INT)
     if op == "/" and y == 0:
-        n = math.copysign(math.inf, x) * math.copysign(1, y) if x else math.nan
+        n = math.copysign(math.inf, x) * math.copysign(1, y) if x else DEFAULT_NAN
     else:
         n = {"+": x + y, "-": x - y, "*": x * y, "/": x / y if y else 0.0}[op]
     return Value(wrap(n, t), t)
 
 
 STRING_CHAR = Type("base", "char", 1, encoding=6)
+#: the NaN an x86 invalid operation gives (0.0/0): sign bit set, the quiet bit alone
+DEFAULT_NAN = struct.unpack("<d", (0xFFF8 << 48).to_bytes(8, "little"))[0]
 
 
 def string_value(text: str) -> Value:
@@ -120,6 +124,34 @@ def string_value(text: str) -> Value:
     raw = text.encode("utf-8", "surrogateescape") + b"\0"
     t = Type("array", None, 0, STRING_CHAR, count=len(raw))
     return Value(0, CType(f"char [{len(raw)}]", len(raw), dwarf=t), raw=raw)
+
+
+def program_type(t: CType) -> Type:
+    """A value's type as a program type: its own, or a base type built for a constant."""
+    if t.dwarf is not None:
+        return t.dwarf  # type: ignore[no-any-return]
+    enc = ATE_FLOAT if t.floating else ATE_SIGNED_CHAR if t.name == "char" else \
+        ATE_SIGNED if t.signed else ATE_UNSIGNED
+    return Type("base", t.name, t.size, encoding=enc)
+
+
+def value_bytes(v: Value) -> bytes:
+    """The bytes of a value in the program's representation."""
+    if v.raw is not None and v.t.aggregate:
+        return v.raw
+    if v.t.floating:
+        return struct.pack("<f" if v.t.size == 4 else "<d", float(v.v))
+    return (int(v.v) & ((1 << (8 * v.t.size)) - 1)).to_bytes(v.t.size, "little")
+
+
+def array_value(elems: list[Value]) -> Value:
+    """`{A, B, ...}`: an array of the elements' type, held by gdb (not in memory)."""
+    size = elems[0].t.size
+    if any(e.t.size != size for e in elems):
+        raise CommandError("array elements must all be the same size")
+    raw = b"".join(value_bytes(e) for e in elems)
+    t = Type("array", None, 0, program_type(elems[0].t), count=len(elems))
+    return Value(0, CType(str(t), len(raw), dwarf=t), raw=raw)
 
 
 def char_constant_string(body: str) -> str:

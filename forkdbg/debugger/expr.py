@@ -11,10 +11,11 @@ import re
 from typing import Any, Callable
 
 from ..dwarf.types import Type
-from .arith import apply, char_constant_string, promote, string_value
+from .arith import apply, array_value, char_constant_string, program_type, promote, string_value
 from .calls import call_result, is_function, return_type
 from .escapes import char_constant
 from .expr_types import (
+    decode,
     BASE_TYPES,
     CHAR,
     CODEP,
@@ -88,7 +89,7 @@ TOKEN = re.compile(r"""\s*(?:
    |(?P<str>"(?:\\.|[^"\\])*")
    |(?P<var>\$[A-Za-z_]\w*|\$\$?\d*)
    |(?P<name>[A-Za-z_.][\w.]*(?:@[A-Za-z_][\w.]*)?)
-   |(?P<op>->|\|\||&&|==|!=|<=|>=|<<|>>|[-+*/%&|^!~<>(){}\[\]?:@])
+   |(?P<op>->|\|\||&&|==|!=|<=|>=|<<|>>|[-+*/%&|^!~<>(){}\[\],?:@])
 )""", re.X | re.ASCII)
 TYPE_WORDS = {"char", "short", "int", "long", "unsigned", "signed", "void", "int8_t", "uint8_t",
               "int16_t", "uint16_t", "int32_t", "uint32_t", "int64_t", "uint64_t", "size_t",
@@ -167,9 +168,17 @@ class Parser:
     def parse(self) -> Value:
         if not self.toks:
             raise CommandError("Argument required (expression to compute).")
-        v = self.conditional()
+        v = self.comma()
         if self.peek() is not None:
             raise CommandError(f"A syntax error in expression, near `{self.rest()}'.")
+        return v
+
+    def comma(self) -> Value:
+        """A, B: both evaluated, the value the last one's (C's comma operator)."""
+        v = self.conditional()
+        while (tok := self.peek()) is not None and tok[1] == ",":
+            self.i += 1
+            v = self.conditional()
         return v
 
     def nest(self) -> None:
@@ -253,8 +262,9 @@ class Parser:
             if tok[1] == "~" and v.t.floating:
                 raise CommandError("Argument to complement operation not an integer, "
                                    "boolean.")
-            n = {"-": -v.v, "!": int(not v.v), "~": ~v.v if tok[1] == "~" else 0,
-                 "+": v.v}[tok[1]]
+            # a float negates as 0 - x (x86: a NaN keeps its sign, -(0.0) is 0)
+            n = {"-": 0.0 - v.v if v.t.floating else -v.v, "!": int(not v.v),
+                 "~": ~v.v if tok[1] == "~" else 0, "+": v.v}[tok[1]]
             t = INT if tok[1] == "!" else (promote(v.t) if not v.t.is_pointer else LONG)
             return Value(wrap(n, t), t)
         if tok[1] == "*" and tok[0] == "op":
@@ -340,16 +350,20 @@ class Parser:
             raise CommandError("Only values in memory can be extended with '@'.")
         if self.env.typed is None:
             raise CommandError("Only values in memory can be extended with '@'.")
-        elem = v.t.dwarf if v.t.dwarf is not None else Type("base", v.t.name, v.t.size,
-                                                             encoding=5 if v.t.signed else 7)
+        elem = program_type(v.t)
         return self.load(v.lval, self.env.typed(Type("array", None, 0, elem, count=n)))
 
     def subscript(self, v: Value, i: int) -> Value:
         d = v.t.dwarf.strip() if v.t.dwarf is not None else None
         if d is not None and d.kind == "array" and self.env.typed is not None:
+            elem = self.env.typed(d.target)
+            if v.lval is None and v.raw is not None:  # an element of a literal
+                raw = v.raw[i * elem.size:(i + 1) * elem.size]
+                if len(raw) < elem.size:
+                    raise CommandError("no such vector element")
+                return Value(0 if elem.aggregate else decode(raw, elem), elem, raw=raw)
             if v.lval is None:
                 raise CommandError("Attempt to take address of value not located in memory.")
-            elem = self.env.typed(d.target)
             return self.load(v.lval + i * elem.size, elem)
         if v.t.is_pointer:
             assert v.t.pointee is not None
@@ -364,23 +378,22 @@ class Parser:
         if d is None or d.kind not in ("struct", "union") or self.env.typed is None:
             raise CommandError(f"Attempt to extract a component of a value that is not a "
                                f"structure{' pointer' if v.t.is_pointer else ''}.")
-        for m in d.members:
-            if m.name == name:
-                t = self.env.typed(m.type)
-                if m.bit_size:  # the field's bits, sign-extended from its width
-                    word = int.from_bytes(
-                        (v.raw or b"")[m.offset:m.offset + 8] if v.lval is None else
-                        self.env.read(v.lval + m.offset, 8), "little")
-                    n = (word >> m.bit_offset) & ((1 << m.bit_size) - 1)
-                    if t.signed and n >> (m.bit_size - 1):
-                        n -= 1 << m.bit_size
-                    return Value(wrap(n, t), t)
-                if v.lval is None:
-                    raw = (v.raw or b"")[m.offset:m.offset + t.size]
-                    return Value(int.from_bytes(raw, "little") if not t.aggregate else 0, t,
-                                 raw=raw)
-                return self.load(v.lval + m.offset, t)
-        raise CommandError(f'There is no member named {name}.')
+        m = d.find_member(name)
+        if m is None:
+            raise CommandError(f'There is no member named {name}.')
+        t = self.env.typed(m.type)
+        if m.bit_size:  # the field's bits, sign-extended from its width
+            word = int.from_bytes(
+                (v.raw or b"")[m.offset:m.offset + 8] if v.lval is None else
+                self.env.read(v.lval + m.offset, 8), "little")
+            n = (word >> m.bit_offset) & ((1 << m.bit_size) - 1)
+            if t.signed and n >> (m.bit_size - 1):
+                n -= 1 << m.bit_size
+            return Value(wrap(n, t), t)
+        if v.lval is None:
+            raw = (v.raw or b"")[m.offset:m.offset + t.size]
+            return Value(decode(raw, t) if not t.aggregate else 0, t, raw=raw)
+        return self.load(v.lval + m.offset, t)
 
     def deref(self, p: Value) -> Value:
         if not p.t.is_pointer:
@@ -394,7 +407,7 @@ class Parser:
         if self.skip or t.aggregate:
             return Value(addr if t.aggregate else 0, t, lval=addr)
         data = self.env.read(addr, t.size)
-        return Value(wrap(int.from_bytes(data, "little"), t), t, lval=addr)
+        return Value(decode(data, t), t, lval=addr)
 
     def primary(self) -> Value:
         kind, text = self.take()
@@ -440,9 +453,16 @@ class Parser:
                 return Value(addr, TEXT, lval=addr, symbol=text)
             return Value(0, DATA, lval=addr, symbol=text)
         if text == "(":
-            v = self.conditional()
+            v = self.comma()
             self.take(")")
             return v
+        if text == "{":  # an array literal (a `{TYPE} ADDR` is a cast, read before)
+            elems = [self.conditional()]
+            while self.peek() is not None and self.peek()[1] == ",":  # type: ignore[index]
+                self.i += 1
+                elems.append(self.conditional())
+            self.take("}")
+            return array_value(elems)
         raise CommandError(f"A syntax error in expression, near `{text}'.")
 
     def function(self, name: str) -> Value:

@@ -68,6 +68,13 @@ class Value:
         return self.v
 
 
+def decode(data: bytes, t: CType) -> Any:
+    """The value the program's bytes hold as type `t`: a float for float and double."""
+    if t.floating:
+        return struct.unpack("<f" if t.size == 4 else "<d", data[:t.size].ljust(t.size, b"\0"))[0]
+    return wrap(int.from_bytes(data, "little"), t)
+
+
 def wrap(v: Any, t: CType) -> Any:
     """`v` as type `t` holds it: integers cut to its width (a float truncated toward zero
     first, as C converts), floats rounded to its precision."""

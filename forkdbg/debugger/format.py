@@ -43,8 +43,10 @@ def char_repr(c: int) -> str:
 
 def float_text(v: float, size: int) -> str:
     """A float as gdb prints it: %g with the type's round-trip digits."""
-    if math.isnan(v):
-        return "-nan(0x8000000000000)" if math.copysign(1, v) < 0 else "nan(0x8000000000000)"
+    if math.isnan(v):  # the sign and the mantissa's bits, of the type's own width
+        bits = int.from_bytes(struct.pack("<f" if size == 4 else "<d", v), "little")
+        mant = bits & ((1 << (23 if size == 4 else 52)) - 1)
+        return f"{'-' if bits >> (8 * size - 1) else ''}nan({mant:#x})"
     if math.isinf(v):
         return "inf" if v > 0 else "-inf"
     return f"{v:.9g}" if size == 4 else f"{v:.17g}"

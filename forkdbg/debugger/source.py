@@ -9,14 +9,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 from ..arch.x86_64 import DWARF_REGS, REG_IDS
-from ..dwarf.info import DebugInfo, Function, Variable
+from ..dwarf.info import CompUnit, DebugInfo, Function, Variable
 from ..dwarf.lines import SourceFile, SourceLine
 from ..dwarf.locexpr import ExprError, FrameContext, evaluate
 from ..dwarf.types import Type
 from ..dwarf.values import Printer, TypedValue
 from ..kernel.objfiles import image_at, unwind, unwinder_at
 from . import annotate
+from .arith import value_bytes
 from .expr import CType, Value
+from .expr_types import decode
 from .format import location
 from .format import value as fmt_value
 
@@ -262,7 +264,7 @@ class SourceView:
         if st.kind == "void":
             return CType("void", 1, dwarf=None)
         return CType(str(t), max(t.byte_size, 1) if st.kind != "func" else 1,
-                     t.is_signed(), dwarf=t)
+                     t.is_signed(), dwarf=t, floating=st.is_float() and st.size in (4, 8))
 
     def type_named(self, text: str) -> CType | None:
         """A program type named in an expression: ``struct point``, ``enum colour *``,
@@ -270,18 +272,45 @@ class SourceView:
         stars = len(text) - len(text.rstrip("* "))
         words = text.rstrip("* ").split()
         t: Type | None = None
-        for sc in self.scopes():
-            if len(words) == 2 and words[0] in ("struct", "union", "enum"):
-                t = sc.info.type_named(words[1], words[0])
-            elif len(words) == 1:
-                t = sc.info.typedef(words[0])
-            if t is not None:
-                break
+        if len(words) == 2 and words[0] in ("struct", "union", "enum"):
+            t = self.find_type(words[1], words[0])
+        elif len(words) == 1:
+            t = self.find_type(words[0])
         if t is None:
             return None
         for _ in range(text.count("*")):
             t = Type("pointer", None, 8, t)
         return self.ctype(t) if stars or t is not None else None
+
+    def find_type(self, name: str, kind: str | None = None) -> Type | None:
+        """The `struct`/`union`/`enum` NAME (with `kind`) or the typedef or base type
+        NAME, from the current file's CU first (gdb's static block, then the others)."""
+        unit = self.current_unit()
+        for sc in self.scopes():
+            prefer = unit if unit is not None and unit in sc.info.units else None
+            t = sc.info.type_named(name, kind, prefer) if kind else \
+                sc.info.typedef(name, prefer)
+            if t is not None:
+                return t
+        return None
+
+    def current_unit(self) -> "CompUnit | None":
+        """The CU gdb searches first: the selected frame's, else the last listed file's."""
+        s = self.s
+        if s.running and not s.task().mm.released:
+            chain = self.frames(s.task(), s.frame_level + 1)
+            fn = chain[min(s.frame_level, len(chain) - 1)].function if chain else None
+            if fn is not None:
+                return fn.cu
+        f = self.list_file
+        if f is None:
+            return None
+        for sc in self.scopes():
+            for u in sc.info.units:
+                full = os.path.normpath(os.path.join(u.comp_dir, u.name))
+                if full == f.fullname or u.name == f.name:
+                    return u
+        return None
 
     def lookup(self, name: str) -> tuple[Variable, FrameState | None] | None:
         """The variable `name` names where the program stands: the innermost block's
@@ -302,7 +331,8 @@ class SourceView:
                 for v in fn.params:
                     if v.name == name:
                         return v, frame
-        unit = frame.function.cu if frame is not None and frame.function else None
+        unit = frame.function.cu if frame is not None and frame.function else \
+            self.current_unit() if frame is None else None
         cu = unit.name if unit is not None else None
         for sc in ([frame.scope] if frame is not None and frame.scope else []) + self.scopes():
             found = sc.info.global_named(name, unit if unit in sc.info.units else None)
@@ -337,8 +367,8 @@ class SourceView:
         if t.aggregate:
             return Value(tv.addr or 0, t, lval=tv.addr, raw=None if tv.addr else tv.data,
                          symbol=name)
-        n = tv.as_int()
-        return Value(n, t, lval=tv.addr, raw=tv.data, symbol=name)
+        return Value(decode(tv.data, t) if t.floating else tv.as_int(), t, lval=tv.addr,
+                     raw=tv.data, symbol=name)
 
     def render(self, v: Value, fmt: str | None) -> str:
         """A value as `print` shows it: program types through their DWARF."""
@@ -354,7 +384,7 @@ class SourceView:
             return self.printer().value(TypedValue(d, data, v.lval), fmt)
         size = max(d.byte_size, 1)
         raw = v.raw if v.raw is not None and len(v.raw) >= size else \
-            (v.v & ((1 << (8 * size)) - 1)).to_bytes(size, "little")
+            value_bytes(v)
         return self.printer().value(TypedValue(d, raw, v.lval), fmt)
 
     # ------------------------------------------------------- rendering

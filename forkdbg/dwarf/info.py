@@ -260,19 +260,20 @@ class DebugInfo:
                 return self.types.read(hit[0]), hit[1]
         return None
 
-    def typedef(self, name: str) -> Type | None:
-        """The typedef or base type called `name`."""
-        for u in self.units:
+    def typedef(self, name: str, prefer: "CompUnit | None" = None) -> Type | None:
+        """The typedef or base type called `name` (`prefer`'s own first, as gdb looks in
+        the current file's static block before the others)."""
+        for u in _preferring(self.units, prefer):
             die = self.read(u).typedefs.get(name)
             if die is not None:
                 return self.types.read(die)
         return None
 
-    def type_named(self, name: str, kind: str) -> Type | None:
-        """The complete `struct`/`union`/`enum` NAME any CU defines."""
+    def type_named(self, name: str, kind: str, prefer: "CompUnit | None" = None) -> Type | None:
+        """The complete `struct`/`union`/`enum` NAME any CU defines (`prefer`'s first)."""
         tag = {"struct": "DW_TAG_structure_type", "union": "DW_TAG_union_type",
                "enum": "DW_TAG_enumeration_type"}[kind]
-        for u in self.units:
+        for u in _preferring(self.units, prefer):
             if kind == "enum":
                 for die, _v in self.read(u).enumerators.values():
                     if _str(die.attributes.get("DW_AT_name")) == name:
@@ -411,6 +412,12 @@ class DebugInfo:
         its functions once."""
         for fn in self.read(unit).functions or []:
             self.parse(fn)
+
+
+def _preferring(units: list[CompUnit], prefer: CompUnit | None) -> list[CompUnit]:
+    if prefer is None or prefer not in units:
+        return units
+    return [prefer] + [u for u in units if u is not prefer]
 
 
 def _spans(entries: list[Any], base: int) -> list[tuple[int, int, Any]]:

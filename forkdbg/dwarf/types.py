@@ -81,6 +81,21 @@ class Type:
         t = self.strip()
         return t.kind == "base" and t.encoding == ATE_FLOAT
 
+    def find_member(self, name: str) -> Member | None:
+        """The member `name`, looked for in anonymous struct and union members too (its
+        offset then counted from this type's start), as C and gdb find them."""
+        for m in self.members:
+            if m.name == name:
+                return m
+        for m in self.members:
+            inner = m.type.strip()
+            if m.name is None and inner.kind in ("struct", "union"):
+                found = inner.find_member(name)
+                if found is not None:
+                    return Member(found.name, found.type, m.offset + found.offset,
+                                  found.bit_size, found.bit_offset)
+        return None
+
     def __str__(self) -> str:
         return declare(self, "")
 

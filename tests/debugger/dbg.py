@@ -52,3 +52,20 @@ def normalize(text: str) -> list[str]:
         line = re.sub(r"(process PID\d+) +", r"\1 ", line)  # pids of any width pad alike
         out.append(line.rstrip())
     return out
+
+
+GDB = ["gdb", "-nx", "-batch", "-iex", "set debuginfod enabled off"]
+FORKDBG = [sys.executable, "-m", "forkdbg", "-batch"]
+
+
+def each_ex(debugger: list[str], commands: list[str], prog: str, cwd: Path) -> list[str]:
+    """`debugger` (GDB or FORKDBG) on `prog` with every command as its own -ex, so that
+    an error ends none of the others: the normalized lines of stdout and stderr, with
+    `cwd` shown as T."""
+    if debugger[0] == "gdb":
+        require("gdb")
+    args = [a for c in commands for a in ("-ex", c)]
+    p = subprocess.run(debugger + args + [prog], capture_output=True, text=True, cwd=cwd,
+                       timeout=300, env={"PATH": "/usr/bin:/bin", "HOME": "/tmp",
+                                         "LANG": "C", "PYTHONPATH": str(ROOT)})
+    return normalize((p.stdout + p.stderr).replace(str(cwd), "T"))

@@ -9,13 +9,12 @@ reading the DWARF build of the same source does."""
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from dbg import normalize
-from helpers import ROOT, require
+from dbg import FORKDBG, GDB, each_ex
+from helpers import require
 
 TYPES = """
 typedef unsigned short ushort_t;
@@ -86,16 +85,10 @@ def _build(tmp: Path, flags: list[str], out: str) -> str:
     return str(tmp / out)
 
 
-def _run(argv: list[str], prog: str, tmp: Path) -> list[str]:
-    """Every command as its own -ex, so an error ends none of the others; the stop
-    line `run` prints is dropped (CTF has no source lines to show)."""
-    cmds = BEFORE_RUN + ["break main", "run"] + AFTER_RUN
-    args = [a for c in cmds for a in ("-ex", c)]
-    p = subprocess.run(argv + args + [prog], capture_output=True, text=True, cwd=tmp,
-                       timeout=300, env={"PATH": "/usr/bin:/bin", "HOME": "/tmp",
-                                         "LANG": "C", "PYTHONPATH": str(ROOT)})
-    text = (p.stdout + p.stderr).replace(str(tmp), "T")
-    return [ln for ln in normalize(text) if not ln.startswith("Breakpoint 1")
+def _run(debugger: list[str], prog: str, tmp: Path) -> list[str]:
+    """The commands, without the stop line `run` prints (CTF has no source lines)."""
+    out = each_ex(debugger, BEFORE_RUN + ["break main", "run"] + AFTER_RUN, prog, tmp)
+    return [ln for ln in out if not ln.startswith("Breakpoint 1")
             and not ln.startswith(("main () at", "2", "3", "4"))]
 
 
@@ -110,8 +103,8 @@ def test_ctf_reads_as_gdb_reads_dwarf(tmp_path: Path) -> None:
         pytest.skip("this gcc cannot write CTF (-gctf)")
     ctf = _build(tmp_path, ["-gctf", "-Wl,--strip-debug", "-Wl,--ctf-variables"], "prog-ctf")
     dwarf = _build(tmp_path, ["-g"], "prog-g")
-    gdb = _run(["gdb", "-nx", "-batch", "-iex", "set debuginfod enabled off"], dwarf, tmp_path)
-    ours = _run([sys.executable, "-m", "forkdbg", "-batch"], ctf, tmp_path)
+    gdb = _run(GDB, dwarf, tmp_path)
+    ours = _run(FORKDBG, ctf, tmp_path)
     assert ours == gdb
     # the values are the program's, read at main: not an empty comparison
     assert any(ln.endswith("= {x = 1, y = 2, z = 3}") for ln in ours)

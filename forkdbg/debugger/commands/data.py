@@ -234,10 +234,10 @@ def cmd_set(s: "Session", arg: str) -> None:
             raise CommandError(f"'{v.symbol}' has unknown type; cast it to its declared type")
         s.convenience[lhs[1:]] = Value(v.v, v.t, lval=v.lval, raw=v.raw)
         return
-    value = s.eval_int(rhs)
-    t = s.task()
+    rv = s.evaluate(rhs)
+    value = rv.v
     if lhs.startswith("$"):
-        t.set_reg(REG_IDS[lhs[1:]], value)
+        s.task().set_reg(REG_IDS[lhs[1:]], int(value))
         return
     m = re.match(r"^\{([^}]*)\}\s*(.+)$", lhs)
     if m:
@@ -252,8 +252,10 @@ def cmd_set(s: "Session", arg: str) -> None:
         data = struct.pack("<f" if ctype.size == 4 else "<d", float(value))
     else:
         data = (int(value) & ((1 << (8 * ctype.size)) - 1)).to_bytes(ctype.size, "little")
+    if not s.running:  # the file's bytes are not the program's memory
+        raise CommandError(f"Cannot access memory at address {addr:#x}")
     try:
-        t.mm.write(addr, data, force=True)
+        s.task().mm.write(addr, data, force=True)
     except Exception:  # noqa: BLE001
         raise CommandError(f"Cannot access memory at address {addr:#x}") from None
 

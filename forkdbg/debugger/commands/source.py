@@ -296,10 +296,9 @@ def _type_of(s: "Session", arg: str) -> Type:
         raise CommandError("Argument required (one or more choice items).")
     m = re.fullmatch(r"(struct|union|enum)\s+(\w+)", arg)
     if m:
-        for sc in s.source.scopes():
-            t = sc.info.type_named(m.group(2), m.group(1))
-            if t is not None:
-                return t
+        t = s.source.find_type(m.group(2), m.group(1))
+        if t is not None:
+            return t
         raise CommandError(f'No {m.group(1)} type named {m.group(2)}.')
     named = _type_named(s, arg)
     if named is not None:
@@ -316,11 +315,7 @@ def _type_named(s: "Session", arg: str) -> Type | None:
     def lookup(name: str, kind: str | None) -> Type | None:
         if kind is None and s.source.variable(name) is not None:
             return None
-        for sc in s.source.scopes():
-            t = sc.info.type_named(name, kind) if kind else sc.info.typedef(name)
-            if t is not None:
-                return t  # type: ignore[no-any-return]
-        return None
+        return s.source.find_type(name, kind)
     return parse_type_name(arg, lookup)
 
 
