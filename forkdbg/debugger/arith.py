@@ -35,6 +35,16 @@ def common_type(a: CType, b: CType) -> CType:
     return LONG if t.signed else ULONG
 
 
+def decay(v: Value) -> Value:
+    """A function of the program in arithmetic: a pointer to it (C's decay)."""
+    d = v.t.dwarf
+    if d is None or v.t.is_pointer or d.strip().kind != "func":
+        return v
+    pt = Type("pointer", None, 8, d)
+    addr = v.lval if v.lval is not None else v.v
+    return Value(addr, CType(str(pt), 8, False, v.t, dwarf=pt))
+
+
 def shift(op: str, a: Value, b: Value, warn: Callable[[str], None]) -> Value:
     """<< and >>: the left operand's promoted type; gdb's warnings and 0 for bad counts."""
     t = promote(a.t)
@@ -59,6 +69,7 @@ def c_div(x: int, y: int) -> int:
 def apply(op: str, a: Value, b: Value, skip: bool = False,
           warn: Callable[[str], None] = lambda _m: None) -> Value:
     """One binary operator; with `skip` the result is only typed, never an error."""
+    a, b = decay(a), decay(b)
     x, y = a.v, b.v
     if op in ("&&", "||"):
         r = (bool(x) and bool(y)) if op == "&&" else (bool(x) or bool(y))

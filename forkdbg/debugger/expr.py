@@ -396,6 +396,9 @@ class Parser:
         return self.load(v.lval + m.offset, t)
 
     def deref(self, p: Value) -> Value:
+        if p.t is TEXT or (p.t.dwarf is not None and not p.t.is_pointer
+                           and p.t.dwarf.strip().kind == "func"):
+            return p  # `*f` of a function is the function (C)
         if not p.t.is_pointer:
             raise CommandError("Attempt to take contents of a non-pointer value.")
         assert p.t.pointee is not None
@@ -463,7 +466,8 @@ class Parser:
                 elems.append(self.conditional())
             self.take("}")
             return array_value(elems)
-        raise CommandError(f"A syntax error in expression, near `{text}'.")
+        self.i -= 1  # gdb quotes the input from the token it could not take on
+        raise CommandError(f"A syntax error in expression, near `{self.rest()}'.")
 
     def function(self, name: str) -> Value:
         """`$NAME(ARGS)`: one of gdb's internal functions."""

@@ -76,8 +76,8 @@ def scalar(v: int, t: CType, fmt: str | None, describe: Describe) -> str:
         return "0" + format(unsigned, "o") if unsigned else "0"
     if fmt == "t":
         return format(unsigned, "b")
-    if fmt == "c":
-        c = wrap(v, CType("c", 1, True))
+    if fmt == "c":  # as a char of the value's signedness (gdb: unsigned char for unsigned)
+        c = wrap(v, CType("c", 1, t.signed))
         return f"{c} '{char_repr(c)}'"
     if fmt == "a":
         return hex(unsigned) + sym_suffix(unsigned, describe)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from .registry import CommandError
+
 if TYPE_CHECKING:
     from ..kernel.task import Task
     from ..kernel.thread_group import ThreadGroup
@@ -45,6 +47,26 @@ class Inferior:
         if not self.live or self.tg is None:
             return []
         return [t for t in self.tg.threads if t.alive]
+
+
+def parse_thread_id(text: str, inferiors: dict[int, Inferior],
+                    current: Inferior) -> tuple[Inferior, int]:
+    """gdb's `[INFERIOR.]THREAD` (tid-parse.c): the inferior and the thread number, with
+    gdb's errors for a malformed ID and a missing inferior (not whether the thread
+    exists: each command words that itself)."""
+    inf_s, dot, num_s = text.rpartition(".")
+    if text.startswith("-") and text[1:].isdigit():
+        raise CommandError(f"negative value: {text}")
+    if (dot and not _positive(inf_s)) or not _positive(num_s):
+        raise CommandError(f"Invalid thread ID: {text}")
+    inf = inferiors.get(int(inf_s)) if dot else current
+    if inf is None:
+        raise CommandError(f"No inferior number '{int(inf_s)}'")
+    return inf, int(num_s)
+
+
+def _positive(text: str) -> bool:
+    return text.isascii() and text.isdigit() and int(text) > 0
 
 
 def thread_target_id(task: "Task") -> str:

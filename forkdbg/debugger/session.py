@@ -78,6 +78,7 @@ class Session(PointHooks, ProgramFile, Questions):
         self.disabled_displays: set[int] = set()  # `disable display N`
         self.next_display = 1
         self.last_x: tuple[int, str, int] = (0, "x", 4)
+        self.last_print_format: str | None = None  # print/FMT's letter, kept by print/r
         self.x_next = 0  # the address after the last unit `x` examined
         self.exit_code: int | None = None
         self.last_clone: dict[str, object] | None = None

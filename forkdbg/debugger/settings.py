@@ -20,6 +20,8 @@ DEFAULT_SETTINGS: dict[str, str] = {
     "solib-search-path": "", "data-directory": DEFAULT_DATA_DIRECTORY, "radix": "10",
     "architecture": "auto", "print finish": "on",
     "print object": "off",  # C++'s dynamic types: nothing to change for C programs
+    # C++/ObjC name demangling: C names are never mangled, so nothing to change either
+    "print demangle": "on", "print asm-demangle": "off",
 }
 CHOICES = {"follow-fork-mode": ("parent", "child", "ask"), "follow-exec-mode": ("same", "new"),
            "breakpoint pending": ("on", "off", "auto"),
@@ -29,7 +31,7 @@ CHOICES = {"follow-fork-mode": ("parent", "child", "ask"), "follow-exec-mode": (
                         "go", "minimal", "modula-2", "objective-c", "opencl", "pascal",
                         "rust"),
            "architecture": tuple(ARCHITECTURES)}
-BOOLEAN = {"print finish", "print object", "detach-on-fork", "schedule-multiple", "confirm", "pagination", "print pretty",
+BOOLEAN = {"print finish", "print object", "print demangle", "print asm-demangle", "detach-on-fork", "schedule-multiple", "confirm", "pagination", "print pretty",
            "backtrace past-main", "verbose", "print inferior-events", "print thread-events",
            "check type", "editing", "history expansion", "history save", "write"}
 #: numbers, `unlimited` allowed where gdb allows it
@@ -53,6 +55,8 @@ SHOW = {
     "print thread-events": "Printing of thread events is {}.",
     "print finish": "Printing of return value after `finish' is {}.",
     "print object": "Printing of object's derived type based on vtable info is {}.",
+    "print demangle": "Demangling of encoded C++/ObjC names when displaying symbols is {}.",
+    "print asm-demangle": "Demangling of C++/ObjC names in disassembly listings is {}.",
     "prompt": "Gdb's prompt is \"{}\".",
     "annotate": "Annotation_level is {}.",
     "check range": "Range checking is \"{}\".",

@@ -86,7 +86,7 @@ class Printer:
             return str(u)
         if fmt == "c":
             c = u & 0xFF
-            c = c - 256 if c > 127 else c
+            c = c - 256 if c > 127 and t.is_signed() else c  # unsigned char if unsigned
             return f"{c} {_char_literal(c)}"
         if fmt == "z":
             return f"0x{u:0{2 * size}x}"

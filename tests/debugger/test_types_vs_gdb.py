@@ -77,8 +77,19 @@ STATIC = ["ptype op", "ptype struct opaque", "whatis *op", "ptype emp", "print e
           "print (int) dv", "print fv == 1.5", "print/x fv", "whatis fv * 2",
           "whatis fv * 2.0", "print fv / 3", "whatis 1.5f + 1", "print 0.0/0",
           "print -(0.0/0)", "print -(0.0)", "print !fv", "set var fv = 2.25", "list intfoo", "ptype foo",
-          "list charfoo", "ptype foo", "whatis foo", "list intfoo", "ptype foo"]
-RUNNING = ["break main", "run", "ptype \"abc\"", "ptype {'a','b','c'}", "ptype {0,1,2}",
+          "list charfoo", "ptype foo", "whatis foo", "list intfoo", "ptype foo",
+          # print's format letters as gdb decodes them, functions in arithmetic
+          "print/d ints[0]", "print/r ints[0]", "print/x ints[0]", "print/r ints[0]",
+          "print/ ints[0]", "print ints[0]", "print/0 ints[0]", "print/2x us", "print/i us",
+          "print/xb us", "print/s us", "print/k us", "print/c", "output/i us",
+          "print main+4", "print/a main+4", "whatis main+4", "print *main",
+          "print main - main", "print 1 +", "print )", "print/a &&us",
+          "show print asm-demangle", "set print asm-demangle on", "show print asm-demangle",
+          "show print demangle"]
+RUNNING = ["break main", "run", "break 3 thread 999", "break 3 thread 1.999",
+           "break 3 thread 2.1", "break 3 thread foo", "thread foo", "thread 0",
+           "thread -1", "set listsize 1", "list -", "list -", "set listsize 10",
+           "advance charfoo", "bt", "up", "ptype \"abc\"", "ptype {'a','b','c'}", "ptype {0,1,2}",
            "ptype {(long)0,(long)1,(long)2}", "ptype {(float)0,(float)1,(float)2}",
            "ptype {{0,1,2},{3,4,5}}", "ptype {4,5,6}[2]", "ptype *&{4,5,6}[1]",
            "print {4,5,6}", "print {1.5,2.5}", "print {{1,2},{3,4}}[1]", "print {1,2}[5]",

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from .. import gdbsignals
 from ..breakpoints import Breakpoint, Catchpoint, Point, Watchpoint, locations
+from ..inferiors import parse_thread_id
 from ..linespec import explicit, line_variable, locate, relative_line
 from ..ranges import NOT_INTEGER, decimal, report_missing, spans
 from ..registry import CommandError, command
@@ -30,16 +31,12 @@ def _thread(s: "Session", spec: str) -> tuple[str, tuple[int, int] | None]:
     if m is None:
         return spec, None
     ident, rest = m.group(2), m.group(3).strip()
-    inf_s, dot, num_s = ident.rpartition(".") if "." in ident else ("", "", ident)
-    inf_n = int(inf_s) if dot and decimal(inf_s) else s.current_inferior
-    inf = s.inferiors.get(inf_n)
-    live = inf.live_tasks() if inf is not None else []
-    if inf is None or not decimal(num_s) or \
-            not any(inf.threads.get(t.tid) == int(num_s) for t in live):
+    inf, num = parse_thread_id(ident, s.inferiors, s.inferior)
+    if not any(inf.threads.get(t.tid) == num for t in inf.live_tasks()):
         raise CommandError(f"Unknown thread {ident}.")
     if rest:
         raise CommandError(f'malformed linespec error: unexpected string, "{rest}"')
-    return m.group(1), (inf_n, int(num_s))
+    return m.group(1), (inf.num, num)
 
 
 def _break(s: "Session", arg: str, temporary: bool) -> None:

@@ -31,6 +31,33 @@ def _fmt(arg: str) -> tuple[str | None, str]:
     return None, arg
 
 
+PRINT_FMT = re.compile(r"^/(-?\d*)([a-z]*)\s*(.*)$", re.S)
+
+
+def print_format(s: "Session", arg: str, cmd: str) -> tuple[str | None, str]:
+    """(format letter, expression) of `print/FMT EXPR` as gdb decodes it: a count or a
+    size letter is an error, `i` is meaningless, the last letter wins, and `print` and
+    `call` without a letter (`print/r`) keep the letter they last used."""
+    m = PRINT_FMT.match(arg)
+    if m is None:
+        return None, arg
+    count, letters, expr = m.groups()
+    fmt = None
+    for c in letters:
+        if c in "bhwg":
+            raise CommandError(f'Size letters are meaningless in "{cmd}" command.')
+        if c != "r":  # r: raw, which C values are anyway
+            fmt = c
+    if count not in ("", "1"):
+        raise CommandError(f'Item count other than 1 is meaningless in "{cmd}" command.')
+    if fmt == "i":
+        raise CommandError(f'Format letter "i" is meaningless in "{cmd}" command.')
+    if cmd != "output":
+        fmt = fmt or s.last_print_format
+        s.last_print_format = fmt
+    return fmt, expr
+
+
 @command("print", "p", "inspect", category="data")
 def cmd_print(s: "Session", arg: str) -> None:
     """Print the value of an expression: p[/x|d|u|o|t|c|a|z] EXPR ($rax, *(int *)ADDR, ...)."""
@@ -45,10 +72,10 @@ def cmd_call(s: "Session", arg: str) -> None:
 
 
 def _print(s: "Session", arg: str, call: bool) -> None:
-    fmt, expr = _fmt(arg)
-    if fmt is not None and len(fmt) != 1:
-        fmt = fmt[-1]
-    if fmt is not None and fmt not in "xduotacfsizr":
+    fmt, expr = print_format(s, arg, "call" if call else "print")
+    if fmt == "s":
+        fmt = None  # /s: strings, which C values print as anyway
+    if fmt is not None and fmt not in "xduotacfz":
         v = s.evaluate(expr)  # gdb records the value before it finds the format wrong
         s.history.append(v)
         s.out.write(f"${len(s.history)} = ")
@@ -84,7 +111,8 @@ def _assignment(expr: str) -> tuple[str, str] | None:
 @command("output", category="data")
 def cmd_output(s: "Session", arg: str) -> None:
     """Print an expression's value with no history entry and no newline."""
-    fmt, expr = _fmt(arg)
+    fmt, expr = print_format(s, arg, "output")
+    fmt = None if fmt == "s" else fmt
     s.out.write(s.source.render(s.evaluate(expr), fmt))
     s.out.flush()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..detached import kill_inferior, run_detached
-from ..inferiors import thread_target_id
+from ..inferiors import parse_thread_id, thread_target_id
 from ..ranges import decimal
 from ..registry import CommandError, command
 from ..stops import InferiorDetached
@@ -101,16 +101,11 @@ def cmd_thread(s: "Session", arg: str) -> None:
         s.say(f"[Current thread is {_thread_id(s, inf.num, inf.threads.get(t.tid, 1))} "
               f"({thread_target_id(t)})]")
         return
-    inf_num, _, num = arg.rpartition(".")
-    if inf_num and not decimal(inf_num):
-        raise CommandError(f"Invalid thread ID: {arg}")
-    inf = s.inferiors.get(int(inf_num)) if inf_num else s.inferior
-    if inf is None or not decimal(num):
-        raise CommandError(f"Invalid thread ID: {arg}")
+    inf, num = parse_thread_id(arg, s.inferiors, s.inferior)
     for t in inf.live_tasks():
-        if inf.threads.get(t.tid) == int(num):
+        if inf.threads.get(t.tid) == num:
             s.current_inferior, s.current_tid = inf.num, t.tid
-            s.say(f"[Switching to thread {_thread_id(s, inf.num, int(num))} ({_label(s, t)})]")
+            s.say(f"[Switching to thread {_thread_id(s, inf.num, num)} ({_label(s, t)})]")
             for line in s.source.frame_lines(t):
                 s.say(line)
             return

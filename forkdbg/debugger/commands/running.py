@@ -223,23 +223,25 @@ def cmd_until(s: "Session", arg: str) -> None:
         else:
             cmd_nexti(s, "")
         return
-    _advance(s, arg)
+    _advance(s, arg, anywhere=False)
 
 
 @command("advance", category="running")
 def cmd_advance(s: "Session", arg: str) -> None:
-    """Continue until a location is reached."""
+    """Continue until a location is reached, in any frame (a function the current line
+    calls too), or until the current frame returns."""
     if not arg:
         raise CommandError("Argument required (a location).")
-    _advance(s, arg)
+    _advance(s, arg, anywhere=True)
 
 
-def _advance(s: "Session", arg: str) -> None:
-    """gdb's until_break_command: the location, reached in this frame or an outer one,
-    or the return to the caller, whichever comes first."""
+def _advance(s: "Session", arg: str, anywhere: bool) -> None:
+    """gdb's until_break_command: the location, reached in this frame or an outer one
+    (`until`) or in any frame (`advance`), or the return to the caller, whichever comes
+    first."""
     t = s.task()
     addr, _sal = locate(s, arg)
-    targets: list[tuple[int, int | None]] = [(addr, t.reg(RSP))]
+    targets: list[tuple[int, int | None]] = [(addr, None if anywhere else t.reg(RSP))]
     back = caller(s, t)  # the real caller, main's too (whatever backtrace past-main says)
     if back is not None:
         targets.append(back)

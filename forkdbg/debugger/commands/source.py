@@ -34,7 +34,8 @@ def cmd_list(s: "Session", arg: str) -> None:
     LINES_TO_LIST = lines_to_list(s)  # noqa: N806 - gdb's name for `set listsize`
     if not view.scopes():
         raise CommandError('No symbol table is loaded.  Use the "file" command.')
-    if arg == "-" and not view.list_next and view.list_center:
+    backwards_once = arg == "-" and not view.list_next and bool(view.list_center)
+    if backwards_once:
         arg = ""  # the first `list -` after a stop lists around it, as `list` does
     if arg == "-":
         f = view.list_file or view.default_file()
@@ -55,6 +56,8 @@ def cmd_list(s: "Session", arg: str) -> None:
             first = view.list_next
         else:
             first = max(view.list_center - LINES_TO_LIST // 2, 1)
+            if backwards_once and LINES_TO_LIST == 1 and first > 1:
+                first -= 1  # one line at a time backwards: the line before at once (gdb)
         _print(s, f, first, first + LINES_TO_LIST - 1)
         return
     if "," in arg:
