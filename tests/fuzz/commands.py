@@ -15,6 +15,7 @@ import os
 import random
 import subprocess
 import sys
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,12 +149,15 @@ def session(seed: int, i: int, count: int) -> Session:
 def judge(s: Session) -> Session:
     env = dict(os.environ, PYTHONPATH=str(ROOT), FORKDBG_HISTORY="/dev/null")
     argv = [sys.executable, "-m", "forkdbg", "-q", "--timeout", str(WALL_LIMIT / 2),
-            "--args", *s.program]
+            "--args", str(ROOT / s.program[0]), *s.program[1:]]
     text = "\n".join(s.lines) + "\n"
     try:
-        p = subprocess.run(argv, input=text.encode("utf-8", "surrogateescape"),
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT, env=env,
-                           timeout=WALL_LIMIT)
+        # in a directory of its own: commands that write files (info timeline FILE,
+        # set logging) name them at random
+        with tempfile.TemporaryDirectory(prefix="forkdbg-fuzz-") as cwd:
+            p = subprocess.run(argv, input=text.encode("utf-8", "surrogateescape"),
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=cwd,
+                               env=env, timeout=WALL_LIMIT)
     except subprocess.TimeoutExpired:
         s.problem = "hang: no end within the bound"
         return s
