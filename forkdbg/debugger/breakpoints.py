@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
 
-from . import gdbsignals
+from . import dummy, gdbsignals
 from .registry import CommandError
 
 if TYPE_CHECKING:
@@ -201,7 +201,7 @@ class DebugWatcher:
         inf = self.s.inferior_of(task)
         if inf is None:
             return []
-        out = [a for a in self.s.internal_stops.keys()]
+        out = list(self.s.internal_stops.keys()) + dummy.return_addresses(self.s)
         for bp in self.s.points:
             if isinstance(bp, Breakpoint) and bp.enabled and inf.num in bp.inferiors:
                 old = bp.addrs.get(inf.num)

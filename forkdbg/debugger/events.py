@@ -20,7 +20,8 @@ from ..kernel.events import (
     TaskCreated,
     TaskExited,
 )
-from . import gdbsignals
+from ..arch.x86_64 import RSP
+from . import dummy, gdbsignals
 from .breakpoints import Breakpoint, Catchpoint, Point, Watchpoint, locations
 from .expr import INT, Value
 from .forks import next_checkpoint
@@ -29,6 +30,7 @@ from .inferiors import Inferior, thread_target_id
 from .solib import thread_db_library
 from .stops import (
     BreakpointEvent,
+    DummyReturnEvent,
     ConditionError,
     ExecCaught,
     ExecEvent,
@@ -446,6 +448,10 @@ class EventHandlers:
         internal = s.internal_stops.get(addr)
         if internal is not None and internal(task):
             self.stop(InternalEvent(task))
+            return
+        frame = dummy.returned_to(s, task, addr, task.reg(RSP))
+        if frame is not None:
+            self.stop(DummyReturnEvent(task, frame=frame))
 
     def breakpoint_hit(self, task: "Task", addr: int) -> bool:
         """Whether a user breakpoint at `addr` stops `task` there (counted, its condition

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from ..arch.x86_64 import RAX, REG_IDS, RSP
 from ..interrupts import Interrupts
 from ..kernel.objfiles import object_map
+from .dummy import DummyFrame, push
 from .registry import CommandError
 from .stepping import run_to
 from .stops import StepEvent
@@ -94,6 +95,8 @@ def _call(s: "Session", addr: int, args: list[int | bytes], name: str) -> int:
         t.skip_break, t.reported_signal, s.stop, s.stop_log, s.hit_point, \
             s.step_origin = saved_state
         return value
+    if t.alive:  # the call stays as gdb's dummy frame until the function returns
+        push(s, DummyFrame(t.tid, entry, sp, saved, name))
     s.events.report(stop)
     how = "exited" if not t.alive else "stopped"
     raise CommandError(f"The program being debugged {how} while in a function called from "

@@ -24,6 +24,11 @@ ENDINGS = {"terminate": (143, "terminated"), "timeout": (124, "timed out"),
            "vtime-limit": (124, "the virtual time limit was reached")}
 
 
+#: stops gdb reports without a frame: an exit, none, a refused or no resume, the
+#: return to a dummy frame (silent)
+QUIET = ("exited", "", "refused", "switched", "dummy-return")
+
+
 def report_stop(s: "Session", stop: "Stop | None") -> None:
     if stop is not None and stop.reason in ENDINGS:
         status, why = ENDINGS[stop.reason]
@@ -67,9 +72,9 @@ def report_stop(s: "Session", stop: "Stop | None") -> None:
     head = notes[-1] if notes else ""
     kind = s.stop_kind
     silent = s.hit_point is not None and s.hit_point.commands[:1] == ["silent"]
-    if task is not None and task.alive and kind not in ("exited", "", "refused", "switched") and silent:
+    if task is not None and task.alive and kind not in QUIET and silent:
         where, src = stop_location(s, task, kind)  # gdb's `silent`: nothing said
-    elif task is not None and task.alive and kind not in ("exited", "", "refused", "switched"):
+    elif task is not None and task.alive and kind not in QUIET:
         where, src = stop_location(s, task, kind)
         if kind in ("breakpoint", "catch", "syscall-entry", "syscall-return", "catch-signal"):
             s.say(head + where)
@@ -84,7 +89,7 @@ def report_stop(s: "Session", stop: "Stop | None") -> None:
         run_displays(s)
         for line in s.after_stop:
             s.say(line)
-    if task is not None and task.alive and kind not in ("exited", "", "refused", "switched"):
+    if task is not None and task.alive and kind not in QUIET:
         s.after_stop = []
         hit = s.hit_point
         s.hit_point = None

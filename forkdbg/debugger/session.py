@@ -22,7 +22,9 @@ from ..machine import MachineError, MachineOptions, build, check_program
 from ..trace.describe import Style
 from ..trace.timeline import Timeline
 from .breakpoints import Breakpoint, DebugWatcher, Point, Watchpoint
+from . import dummy
 from .control import do_actions
+from .dummy import DummyFrame
 from .events import SOLIB_CHECK_CALLS, EventHandlers
 from .expr import INT, VOIDP, Env, Value, evaluate
 from .exprenv import expression_env
@@ -36,7 +38,8 @@ from .ranges import decimal
 from .registry import CommandError
 from .settings import DEFAULT_SETTINGS
 from .source import SourceView
-from .stops import ExitedEvent, Notification, NotResumedEvent, StopEvent, VforkRefusedEvent
+from .stops import (DummyReturnEvent, ExitedEvent, Notification, NotResumedEvent, StopEvent,
+                    VforkRefusedEvent)
 from .syscalltable import SyscallTable, SyscallTables
 
 if TYPE_CHECKING:
@@ -68,6 +71,7 @@ class Session(PointHooks, ProgramFile, Questions):
         self.points: list[Point] = []
         self.next_point = 1
         self.internal_stops: dict[int, Callable[["Task"], bool]] = {}
+        self.dummy_frames: list[DummyFrame] = []  # calls from expressions left unfinished
         self.checkpoints: dict[int, "ThreadGroup"] = {}  # checkpoint N -> its process; 0: main
         self.checkpoint_offsets: dict[int, dict[int, int]] = {}  # id(process) -> fd -> offset
         self.connection = 0  # gdb's number for the target connection (info inferiors)
@@ -368,7 +372,11 @@ class Session(PointHooks, ProgramFile, Questions):
         if self.machine.timeout_s is not None:
             timeout = max(self.run_deadline - time.monotonic(), 0.001)
         with Interrupts(k, timeout):
-            return step() if step is not None else k.run()
+            result = step() if step is not None else k.run()
+        if isinstance(self.stop, DummyReturnEvent) and self.stop.task is not None and \
+                self.stop.frame is not None:
+            dummy.pop(self, self.stop.task, self.stop.frame)
+        return result
 
     def apply_holds(self) -> None:
         """gdb: `continue` resumes the current inferior only, unless schedule-multiple is on;

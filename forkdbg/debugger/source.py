@@ -15,7 +15,7 @@ from ..dwarf.locexpr import ExprError, FrameContext, evaluate
 from ..dwarf.types import Type
 from ..dwarf.values import Printer, TypedValue
 from ..kernel.objfiles import image_at, unwind, unwinder_at
-from . import annotate
+from . import annotate, dummy
 from .arith import value_bytes
 from .expr import CType, Value
 from .expr_types import decode
@@ -57,6 +57,7 @@ class FrameState:
     cfa: int | None
     scope: Scope | None
     function: Function | None
+    dummy: bool = False  # gdb's `<function called from gdb>`
 
     @property
     def line(self) -> SourceLine | None:
@@ -150,8 +151,19 @@ class SourceView:
         k = self.s.kernel
         assert k is not None
         chain = unwind(k, task, limit + 1)
-        out = []
-        for i, fr in enumerate(chain[:limit]):
+        dummies = dummy.of_task(self.s, task)
+        live: Callable[[int], int] = task.reg  # the registers of the chain's first frame
+        out: list[FrameState] = []
+        i = 0
+        while i < len(chain) and len(out) < limit:
+            fr = chain[i]
+            if out and dummies and fr.pc == dummies[0].return_pc and \
+                    fr.sp == dummies[0].sp + 8:  # where an abandoned call began
+                d = dummies.pop(0)
+                out.append(FrameState(len(out), fr.pc, fr.pc, lambda _n: None, fr.sp, None,
+                                      None, dummy=True))
+                chain, i, live = unwind(k, task, limit + 1, regs=d.reg), 0, d.reg
+                continue
             lookup = fr.pc if i == 0 else fr.pc - 1
             if i + 1 < len(chain):
                 cfa: int | None = chain[i + 1].sp
@@ -159,10 +171,11 @@ class SourceView:
                 uw = unwinder_at(k, task, lookup)
                 slots = uw.saved_slots(lookup, fr.sp, fr.bp) if uw is not None else None
                 cfa = slots[0] if slots is not None else None
-            reg = _live_regs(task) if i == 0 else _unwound_regs(fr.sp, fr.bp, fr.pc)
+            reg = _live_regs(live) if i == 0 else _unwound_regs(fr.sp, fr.bp, fr.pc)
             sc = self.scope_at(lookup, task)
             fn = sc.function_at(lookup) if sc is not None else None
-            out.append(FrameState(i, fr.pc, lookup, reg, cfa, sc, fn))
+            out.append(FrameState(len(out), fr.pc, lookup, reg, cfa, sc, fn))
+            i += 1
             if self._is_main(fn, lookup, task) and \
                     self.s.settings.get("backtrace past-main", "off") == "off":
                 break  # gdb's outermost frame is main's
@@ -393,11 +406,15 @@ class SourceView:
         """``main (argc=1, argv=0x7ffe...) at fk.c:20`` (with ``0x... in `` before it when
         the pc is not where its line starts, or for outer frames); None without line
         information for the frame."""
+        if frame.dummy:
+            return "<function called from gdb>"
         fn, sl = frame.function, frame.line
         if fn is None or sl is None:
             return None
         if with_addr is None:
-            with_addr = frame.level > 0 or sl.pc != frame.pc
+            # an outer frame (looked up inside its call) shows its pc, as does a frame
+            # stopped mid-line (the innermost, or the one an abandoned call began in)
+            with_addr = frame.lookup != frame.pc or sl.pc != frame.pc
         args = ", ".join(f"{p.name}={self._arg_text(p, frame, task)}" for p in fn.params)
         head = f"0x{frame.pc:016x} in " if with_addr else ""
         return f"{head}{fn.name} ({args}) at {sl.file.name}:{sl.line}"
@@ -488,10 +505,11 @@ class SourceView:
         self.list_file, self.list_center, self.list_next = f, line, 0
 
 
-def _live_regs(task: "Task") -> Callable[[int], int | None]:
-    """The innermost frame's registers by DWARF number: the thread's own."""
+def _live_regs(get: Callable[[int], int]) -> Callable[[int], int | None]:
+    """The innermost frame's registers by DWARF number: the thread's own (or those it
+    had before a call from an expression), from `get` by unicorn id."""
     def reg(n: int) -> int | None:
-        return task.reg(REG_IDS[DWARF_REGS[n]]) if n < len(DWARF_REGS) else None
+        return get(REG_IDS[DWARF_REGS[n]]) if n < len(DWARF_REGS) else None
     return reg
 
 

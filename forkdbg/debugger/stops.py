@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, ClassVar
 if TYPE_CHECKING:
     from ..kernel.task import Task
     from .breakpoints import Breakpoint, Catchpoint, Watchpoint
+    from .dummy import DummyFrame
     from .gdbsignals import GdbSignal
 
 
@@ -143,6 +144,16 @@ class InternalEvent(StopEvent):
     """An internal breakpoint of a step (a return address, an until target) was reached."""
 
     kind: ClassVar[str] = "internal"
+
+
+@dataclass
+class DummyReturnEvent(StopEvent):
+    """A function an expression called, abandoned when it stopped, returned to its dummy
+    frame: the thread has its registers from before the call again (gdb says nothing)."""
+
+    frame: "DummyFrame | None" = None
+
+    kind: ClassVar[str] = "dummy-return"
 
 
 @dataclass

@@ -361,17 +361,20 @@ def unwinder_at(kernel: "Kernel", task: "Task", pc: int) -> "Unwinder | None":
     return img.unwinder if img is not None else None
 
 
-def unwind(kernel: "Kernel", task: "Task", limit: int = 64) -> list[Frame]:
+def unwind(kernel: "Kernel", task: "Task", limit: int = 64,
+           regs: "Callable[[int], int] | None" = None) -> list[Frame]:
     """`task`'s call chain, innermost first: through every object a dynamically linked
-    process maps, else with its program's tables."""
-    pc, sp, bp = task.reg(RIP), task.reg(RSP), task.reg(RBP)
+    process maps, else with its program's tables; from `regs` (by unicorn id) instead of
+    the task's registers when given (a debugger's saved registers)."""
+    get = regs or task.reg
+    pc, sp, bp = get(RIP), get(RSP), get(RBP)
     mm = task.mm
 
     def read(a: int) -> int | None:
         b = mm.readable_prefix(a, 8)
         return int.from_bytes(b, "little") if len(b) == 8 else None
     def reg(n: int) -> int | None:
-        return task.reg(REG_IDS[DWARF_REGS[n]]) if n < len(DWARF_REGS) else None
+        return get(REG_IDS[DWARF_REGS[n]]) if n < len(DWARF_REGS) else None
     if _dynamic(task):
         objs = object_map(kernel, mm)
         if len(objs) > 1:

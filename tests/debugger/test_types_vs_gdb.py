@@ -89,13 +89,18 @@ STATIC = ["ptype op", "ptype struct opaque", "whatis *op", "ptype emp", "print e
 RUNNING = ["break main", "run", "break 3 thread 999", "break 3 thread 1.999",
            "break 3 thread 2.1", "break 3 thread foo", "thread foo", "thread 0",
            "thread -1", "set listsize 1", "list -", "list -", "set listsize 10",
-           "advance charfoo", "bt", "up", "ptype \"abc\"", "ptype {'a','b','c'}", "ptype {0,1,2}",
+           "advance intfoo", "bt", "up", "ptype \"abc\"", "ptype {'a','b','c'}", "ptype {0,1,2}",
            "ptype {(long)0,(long)1,(long)2}", "ptype {(float)0,(float)1,(float)2}",
            "ptype {{0,1,2},{3,4,5}}", "ptype {4,5,6}[2]", "ptype *&{4,5,6}[1]",
            "print {4,5,6}", "print {1.5,2.5}", "print {{1,2},{3,4}}[1]", "print {1,2}[5]",
            "print {'a','b'}", "print sizeof({1,2,3})", "print {1, 2L}",
            "print ints[1], 5", "set var fv = 2.25", "print fv", "set var ints[0] = 7.9",
-           "print ints", "set var dv = fv * 3", "print dv", "break charfoo", "continue", "ptype foo", "up", "ptype foo"]
+           "print ints", "set var dv = fv * 3", "print dv", "break charfoo", "continue",
+           "ptype foo", "up", "ptype foo",
+           # a call that stops inside: gdb's dummy frame, popped when the function returns
+           "frame 0", "print intfoo(3)", "bt", "up 2", "frame 3", "print intfoo(4)", "bt",
+           "continue", "bt", "delete", "continue", "bt", "print $pc == charfoo + 4",
+           "frame 1", "frame 3"]
 
 
 def test_types_and_expressions_as_gdb(tmp_path: Path) -> None:

@@ -326,7 +326,7 @@ def _type_named(s: "Session", arg: str) -> Type | None:
 @command("frame", "f", category="stack")
 def cmd_frame(s: "Session", arg: str) -> None:
     """Select and print a stack frame: frame [N]."""
-    s.require_running("No stack.")
+    s.require_running("No registers." if arg.strip() else "No stack.")
     if arg.strip():
         _select(s, s.eval_int(arg))
     _print_frame(s)
