@@ -7,6 +7,7 @@ import struct
 from typing import TYPE_CHECKING, Callable
 
 from ..arch.x86_64 import GPRS, render_eflags
+from ..dwarf.values import address_text
 from .expr import CHAR, TEXT, UCHAR, CType, Value, wrap
 from .registry import CommandError
 
@@ -88,11 +89,11 @@ CHAR_NAMES = ("char", "signed char", "unsigned char")
 
 
 def value(val: Value, fmt: str | None, describe: Describe,
-          read_str: Callable[[int], str | None] | None = None) -> str:
-    """The right-hand side of ``$1 = ...``."""
+          read_str: Callable[[int], str | None] | None = None, addresses: bool = True) -> str:
+    """The right-hand side of ``$1 = ...`` (`addresses`: `set print address`)."""
     t = val.t
     if t is TEXT and fmt is None:
-        return f"{{{t.name}}} {val.v:#x}" + sym_suffix(val.v, describe)
+        return f"{{{t.name}}} " + address_text(val.v, describe, addresses)
     if t.name == "<data variable, no debug info>":
         raise CommandError(f"'{val.symbol}' has unknown type; cast it to its declared type")
     if t.name == "i386_eflags" and fmt is None:
@@ -105,10 +106,10 @@ def value(val: Value, fmt: str | None, describe: Describe,
             # the string, after the symbol the address is in; the pointer's type
             # only when it points to something else than plain `char` (gdb)
             text = read_str(val.v)
-            out = f"{val.v:#x}" + sym_suffix(val.v, describe) + (f" {text}" if text else "")
+            out = " ".join(p for p in (address_text(val.v, describe, addresses), text) if p)
             return out if t.pointee.name == "char" else f"({t.name}) {out}"
         name = "void (*)()" if t.pointee.name == "void ()" else t.name
-        return f"({name}) {val.v:#x}" + sym_suffix(val.v, describe)
+        return f"({name}) " + address_text(val.v, describe, addresses)
     return scalar(val.v, t, fmt, describe)
 
 

@@ -39,6 +39,7 @@ from .stops import (
 )
 
 if TYPE_CHECKING:
+    from .linespec import Sal
     from .session import Session
 
 
@@ -142,3 +143,12 @@ class GdbPrinter:
                   f"{e.signal.description}.")
         elif isinstance(e, ConditionError):
             s.say(f"Error in testing condition for breakpoint: {e.message}")
+
+
+def breakpoint_set(label: str, num: int, addr: int, sal: "Sal | None", addresses: bool) -> str:
+    """``Breakpoint 2 at 0x401136: file fk.c, line 7.``; with `set print address off`
+    ``Breakpoint 2: file fk.c, line 7.``"""
+    if sal is None:
+        return f"{label} {num} at {addr:#x}"
+    at = f" at {addr:#x}" if addresses else ""
+    return f"{label} {num}{at}: file {sal.file.name}, line {sal.line}."

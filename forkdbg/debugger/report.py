@@ -129,7 +129,8 @@ def stop_location(s: "Session", task: "Task", kind: str) -> tuple[str, str | Non
         return ("" if line_only else text), ann
     src = view.source_line(sl.file, sl.line)
     if line_only:
-        return "", (f"0x{task.pc:016x}\t" if sl.pc != task.pc else "") + src
+        mid = sl.pc != task.pc and view.addresses
+        return "", (f"0x{task.pc:016x}\t" if mid else "") + src
     return text, src
 
 

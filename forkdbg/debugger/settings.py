@@ -22,6 +22,10 @@ DEFAULT_SETTINGS: dict[str, str] = {
     "print object": "off",  # C++'s dynamic types: nothing to change for C programs
     # C++/ObjC name demangling: C names are never mangled, so nothing to change either
     "print demangle": "on", "print asm-demangle": "off",
+    "print address": "on", "print frame-arguments": "scalars",
+    # forkdbg's host charset is ASCII (gdb's under LANG=C), where 8-bit characters print
+    # as \nnn either way
+    "print sevenbit-strings": "off",
 }
 CHOICES = {"follow-fork-mode": ("parent", "child", "ask"), "follow-exec-mode": ("same", "new"),
            "breakpoint pending": ("on", "off", "auto"),
@@ -30,8 +34,10 @@ CHOICES = {"follow-fork-mode": ("parent", "child", "ask"), "follow-exec-mode": (
            "language": ("auto", "local", "unknown", "ada", "asm", "c", "c++", "d", "fortran",
                         "go", "minimal", "modula-2", "objective-c", "opencl", "pascal",
                         "rust"),
-           "architecture": tuple(ARCHITECTURES)}
-BOOLEAN = {"print finish", "print object", "print demangle", "print asm-demangle", "detach-on-fork", "schedule-multiple", "confirm", "pagination", "print pretty",
+           "architecture": tuple(ARCHITECTURES),
+           "print frame-arguments": ("all", "scalars", "none", "presence")}
+BOOLEAN = {"print finish", "print object", "print demangle", "print asm-demangle",
+           "print address", "print sevenbit-strings", "detach-on-fork", "schedule-multiple", "confirm", "pagination", "print pretty",
            "backtrace past-main", "verbose", "print inferior-events", "print thread-events",
            "check type", "editing", "history expansion", "history save", "write"}
 #: numbers, `unlimited` allowed where gdb allows it
@@ -55,6 +61,9 @@ SHOW = {
     "print thread-events": "Printing of thread events is {}.",
     "print finish": "Printing of return value after `finish' is {}.",
     "print object": "Printing of object's derived type based on vtable info is {}.",
+    "print address": "Printing of addresses is {}.",
+    "print sevenbit-strings": "Printing of 8-bit characters in strings as \\nnn is {}.",
+    "print frame-arguments": "Printing of non-scalar frame arguments is \"{}\".",
     "print demangle": "Demangling of encoded C++/ObjC names when displaying symbols is {}.",
     "print asm-demangle": "Demangling of C++/ObjC names in disassembly listings is {}.",
     "prompt": "Gdb's prompt is \"{}\".",

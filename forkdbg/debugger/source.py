@@ -265,7 +265,13 @@ class SourceView:
                 if s.running:
                     return s.task().mm.readable_prefix(addr, n)
                 return b""
-        return Printer(read, s.describe, pretty=s.settings.get("print pretty") == "on")
+        return Printer(read, s.describe, pretty=s.settings.get("print pretty") == "on",
+                       addresses=self.addresses)
+
+    @property
+    def addresses(self) -> bool:
+        """`set print address`: whether values and frames show addresses."""
+        return self.s.settings.get("print address", "on") == "on"
 
     # ------------------------------------------------------ expressions
     def ctype(self, t: Type) -> CType:
@@ -389,7 +395,7 @@ class SourceView:
         if v.optimized:
             return "<optimized out>"
         if d is None:
-            return fmt_value(v, fmt, self.s.describe, self.printer().c_string)
+            return fmt_value(v, fmt, self.s.describe, self.printer().c_string, self.addresses)
         if v.t.aggregate:
             data = v.raw if v.lval is None else self.printer().read(v.lval, d.byte_size)
             if d.strip().kind == "func":
@@ -414,15 +420,21 @@ class SourceView:
         if with_addr is None:
             # an outer frame (looked up inside its call) shows its pc, as does a frame
             # stopped mid-line (the innermost, or the one an abandoned call began in)
-            with_addr = frame.lookup != frame.pc or sl.pc != frame.pc
+            with_addr = (frame.lookup != frame.pc or sl.pc != frame.pc) and self.addresses
         args = ", ".join(f"{p.name}={self._arg_text(p, frame, task)}" for p in fn.params)
+        if args and self.s.settings.get("print frame-arguments") == "presence":
+            args = "..."
         head = f"0x{frame.pc:016x} in " if with_addr else ""
         return f"{head}{fn.name} ({args}) at {sl.file.name}:{sl.line}"
 
     def _arg_text(self, var: Variable, frame: FrameState, task: "Task") -> str:
+        """An argument as a frame line shows it: `print frame-arguments` scalars (the
+        default: structs, unions and arrays as ...), all, or none."""
+        how = self.s.settings.get("print frame-arguments", "scalars")
         v = self.value_of(var, frame, task)
-        if v.data is not None and not var.type.is_scalar():
-            return "..."  # gdb's `print frame-arguments scalars`
+        if how == "none" or (how == "scalars" and v.data is not None
+                             and not var.type.is_scalar()):
+            return "..."
         return self.printer().value(v, top=False)
 
     def frame_lines(self, task: "Task") -> list[str]:

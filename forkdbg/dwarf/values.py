@@ -34,11 +34,25 @@ class TypedValue:
         return n
 
 
+def address_text(addr: int, describe: Callable[[int], str], addresses: bool = True) -> str:
+    """An address as gdb shows a pointer (print_address_demangle): ``0x401136 <main+4>``;
+    with `set print address off` only ``<main+4>``, or nothing without a symbol."""
+    d = describe(addr)
+    if not addresses:
+        return f"<{d}>" if d else ""
+    return f"{addr:#x}" + (f" <{d}>" if d else "")
+
+
+def _joined(*parts: str) -> str:
+    return " ".join(p for p in parts if p)
+
+
 @dataclass
 class Printer:
     read: Callable[[int, int], bytes]  # memory (short at the end of what is readable)
     describe: Callable[[int], str]  # address -> "main+4" or ""
     pretty: bool = False
+    addresses: bool = True  # `set print address`
 
     def value(self, v: TypedValue, fmt: str | None = None, top: bool = True,
               indent: int = 0) -> str:
@@ -50,9 +64,8 @@ class Printer:
         if t.kind == "array":
             return self._array(t, v.data, v.addr, fmt, indent)
         if t.kind == "func":
-            addr = v.addr or 0
-            d = self.describe(addr)
-            return f"{{{v.type}}} {addr:#x}" + (f" <{d}>" if d else "")
+            return _joined(f"{{{v.type}}}",
+                           address_text(v.addr or 0, self.describe, self.addresses))
         n = v.as_int()
         if fmt == "f" and t.kind == "base" and t.is_float():
             return _float(v.data, t.size)  # /f on a float: its value, as without /f
@@ -102,14 +115,11 @@ class Printer:
         target = (t.target.strip() if t.target else None)
         u = n & (1 << 64) - 1
         if target is not None and target.kind == "func":
-            d = self.describe(u)
-            text = f"{u:#x}" + (f" <{d}>" if d else "")
+            text = address_text(u, self.describe, self.addresses)
             return f"({pt}) {text}" if top else text
-        d = self.describe(u) if u else ""
-        text = f"{u:#x}" + (f" <{d}>" if d else "")
+        text = address_text(u, self.describe if u else (lambda _a: ""), self.addresses)
         if target is not None and t.target is not None and t.target.is_char():
-            s = self.c_string(u)
-            text += f" {s}" if s is not None else ""
+            text = _joined(text, self.c_string(u) or "")
             if pt.kind == "pointer" and target.name == "char":
                 return text  # plain `char *`: no type before it (gdb)
         return f"({pt}) {text}" if top else text

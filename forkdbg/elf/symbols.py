@@ -20,7 +20,8 @@ from typing import Protocol
 @dataclass(frozen=True)
 class Symbol:
     """One named address with its size and kind ('func', 'object', 'tls', 'text' for an
-    untyped label in code, which gdb calls a text variable, else 'notype')."""
+    untyped label in code, which gdb calls a text variable, 'abs' for an absolute value,
+    else 'notype')."""
 
     name: str
     addr: int
@@ -55,6 +56,7 @@ _SKIP_TYPES = (3, 4)  # STT_SECTION, STT_FILE
 
 
 SHF_EXECINSTR = 4
+SHN_ABS = 0xFFF1
 
 
 def _unpack(data: bytes, off: int, size: int, str_off: int, str_size: int,
@@ -72,7 +74,9 @@ def _unpack(data: bytes, off: int, size: int, str_off: int, str_size: int,
         end = strtab.find(b"\0", name_off)
         name = strtab[name_off:end if end >= 0 else len(strtab)].decode(errors="replace")
         if name:
-            kind = _KINDS.get(typ) or ("text" if shndx in code_sections else "notype")
+            # an absolute symbol is a number, not a place: never found by address (gdb)
+            kind = "abs" if shndx == SHN_ABS else \
+                _KINDS.get(typ) or ("text" if shndx in code_sections else "notype")
             out.append(Symbol(name, value, sz, kind, _BINDS.get(info >> 4, "local"),
                               (section_ends or {}).get(shndx, 0), typ == STT_GNU_IFUNC))
     return out

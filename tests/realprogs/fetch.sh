@@ -27,8 +27,10 @@ for whl in src.glob("*.whl"):
         for n in z.namelist():
             if ".data/scripts/" in n and not n.endswith("/"):
                 p = dst / n.rsplit("/", 1)[1]
-                p.write_bytes(z.read(n))
-                os.chmod(p, 0o755)
+                tmp = p.with_name(f"{p.name}.{os.getpid()}")
+                tmp.write_bytes(z.read(n))
+                os.chmod(tmp, 0o755)
+                os.replace(tmp, p)  # never rewritten in place: another worker may run it
 PY
     touch "$OUT/wheels/$name.done"
 done
@@ -37,11 +39,19 @@ export GOCACHE="$OUT/gocache" GOPATH="$OUT/gopath" GOFLAGS=-mod=mod CGO_ENABLED=
 for prog in "$HERE"/go/*/; do
     name=go-$(basename "$prog")
     [ "$OUT/bin/$name" -nt "$prog/main.go" ] && continue
-    (cd "$HERE/go" && go build -o "$OUT/bin/$name" "./$(basename "$prog")")
+    (cd "$HERE/go" && go build -o "$OUT/bin/$name.$$" "./$(basename "$prog")")
+    mv -f "$OUT/bin/$name.$$" "$OUT/bin/$name"
 done
-cp "$(go env GOROOT)/bin/gofmt" "$OUT/bin/gofmt"
+# Each test worker runs this script while others may be running the programs: a
+# program is written beside its name and renamed over it, never rewritten in place,
+# and only when its source is newer.
+GOFMT="$(go env GOROOT)/bin/gofmt"
+if [ ! "$OUT/bin/gofmt" -nt "$GOFMT" ]; then
+    cp "$GOFMT" "$OUT/bin/gofmt.$$" && mv -f "$OUT/bin/gofmt.$$" "$OUT/bin/gofmt"
+fi
 
 if [ ! "$OUT/bin/diet-demo" -nt "$HERE/diet_demo.c" ]; then
-    diet gcc -static -O2 -o "$OUT/bin/diet-demo" "$HERE/diet_demo.c" 2>/dev/null
+    diet gcc -static -O2 -o "$OUT/bin/diet-demo.$$" "$HERE/diet_demo.c" 2>/dev/null
+    mv -f "$OUT/bin/diet-demo.$$" "$OUT/bin/diet-demo"
 fi
 echo "$OUT"

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from .. import gdbsignals
 from ..breakpoints import Breakpoint, Catchpoint, Point, Watchpoint, locations
+from ..gdbtext import breakpoint_set
 from ..inferiors import parse_thread_id
 from ..linespec import explicit, line_variable, locate, relative_line
 from ..ranges import NOT_INTEGER, decimal, report_missing, spans
@@ -80,8 +81,7 @@ def _break(s: "Session", arg: str, temporary: bool) -> None:
         first = min(bp.addrs[n] for n in locs)
         s.say(f"{label} {bp.num} at {first:#x}: {spec}. ({len(locs)} locations)")
     else:
-        where = f": file {sal.file.name}, line {sal.line}." if sal is not None else ""
-        s.say(f"{label} {bp.num} at {addr:#x}{where}")
+        s.say(breakpoint_set(label, bp.num, addr, sal, s.source.addresses))
     s.insert_points()
 
 

@@ -11,6 +11,7 @@ from .. import gdbsignals
 from ..breakpoints import Breakpoint
 from ..detached import kill_inferior
 from ..escapes import shell_words
+from ..gdbtext import breakpoint_set
 from ..inferiors import thread_target_id
 from ..linespec import locate
 from ..registry import CommandError, command
@@ -55,8 +56,7 @@ def cmd_start(s: "Session", arg: str) -> None:
         raise CommandError("No symbol table loaded.  Use the \"file\" command.")
     addr, sal = locate(s, "main")
     bp = s.add_point(Breakpoint(0, spec="main", temporary=True, inferiors={1}, sal=sal))
-    where = f": file {sal.file.name}, line {sal.line}." if sal is not None else ""
-    s.say(f"Temporary breakpoint {bp.num} at {addr:#x}{where}")
+    s.say(breakpoint_set("Temporary breakpoint", bp.num, addr, sal, s.source.addresses))
     _start(s, arg)
     s.resume()
 
