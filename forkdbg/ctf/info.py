@@ -14,13 +14,12 @@ import io
 from elftools.dwarf.structs import DWARFStructs
 from elftools.elf.elffile import ELFFile
 
-from ..dwarf.info import CompUnit, DebugInfo, Function, Variable
+from ..dwarf.info import DW_OP_ADDR, CompUnit, DebugInfo, Function, Variable
 from ..dwarf.lines import LineTable
 from ..dwarf.types import Type
 from ..elf.symbols import SymbolTable
 from .format import Dictionary, read_section
 
-DW_OP_ADDR = 0x03
 
 
 class CtfInfo(DebugInfo):
@@ -91,6 +90,9 @@ class CtfInfo(DebugInfo):
         return fn
 
     def scan_loclists(self, unit: CompUnit) -> None:
+        return None
+
+    def static_at(self, addr: int) -> str | None:
         return None
 
     def global_named(self, name: str, prefer: CompUnit | None = None) -> list[Variable]:

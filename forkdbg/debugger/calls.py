@@ -1,20 +1,27 @@
 """Calling a function of the program from an expression (`print f(x)`, `call f(x)`), as
 gdb does: its return type from DWARF, or from a cast around a call of a function without
-debug information (`(long) ftell(out)`); integer and pointer arguments (the System V
-ABI's INTEGER class, up to six) and string literals."""
+debug information (`(long) ftell(out)`); each argument converted to its parameter's type
+when the function has a prototype (else promoted as C promotes: float to double), passed
+by the System V convention (arch/sysv_call.py): integers, pointers, floats, doubles,
+structs and unions by value; string literals copied into the program's memory."""
 
 from __future__ import annotations
 
+import struct
 from typing import TYPE_CHECKING
 
-from .expr_types import TEXT, VOID, CType, Value, wrap
+from ..arch.sysv_call import Argument
+from ..dwarf.types import ATE_FLOAT, ATE_SIGNED, Type
+from .arith import program_type
+from .expr_types import TEXT, VOID, CType, Value, decode
 from .registry import CommandError
 
 if TYPE_CHECKING:
     from .expr import Env
 
-#: integer arguments in registers (rdi, rsi, rdx, rcx, r8, r9)
-MAX_ARGS = 6
+DOUBLE_T = Type("base", "double", 8, encoding=ATE_FLOAT)
+INT_T = Type("base", "int", 4, encoding=ATE_SIGNED)
+POINTER_T = Type("pointer", None, 8, Type("void", "void", 1))
 
 
 def is_function(v: Value) -> bool:
@@ -22,24 +29,41 @@ def is_function(v: Value) -> bool:
     return v.t is TEXT or (v.t.dwarf is not None and v.t.dwarf.strip().kind == "func")
 
 
-def _argument(a: Value) -> int | bytes:
-    """An argument's 64 bits, or the bytes of a string literal (put in the program's
-    memory, as gdb does, and passed by address)."""
-    if a.raw is not None and a.lval is None and a.t.dwarf is not None and \
-            a.t.dwarf.strip().kind == "array":
-        return a.raw
-    if a.t.floating:
-        raise CommandError("forkdbg passes integer and pointer arguments only.")
+class InMemory(Argument):
+    """An argument whose bytes are put in the program's memory and passed by address (a
+    string literal, as gdb passes them)."""
+
+
+def _argument(env: "Env", a: Value, param: Type | None) -> Argument:
+    """`a` as the argument of a parameter of type `param` (None: no prototype)."""
     if a.t.name == "<data variable, no debug info>":
         raise CommandError(f"'{a.symbol}' has unknown type; cast it to its declared type")
-    if a.t.dwarf is not None and (a.t.dwarf.is_float() or not a.t.dwarf.is_scalar()) \
-            and a.t.dwarf.strip().kind not in ("array", "func"):
-        raise CommandError("forkdbg passes integer and pointer arguments only.")
-    if a.t.dwarf is not None and a.t.dwarf.strip().kind in ("array", "func"):
-        if a.lval is None:
-            raise CommandError("forkdbg passes integer and pointer arguments only.")
-        return a.lval  # an array or a function decays to its address
-    return a.v & (1 << 64) - 1
+    d = a.t.dwarf.strip() if a.t.dwarf is not None else None
+    if d is not None and d.kind == "array" and a.lval is None and a.raw is not None:
+        return InMemory(POINTER_T, a.raw)
+    if a.t is TEXT or (d is not None and d.kind in ("array", "func")):
+        if a.lval is None and a.t is not TEXT:
+            raise CommandError("Attempt to take address of value not located in memory.")
+        addr = a.v if a.t is TEXT else a.lval
+        return Argument(POINTER_T, (addr or 0).to_bytes(8, "little"))  # C's decay
+    if param is not None and param.strip().kind in ("struct", "union") and \
+            (d is None or d.kind not in ("struct", "union")):
+        raise CommandError("Invalid cast.")
+    if d is not None and d.kind in ("struct", "union"):
+        size = d.byte_size
+        data = a.raw if a.lval is None else env.read(a.lval, size)
+        return Argument(a.t.dwarf, (data or b"")[:size].ljust(size, b"\0"))
+    target = param.strip() if param is not None else None
+    if target is None or target.kind in ("void", "struct", "union"):
+        # no prototype: C's default promotions (float to double, narrow ints to int)
+        target = DOUBLE_T if a.t.floating else INT_T if a.t.size < 4 else program_type(a.t)
+    if target.kind == "base" and target.encoding == ATE_FLOAT:
+        if target.size > 8:
+            raise CommandError("forkdbg does not pass long double arguments.")
+        return Argument(target, struct.pack("<f" if target.size == 4 else "<d", float(a.v)))
+    size = max(target.byte_size, 1)
+    n = int(a.v) if not a.t.floating else int(float(a.v))
+    return Argument(target, (n & ((1 << (8 * size)) - 1)).to_bytes(size, "little"))
 
 
 def return_type(env: "Env", fn: Value, cast: CType | None) -> CType | None:
@@ -53,8 +77,6 @@ def return_type(env: "Env", fn: Value, cast: CType | None) -> CType | None:
     rt = fn.t.dwarf.strip().target
     if rt is None or rt.strip().kind == "void":
         return None
-    if rt.is_float() or not rt.is_scalar():
-        raise CommandError("forkdbg returns integer and pointer values only.")
     assert env.typed is not None
     return env.typed(rt)
 
@@ -63,11 +85,19 @@ def call_result(env: "Env", fn: Value, args: list[Value], cast: CType | None) ->
     """Call `fn` in the program with `args`; its value."""
     name = fn.symbol or f"{fn.v:#x}"
     ret = return_type(env, fn, cast)
-    if len(args) > MAX_ARGS:
-        raise CommandError(f"forkdbg passes at most {MAX_ARGS} arguments.")
+    ft = fn.t.dwarf.strip() if fn.t.dwarf is not None else None
+    params = ft.params if ft is not None and ft.prototyped else []
+    if len(args) < len(params):
+        raise CommandError("Too few arguments in function call.")
     if env.infcall is None:
         raise CommandError("You can't do that without a process to debug.")
-    raw = env.infcall(fn.v, [_argument(a) for a in args], name)
-    if ret is None:
+    conv = [_argument(env, a, params[i] if i < len(params) else None)
+            for i, a in enumerate(args)]
+    rtype = None if ret is None else ret.dwarf if ret.dwarf is not None else program_type(ret)
+    raw = env.infcall(fn.v, conv, rtype, name)
+    if ret is None or raw is None:
         return Value(0, VOID)
-    return Value(wrap(raw, ret), ret)
+    if ret.aggregate:
+        return Value(0, ret, raw=raw)
+    return Value(decode(raw, ret), ret, raw=raw)
+

@@ -56,9 +56,12 @@ class Env:
                  typed: Callable[[Any], CType] | None = None,
                  type_named: Callable[[str], CType | None] | None = None,
                  call: Callable[[str, list["Value"]], "Value | None"] | None = None,
-                 infcall: Callable[[int, list[int | bytes], str], int] | None = None) -> None:
+                 infcall: Callable[[int, list[Any], Any, str], bytes | None] | None = None
+                 ) -> None:
         self.call = call  # gdb's internal functions: $_gdb_setting("name") ...
-        self.infcall = infcall  # a call of the program's function: (address, args, name)
+        # a call of the program's function: (address, arguments, return type, name) ->
+        # the returned value's bytes (None: void)
+        self.infcall = infcall
         self.type_named = type_named  # the program's types by name (struct X, typedefs)
         self.variable = variable  # the program's variables in scope (from DWARF)
         self.typed = typed  # a DWARF type as a CType

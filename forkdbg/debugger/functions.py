@@ -1,5 +1,6 @@
 """gdb's internal (convenience) functions: `$_gdb_setting_str("NAME")` and
-`$_gdb_setting("NAME")`, the values of settings as expressions see them."""
+`$_gdb_setting("NAME")`, the values of settings as expressions see them, and
+`$_isvoid(EXPR)`, whether a value is void (a void function's call)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,11 @@ if TYPE_CHECKING:
 
 def internal_function(s: "Session", name: str, args: list[Value]) -> Value:
     """The value of `$NAME(ARGS)`."""
+    if name == "_isvoid":
+        if len(args) != 1:
+            raise CommandError("You must provide one argument for $_isvoid.")
+        t = args[0].t
+        return Value(int(t.name == "void" and not t.is_pointer), INT)
     if name not in ("_gdb_setting", "_gdb_setting_str") or len(args) != 1 \
             or args[0].raw is None:
         raise CommandError(f"You must provide an argument to ${name}")

@@ -1,7 +1,8 @@
 """Running a function of the program for an expression (gdb's infcall): the current
-thread's registers saved, the arguments in registers, a return address at the program's
-entry point (gdb's AT_ENTRY_POINT dummy), the thread run alone until it returns there,
-then its registers put back as they were.
+thread's registers saved, the arguments in registers and on the stack by the System V
+convention (arch/sysv_call.py), a return address at the program's entry point (gdb's
+AT_ENTRY_POINT dummy), the thread run alone until it returns there, the value read from
+where the convention leaves it, then the registers put back as they were.
 
 If something else stops the call (a breakpoint inside it, a signal, an exit) the stop
 is reported and the expression abandoned, in gdb's words; the thread stays where it
@@ -12,37 +13,44 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..arch.x86_64 import RAX, REG_IDS, RSP
+from ..arch.sysv_call import (ARG_REGS, Argument, Unsupported, plan_call, return_bytes,
+                              returned_in_memory)
+from ..arch.x86_64 import RAX, REG_IDS, RSP, XMM_IDS
+from ..dwarf.types import Type
 from ..interrupts import Interrupts
 from ..kernel.objfiles import object_map
+from .calls import POINTER_T, InMemory
 from .dummy import DummyFrame, push
 from .registry import CommandError
 from .stepping import run_to
 from .stops import StepEvent
 
 if TYPE_CHECKING:
+    from ..kernel.task import Task
     from .session import Session
 
-#: the System V ABI's integer argument registers
-ARG_REGS = ("rdi", "rsi", "rdx", "rcx", "r8", "r9")
 RED_ZONE = 128
 
 
-def call_function(s: "Session", addr: int, args: list[int | bytes], name: str) -> int:
-    """Call the function at `addr` in the current thread; its rax.  Bytes arguments
-    (string literals) are copied below the stack and passed by address.  An indirect
-    function (STT_GNU_IFUNC: glibc's strlen, memcpy...) is resolved first, by calling
-    its resolver as the loader does, and the implementation it picks is called."""
+def call_function(s: "Session", addr: int, args: list[Argument], ret: "Type | None",
+                  name: str) -> bytes | None:
+    """Call the function at `addr` in the current thread with `args`; the bytes of the
+    value it returns as type `ret` (None for void).  An indirect function
+    (STT_GNU_IFUNC: glibc's strlen, memcpy...) is resolved first, by calling its
+    resolver as the loader does, and the implementation it picks is called."""
     if not s.running:
         raise CommandError("You can't do that without a process to debug.")
     syms = s.symbols()
     sym = syms.lookup(name) if syms is not None else None
     if sym is not None and sym.ifunc and sym.addr == addr:
-        addr = _call(s, addr, [], name)
-    return _call(s, addr, args, name)
+        picked = _call(s, addr, [], POINTER_T, name)
+        assert picked is not None
+        addr = int.from_bytes(picked, "little")
+    return _call(s, addr, args, ret, name)
 
 
-def _call(s: "Session", addr: int, args: list[int | bytes], name: str) -> int:
+def _call(s: "Session", addr: int, args: list[Argument], ret: "Type | None",
+          name: str) -> bytes | None:
     k = s.kernel
     t = s.task()
     assert k is not None
@@ -52,6 +60,10 @@ def _call(s: "Session", addr: int, args: list[int | bytes], name: str) -> int:
     entry = object_map(k, t.mm).entry
     if not entry:
         raise CommandError("Cannot find the program's entry point for the return address.")
+    try:
+        in_memory = ret is not None and returned_in_memory(ret)
+    except Unsupported as e:
+        raise CommandError(f"forkdbg does not return {e} values.") from None
     k.engines.switch_to(t)
     uc = t.mm.uc
     assert uc is not None
@@ -59,20 +71,29 @@ def _call(s: "Session", addr: int, args: list[int | bytes], name: str) -> int:
     saved_state = (t.skip_break, t.reported_signal, s.stop, s.stop_log, s.hit_point,
                    s.step_origin)
     sp = t.reg(RSP) - RED_ZONE
-    values = []
+    passed = []
     for a in args:
-        if isinstance(a, bytes):
-            sp = (sp - len(a)) & ~0xF
-            t.mm.write(sp, a, force=True)
-            values.append(sp)
-        else:
-            values.append(a)
-    sp = (sp & ~0xF) - 8  # rsp + 8 is 16-aligned at the function's entry
+        if isinstance(a, InMemory):  # a string literal: its bytes below the stack
+            sp = (sp - len(a.data)) & ~0xF
+            t.mm.write(sp, a.data, force=True)
+            a = Argument(a.type, sp.to_bytes(8, "little"))
+        passed.append(a)
+    result_at = None
+    if in_memory:
+        assert ret is not None
+        sp = (sp - ret.byte_size) & ~0xF
+        result_at = sp
+    plan = plan_call(passed, result_at)
+    sp = (sp - len(plan.stack)) & ~0xF  # the stack arguments start 16-aligned
+    t.mm.write(sp, plan.stack, force=True)
+    sp -= 8
     t.mm.write(sp, entry.to_bytes(8, "little"), force=True)
     t.set_reg(RSP, sp)
-    for reg, value in zip(ARG_REGS, values):
+    for reg, value in zip(ARG_REGS, plan.ints):
         t.set_reg(REG_IDS[reg], value)
-    t.set_reg(RAX, 0)  # no vector registers for a variadic callee
+    for i, value in enumerate(plan.sses):
+        t.set_reg(XMM_IDS[i], value)
+    t.set_reg(RAX, len(plan.sses))  # al: the vector registers a variadic callee reads
     t.pc = addr
     t.skip_break, t.reported_signal = None, 0
     s.stop, s.stop_log, s.hit_point = None, [], None
@@ -87,7 +108,7 @@ def _call(s: "Session", addr: int, args: list[int | bytes], name: str) -> int:
             if o.alive:
                 k.thaw(o)
     if stop is None and isinstance(s.stop, StepEvent) and t.alive and t.pc == entry:
-        value = t.reg(RAX)
+        value = _returned(t, ret, result_at)
         k.engines.switch_to(t)
         uc = t.mm.uc
         assert uc is not None
@@ -104,3 +125,14 @@ def _call(s: "Session", addr: int, args: list[int | bytes], name: str) -> int:
                        f"({name}) will be abandoned." + (
                            "\nWhen the function is done executing, GDB will silently stop."
                            if t.alive else ""))
+
+
+def _returned(t: "Task", ret: "Type | None", result_at: int | None) -> bytes | None:
+    """The value the function left: in memory where the hidden pointer said, or in
+    rax/rdx and xmm0/xmm1 by its classes."""
+    if ret is None:
+        return None
+    if result_at is not None:
+        return bytes(t.mm.read(result_at, ret.byte_size, force=True))
+    return return_bytes(ret, t.reg(RAX), t.reg(REG_IDS["rdx"]), t.reg(XMM_IDS[0]),
+                        t.reg(XMM_IDS[1]))

@@ -265,8 +265,17 @@ class SourceView:
                 if s.running:
                     return s.task().mm.readable_prefix(addr, n)
                 return b""
-        return Printer(read, s.describe, pretty=s.settings.get("print pretty") == "on",
+        return Printer(read, self.describe_value, pretty=s.settings.get("print pretty") == "on",
                        addresses=self.addresses)
+
+    def describe_value(self, addr: int) -> str:
+        """What a pointer's `<...>` says: the variable of static storage at `addr` when
+        debug information has one, else the ELF symbol and offset (gdb's choice)."""
+        for sc in self.scopes():
+            name = sc.info.static_at(addr - sc.bias)
+            if name is not None:
+                return name
+        return self.s.describe(addr)
 
     @property
     def addresses(self) -> bool:
@@ -395,7 +404,8 @@ class SourceView:
         if v.optimized:
             return "<optimized out>"
         if d is None:
-            return fmt_value(v, fmt, self.s.describe, self.printer().c_string, self.addresses)
+            return fmt_value(v, fmt, self.describe_value, self.printer().c_string,
+                             self.addresses)
         if v.t.aggregate:
             data = v.raw if v.lval is None else self.printer().read(v.lval, d.byte_size)
             if d.strip().kind == "func":

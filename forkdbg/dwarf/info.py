@@ -16,6 +16,8 @@ from ..elf.symbols import SymbolTable
 from .lines import LineTable, SourceFile, read_line_table
 from .types import Type, TypeReader
 
+DW_OP_ADDR = 0x03
+
 
 @dataclass(eq=False)
 class Variable:
@@ -126,6 +128,7 @@ class DebugInfo:
                                        a["DW_AT_low_pc"].value if "DW_AT_low_pc" in a else 0,
                                        cu))
         self._by_offset = {u.cu.cu_offset: u for u in self.units}
+        self._statics: dict[int, str] | None = None
         try:
             self._aranges = self.dwarf.get_aranges()
         except Exception:  # noqa: BLE001 - no usable .debug_aranges: CU ranges instead
@@ -406,6 +409,31 @@ class DebugInfo:
         return [(lo, hi, e.loc_expr) for lo, hi, e in
                 _spans(entries if isinstance(entries, list) else [], unit.low_pc)
                 if hasattr(e, "loc_expr")]
+
+    def static_at(self, addr: int) -> str | None:
+        """The variable of static storage (a global, a file's or a function's static)
+        that starts at `addr`: gdb names a pointer to it by the variable rather than by
+        the ELF symbol (`integer_array`, not `integer_array.28`)."""
+        if self._statics is None:
+            self._statics = {}
+            for u in self.units:
+                for vs in self.read(u).globals.values():
+                    for v in vs:
+                        self._note_static(v)
+                for fn in u.functions or []:
+                    todo: list[Block] = [self.parse(fn)]
+                    while todo:
+                        b = todo.pop()
+                        for v in b.variables:
+                            self._note_static(v)
+                        todo.extend(b.blocks)
+        return self._statics.get(addr)
+
+    def _note_static(self, v: Variable) -> None:
+        loc = v.location
+        if isinstance(loc, list) and len(loc) == 9 and loc[0] == DW_OP_ADDR:
+            assert self._statics is not None
+            self._statics.setdefault(int.from_bytes(bytes(loc[1:9]), "little"), v.name)
 
     def scan_loclists(self, unit: CompUnit) -> None:
         """Whether a CU uses location lists (gdb's `locations_valid`), found by reading
