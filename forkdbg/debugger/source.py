@@ -5,6 +5,7 @@ text of source files (read from the host, as gdb reads them)."""
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
@@ -26,6 +27,10 @@ if TYPE_CHECKING:
     from ..kernel.task import Task
     from .session import Session
 
+
+
+#: gcc's ELF symbol for a function's static variable: NAME.NUMBER
+LOCAL_STATIC = re.compile(r"[A-Za-z_]\w*\.\d+(?:\+(\d+))?")
 
 
 @dataclass
@@ -266,16 +271,21 @@ class SourceView:
                     return s.task().mm.readable_prefix(addr, n)
                 return b""
         return Printer(read, self.describe_value, pretty=s.settings.get("print pretty") == "on",
-                       addresses=self.addresses)
+                       addresses=self.addresses, minsym=s.describe)
 
     def describe_value(self, addr: int) -> str:
-        """What a pointer's `<...>` says: the variable of static storage at `addr` when
-        debug information has one, else the ELF symbol and offset (gdb's choice)."""
-        for sc in self.scopes():
-            name = sc.info.static_at(addr - sc.bias)
-            if name is not None:
-                return name
-        return self.s.describe(addr)
+        """What a pointer's `<...>` says: the ELF symbol and offset, except that a
+        function's static variable is named by its debug information (`integer_array`)
+        rather than gcc's symbol for it (`integer_array.28`), as gdb names it."""
+        text = self.s.describe(addr)
+        m = LOCAL_STATIC.fullmatch(text)
+        if m is not None:
+            off = int(m.group(1) or 0)
+            for sc in self.scopes():
+                name = sc.info.static_at(addr - off - sc.bias)
+                if name is not None:
+                    return name + (f"+{off}" if off else "")
+        return text
 
     @property
     def addresses(self) -> bool:
@@ -404,8 +414,8 @@ class SourceView:
         if v.optimized:
             return "<optimized out>"
         if d is None:
-            return fmt_value(v, fmt, self.describe_value, self.printer().c_string,
-                             self.addresses)
+            describe = self.s.describe if fmt == "a" else self.describe_value  # /a: ELF's
+            return fmt_value(v, fmt, describe, self.printer().c_string, self.addresses)
         if v.t.aggregate:
             data = v.raw if v.lval is None else self.printer().read(v.lval, d.byte_size)
             if d.strip().kind == "func":

@@ -413,7 +413,9 @@ class DebugInfo:
     def static_at(self, addr: int) -> str | None:
         """The variable of static storage (a global, a file's or a function's static)
         that starts at `addr`: gdb names a pointer to it by the variable rather than by
-        the ELF symbol (`integer_array`, not `integer_array.28`)."""
+        the ELF symbol (`integer_array`, not `integer_array.28`).  The first question
+        reads every function's variables (0.5 s for 4,000 functions): asked only for
+        an address whose ELF symbol is such a static's."""
         if self._statics is None:
             self._statics = {}
             for u in self.units:

@@ -53,6 +53,7 @@ class Printer:
     describe: Callable[[int], str]  # address -> "main+4" or ""
     pretty: bool = False
     addresses: bool = True  # `set print address`
+    minsym: Callable[[int], str] | None = None  # /a's names: the ELF symbol's (gdb)
 
     def value(self, v: TypedValue, fmt: str | None = None, top: bool = True,
               indent: int = 0) -> str:
@@ -104,7 +105,7 @@ class Printer:
         if fmt == "z":
             return f"0x{u:0{2 * size}x}"
         if fmt == "a":
-            d = self.describe(u)
+            d = (self.minsym or self.describe)(u)
             return hex(u) + (f" <{d}>" if d else "")
         if fmt == "f":  # an integer as /f: its decimal value, as gdb prints it
             return str(u - (1 << 8 * size) if t.is_signed() and u >> (8 * size - 1) else u)

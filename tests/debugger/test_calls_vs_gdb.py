@@ -61,6 +61,8 @@ struct chars ch = {{'z', 'y', 'x'}};
 
 int main(void)
 {
+    static int counter[3];
+    counter[1] = 2;
     printf("%g %d\n", scale(1, 2, 3), vsum(2, 1.0, 2.0));
     return 0;
 }
@@ -76,7 +78,8 @@ CALLS = ["print scale(1.5, 2, 3)", "print scale(2, 0.5, 4)", "whatis scale(1, 1,
          "print *pick(0)@4", "print vsum(3, 1.5, 2.5, 3.0)", "print knr(2, 3.9)",
          "call nothing()", "print nothing()", "print scale(1)", "print half(1, 2)",
          "print swap(3)", "print $_isvoid(nothing())", "print sizeof(make_big(1, 2))",
-         "output bump(mx, 2)"]
+         "output bump(mx, 2)", "print &counter", "print &counter[1]", "print/a &counter[1]",
+         "print/a (long) &counter[1]", "output &counter[2]"]
 
 
 def test_calls_as_gdb(tmp_path: Path) -> None:
