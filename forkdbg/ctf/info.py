@@ -101,6 +101,9 @@ class CtfInfo(DebugInfo):
     def enumerator(self, name: str) -> tuple[Type, int] | None:
         return next((d.enumerators[name] for d in self.dicts if name in d.enumerators), None)
 
+    def tag_names(self, kind: str) -> list[str]:
+        return [n for d in self.dicts for (k, n) in d.named if k == kind]
+
     def typedef(self, name: str, prefer: CompUnit | None = None) -> Type | None:
         return next((d.named[("typedef", name)] for d in self.dicts
                      if ("typedef", name) in d.named), None)

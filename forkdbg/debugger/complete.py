@@ -13,14 +13,17 @@ from typing import TYPE_CHECKING
 from ..abi.sysnums import SYSCALL_NUMBERS
 from ..arch.x86_64 import REG_IDS
 from . import commands  # noqa: F401 - the registry fills as the command modules load
-from .registry import COMMANDS, all_names, lookup
+from .registry import COMMANDS, CommandError, all_names, lookup
 from .settings import BOOLEAN, CHOICES
 
 if TYPE_CHECKING:
     from .session import Session
 
 SYMBOL_COMMANDS = {"break", "tbreak", "until", "advance", "disassemble", "print", "x",
-                   "display", "watch", "rwatch", "awatch", "output", "patch"}
+                   "display", "watch", "rwatch", "awatch", "output", "patch", "list",
+                   "clear", "call", "ptype", "whatis"}
+#: commands whose argument is a location: source files and FILE:FUNCTION complete too
+LOCATION_COMMANDS = {"break", "tbreak", "until", "advance", "list", "clear"}
 FILE_COMMANDS = {"file", "source", "cd"}
 
 
@@ -58,14 +61,81 @@ def complete(s: "Session", before: str) -> list[str]:
     if current.startswith("$"):
         regs = ["$" + r for r in sorted([*REG_IDS, "orig_rax"])]
         return [r for r in regs if r.startswith(current)]
-    if cmd.name in SYMBOL_COMMANDS or (cmd.name == "info" and args and args[0] == "symbol"):
+    if args and args[-1] in ("struct", "union"):  # a tag: ptype struct po<TAB>
+        return sorted({n for sc in s.source.scopes() for n in sc.info.tag_names(args[-1])
+                       if n.startswith(current)})
+    located = cmd.name in LOCATION_COMMANDS or (cmd.name == "info" and args
+                                                 and args[0] in ("line", "scope"))
+    if cmd.name in SYMBOL_COMMANDS or located or (cmd.name == "info" and args
+                                                  and args[0] == "symbol"):
+        m = re.fullmatch(r"(.*?)(\.|->)(\w*)", current)
+        if m is not None and not located:  # EXPR.MEMBER or EXPR->MEMBER
+            return [m.group(1) + m.group(2) + n for n in _members(s, m.group(1), m.group(2))
+                    if n.startswith(m.group(3))]
         stem = current.lstrip("*&")
         lead = current[:len(current) - len(stem)]
-        syms = s.symbols()
-        if syms is None or not stem:
+        file, colon, name = stem.rpartition(":")
+        if located and colon:  # FILE:FUNCTION
+            return sorted(f"{lead}{file}:{n}" for n in _functions_in(s, file)
+                          if n.startswith(name))[:MAX_CANDIDATES]
+        if not stem:
             return []
-        return sorted(lead + n for n in syms.names() if n.startswith(stem))[:200]
+        names = set(_source_names(s, located))
+        syms = s.symbols()
+        if syms is not None:
+            names.update(syms.names())
+        return sorted(lead + n for n in names if n.startswith(stem))[:MAX_CANDIDATES]
     return []
+
+
+MAX_CANDIDATES = 200
+
+
+def _source_names(s: "Session", files: bool) -> list[str]:
+    """Names debug information adds: the selected frame's locals and parameters, the
+    functions, and the source files (for a location)."""
+    out: list[str] = []
+    view = s.source
+    try:
+        scopes = view.scopes()
+        if s.running:
+            frames = view.frames(s.task(), s.frame_level + 1)
+            fs = frames[min(s.frame_level, len(frames) - 1)]
+            if fs.function is not None and fs.scope is not None:
+                for block in fs.function.chain(fs.lookup - fs.scope.bias):
+                    out.extend(v.name for v in block.variables)
+                out.extend(v.name for v in fs.function.params)
+    except CommandError:
+        return out
+    for sc in scopes:
+        out.extend(f.name for f in sc.info.functions())
+        if files:
+            out.extend(os.path.basename(f.name) for f in sc.info.lines.files())
+    return out
+
+
+def _functions_in(s: "Session", file: str) -> list[str]:
+    """The functions defined in the source file `file` (gdb's FILE:FUNCTION)."""
+    out = []
+    for sc in s.source.scopes():
+        for fn in sc.info.functions():
+            if fn.decl_file is not None and fn.decl_file.matches(file):
+                out.append(fn.name)
+    return out
+
+
+def _members(s: "Session", expr: str, op: str) -> list[str]:
+    """The member names of the struct or union `expr` is (`.`) or points to (`->`)."""
+    try:
+        v = s.evaluate(expr)
+    except CommandError:
+        return []
+    t = v.t.dwarf.strip() if v.t.dwarf is not None else None
+    if t is not None and op == "->" and t.kind == "pointer" and t.target is not None:
+        t = t.target.strip()
+    if t is None or t.kind not in ("struct", "union"):
+        return []
+    return sorted(m.name for m in t.members if m.name)
 
 
 def _files(prefix: str) -> list[str]:

@@ -287,6 +287,11 @@ class DebugInfo:
                 return self.types.read(die)
         return None
 
+    def tag_names(self, kind: str) -> list[str]:
+        """The names of the complete structs or unions (`kind`) the CUs define."""
+        tag = {"struct": "DW_TAG_structure_type", "union": "DW_TAG_union_type"}.get(kind)
+        return [n for u in self.units for (t, n) in self.read(u).tagged if t == tag and n]
+
     def _files(self, cu) -> dict[int, SourceFile]:  # type: ignore[no-untyped-def]
         from .lines import _files
         try:

@@ -14,6 +14,7 @@ import pytest
 from forkdbg.debugger.complete import complete
 from forkdbg.debugger.repl import make_prompt, repl
 from forkdbg.debugger.session import Session
+from dbg import FORKDBG, GDB, each_ex
 from helpers import ROOT, require, sample
 
 
@@ -31,6 +32,36 @@ def test_completion_engine() -> None:
     assert "$rax" in complete(s, "p $ra")
     assert complete(s, "p $orig") == ["$orig_rax"]
     assert complete(s, "show follow-f") == ["follow-fork-mode"]
+
+
+def test_completion_of_source_names() -> None:
+    """Files, FILE:FUNCTION, locals, struct members and tags from the debug information."""
+    s = Session(out=io.StringIO(), err=io.StringIO())
+    s.set_program(sample("glibc", "lines-g"))
+    assert complete(s, "break sum") == ["sum_to"]
+    assert complete(s, "break lines.c:su") == ["lines.c:sum_to"]
+    assert "lines.c" in complete(s, "break lin") and "lines.c" not in complete(s, "p lin")
+    assert complete(s, "ptype struct po") == ["point"]
+    s.execute("break 31")
+    s.execute("run")
+    assert complete(s, "print origin.") == ["origin.c", "origin.label", "origin.x",
+                                           "origin.y"]
+    assert complete(s, "p origin.l") == ["origin.label"]
+    assert {"argc", "argv"} <= set(complete(s, "p arg"))
+    assert complete(s, "p nosuch.") == []
+    s.kill()
+
+
+def test_complete_command_as_gdb(tmp_path: Path) -> None:
+    """gdb's own `complete` command gives the same candidates."""
+    cmds = ["complete break lines.c:su", "complete list desc", "complete ptype struct po",
+            "break 31", "run", "complete print origin.", "complete print origin.l"]
+    prog = str(ROOT / "samples" / "bin" / "glibc" / "lines-g")
+    ours = [ln for ln in each_ex(FORKDBG, cmds, prog, ROOT) if ln.startswith(
+        ("complete", "break ", "list ", "ptype ", "print "))]
+    theirs = [ln for ln in each_ex(GDB, cmds, prog, ROOT) if ln.startswith(
+        ("complete", "break ", "list ", "ptype ", "print "))]
+    assert ours == theirs and "print origin.label" in ours
 
 
 def _session_with_keys(keys: str, tmp: Path, program: list[str]) -> str:
