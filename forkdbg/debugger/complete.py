@@ -64,7 +64,7 @@ def complete(s: "Session", before: str) -> list[str]:
     if args and args[-1] in ("struct", "union"):  # a tag: ptype struct po<TAB>
         return sorted({n for sc in s.source.scopes() for n in sc.info.tag_names(args[-1])
                        if n.startswith(current)})
-    located = cmd.name in LOCATION_COMMANDS or (cmd.name == "info" and args
+    located = cmd.name in LOCATION_COMMANDS or (cmd.name == "info" and bool(args)
                                                  and args[0] in ("line", "scope"))
     if cmd.name in SYMBOL_COMMANDS or located or (cmd.name == "info" and args
                                                   and args[0] == "symbol"):
@@ -80,11 +80,11 @@ def complete(s: "Session", before: str) -> list[str]:
                           if n.startswith(name))[:MAX_CANDIDATES]
         if not stem:
             return []
-        names = set(_source_names(s, located))
+        known = set(_source_names(s, located))
         syms = s.symbols()
         if syms is not None:
-            names.update(syms.names())
-        return sorted(lead + n for n in names if n.startswith(stem))[:MAX_CANDIDATES]
+            known.update(syms.names())
+        return sorted(lead + n for n in known if n.startswith(stem))[:MAX_CANDIDATES]
     return []
 
 
