@@ -17,8 +17,10 @@ from ..arch.x86_64 import R8, R9, RAX, RCX, RDI, RDX, RSI, RSP
 from ..kernel.events import Exec, TaskCreated, TaskExited
 from ..kernel.objfiles import object_map
 from .describe import ptr, quote
+from .prototypes import arguments, prototype, result
 
 if TYPE_CHECKING:
+    from ..dwarf.info import Function
     from ..kernel.kernel import Kernel
     from ..kernel.objfiles import Objfile
     from ..kernel.task import Task
@@ -67,6 +69,7 @@ class Frame:
     head: str  # "name(args)" with any label
     opened: bool = False  # "{" printed: something was shown inside
     void: bool = False
+    proto: "Function | None" = None  # its DWARF description: a typed value
 
 
 @dataclass
@@ -176,6 +179,9 @@ class CallTracer:
         o = objs.at(addr)
         if o is not None:
             name = self._sig_names.get(((o.path, o.bias), addr), name)
+            fn = prototype(o, addr) if name not in SIGNATURES else None
+            if fn is not None:
+                return arguments(task, fn, objs.describe)
         kinds = SIGNATURES.get(name, ())
         out = []
         mm = task.mm
@@ -238,7 +244,10 @@ class CallTracer:
                 stack.append(Frame(name, 0, task.reg(RSP), head, True))
             return
         retaddr = struct.unpack("<Q", ret)[0]
-        stack.append(Frame(name, retaddr, task.reg(RSP), head, void=phase is not None))
+        o = object_map(self.k, task.mm).at(addr)
+        proto = prototype(o, addr) if o is not None and name not in SIGNATURES else None
+        stack.append(Frame(name, retaddr, task.reg(RSP), head, void=phase is not None,
+                           proto=proto))
         self.k.watchers.hook(task.mm, retaddr, self)
 
     def flush_open(self, task: "Task") -> None:
@@ -249,7 +258,10 @@ class CallTracer:
                 self.printer.call_line(task, f.head + " {", depth)
 
     def _returned(self, task: "Task", f: Frame, depth: int) -> None:
-        res = self._result(task, f.name, f.void)
+        if f.proto is not None:
+            res = result(task, f.proto.return_type, object_map(self.k, task.mm).describe)
+        else:
+            res = self._result(task, f.name, f.void)
         if f.opened:
             self.printer.call_line(task, f"}} {f.name} = {res}", depth)
         else:
