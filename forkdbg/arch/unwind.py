@@ -1,4 +1,5 @@
-"""Stack unwinding for backtraces and strace -k: .eh_frame CFI first, frame pointers after.
+"""Stack unwinding for backtraces and strace -k: CFI first (.eh_frame, and .debug_frame
+for code it does not cover: Go binaries have only the latter), frame pointers after.
 
 Static glibc and musl binaries carry .eh_frame, so most frames unwind exactly; code
 without CFI (hand-written assembly) falls back to the rbp chain.
@@ -16,6 +17,26 @@ from ..elf.leb128 import sleb, uleb
 from ..elf.sections import find_section
 
 RSP, RBP, RA = 7, 6, 16  # DWARF register numbers on x86-64
+
+
+def _debug_frame_entries(elf_bytes: bytes, covered: set[int]) -> list[tuple[int, int, Any]]:
+    """(start, length, FDE) of each .debug_frame FDE whose code .eh_frame does not
+    describe; [] without a readable .debug_frame."""
+    sec = find_section(elf_bytes, ".debug_frame")
+    if sec is None or not sec.size:
+        return []
+    from elftools.dwarf.callframe import FDE, CallFrameInfo
+    from elftools.dwarf.structs import DWARFStructs
+    from elftools.elf.elffile import ELFFile
+    try:  # pyelftools inflates a compressed section (Go's are, SHF_COMPRESSED)
+        data = ELFFile(io.BytesIO(elf_bytes)).get_section_by_name(".debug_frame").data()
+        structs = DWARFStructs(little_endian=True, dwarf_format=32, address_size=8)
+        entries = CallFrameInfo(io.BytesIO(data), len(data), 0, structs,
+                                for_eh_frame=False).get_entries()
+    except Exception:  # noqa: BLE001 - unreadable: frame pointers for that code
+        return []
+    return [(e.header["initial_location"], e.header["address_range"], e) for e in entries
+            if isinstance(e, FDE) and e.header["initial_location"] not in covered]
 
 
 @dataclass(frozen=True)
@@ -39,9 +60,12 @@ class Unwinder:
             index = index_eh_frame(self._section, self._addr)
         except (IndexError, struct.error):  # a malformed table: frame pointers only
             index = []
-        self._starts = [start + bias for start, _r, _o in index]
-        self._ranges = [r for _s, r, _o in index]
-        self._offsets = [o for _s, _r, o in index]
+        items: list[tuple[int, int, Any]] = [(s, r, o) for s, r, o in index]
+        items += _debug_frame_entries(elf_bytes, {s for s, _r, _o in index})
+        items.sort(key=lambda it: it[0])
+        self._starts = [start + bias for start, _r, _o in items]
+        self._ranges = [r for _s, r, _o in items]
+        self._offsets = [o for _s, _r, o in items]  # .eh_frame offsets, or .debug_frame FDEs
 
     def _rows(self, pc: int) -> list | None:
         i = bisect.bisect_right(self._starts, pc) - 1
@@ -49,8 +73,10 @@ class Unwinder:
             return None
         rows = self._decoded.get(i)
         if rows is None:
+            where = self._offsets[i]
             try:
-                rows = self._fde(self._offsets[i]).get_decoded().table
+                fde = self._fde(where) if isinstance(where, int) else where
+                rows = fde.get_decoded().table
             except Exception:  # noqa: BLE001 - an FDE pyelftools cannot decode
                 rows = []
             self._decoded[i] = rows

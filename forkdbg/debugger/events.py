@@ -151,7 +151,9 @@ class EventHandlers:
                         "exit_signal": e.exit_signal, "via": e.via}
         if e.flags & CLONE_THREAD:
             pinf.add_thread(child.tid)
-            label = thread_target_id(child)
+            # gdb names threads by their pointer once libthread_db serves the process
+            # (glibc, musl); without it (Go) by their LWP alone
+            label = thread_target_id(child) if pinf.thread_db else f"LWP {child.tid}"
             self.labels[child.tid] = label
             s.notify(NewThreadEvent(label))
             return

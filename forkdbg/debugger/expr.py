@@ -484,14 +484,16 @@ class Parser:
     def var(self, text: str) -> Value:
         name = text[1:]
         if name == "" or decimal(name) or name.startswith("$"):
-            h = self.env.history
-            if not h:
-                raise CommandError("History is empty.")
+            h = self.env.history  # gdb's access_value_history and its words
             if name == "":
+                if not h:
+                    raise CommandError("The history is empty.")
                 return h[-1]
             if name.startswith("$"):
                 back = int(name[1:] or 1)
-                return h[-1 - back] if back < len(h) else Value(0, INT)
+                if back >= len(h):
+                    raise CommandError(f"History does not go back to $${back}.")
+                return h[-1 - back]
             idx = int(name)
             if not 1 <= idx <= len(h):
                 raise CommandError(f"History has not yet reached ${idx}.")

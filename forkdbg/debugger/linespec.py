@@ -5,6 +5,7 @@ line that has some)."""
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
@@ -254,7 +255,8 @@ def locate(s: "Session", spec: str, inf: "Inferior | None" = None,
     inf = inf or s.inferior
     live = inf.live_tasks() if s.kernel is not None and inf.live else []
     task = live[0] if live else None
-    if task is None and inf.exe and s.program and inf.exe != s.program:
+    if task is None and inf.exe and s.program and \
+            os.path.realpath(inf.exe) != os.path.realpath(s.program):
         scopes: list[Scope] = []  # another program's file: symbols only
     else:
         scopes = s.source.scopes(task)

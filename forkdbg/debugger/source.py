@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 
 
 
+#: the program's main function, where gdb's backtrace ends: C's, and Go's (a name no C
+#: function can have)
+MAIN_NAMES = ("main", "main.main")
 #: gcc's ELF symbol for a function's static variable: NAME.NUMBER
 LOCAL_STATIC = re.compile(r"[A-Za-z_]\w*\.\d+(?:\+(\d+))?")
 
@@ -188,10 +191,10 @@ class SourceView:
 
     def _is_main(self, fn: Function | None, pc: int, task: "Task") -> bool:
         if fn is not None:
-            return fn.name == "main"
+            return fn.name in MAIN_NAMES
         syms = self.s.symbols(task)
         hit = syms.containing(pc) if syms is not None else None
-        return hit is not None and hit[0].name == "main"
+        return hit is not None and hit[0].name in MAIN_NAMES
 
     def frame_id(self, task: "Task") -> tuple[int | None, int]:
         """gdb's frame id of the innermost frame: (its CFA, its function's start)."""

@@ -7,12 +7,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 from ..arch.disasm import disassemble_one
-from ..arch.x86_64 import RAX, RSP, XMM_IDS
+from ..arch.sysv_call import Unsupported, return_bytes, returned_in_memory
+from ..arch.x86_64 import RAX, RDX, RSP, XMM_IDS
 from ..dwarf.values import TypedValue
 from ..kernel.kernel import Stop
 from ..kernel.objfiles import unwind
 from ..kernel.ptrace import step_instruction
-from .expr import CType, Value
+from .expr import Value
+from .expr_types import decode
 from .linespec import post_prologue
 from .stops import StepEvent
 
@@ -167,25 +169,28 @@ def _step_into(s: "Session", t: "Task") -> tuple[bool, Stop | None]:
 
 
 def finish_value(s: "Session", fn_pc: int, task: "Task") -> str | None:
-    """``Value returned is $N = V`` for the function that held `fn_pc`, from rax (xmm0
-    for floating point) by its DWARF return type; None for void or no debug info."""
+    """``Value returned is $N = V`` for the function that held `fn_pc`, by its DWARF
+    return type, from where the System V convention left it (rax/rdx, xmm0/xmm1, or
+    the memory rax points to); None for void, long double or no debug information."""
     fn = s.source.function_at(fn_pc, task)
     if fn is None or fn.return_type is None or fn.return_type.strip().kind == "void":
         return None
     rt = fn.return_type
     size = max(rt.byte_size, 1)
-    if rt.is_float():
-        uc = task.mm.uc if not task.mm.released else None
-        raw = int(uc.reg_read(XMM_IDS[0])) if uc is not None else 0
-        data = (raw & (1 << 128) - 1).to_bytes(16, "little")[:size]
-    elif rt.is_scalar():
-        data = (task.reg(RAX) & (1 << 64) - 1).to_bytes(8, "little")[:size]
+    try:
+        in_memory = returned_in_memory(rt)
+    except Unsupported:
+        return None
+    if in_memory:
+        data = task.mm.readable_prefix(task.reg(RAX), size)
     else:
-        return None  # an aggregate returned in memory or in two registers: not yet
-    tv = TypedValue(rt, data)
+        data = return_bytes(rt, task.reg(RAX), task.reg(RDX), task.reg(XMM_IDS[0]),
+                            task.reg(XMM_IDS[1]))
+    tv = TypedValue(rt, data, task.reg(RAX) if in_memory else None)
     text = s.source.printer().value(tv) if s.settings["print finish"] == "on" \
         else "<not displayed>"
     num = len(s.history) + 1
-    s.history.append(Value(tv.as_int() if not rt.is_float() else 0,
-                           CType(str(rt), size, rt.is_signed())))
+    ct = s.source.ctype(rt)
+    s.history.append(Value(0 if ct.aggregate else decode(data[:size], ct), ct,
+                           raw=bytes(data[:size])))
     return f"Value returned is ${num} = {text}"

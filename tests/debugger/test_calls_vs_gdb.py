@@ -92,3 +92,41 @@ def test_calls_as_gdb(tmp_path: Path) -> None:
     ours = each_ex(FORKDBG, cmds, str(tmp_path / "calls"), tmp_path)
     assert ours == gdb
     assert any("= {x = -2.5, y = 1.25}" in ln for ln in ours)  # the calls did run
+
+
+FINISH = r"""
+struct two_doubles { double x, y; };
+struct big { long v[5]; char tag; };
+struct mixed { int i; double d; };
+struct two_doubles flip(struct two_doubles t) { struct two_doubles r = {t.y, t.x}; return r; }
+struct big make_big(long seed) { struct big b; for (int i = 0; i < 5; i++) b.v[i] = seed * i; b.tag = 'k'; return b; }
+struct mixed mix(int i) { struct mixed m = {i, i / 4.0}; return m; }
+float half(float f) { return f / 2; }
+int inner(int x) { return x * 3; }
+int outer(int x) { return inner(x) + 1; }
+int main(void)
+{
+    struct two_doubles t = {1.5, -2};
+    t = flip(t);
+    struct big b = make_big(3);
+    struct mixed m = mix(9);
+    return (int) half(t.x) + (int) b.v[1] + m.i + outer(2) == 0;
+}
+"""
+
+
+def test_finish_values_as_gdb(tmp_path: Path) -> None:
+    """`finish` prints what the function returned wherever the convention left it (two
+    SSE registers, memory, INTEGER and SSE together), and `up` then `finish` runs until
+    the selected frame returns."""
+    require("gcc")
+    (tmp_path / "fin.c").write_text(FINISH)
+    subprocess.run(["gcc", "-static", "-O0", "-g", "-o", "fin", "fin.c"], cwd=tmp_path,
+                   check=True, timeout=120, capture_output=True)
+    cmds = ["break flip", "break make_big", "break mix", "break half", "break inner", "run",
+            "finish", "p $", "p $.x", "continue", "finish", "p $.v[4]", "continue",
+            "finish", "continue", "finish", "continue", "up", "finish", "p $"]
+    gdb = each_ex(GDB, cmds, str(tmp_path / "fin"), tmp_path)
+    ours = each_ex(FORKDBG, cmds, str(tmp_path / "fin"), tmp_path)
+    assert ours == gdb
+    assert "Value returned is $1 = {x = -2, y = 1.5}" in ours

@@ -10,6 +10,7 @@ from ...arch.disasm import Insn, disassemble
 from ..format import location, sym_suffix
 from ..ranges import decimal
 from ..registry import CommandError, command
+from ..source import MAIN_NAMES
 
 if TYPE_CHECKING:
     from ..session import Session
@@ -139,5 +140,5 @@ def cmd_backtrace(s: "Session", arg: str) -> None:
             where = (f"0x{pc:016x} in {name} ()" + (f" from {lib}" if lib else "")) if i \
                 else location(pc, syms)
         s.say(f"#{i:<2} {where}")
-        if name == "main" and s.settings.get("backtrace past-main", "off") == "off":
+        if name in MAIN_NAMES and s.settings.get("backtrace past-main", "off") == "off":
             break  # gdb stops at main unless `set backtrace past-main on`

@@ -82,7 +82,7 @@ def _print(s: "Session", arg: str, call: bool) -> None:
         raise CommandError(f'Undefined output format "{fmt}".')
     if not expr:
         if not s.history:
-            raise CommandError("History is empty.")
+            raise CommandError("The history is empty.")
         v = s.history[-1]
     else:
         parts = _assignment(expr)

@@ -134,13 +134,18 @@ def cmd_finish(s: "Session", arg: str) -> None:
     if arg.strip():
         raise CommandError('The "finish" command does not take any arguments.')
     t = s.task()
-    back = caller(s, t)
-    if back is None or len(s.source.frames(t, 2)) < 2:
+    level = s.frame_level  # gdb finishes the selected frame (after `up`, an outer one)
+    frames = s.source.frames(t, level + 2)
+    back = caller(s, t) if level == 0 else \
+        ((frames[level + 1].pc, frames[level].cfa) if len(frames) > level + 1
+         and frames[level].cfa is not None else None)
+    if back is None or len(frames) < level + 2:
         raise CommandError("\"finish\" not meaningful in the outermost frame.")
     if s.from_tty:
-        frame = s.source.frames(t, 1)[0]
-        s.say(f"Run till exit from #0  {s.source.frame_text(frame, t) or s.where(t)}")
-    fn_pc = t.pc
+        frame = frames[level]
+        s.say(f"Run till exit from #{level:<2} "
+              f"{s.source.frame_text(frame, t) or s.where(t)}")
+    fn_pc = frames[level].lookup
 
     def finish() -> object:
         stop = run_to(s, back[0], t, back[1])
