@@ -6,6 +6,7 @@ from __future__ import annotations
 import bisect
 import os
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..elf.leb128 import sleb, uleb
 
@@ -25,8 +26,9 @@ class SourceFile:
         return self.fullname.endswith("/" + spec.lstrip("/"))
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
+    """One row of the line table (a tuple: a large program has a hundred thousand)."""
+
     addr: int
     file: SourceFile | None  # None: the end of a sequence
     line: int
@@ -52,6 +54,7 @@ class LineTable:
         rows.sort(key=lambda r: (r.addr, r.file is not None))
         self.rows = rows
         self.addrs = [r.addr for r in rows]
+        self._by_file: dict[SourceFile, list[Row]] | None = None  # built when first asked
 
     def find_pc(self, pc: int) -> SourceLine | None:
         """The line `pc` is in (gdb's find_pc_line): the last row at or before it,
@@ -74,26 +77,36 @@ class LineTable:
         end = self.addrs[i] if i < len(self.addrs) else row.addr + 1
         return SourceLine(row.file, row.line, row.addr, end)
 
+    def _file_rows(self) -> dict[SourceFile, list[Row]]:
+        """Each file's rows, in address order (one pass over the table, once)."""
+        if self._by_file is None:
+            by: dict[SourceFile, list[Row]] = {}
+            for r in self.rows:
+                if r.file is not None:
+                    by.setdefault(r.file, []).append(r)
+            self._by_file = by
+        return self._by_file
+
     def files(self) -> list[SourceFile]:
         seen: dict[str, SourceFile] = {}
-        for r in self.rows:
-            if r.file is not None:
-                seen.setdefault(r.file.fullname, r.file)
+        for f in self._file_rows():
+            seen.setdefault(f.fullname, f)
         return list(seen.values())
 
     def line_addresses(self, files: list[SourceFile], line: int) -> tuple[int, list[int]]:
         """(the line used, the start addresses of its statement rows) in `files`: the
         line itself if it has code, else the nearest later line that has (gdb's
         best_entry).  (0, []) when no later line has code."""
-        exact = [r.addr for r in self.rows if r.file in files and r.line == line and r.is_stmt]
+        by = self._file_rows()
+        rows = [r for f in dict.fromkeys(files) for r in by.get(f, ())]
+        exact = [r.addr for r in rows if r.line == line and r.is_stmt]
         if exact:
             return line, sorted(set(exact))
-        later = [r.line for r in self.rows if r.file in files and r.line > line and r.is_stmt]
+        later = [r.line for r in rows if r.line > line and r.is_stmt]
         if not later:
             return 0, []
         best = min(later)
-        return best, sorted({r.addr for r in self.rows
-                             if r.file in files and r.line == best and r.is_stmt})
+        return best, sorted({r.addr for r in rows if r.line == best and r.is_stmt})
 
     def rows_between(self, lo: int, hi: int) -> list[Row]:
         i = bisect.bisect_left(self.addrs, lo)

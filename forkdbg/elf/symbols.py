@@ -124,6 +124,9 @@ def _rank(sym: Symbol) -> tuple[int, int, int, int, str]:
     return (under, 0 if sym.kind == "func" else 1, lower, len(sym.name), sym.name)
 
 
+_TABLES: dict[tuple[int, int, int], tuple[bytes, "SymbolTable"]] = {}
+
+
 class SymbolTable:
     """Name <-> address lookups over an executable's .symtab (or .dynsym)."""
 
@@ -151,8 +154,22 @@ class SymbolTable:
         """Read the symbols of the ELF image `data`; an empty table when it has none.
 
         pyelftools finds the symbol section; its entries are unpacked here in one pass
-        (pyelftools' per-symbol parsing costs ~50 ms for a static glibc program).
+        (pyelftools' per-symbol parsing costs ~50 ms for a static glibc program).  A
+        table is read once per file content and bias: the debugger, the kernel's image
+        and the debug information each ask for the same file's (tables never change).
         """
+        key = (len(data), hash(data), bias)
+        hit = _TABLES.get(key)
+        if hit is not None and hit[0] == data:
+            return hit[1]
+        table = cls._read(data, bias)
+        if len(_TABLES) >= 16:
+            _TABLES.clear()
+        _TABLES[key] = (data, table)
+        return table
+
+    @classmethod
+    def _read(cls, data: bytes, bias: int) -> "SymbolTable":
         from elftools.common.exceptions import ELFError
         from elftools.elf.elffile import ELFFile
 
