@@ -71,14 +71,18 @@ class ProgramFile:
 
     def file_debug(self) -> "DebugInfo | None":
         """The program file's DWARF (before any process maps it), None without."""
-        from ..debuginfo import debug_info
+        from ..debuginfo import debug_info, take_warnings
+        from ..kernel.images import host_path
         f = self.program_file()
         if f is None:
             return None
         with f:
             st = os.fstat(f.fileno())
             key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
-            return debug_info(f.read(), key)
+            info = debug_info(f.read(), key, host_path(f.fileno()))
+        for text in take_warnings():  # as gdb says them: a line apart
+            self.error(f"\nwarning: {text}\n")
+        return info
 
     def file_plan(self) -> "LoadPlan | None":
         """The program file's load plan (read once per file version), None if unreadable."""

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from ..debuginfo import DEFAULT_DEBUG_DIRECTORY
 from .registry import CommandError
 from .syscalltable import ARCHITECTURES, DEFAULT_DATA_DIRECTORY, NATIVE
 
@@ -23,6 +24,7 @@ DEFAULT_SETTINGS: dict[str, str] = {
     # C++/ObjC name demangling: C names are never mangled, so nothing to change either
     "print demangle": "on", "print asm-demangle": "off",
     "print address": "on", "print frame-arguments": "scalars",
+    "debug-file-directory": DEFAULT_DEBUG_DIRECTORY,
     # forkdbg's host charset is ASCII (gdb's under LANG=C), where 8-bit characters print
     # as \nnn either way
     "print sevenbit-strings": "off",
@@ -82,6 +84,8 @@ SHOW = {
     "listsize": "Number of source lines gdb will list by default is {}.",
     "write": "Writing into executable and core files is {}.",
     "data-directory": "GDB's data directory is \"{}\".",
+    "debug-file-directory": "The directory where separate debug symbols are searched for is "
+                            "\"{}\".",
     "solib-search-path": "The search path for loading non-absolute shared library symbol "
                          "files is {}.",
 }

@@ -39,6 +39,15 @@ def file_key(guest_path: str, st: os.stat_result) -> FileKey:
     return (guest_path, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
+def host_path(fd: object) -> str | None:
+    """Where the host has the file open on descriptor `fd` (for what lies beside it,
+    such as a separate debug file), None if unknown."""
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}") if isinstance(fd, int) else None
+    except OSError:
+        return None
+
+
 class Image:
     """One executable file as loaded at one bias."""
 
@@ -108,7 +117,7 @@ class Image:
                 key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
             except (OSError, TypeError):
                 key = (0, id(self), 0, 0)
-            self._debug = debug_info(self.data, key)
+            self._debug = debug_info(self.data, key, host_path(fd))
         return self._debug  # type: ignore[return-value]
 
 

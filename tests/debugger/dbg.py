@@ -10,21 +10,25 @@ from pathlib import Path
 from helpers import ROOT, require
 
 
+NO_DEBUG_FILES = ["-iex", "set debug-file-directory /nonexistent"]
+
+
 def forkdbg_batch(commands: str, argv: list[str], tmp: Path, extra: list[str] | None = None,
                   timeout: float = 120) -> subprocess.CompletedProcess:
     f = tmp / "cmds.gdb"
     f.write_text(commands)
-    return subprocess.run([sys.executable, "-m", "forkdbg", "-batch", "-x", str(f)]
-                          + (extra or []) + ["--args"] + argv, capture_output=True, text=True,
-                          cwd=ROOT, timeout=timeout)
+    return subprocess.run([sys.executable, "-m", "forkdbg", "-batch", *NO_DEBUG_FILES, "-x",
+                           str(f)] + (extra or []) + ["--args"] + argv, capture_output=True,
+                          text=True, cwd=ROOT, timeout=timeout)
 
 
 def gdb_batch(commands: str, argv: list[str], tmp: Path) -> subprocess.CompletedProcess:
     require("gdb")
     f = tmp / "cmds.gdb"
     f.write_text(commands)
-    # no separate debug information (libc6-dbg, debuginfod): forkdbg reads none either
-    quiet = ["-iex", "set debug-file-directory /nonexistent", "-iex", "set debuginfod enabled off"]
+    # no separate debug information (libc6-dbg, debuginfod) on either side: what these
+    # tests compare must not depend on what the machine has installed
+    quiet = [*NO_DEBUG_FILES, "-iex", "set debuginfod enabled off"]
     return subprocess.run(["gdb", "-nx", "-batch"] + quiet + ["-x", str(f), "--args"] + argv,
                           capture_output=True, text=True, cwd=ROOT, timeout=120,
                           env={"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C"})
@@ -54,8 +58,8 @@ def normalize(text: str) -> list[str]:
     return out
 
 
-GDB = ["gdb", "-nx", "-batch", "-iex", "set debuginfod enabled off"]
-FORKDBG = [sys.executable, "-m", "forkdbg", "-batch"]
+GDB = ["gdb", "-nx", "-batch", "-iex", "set debuginfod enabled off", *NO_DEBUG_FILES]
+FORKDBG = [sys.executable, "-m", "forkdbg", "-batch", *NO_DEBUG_FILES]
 
 
 def each_ex(debugger: list[str], commands: list[str], prog: str, cwd: Path) -> list[str]:

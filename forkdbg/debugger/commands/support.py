@@ -8,6 +8,7 @@ import subprocess
 from typing import TYPE_CHECKING
 
 from ... import __version__
+from ...debuginfo import set_debug_file_directories
 from .. import complete as completion  # a module: complete.py loads the commands
 from .. import gdbsignals, settings
 from ..control import top_block
@@ -165,6 +166,8 @@ def change_setting(s: "Session", arg: str) -> None:
         s.say(settings.sentence(name, value))
     elif name == "data-directory" and not os.path.isdir(value):
         s.error(f"Warning: {value}: No such file or directory.")
+    elif name == "debug-file-directory":
+        set_debug_file_directories(value)
 
 
 def _radix_words(r: int) -> str:
