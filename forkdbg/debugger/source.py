@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 from ..arch.x86_64 import DWARF_REGS, REG_IDS
-from ..dwarf.info import CompUnit, DebugInfo, Function, Variable
+from ..dwarf.info import Block, CompUnit, DebugInfo, Function, Variable
 from ..dwarf.lines import SourceFile, SourceLine
 from ..dwarf.locexpr import ExprError, FrameContext, evaluate
 from ..dwarf.types import Type
@@ -66,9 +66,38 @@ class FrameState:
     scope: Scope | None
     function: Function | None
     dummy: bool = False  # gdb's `<function called from gdb>`
+    inline: Block | None = None  # the inlined instance this (virtual) frame is
+    site: Block | None = None  # the inlined instance this frame called: its line is the call
+
+    @property
+    def name(self) -> str:
+        return (self.inline.inlined or "??") if self.inline is not None else \
+            (self.function.name if self.function is not None else "??")
+
+    def blocks(self) -> list[Block]:
+        """The blocks whose variables this frame sees, innermost first: an inline
+        frame's from the one it called (if inlined too) out to its own instance, the
+        function's frame those outside every inlined instance."""
+        if self.function is None or self.scope is None:
+            return []
+        chain = self.function.chain(self.lookup - self.scope.bias)
+        start = chain.index(self.site) + 1 if self.site in chain else 0
+        end = chain.index(self.inline) + 1 if self.inline in chain else len(chain)
+        return chain[start:end]
+
+    @property
+    def params(self) -> list[Variable]:
+        if self.inline is not None:
+            return self.inline.params
+        return self.function.params if self.function is not None else []
 
     @property
     def line(self) -> SourceLine | None:
+        if self.site is not None and self.scope is not None and self.function is not None \
+                and self.function.cu is not None:
+            f = self.scope.info.file_table(self.function.cu).get(self.site.call_file)
+            if f is not None and self.site.call_line:
+                return SourceLine(f, self.site.call_line, self.pc, self.pc)
         return self.scope.line_at(self.lookup) if self.scope is not None else None
 
     def context(self, read_u64: Callable[[int], int | None]) -> FrameContext:
@@ -182,7 +211,15 @@ class SourceView:
             reg = _live_regs(live) if i == 0 else _unwound_regs(fr.sp, fr.bp, fr.pc)
             sc = self.scope_at(lookup, task)
             fn = sc.function_at(lookup) if sc is not None else None
-            out.append(FrameState(len(out), fr.pc, lookup, reg, cfa, sc, fn))
+            site: Block | None = None
+            if fn is not None and sc is not None:  # gdb's inline frames, innermost first
+                for b in fn.chain(lookup - sc.bias):
+                    if b.inlined:
+                        out.append(FrameState(len(out), fr.pc, lookup, reg, cfa, sc, fn,
+                                              inline=b, site=site))
+                        site = b
+            out.append(FrameState(len(out), fr.pc, lookup, reg, cfa, sc, fn, site=site))
+            del out[limit:]
             i += 1
             if self._is_main(fn, lookup, task) and \
                     self.s.settings.get("backtrace past-main", "off") == "off":
@@ -364,12 +401,11 @@ class SourceView:
             frame = chain[min(s.frame_level, len(chain) - 1)]
             fn = frame.function
             if fn is not None and frame.scope is not None:
-                pc = frame.lookup - frame.scope.bias
-                for block in fn.chain(pc):
-                    for v in block.variables:
+                for block in frame.blocks():
+                    for v in block.variables + (block.params if block.inlined else []):
                         if v.name == name:
                             return v, frame
-                for v in fn.params:
+                for v in fn.params if frame.inline is None else []:
                     if v.name == name:
                         return v, frame
         unit = frame.function.cu if frame is not None and frame.function else \
@@ -443,12 +479,13 @@ class SourceView:
         if with_addr is None:
             # an outer frame (looked up inside its call) shows its pc, as does a frame
             # stopped mid-line (the innermost, or the one an abandoned call began in)
-            with_addr = (frame.lookup != frame.pc or sl.pc != frame.pc) and self.addresses
-        args = ", ".join(f"{p.name}={self._arg_text(p, frame, task)}" for p in fn.params)
+            with_addr = (frame.lookup != frame.pc or sl.pc != frame.pc) and self.addresses \
+                and frame.site is None  # a frame whose callee was inlined: no address
+        args = ", ".join(f"{p.name}={self._arg_text(p, frame, task)}" for p in frame.params)
         if args and self.s.settings.get("print frame-arguments") == "presence":
             args = "..."
         head = f"0x{frame.pc:016x} in " if with_addr else ""
-        return f"{head}{fn.name} ({args}) at {sl.file.name}:{sl.line}"
+        return f"{head}{frame.name} ({args}) at {sl.file.name}:{sl.line}"
 
     def _arg_text(self, var: Variable, frame: FrameState, task: "Task") -> str:
         """An argument as a frame line shows it: `print frame-arguments` scalars (the

@@ -48,6 +48,9 @@ class Block:
     blocks: list["Block"] = field(default_factory=list)
     inlined: "str | None" = None  # the function an inlined block is an instance of
     entry: int = 0  # an inlined instance's entry pc
+    params: list[Variable] = field(default_factory=list)  # an inlined instance's
+    call_file: int = 0  # where an inlined instance was called: the CU's file number
+    call_line: int = 0
 
     def inlined_blocks(self) -> list["Block"]:
         """The inlined instances within this block, outermost first."""
@@ -194,6 +197,10 @@ class DebugInfo:
                             key=lambda sp: sp[0])
         unit.functions = fns
         return unit
+
+    def file_table(self, unit: CompUnit) -> dict[int, SourceFile]:
+        """A CU's file table by DW_AT_decl_file / DW_AT_call_file number."""
+        return self._files(unit.cu)
 
     def file_names(self, unit: CompUnit) -> dict[int, str]:
         """A CU's file table: DW_AT_decl_file numbers -> names as gdb shows them."""
@@ -359,9 +366,8 @@ class DebugInfo:
                 v = self._variable(c, unit)
                 if v is None:
                     continue
-                if c.tag == "DW_TAG_formal_parameter" and top:
+                if c.tag == "DW_TAG_formal_parameter" and (top or block.inlined):
                     v.is_param = True
-                    assert isinstance(block, Function)
                     block.params.append(v)
                 elif c.tag == "DW_TAG_variable":
                     block.variables.append(v)
@@ -375,6 +381,10 @@ class DebugInfo:
                     inner.entry = ca["DW_AT_entry_pc"].value if "DW_AT_entry_pc" in ca and \
                         ca["DW_AT_entry_pc"].form == "DW_FORM_addr" else \
                         (rng[0][0] if rng else 0)
+                    inner.call_file = ca["DW_AT_call_file"].value if "DW_AT_call_file" in ca \
+                        else 0
+                    inner.call_line = ca["DW_AT_call_line"].value if "DW_AT_call_line" in ca \
+                        else 0
                 if rng:
                     block.blocks.append(inner)
                     self._children(c, inner, unit)

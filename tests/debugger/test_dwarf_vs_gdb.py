@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from forkdbg.dwarf.info import DebugInfo
-from dbg import forkdbg_batch, gdb_batch, normalize
+from dbg import FORKDBG, GDB, each_ex, forkdbg_batch, gdb_batch, normalize
 from helpers import ROOT, SAMPLES, require
 
 DEBUG_SAMPLES = ["glibc/lines-g", "glibc/lines-O2-g", "glibc/lines-dwarf4", "musl/lines-g"]
@@ -189,3 +189,17 @@ def test_shared_library_source_level(tmp_path: Path) -> None:
                 if not ln.startswith("sums ")]
     assert lines(f.stdout) == lines(g.stdout)
     assert "Breakpoint 1, add_up (a=0xSTACK, v=7) at lib.c:5" in lines(f.stdout)
+
+
+def test_inline_frames_as_gdb(tmp_path: Path) -> None:
+    """A breakpoint in an inlined function stops in gdb's inline frame: `twice (v=...)`
+    at its own line, its caller `loops` at the call's line without an address, `up` and
+    `down` between them, each frame's own arguments and locals. (gdb is told not to
+    show entry values, `n=n@entry=6`, which forkdbg does not evaluate yet.)"""
+    binary = _generated(tmp_path, ["-O2", "-g"])
+    cmds = ["break twice", "run", "bt 2", "up", "info args", "info locals", "down",
+            "info args", "p v", "continue", "bt 2", "frame 1", "p n"]
+    gdb = each_ex(GDB + ["-iex", "set print entry-values no"], cmds, binary, tmp_path)
+    ours = each_ex(FORKDBG, cmds, binary, tmp_path)
+    assert ours == gdb
+    assert "Breakpoint 1, twice (v=<optimized out>) at gen_a.c:2" in ours

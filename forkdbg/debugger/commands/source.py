@@ -228,9 +228,8 @@ def info_locals(s: "Session", arg: str) -> None:
     if fn is None or frame.scope is None:
         s.say("No symbol table info available.")
         return
-    pc = frame.lookup - frame.scope.bias
     said = False
-    for block in fn.chain(pc):
+    for block in frame.blocks():
         for v in block.variables:
             s.say(f"{v.name} = {_value(s, v, frame, task)}")
             said = True
@@ -246,9 +245,9 @@ def info_args(s: "Session", arg: str) -> None:
     if fn is None:
         s.say("No symbol table info available.")
         return
-    if not fn.params:
+    if not frame.params:
         s.say("No arguments.")
-    for v in fn.params:
+    for v in frame.params:  # an inline frame's: its inlined instance's parameters
         s.say(f"{v.name} = {_value(s, v, frame, task)}")
 
 
