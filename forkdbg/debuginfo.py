@@ -10,13 +10,14 @@ import struct
 import zlib
 
 from elftools.elf.elffile import ELFFile
+from elftools.elf.sections import NoteSection
 
 from .ctf.format import CtfError
 from .ctf.info import CtfInfo
 from .dwarf.info import DebugInfo
 
 FileKey = tuple[int, int, int, int]  # device, inode, size, mtime
-_CACHE: dict[FileKey, DebugInfo | None] = {}
+_CACHE: dict[tuple[FileKey, bool], DebugInfo | None] = {}
 #: gdb's `debug-file-directory` (its default; `set debug-file-directory` changes it)
 DEFAULT_DEBUG_DIRECTORY = "/usr/lib/debug"
 _directories = [DEFAULT_DEBUG_DIRECTORY]
@@ -38,21 +39,22 @@ def set_debug_file_directories(text: str) -> None:
     _CACHE.clear()
 
 
-def debug_info(data: bytes, key: FileKey, path: str | None = None) -> DebugInfo | None:
+def debug_info(data: bytes, key: FileKey, path: str | None = None,
+               separate: bool = True) -> DebugInfo | None:
     """The debug information of the ELF file `data` (identified by `key`; `path` is
-    where the host has it, for its separate debug file), None when it has no DWARF,
-    no separate debug file and no CTF (.ctf)."""
-    if key in _CACHE:
-        return _CACHE[key]
+    where the host has it, for its separate debug file, looked for when `separate`),
+    None when it has no DWARF, no separate debug file and no CTF (.ctf)."""
+    if (key, separate) in _CACHE:
+        return _CACHE[(key, separate)]
     info: DebugInfo | None = None
     try:
         elf = ELFFile(io.BytesIO(data))
         if _has_dwarf(elf):
             info = DebugInfo(data)
         else:
-            separate = separate_debug_file(elf, path)
-            if separate is not None:
-                info = DebugInfo(separate)
+            found = separate_debug_file(elf, path) if separate else None
+            if found is not None:
+                info = DebugInfo(found)
             elif elf.get_section_by_name(".ctf") is not None:
                 info = CtfInfo(data)
     except CtfError:  # a format this reader does not know: no debug information
@@ -61,7 +63,7 @@ def debug_info(data: bytes, key: FileKey, path: str | None = None) -> DebugInfo 
         info = None
     if len(_CACHE) > 64:
         _CACHE.clear()
-    _CACHE[key] = info
+    _CACHE[(key, separate)] = info
     return info
 
 
@@ -111,7 +113,7 @@ def separate_debug_file(elf: ELFFile, path: str | None) -> bytes | None:
 
 def _build_id(elf: ELFFile) -> str | None:
     sec = elf.get_section_by_name(".note.gnu.build-id")
-    if sec is None:
+    if not isinstance(sec, NoteSection):
         return None
     for note in sec.iter_notes():
         if note["n_type"] == "NT_GNU_BUILD_ID":

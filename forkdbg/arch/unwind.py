@@ -29,7 +29,8 @@ def _debug_frame_entries(elf_bytes: bytes, covered: set[int]) -> list[tuple[int,
     from elftools.dwarf.structs import DWARFStructs
     from elftools.elf.elffile import ELFFile
     try:  # pyelftools inflates a compressed section (Go's are, SHF_COMPRESSED)
-        data = ELFFile(io.BytesIO(elf_bytes)).get_section_by_name(".debug_frame").data()
+        found = ELFFile(io.BytesIO(elf_bytes)).get_section_by_name(".debug_frame")
+        data = found.data() if found is not None else b""
         structs = DWARFStructs(little_endian=True, dwarf_format=32, address_size=8)
         entries = CallFrameInfo(io.BytesIO(data), len(data), 0, structs,
                                 for_eh_frame=False).get_entries()
