@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Callable, Iterator
 from ...arch.att import objdump
 from ...arch.disasm import Insn, disassemble
 from ..format import location, sym_suffix
+from ..frames import MAIN_NAMES
 from ..ranges import decimal
 from ..registry import CommandError, command
-from ..source import MAIN_NAMES
 
 if TYPE_CHECKING:
     from ..session import Session

@@ -1,0 +1,231 @@
+"""Frames as the source view sees them: which object's debug information a pc is in
+(Scope), one frame with its registers and function (FrameState, inline frames and
+gdb's dummy frames included), the call chain from the unwinder, and each frame's line
+as gdb prints it (`#1  0x... in work (n=10) at fk.c:5`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
+
+from ..arch.x86_64 import DWARF_REGS, REG_IDS
+from ..dwarf.info import Block, DebugInfo, Function, Variable
+from ..dwarf.lines import SourceFile, SourceLine
+from ..dwarf.locexpr import FrameContext
+from ..dwarf.values import Printer, TypedValue
+from ..kernel.objfiles import unwind, unwinder_at
+from . import annotate, dummy
+from .format import location
+
+if TYPE_CHECKING:
+    from ..kernel.task import Task
+    from .session import Session
+
+#: the program's main function, where gdb's backtrace ends: C's, and Go's (a name no C
+#: function can have)
+MAIN_NAMES = ("main", "main.main")
+
+
+@dataclass
+class Scope:
+    """One object's debug information and where it is loaded."""
+
+    info: DebugInfo
+    bias: int
+
+    def function_at(self, pc: int) -> Function | None:
+        fn = self.info.function_at(pc - self.bias)
+        return self.info.parse(fn) if fn is not None else None
+
+    def line_at(self, pc: int) -> SourceLine | None:
+        sl = self.info.lines.find_pc(pc - self.bias)
+        if sl is None:
+            return None
+        return SourceLine(sl.file, sl.line, sl.pc + self.bias, sl.end + self.bias)
+
+
+@dataclass
+class FrameState:
+    """One frame as the source view sees it."""
+
+    level: int
+    pc: int
+    lookup: int  # where to look the pc up (an outer frame's pc - 1: inside its call)
+    reg: Callable[[int], int | None]  # by DWARF number
+    cfa: int | None
+    scope: Scope | None
+    function: Function | None
+    dummy: bool = False  # gdb's `<function called from gdb>`
+    inline: Block | None = None  # the inlined instance this (virtual) frame is
+    site: Block | None = None  # the inlined instance this frame called: its line is the call
+
+    @property
+    def name(self) -> str:
+        return (self.inline.inlined or "??") if self.inline is not None else \
+            (self.function.name if self.function is not None else "??")
+
+    def blocks(self) -> list[Block]:
+        """The blocks whose variables this frame sees, innermost first: an inline
+        frame's from the one it called (if inlined too) out to its own instance, the
+        function's frame those outside every inlined instance."""
+        if self.function is None or self.scope is None:
+            return []
+        chain = self.function.chain(self.lookup - self.scope.bias)
+        start = chain.index(self.site) + 1 if self.site in chain else 0
+        end = chain.index(self.inline) + 1 if self.inline in chain else len(chain)
+        return chain[start:end]
+
+    @property
+    def params(self) -> list[Variable]:
+        if self.inline is not None:
+            return self.inline.params
+        return self.function.params if self.function is not None else []
+
+    @property
+    def line(self) -> SourceLine | None:
+        if self.site is not None and self.scope is not None and self.function is not None \
+                and self.function.cu is not None:
+            f = self.scope.info.file_table(self.function.cu).get(self.site.call_file)
+            if f is not None and self.site.call_line:
+                return SourceLine(f, self.site.call_line, self.pc, self.pc)
+        return self.scope.line_at(self.lookup) if self.scope is not None else None
+
+    def context(self, read_u64: Callable[[int], int | None]) -> FrameContext:
+        assert self.scope is not None
+        fb = self.function.frame_base if self.function is not None else None
+        return FrameContext(self.reg, self.cfa, read_u64, self.scope.bias, fb)
+
+
+class FrameChain:
+    """The frame questions of the source view (SourceView inherits them)."""
+
+    s: "Session"
+
+    if TYPE_CHECKING:  # what SourceView provides
+        @property
+        def addresses(self) -> bool: ...
+
+        def scope_at(self, pc: int, task: "Task | None" = None) -> Scope | None: ...
+        def value_of(self, var: Variable, frame: "FrameState | None",
+                     task: "Task | None") -> TypedValue: ...
+        def printer(self) -> Printer: ...
+        def shown(self, f: SourceFile, line: int) -> None: ...
+        def source_line(self, f: SourceFile, line: int) -> str: ...
+
+    def frames(self, task: "Task", limit: int = 64) -> list[FrameState]:
+        k = self.s.kernel
+        assert k is not None
+        chain = unwind(k, task, limit + 1)
+        dummies = dummy.of_task(self.s, task)
+        live: Callable[[int], int] = task.reg  # the registers of the chain's first frame
+        out: list[FrameState] = []
+        i = 0
+        while i < len(chain) and len(out) < limit:
+            fr = chain[i]
+            if out and dummies and fr.pc == dummies[0].return_pc and \
+                    fr.sp == dummies[0].sp + 8:  # where an abandoned call began
+                d = dummies.pop(0)
+                out.append(FrameState(len(out), fr.pc, fr.pc, lambda _n: None, fr.sp, None,
+                                      None, dummy=True))
+                chain, i, live = unwind(k, task, limit + 1, regs=d.reg), 0, d.reg
+                continue
+            lookup = fr.pc if i == 0 else fr.pc - 1
+            if i + 1 < len(chain):
+                cfa: int | None = chain[i + 1].sp
+            else:
+                uw = unwinder_at(k, task, lookup)
+                slots = uw.saved_slots(lookup, fr.sp, fr.bp) if uw is not None else None
+                cfa = slots[0] if slots is not None else None
+            reg = _live_regs(live) if i == 0 else _unwound_regs(fr.sp, fr.bp, fr.pc)
+            sc = self.scope_at(lookup, task)
+            fn = sc.function_at(lookup) if sc is not None else None
+            site: Block | None = None
+            if fn is not None and sc is not None:  # gdb's inline frames, innermost first
+                for b in fn.chain(lookup - sc.bias):
+                    if b.inlined:
+                        out.append(FrameState(len(out), fr.pc, lookup, reg, cfa, sc, fn,
+                                              inline=b, site=site))
+                        site = b
+            out.append(FrameState(len(out), fr.pc, lookup, reg, cfa, sc, fn, site=site))
+            del out[limit:]
+            i += 1
+            if self._is_main(fn, lookup, task) and \
+                    self.s.settings.get("backtrace past-main", "off") == "off":
+                break  # gdb's outermost frame is main's
+        return out
+
+    def _is_main(self, fn: Function | None, pc: int, task: "Task") -> bool:
+        if fn is not None:
+            return fn.name in MAIN_NAMES
+        syms = self.s.symbols(task)
+        hit = syms.containing(pc) if syms is not None else None
+        return hit is not None and hit[0].name in MAIN_NAMES
+
+    def frame_id(self, task: "Task") -> tuple[int | None, int]:
+        """gdb's frame id of the innermost frame: (its CFA, its function's start)."""
+        fs = self.frames(task, 1)[0]
+        fn = fs.function
+        return fs.cfa, (fn.low + fs.scope.bias if fn is not None and fs.scope else 0)
+
+    def read_u64(self, task: "Task") -> Callable[[int], int | None]:
+        def read(a: int) -> int | None:
+            b = task.mm.readable_prefix(a, 8)
+            return int.from_bytes(b, "little") if len(b) == 8 else None
+        return read
+
+    def frame_text(self, frame: FrameState, task: "Task", with_addr: bool | None = None
+                   ) -> str | None:
+        """``main (argc=1, argv=0x7ffe...) at fk.c:20`` (with ``0x... in `` before it when
+        the pc is not where its line starts, or for outer frames); None without line
+        information for the frame."""
+        if frame.dummy:
+            return "<function called from gdb>"
+        fn, sl = frame.function, frame.line
+        if fn is None or sl is None:
+            return None
+        if with_addr is None:
+            # an outer frame (looked up inside its call) shows its pc, as does a frame
+            # stopped mid-line (the innermost, or the one an abandoned call began in)
+            with_addr = (frame.lookup != frame.pc or sl.pc != frame.pc) and self.addresses \
+                and frame.site is None  # a frame whose callee was inlined: no address
+        args = ", ".join(f"{p.name}={self._arg_text(p, frame, task)}" for p in frame.params)
+        if args and self.s.settings.get("print frame-arguments") == "presence":
+            args = "..."
+        head = f"0x{frame.pc:016x} in " if with_addr else ""
+        return f"{head}{frame.name} ({args}) at {sl.file.name}:{sl.line}"
+
+    def _arg_text(self, var: Variable, frame: FrameState, task: "Task") -> str:
+        """An argument as a frame line shows it: `print frame-arguments` scalars (the
+        default: structs, unions and arrays as ...), all, or none."""
+        how = self.s.settings.get("print frame-arguments", "scalars")
+        v = self.value_of(var, frame, task)
+        if how == "none" or (how == "scalars" and v.data is not None
+                             and not var.type.is_scalar()):
+            return "..."
+        return self.printer().value(v, top=False)
+
+    def frame_lines(self, task: "Task") -> list[str]:
+        """``#0  main (...) at fk.c:20`` and its source line (or gdb's line for a frame
+        without line information), as `inferior N`, `thread N` and `restart` print."""
+        fs = self.frames(task, 1)[0]
+        text = self.frame_text(fs, task)
+        sl = fs.line
+        if text is None or sl is None:
+            return [f"#0  {location(task.pc, self.s.symbols(task))}"]
+        self.shown(sl.file, sl.line)
+        ann = annotate.source_line(self.s, sl.file, sl.line, task.pc, False)
+        return [f"#0  {text}", ann or self.source_line(sl.file, sl.line)]
+
+
+def _live_regs(get: Callable[[int], int]) -> Callable[[int], int | None]:
+    """The innermost frame's registers by DWARF number: the thread's own (or those it
+    had before a call from an expression), from `get` by unicorn id."""
+    def reg(n: int) -> int | None:
+        return get(REG_IDS[DWARF_REGS[n]]) if n < len(DWARF_REGS) else None
+    return reg
+
+
+def _unwound_regs(sp: int, bp: int, pc: int) -> Callable[[int], int | None]:
+    """An outer frame's registers: those unwinding recovers (rsp, rbp, rip)."""
+    known = {7: sp, 6: bp, 16: pc}
+    return known.get
