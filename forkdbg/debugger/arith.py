@@ -35,6 +35,15 @@ def common_type(a: CType, b: CType) -> CType:
     return LONG if t.signed else ULONG
 
 
+def refuse_long_double(*values: Value) -> None:
+    """Arithmetic on an x87 long double would need 80-bit floats: refused, not done on
+    its bits."""
+    for v in values:
+        d = v.t.dwarf.strip() if v.t.dwarf is not None else None
+        if d is not None and d.kind == "base" and d.is_float() and d.size > 8:
+            raise CommandError("forkdbg does not compute with long double values yet.")
+
+
 def decay(v: Value) -> Value:
     """A function of the program in arithmetic: a pointer to it (C's decay)."""
     d = v.t.dwarf
@@ -70,6 +79,7 @@ def apply(op: str, a: Value, b: Value, skip: bool = False,
           warn: Callable[[str], None] = lambda _m: None) -> Value:
     """One binary operator; with `skip` the result is only typed, never an error."""
     a, b = decay(a), decay(b)
+    refuse_long_double(a, b)
     x, y = a.v, b.v
     if op in ("&&", "||"):
         r = (bool(x) and bool(y)) if op == "&&" else (bool(x) or bool(y))

@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ..dwarf.types import Type
-from .arith import apply, array_value, char_constant_string, program_type, promote, string_value
+from .arith import (apply, array_value, char_constant_string, program_type, promote,
+                    refuse_long_double, string_value)
 from .calls import call_result, is_function, return_type
 from .escapes import char_constant
 from .lexer import TYPE_WORDS, parse_number, tokenize
@@ -209,6 +210,7 @@ class Parser:
         if tok[0] == "op" and tok[1] in ("-", "!", "~", "+"):
             self.i += 1
             v = self.unary()
+            refuse_long_double(v)
             if tok[1] == "~" and v.t.floating:
                 raise CommandError("Argument to complement operation not an integer, "
                                    "boolean.")

@@ -4,6 +4,7 @@ enums, bitfields."""
 
 from __future__ import annotations
 
+import decimal
 import struct
 from dataclasses import dataclass
 from typing import Callable
@@ -268,6 +269,38 @@ def _enum(t: Type, n: int) -> str:
     return str(n)
 
 
+def _x87(data: bytes) -> str:
+    """An x87 80-bit long double (64-bit mantissa with its integer bit, 15-bit
+    exponent, sign), with the 18 significant digits gdb prints."""
+    mant = int.from_bytes(data[:8], "little")
+    top = int.from_bytes(data[8:10], "little")
+    sign, exp = "-" if top >> 15 else "", top & 0x7FFF
+    if exp == 0x7FFF:
+        frac = mant & ((1 << 63) - 1)
+        return f"{sign}inf" if not frac else f"{sign}nan({frac:#x})"
+    if mant == 0:
+        return f"{sign}0"
+    with decimal.localcontext() as ctx:
+        ctx.prec = 60
+        value = decimal.Decimal(mant) * decimal.Decimal(2) ** (max(exp, 1) - 16383 - 63)
+        return sign + _c_g(value, LONG_DOUBLE_DIGITS)
+
+
+LONG_DOUBLE_DIGITS = 21  # gdb's %g precision for an x87 long double
+
+
+def _c_g(value: decimal.Decimal, digits: int) -> str:
+    """C's %.{digits}g of a positive decimal: fixed or exponent form, no trailing
+    zeros, a two-digit exponent at least."""
+    mant, _e, exp_text = f"{value:.{digits - 1}e}".partition("e")
+    exp = int(exp_text)
+    if -4 <= exp < digits:
+        text = f"{value:.{max(digits - 1 - exp, 0)}f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    mant = mant.rstrip("0").rstrip(".") if "." in mant else mant
+    return f"{mant}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
+
+
 def _float(data: bytes, size: int) -> str:
     if size == 4:
         v = struct.unpack("<f", data[:4])[0]
@@ -275,6 +308,8 @@ def _float(data: bytes, size: int) -> str:
     elif size == 8:
         v = struct.unpack("<d", data[:8])[0]
         text = f"{v:.17g}"
+    elif size in (10, 12, 16) and len(data) >= 10:
+        return _x87(data)
     else:
         return "<unsupported float>"
     if text in ("inf", "-inf"):

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
-from ..arch.sysv_call import ARG_REGS, INT_REGS, INTEGER, SSE, SSE_REGS, classify, return_bytes
+from ..arch.sysv_call import (ARG_REGS, INT_REGS, INTEGER, SSE, SSE_REGS, Unsupported,
+                              classify, return_bytes, returned_in_memory)
 from ..arch.x86_64 import RAX, REG_IDS, RSP, XMM_IDS
 from ..dwarf.info import Function
 from ..dwarf.types import Type
@@ -41,7 +42,10 @@ def arguments(task: "Task", fn: Function, describe: Callable[[int], str]) -> str
     ints = [task.reg(REG_IDS[r]) for r in ARG_REGS]
     sses = [task.reg(x) for x in XMM_IDS[:SSE_REGS]]
     ret = fn.return_type
-    hidden = ret is not None and ret.strip().kind != "void" and classify(ret) is None
+    try:
+        hidden = ret is not None and ret.strip().kind != "void" and returned_in_memory(ret)
+    except Unsupported:  # long double: returned on the x87 stack, no hidden pointer
+        hidden = False
     used_int, used_sse = int(hidden), 0  # a value returned in memory: its address first
     stack = task.reg(RSP) + 8  # the first stack argument, above the return address
     out = []
@@ -70,7 +74,11 @@ def result(task: "Task", ret: Type | None, describe: Callable[[int], str]) -> st
     """The value a function left for its caller, printed by its type."""
     if ret is None or ret.strip().kind == "void":
         return "void"
-    if classify(ret) is None:  # returned through a hidden pointer: rax holds it
+    try:
+        in_memory = returned_in_memory(ret)
+    except Unsupported:  # long double comes back on the x87 stack: not read here
+        return "?"
+    if in_memory:  # returned through a hidden pointer: rax holds it
         data = task.mm.readable_prefix(task.reg(RAX), ret.byte_size)
     else:
         data = return_bytes(ret, task.reg(RAX), task.reg(REG_IDS["rdx"]),

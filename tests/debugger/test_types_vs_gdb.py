@@ -45,6 +45,7 @@ unsigned long ul = 7;
 int ints[3] = {4, 5, 6};
 float fv = 1.5;
 double dv = -2.25;
+long double ldv = 1.0L / 3, ldbig = -2.5e300L, ldzero;
 extern char charfoo(int);
 foo intfoo(int afoo)
 {
@@ -75,7 +76,7 @@ STATIC = ["ptype op", "ptype struct opaque", "whatis *op", "ptype emp", "print e
           "print 1, 2", "print (ints[1], 9)", "print fv * 2", "print dv + 1",
           "print vo.f + 1", "print -(vo.f)", "print ints[1] + fv", "print -dv",
           "print (int) dv", "print fv == 1.5", "print/x fv", "whatis fv * 2",
-          "whatis fv * 2.0", "print fv / 3", "whatis 1.5f + 1", "print 0.0/0",
+          "whatis fv * 2.0", "print fv / 3", "whatis 1.5f + 1", "print 0.0/0", "print ldv", "print ldbig", "print ldzero", "whatis ldv",
           "print -(0.0/0)", "print -(0.0)", "print !fv", "set var fv = 2.25", "list intfoo", "ptype foo",
           "list charfoo", "ptype foo", "whatis foo", "list intfoo", "ptype foo",
           # print's format letters as gdb decodes them, functions in arithmetic
