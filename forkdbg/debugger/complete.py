@@ -125,7 +125,10 @@ def _functions_in(s: "Session", file: str) -> list[str]:
 
 
 def _members(s: "Session", expr: str, op: str) -> list[str]:
-    """The member names of the struct or union `expr` is (`.`) or points to (`->`)."""
+    """The member names of the struct or union `expr` is (`.`) or points to (`->`);
+    nothing for an expression that calls a function (a Tab must not run the program)."""
+    if re.search(r"\w\s*\(", expr):
+        return []
     try:
         v = s.evaluate(expr)
     except CommandError:

@@ -49,6 +49,7 @@ def test_completion_of_source_names() -> None:
     assert complete(s, "p origin.l") == ["origin.label"]
     assert {"argc", "argv"} <= set(complete(s, "p arg"))
     assert complete(s, "p nosuch.") == []
+    assert complete(s, "p sum_to(3).") == []  # completing never calls the program
     s.kill()
 
 
