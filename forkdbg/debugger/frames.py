@@ -113,6 +113,9 @@ class FrameChain:
         def source_line(self, f: SourceFile, line: int) -> str: ...
 
     def frames(self, task: "Task", limit: int = 64) -> list[FrameState]:
+        """`task`'s call chain as gdb numbers it, innermost first: inline frames before
+        the frame of the function they were inlined into, a dummy frame where a call
+        from an expression began, and main's frame last (unless backtrace past-main)."""
         k = self.s.kernel
         assert k is not None
         chain = unwind(k, task, limit + 1)
