@@ -12,7 +12,6 @@ import zlib
 from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import NoteSection
 
-from .ctf.format import CtfError
 from .ctf.info import CtfInfo
 from .dwarf.info import DebugInfo
 
@@ -57,9 +56,7 @@ def debug_info(data: bytes, key: FileKey, path: str | None = None,
                 info = DebugInfo(found)
             elif elf.get_section_by_name(".ctf") is not None:
                 info = CtfInfo(data)
-    except CtfError:  # a format this reader does not know: no debug information
-        info = None
-    except Exception:  # noqa: BLE001 - an unreadable file has no debug information
+    except Exception:  # noqa: BLE001 - unreadable (or CTF this reader does not know): none
         info = None
     if len(_CACHE) > 64:
         _CACHE.clear()

@@ -11,8 +11,10 @@ the stack whole. A MEMORY return value is written where a hidden first argument 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from ..dwarf.types import ATE_FLOAT, Type
+from .x86_64 import RAX, RDX, XMM_IDS
 
 INTEGER, SSE = "INTEGER", "SSE"
 ARG_REGS = ("rdi", "rsi", "rdx", "rcx", "r8", "r9")  # the INTEGER class's, in order
@@ -104,6 +106,15 @@ def returned_in_memory(t: Type) -> bool:
     if t.strip().kind == "base" and t.strip().encoding == ATE_FLOAT and t.byte_size > 8:
         raise Unsupported("long double")
     return classify(t) is None
+
+
+def returned(t: Type, reg: Callable[[int], int], read: Callable[[int, int], bytes]) -> bytes:
+    """The bytes of the value of type `t` a function has just returned, from its
+    registers (`reg`, by unicorn id): through the hidden pointer rax holds for a MEMORY
+    value, else from rax/rdx and xmm0/xmm1. Unsupported for a long double."""
+    if returned_in_memory(t):
+        return read(reg(RAX), t.byte_size)
+    return return_bytes(t, reg(RAX), reg(RDX), reg(XMM_IDS[0]), reg(XMM_IDS[1]))
 
 
 def return_bytes(t: Type, rax: int, rdx: int, xmm0: int, xmm1: int) -> bytes:

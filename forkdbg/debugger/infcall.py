@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..arch.sysv_call import (ARG_REGS, Argument, Unsupported, plan_call, return_bytes,
+from ..arch.sysv_call import (ARG_REGS, Argument, Unsupported, plan_call, returned,
                               returned_in_memory)
 from ..arch.x86_64 import RAX, REG_IDS, RSP, XMM_IDS
 from ..dwarf.types import Type
@@ -26,7 +26,6 @@ from .stepping import run_to
 from .stops import StepEvent
 
 if TYPE_CHECKING:
-    from ..kernel.task import Task
     from .session import Session
 
 RED_ZONE = 128
@@ -108,7 +107,8 @@ def _call(s: "Session", addr: int, args: list[Argument], ret: "Type | None",
             if o.alive:
                 k.thaw(o)
     if stop is None and isinstance(s.stop, StepEvent) and t.alive and t.pc == entry:
-        value = _returned(t, ret, result_at)
+        value = returned(ret, t.reg, lambda a, n: bytes(t.mm.read(a, n, force=True))) \
+            if ret is not None else None
         k.engines.switch_to(t)
         uc = t.mm.uc
         assert uc is not None
@@ -125,14 +125,3 @@ def _call(s: "Session", addr: int, args: list[Argument], ret: "Type | None",
                        f"({name}) will be abandoned." + (
                            "\nWhen the function is done executing, GDB will silently stop."
                            if t.alive else ""))
-
-
-def _returned(t: "Task", ret: "Type | None", result_at: int | None) -> bytes | None:
-    """The value the function left: in memory where the hidden pointer said, or in
-    rax/rdx and xmm0/xmm1 by its classes."""
-    if ret is None:
-        return None
-    if result_at is not None:
-        return bytes(t.mm.read(result_at, ret.byte_size, force=True))
-    return return_bytes(ret, t.reg(RAX), t.reg(REG_IDS["rdx"]), t.reg(XMM_IDS[0]),
-                        t.reg(XMM_IDS[1]))

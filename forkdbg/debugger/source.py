@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 
 #: gcc's ELF symbol for a function's static variable: NAME.NUMBER
-LOCAL_STATIC = re.compile(r"[A-Za-z_]\w*\.\d+(?:\+(\d+))?")
+LOCAL_STATIC = re.compile(r"[A-Za-z_]\w*\.\d+")
 
 
 class SourceView(FrameChain):
@@ -180,15 +180,15 @@ class SourceView(FrameChain):
         """What a pointer's `<...>` says: the ELF symbol and offset, except that a
         function's static variable is named by its debug information (`integer_array`)
         rather than gcc's symbol for it (`integer_array.28`), as gdb names it."""
-        text = self.s.describe(addr)
-        m = LOCAL_STATIC.fullmatch(text)
-        if m is not None:
-            off = int(m.group(1) or 0)
+        syms = self.s.symbols()
+        hit = syms.containing(addr) if syms is not None else None
+        if hit is not None and LOCAL_STATIC.fullmatch(hit[0].name):
+            sym, off = hit
             for sc in self.scopes():
-                name = sc.info.static_at(addr - off - sc.bias)
+                name = sc.info.static_at(sym.addr - sc.bias)
                 if name is not None:
                     return name + (f"+{off}" if off else "")
-        return text
+        return self.s.describe(addr)
 
     @property
     def addresses(self) -> bool:

@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 from ..arch.disasm import disassemble_one
-from ..arch.sysv_call import Unsupported, return_bytes, returned_in_memory
-from ..arch.x86_64 import RAX, RDX, RSP, XMM_IDS
+from ..arch.sysv_call import Unsupported, returned, returned_in_memory
+from ..arch.x86_64 import RAX, RSP
 from ..dwarf.values import TypedValue
 from ..kernel.kernel import Stop
 from ..kernel.objfiles import unwind
@@ -181,11 +181,7 @@ def finish_value(s: "Session", fn_pc: int, task: "Task") -> str | None:
         in_memory = returned_in_memory(rt)
     except Unsupported:
         return None
-    if in_memory:
-        data = task.mm.readable_prefix(task.reg(RAX), size)
-    else:
-        data = return_bytes(rt, task.reg(RAX), task.reg(RDX), task.reg(XMM_IDS[0]),
-                            task.reg(XMM_IDS[1]))
+    data = returned(rt, task.reg, task.mm.readable_prefix)
     tv = TypedValue(rt, data, task.reg(RAX) if in_memory else None)
     text = s.source.printer().value(tv) if s.settings["print finish"] == "on" \
         else "<not displayed>"

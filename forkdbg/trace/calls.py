@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
 
 from ..abi.clone import CLONE_VFORK, CLONE_VM
-from ..arch.x86_64 import R8, R9, RAX, RCX, RDI, RDX, RSI, RSP
+from ..arch.sysv_call import ARG_REGS as SYSV_ARG_REGS
+from ..arch.x86_64 import RAX, REG_IDS, RSP
 from ..kernel.events import Exec, TaskCreated, TaskExited
 from ..kernel.objfiles import object_map
 from .describe import ptr, quote
@@ -35,7 +36,7 @@ DEFAULT_CALLS = [
     "execve", "execv", "execvp", "execvpe", "execl", "execlp", "execle", "fexecve",
     "posix_spawn", "posix_spawnp", "system", "wait", "waitpid", "wait3", "exit", "_exit", "_Exit",
 ]
-ARG_REGS = (RDI, RSI, RDX, RCX, R8, R9)
+ARG_REGS = tuple(REG_IDS[r] for r in SYSV_ARG_REGS)  # the convention's, by unicorn id
 #: argument kinds of well-known functions: int, ptr, str, argv, sym (a function pointer)
 SIGNATURES: dict[str, tuple[str, ...]] = {
     "pthread_create": ("ptr", "ptr", "sym", "ptr"), "pthread_join": ("hex", "ptr"),
@@ -275,7 +276,7 @@ class CallTracer:
 
     def _register(self, task: "Task") -> None:
         reg = self.registries.setdefault(task.tg.tgid, Registry())
-        for phase, rid in zip(PHASES, (RDI, RSI, RDX)):
+        for phase, rid in zip(PHASES, ARG_REGS):  # the first three arguments
             a = task.reg(rid)
             if a:
                 reg.handlers.setdefault(a, set()).add(phase)

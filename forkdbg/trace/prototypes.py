@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 from ..arch.sysv_call import (ARG_REGS, INT_REGS, INTEGER, SSE, SSE_REGS, Unsupported,
-                              classify, return_bytes, returned_in_memory)
-from ..arch.x86_64 import RAX, REG_IDS, RSP, XMM_IDS
+                              classify, returned, returned_in_memory)
+from ..arch.x86_64 import REG_IDS, RSP, XMM_IDS
 from ..dwarf.info import Function
 from ..dwarf.types import Type
 from ..dwarf.values import Printer, TypedValue
@@ -75,12 +75,7 @@ def result(task: "Task", ret: Type | None, describe: Callable[[int], str]) -> st
     if ret is None or ret.strip().kind == "void":
         return "void"
     try:
-        in_memory = returned_in_memory(ret)
+        data = returned(ret, task.reg, task.mm.readable_prefix)
     except Unsupported:  # long double comes back on the x87 stack: not read here
         return "?"
-    if in_memory:  # returned through a hidden pointer: rax holds it
-        data = task.mm.readable_prefix(task.reg(RAX), ret.byte_size)
-    else:
-        data = return_bytes(ret, task.reg(RAX), task.reg(REG_IDS["rdx"]),
-                            task.reg(XMM_IDS[0]), task.reg(XMM_IDS[1]))
     return _printer(task, describe).value(TypedValue(ret, data), top=False)
