@@ -18,6 +18,9 @@ class Interrupts:
 
     REASONS = {signal.SIGINT: "interrupt", signal.SIGTERM: "terminate",
                signal.SIGHUP: "terminate"}
+    #: machines running now (inside `with Interrupts`): the TUI gives the program the
+    #: keyboard only then
+    running = 0
 
     def __init__(self, kernel: Kernel, timeout: float | None = None) -> None:
         self.kernel = kernel
@@ -28,6 +31,7 @@ class Interrupts:
         self._timer: threading.Timer | None = None
 
     def __enter__(self) -> "Interrupts":
+        Interrupts.running += 1
         if self.timeout is not None:
             self._timer = threading.Timer(self.timeout, self.kernel.interrupt, ("timeout",))
             self._timer.daemon = True
@@ -53,6 +57,7 @@ class Interrupts:
                     self.kernel.interrupt(reason)
 
     def __exit__(self, *exc: object) -> None:
+        Interrupts.running -= 1
         if self._timer is not None:
             self._timer.cancel()
         if self._old:

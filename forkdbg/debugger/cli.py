@@ -36,7 +36,9 @@ def make_parser() -> argparse.ArgumentParser:
                    help="run commands from FILE before the program is read")
     p.add_argument("-nx", "--nx", "-n", action="store_true", help="read no init file (accepted)")
     p.add_argument("-nw", "--nw", "-nowindows", "--nowindows", action="store_true",
-                   help="no windows: the command line (accepted; the TUI is not built yet)")
+                   help="no windows: the command line only (the default)")
+    p.add_argument("-tui", "--tui", action="store_true",
+                   help="start in the TUI: source window above the command window")
     p.add_argument("-data-directory", "--data-directory", "-D", metavar="DIR",
                    help="gdb's data directory (its syscalls/*.xml name system calls)")
     p.add_argument("--version", "-version", "-v", action="store_true",
@@ -79,6 +81,8 @@ def main(argv: list[str]) -> int:
             raise UsageError(f"{ns.prog}: No such file or directory.")
         s.set_program(ns.prog, list(ns.rest))
     interactive = not ns.batch
+    if ns.tui and not ns.nw:
+        s.tui.wanted = interactive  # the prompt switches to it (on a terminal)
     if interactive and not ns.quiet:
         s.say(f"forkdbg {__version__}: a gdb-style debugger for x86-64 Linux programs.\n"
               "Type \"help\" for the commands.")

@@ -217,6 +217,8 @@ class FrameChain:
             return [f"#0  {location(task.pc, self.s.symbols(task))}"]
         self.shown(sl.file, sl.line)
         ann = annotate.source_line(self.s, sl.file, sl.line, task.pc, False)
+        if ann is None and self.s.tui.active:  # the source window shows the line
+            return [f"#0  {text}"]
         return [f"#0  {text}", ann or self.source_line(sl.file, sl.line)]
 
 

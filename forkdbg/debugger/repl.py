@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 from . import annotate
 from .detached import run_detached_slice
 from .registry import CommandError
+from .tui.state import NOT_A_TERMINAL
 
 if TYPE_CHECKING:
     from .session import Session
@@ -44,14 +45,9 @@ class PlainPrompt:
         return line.rstrip("\n")
 
 
-def make_prompt(s: "Session", **kwargs: Any):  # type: ignore[no-untyped-def]
-    """A prompt_toolkit PromptSession wired to the session's completer and history; plain
-    lines from a pipe or a dumb terminal (gdb's testsuite drives gdb with TERM=dumb)."""
-    if (not sys.stdin.isatty() or os.environ.get("TERM") == "dumb") and not kwargs:
-        return PlainPrompt(s.out, lambda: run_detached_slice(s))
-    from prompt_toolkit import PromptSession
+def session_completer(s: "Session"):  # type: ignore[no-untyped-def]
+    """A prompt_toolkit Completer over the session's command and source names."""
     from prompt_toolkit.completion import Completer, Completion
-    from prompt_toolkit.history import FileHistory, InMemoryHistory
 
     from .complete import complete
 
@@ -61,20 +57,31 @@ def make_prompt(s: "Session", **kwargs: Any):  # type: ignore[no-untyped-def]
             word = "" if before.endswith(" ") else (before.split() or [""])[-1]
             for cand in complete(s, before):
                 yield Completion(cand, start_position=-len(word))
+    return SessionCompleter()
 
+
+def history():  # type: ignore[no-untyped-def]
+    """The command history shared by the prompt and the TUI (in memory if the file
+    cannot be used)."""
+    from prompt_toolkit.history import FileHistory, InMemoryHistory
     try:
-        history = FileHistory(_history_path())
+        return FileHistory(_history_path())
     except OSError:
-        history = InMemoryHistory()
-    return PromptSession(completer=SessionCompleter(), history=history, **kwargs)
+        return InMemoryHistory()
 
 
-def repl(s: "Session", prompt_session: Any = None) -> int:
-    """Read and run commands until `quit` or Ctrl-D; returns forkdbg's exit status."""
-    ps = prompt_session or make_prompt(s)
-    s.from_tty = True
-    s.color = getattr(s.out, "isatty", lambda: False)()
+def make_prompt(s: "Session", **kwargs: Any):  # type: ignore[no-untyped-def]
+    """A prompt_toolkit PromptSession wired to the session's completer and history; plain
+    lines from a pipe or a dumb terminal (gdb's testsuite drives gdb with TERM=dumb)."""
+    if (not sys.stdin.isatty() or os.environ.get("TERM") == "dumb") and not kwargs:
+        return PlainPrompt(s.out, lambda: run_detached_slice(s))
+    from prompt_toolkit import PromptSession
+    return PromptSession(completer=session_completer(s), history=history(), **kwargs)
 
+
+def install_questions(s: "Session", ps: Any) -> None:
+    """Questions a command asks (y/n, follow-fork-mode ask, `commands` blocks) are read
+    from `ps.prompt(message)`: the prompt's line editor or the TUI's command line."""
     def ask(question: str) -> bool:
         while True:
             try:
@@ -111,10 +118,68 @@ def repl(s: "Session", prompt_session: Any = None) -> int:
             return None
     s.line_source = block_line
 
+
+def run_line(s: "Session", line: str) -> int | None:
+    """Run one line typed at the prompt (an empty one repeats the last command); the
+    exit status when it quits forkdbg."""
+    if not line.strip():
+        line = s.last_command
+        if not line:
+            return None
+    try:
+        s.execute(line)
+    except CommandError as e:
+        s.error(str(e))
+    except SystemExit as e:
+        return int(e.code or 0)
+    except KeyboardInterrupt:
+        s.say("Quit")
+    sys.stdout.flush()
+    return None
+
+
+def end_of_input(s: "Session") -> int | None:
+    """Ctrl-D at the prompt: `quit` (which may ask, or refuse); the exit status."""
+    s.say("quit")
+    try:
+        s.execute("quit")
+    except CommandError as e:
+        s.error(str(e))
+        return None
+    except SystemExit as e:
+        return int(e.code or 0)
+    return 0
+
+
+def _terminal(ps: Any) -> bool:
+    """Whether the TUI can be drawn: a line editor on a terminal both ways."""
+    return not isinstance(ps, PlainPrompt) and sys.stdin.isatty() and sys.stdout.isatty() \
+        and os.environ.get("TERM") != "dumb"
+
+
+def repl(s: "Session", prompt_session: Any = None) -> int:
+    """Read and run commands until `quit` or Ctrl-D; returns forkdbg's exit status."""
+    ps = prompt_session or make_prompt(s)
+    s.from_tty = True
+    s.color = getattr(s.out, "isatty", lambda: False)()
+    s.tui.terminal = _terminal(ps)
+    install_questions(s, ps)
+
     def idle_hook(context: Any) -> None:
         while not context.input_is_ready() and run_detached_slice(s):
             pass
     while True:
+        if s.tui.wanted and not s.tui.active:
+            if not s.tui.terminal:
+                s.error(NOT_A_TERMINAL)
+                s.tui.wanted = False
+            else:
+                from .tui.app import run_tui  # prompt_toolkit's full-screen parts: on demand
+                code = run_tui(s)
+                install_questions(s, ps)
+                if code is not None:
+                    return code
+                continue
         try:
             message = annotate.prompt(s, s.settings["prompt"])
             if isinstance(ps, PlainPrompt):
@@ -128,25 +193,10 @@ def repl(s: "Session", prompt_session: Any = None) -> int:
             s.say("Quit")
             continue
         except EOFError:
-            s.say("quit")
-            try:
-                s.execute("quit")
-            except CommandError as e:
-                s.error(str(e))
+            code = end_of_input(s)
+            if code is None:
                 continue
-            except SystemExit as e:
-                return int(e.code or 0)
-            return 0
-        if not line.strip():
-            line = s.last_command
-            if not line:
-                continue
-        try:
-            s.execute(line)
-        except CommandError as e:
-            s.error(str(e))
-        except SystemExit as e:
-            return int(e.code or 0)
-        except KeyboardInterrupt:
-            s.say("Quit")
-        sys.stdout.flush()
+            return code
+        code = run_line(s, line)
+        if code is not None:
+            return code

@@ -127,6 +127,8 @@ def stop_location(s: "Session", task: "Task", kind: str) -> tuple[str, str | Non
     ann = annotate.source_line(s, sl.file, sl.line, task.pc, line_only and sl.pc != task.pc)
     if ann is not None:
         return ("" if line_only else text), ann
+    if s.tui.active:  # the source window shows the line (gdb's TUI prints none)
+        return ("" if line_only else text), None
     src = view.source_line(sl.file, sl.line)
     if line_only:
         mid = sl.pc != task.pc and view.addresses

@@ -41,6 +41,7 @@ from .source import SourceView
 from .stops import (DummyReturnEvent, ExitedEvent, Notification, NotResumedEvent, StopEvent,
                     VforkRefusedEvent)
 from .syscalltable import SyscallTable, SyscallTables
+from .tui.state import TuiState
 
 if TYPE_CHECKING:
     from ..elf.symbols import Symbols
@@ -112,6 +113,7 @@ class Session(PointHooks, ProgramFile, Questions):
         self.in_actions = False
         self.resumes = 0  # counts resumes: a breakpoint command that resumes ends its list
         self.repeat_as: str | None = None  # set by a command: what an empty line repeats
+        self.tui = TuiState()  # the TUI's layout and focus (a terminal front-end draws it)
 
     # ------------------------------------------------------------- output
     def say(self, text: str = "") -> None:

@@ -395,3 +395,4 @@ class SourceView(FrameChain):
     def shown(self, f: SourceFile, line: int) -> None:
         """A stop printed `line` of `f`: the next `list` centers on it."""
         self.list_file, self.list_center, self.list_next = f, line, 0
+        self.s.tui.source_at = None  # the source window follows the stop again

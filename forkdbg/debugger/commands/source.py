@@ -51,7 +51,7 @@ def cmd_list(s: "Session", arg: str) -> None:
         if f is None:
             raise CommandError("No default source file.")
         if view.list_file is None:  # gdb's default: around main, once
-            view.list_file, view.list_center = f, max(_main_line(s) - (LINES_TO_LIST - 1), 1)
+            view.list_file, view.list_center = f, max(main_line(s) - (LINES_TO_LIST - 1), 1)
         if view.list_next:
             first = view.list_next
         else:
@@ -86,7 +86,7 @@ def lines_to_list(s: "Session") -> int:
     return n if n > 0 else 1 << 30
 
 
-def _main_line(s: "Session") -> int:
+def main_line(s: "Session") -> int:
     """The line of main's breakpoint (past its prologue)."""
     try:
         _addr, sal = locate(s, "main")
@@ -141,6 +141,9 @@ def _print(s: "Session", f: "SourceFile", first: int, last: int) -> None:
     if first > len(lines):
         view.list_next = first
         raise CommandError(f"Line number {first} out of range; {f.name} has {len(lines)} lines.")
+    if s.tui.active:  # gdb's TUI scrolls the source window there instead of printing
+        s.tui.show_source(f, first)
+        return
     for n in range(first, min(last, len(lines)) + 1):
         s.say(f"{n}\t{lines[n - 1]}")
 
@@ -394,7 +397,8 @@ def _print_frame(s: "Session") -> None:
     if sl is not None:
         s.source.shown(sl.file, sl.line)
         ann = annotate.source_line(s, sl.file, sl.line, fs.pc, False)
-        s.say(ann or s.source.source_line(sl.file, sl.line))
+        if ann is not None or not s.tui.active:  # the TUI's source window shows it
+            s.say(ann or s.source.source_line(sl.file, sl.line))
 
 
 # ------------------------------------------------------ source directories
