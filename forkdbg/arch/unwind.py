@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 from ..elf.leb128 import sleb, uleb
 from ..elf.sections import find_section
+from .x86_64 import UNWOUND_REGS
 
 RSP, RBP, RA = 7, 6, 16  # DWARF register numbers on x86-64
 
@@ -45,6 +46,20 @@ class Frame:
     pc: int
     sp: int
     bp: int = 0  # rbp as the frame has it (restored from the callee's CFI or chain)
+    #: the general registers as the frame has them (DWARF number, value)
+    saved: tuple[tuple[int, int], ...] = ()
+
+
+def first_saved(reg: Callable[[int], int | None] | None) -> dict[int, int]:
+    """The innermost frame's general registers, from its live registers."""
+    if reg is None:
+        return {}
+    out = {}
+    for n in UNWOUND_REGS:
+        v = reg(n)
+        if v is not None:
+            out[n] = v
+    return out
 
 
 class Unwinder:
@@ -115,21 +130,24 @@ class Unwinder:
                ) -> list[Frame]:
         """The call chain from (pc, sp, bp), innermost first (`reg`: the innermost
         frame's registers by DWARF number, for a return address kept in one)."""
-        out = [Frame(pc, sp, bp)]
+        saved = first_saved(reg)
+        out = [Frame(pc, sp, bp, tuple(saved.items()))]
         while len(out) < limit:
-            nxt = self.step(pc, sp, bp, read_u64, first=len(out) == 1, reg=reg)
+            nxt = self.step(pc, sp, bp, read_u64, first=len(out) == 1, reg=reg, saved=saved)
             if nxt is None:
                 break
             pc, sp, bp = nxt
-            out.append(Frame(pc, sp, bp))
+            out.append(Frame(pc, sp, bp, tuple(saved.items())))
         return out
 
     def step(self, pc: int, sp: int, bp: int, read_u64: Callable[[int], int | None],
-             first: bool = False, reg: Callable[[int], int | None] | None = None
-             ) -> tuple[int, int, int] | None:
+             first: bool = False, reg: Callable[[int], int | None] | None = None,
+             saved: dict[int, int] | None = None) -> tuple[int, int, int] | None:
         """The caller's (pc, sp, bp) of the frame at (pc, sp, bp), from the CFI row for
         `pc` (for an outer frame, `pc - 1`: a return address may follow a call to a
-        noreturn function), else from the rbp chain; None at the outermost frame."""
+        noreturn function), else from the rbp chain; None at the outermost frame.
+        `saved` (the frame's general registers) becomes the caller's: those the CFI
+        says were saved are read back, the others are as the callee has them."""
         lookup = pc if first else pc - 1
         rows = self._rows(lookup)
         if rows:
@@ -155,19 +173,28 @@ class Unwinder:
                 ra = read_u64(cfa + ra_rule.arg)
             rbp_rule = row.get(RBP)
             if rbp_rule is not None and rbp_rule.type == "OFFSET":
-                saved = read_u64(cfa + rbp_rule.arg)
-                if saved is not None:
-                    bp = saved
+                kept = read_u64(cfa + rbp_rule.arg)
+                if kept is not None:
+                    bp = kept
+            if saved is not None:
+                for n in UNWOUND_REGS:
+                    r = row.get(n)
+                    if r is not None and r.type == "OFFSET":
+                        v = read_u64(cfa + r.arg)
+                        if v is None:
+                            saved.pop(n, None)
+                        else:
+                            saved[n] = v
             sp = cfa
         else:
             fp = bp
             if not fp or fp < sp:
                 return None
             ra = read_u64(fp + 8)
-            saved = read_u64(fp)
-            if saved is None:
+            kept = read_u64(fp)
+            if kept is None:
                 return None
-            sp, bp = fp + 16, saved
+            sp, bp = fp + 16, kept
         if not ra:
             return None
         return ra, sp, bp

@@ -33,6 +33,10 @@ XMM_IDS = [getattr(X, f"UC_X86_REG_XMM{i}") for i in range(16)]
 #: the System V ABI's DWARF register numbers, 0-16, by gdb's register names
 DWARF_REGS = ["rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10",
               "r11", "r12", "r13", "r14", "r15", "rip"]
+#: the general registers an outer frame gets by unwinding, by DWARF number (rsp is the
+#: CFA): from the CFI rule that saved one, else as the frame it called has it (gdb's
+#: "same value" for a register without a rule, callee-saved or not)
+UNWOUND_REGS = tuple(n for n in range(16) if n != 7)
 
 RAX, RDI, RSI, RDX, R10, R8, R9 = (X.UC_X86_REG_RAX, X.UC_X86_REG_RDI, X.UC_X86_REG_RSI,
                                     X.UC_X86_REG_RDX, X.UC_X86_REG_R10, X.UC_X86_REG_R8,

@@ -60,4 +60,5 @@ def expression_env(s: "Session") -> Env:
                lambda m: s.error("warning: " + m), s.source.variable,
                s.source.ctype, s.source.type_named,
                lambda name, args: internal_function(s, name, args),
-               lambda addr, args, ret, name: call_function(s, addr, args, ret, name))
+               lambda addr, args, ret, name: call_function(s, addr, args, ret, name),
+               s.source.entry_variable)

@@ -8,10 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
+from ..arch.unwind import Frame
 from ..arch.x86_64 import DWARF_REGS, REG_IDS
 from ..dwarf.info import Block, DebugInfo, Function, Variable
 from ..dwarf.lines import SourceFile, SourceLine
-from ..dwarf.locexpr import FrameContext
+from ..dwarf.locexpr import ExprError, FrameContext, evaluate
 from ..dwarf.values import Printer, TypedValue
 from ..kernel.objfiles import unwind, unwinder_at
 from . import annotate, dummy
@@ -41,7 +42,7 @@ class Scope:
         sl = self.info.lines.find_pc(pc - self.bias)
         if sl is None:
             return None
-        return SourceLine(sl.file, sl.line, sl.pc + self.bias, sl.end + self.bias)
+        return SourceLine(sl.file, sl.line, sl.pc + self.bias, sl.end + self.bias, sl.is_stmt)
 
 
 @dataclass
@@ -58,6 +59,11 @@ class FrameState:
     dummy: bool = False  # gdb's `<function called from gdb>`
     inline: Block | None = None  # the inlined instance this (virtual) frame is
     site: Block | None = None  # the inlined instance this frame called: its line is the call
+    #: the caller as the unwinder has it, its object and its CFA: where entry values
+    #: (the registers at the function's entry, DW_OP_entry_value) are looked up
+    caller: Frame | None = None
+    caller_scope: Scope | None = None
+    caller_cfa: int | None = None
 
     @property
     def name(self) -> str:
@@ -93,7 +99,60 @@ class FrameState:
     def context(self, read_u64: Callable[[int], int | None]) -> FrameContext:
         assert self.scope is not None
         fb = self.function.frame_base if self.function is not None else None
-        return FrameContext(self.reg, self.cfa, read_u64, self.scope.bias, fb)
+        return FrameContext(self.reg, self.cfa, read_u64, self.scope.bias, fb,
+                            lambda n: self.entry_register_or_none(n, read_u64))
+
+    def entry_register_or_none(self, n: int, read_u64: Callable[[int], int | None]
+                               ) -> int | None:
+        try:
+            return self.entry_register(n, read_u64)
+        except EntryValueError:
+            return None
+
+    def entry_register(self, n: int, read_u64: Callable[[int], int | None]) -> int:
+        """Register `n` as it was when this frame's function was entered: what the
+        caller's call site (DW_TAG_call_site) says it passed, evaluated in the caller's
+        frame; EntryValueError, in gdb's words, when it does not say.  An inline frame
+        asks about the function it was inlined into, as gdb does."""
+        sc, caller, fn, here = self.caller_scope, self.caller, self.function, self.scope
+        if fn is None or here is None:
+            raise EntryValueError("DW_OP_entry_value resolving requires a function")
+        if sc is None or caller is None:
+            raise EntryValueError("DW_OP_entry_value resolving requires caller of "
+                                  f"{fn.low + here.bias:#x} ({fn.name})")
+        calling = sc.function_at(caller.pc - 1)
+        site = calling.call_sites.get(caller.pc - sc.bias) if calling is not None else None
+        if calling is None or site is None:
+            raise EntryValueError("DW_OP_entry_value resolving cannot find DW_TAG_call_site "
+                                  f"{caller.pc:#x} in "
+                                  f"{calling.name if calling is not None else '??'}")
+        if site.target is None:
+            raise EntryValueError(f"DW_AT_call_target is not specified at DW_TAG_call_site "
+                                  f"{caller.pc:#x} in {calling.name}")
+        if site.target != fn.name:
+            callee = sc.info.function_named(site.target)
+            at = f"{callee[0].low + sc.bias:#x}" if callee else "??"
+            raise EntryValueError(f"DW_OP_entry_value resolving expects callee {site.target}"
+                                  f" at {at} but the called frame is for {fn.name} at "
+                                  f"{fn.low + here.bias:#x}")
+        if n not in site.params:
+            raise EntryValueError(f"Cannot find matching parameter at DW_TAG_call_site "
+                                  f"{caller.pc:#x} at {calling.name}")
+        ctx = FrameContext(_unwound_regs(caller), self.caller_cfa, read_u64, sc.bias,
+                           calling.frame_base)
+        try:
+            loc = evaluate(site.params[n], ctx, sc.info.structs)
+        except (ExprError, IndexError) as e:
+            raise EntryValueError(str(e)) from None
+        got = loc.addr if loc.kind == "memory" else loc.value if loc.kind == "value" else \
+            ctx.reg(loc.reg) if loc.kind == "register" else None  # memory: what it computed
+        if got is None:
+            raise EntryValueError("value has been optimized out")
+        return got
+
+
+class EntryValueError(Exception):
+    """An entry value the DWARF does not give (gdb's NO_ENTRY_VALUE_ERROR)."""
 
 
 class FrameChain:
@@ -139,21 +198,27 @@ class FrameChain:
                 uw = unwinder_at(k, task, lookup)
                 slots = uw.saved_slots(lookup, fr.sp, fr.bp) if uw is not None else None
                 cfa = slots[0] if slots is not None else None
-            reg = _live_regs(live) if i == 0 else _unwound_regs(fr.sp, fr.bp, fr.pc)
+            reg = _live_regs(live) if i == 0 else _unwound_regs(fr)
             sc = self.scope_at(lookup, task)
             fn = sc.function_at(lookup) if sc is not None else None
+            outermost = self._is_main(fn, lookup, task) and \
+                self.s.settings.get("backtrace past-main", "off") == "off"
+            up = chain[i + 1] if i + 1 < len(chain) and not outermost else None
+            up_cfa = chain[i + 2].sp if i + 2 < len(chain) else None
+            up_scope = self.scope_at(up.pc - 1, task) if up is not None else None
             site: Block | None = None
             if fn is not None and sc is not None:  # gdb's inline frames, innermost first
                 for b in fn.chain(lookup - sc.bias):
                     if b.inlined:
                         out.append(FrameState(len(out), fr.pc, lookup, reg, cfa, sc, fn,
-                                              inline=b, site=site))
+                                              inline=b, site=site, caller=up,
+                                              caller_scope=up_scope, caller_cfa=up_cfa))
                         site = b
-            out.append(FrameState(len(out), fr.pc, lookup, reg, cfa, sc, fn, site=site))
+            out.append(FrameState(len(out), fr.pc, lookup, reg, cfa, sc, fn, site=site,
+                                  caller=up, caller_scope=up_scope, caller_cfa=up_cfa))
             del out[limit:]
             i += 1
-            if self._is_main(fn, lookup, task) and \
-                    self.s.settings.get("backtrace past-main", "off") == "off":
+            if outermost:
                 break  # gdb's outermost frame is main's
         return out
 
@@ -189,23 +254,72 @@ class FrameChain:
         if with_addr is None:
             # an outer frame (looked up inside its call) shows its pc, as does a frame
             # stopped mid-line (the innermost, or the one an abandoned call began in)
-            with_addr = (frame.lookup != frame.pc or sl.pc != frame.pc) and self.addresses \
+            # (gdb's frame_show_address: a pc in a row that is no statement shows too)
+            with_addr = (frame.lookup != frame.pc or sl.pc != frame.pc or not sl.is_stmt) \
+                and self.addresses \
                 and frame.site is None  # a frame whose callee was inlined: no address
-        args = ", ".join(f"{p.name}={self._arg_text(p, frame, task)}" for p in frame.params)
+        args = ", ".join(self._arg_text(p, frame, task) for p in frame.params)
         if args and self.s.settings.get("print frame-arguments") == "presence":
             args = "..."
         head = f"0x{frame.pc:016x} in " if with_addr else ""
         return f"{head}{frame.name} ({args}) at {sl.file.name}:{sl.line}"
 
     def _arg_text(self, var: Variable, frame: FrameState, task: "Task") -> str:
-        """An argument as a frame line shows it: `print frame-arguments` scalars (the
-        default: structs, unions and arrays as ...), all, or none."""
+        """`n=6` as a frame line shows an argument: `print frame-arguments` scalars (the
+        default: structs, unions and arrays as ...), all, or none; with its value at
+        the function's entry as `print entry-values` says (gdb's default: `n=n@entry=6`
+        when both are known and equal, `n=7, n@entry=6` when they differ)."""
         how = self.s.settings.get("print frame-arguments", "scalars")
-        v = self.value_of(var, frame, task)
-        if how == "none" or (how == "scalars" and v.data is not None
-                             and not var.type.is_scalar()):
-            return "..."
-        return self.printer().value(v, top=False)
+        mode = self.s.settings.get("print entry-values", "default")
+        v = self.value_of(var, frame, task) if mode not in ("only", "preferred") else None
+        e = self.entry_value_of(var, frame, task) if mode != "no" and (
+            mode != "if-needed" or v is None or v.data is None) else None
+        if mode == "preferred" and e is None:
+            v = self.value_of(var, frame, task)
+
+        def text(val: TypedValue) -> str:
+            if how == "none" or (how == "scalars" and val.data is not None
+                                 and not var.type.is_scalar()):
+                return "..."
+            return self.printer().value(val, top=False)
+        at = f"{var.name}@entry="
+        if e is None and (mode in ("only", "both") or mode == "preferred" and (
+                v is None or v.data is None)):
+            e = TypedValue(var.type, None)
+        if v is not None and e is not None and mode in ("compact", "default") and \
+                v.data is not None and v.data == e.data:
+            return f"{var.name}={at}{text(v)}"
+        if mode in ("compact", "if-needed", "preferred") and e is not None and \
+                (v is None or v.data is None):
+            v = None
+        parts = ([f"{var.name}={text(v)}"] if v is not None else []) + \
+            ([at + text(e)] if e is not None else [])
+        return ", ".join(parts)
+
+    def entry_value_of(self, var: Variable, frame: FrameState, task: "Task"
+                       ) -> TypedValue | None:
+        """A parameter's value at its function's entry, for frame lines (None when it
+        is not known)."""
+        try:
+            return self.entry_value(var, frame, task)
+        except EntryValueError:
+            return None
+
+    def entry_value(self, var: Variable, frame: FrameState, task: "Task") -> TypedValue:
+        """gdb's read_variable_at_entry: a parameter passed in a register (its location
+        at the function's entry is that register alone) has the value the caller's call
+        site says it passed (EntryValueError otherwise)."""
+        fn, sc = frame.function, frame.scope
+        if fn is None or sc is None or frame.inline is not None or not var.is_param:
+            raise EntryValueError(f'@entry can be used only for function parameters, '
+                                  f'not for "{var.name}"')
+        expr = var.location_at(fn.low + sc.bias, sc.bias)
+        if not expr or len(expr) != 1 or not 0x50 <= expr[0] <= 0x6f:  # DW_OP_reg0-31
+            raise EntryValueError("DWARF-2 expression error: DW_OP_entry_value is supported "
+                                  "only for single DW_OP_reg* or for DW_OP_fbreg(*)")
+        got = frame.entry_register(expr[0] - 0x50, self.read_u64(task))
+        size = max(var.type.byte_size, 0)
+        return TypedValue(var.type, (got & (1 << 64) - 1).to_bytes(8, "little")[:size])
 
     def frame_lines(self, task: "Task") -> list[str]:
         """``#0  main (...) at fk.c:20`` and its source line (or gdb's line for a frame
@@ -230,7 +344,9 @@ def _live_regs(get: Callable[[int], int]) -> Callable[[int], int | None]:
     return reg
 
 
-def _unwound_regs(sp: int, bp: int, pc: int) -> Callable[[int], int | None]:
-    """An outer frame's registers: those unwinding recovers (rsp, rbp, rip)."""
-    known = {7: sp, 6: bp, 16: pc}
+def _unwound_regs(fr: Frame) -> Callable[[int], int | None]:
+    """An outer frame's registers: rsp and rip from unwinding, the others restored from
+    where the CFI says they were saved, else as the frame it called has them."""
+    known = dict(fr.saved)
+    known.update({7: fr.sp, 6: fr.bp, 16: fr.pc})
     return known.get

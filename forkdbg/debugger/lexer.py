@@ -56,4 +56,21 @@ def tokenize(text: str) -> tuple[list[tuple[str, str]], list[int]]:
         out.append((kind or "", m.group(kind or 0)))
         starts.append(m.start(kind or 0))
         pos = m.end()
-    return out, starts
+    return _entry_names(out, starts)
+
+
+def _entry_names(tokens: list[tuple[str, str]], starts: list[int]
+                 ) -> tuple[list[tuple[str, str]], list[int]]:
+    """`NAME @ entry` (blanks allowed) as one name, `NAME@entry`: gdb's ENTRY token, a
+    parameter's value at the function's entry."""
+    out, where, i = [], [], 0
+    while i < len(tokens):
+        if tokens[i][0] == "name" and tokens[i + 1:i + 3] == [("op", "@"), ("name", "entry")]:
+            out.append(("name", tokens[i][1] + "@entry"))
+            where.append(starts[i])
+            i += 3
+            continue
+        out.append(tokens[i])
+        where.append(starts[i])
+        i += 1
+    return out, where

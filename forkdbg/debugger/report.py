@@ -124,14 +124,15 @@ def stop_location(s: "Session", task: "Task", kind: str) -> tuple[str, str | Non
     line_only = kind == "step" and origin is not None and origin == (
         task.tid, view.frame_id(task), _function_low(frame))  # gdb's SRC_LINE
     # an annotation stands for the line (and the address); "middle" only for SRC_LINE
-    ann = annotate.source_line(s, sl.file, sl.line, task.pc, line_only and sl.pc != task.pc)
+    ann = annotate.source_line(s, sl.file, sl.line, task.pc,
+                               line_only and (sl.pc != task.pc or not sl.is_stmt))
     if ann is not None:
         return ("" if line_only else text), ann
     if s.tui.active:  # the source window shows the line (gdb's TUI prints none)
         return ("" if line_only else text), None
     src = view.source_line(sl.file, sl.line)
     if line_only:
-        mid = sl.pc != task.pc and view.addresses
+        mid = (sl.pc != task.pc or not sl.is_stmt) and view.addresses
         return "", (f"0x{task.pc:016x}\t" if mid else "") + src
     return text, src
 

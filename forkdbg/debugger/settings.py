@@ -24,6 +24,7 @@ DEFAULT_SETTINGS: dict[str, str] = {
     # C++/ObjC name demangling: C names are never mangled, so nothing to change either
     "print demangle": "on", "print asm-demangle": "off",
     "print address": "on", "print frame-arguments": "scalars",
+    "print entry-values": "default",
     "debug-file-directory": DEFAULT_DEBUG_DIRECTORY,
     # forkdbg's host charset is ASCII (gdb's under LANG=C), where 8-bit characters print
     # as \nnn either way
@@ -37,7 +38,9 @@ CHOICES = {"follow-fork-mode": ("parent", "child", "ask"), "follow-exec-mode": (
                         "go", "minimal", "modula-2", "objective-c", "opencl", "pascal",
                         "rust"),
            "architecture": tuple(ARCHITECTURES),
-           "print frame-arguments": ("all", "scalars", "none", "presence")}
+           "print frame-arguments": ("all", "scalars", "none", "presence"),
+           "print entry-values": ("no", "only", "preferred", "if-needed", "both", "compact",
+                                  "default")}
 BOOLEAN = {"print finish", "print object", "print demangle", "print asm-demangle",
            "print address", "print sevenbit-strings", "detach-on-fork", "schedule-multiple", "confirm", "pagination", "print pretty",
            "backtrace past-main", "verbose", "print inferior-events", "print thread-events",
@@ -66,6 +69,7 @@ SHOW = {
     "print address": "Printing of addresses is {}.",
     "print sevenbit-strings": "Printing of 8-bit characters in strings as \\nnn is {}.",
     "print frame-arguments": "Printing of non-scalar frame arguments is \"{}\".",
+    "print entry-values": "Printing of function arguments at function entry is \"{}\".",
     "print demangle": "Demangling of encoded C++/ObjC names when displaying symbols is {}.",
     "print asm-demangle": "Demangling of C++/ObjC names in disassembly listings is {}.",
     "prompt": "Gdb's prompt is \"{}\".",

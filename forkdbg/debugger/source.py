@@ -18,7 +18,8 @@ from .arith import value_bytes
 from .expr import CType, Value
 from .expr_types import decode
 from .format import value as fmt_value
-from .frames import FrameChain, FrameState, Scope
+from .frames import EntryValueError, FrameChain, FrameState, Scope
+from .registry import CommandError
 
 if TYPE_CHECKING:
     from ..kernel.task import Task
@@ -281,6 +282,21 @@ class SourceView(FrameChain):
                     or found
                 return mine[0], FrameState(0, 0, 0, lambda _n: None, None, sc, None)
         return None
+
+    def entry_variable(self, name: str) -> Value:
+        """`NAME@entry`: a parameter's value when its function was entered."""
+        hit = self.lookup(name)
+        var, frame = hit if hit is not None else (None, None)
+        if var is None or frame is None or not var.is_param:
+            raise CommandError(f'@entry can be used only for function parameters, '
+                               f'not for "{name}"')
+        try:
+            tv = self.entry_value(var, frame, self.s.task())
+        except EntryValueError as e:
+            raise CommandError(str(e)) from None
+        t = self.ctype(var.type)
+        assert tv.data is not None  # entry_value gives bytes or raises
+        return Value(decode(tv.data, t) if t.floating else tv.as_int(), t)  # not an lvalue
 
     def variable(self, name: str) -> Value | None:
         """`name`'s value for an expression (a variable, or a function with its

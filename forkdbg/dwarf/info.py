@@ -73,6 +73,16 @@ class Block:
 
 
 @dataclass(eq=False)
+class CallSite:
+    """A call the compiler described (DW_TAG_call_site): the function it calls (None:
+    indirect) and, for each argument register, the expression of the value the caller
+    passed in it, evaluated in the caller's frame (DW_AT_call_value)."""
+
+    target: str | None
+    params: dict[int, list[int]] = field(default_factory=dict)  # DWARF reg -> expression
+
+
+@dataclass(eq=False)
 class Function(Block):
     name: str = ""
     low: int = 0
@@ -87,6 +97,8 @@ class Function(Block):
     variadic: bool = False
     cu: "CompUnit | None" = None
     die_offset: int = 0
+    #: the calls it makes, by return address (unbiased): where entry values come from
+    call_sites: dict[int, CallSite] = field(default_factory=dict)
     _parsed: bool = False
 
 
@@ -357,11 +369,17 @@ class DebugInfo:
         fn._parsed = True
         assert fn.cu is not None
         die = self.dwarf.get_DIE_from_refaddr(fn.die_offset, fn.cu.cu)
-        self._children(die, fn, fn.cu, top=True)
+        self._children(die, fn, fn.cu, fn)
         return fn
 
-    def _children(self, die, block: Block, unit: CompUnit, top: bool = False) -> None:  # type: ignore[no-untyped-def]
+    def _children(self, die, block: Block, unit: CompUnit, fn: Function,  # type: ignore[no-untyped-def]
+                  top: bool = True) -> None:
         for c in die.iter_children():
+            if c.tag in CALL_SITE_TAGS:
+                site = _call_site(c)
+                if site is not None:
+                    fn.call_sites[site[0]] = site[1]
+                continue
             if c.tag in ("DW_TAG_formal_parameter", "DW_TAG_variable"):
                 v = self._variable(c, unit)
                 if v is None:
@@ -387,7 +405,9 @@ class DebugInfo:
                         else 0
                 if rng:
                     block.blocks.append(inner)
-                    self._children(c, inner, unit)
+                    self._children(c, inner, unit, fn, top=False)
+                else:  # an instance without code may still hold call sites
+                    self._children(c, Block([]), unit, fn, top=False)
 
     def _variable(self, die, unit: CompUnit) -> Variable | None:  # type: ignore[no-untyped-def]
         a = die.attributes
@@ -478,6 +498,49 @@ def _spans(entries: list[Any], base: int) -> list[tuple[int, int, Any]]:
             else:
                 out.append((base + e.begin_offset, base + e.end_offset, e))
     return out
+
+
+CALL_SITE_TAGS = ("DW_TAG_call_site", "DW_TAG_GNU_call_site")
+PARAM_TAGS = ("DW_TAG_call_site_parameter", "DW_TAG_GNU_call_site_parameter")
+DW_OP_REG0, DW_OP_REG31, DW_OP_REGX = 0x50, 0x6f, 0x90
+
+
+def _call_site(die) -> tuple[int, CallSite] | None:  # type: ignore[no-untyped-def]
+    """(return address, CallSite) of a DW_TAG_call_site (DWARF 5) or its GNU forerunner
+    (DWARF 4); None for a tail call (it returns elsewhere) or one without an address."""
+    a = die.attributes
+    if "DW_AT_call_tail_call" in a or "DW_AT_GNU_tail_call" in a:
+        return None
+    ret = a.get("DW_AT_call_return_pc") or a.get("DW_AT_low_pc")
+    if ret is None or not isinstance(ret.value, int):
+        return None
+    target = None
+    for ref in ("DW_AT_call_origin", "DW_AT_abstract_origin"):
+        if ref in a:
+            try:
+                callee = die.get_DIE_from_attribute(ref)
+            except Exception:  # noqa: BLE001 - a reference pyelftools cannot follow
+                break
+            for spec in ("DW_AT_specification", "DW_AT_abstract_origin"):
+                if "DW_AT_name" not in callee.attributes and spec in callee.attributes:
+                    callee = callee.get_DIE_from_attribute(spec)
+            target = _str(callee.attributes.get("DW_AT_name")) or None
+            break
+    site = CallSite(target)
+    for p in die.iter_children():
+        if p.tag not in PARAM_TAGS:
+            continue
+        pa = p.attributes
+        loc = pa.get("DW_AT_location")
+        val = pa.get("DW_AT_call_value") or pa.get("DW_AT_GNU_call_site_value")
+        if loc is None or val is None or not isinstance(loc.value, list) or not loc.value:
+            continue
+        op = loc.value[0]
+        if DW_OP_REG0 <= op <= DW_OP_REG31 and len(loc.value) == 1:
+            site.params[op - DW_OP_REG0] = list(val.value)
+        elif op == DW_OP_REGX and len(loc.value) == 2:
+            site.params[loc.value[1]] = list(val.value)
+    return ret.value, site
 
 
 def _str(attr) -> str:  # type: ignore[no-untyped-def]

@@ -44,6 +44,7 @@ class SourceLine:
     line: int
     pc: int  # where the row starts
     end: int  # where the next row starts
+    is_stmt: bool = True  # a statement row: gdb shows the pc of a stop at any other
 
 
 class LineTable:
@@ -75,7 +76,7 @@ class LineTable:
         if row.file is None or row.line == 0:
             return None
         end = self.addrs[i] if i < len(self.addrs) else row.addr + 1
-        return SourceLine(row.file, row.line, row.addr, end)
+        return SourceLine(row.file, row.line, row.addr, end, row.is_stmt)
 
     def _file_rows(self) -> dict[SourceFile, list[Row]]:
         """Each file's rows, in address order (one pass over the table, once)."""

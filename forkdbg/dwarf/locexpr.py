@@ -34,6 +34,9 @@ class FrameContext:
     read_u64: Callable[[int], int | None]
     bias: int = 0
     frame_base: bytes | list[int] | None = None
+    #: a register's value when the frame's function was entered (DW_OP_entry_value),
+    #: None where the call site does not say
+    entry_reg: Callable[[int], int | None] | None = None
 
 
 class ExprError(Exception):
@@ -118,8 +121,12 @@ def evaluate(expr: bytes | list[int], ctx: FrameContext, structs) -> Location:  
             piece = loc or (Location("memory", addr=stack.pop()) if stack else OPTIMIZED)
             pieces.append((piece, args[0]))
             loc = None
-        elif name in ("DW_OP_GNU_entry_value", "DW_OP_entry_value",
-                      "DW_OP_GNU_parameter_ref", "DW_OP_implicit_pointer",
+        elif name in ("DW_OP_GNU_entry_value", "DW_OP_entry_value"):
+            v = _entry_value(args[0], ctx)
+            if v is None:
+                return OPTIMIZED  # a value the frame no longer has, nor its caller says
+            stack.append(v)
+        elif name in ("DW_OP_GNU_parameter_ref", "DW_OP_implicit_pointer",
                       "DW_OP_GNU_implicit_pointer"):
             return OPTIMIZED  # a value the frame no longer has
         elif name == "DW_OP_nop":
@@ -133,6 +140,18 @@ def evaluate(expr: bytes | list[int], ctx: FrameContext, structs) -> Location:  
     if not stack:
         return OPTIMIZED
     return Location("memory", addr=stack[-1])
+
+
+def _entry_value(sub: list, ctx: FrameContext) -> int | None:  # type: ignore[type-arg]
+    """DW_OP_entry_value of one register (the only form gcc writes and gdb reads)."""
+    if ctx.entry_reg is None or len(sub) != 1:
+        return None
+    op = sub[0]
+    if op.op_name == "DW_OP_regx":
+        return ctx.entry_reg(op.args[0])
+    if op.op_name.startswith("DW_OP_reg"):
+        return ctx.entry_reg(int(op.op_name[len("DW_OP_reg"):]))
+    return None
 
 
 def frame_base(ctx: FrameContext, structs) -> int:  # type: ignore[no-untyped-def]

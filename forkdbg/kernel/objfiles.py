@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 from ..abi.fileflags import O_NONBLOCK, O_RDONLY
-from ..arch.unwind import Frame
+from ..arch.unwind import Frame, first_saved
 from ..arch.x86_64 import AT_BASE, AT_ENTRY, DWARF_REGS, RBP, REG_IDS, RIP, RSP
 from ..fs.hostfile import HostFile
 from ..mm.hostmem import PAGE
@@ -159,7 +159,8 @@ class ObjectMap:
                ) -> list[Frame]:
         """The call chain from (pc, sp, bp), innermost first, each step unwound with the
         tables of the object holding its pc (frame pointers where none has CFI)."""
-        out = [Frame(pc, sp, bp)]
+        saved = first_saved(reg)
+        out = [Frame(pc, sp, bp, tuple(saved.items()))]
         while len(out) < limit:
             first = len(out) == 1
             o = self.at(pc if first else pc - 1)
@@ -169,11 +170,12 @@ class ObjectMap:
             if first and not o.image.unwinder.covers(pc):
                 nxt = _prologue_step(o, pc, sp, bp, read_u64)
             if nxt is None:
-                nxt = o.image.unwinder.step(pc, sp, bp, read_u64, first=first, reg=reg)
+                nxt = o.image.unwinder.step(pc, sp, bp, read_u64, first=first, reg=reg,
+                                            saved=saved)
             if nxt is None:
                 break
             pc, sp, bp = nxt
-            out.append(Frame(pc, sp, bp))
+            out.append(Frame(pc, sp, bp, tuple(saved.items())))
         return out
 
 

@@ -194,12 +194,13 @@ def test_shared_library_source_level(tmp_path: Path) -> None:
 def test_inline_frames_as_gdb(tmp_path: Path) -> None:
     """A breakpoint in an inlined function stops in gdb's inline frame: `twice (v=...)`
     at its own line, its caller `loops` at the call's line without an address, `up` and
-    `down` between them, each frame's own arguments and locals. (gdb is told not to
-    show entry values, `n=n@entry=6`, which forkdbg does not evaluate yet.)"""
+    `down` between them, each frame's own arguments and locals, and the caller's
+    argument with its entry value from main's call site (`n=n@entry=6`)."""
     binary = _generated(tmp_path, ["-O2", "-g"])
     cmds = ["break twice", "run", "bt 2", "up", "info args", "info locals", "down",
             "info args", "p v", "continue", "bt 2", "frame 1", "p n"]
-    gdb = each_ex(GDB + ["-iex", "set print entry-values no"], cmds, binary, tmp_path)
+    gdb = each_ex(GDB, cmds, binary, tmp_path)
     ours = each_ex(FORKDBG, cmds, binary, tmp_path)
     assert ours == gdb
+    assert "#1  loops (n=n@entry=6) at gen_a.c:8" in ours
     assert "Breakpoint 1, twice (v=<optimized out>) at gen_a.c:2" in ours
