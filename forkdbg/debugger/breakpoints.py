@@ -39,18 +39,42 @@ class Point:
 @dataclass
 class Breakpoint(Point):
     spec: str = ""
-    addrs: dict[int, int] = field(default_factory=dict)  # inferior -> address
-    sal: "Sal | None" = None  # its source line, when debug information has one
+    #: inferior -> the addresses of its locations, ascending (an inlined function's
+    #: copies, a static function of the name in several files, a line in two blocks)
+    addrs: dict[int, list[int]] = field(default_factory=dict)
+    sals: dict[int, "Sal"] = field(default_factory=dict)  # address -> its source line
+    off: set[tuple[int, int]] = field(default_factory=set)  # (inferior, address) disabled
     thread: tuple[int, int] | None = None  # `break ... thread N`: (inferior, thread) only
     kind = "breakpoint"
 
-    def what(self, describe) -> str:  # type: ignore[no-untyped-def]
-        addr = next(iter(self.addrs.values()), None)
+    def at(self, inf: int, addr: int) -> bool:
+        """Whether a location of this breakpoint in `inf` is at `addr` and enabled."""
+        return addr in self.addrs.get(inf, ()) and (inf, addr) not in self.off
+
+    def set_locations(self, inf: int, found: list[tuple[int, "Sal | None"]]) -> None:
+        """`inf`'s locations, as the location spec resolves there now."""
+        self.addrs[inf] = sorted({a for a, _ in found})
+        for a, sal in found:
+            if sal is not None:
+                self.sals[a] = sal
+
+    @property
+    def sal(self) -> "Sal | None":
+        """The first location's source line."""
+        addr = next((a[0] for a in self.addrs.values() if a), None)
+        return self.sals.get(addr) if addr is not None else None
+
+    def what(self, describe, addr: int | None = None) -> str:  # type: ignore[no-untyped-def]
+        """`in FUNCTION at FILE:LINE` (or `<SYMBOL+OFF>`) of the location at `addr` (the
+        first one by default); the spec itself while pending."""
+        if addr is None:
+            addr = next((a[0] for a in self.addrs.values() if a), None)
         if addr is None:  # pending: the Address column says so
             return self.spec
-        if self.sal is not None:
-            fn = f"in {self.sal.function} " if self.sal.function else ""
-            return f"{fn}at {self.sal.file.name}:{self.sal.line}"
+        sal = self.sals.get(addr)
+        if sal is not None:
+            fn = f"in {sal.function} " if sal.function else ""
+            return f"{fn}at {sal.file.name}:{sal.line}"
         d = describe(addr)
         return f"<{d}>" if d else ""
 
@@ -130,30 +154,38 @@ class Catchpoint(Point):
         return self.all_signals or g.name not in gdbsignals.INTERNAL
 
 
-def locations(s: "Session", bp: Breakpoint) -> list[int]:
-    """The inferiors where `bp` has a location, in order (gdb numbers them N.M when there
-    are several).  An inferior without a process keeps the location its program file
-    gives, unless that is only a PLT entry: gdb drops trampolines when a real function of
-    the name is found anywhere (a libc function, once a process has libc loaded).  Two
-    processes in one address space (a vfork child before it execs) are one location."""
+def location_inferiors(s: "Session", bp: Breakpoint) -> list[int]:
+    """The inferiors where `bp` has locations, in order.  An inferior without a process
+    keeps the location its program file gives, unless that is only a PLT entry: gdb
+    drops trampolines when a real function of the name is found anywhere (a libc
+    function, once a process has libc loaded).  Two processes in one address space (a
+    vfork child before it execs) are one."""
     out = []
     spaces: set[int] = set()  # a vfork child shares its parent's space: one location
     for num in sorted(bp.inferiors):
         inf = s.inferiors.get(num)
-        if inf is None:
+        if inf is None or not bp.addrs.get(num):
             continue
         live = inf.live_tasks() if inf.live else []
         if live:
             if id(live[0].mm) in spaces:
                 continue
             spaces.add(id(live[0].mm))
-        if not inf.live and not bp.spec.startswith("*") and inf.exe == s.program:
+        if not inf.live and not bp.spec.startswith("*") and inf.exe == s.program and \
+                not any(a in bp.sals for a in bp.addrs[num]):  # an ELF symbol's location
             syms = s.file_symbols()
             sym = syms.lookup(bp.spec.partition("+")[0].strip()) if syms is not None else None
             if sym is None or sym.kind == "plt":
                 continue
         out.append(num)
     return out
+
+
+def locations(s: "Session", bp: Breakpoint) -> list[tuple[int, int]]:
+    """(inferior, address) of each of `bp`'s locations, numbered N.1, N.2 ... in this
+    order when there are several: by address, as gdb keeps them, then by inferior."""
+    return sorted(((n, a) for n in location_inferiors(s, bp) for a in bp.addrs[n]),
+                  key=lambda loc: (loc[1], loc[0]))
 
 
 def skip_prologue(addr: int, code: bytes) -> int:
@@ -204,14 +236,11 @@ class DebugWatcher:
         out = list(self.s.internal_stops.keys()) + dummy.return_addresses(self.s)
         for bp in self.s.points:
             if isinstance(bp, Breakpoint) and bp.enabled and inf.num in bp.inferiors:
-                old = bp.addrs.get(inf.num)
-                addr = self.s.resolve_for(bp, inf)
-                if addr is None:
-                    addr = old
-                elif old is not None and old != addr:
-                    self.s.unhook_if_unwanted(task, inf, old)
-                if addr is not None:
-                    out.append(addr)
+                old = list(bp.addrs.get(inf.num, ()))
+                now = self.s.resolve_for(bp, inf) or old
+                for gone in set(old) - set(now):
+                    self.s.unhook_if_unwanted(task, inf, gone)
+                out.extend(a for a in now if (inf.num, a) not in bp.off)
         return out
 
     def on_hit(self, task: "Task", addr: int) -> None:

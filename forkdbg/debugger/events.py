@@ -465,7 +465,9 @@ class EventHandlers:
         for p in s.points:
             if not (isinstance(p, Breakpoint) and p.enabled and inf.num in p.inferiors):
                 continue
-            if p.addrs.get(inf.num, s.resolve_for(p, inf)) != addr:
+            if inf.num not in p.addrs:
+                s.resolve_for(p, inf)
+            if not p.at(inf.num, addr):
                 continue
             if p.thread is not None and p.thread != (inf.num, inf.threads.get(task.tid)):
                 continue
@@ -477,8 +479,8 @@ class EventHandlers:
                 continue
             num = str(p.num)
             locs = locations(s, p)
-            if len(locs) > 1 and inf.num in locs:  # a location in each: gdb's N.M
-                num += f".{locs.index(inf.num) + 1}"
+            if len(locs) > 1 and (inf.num, addr) in locs:  # several locations: gdb's N.M
+                num += f".{locs.index((inf.num, addr)) + 1}"
             self.stop(BreakpointEvent(task, self.who(task), p, location=num))
             s.hit_point = p
             # gdb's $_hit_bpnum and $_hit_locno: the breakpoint and location just hit

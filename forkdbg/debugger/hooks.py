@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Callable
 
 from .breakpoints import Breakpoint, DebugWatcher, Point, Watchpoint
 from .inferiors import Inferior
-from .linespec import locate
+from .linespec import locate_all
 from .registry import CommandError
 
 if TYPE_CHECKING:
@@ -31,15 +31,15 @@ class PointHooks:
         def eval_int(self, text: str) -> int: ...
         def code_reader(self, inf: "Inferior | None" = None) -> Callable[[int, int], bytes]: ...
 
-    def resolve_for(self, bp: Breakpoint, inf: Inferior) -> int | None:
+    def resolve_for(self, bp: Breakpoint, inf: Inferior) -> list[int]:
+        """`bp`'s locations in `inf` found again (gdb's breakpoint_re_set): their
+        addresses, none when the spec names nothing there now (they are kept)."""
         try:
-            addr, sal = locate(self, bp.spec, inf)  # type: ignore[arg-type]
+            found = locate_all(self, bp.spec, inf)  # type: ignore[arg-type]
         except CommandError:
-            return None
-        bp.addrs[inf.num] = addr
-        if sal is not None:
-            bp.sal = sal
-        return addr
+            return []
+        bp.set_locations(inf.num, found)
+        return bp.addrs[inf.num]
 
     def insert_points(self) -> None:
         """(Re)insert breakpoint hooks into every inferior's address space."""
@@ -56,10 +56,18 @@ class PointHooks:
         if k is None:
             return
         for inf in self.inferiors.values():
-            addr = bp.addrs.get(inf.num)
             for t in inf.live_tasks()[:1]:
-                if addr is not None and not self._still_wanted(inf, addr, bp):
-                    k.watchers.unhook(t.mm, addr, self.watcher)
+                for addr in bp.addrs.get(inf.num, ()):
+                    if not self._still_wanted(inf, addr, bp):
+                        k.watchers.unhook(t.mm, addr, self.watcher)
+
+    def remove_location_hook(self, bp: Breakpoint, inf: Inferior, addr: int) -> None:
+        """`disable N.M`: the hook of one location goes unless another point wants it."""
+        k = self.kernel
+        for t in inf.live_tasks()[:1] if k is not None else []:
+            if not self._still_wanted(inf, addr, bp):
+                assert k is not None
+                k.watchers.unhook(t.mm, addr, self.watcher)
 
     def unhook_if_unwanted(self, task: "Task", inf: Inferior, addr: int) -> None:
         """Take the hook at `addr` out of `task`'s address space unless a breakpoint or
@@ -67,13 +75,13 @@ class PointHooks:
         k = self.kernel
         if k is not None and not (addr in self.internal_stops or any(
                 isinstance(p, Breakpoint) and p.enabled and inf.num in p.inferiors
-                and p.addrs.get(inf.num) == addr for p in self.points)):
+                and p.at(inf.num, addr) for p in self.points)):
             k.watchers.unhook(task.mm, addr, self.watcher)
 
     def _still_wanted(self, inf: Inferior, addr: int, without: Breakpoint) -> bool:
         return addr in self.internal_stops or any(
             isinstance(p, Breakpoint) and p is not without and p.enabled
-            and inf.num in p.inferiors and p.addrs.get(inf.num) == addr for p in self.points)
+            and inf.num in p.inferiors and p.at(inf.num, addr) for p in self.points)
 
     def insert_watch(self, wp: Watchpoint) -> None:
         for inf in self.inferiors.values():

@@ -247,7 +247,16 @@ def _one_per_block(found: list[tuple[Scope, int]]) -> list[tuple[Scope, int]]:
 def locate(s: "Session", spec: str, inf: "Inferior | None" = None,
            funfirstline: bool = True) -> tuple[int, Sal | None]:
     """The address `spec` names in `inf` (the current inferior), and its source line when
-    debug information knows it: source linespecs first, then ELF symbols and *ADDR."""
+    debug information knows it (the first, when it names several)."""
+    return locate_all(s, spec, inf, funfirstline)[0]
+
+
+def locate_all(s: "Session", spec: str, inf: "Inferior | None" = None,
+               funfirstline: bool = True) -> list[tuple[int, Sal | None]]:
+    """Every address `spec` names in `inf` (the current inferior), with its source line
+    when debug information knows it: source linespecs first (an inlined function's
+    copies, a function of the name in several files, a line in several blocks), then
+    ELF symbols and *ADDR."""
     spec = relative_line(s, line_variable(s, explicit(spec)))
     m = re.fullmatch(r"((?:[^:\s]+:)?[+-]?\d+)\s+(.+)", spec)
     if m is not None:  # a line, then words that are no part of a location
@@ -264,14 +273,14 @@ def locate(s: "Session", spec: str, inf: "Inferior | None" = None,
     if not spec.startswith("*"):
         sals = decode(spec, scopes, s.source.default_file(), read, funfirstline)
         if sals:
-            return sals[0].addr, sals[0]
+            return [(sal.addr, sal) for sal in sals]
     m = re.fullmatch(r"([^:*\s]+):(\d+)", spec)
     if m is not None:  # a source line, and no line table has the file
         raise CommandError(f"No source file named {m.group(1)}.")
     syms = s.kernel.symbols_for(inf.tg) if task is not None and s.kernel and inf.tg \
         else s.file_symbols()
     addr = resolve(spec, syms, s.eval_int, read if funfirstline else None)
-    return addr, sal_at(scopes, addr)
+    return [(addr, sal_at(scopes, addr))]
 
 
 def sal_at(scopes: list[Scope], addr: int) -> Sal | None:

@@ -390,7 +390,8 @@ class DebugInfo:
                 elif c.tag == "DW_TAG_variable":
                     block.variables.append(v)
             elif c.tag in ("DW_TAG_lexical_block", "DW_TAG_inlined_subroutine"):
-                rng = self.ranges(c, unit)
+                # a block whose code was optimized away (high_pc 0) has none, as in gdb
+                rng = [(lo, hi) for lo, hi in self.ranges(c, unit) if hi > lo]
                 inner = Block(rng)
                 if c.tag == "DW_TAG_inlined_subroutine" and "DW_AT_abstract_origin" in c.attributes:
                     origin = c.get_DIE_from_attribute("DW_AT_abstract_origin")

@@ -10,7 +10,7 @@ from .. import gdbsignals
 from ..breakpoints import Breakpoint, Catchpoint, Point, Watchpoint, locations
 from ..gdbtext import breakpoint_set
 from ..inferiors import parse_thread_id
-from ..linespec import explicit, line_variable, locate, relative_line
+from ..linespec import explicit, line_variable, locate, locate_all, relative_line
 from ..ranges import NOT_INTEGER, decimal, report_missing, spans
 from ..registry import CommandError, command
 from ..syscalltable import SyscallTable
@@ -51,13 +51,14 @@ def _break(s: "Session", arg: str, temporary: bool) -> None:
     try:
         # kept as FILE:LINE: `+1` and `$l` mean what they mean now, not at a later re-set
         spec = relative_line(s, line_variable(s, spec))
-        addr, sal = locate(s, spec)
+        found = locate_all(s, spec)
     except CommandError as e:
         if spec.startswith("*") or not str(e).startswith(("Function ", "No source file",
                                                           "No line ", "Undefined conv")):
             raise
         _pending(s, spec, cond, temporary, e)
         return
+    addr, sal = found[0]
     if cond:
         s.evaluate(cond) if s.running else None
     if sal is not None and decimal(spec):  # gdb keeps the file a bare LINE was in
@@ -71,14 +72,13 @@ def _break(s: "Session", arg: str, temporary: bool) -> None:
     bp = Breakpoint(0, spec=spec, temporary=temporary, condition=cond, inferiors=inferiors,
                     thread=thread)
     s.add_point(bp)
-    bp.addrs[here] = addr
+    bp.set_locations(here, found)
     for n in sorted(inferiors - {here}):
         s.resolve_for(bp, s.inferiors[n])
-    bp.sal = sal
     label = "Temporary breakpoint" if temporary else "Breakpoint"
-    locs = [n for n in locations(s, bp) if n in bp.addrs]
+    locs = locations(s, bp)
     if len(locs) > 1:
-        first = min(bp.addrs[n] for n in locs)
+        first = min(a for _n, a in locs)
         s.say(f"{label} {bp.num} at {first:#x}: {spec}. ({len(locs)} locations)")
     else:
         s.say(breakpoint_set(label, bp.num, addr, sal, s.source.addresses))
@@ -87,7 +87,7 @@ def _break(s: "Session", arg: str, temporary: bool) -> None:
 
 def _other_breakpoints(s: "Session", inf: int, addr: int) -> None:
     """gdb's note, for a person at the terminal, that breakpoints already stop there."""
-    others = [p for p in s.points if isinstance(p, Breakpoint) and p.addrs.get(inf) == addr]
+    others = [p for p in s.points if isinstance(p, Breakpoint) and addr in p.addrs.get(inf, ())]
     if not others:
         return
     names = [f"{p.num}{'' if p.enabled else ' (disabled)'}" for p in others]
@@ -137,7 +137,7 @@ def cmd_clear(s: "Session", arg: str) -> None:
             raise CommandError("No source file specified.")
         addr, missing = s.task().pc, "No breakpoint at this line."
     found = [p for p in s.points if isinstance(p, Breakpoint)
-             and p.addrs.get(s.current_inferior) == addr]
+             and addr in p.addrs.get(s.current_inferior, ())]
     if not found:
         raise CommandError(missing)
     if s.from_tty:
@@ -193,6 +193,12 @@ def _enable(s: "Session", arg: str, on: bool) -> None:
     once = False
     if arg.startswith("once"):
         once, arg = True, arg[4:].strip()
+    words = arg.split()
+    for w in [w for w in words if "." in w]:  # N.M and N.M-K: locations of breakpoint N
+        _enable_locations(s, w, on)
+    arg = " ".join(w for w in words if "." not in w)
+    if not arg and len(words) != len(arg.split()):
+        return
     targets = s.points[:] if not arg else _existing(s, arg)
     for p in targets:
         p.enabled = on
@@ -204,6 +210,38 @@ def _enable(s: "Session", arg: str, on: bool) -> None:
                 s.remove_point_hooks(p)
         elif isinstance(p, Watchpoint):
             s.insert_watch(p) if on else s.remove_watch(p)
+
+
+def _enable_locations(s: "Session", word: str, on: bool) -> None:
+    """`disable 1.2`, `enable 1.1-3`: locations of one breakpoint, by their numbers in
+    `info breakpoints` (gdb's errors for a number that names none)."""
+    num, _, part = word.partition(".")
+    if not decimal(num):
+        raise CommandError(f"Bad breakpoint number at or near: '{word}'")
+    bp = next((p for p in s.points if p.num == int(num)), None)
+    if not isinstance(bp, Breakpoint):
+        s.say(f"No breakpoint number {num}.")  # gdb says so and goes on, as for N
+        return
+    if not part:
+        raise CommandError(f"Bad breakpoint number at or near: '{word}'")
+    lo_text, dash, hi_text = part.partition("-")
+    for text in (lo_text, hi_text) if dash else (lo_text,):
+        if not decimal(text):
+            raise CommandError(f"Bad breakpoint location number '{text}'")
+    lo, hi = int(lo_text), int(hi_text) if dash else int(lo_text)
+    if hi < lo:
+        raise CommandError(f"Inverted breakpoint location range at '{part}'")
+    locs = locations(s, bp)
+    for i in range(lo, hi + 1):
+        if not 1 <= i <= len(locs):
+            raise CommandError(f"Bad breakpoint location number '{i}'")
+        inf, addr = locs[i - 1]
+        if on:
+            bp.off.discard((inf, addr))
+            s.insert_points()
+        else:
+            bp.off.add((inf, addr))
+            s.remove_location_hook(bp, s.inferiors[inf], addr)
 
 
 @command("disable", "disa", category="breakpoints")

@@ -104,24 +104,25 @@ def _list_points(s: "Session", arg: str, points: list[Point], one: str, many: st
     tw = max([14] + [len(t) for t in types])
     aw = 18 if any(isinstance(p, Breakpoint) and p.addrs for p in points) else 10
     s.say(f"{'Num':<7} {'Type':<{tw}} Disp Enb {'Address':<{aw}} What")
-    last = next((a for p in reversed(points) if isinstance(p, Breakpoint)
-                 for a in list(p.addrs.values())[-1:]), None)
-    if last is not None:
-        s.set_next_address(last)
+    for p in reversed(points):  # `x` goes on from the last location listed (gdb's $_)
+        listed = [a for _n, a in locations(s, p)] if isinstance(p, Breakpoint) else []
+        if listed:
+            s.set_next_address(listed[-1])
+            break
     for p, typ in zip(points, types):
         disp = "del " if p.temporary else "keep"
         enb = "y" if p.enabled else "n"
         rows: list[tuple[int, int]] = []  # (inferior, address) of each location
         if isinstance(p, Breakpoint):
-            addr = next(iter(p.addrs.values()), None)
+            locs = locations(s, p)
+            addr = locs[0][1] if locs else next((a[0] for a in p.addrs.values() if a), None)
             a = f"0x{addr:016x}" if addr is not None else "<PENDING>"
-            what = p.what(s.describe)
-            locs = [n for n in locations(s, p) if n in p.addrs]
+            what = p.what(s.describe, addr)
             if len(locs) > 1:
-                rows = [(n, p.addrs[n]) for n in locs]
+                rows = locs
                 a, what = "<MULTIPLE>", ""
             elif locs and len(s.inferiors) > 1:  # gdb names inferiors once there are several
-                what += f" inf {locs[0]}"
+                what += f" inf {locs[0][0]}"
             if p.thread is not None:
                 what += f" thread {_thread_id(s, p.thread)}"
         elif isinstance(p, Watchpoint):
@@ -140,8 +141,10 @@ def _list_points(s: "Session", arg: str, points: list[Point], one: str, many: st
             s.say(f"        {c}")
         for i, (n, addr) in enumerate(rows, 1):
             assert isinstance(p, Breakpoint)
-            s.say(f"{f'{p.num}.{i}':<7} {'':<{tw}} {'':<4} {'y':<3} 0x{addr:016x} "
-                  f"{p.what(s.describe)} inf {n}")
+            on = "n" if (n, addr) in p.off else "y"
+            where = f" inf {n}" if len(s.inferiors) > 1 else ""
+            s.say(f"{f'{p.num}.{i}':<7} {'':<{tw}} {'':<4} {on:<3} 0x{addr:016x} "
+                  f"{p.what(s.describe, addr)}{where}")
 
 
 def _type(p) -> str:  # type: ignore[no-untyped-def]

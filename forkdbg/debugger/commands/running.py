@@ -55,7 +55,8 @@ def cmd_start(s: "Session", arg: str) -> None:
     if syms is None or syms.address("main") is None:
         raise CommandError("No symbol table loaded.  Use the \"file\" command.")
     addr, sal = locate(s, "main")
-    bp = s.add_point(Breakpoint(0, spec="main", temporary=True, inferiors={1}, sal=sal))
+    bp = s.add_point(Breakpoint(0, spec="main", temporary=True, inferiors={1},
+                                sals={addr: sal} if sal is not None else {}))
     s.say(breakpoint_set("Temporary breakpoint", bp.num, addr, sal, s.source.addresses))
     _start(s, arg)
     s.resume()

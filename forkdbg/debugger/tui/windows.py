@@ -46,12 +46,13 @@ def _point_marks(s: "Session") -> tuple[dict[tuple[str, int], str], dict[int, st
         if not isinstance(p, Breakpoint):
             continue
         letter = "t" if p.temporary else "b"
-        mark = (letter.upper() if p.hits else letter) + ("+" if p.enabled else "-")
-        if p.sal is not None:
-            by_line.setdefault((p.sal.file.fullname, p.sal.line), mark)
-        addr = p.addrs.get(s.current_inferior)
-        if addr is not None:
+        for addr in p.addrs.get(s.current_inferior, ()):
+            on = p.enabled and (s.current_inferior, addr) not in p.off
+            mark = (letter.upper() if p.hits else letter) + ("+" if on else "-")
             by_addr.setdefault(addr, mark)
+            sal = p.sals.get(addr)
+            if sal is not None:
+                by_line.setdefault((sal.file.fullname, sal.line), mark)
     return by_line, by_addr
 
 
