@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Callable
 
 from ..arch.unwind import Frame
 from ..arch.x86_64 import DWARF_REGS, REG_IDS
+from ..dwarf.callsites import DW_OP_REG0, DW_OP_REG31
 from ..dwarf.info import Block, DebugInfo, Function, Variable
 from ..dwarf.lines import SourceFile, SourceLine
 from ..dwarf.locexpr import ExprError, FrameContext, evaluate
@@ -314,10 +315,10 @@ class FrameChain:
             raise EntryValueError(f'@entry can be used only for function parameters, '
                                   f'not for "{var.name}"')
         expr = var.location_at(fn.low + sc.bias, sc.bias)
-        if not expr or len(expr) != 1 or not 0x50 <= expr[0] <= 0x6f:  # DW_OP_reg0-31
+        if not expr or len(expr) != 1 or not DW_OP_REG0 <= expr[0] <= DW_OP_REG31:
             raise EntryValueError("DWARF-2 expression error: DW_OP_entry_value is supported "
                                   "only for single DW_OP_reg* or for DW_OP_fbreg(*)")
-        got = frame.entry_register(expr[0] - 0x50, self.read_u64(task))
+        got = frame.entry_register(expr[0] - DW_OP_REG0, self.read_u64(task))
         size = max(var.type.byte_size, 0)
         return TypedValue(var.type, (got & (1 << 64) - 1).to_bytes(8, "little")[:size])
 

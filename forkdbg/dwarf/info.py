@@ -13,6 +13,8 @@ from elftools.dwarf.locationlists import LocationParser
 from elftools.elf.elffile import ELFFile
 
 from ..elf.symbols import SymbolTable
+from .attrs import text as _str
+from .callsites import CALL_SITE_TAGS, CallSite, call_site
 from .lines import LineTable, SourceFile, read_line_table
 from .types import Type, TypeReader
 
@@ -70,16 +72,6 @@ class Block:
             if b.contains(pc):
                 return b.chain(pc) + [self]
         return [self]
-
-
-@dataclass(eq=False)
-class CallSite:
-    """A call the compiler described (DW_TAG_call_site): the function it calls (None:
-    indirect) and, for each argument register, the expression of the value the caller
-    passed in it, evaluated in the caller's frame (DW_AT_call_value)."""
-
-    target: str | None
-    params: dict[int, list[int]] = field(default_factory=dict)  # DWARF reg -> expression
 
 
 @dataclass(eq=False)
@@ -376,7 +368,7 @@ class DebugInfo:
                   top: bool = True) -> None:
         for c in die.iter_children():
             if c.tag in CALL_SITE_TAGS:
-                site = _call_site(c)
+                site = call_site(c)
                 if site is not None:
                     fn.call_sites[site[0]] = site[1]
                 continue
@@ -499,53 +491,3 @@ def _spans(entries: list[Any], base: int) -> list[tuple[int, int, Any]]:
             else:
                 out.append((base + e.begin_offset, base + e.end_offset, e))
     return out
-
-
-CALL_SITE_TAGS = ("DW_TAG_call_site", "DW_TAG_GNU_call_site")
-PARAM_TAGS = ("DW_TAG_call_site_parameter", "DW_TAG_GNU_call_site_parameter")
-DW_OP_REG0, DW_OP_REG31, DW_OP_REGX = 0x50, 0x6f, 0x90
-
-
-def _call_site(die) -> tuple[int, CallSite] | None:  # type: ignore[no-untyped-def]
-    """(return address, CallSite) of a DW_TAG_call_site (DWARF 5) or its GNU forerunner
-    (DWARF 4); None for a tail call (it returns elsewhere) or one without an address."""
-    a = die.attributes
-    if "DW_AT_call_tail_call" in a or "DW_AT_GNU_tail_call" in a:
-        return None
-    ret = a.get("DW_AT_call_return_pc") or a.get("DW_AT_low_pc")
-    if ret is None or not isinstance(ret.value, int):
-        return None
-    target = None
-    for ref in ("DW_AT_call_origin", "DW_AT_abstract_origin"):
-        if ref in a:
-            try:
-                callee = die.get_DIE_from_attribute(ref)
-            except Exception:  # noqa: BLE001 - a reference pyelftools cannot follow
-                break
-            for spec in ("DW_AT_specification", "DW_AT_abstract_origin"):
-                if "DW_AT_name" not in callee.attributes and spec in callee.attributes:
-                    callee = callee.get_DIE_from_attribute(spec)
-            target = _str(callee.attributes.get("DW_AT_name")) or None
-            break
-    site = CallSite(target)
-    for p in die.iter_children():
-        if p.tag not in PARAM_TAGS:
-            continue
-        pa = p.attributes
-        loc = pa.get("DW_AT_location")
-        val = pa.get("DW_AT_call_value") or pa.get("DW_AT_GNU_call_site_value")
-        if loc is None or val is None or not isinstance(loc.value, list) or not loc.value:
-            continue
-        op = loc.value[0]
-        if DW_OP_REG0 <= op <= DW_OP_REG31 and len(loc.value) == 1:
-            site.params[op - DW_OP_REG0] = list(val.value)
-        elif op == DW_OP_REGX and len(loc.value) == 2:
-            site.params[loc.value[1]] = list(val.value)
-    return ret.value, site
-
-
-def _str(attr) -> str:  # type: ignore[no-untyped-def]
-    if attr is None:
-        return ""
-    v = attr.value
-    return v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)

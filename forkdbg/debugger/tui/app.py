@@ -12,15 +12,9 @@ snapshotted (windows.py).
 
 from __future__ import annotations
 
-import codecs
-import fcntl
 import os
-import pty
 import queue
-import select
-import struct
 import sys
-import termios
 import threading
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -45,6 +39,7 @@ from .. import annotate
 from ...interrupts import Interrupts
 from ..detached import run_detached_slice
 from ..repl import end_of_input, history, install_questions, run_line, session_completer
+from .terminal import CommandLog, Terminal, visible_text
 from .windows import Pane, asm_pane, regs_pane, source_pane, status_line
 
 if TYPE_CHECKING:
@@ -52,92 +47,10 @@ if TYPE_CHECKING:
 
 #: the worker's jobs besides command lines (control characters no line can hold)
 STOP, SNAPSHOT, EOF = "\x00stop", "\x00snapshot", "\x04"
-LOG_LINES = 5000  # the command window keeps this many lines to scroll back through
 STYLE = Style.from_dict({
     "border": "", "border.focused": "bold ansicyan",
     "current": "reverse", "status": "reverse", "empty": "italic",
 })
-
-
-class Terminal:
-    """While the TUI is on, file descriptors 0, 1 and 2 are a pseudo-terminal's slave
-    (the program's terminal and forkdbg's output); the real terminal, kept on other
-    descriptors, is the TUI's own."""
-
-    def __enter__(self) -> "Terminal":
-        sys.stdout.flush()
-        sys.stderr.flush()
-        self.saved = [os.dup(fd) for fd in (0, 1, 2)]
-        self.master, slave = pty.openpty()
-        for fd in (0, 1, 2):
-            os.dup2(slave, fd)
-        os.close(slave)
-        return self
-
-    def resize(self, rows: int, cols: int) -> None:
-        fcntl.ioctl(self.master, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
-
-    def __exit__(self, *exc: object) -> None:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        for fd, saved in zip((0, 1, 2), self.saved):
-            os.dup2(saved, fd)
-            os.close(saved)
-        os.close(self.master)
-
-
-class CommandLog:
-    """The command window's lines, read from the pseudo-terminal by a thread of its own
-    (so the program never blocks on a full terminal)."""
-
-    def __init__(self, master: int, changed: Any) -> None:
-        self.master = master
-        self.changed = changed
-        self.lines: list[str] = []
-        self.partial = ""
-        self.lock = threading.Lock()
-        self.stopping = False
-        self.thread = threading.Thread(target=self._read, daemon=True)
-        self.thread.start()
-
-    def _read(self) -> None:
-        decoder = codecs.getincrementaldecoder("utf-8")("replace")
-        while not self.stopping:
-            if not select.select([self.master], [], [], 0.1)[0]:
-                continue
-            try:
-                data = os.read(self.master, 65536)
-            except OSError:  # the slave side closed
-                return
-            if not data:
-                return
-            self.add(decoder.decode(data))
-
-    def add(self, text: str) -> None:
-        with self.lock:
-            parts = (self.partial + text).split("\n")
-            self.partial = _carriage(parts.pop())
-            self.lines.extend(_carriage(p) for p in parts)
-            del self.lines[:-LOG_LINES]
-        self.changed()
-
-    def tail(self, n: int, back: int = 0) -> list[str]:
-        """The last `n` lines, `back` lines up from the end, the unfinished one last."""
-        with self.lock:
-            lines = self.lines + ([self.partial] if self.partial else [])
-        end = max(len(lines) - back, 0)
-        return lines[max(end - n, 0):end]
-
-    def stop(self) -> None:
-        self.stopping = True
-        self.thread.join(1)
-
-
-def _carriage(text: str) -> str:
-    """A line as a terminal leaves it: what follows the last carriage return (the pty
-    turns each newline into CR LF)."""
-    text = text.rstrip("\r")
-    return text.rsplit("\r", 1)[-1].expandtabs()
 
 
 class Tui:
@@ -451,9 +364,9 @@ class Tui:
         _rows, cols = self._size()
         room = self._heights()["cmd"] - 1
         lines = self.log.tail(room, self.log_back)
-        used = sum(max(1, -(-len(_visible(ln)) // max(cols, 1))) for ln in lines)
+        used = sum(max(1, -(-len(visible_text(ln)) // max(cols, 1))) for ln in lines)
         while used > room and lines:
-            used -= max(1, -(-len(_visible(lines[0])) // max(cols, 1)))
+            used -= max(1, -(-len(visible_text(lines[0])) // max(cols, 1)))
             lines = lines[1:]
         return lines, used
 
@@ -481,19 +394,6 @@ class Tui:
     def prompt(self, message: str) -> str:
         """What install_questions reads a command's answers from."""
         return self.prompt_for(message)
-
-
-def _visible(text: str) -> str:
-    """`text` without its colour escapes (for its width)."""
-    out, skip = [], False
-    for ch in text:
-        if ch == "\x1b":
-            skip = True
-        elif skip:
-            skip = not ch.isalpha()
-        else:
-            out.append(ch)
-    return "".join(out)
 
 
 def run_tui(s: "Session") -> int | None:
