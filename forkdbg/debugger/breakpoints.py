@@ -87,6 +87,8 @@ class Watchpoint(Point):
     access: str = "write"  # write, read, access
     old: int = 0
     handles: dict[int, int] = field(default_factory=dict)  # id(mm) -> hook handle
+    #: a local's watchpoint ends with its frame: (inferior, return address, frame's CFA)
+    scope: tuple[int, int, int] | None = None
     kind = "watchpoint"
 
     @property
@@ -233,7 +235,9 @@ class DebugWatcher:
         inf = self.s.inferior_of(task)
         if inf is None:
             return []
-        out = list(self.s.internal_stops.keys()) + dummy.return_addresses(self.s)
+        out = list(self.s.internal_stops.keys()) + dummy.return_addresses(self.s) + \
+            [p.scope[1] for p in self.s.points if isinstance(p, Watchpoint)
+             and p.scope is not None and p.scope[0] == inf.num]
         for bp in self.s.points:
             if isinstance(bp, Breakpoint) and bp.enabled and inf.num in bp.inferiors:
                 old = list(bp.addrs.get(inf.num, ()))

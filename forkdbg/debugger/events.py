@@ -28,7 +28,9 @@ from .forks import next_checkpoint
 from .gdbsignals import GdbSignal, default_policy
 from .inferiors import Inferior, thread_target_id
 from .solib import thread_db_library
+from .watchpoints import left_scope, watch_hit
 from .stops import (
+    WatchpointScopeEvent,
     BreakpointEvent,
     DummyReturnEvent,
     ConditionError,
@@ -52,7 +54,6 @@ from .stops import (
     ThreadRef,
     VforkParentDetached,
     VforkRefusedEvent,
-    WatchpointEvent,
 )
 
 #: after a library's code is mapped, how many system calls to look for it in the link map
@@ -408,35 +409,9 @@ class EventHandlers:
                 return
 
     def on_watch(self, e: MemoryWatch) -> None:
-        """gdb's order: a value that changed reports its write watchpoint; read and access
-        watchpoints report accesses that left the value as it was."""
-        s = self.s
-        inf = s.inferior_of(e.task)
-        if inf is None:
-            return
-        hits = []
-        for p in s.points:
-            if not (isinstance(p, Watchpoint) and p.enabled and inf.num in p.inferiors):
-                continue
-            if not (p.addr < e.addr + e.size and e.addr < p.addr + p.size):
-                continue
-            data = e.task.mm.readable_prefix(p.addr, p.size)
-            new = int.from_bytes(data, "little")
-            changed = new != p.old
-            event = WatchpointEvent(e.task, self.who(e.task), p, old=p.old, new=new,
-                                    changed=changed)
-            if changed and p.access in ("write", "access"):
-                hits.append((0, p, event))
-            elif not changed and p.access in ("read", "access") and e.access == "read":
-                hits.append((1, p, event))
-            elif changed:
-                p.old = new
-        if hits:
-            hits.sort(key=lambda h: (h[0], h[1].num))
-            _rank, p, event = hits[0]
-            for _r, q, ev in hits:
-                q.old = ev.new
-            p.hits += 1
+        inf = self.s.inferior_of(e.task)
+        event = watch_hit(self.s, e, inf) if inf is not None else None
+        if event is not None:
             self.stop(event)
 
     # --------------------------------------------------------- code hits
@@ -446,6 +421,10 @@ class EventHandlers:
         if inf is None:
             return
         if self.breakpoint_hit(task, addr):
+            return
+        gone = left_scope(s, task, inf, addr)
+        if gone is not None:
+            self.stop(WatchpointScopeEvent(task, self.who(task), gone))
             return
         internal = s.internal_stops.get(addr)
         if internal is not None and internal(task):

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from . import gdbsignals
 from .stops import (
+    WatchpointScopeEvent,
     BreakpointEvent,
     CatchpointEvent,
     CheckpointSwitchEvent,
@@ -85,6 +86,10 @@ def stop_headline(e: StopEvent) -> str:
         if e.changed:
             return head + f"Old value = {e.old}\nNew value = {e.new}"
         return head + f"Value = {e.new}"
+    if isinstance(e, WatchpointScopeEvent):
+        assert e.point is not None
+        return (f"\nWatchpoint {e.point.num} deleted because the program has left the "
+                "block in\nwhich its expression is valid.")
     if isinstance(e, SignalEvent):
         assert e.signal is not None
         return f"\n{_who(e.thread)} received signal {e.signal.name}, {e.signal.description}."

@@ -75,11 +75,16 @@ class PointHooks:
         k = self.kernel
         if k is not None and not (addr in self.internal_stops or any(
                 isinstance(p, Breakpoint) and p.enabled and inf.num in p.inferiors
-                and p.at(inf.num, addr) for p in self.points)):
+                and p.at(inf.num, addr) for p in self.points) or self._scope_at(inf, addr)):
             k.watchers.unhook(task.mm, addr, self.watcher)
 
+    def _scope_at(self, inf: Inferior, addr: int) -> bool:
+        """Whether a watchpoint on a local goes out of scope at `addr` in `inf`."""
+        return any(isinstance(p, Watchpoint) and p.scope is not None
+                   and p.scope[:2] == (inf.num, addr) for p in self.points)
+
     def _still_wanted(self, inf: Inferior, addr: int, without: Breakpoint) -> bool:
-        return addr in self.internal_stops or any(
+        return addr in self.internal_stops or self._scope_at(inf, addr) or any(
             isinstance(p, Breakpoint) and p is not without and p.enabled
             and inf.num in p.inferiors and p.at(inf.num, addr) for p in self.points)
 

@@ -11,6 +11,7 @@ from .format import location
 from .gdbtext import stop_headline
 from .inferiors import thread_target_id
 from .stops import InterruptEvent
+from .watchpoints import forget_hooks
 
 if TYPE_CHECKING:
     from ..kernel.kernel import Stop
@@ -54,6 +55,7 @@ def report_stop(s: "Session", stop: "Stop | None") -> None:
     if s.kernel is not None and not s.kernel.tasks:
         s.last_pid = s.kernel.last_pid
         s.kernel = None  # every process is gone
+    forget_hooks(s, s.stop_log)  # watchpoints gone out of scope: the engine has stopped
     notes = [h for h in map(stop_headline, s.stop_log) if h]
     s.stop_log = []
     if task is not None and task.alive:

@@ -71,6 +71,15 @@ class WatchpointEvent(StopEvent):
 
 
 @dataclass
+class WatchpointScopeEvent(StopEvent):
+    """The frame a watchpoint's expression lived in returned: the watchpoint is gone."""
+
+    point: "Watchpoint | None" = None
+
+    kind: ClassVar[str] = "watchpoint-scope"
+
+
+@dataclass
 class CatchpointEvent(StopEvent):
     """A catchpoint caught something (the subclasses say what)."""
 

@@ -123,7 +123,7 @@ def run_user(kernel: "Kernel", task: "Task") -> None:
         kernel._breakpoint(task, trap.addr)
     elif trap.kind == "watch":
         from .ptrace import finish_watched
-        finish_watched(kernel, task, trap)
+        finish_watched(kernel, task, trap, budget.block if counted else None)
     else:
         from .fault import handle_trap
         handle_trap(kernel, task, trap, budget.block if counted else None)

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from .task import Task
 
 
-_WRITES = (U.UC_MEM_WRITE_UNMAPPED, U.UC_MEM_WRITE_PROT)
+_WRITES = (U.UC_MEM_WRITE_UNMAPPED, U.UC_MEM_WRITE_PROT, U.UC_MEM_WRITE)  # and a watched one
 
 
 def locate_fault(task: "Task", trap: Trap, block: int | None) -> tuple[int, int]:

@@ -64,6 +64,8 @@ def step_instruction(kernel: "Kernel", task: "Task") -> "Stop | None":
             return _wait_until_runnable(kernel, task)
     elif trap.kind == "breakpoint":
         task.skip_break = trap.addr  # landed on one: continuing must not stop here again
+    elif trap.kind == "watch":  # the step's instruction touched a watched location
+        finish_watched(kernel, task, trap, pc)
     else:
         from .fault import handle_trap
         handle_trap(kernel, task, trap, BUDGET.block)
@@ -138,12 +140,22 @@ def _wait_until_runnable(kernel: "Kernel", task: "Task") -> "Stop | None":
         kernel.bus.unsubscribe(SyscallExit, done)
 
 
-def finish_watched(kernel: "Kernel", task: "Task", trap: "Trap") -> None:
-    """A watch hook stops the engine before the access: finish that one instruction
-    (hooks muted), then report it, so old and new values can be compared."""
+def finish_watched(kernel: "Kernel", task: "Task", trap: "Trap", block: int | None) -> None:
+    """A watch hook stopped the engine after the access, as a data fault stops it: the
+    registers as they were before the accessing instruction, but rip stale (the start of
+    `block`, whose earlier instructions ran) and a store already done.  Find the
+    instruction (arch/faultpc.py, as for a fault), put back the bytes the store
+    overwrote, run that instruction once, whole (hooks muted), then report the access,
+    so old and new values can be compared and nothing runs twice (an `add` to memory,
+    the `i++` before it)."""
     from .events import MemoryWatch
+    from .fault import locate_fault
     mm = task.mm
     uc = mm.uc
+    assert uc is not None  # the engine that just stopped
+    uc.reg_write(RIP, locate_fault(task, trap, block)[0])
+    if trap.old is not None:
+        uc.mem_write(trap.addr, trap.old)
     mm.watch_muted = True
     pc = uc.reg_read(RIP)
     mm.skip_break = pc

@@ -62,6 +62,7 @@ class Trap:
     size: int = 0
     value: int = 0
     intno: int = 0
+    old: bytes | None = None  # a watched store: the bytes it overwrites (read before it)
 
 
 _ACCESS = {U.UC_MEM_READ_UNMAPPED: "read", U.UC_MEM_WRITE_UNMAPPED: "write",

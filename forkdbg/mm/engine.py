@@ -116,11 +116,18 @@ def add_watch_hook(mm: "AddressSpace", begin: int, size: int, access: str) -> in
 
     def on_mem(uc: unicorn.Uc, acc: int, addr: int, sz: int, value: int, _ud: object) -> None:
         if mm.trap is None and not mm.watch_muted:
-            mm.trap = Trap("watch", addr=addr, access=acc, size=sz, value=value)
+            # the engine stops only after the store (kernel/ptrace.py finish_watched):
+            # keep what it overwrites
+            old = bytes(uc.mem_read(addr, sz)) if acc == U.UC_MEM_WRITE else None
+            mm.trap = Trap("watch", addr=addr, access=acc, size=sz, value=value, old=old)
             uc.emu_stop()
 
     mm.watch_hooks += 1
-    return mm.uc.hook_add(kinds, on_mem, None, begin, begin + size - 1)
+    handle = mm.uc.hook_add(kinds, on_mem, None, begin, begin + size - 1)
+    # soft-TLB entries filled before the hook take the fast path past it: a watchpoint
+    # set after the code ran (at a breakpoint in a loop) would never trigger
+    uc_compat.flush_tlb(mm.uc)
+    return handle
 
 
 def park(mm: "AddressSpace") -> None:

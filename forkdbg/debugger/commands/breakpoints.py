@@ -14,6 +14,7 @@ from ..linespec import explicit, line_variable, locate, locate_all, relative_lin
 from ..ranges import NOT_INTEGER, decimal, report_missing, spans
 from ..registry import CommandError, command
 from ..syscalltable import SyscallTable
+from ..watchpoints import scope_of
 
 if TYPE_CHECKING:
     from ..session import Session
@@ -318,9 +319,10 @@ def _watch(s: "Session", arg: str, access: str) -> None:
     size = v.t.size
     wp = s.add_point(Watchpoint(0, expr=arg, addr=v.lval, size=size, access=access,
                                 old=v.v & ((1 << (8 * size)) - 1),
-                                inferiors={s.current_inferior}))
+                                inferiors={s.current_inferior}, scope=scope_of(s, arg)))
     s.say(f"{wp.label} {wp.num}: {arg}")  # type: ignore[attr-defined]
     s.insert_watch(wp)  # type: ignore[arg-type]
+    s.insert_points()  # the return address where a local's watchpoint ends
 
 
 @command("watch", category="breakpoints")

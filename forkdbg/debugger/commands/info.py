@@ -102,7 +102,7 @@ def _list_points(s: "Session", arg: str, points: list[Point], one: str, many: st
         return
     types = [_type(p) for p in points]
     tw = max([14] + [len(t) for t in types])
-    aw = 18 if any(isinstance(p, Breakpoint) and p.addrs for p in points) else 10
+    aw = 18 if any(isinstance(p, Breakpoint) and p.addrs for p in s.points) else 10
     s.say(f"{'Num':<7} {'Type':<{tw}} Disp Enb {'Address':<{aw}} What")
     for p in reversed(points):  # `x` goes on from the last location listed (gdb's $_)
         listed = [a for _n, a in locations(s, p)] if isinstance(p, Breakpoint) else []
