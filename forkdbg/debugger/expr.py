@@ -55,8 +55,10 @@ class Env:
                  type_named: Callable[[str], CType | None] | None = None,
                  call: Callable[[str, list["Value"]], "Value | None"] | None = None,
                  infcall: Callable[[int, list[Any], Any, str], bytes | None] | None = None,
-                 entry: Callable[[str], "Value"] | None = None) -> None:
+                 entry: Callable[[str], "Value"] | None = None,
+                 scoped: Callable[[str, str], "Value"] | None = None) -> None:
         self.entry = entry  # NAME@entry: a parameter's value when its function was entered
+        self.scoped = scoped  # FUNCTION::NAME, 'FILE'::NAME
         self.call = call  # gdb's internal functions: $_gdb_setting("name") ...
         # a call of the program's function: (address, arguments, return type, name) ->
         # the returned value's bytes (None: void)
@@ -388,6 +390,9 @@ class Parser:
                 return Value(self.unary().t.size, ULONG)
             finally:
                 self.skip -= 1
+        if kind == "scope" and self.env.scoped is not None:
+            scope, _, name = text.partition("::")
+            return self.env.scoped(scope, name)
         if kind == "name" and text.endswith("@entry") and self.env.entry is not None:
             return self.env.entry(text[:-len("@entry")])
         if kind == "name" and self.env.variable is not None:

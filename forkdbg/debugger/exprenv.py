@@ -61,4 +61,4 @@ def expression_env(s: "Session") -> Env:
                s.source.ctype, s.source.type_named,
                lambda name, args: internal_function(s, name, args),
                lambda addr, args, ret, name: call_function(s, addr, args, ret, name),
-               s.source.entry_variable)
+               s.source.entry_variable, s.source.scoped_variable)

@@ -62,13 +62,21 @@ def tokenize(text: str) -> tuple[list[tuple[str, str]], list[int]]:
 def _entry_names(tokens: list[tuple[str, str]], starts: list[int]
                  ) -> tuple[list[tuple[str, str]], list[int]]:
     """`NAME @ entry` (blanks allowed) as one name, `NAME@entry`: gdb's ENTRY token, a
-    parameter's value at the function's entry."""
+    parameter's value at the function's entry; `FUNCTION::NAME` and `'FILE'::NAME` as
+    one scope token (gdb's scope operator)."""
     out, where, i = [], [], 0
     while i < len(tokens):
         if tokens[i][0] == "name" and tokens[i + 1:i + 3] == [("op", "@"), ("name", "entry")]:
             out.append(("name", tokens[i][1] + "@entry"))
             where.append(starts[i])
             i += 3
+            continue
+        if tokens[i][0] in ("name", "char") and tokens[i + 1:i + 3] == [("op", ":")] * 2 \
+                and i + 3 < len(tokens) and tokens[i + 3][0] == "name":
+            scope = tokens[i][1].strip("'")  # FUNCTION::NAME, 'FILE'::NAME
+            out.append(("scope", f"{scope}::{tokens[i + 3][1]}"))
+            where.append(starts[i])
+            i += 4
             continue
         out.append(tokens[i])
         where.append(starts[i])

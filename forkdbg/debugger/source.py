@@ -8,7 +8,7 @@ import os
 import re
 from typing import TYPE_CHECKING
 
-from ..dwarf.info import CompUnit, Function, Variable
+from ..dwarf.info import Block, CompUnit, Function, Variable
 from ..dwarf.lines import SourceFile, SourceLine
 from ..dwarf.locexpr import ExprError, FrameContext, evaluate
 from ..dwarf.types import Type
@@ -314,7 +314,10 @@ class SourceView(FrameChain):
                     addr = fn.low + sc.bias
                     return Value(addr, self.ctype(ft), lval=addr, symbol=name)
             return None
-        var, frame = hit
+        return self.value(name, *hit)
+
+    def value(self, name: str, var: Variable, frame: FrameState | None) -> Value:
+        """`var` (found in `frame`, or a global's pseudo-frame) as an expression's value."""
         task = self.s.task() if self.s.running else None
         tv = self.value_of(var, frame, task if frame is not None and frame.function else None)
         t = self.ctype(var.type)
@@ -325,6 +328,36 @@ class SourceView(FrameChain):
                          symbol=name)
         return Value(decode(tv.data, t) if t.floating else tv.as_int(), t, lval=tv.addr,
                      raw=tv.data, symbol=name)
+
+    def scoped_variable(self, scope: str, name: str) -> Value:
+        """gdb's scope operator: `FUNCTION::NAME` (a function's static, or a local of a
+        frame running it) and `'FILE'::NAME` (a file's static or global)."""
+        for sc in self.scopes():
+            for fn in sc.info.functions_named(scope):
+                var = _declared_in(sc.info.parse(fn), name)
+                if var is None:
+                    raise CommandError(f'No symbol "{name}" in specified context.')
+                if var.static_address is not None:
+                    return self.value(name, var, FrameState(0, 0, 0, lambda _n: None, None,
+                                                            sc, None))
+                if not self.s.running:
+                    raise CommandError("No frame selected.")
+                task = self.s.task()  # from the selected frame outwards, as gdb looks
+                for frame in self.frames(task)[self.s.frame_level:]:
+                    if frame.function is fn and frame.inline is None:
+                        return self.value(name, var, frame)
+                raise CommandError(f"No frame is currently executing in block {scope}.")
+        for sc in self.scopes():
+            units = [u for u in sc.info.units if u.name == scope
+                     or os.path.basename(u.name) == scope]
+            for unit in units:
+                found = [v for v in sc.info.global_named(name, unit) if v.file == unit.name]
+                if found:
+                    return self.value(name, found[0], FrameState(0, 0, 0, lambda _n: None,
+                                                                 None, sc, None))
+            if units:
+                raise CommandError(f'No symbol "{name}" in specified context.')
+        raise CommandError(f'No symbol "{scope}" in current context.')
 
     def render(self, v: Value, fmt: str | None) -> str:
         """A value as `print` shows it: program types through their DWARF."""
@@ -412,3 +445,15 @@ class SourceView(FrameChain):
         """A stop printed `line` of `f`: the next `list` centers on it."""
         self.list_file, self.list_center, self.list_next = f, line, 0
         self.s.tui.source_at = None  # the source window follows the stop again
+
+
+def _declared_in(block: Block, name: str) -> Variable | None:
+    """The variable or parameter `name` declared anywhere in `block` (outermost first)."""
+    for v in block.params + block.variables:
+        if v.name == name:
+            return v
+    for inner in block.blocks:
+        found = _declared_in(inner, name)
+        if found is not None:
+            return found
+    return None

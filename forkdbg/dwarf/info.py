@@ -32,6 +32,15 @@ class Variable:
     external: bool = False
     file: str = ""  # the CU's name: gdb qualifies statics by file
 
+    @property
+    def static_address(self) -> int | None:
+        """The fixed address of a variable of static storage (DW_OP_addr alone), None for
+        one that lives in a frame or a register."""
+        loc = self.location
+        if isinstance(loc, list) and len(loc) == 9 and loc[0] == DW_OP_ADDR:
+            return int.from_bytes(bytes(loc[1:9]), "little")
+        return None
+
     def location_at(self, pc: int, bias: int) -> list[int] | None:
         """The expression that holds at `pc` (None: optimized out there)."""
         if isinstance(self.location, list) and self.location and \
@@ -460,10 +469,10 @@ class DebugInfo:
         return self._statics.get(addr)
 
     def _note_static(self, v: Variable) -> None:
-        loc = v.location
-        if isinstance(loc, list) and len(loc) == 9 and loc[0] == DW_OP_ADDR:
+        addr = v.static_address
+        if addr is not None:
             assert self._statics is not None
-            self._statics.setdefault(int.from_bytes(bytes(loc[1:9]), "little"), v.name)
+            self._statics.setdefault(addr, v.name)
 
     def scan_loclists(self, unit: CompUnit) -> None:
         """Whether a CU uses location lists (gdb's `locations_valid`), found by reading
