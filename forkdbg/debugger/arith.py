@@ -10,8 +10,10 @@ from typing import Callable
 
 from ..dwarf.types import ATE_FLOAT, ATE_SIGNED, ATE_SIGNED_CHAR, ATE_UNSIGNED, Type
 from .escapes import escape_at
-from .expr_types import DOUBLE, FLOAT, INT, LONG, TEXT, TEXTP, UINT, ULONG, VOID, CType, Value, wrap
+from .expr_types import (DOUBLE, FLOAT, INT, LONG, LONG_DOUBLE, TEXT, TEXTP, UINT, ULONG, VOID,
+                         CType, Value, wrap)
 from .registry import CommandError
+from .x87 import LongDouble, compute
 
 
 def promote(t: CType) -> CType:
@@ -33,15 +35,6 @@ def common_type(a: CType, b: CType) -> CType:
     if t.size <= 4:
         return INT if t.signed else UINT
     return LONG if t.signed else ULONG
-
-
-def refuse_long_double(*values: Value) -> None:
-    """Arithmetic on an x87 long double would need 80-bit floats: refused, not done on
-    its bits."""
-    for v in values:
-        d = v.t.dwarf.strip() if v.t.dwarf is not None else None
-        if d is not None and d.kind == "base" and d.is_float() and d.size > 8:
-            raise CommandError("forkdbg does not compute with long double values yet.")
 
 
 def decay(v: Value) -> Value:
@@ -79,7 +72,6 @@ def apply(op: str, a: Value, b: Value, skip: bool = False,
           warn: Callable[[str], None] = lambda _m: None) -> Value:
     """One binary operator; with `skip` the result is only typed, never an error."""
     a, b = decay(a), decay(b)
-    refuse_long_double(a, b)
     x, y = a.v, b.v
     if op in ("&&", "||"):
         r = (bool(x) and bool(y)) if op == "&&" else (bool(x) or bool(y))
@@ -121,6 +113,9 @@ def _floating(op: str, a: Value, b: Value) -> Value:
     unless both are float), IEEE division (by zero too)."""
     if a.t.is_pointer or b.t.is_pointer or op in ("%", "&", "|", "^", "<<", ">>"):
         raise CommandError("Integer-only operation on floating point number.")
+    if any(v.t.floating and v.t.size > 8 for v in (a, b)):  # x87's, exactly
+        r = compute(op, LongDouble.of(a.v), LongDouble.of(b.v))
+        return Value(int(r), INT) if isinstance(r, bool) else Value(r, LONG_DOUBLE)
     # C's conversions: double if either side is one, else float (integers convert)
     t = DOUBLE if any(v.t.floating and v.t.size == 8 for v in (a, b)) else FLOAT
     x, y = float(a.v), float(b.v)
@@ -160,6 +155,8 @@ def value_bytes(v: Value) -> bytes:
     """The bytes of a value in the program's representation."""
     if v.raw is not None and v.t.aggregate:
         return v.raw
+    if v.t.floating and v.t.size > 8:
+        return LongDouble.of(v.v).data.ljust(v.t.size, b"\0")
     if v.t.floating:
         return struct.pack("<f" if v.t.size == 4 else "<d", float(v.v))
     return (int(v.v) & ((1 << (8 * v.t.size)) - 1)).to_bytes(v.t.size, "little")

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from ..dwarf.types import Type
 from .arith import (apply, array_value, char_constant_string, program_type, promote,
-                    refuse_long_double, string_value)
+                    string_value)
 from .calls import call_result, is_function, return_type
 from .escapes import char_constant
 from .lexer import TYPE_WORDS, parse_number, tokenize
@@ -213,7 +213,9 @@ class Parser:
         if tok[0] == "op" and tok[1] in ("-", "!", "~", "+"):
             self.i += 1
             v = self.unary()
-            refuse_long_double(v)
+            if v.t.floating and v.t.size > 8 and tok[1] in "-+!":  # x87's long double
+                return apply("-", Value(0, INT), v) if tok[1] == "-" else \
+                    Value(int(not v.v), INT) if tok[1] == "!" else v  # - as 0 - x, below
             if tok[1] == "~" and v.t.floating:
                 raise CommandError("Argument to complement operation not an integer, "
                                    "boolean.")

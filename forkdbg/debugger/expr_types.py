@@ -7,6 +7,9 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..dwarf.types import ATE_FLOAT, Type
+from .x87 import LongDouble
+
 
 @dataclass(frozen=True)
 class CType:
@@ -40,6 +43,9 @@ INT64 = CType("int64_t", 8)
 VOID = CType("void", 1)
 FLOAT = CType("float", 4, floating=True)
 DOUBLE = CType("double", 8, floating=True)
+#: x87's 80-bit long double in 16 bytes: the value is an x87.LongDouble
+LONG_DOUBLE = CType("long double", 16, floating=True,
+                    dwarf=Type("base", "long double", 16, encoding=ATE_FLOAT))
 VOIDP = CType("void *", 8, False, VOID)
 CODEP = CType("void (*)()", 8, False, CType("void ()", 1, code=True))
 TEXT = CType("<text variable, no debug info>", 1, code=True)
@@ -51,7 +57,7 @@ BASE_TYPES = {
     "unsigned long": ULONG, "long long": LONG, "unsigned long long": ULONG, "void": VOID,
     "int8_t": CHAR, "uint8_t": UCHAR, "int16_t": SHORT, "uint16_t": USHORT, "int32_t": INT,
     "uint32_t": UINT, "int64_t": INT64, "uint64_t": ULONG, "size_t": ULONG, "pid_t": INT,
-    "float": FLOAT, "double": DOUBLE,
+    "float": FLOAT, "double": DOUBLE, "long double": LONG_DOUBLE,
 }
 
 
@@ -70,6 +76,8 @@ class Value:
 
 def decode(data: bytes, t: CType) -> Any:
     """The value the program's bytes hold as type `t`: a float for float and double."""
+    if t.floating and t.size > 8:
+        return LongDouble(bytes(data[:10]).ljust(10, b"\0"))
     if t.floating:
         return struct.unpack("<f" if t.size == 4 else "<d", data[:t.size].ljust(t.size, b"\0"))[0]
     return wrap(int.from_bytes(data, "little"), t)
@@ -78,10 +86,12 @@ def decode(data: bytes, t: CType) -> Any:
 def wrap(v: Any, t: CType) -> Any:
     """`v` as type `t` holds it: integers cut to its width (a float truncated toward zero
     first, as C converts), floats rounded to its precision."""
+    if t.floating and t.size > 8:
+        return LongDouble.of(v)
     if t.floating:
         return struct.unpack("<f", struct.pack("<f", float(v)))[0] if t.size == 4 \
             else float(v)
-    if isinstance(v, float):
+    if isinstance(v, (float, LongDouble)):
         v = int(v)
     bits = 8 * t.size
     v &= (1 << bits) - 1

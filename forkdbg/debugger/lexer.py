@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 
-from .expr_types import DOUBLE, FLOAT, INT, LONG, UINT, ULONG, Value, wrap
+from .expr_types import DOUBLE, FLOAT, INT, LONG, LONG_DOUBLE, UINT, ULONG, Value, wrap
 from .registry import CommandError
+from .x87 import LongDouble, round_fraction
 
 TOKEN = re.compile(r"""\s*(?:
     (?P<num>(?:\d+\.\d*|\.\d+)(?:[eE][-+]?\d+)?[fFlL]?|\d+[eE][-+]?\d+[fFlL]?|\d[\w]*)
@@ -24,8 +26,10 @@ def parse_number(text: str) -> Value:
     """A C constant: a floating one (double; float with an f suffix), or an integer with
     C's type rules (int, unsigned, long, unsigned long)."""
     if re.fullmatch(r"(\d+\.\d*|\.\d+|\d+(?=[eE]))([eE][-+]?\d+)?[fFlL]?", text):
+        if text[-1] in "lL":  # a long double: from the decimal text, exactly rounded
+            return Value(LongDouble(round_fraction(Fraction(text[:-1]))), LONG_DOUBLE)
         t = FLOAT if text[-1] in "fF" else DOUBLE
-        return Value(wrap(float(text.rstrip("fFlL")), t), t)
+        return Value(wrap(float(text.rstrip("fF")), t), t)
     m = re.fullmatch(r"(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9]\d*)([uU]?[lL]{0,2}|[lL]{1,2}[uU])", text)
     if m is None:
         raise CommandError(f'Invalid number "{text}".')

@@ -206,7 +206,7 @@ class SourceView(FrameChain):
         if st.kind == "void":
             return CType("void", 1, dwarf=None)
         return CType(str(t), max(t.byte_size, 1) if st.kind != "func" else 1,
-                     t.is_signed(), dwarf=t, floating=st.is_float() and st.size in (4, 8))
+                     t.is_signed(), dwarf=t, floating=st.is_float() and st.size in (4, 8, 10, 12, 16))
 
     def type_named(self, text: str) -> CType | None:
         """A program type named in an expression: ``struct point``, ``enum colour *``,

@@ -275,9 +275,9 @@ def _x87(data: bytes) -> str:
     mant = int.from_bytes(data[:8], "little")
     top = int.from_bytes(data[8:10], "little")
     sign, exp = "-" if top >> 15 else "", top & 0x7FFF
-    if exp == 0x7FFF:
+    if exp == 0x7FFF:  # gdb shows a NaN's whole significand, its integer bit too
         frac = mant & ((1 << 63) - 1)
-        return f"{sign}inf" if not frac else f"{sign}nan({frac:#x})"
+        return f"{sign}inf" if not frac else f"{sign}nan({mant:#x})"
     if mant == 0:
         return f"{sign}0"
     with decimal.localcontext() as ctx:
