@@ -259,13 +259,13 @@ class FrameChain:
             with_addr = (frame.lookup != frame.pc or sl.pc != frame.pc or not sl.is_stmt) \
                 and self.addresses \
                 and frame.site is None  # a frame whose callee was inlined: no address
-        args = ", ".join(self._arg_text(p, frame, task) for p in frame.params)
+        args = ", ".join(self.arg_text(p, frame, task) for p in frame.params)
         if args and self.s.settings.get("print frame-arguments") == "presence":
             args = "..."
         head = f"0x{frame.pc:016x} in " if with_addr else ""
         return f"{head}{frame.name} ({args}) at {sl.file.name}:{sl.line}"
 
-    def _arg_text(self, var: Variable, frame: FrameState, task: "Task") -> str:
+    def arg_text(self, var: Variable, frame: FrameState, task: "Task") -> str:
         """`n=6` as a frame line shows an argument: `print frame-arguments` scalars (the
         default: structs, unions and arrays as ...), all, or none; with its value at
         the function's entry as `print entry-values` says (gdb's default: `n=n@entry=6`

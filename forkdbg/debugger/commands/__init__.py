@@ -5,6 +5,7 @@ from . import (  # noqa: F401
                checkpoint,
                data,
                extras,
+               frameinfo,
                inferiors,
                info,
                printf,

@@ -6,10 +6,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 from ...arch.x86_64 import AT_EXECFN, AT_PLATFORM, AUXV_DESCRIPTIONS, AUXV_NAMES, GPRS, REG_IDS
-from ...kernel.objfiles import unwind, unwinder_at
 from .. import gdbsignals
 from ..breakpoints import Breakpoint, Catchpoint, Point, Watchpoint, locations
-from ..format import register_lines, sym_suffix
+from ..format import register_lines
 from ..ranges import spans
 from ..registry import CommandError, command
 from ..solib import info_sharedlibrary_lines
@@ -291,43 +290,6 @@ def info_sharedlibrary(s: "Session", arg: str) -> None:
 
 
 #: gdb's names for DWARF register numbers, in the order `info frame` lists saved ones
-SAVED_ORDER = [(0, "rax"), (3, "rbx"), (2, "rcx"), (1, "rdx"), (4, "rsi"), (5, "rdi"),
-               (6, "rbp"), (7, "rsp")] + [(n, f"r{n}") for n in range(8, 16)] + [(16, "rip")]
-
-
-@info("frame", "f")
-def info_frame(s: "Session", arg: str) -> None:
-    """The innermost frame from the binary's CFI: its CFA, return address, caller's frame
-    and where registers were saved."""
-    s.require_running("No stack.")
-    t = s.task()
-    k = s.kernel
-    pc, sp, bp = t.pc, t.reg(REG_IDS["rsp"]), t.reg(REG_IDS["rbp"])
-    unwinder = unwinder_at(k, t, pc) if k is not None else None
-    slots = unwinder.saved_slots(pc, sp, bp) if unwinder is not None else None
-    if slots is None:
-        s.say(f"Stack level 0, frame at {sp:#x}:")
-        s.say(f" rip = {pc:#x}{sym_suffix(pc, s.describe)}; saved rip = unknown")
-        return
-    cfa, saved = slots
-
-    assert k is not None
-    frames = unwind(k, t, limit=3)
-    syms = s.symbols(t)
-    hit = syms.containing(pc) if syms else None
-    name = hit[0].name if hit else "??"
-    ra = f"{frames[1].pc:#x}" if len(frames) > 1 else "<not saved>"
-    s.say(f"Stack level 0, frame at {cfa:#x}:")
-    s.say(f" rip = {pc:#x} in {name}; saved rip = {ra}")
-    outermost = name == "main" and s.settings.get("backtrace past-main", "off") == "off"
-    if len(frames) > 2 and not outermost:
-        s.say(f" called by frame at {frames[2].sp:#x}")
-    s.say(f" Arglist at {cfa - 16:#x}, args: ")
-    s.say(f" Locals at {cfa - 16:#x}, Previous frame's sp is {cfa:#x}")
-    s.say(" Saved registers:")
-    s.say("  " + ", ".join(f"{nm} at {saved[n]:#x}" for n, nm in SAVED_ORDER if n in saved))
-
-
 def _thread_id(s: "Session", thread: tuple[int, int]) -> str:
     """gdb's thread id: N, or INF.N once there are several inferiors."""
     return f"{thread[0]}.{thread[1]}" if len(s.inferiors) > 1 else str(thread[1])
