@@ -31,6 +31,9 @@ class Variable:
     decl_line: int = 0
     external: bool = False
     file: str = ""  # the CU's name: gdb qualifies statics by file
+    #: a location list's base-address entries: the index of the entry each came before,
+    #: and the address (`info scope` shows them as gdb does)
+    loc_bases: dict[int, int] = field(default_factory=dict)
 
     @property
     def static_address(self) -> int | None:
@@ -432,20 +435,31 @@ class DebugInfo:
             if attr.form == "DW_FORM_exprloc" or attr.form.startswith("DW_FORM_block"):
                 v.location = attr.value
             else:
-                v.location = self._loclist(attr, die, unit)
+                v.location, v.loc_bases = self._loclist(attr, die, unit)
                 unit.has_loclist = True
         return v
 
-    def _loclist(self, attr, die, unit: CompUnit) -> list[tuple[int, int, list[int]]]:  # type: ignore[no-untyped-def]
+    def _loclist(self, attr, die, unit: CompUnit  # type: ignore[no-untyped-def]
+                 ) -> tuple[list[tuple[int, int, list[int]]], dict[int, int]]:
+        """A location list's (start, end, expression) entries and its base-address
+        entries (by the index of the entry that follows each)."""
         if self._loc_parser is None:
             self._loc_parser = LocationParser(self.dwarf.location_lists())
         try:
             entries = self._loc_parser.parse_from_attribute(attr, unit.version, die)
         except Exception:  # noqa: BLE001 - unreadable: optimized out
-            return []
-        return [(lo, hi, e.loc_expr) for lo, hi, e in
-                _spans(entries if isinstance(entries, list) else [], unit.low_pc)
-                if hasattr(e, "loc_expr")]
+            return [], {}
+        entries = entries if isinstance(entries, list) else []
+        bases: dict[int, int] = {}
+        count = 0
+        for e in entries:
+            base = getattr(e, "base_address", None)
+            if base is not None:
+                bases[count] = base
+            elif hasattr(e, "loc_expr"):
+                count += 1
+        return [(lo, hi, e.loc_expr) for lo, hi, e in _spans(entries, unit.low_pc)
+                if hasattr(e, "loc_expr")], bases
 
     def static_at(self, addr: int) -> str | None:
         """The variable of static storage (a global, a file's or a function's static)

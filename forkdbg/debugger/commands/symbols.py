@@ -193,23 +193,36 @@ def info_scope(s: "Session", arg: str) -> None:
         s.say("No function contains specified address.")
         return
     symbols = []
-    for block in fn.chain(addr - sc.bias):
+    lines = []
+    for block in fn.chain(addr - sc.bias):  # innermost out, to the function's own block
+        if block.inlined:  # an inlined function is a function: gdb stops there too
+            lines.append(f"Symbol {block.inlined} is a function at address "
+                         f"{block.entry + sc.bias:#x}, length 1.")
+            symbols.extend(block.params + block.variables)
+            break
         symbols.extend(fn.params + block.variables if block is fn else block.variables)
-    if not symbols:
+    for v in symbols:
+        where = _where(sc.info, v, sc.bias)
+        lines.append(f"Symbol {v.name} is {where}." if where == "optimized out" else
+                     f"Symbol {v.name} is {where}, length {v.type.byte_size}.")
+    if not lines:
         s.say(f"Scope for {arg.strip()}:\nSymbol table contains no locals or arguments.")
         return
     s.say(f"Scope for {arg.strip()}:")
-    for v in symbols:
-        s.say(f"Symbol {v.name} is {_where(sc.info, v, sc.bias)}, length {v.type.byte_size}.")
+    for line in lines:
+        s.say(line)
 
 
 def _where(dinfo: "DebugInfo", v, bias: int) -> str:  # type: ignore[no-untyped-def]
     """How gdb's `info scope` says where a variable lives."""
-    if v.location is None:
+    if v.location is None or v.location == []:
         return "optimized out" if v.const_value is None else f"constant {v.const_value}"
     if isinstance(v.location, list) and v.location and isinstance(v.location[0], tuple):
-        parts = [f"  Range {lo + bias:#x}-{hi + bias:#x}: {_expr_words(dinfo, e, bias)}"
-                 for lo, hi, e in v.location]
+        parts = []
+        for i, (lo, hi, e) in enumerate(v.location):
+            base = f"Base address {v.loc_bases[i] + bias:#x}  " if i in v.loc_bases else ""
+            parts.append(f"  {base}Range {lo + bias:#x}-{hi + bias:#x}: "
+                         f"{_expr_words(dinfo, e, bias)}")
         return "multi-location:\n" + "\n".join(parts) + "\n"
     return _expr_words(dinfo, v.location, bias)
 
@@ -221,5 +234,78 @@ def _expr_words(dinfo: "DebugInfo", expr, bias: int) -> str:  # type: ignore[no-
     if len(ops) == 1 and ops[0].op_name.startswith("DW_OP_reg") and \
             ops[0].op_name[9:].isdigit() and int(ops[0].op_name[9:]) < len(DWARF_REGS):
         return f"a variable in ${DWARF_REGS[int(ops[0].op_name[9:])]}"
-    lines = [f"{op.offset:6}: {op.op_name}" + "".join(f" {a}" for a in op.args) for op in ops]
-    return "a complex DWARF expression:\n" + "\n".join(lines) + "\n"
+    simple = _simple(ops, bias)
+    if simple is not None:
+        return simple
+    pieces = _pieces(ops, bias)
+    if pieces is not None:
+        return pieces
+    return "a complex DWARF expression:\n" + "\n".join(_disassemble(ops, 0, bias)) + "\n"
+
+
+def _simple(ops, bias: int) -> str | None:  # type: ignore[no-untyped-def]
+    """gdb's words for a location it can say plainly: a register, a constant, a static."""
+    if len(ops) == 1 and ops[0].op_name == "DW_OP_addr":
+        return f"static storage at address {ops[0].args[0] + bias:#x}"
+    reg = _reg_number(ops[0].op_name, ops[0].args) if len(ops) == 1 else None
+    if reg is not None and not ops[0].op_name.startswith("DW_OP_breg"):
+        return f"a variable in ${DWARF_REGS[reg]}"
+    if len(ops) == 2 and ops[0].op_name.startswith("DW_OP_lit") and \
+            ops[1].op_name == "DW_OP_stack_value":
+        return f"the constant {int(ops[0].op_name[9:])}"
+    return None
+
+
+def _pieces(ops, bias: int) -> str | None:  # type: ignore[no-untyped-def]
+    """A value in pieces each of which gdb can say plainly: `a variable in $rdi [4-byte
+    piece], and the constant 2 [4-byte piece]`; None otherwise."""
+    parts, current = [], []
+    for op in ops:
+        if op.op_name != "DW_OP_piece":
+            current.append(op)
+            continue
+        if not current:
+            parts.append(f"an empty {op.args[0]}-byte piece")
+            continue
+        words = _simple(current, bias)
+        if words is None:
+            return None
+        parts.append(f"{words} [{op.args[0]}-byte piece]")
+        current = []
+    return ", and ".join(parts) if parts and not current else None
+
+
+def _disassemble(ops, indent: int, bias: int, base: int = 0) -> list[str]:  # type: ignore[no-untyped-def]
+    """gdb's listing of a DWARF expression: each operation at its offset, registers
+    named, an entry value's expression below it, indented."""
+    out = []
+    for op in ops:
+        name, args = op.op_name, op.args
+        text = f"  {op.offset + base:{indent + 4}}: {name}"
+        reg = _reg_number(name, args)
+        if name in ("DW_OP_entry_value", "DW_OP_GNU_entry_value"):
+            out.append(text)
+            out.extend(_disassemble(args[0], indent + 2, bias, op.offset + base + 2))
+            continue
+        if name == "DW_OP_addr":
+            text += f" {args[0] + bias:#x}"
+        elif name in ("DW_OP_implicit_pointer", "DW_OP_GNU_implicit_pointer"):
+            text += f" DIE {args[0]:x} offset {args[1]}"  # gdb: hex, no 0x
+        elif reg is not None and name.startswith("DW_OP_breg"):
+            text += f" {args[-1]} [${DWARF_REGS[reg]}]"
+        elif reg is not None:
+            text += (f" {args[0]}" if name == "DW_OP_regx" else "") + f" [${DWARF_REGS[reg]}]"
+        else:
+            text += "".join(f" {a}" for a in args)
+        out.append(text)
+    return out
+
+
+def _reg_number(name: str, args: list) -> int | None:  # type: ignore[type-arg]
+    """The DWARF register an operation names (DW_OP_regN, DW_OP_bregN, the x forms)."""
+    for prefix in ("DW_OP_breg", "DW_OP_reg"):
+        if name.startswith(prefix):
+            rest = name[len(prefix):]
+            n = int(rest) if rest.isdigit() else args[0] if rest == "x" and args else None
+            return n if n is not None and n < len(DWARF_REGS) else None
+    return None
