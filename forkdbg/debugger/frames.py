@@ -18,6 +18,7 @@ from ..dwarf.values import Printer, TypedValue
 from ..kernel.objfiles import unwind, unwinder_at
 from . import annotate, dummy
 from .format import location
+from .highlight import styled
 
 if TYPE_CHECKING:
     from ..kernel.task import Task
@@ -262,8 +263,10 @@ class FrameChain:
         args = ", ".join(self.arg_text(p, frame, task) for p in frame.params)
         if args and self.s.settings.get("print frame-arguments") == "presence":
             args = "..."
-        head = f"0x{frame.pc:016x} in " if with_addr else ""
-        return f"{head}{frame.name} ({args}) at {sl.file.name}:{sl.line}"
+        on = self.s.color
+        head = f"{styled('address', f'0x{frame.pc:016x}', on)} in " if with_addr else ""
+        return (f"{head}{styled('function', frame.name, on)} ({args}) at "
+                f"{styled('file', sl.file.name, on)}:{sl.line}")
 
     def arg_text(self, var: Variable, frame: FrameState, task: "Task") -> str:
         """`n=6` as a frame line shows an argument: `print frame-arguments` scalars (the
@@ -278,22 +281,24 @@ class FrameChain:
         if mode == "preferred" and e is None:
             v = self.value_of(var, frame, task)
 
+        name = styled("variable", var.name, self.s.color)
+
         def text(val: TypedValue) -> str:
             if how == "none" or (how == "scalars" and val.data is not None
                                  and not var.type.is_scalar()):
                 return "..."
             return self.printer().value(val, top=False)
-        at = f"{var.name}@entry="
+        at = f"{name}@entry="
         if e is None and (mode in ("only", "both") or mode == "preferred" and (
                 v is None or v.data is None)):
             e = TypedValue(var.type, None)
         if v is not None and e is not None and mode in ("compact", "default") and \
                 v.data is not None and v.data == e.data:
-            return f"{var.name}={at}{text(v)}"
+            return f"{name}={at}{text(v)}"
         if mode in ("compact", "if-needed", "preferred") and e is not None and \
                 (v is None or v.data is None):
             v = None
-        parts = ([f"{var.name}={text(v)}"] if v is not None else []) + \
+        parts = ([f"{name}={text(v)}"] if v is not None else []) + \
             ([at + text(e)] if e is not None else [])
         return ", ".join(parts)
 

@@ -96,7 +96,6 @@ class Session(PointHooks, ProgramFile, Questions):
         self.last_hit: Point | None = None  # the breakpoint of the last stop (continue N)
         self.stop_signal: "GdbSignal | None" = None  # the signal the last stop was at
         self.last_command = ""
-        self.color = False  # syntax-coloured disassembly (a terminal)
         self.last_stop_tid: int | None = None  # "[Switching to ...]" when a stop moves
         self.from_tty = not batch  # gdb's from_tty: some messages only for a person
         self.stop: StopEvent | None = None  # what stopped the program last
@@ -161,6 +160,12 @@ class Session(PointHooks, ProgramFile, Questions):
             if inf.tg is task.tg and not inf.detached:
                 return inf
         return None
+
+    @property
+    def color(self) -> bool:
+        """Whether output is styled (`set style enabled`: on at a terminal): coloured
+        disassembly, source lines and frame lines."""
+        return self.settings["style enabled"] == "on"
 
     @property
     def inferior(self) -> Inferior:

@@ -29,6 +29,9 @@ DEFAULT_SETTINGS: dict[str, str] = {
     # forkdbg's host charset is ASCII (gdb's under LANG=C), where 8-bit characters print
     # as \nnn either way
     "print sevenbit-strings": "off",
+    # gdb styles output on a terminal (the prompt turns it on there); source lines by
+    # pygments, as gdb's own Python styling does
+    "style enabled": "off", "style sources": "on",
 }
 CHOICES = {"follow-fork-mode": ("parent", "child", "ask"), "follow-exec-mode": ("same", "new"),
            "breakpoint pending": ("on", "off", "auto"),
@@ -41,7 +44,7 @@ CHOICES = {"follow-fork-mode": ("parent", "child", "ask"), "follow-exec-mode": (
            "print frame-arguments": ("all", "scalars", "none", "presence"),
            "print entry-values": ("no", "only", "preferred", "if-needed", "both", "compact",
                                   "default")}
-BOOLEAN = {"print finish", "print object", "print demangle", "print asm-demangle",
+BOOLEAN = {"style enabled", "style sources", "print finish", "print object", "print demangle", "print asm-demangle",
            "print address", "print sevenbit-strings", "detach-on-fork", "schedule-multiple", "confirm", "pagination", "print pretty",
            "backtrace past-main", "verbose", "print inferior-events", "print thread-events",
            "check type", "editing", "history expansion", "history save", "write"}
@@ -52,6 +55,8 @@ INTEGER = {"width": True, "height": True, "listsize": True, "history size": True
 FILENAME = {"history filename", "data-directory"}
 #: auto settings: what `show` says they currently are
 AUTO_NOW = {"check range": "off", "language": "c"}
+#: settings `show` words as enabled/disabled
+STYLE = ("style enabled", "style sources")
 #: `show NAME`'s sentence, `{}` the value (the rest say "NAME is VALUE.")
 SHOW = {
     "follow-fork-mode": "Debugger response to a program call of fork or vfork is \"{}\".",
@@ -69,6 +74,8 @@ SHOW = {
     "print address": "Printing of addresses is {}.",
     "print sevenbit-strings": "Printing of 8-bit characters in strings as \\nnn is {}.",
     "print frame-arguments": "Printing of non-scalar frame arguments is \"{}\".",
+    "style enabled": "CLI output styling is {}.",
+    "style sources": "Source code styling is {}.",
     "print entry-values": "Printing of function arguments at function entry is \"{}\".",
     "print demangle": "Demangling of encoded C++/ObjC names when displaying symbols is {}.",
     "print asm-demangle": "Demangling of C++/ObjC names in disassembly listings is {}.",
@@ -167,6 +174,8 @@ def sentence(key: str, value: str) -> str:
     if key == "architecture":
         now = f' (currently "{NATIVE}")' if value == "auto" else ""
         return f'The target architecture is set to "{value}"{now}.'
+    if key in STYLE:  # gdb words these as enabled/disabled
+        return SHOW[key].format("enabled" if value == "on" else "disabled")
     return SHOW.get(key, key + " is {}.").format(shown(key, value))
 
 

@@ -19,6 +19,7 @@ from .expr import CType, Value
 from .expr_types import decode
 from .format import value as fmt_value
 from .frames import EntryValueError, FrameChain, FrameState, Scope
+from .highlight import highlight_lines
 from .registry import CommandError
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ class SourceView(FrameChain):
     def __init__(self, s: "Session") -> None:
         self.s = s
         self._texts: dict[str, list[str] | None] = {}
+        self._styled: dict[str, list[str]] = {}  # highlighted lines, by file
         self._places: dict[str, str] = {}  # a source's fullname -> the file read for it
         self.list_file: SourceFile | None = None  # where `list` goes on from
         self.list_next = 0  # the line `list` prints next; 0: center on list_center
@@ -426,6 +428,7 @@ class SourceView(FrameChain):
 
     def forget_texts(self) -> None:
         """Read source files again (the source path changed)."""
+        self._styled.clear()
         self._texts.clear()
         self._places.clear()
 
@@ -439,7 +442,16 @@ class SourceView(FrameChain):
             return f"{line}\tin {f.name}"
         if not 1 <= line <= len(lines):
             return f"Line number {line} out of range; \"{f.name}\" has {len(lines)} lines."
-        return f"{line}\t{lines[line - 1]}"
+        return f"{line}\t{self.styled_text(f, lines)[line - 1]}"
+
+    def styled_text(self, f: SourceFile, lines: list[str]) -> list[str]:
+        """The file's lines as output shows them: highlighted when styling is on (and
+        `set style sources` is), else as they are."""
+        if not self.s.color or self.s.settings["style sources"] != "on":
+            return lines
+        if f.fullname not in self._styled:
+            self._styled[f.fullname] = highlight_lines(f.fullname, lines) or lines
+        return self._styled[f.fullname]
 
     def shown(self, f: SourceFile, line: int) -> None:
         """A stop printed `line` of `f`: the next `list` centers on it."""

@@ -103,7 +103,7 @@ class Tmux:
         end = time.time() + timeout
         while time.time() < end:
             s = self.screen()
-            if re.search(pattern, s):
+            if re.search(pattern, s, re.MULTILINE):
                 time.sleep(0.3)  # let the drawing settle
                 return self.screen()
             time.sleep(0.1)

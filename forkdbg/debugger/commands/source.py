@@ -144,8 +144,9 @@ def _print(s: "Session", f: "SourceFile", first: int, last: int) -> None:
     if s.tui.active:  # gdb's TUI scrolls the source window there instead of printing
         s.tui.show_source(f, first)
         return
+    shown = view.styled_text(f, lines)
     for n in range(first, min(last, len(lines)) + 1):
-        s.say(f"{n}\t{lines[n - 1]}")
+        s.say(f"{n}\t{shown[n - 1]}")
 
 
 # ------------------------------------------------------------ info line
