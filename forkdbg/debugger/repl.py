@@ -161,8 +161,8 @@ def repl(s: "Session", prompt_session: Any = None) -> int:
     """Read and run commands until `quit` or Ctrl-D; returns forkdbg's exit status."""
     ps = prompt_session or make_prompt(s)
     s.from_tty = True
-    if getattr(s.out, "isatty", lambda: False)():
-        s.settings["style enabled"] = "on"  # gdb styles what goes to a terminal
+    if getattr(s.out, "isatty", lambda: False)() and os.environ.get("TERM") != "dumb":
+        s.settings["style enabled"] = "on"  # gdb styles what goes to a (capable) terminal
     s.tui.terminal = _terminal(ps)
     install_questions(s, ps)
 
