@@ -121,10 +121,9 @@ class Tui:
             if self.s.tui.refresh:
                 self.s.tui.refresh = False
                 self._in_ui(self._redraw)
-            if code is not None:
-                self._in_ui(lambda: self.app.exit(result=code))
-            elif not self.s.tui.wanted:
-                self._in_ui(lambda: self.app.exit(result=None))
+            if code is not None or not self.s.tui.wanted:  # quit, or back to the prompt:
+                self._in_ui(lambda result=code: self.app.exit(result=result))
+                return  # lines typed ahead are not run in a TUI that is going
             self.app.invalidate()
 
     def _in_ui(self, fn: Any) -> None:
