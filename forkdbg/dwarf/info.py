@@ -15,6 +15,7 @@ from elftools.elf.elffile import ELFFile
 from ..elf.symbols import SymbolTable
 from .attrs import text as _str
 from .callsites import CALL_SITE_TAGS, CallSite, call_site
+from .lists import location_list, spans
 from .lines import LineTable, SourceFile, read_line_table
 from .types import Type, TypeReader
 
@@ -337,7 +338,7 @@ class DebugInfo:
                     if rl is not None else []
             except Exception:  # noqa: BLE001 - an index form we do not follow
                 return []
-            return [(lo, hi) for lo, hi, _e in _spans(entries, unit.low_pc) if lo and hi > lo]
+            return [(lo, hi) for lo, hi, _e in spans(entries, unit.low_pc) if lo and hi > lo]
         return []
 
     def _function(self, die, unit: CompUnit, files) -> Function | None:  # type: ignore[no-untyped-def]
@@ -441,25 +442,9 @@ class DebugInfo:
 
     def _loclist(self, attr, die, unit: CompUnit  # type: ignore[no-untyped-def]
                  ) -> tuple[list[tuple[int, int, list[int]]], dict[int, int]]:
-        """A location list's (start, end, expression) entries and its base-address
-        entries (by the index of the entry that follows each)."""
         if self._loc_parser is None:
             self._loc_parser = LocationParser(self.dwarf.location_lists())
-        try:
-            entries = self._loc_parser.parse_from_attribute(attr, unit.version, die)
-        except Exception:  # noqa: BLE001 - unreadable: optimized out
-            return [], {}
-        entries = entries if isinstance(entries, list) else []
-        bases: dict[int, int] = {}
-        count = 0
-        for e in entries:
-            base = getattr(e, "base_address", None)
-            if base is not None:
-                bases[count] = base
-            elif hasattr(e, "loc_expr"):
-                count += 1
-        return [(lo, hi, e.loc_expr) for lo, hi, e in _spans(entries, unit.low_pc)
-                if hasattr(e, "loc_expr")], bases
+        return location_list(self._loc_parser, attr, die, unit.version, unit.low_pc)
 
     def static_at(self, addr: int) -> str | None:
         """The variable of static storage (a global, a file's or a function's static)
@@ -499,18 +484,3 @@ def _preferring(units: list[CompUnit], prefer: CompUnit | None) -> list[CompUnit
     if prefer is None or prefer not in units:
         return units
     return [prefer] + [u for u in units if u is not prefer]
-
-
-def _spans(entries: list[Any], base: int) -> list[tuple[int, int, Any]]:
-    """(start, end, entry) of each entry of a range or location list, its offsets made
-    absolute: from the CU's base address, or the last base-address entry before it."""
-    out = []
-    for e in entries:
-        if hasattr(e, "base_address"):
-            base = e.base_address
-        elif hasattr(e, "begin_offset"):
-            if getattr(e, "is_absolute", False):
-                out.append((e.begin_offset, e.end_offset, e))
-            else:
-                out.append((base + e.begin_offset, base + e.end_offset, e))
-    return out
