@@ -11,19 +11,15 @@ the stack whole. A MEMORY return value is written where a hidden first argument 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
 
 from ..dwarf.types import ATE_FLOAT, Type
-from .x86_64 import RAX, RDX, XMM_IDS
+from .x86_64 import FP_IDS, FPSW, RAX, RDX, XMM_IDS
 
 INTEGER, SSE = "INTEGER", "SSE"
 ARG_REGS = ("rdi", "rsi", "rdx", "rcx", "r8", "r9")  # the INTEGER class's, in order
 INT_REGS = len(ARG_REGS)
 SSE_REGS = 8  # xmm0-xmm7
-
-
-class Unsupported(Exception):
-    """A type this convention's implementation here does not pass (long double)."""
 
 
 @dataclass
@@ -80,6 +76,17 @@ def _leaves(t: Type, base: int) -> list[tuple[int, int, str | None]]:
     return [(base, max(s.byte_size, 1), INTEGER)]
 
 
+def is_x87(t: Type) -> bool:
+    """A long double: class X87, passed in memory and returned in st(0)."""
+    s = t.strip()
+    return s.kind == "base" and s.encoding == ATE_FLOAT and s.byte_size > 8
+
+
+def stack_alignment(t: Type) -> int:
+    """How an argument passed in memory is aligned on the stack (16 for a long double)."""
+    return 16 if is_x87(t) else 8
+
+
 def plan_call(args: list[Argument], hidden_return: int | None = None) -> Plan:
     """The registers and stack bytes for `args`; `hidden_return` is the address a MEMORY
     return value goes to (passed first, in rdi)."""
@@ -96,25 +103,34 @@ def plan_call(args: list[Argument], hidden_return: int | None = None) -> Plan:
                 word = int.from_bytes(data[8 * i:8 * i + 8], "little")
                 (p.ints if c == INTEGER else p.sses).append(word)
         else:
+            stack += bytes(-len(stack) % stack_alignment(a.type))
             stack += data
     p.stack = bytes(stack)
     return p
 
 
 def returned_in_memory(t: Type) -> bool:
-    """Whether a value of type `t` comes back through a hidden pointer."""
-    if t.strip().kind == "base" and t.strip().encoding == ATE_FLOAT and t.byte_size > 8:
-        raise Unsupported("long double")
-    return classify(t) is None
+    """Whether a value of type `t` comes back through a hidden pointer (a long double
+    does not: it comes back in st(0))."""
+    return not is_x87(t) and classify(t) is None
 
 
-def returned(t: Type, reg: Callable[[int], int], read: Callable[[int, int], bytes]) -> bytes:
+def returned(t: Type, reg: Callable[[int], Any], read: Callable[[int, int], bytes]) -> bytes:
     """The bytes of the value of type `t` a function has just returned, from its
-    registers (`reg`, by unicorn id): through the hidden pointer rax holds for a MEMORY
-    value, else from rax/rdx and xmm0/xmm1. Unsupported for a long double."""
+    registers (`reg`, by unicorn id): st(0) for a long double, through the hidden pointer
+    rax holds for a MEMORY value, else from rax/rdx and xmm0/xmm1."""
+    if is_x87(t):
+        return st0(reg).ljust(t.strip().byte_size, b"\0")
     if returned_in_memory(t):
         return read(reg(RAX), t.byte_size)
     return return_bytes(t, reg(RAX), reg(RDX), reg(XMM_IDS[0]), reg(XMM_IDS[1]))
+
+
+def st0(reg: Callable[[int], Any]) -> bytes:
+    """The 10 bytes of the x87 stack's top register."""
+    top = (reg(FPSW) >> 11) & 7
+    mant, exp = reg(FP_IDS[top])
+    return (mant & (1 << 64) - 1).to_bytes(8, "little") + (exp & 0xFFFF).to_bytes(2, "little")
 
 
 def return_bytes(t: Type, rax: int, rdx: int, xmm0: int, xmm1: int) -> bytes:

@@ -30,6 +30,10 @@ for _n in ("eax", "ebx", "ecx", "edx", "esi", "edi", "ebp", "esp", "ax", "bx", "
     if _id is not None and _n not in REG_IDS:
         REG_IDS[_n] = _id
 XMM_IDS = [getattr(X, f"UC_X86_REG_XMM{i}") for i in range(16)]
+#: the x87 registers as the hardware numbers them (ST(0) is FP[TOP]), and the status
+#: word whose bits 11-13 hold TOP; unicorn reads an FP register as (significand, exponent)
+FP_IDS = [getattr(X, f"UC_X86_REG_FP{i}") for i in range(8)]
+FPSW = X.UC_X86_REG_FPSW
 #: the System V ABI's DWARF register numbers, 0-16, by gdb's register names
 DWARF_REGS = ["rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10",
               "r11", "r12", "r13", "r14", "r15", "rip"]

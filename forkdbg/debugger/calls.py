@@ -15,6 +15,7 @@ from ..dwarf.types import ATE_FLOAT, ATE_SIGNED, Type
 from .arith import program_type
 from .expr_types import TEXT, VOID, CType, Value, decode
 from .registry import CommandError
+from .x87 import LongDouble
 
 if TYPE_CHECKING:
     from .expr import Env
@@ -56,10 +57,11 @@ def _argument(env: "Env", a: Value, param: Type | None) -> Argument:
     target = param.strip() if param is not None else None
     if target is None or target.kind in ("void", "struct", "union"):
         # no prototype: C's default promotions (float to double, narrow ints to int)
-        target = DOUBLE_T if a.t.floating else INT_T if a.t.size < 4 else program_type(a.t)
+        target = program_type(a.t) if a.t.floating and a.t.size > 8 else \
+            DOUBLE_T if a.t.floating else INT_T if a.t.size < 4 else program_type(a.t)
     if target.kind == "base" and target.encoding == ATE_FLOAT:
-        if target.size > 8:
-            raise CommandError("forkdbg does not pass long double arguments.")
+        if target.size > 8:  # a long double: its 10 bytes, in memory (class X87)
+            return Argument(target, LongDouble.of(a.v).data.ljust(target.byte_size, b"\0"))
         return Argument(target, struct.pack("<f" if target.size == 4 else "<d", float(a.v)))
     size = max(target.byte_size, 1)
     n = int(a.v) if not a.t.floating else int(float(a.v))

@@ -482,6 +482,9 @@ for _n in "al bl cl dl ah bh ch dh sil dil".split():
     REG_TYPES[_n] = CHAR
 
 
-def evaluate(text: str, env: Env) -> Value:
-    """The value of a gdb expression."""
-    return Parser(text, env).parse()
+def evaluate(text: str, env: Env, typed_only: bool = False) -> Value:
+    """The value of a gdb expression; with `typed_only` its type, without side effects
+    (gdb's EVAL_AVOID_SIDE_EFFECTS, for whatis and ptype: no function is called)."""
+    p = Parser(text, env)
+    p.skip = int(typed_only)
+    return p.parse()

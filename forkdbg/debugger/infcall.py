@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..arch.sysv_call import (ARG_REGS, Argument, Unsupported, plan_call, returned,
+from ..arch.sysv_call import (ARG_REGS, Argument, plan_call, returned,
                               returned_in_memory)
 from ..arch.x86_64 import RAX, REG_IDS, RSP, XMM_IDS
 from ..dwarf.types import Type
@@ -59,10 +59,7 @@ def _call(s: "Session", addr: int, args: list[Argument], ret: "Type | None",
     entry = object_map(k, t.mm).entry
     if not entry:
         raise CommandError("Cannot find the program's entry point for the return address.")
-    try:
-        in_memory = ret is not None and returned_in_memory(ret)
-    except Unsupported as e:
-        raise CommandError(f"forkdbg does not return {e} values.") from None
+    in_memory = ret is not None and returned_in_memory(ret)
     k.engines.switch_to(t)
     uc = t.mm.uc
     assert uc is not None

@@ -210,8 +210,8 @@ class Session(PointHooks, ProgramFile, Questions):
         """What expressions see now: registers, memory, symbols, variables, calls."""
         return expression_env(self)
 
-    def evaluate(self, text: str) -> Value:
-        return evaluate(text, self.env())
+    def evaluate(self, text: str, typed_only: bool = False) -> Value:
+        return evaluate(text, self.env(), typed_only)
 
     def eval_int(self, text: str) -> int:
         v = self.evaluate(text)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 from ..arch.disasm import disassemble_one
-from ..arch.sysv_call import Unsupported, returned, returned_in_memory
+from ..arch.sysv_call import returned, returned_in_memory
 from ..arch.x86_64 import RAX, RSP
 from ..dwarf.values import TypedValue
 from ..kernel.kernel import Stop
@@ -171,16 +171,14 @@ def _step_into(s: "Session", t: "Task") -> tuple[bool, Stop | None]:
 def finish_value(s: "Session", fn_pc: int, task: "Task") -> str | None:
     """``Value returned is $N = V`` for the function that held `fn_pc`, by its DWARF
     return type, from where the System V convention left it (rax/rdx, xmm0/xmm1, or
-    the memory rax points to); None for void, long double or no debug information."""
+    the memory rax points to, st(0) for a long double); None for void or no debug
+    information."""
     fn = s.source.function_at(fn_pc, task)
     if fn is None or fn.return_type is None or fn.return_type.strip().kind == "void":
         return None
     rt = fn.return_type
     size = max(rt.byte_size, 1)
-    try:
-        in_memory = returned_in_memory(rt)
-    except Unsupported:
-        return None
+    in_memory = returned_in_memory(rt)
     data = returned(rt, task.reg, task.mm.readable_prefix)
     tv = TypedValue(rt, data, task.reg(RAX) if in_memory else None)
     text = s.source.printer().value(tv) if s.settings["print finish"] == "on" \

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
-from ..arch.sysv_call import (ARG_REGS, INT_REGS, INTEGER, SSE, SSE_REGS, Unsupported,
-                              classify, returned, returned_in_memory)
+from ..arch.sysv_call import (ARG_REGS, INT_REGS, INTEGER, SSE, SSE_REGS, classify, returned,
+                              returned_in_memory, stack_alignment)
 from ..arch.x86_64 import REG_IDS, RSP, XMM_IDS
 from ..dwarf.info import Function
 from ..dwarf.types import Type
@@ -42,10 +42,7 @@ def arguments(task: "Task", fn: Function, describe: Callable[[int], str]) -> str
     ints = [task.reg(REG_IDS[r]) for r in ARG_REGS]
     sses = [task.reg(x) for x in XMM_IDS[:SSE_REGS]]
     ret = fn.return_type
-    try:
-        hidden = ret is not None and ret.strip().kind != "void" and returned_in_memory(ret)
-    except Unsupported:  # long double: returned on the x87 stack, no hidden pointer
-        hidden = False
+    hidden = ret is not None and ret.strip().kind != "void" and returned_in_memory(ret)
     used_int, used_sse = int(hidden), 0  # a value returned in memory: its address first
     stack = task.reg(RSP) + 8  # the first stack argument, above the return address
     out = []
@@ -63,6 +60,7 @@ def arguments(task: "Task", fn: Function, describe: Callable[[int], str]) -> str
                     word, used_sse = sses[used_sse], used_sse + 1
                 data += (word & (1 << 64) - 1).to_bytes(8, "little")
         else:
+            stack += -stack % stack_alignment(v.type)  # a long double sits 16-aligned
             data = task.mm.readable_prefix(stack, size)
             stack += (size + 7) & ~7
         value = p.value(TypedValue(v.type, data[:size]), top=False)
@@ -74,8 +72,5 @@ def result(task: "Task", ret: Type | None, describe: Callable[[int], str]) -> st
     """The value a function left for its caller, printed by its type."""
     if ret is None or ret.strip().kind == "void":
         return "void"
-    try:
-        data = returned(ret, task.reg, task.mm.readable_prefix)
-    except Unsupported:  # long double comes back on the x87 stack: not read here
-        return "?"
+    data = returned(ret, task.reg, task.mm.readable_prefix)
     return _printer(task, describe).value(TypedValue(ret, data), top=False)

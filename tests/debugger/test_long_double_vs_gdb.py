@@ -42,3 +42,37 @@ def test_long_double_arithmetic_as_gdb(tmp_path: Path) -> None:
     ours = each_ex(FORKDBG, cmds, str(tmp_path / "ld"), tmp_path)
     assert ours == each_ex(GDB, cmds, str(tmp_path / "ld"), tmp_path)
     assert "$2 = 1" in ours and "$16 = 1.5" in ours  # third * 3 rounds back to 1
+
+
+CALLS = """#include <stdio.h>
+long double third = 1.0L / 3;
+__attribute__((noinline)) long double ldadd(long double a, int n, long double b)
+{ return a + b * n; }
+__attribute__((noinline)) long double ldmix(double d, long double x, long l, long double y,
+                                            int k)
+{ return d + x * l - y / k; }
+int main(void)
+{
+    long double r = ldadd(1.5L, 2, third);
+    r += ldmix(0.25, third, 7, 2.5L, 4);
+    printf("%Lg\\n", r);
+    return 0;
+}
+"""
+
+
+def test_long_double_calls_and_finish_as_gdb(tmp_path: Path) -> None:
+    """A long double passed in memory (16-aligned, class X87) and returned in st(0):
+    `finish` prints it, a call from an expression passes and returns it, and `whatis` of
+    a call gives its type without calling it (the breakpoint inside is not hit)."""
+    require("gcc")
+    (tmp_path / "ldc.c").write_text(CALLS)
+    subprocess.run(["gcc", "-static", "-g", "-O0", "-o", "ldc", "ldc.c"], cwd=tmp_path,
+                   check=True, timeout=120)
+    cmds = ["break ldadd", "break ldmix", "run", "bt", "finish", "continue", "info args",
+            "finish", "whatis ldadd(1, 2, 3)", "ptype ldmix(1, 2, 3, 4, 5)", "delete",
+            "print ldadd(1.5L, 2, third)", "print ldadd(1, 2, 3)",
+            "print ldmix(0.5, 2, 3, third, 2)", "print $ * 3"]
+    ours = each_ex(FORKDBG, cmds, str(tmp_path / "ldc"), tmp_path)
+    assert ours == each_ex(GDB, cmds, str(tmp_path / "ldc"), tmp_path)
+    assert any(ln.startswith("Value returned is $1 = 2.16666666666666666674") for ln in ours)

@@ -309,7 +309,7 @@ def _type_of(s: "Session", arg: str) -> Type:
     named = _type_named(s, arg)
     if named is not None:
         return named
-    v = s.evaluate(arg)
+    v = s.evaluate(arg, typed_only=True)  # as gdb: the type, no function called
     if v.t.dwarf is not None:
         return v.t.dwarf  # type: ignore[no-any-return]
     return Type("base", v.t.name, v.t.size)
