@@ -257,20 +257,23 @@ def _simple(ops, bias: int) -> str | None:  # type: ignore[no-untyped-def]
 
 
 def _pieces(ops, bias: int) -> str | None:  # type: ignore[no-untyped-def]
-    """A value in pieces each of which gdb can say plainly: `a variable in $rdi [4-byte
-    piece], and the constant 2 [4-byte piece]`; None otherwise."""
+    """A value in pieces, each said as gdb says it: plainly where it can (`a variable in
+    $rdi [4-byte piece], and the constant 2 [4-byte piece]`), else listed operation by
+    operation from the piece's start; None for an expression that is no pieces."""
     parts, current = [], []
     for op in ops:
         if op.op_name != "DW_OP_piece":
             current.append(op)
             continue
+        n = op.args[0]
         if not current:
-            parts.append(f"an empty {op.args[0]}-byte piece")
+            parts.append(f"an empty {n}-byte piece")
             continue
         words = _simple(current, bias)
         if words is None:
-            return None
-        parts.append(f"{words} [{op.args[0]}-byte piece]")
+            listing = _disassemble(current, 0, bias, -current[0].offset)
+            words = "a complex DWARF expression:\n" + "\n".join(listing) + "\n   "
+        parts.append(f"{words} [{n}-byte piece]")
         current = []
     return ", and ".join(parts) if parts and not current else None
 
