@@ -126,18 +126,18 @@ class Unwinder:
                      if isinstance(n, int) and rule.type == "OFFSET"}
 
     def frames(self, pc: int, sp: int, bp: int, read_u64: Callable[[int], int | None],
-               limit: int = 64, reg: Callable[[int], int | None] | None = None
-               ) -> list[Frame]:
+               limit: int = 64, reg: Callable[[int], int | None] | None = None,
+               registers: bool = False) -> list[Frame]:
         """The call chain from (pc, sp, bp), innermost first (`reg`: the innermost
         frame's registers by DWARF number, for a return address kept in one)."""
-        saved = first_saved(reg)
-        out = [Frame(pc, sp, bp, tuple(saved.items()))]
+        saved = first_saved(reg) if registers else None
+        out = [Frame(pc, sp, bp, tuple(saved.items()) if saved else ())]
         while len(out) < limit:
             nxt = self.step(pc, sp, bp, read_u64, first=len(out) == 1, reg=reg, saved=saved)
             if nxt is None:
                 break
             pc, sp, bp = nxt
-            out.append(Frame(pc, sp, bp, tuple(saved.items())))
+            out.append(Frame(pc, sp, bp, tuple(saved.items()) if saved else ()))
         return out
 
     def step(self, pc: int, sp: int, bp: int, read_u64: Callable[[int], int | None],

@@ -179,7 +179,7 @@ class FrameChain:
         from an expression began, and main's frame last (unless backtrace past-main)."""
         k = self.s.kernel
         assert k is not None
-        chain = unwind(k, task, limit + 1)
+        chain = unwind(k, task, limit + 1, registers=True)
         dummies = dummy.of_task(self.s, task)
         live: Callable[[int], int] = task.reg  # the registers of the chain's first frame
         out: list[FrameState] = []
@@ -191,7 +191,8 @@ class FrameChain:
                 d = dummies.pop(0)
                 out.append(FrameState(len(out), fr.pc, fr.pc, lambda _n: None, fr.sp, None,
                                       None, dummy=True))
-                chain, i, live = unwind(k, task, limit + 1, regs=d.reg), 0, d.reg
+                chain, i, live = unwind(k, task, limit + 1, regs=d.reg, registers=True), \
+                    0, d.reg
                 continue
             lookup = fr.pc if i == 0 else fr.pc - 1
             if i + 1 < len(chain):
@@ -335,11 +336,17 @@ class FrameChain:
         sl = fs.line
         if text is None or sl is None:
             return [f"#0  {location(task.pc, self.s.symbols(task))}"]
+        line = self.frame_source(sl, task.pc)
+        return [f"#0  {text}"] + ([line] if line is not None else [])
+
+    def frame_source(self, sl: SourceLine, pc: int) -> str | None:
+        """What follows a frame line: the source line (noted as shown), or its
+        annotation; None when the TUI's source window shows it instead."""
         self.shown(sl.file, sl.line)
-        ann = annotate.source_line(self.s, sl.file, sl.line, task.pc, False)
-        if ann is None and self.s.tui.active:  # the source window shows the line
-            return [f"#0  {text}"]
-        return [f"#0  {text}", ann or self.source_line(sl.file, sl.line)]
+        ann = annotate.source_line(self.s, sl.file, sl.line, pc, False)
+        if ann is None and self.s.tui.active:
+            return None
+        return ann or self.source_line(sl.file, sl.line)
 
 
 def _live_regs(get: Callable[[int], int]) -> Callable[[int], int | None]:

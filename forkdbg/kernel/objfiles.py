@@ -155,12 +155,12 @@ class ObjectMap:
         return low + high
 
     def frames(self, pc: int, sp: int, bp: int, read_u64: Callable[[int], int | None],
-               limit: int = 64, reg: Callable[[int], int | None] | None = None
-               ) -> list[Frame]:
+               limit: int = 64, reg: Callable[[int], int | None] | None = None,
+               registers: bool = False) -> list[Frame]:
         """The call chain from (pc, sp, bp), innermost first, each step unwound with the
         tables of the object holding its pc (frame pointers where none has CFI)."""
-        saved = first_saved(reg)
-        out = [Frame(pc, sp, bp, tuple(saved.items()))]
+        saved = first_saved(reg) if registers else None
+        out = [Frame(pc, sp, bp, tuple(saved.items()) if saved else ())]
         while len(out) < limit:
             first = len(out) == 1
             o = self.at(pc if first else pc - 1)
@@ -175,7 +175,7 @@ class ObjectMap:
             if nxt is None:
                 break
             pc, sp, bp = nxt
-            out.append(Frame(pc, sp, bp, tuple(saved.items())))
+            out.append(Frame(pc, sp, bp, tuple(saved.items()) if saved else ()))
         return out
 
 
@@ -364,10 +364,12 @@ def unwinder_at(kernel: "Kernel", task: "Task", pc: int) -> "Unwinder | None":
 
 
 def unwind(kernel: "Kernel", task: "Task", limit: int = 64,
-           regs: "Callable[[int], int] | None" = None) -> list[Frame]:
+           regs: "Callable[[int], int] | None" = None, registers: bool = False
+           ) -> list[Frame]:
     """`task`'s call chain, innermost first: through every object a dynamically linked
     process maps, else with its program's tables; from `regs` (by unicorn id) instead of
-    the task's registers when given (a debugger's saved registers)."""
+    the task's registers when given (a debugger's saved registers).  With `registers`,
+    each frame carries its general registers (what a source-level frame reads)."""
     get = regs or task.reg
     pc, sp, bp = get(RIP), get(RSP), get(RBP)
     mm = task.mm
@@ -380,11 +382,11 @@ def unwind(kernel: "Kernel", task: "Task", limit: int = 64,
     if _dynamic(task):
         objs = object_map(kernel, mm)
         if len(objs) > 1:
-            return objs.frames(pc, sp, bp, read, limit, reg)
+            return objs.frames(pc, sp, bp, read, limit, reg, registers)
     img = kernel.image_for(task.tg)
     if img is None:
         return [Frame(pc, sp)]
-    return img.unwinder.frames(pc, sp, bp, read, limit, reg)
+    return img.unwinder.frames(pc, sp, bp, read, limit, reg, registers)
 
 
 def _dynamic(task: "Task") -> bool:

@@ -395,11 +395,9 @@ def _print_frame(s: "Session") -> None:
         return
     s.say(f"#{fs.level:<2} {text}")
     sl = fs.line
-    if sl is not None:
-        s.source.shown(sl.file, sl.line)
-        ann = annotate.source_line(s, sl.file, sl.line, fs.pc, False)
-        if ann is not None or not s.tui.active:  # the TUI's source window shows it
-            s.say(ann or s.source.source_line(sl.file, sl.line))
+    line = s.source.frame_source(sl, fs.pc) if sl is not None else None
+    if line is not None:
+        s.say(line)
 
 
 # ------------------------------------------------------ source directories

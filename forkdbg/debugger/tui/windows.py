@@ -18,6 +18,7 @@ from ..registry import CommandError
 
 if TYPE_CHECKING:
     from ...dwarf.lines import SourceFile
+    from ..frames import FrameState
     from ..session import Session
 
 NO_SOURCE = "[ No Source Available ]"
@@ -56,31 +57,19 @@ def _point_marks(s: "Session") -> tuple[dict[tuple[str, int], str], dict[int, st
     return by_line, by_addr
 
 
-def _selected_pc(s: "Session") -> int | None:
-    """The selected frame's pc (the innermost frame's after a stop), None without a
-    process."""
+def _selected(s: "Session") -> "FrameState | None":
+    """The selected frame (the innermost after a stop), None without a process."""
     if not s.running:
         return None
     try:
-        t = s.task()
-        frames = s.source.frames(t, s.frame_level + 1)
+        frames = s.source.frames(s.task(), s.frame_level + 1)
     except CommandError:
         return None
-    if s.frame_level < len(frames):
-        return frames[s.frame_level].pc
-    return t.pc
+    return frames[s.frame_level] if s.frame_level < len(frames) else None
 
 
-def _current_line(s: "Session") -> "tuple[SourceFile, int] | None":
-    pc = _selected_pc(s)
-    if pc is None:
-        return None
-    try:
-        t = s.task()
-        frames = s.source.frames(t, s.frame_level + 1)
-    except CommandError:
-        return None
-    sl = frames[s.frame_level].line if s.frame_level < len(frames) else None
+def _line_of(frame: "FrameState | None") -> "tuple[SourceFile, int] | None":
+    sl = frame.line if frame is not None else None
     return (sl.file, sl.line) if sl is not None else None
 
 
@@ -88,7 +77,7 @@ def source_pane(s: "Session") -> Pane:
     """The source window: the file last shown (by a stop, `frame` or `list`), else
     main's; `>` on the selected frame's line."""
     view = s.source
-    current = _current_line(s)
+    current = _line_of(_selected(s))
     f = view.list_file
     center = view.list_center
     top = None
@@ -117,7 +106,8 @@ def asm_pane(s: "Session", count: int = 200) -> Pane:
     """The assembly window: instructions from the start of the selected pc's function
     (main's before `run`), `>` on the pc, addresses padded so instructions align."""
     read, _pc = s.memory()
-    pc = _selected_pc(s)
+    frame = _selected(s)
+    pc = frame.pc if frame is not None else None
     syms = s.symbols()
     start = pc
     if start is None:
@@ -171,9 +161,10 @@ def regs_pane(s: "Session") -> Pane:
 
 def status_line(s: "Session") -> tuple[str, str]:
     """(left, right) of gdb's status line: the target and function; the line and pc."""
-    pc = _selected_pc(s)
-    if pc is None:
+    frame = _selected(s)
+    if frame is None:
         return "exec No process In:", "L??   PC: ?? "
+    pc = frame.pc
     target = f"process {s.task().tg.tgid}"
     fn = s.source.function_at(pc)
     name = fn.name if fn is not None else ""
@@ -181,6 +172,6 @@ def status_line(s: "Session") -> tuple[str, str]:
         syms = s.symbols()
         hit = syms.containing(pc) if syms is not None else None
         name = hit[0].name if hit is not None else "??"
-    cur = _current_line(s)
+    cur = _line_of(frame)
     line = f"L{cur[1]}" if cur is not None else "L??"
     return f"{target} In: {name}", f"{line:<5} PC: {pc:#x} "
