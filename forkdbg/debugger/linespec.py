@@ -178,7 +178,7 @@ def decode(spec: str, scopes: list[Scope], default: SourceFile | None, read: Rea
             sal = _sal(sc, block.entry + sc.bias)
             out.append(Sal(sal.addr, sal.file, sal.line, func))
     if not out and fname:
-        if not any(f.matches(fname) for sc in scopes for f in sc.info.lines.files()):
+        if not any(sc.info.lines.files(lambda f: f.matches(fname)) for sc in scopes):
             raise CommandError(f"No source file named {fname}.")
         raise CommandError(f'Function "{func}" not defined in "{fname}".')
     return out or None
@@ -191,9 +191,9 @@ def _line(fname: str | None, line: int, scopes: list[Scope], default: SourceFile
     found = False
     hits: list[tuple[int, Scope, list[int]]] = []
     for sc in scopes:
-        files = [f for f in sc.info.lines.files()
-                 if (f.matches(fname) if fname else default is not None
-                     and f.fullname == default.fullname)]
+        files = sc.info.lines.files(
+            (lambda f: f.matches(fname)) if fname else
+            (lambda f: default is not None and f.fullname == default.fullname))
         if not files:
             continue
         found = True

@@ -16,7 +16,7 @@ from ..elf.symbols import SymbolTable
 from .attrs import text as _str
 from .callsites import CALL_SITE_TAGS, CallSite, call_site
 from .lists import location_list, spans
-from .lines import LineTable, SourceFile, read_line_table
+from .lines import LineTable, SourceFile, UnitLines
 from .types import Type, TypeReader
 
 DW_OP_ADDR = 0x03
@@ -109,12 +109,10 @@ class Function(Block):
 
 @dataclass(eq=False)
 class CompUnit:
-    name: str
-    comp_dir: str
-    producer: str
-    version: int
-    low_pc: int
+    """One compilation unit; its top DIE's attributes are read when first asked."""
+
     cu: Any
+    version: int
     has_loclist: bool = False
     functions: "list[Function] | None" = None  # None until read
     spans: list[tuple[int, int, "Function"]] = field(default_factory=list)
@@ -122,6 +120,30 @@ class CompUnit:
     enumerators: dict[str, tuple[Any, int]] = field(default_factory=dict)
     typedefs: dict[str, Any] = field(default_factory=dict)
     tagged: dict[tuple[str, str], Any] = field(default_factory=dict)  # (tag, name) -> DIE
+    _attrs: Any = None
+
+    @property
+    def attributes(self) -> Any:
+        if self._attrs is None:
+            self._attrs = self.cu.get_top_DIE().attributes
+        return self._attrs
+
+    @property
+    def name(self) -> str:
+        return _str(self.attributes.get("DW_AT_name"))
+
+    @property
+    def comp_dir(self) -> str:
+        return _str(self.attributes.get("DW_AT_comp_dir"))
+
+    @property
+    def producer(self) -> str:
+        return _str(self.attributes.get("DW_AT_producer"))
+
+    @property
+    def low_pc(self) -> int:
+        a = self.attributes
+        return a["DW_AT_low_pc"].value if "DW_AT_low_pc" in a else 0
 
     @property
     def locations_valid(self) -> bool:
@@ -138,15 +160,10 @@ class DebugInfo:
         self.dwarf = self.elf.get_dwarf_info(relocate_dwarf_sections=False)
         self.types = TypeReader()
         self._lines: LineTable | None = None
+        self._unit_lines: dict[int, UnitLines] = {}
         self._loc_parser: LocationParser | None = None
         self.symbols = SymbolTable.from_elf_bytes(data)  # names -> CUs, without reading DIEs
-        self.units: list[CompUnit] = []
-        for cu in self.dwarf.iter_CUs():
-            a = cu.get_top_DIE().attributes
-            self.units.append(CompUnit(_str(a.get("DW_AT_name")), _str(a.get("DW_AT_comp_dir")),
-                                       _str(a.get("DW_AT_producer")), cu["version"],
-                                       a["DW_AT_low_pc"].value if "DW_AT_low_pc" in a else 0,
-                                       cu))
+        self.units = [CompUnit(cu, cu["version"]) for cu in self.dwarf.iter_CUs()]
         self._by_offset = {u.cu.cu_offset: u for u in self.units}
         self._statics: dict[int, str] | None = None
         try:
@@ -161,8 +178,21 @@ class DebugInfo:
     # ------------------------------------------------------------ lines
     @property
     def lines(self) -> LineTable:
+        """The line table; each unit's program is decoded when a question reaches it."""
         if self._lines is None:
-            self._lines = read_line_table(self.dwarf, [u.cu for u in self.units])
+            sec = self.dwarf.debug_line_sec
+            stream = sec.stream if sec is not None else None
+            data = stream.getvalue() if isinstance(stream, io.BytesIO) else b""
+            by_cu: dict[int, list[tuple[int, int]]] = {}
+            for e in self._aranges.entries if self._aranges is not None else ():
+                if e.length:
+                    by_cu.setdefault(e.info_offset, []).append(
+                        (e.begin_addr, e.begin_addr + e.length))
+            self._lines = LineTable([
+                UnitLines(self.dwarf, u.cu, data, by_cu.get(u.cu.cu_offset)
+                          or self.ranges(u.cu.get_top_DIE(), u) or None)
+                for u in self.units])
+            self._unit_lines = {id(ul.cu): ul for ul in self._lines.units}
         return self._lines
 
     # ------------------------------------------------------------ units
@@ -317,12 +347,8 @@ class DebugInfo:
         return [n for u in self.units for (t, n) in self.read(u).tagged if t == tag and n]
 
     def _files(self, cu) -> dict[int, SourceFile]:  # type: ignore[no-untyped-def]
-        from .lines import _files
-        try:
-            prog = self.dwarf.line_program_for_CU(cu)
-        except Exception:  # noqa: BLE001
-            return {}
-        return _files(prog, cu) if prog is not None else {}
+        self.lines  # noqa: B018 - builds the units' line programs
+        return self._unit_lines[id(cu)].files
 
     def ranges(self, die, unit: CompUnit) -> list[tuple[int, int]]:  # type: ignore[no-untyped-def]
         a = die.attributes

@@ -1,12 +1,14 @@
-"""Line tables as gdb reads them: one sorted table of (address, file, line) rows per
-binary, with gdb's rules for the line at a pc and the addresses of a line."""
+"""Line tables as gdb reads them: sorted (address, file, line) rows, with gdb's rules for
+the line at a pc and the addresses of a line.  Each compilation unit's line program is
+decoded when a question first needs it (the unit holding a pc, the units naming a
+file), so a large program or libc's separate debug file costs only what is asked."""
 
 from __future__ import annotations
 
 import bisect
 import os
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 from ..elf.leb128 import sleb, uleb
 
@@ -47,15 +49,20 @@ class SourceLine:
     is_stmt: bool = True  # a statement row: gdb shows the pc of a stop at any other
 
 
-class LineTable:
-    """Every CU's rows, merged and sorted by address (ends of sequences first at an
-    address, as gdb sorts them)."""
+class SortedRows:
+    """Rows sorted by address (ends of sequences first at an address, as gdb sorts
+    them): one unit's, or several units' merged."""
 
     def __init__(self, rows: list[Row]) -> None:
         rows.sort(key=lambda r: (r.addr, r.file is not None))
         self.rows = rows
         self.addrs = [r.addr for r in rows]
         self._by_file: dict[SourceFile, list[Row]] | None = None  # built when first asked
+
+    def covers(self, pc: int) -> bool:
+        """Whether `pc` lies within one of the table's sequences."""
+        i = bisect.bisect_right(self.addrs, pc)
+        return i > 0 and self.rows[i - 1].file is not None
 
     def find_pc(self, pc: int) -> SourceLine | None:
         """The line `pc` is in (gdb's find_pc_line): the last row at or before it,
@@ -78,7 +85,7 @@ class LineTable:
         end = self.addrs[i] if i < len(self.addrs) else row.addr + 1
         return SourceLine(row.file, row.line, row.addr, end, row.is_stmt)
 
-    def _file_rows(self) -> dict[SourceFile, list[Row]]:
+    def by_file(self) -> dict[SourceFile, list[Row]]:
         """Each file's rows, in address order (one pass over the table, once)."""
         if self._by_file is None:
             by: dict[SourceFile, list[Row]] = {}
@@ -88,18 +95,122 @@ class LineTable:
             self._by_file = by
         return self._by_file
 
-    def files(self) -> list[SourceFile]:
+    def rows_between(self, lo: int, hi: int) -> list[Row]:
+        i = bisect.bisect_left(self.addrs, lo)
+        j = bisect.bisect_left(self.addrs, hi)
+        return self.rows[i:j]
+
+
+class UnitLines:
+    """One compilation unit's line program: its header and file table when first asked,
+    its rows likewise.  `cover` is where its code lies (.debug_aranges or the unit's
+    ranges; None when unknown: then only decoding tells)."""
+
+    def __init__(self, dwarf, cu, section: bytes,  # type: ignore[no-untyped-def]
+                 cover: list[tuple[int, int]] | None) -> None:
+        self._dwarf = dwarf
+        self.cu = cu
+        self._section = section
+        self.cover = cover
+        self._prog = None
+        self._files: dict[int, SourceFile] | None = None
+        self._table: SortedRows | None = None
+
+    @property
+    def files(self) -> dict[int, SourceFile]:
+        """The unit's file table by DW_AT_decl_file / DW_AT_call_file number."""
+        if self._files is None:
+            try:
+                self._prog = self._dwarf.line_program_for_CU(self.cu)
+            except Exception:  # noqa: BLE001 - a CU without a readable line program
+                self._prog = None
+            self._files = _files(self._prog, self.cu) if self._prog is not None else {}
+        return self._files
+
+    @property
+    def table(self) -> SortedRows:
+        """The unit's rows, filtered as gdb records them: sequences at address 0
+        (discarded functions) are dropped, an end of sequence removes rows at its own
+        address, and a line split by discriminators (a loop) keeps one row."""
+        if self._table is None:
+            rows: list[Row] = []
+            files = self.files
+            if self._prog is not None:
+                _decode(self._section, self._prog, files, rows)
+            self._table = SortedRows(rows)
+        return self._table
+
+    def names(self, pred: Callable[[SourceFile], bool]) -> bool:
+        """Whether the unit's file table has a file `pred` accepts."""
+        return any(pred(f) for f in self.files.values())
+
+
+class LineTable:
+    """Every unit's rows, as one table sorted by address would answer; units are decoded
+    only as questions reach them."""
+
+    def __init__(self, units: list[UnitLines]) -> None:
+        self.units = units
+        spans = sorted((lo, hi, n) for n, u in enumerate(units) for lo, hi in u.cover or ())
+        self._starts = [sp[0] for sp in spans]
+        self._spans = spans
+        self._widest = max((hi - lo for lo, hi, _n in spans), default=0)
+        self._unknown = [u for u in units if u.cover is None]
+        self._merged: SortedRows | None = None
+
+    def _candidates(self, lo: int, hi: int) -> list[UnitLines]:
+        """The units whose code may lie in [lo, hi): by their cover, else all of those
+        with none."""
+        found: dict[int, None] = {}
+        i = bisect.bisect_left(self._starts, hi) - 1
+        while i >= 0 and self._spans[i][0] + self._widest > lo:
+            s_lo, s_hi, n = self._spans[i]
+            if s_lo < hi and lo < s_hi:
+                found[n] = None
+            i -= 1
+        return [self.units[n] for n in sorted(found)] + self._unknown
+
+    def find_pc(self, pc: int) -> SourceLine | None:
+        held = [u.table for u in self._candidates(pc, pc + 1) if u.table.covers(pc)]
+        if not held:
+            return None
+        if len(held) == 1:
+            return held[0].find_pc(pc)
+        return SortedRows([r for t in held for r in t.rows]).find_pc(pc)
+
+    def rows_between(self, lo: int, hi: int) -> list[Row]:
+        parts = [u.table.rows_between(lo, hi) for u in self._candidates(lo, hi)]
+        parts = [p for p in parts if p]
+        if len(parts) == 1:
+            return parts[0]
+        return SortedRows([r for p in parts for r in p]).rows
+
+    @property
+    def rows(self) -> list[Row]:
+        """Every row, merged (decodes every unit)."""
+        if self._merged is None:
+            self._merged = SortedRows([r for u in self.units for r in u.table.rows])
+        return self._merged.rows
+
+    def files(self, pred: Callable[[SourceFile], bool] | None = None) -> list[SourceFile]:
+        """The files with rows (those `pred` accepts), one per full name; only units
+        whose file tables name such a file are decoded."""
         seen: dict[str, SourceFile] = {}
-        for f in self._file_rows():
-            seen.setdefault(f.fullname, f)
+        for u in self.units:
+            if pred is not None and not u.names(pred):
+                continue
+            for f in u.table.by_file():
+                if pred is None or pred(f):
+                    seen.setdefault(f.fullname, f)
         return list(seen.values())
 
     def line_addresses(self, files: list[SourceFile], line: int) -> tuple[int, list[int]]:
         """(the line used, the start addresses of its statement rows) in `files`: the
         line itself if it has code, else the nearest later line that has (gdb's
         best_entry).  (0, []) when no later line has code."""
-        by = self._file_rows()
-        rows = [r for f in dict.fromkeys(files) for r in by.get(f, ())]
+        fulls = {f.fullname for f in files}
+        rows = [r for u in self.units if u.names(lambda f: f.fullname in fulls)
+                for f, rs in u.table.by_file().items() if f.fullname in fulls for r in rs]
         exact = [r.addr for r in rows if r.line == line and r.is_stmt]
         if exact:
             return line, sorted(set(exact))
@@ -108,27 +219,6 @@ class LineTable:
             return 0, []
         best = min(later)
         return best, sorted({r.addr for r in rows if r.line == best and r.is_stmt})
-
-    def rows_between(self, lo: int, hi: int) -> list[Row]:
-        i = bisect.bisect_left(self.addrs, lo)
-        j = bisect.bisect_left(self.addrs, hi)
-        return self.rows[i:j]
-
-
-def read_line_table(dwarf, cus) -> LineTable:  # type: ignore[no-untyped-def]
-    """The rows of the line programs of `cus`, filtered as gdb records them: sequences
-    at address 0 (discarded functions) are dropped, an end of sequence removes rows at
-    its own address, and a line split by discriminators (a loop) keeps one row."""
-    rows: list[Row] = []
-    section = dwarf.debug_line_sec.stream.getvalue() if dwarf.debug_line_sec else b""
-    for cu in cus:
-        try:
-            prog = dwarf.line_program_for_CU(cu)
-        except Exception:  # noqa: BLE001 - a CU without a readable line program
-            prog = None
-        if prog is not None:
-            _decode(section, prog, _files(prog, cu), rows)
-    return LineTable(rows)
 
 
 def _decode(data: bytes, prog, files: dict[int, SourceFile], rows: list[Row]) -> None:  # type: ignore[no-untyped-def]
@@ -214,10 +304,11 @@ def _decode(data: bytes, prog, files: dict[int, SourceFile], rows: list[Row]) ->
 
 
 def _files(prog, cu) -> dict[int, SourceFile]:  # type: ignore[no-untyped-def]
-    top = cu.get_top_DIE()
-    comp_dir = _text(top.attributes.get("DW_AT_comp_dir"))
     v5 = prog.header.version >= 5
     dirs = [_b(d) for d in prog.header.include_directory]
+    # DWARF 5's directory 0 is the compilation directory; before it, the unit's DIE says
+    comp_dir = dirs[0] if v5 and dirs else \
+        _text(cu.get_top_DIE().attributes.get("DW_AT_comp_dir"))
     out = {}
     for i, fe in enumerate(prog.header.file_entry):
         name = _b(fe.name)

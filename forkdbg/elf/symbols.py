@@ -13,15 +13,13 @@ import bisect
 import fnmatch
 import io
 import struct
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 
-@dataclass(frozen=True)
-class Symbol:
+class Symbol(NamedTuple):
     """One named address with its size and kind ('func', 'object', 'tls', 'text' for an
     untyped label in code, which gdb calls a text variable, 'abs' for an absolute value,
-    else 'notype')."""
+    else 'notype'). A tuple: a static program has tens of thousands."""
 
     name: str
     addr: int
@@ -52,7 +50,6 @@ _SYM = struct.Struct("<IBBHQQ")  # Elf64_Sym: name, info, other, shndx, value, s
 STT_GNU_IFUNC = 10
 _KINDS = {2: "func", STT_GNU_IFUNC: "func", 1: "object", 6: "tls"}  # STT_FUNC, STT_GNU_IFUNC, ...
 _BINDS = {1: "global", 2: "weak"}  # STB_GLOBAL, STB_WEAK; the rest are local
-_SKIP_TYPES = (3, 4)  # STT_SECTION, STT_FILE
 
 
 SHF_EXECINSTR = 4
@@ -66,19 +63,22 @@ def _unpack(data: bytes, off: int, size: int, str_off: int, str_size: int,
     if off + size > len(data) or str_off + str_size > len(data):
         raise ValueError("symbol table past the end of the file")
     strtab = data[str_off:str_off + str_size]
-    out = []
+    ends = section_ends or {}
+    out: list[Symbol] = []
+    append = out.append
     for name_off, info, _other, shndx, value, sz in _SYM.iter_unpack(data[off:off + size]):
         typ = info & 0xF
-        if not name_off or shndx == 0 or typ in _SKIP_TYPES:
+        if not name_off or shndx == 0 or typ == 3 or typ == 4:  # STT_SECTION, STT_FILE
             continue
         end = strtab.find(b"\0", name_off)
-        name = strtab[name_off:end if end >= 0 else len(strtab)].decode(errors="replace")
-        if name:
+        raw = strtab[name_off:end if end >= 0 else len(strtab)]
+        if raw:
             # an absolute symbol is a number, not a place: never found by address (gdb)
             kind = "abs" if shndx == SHN_ABS else \
                 _KINDS.get(typ) or ("text" if shndx in code_sections else "notype")
-            out.append(Symbol(name, value, sz, kind, _BINDS.get(info >> 4, "local"),
-                              (section_ends or {}).get(shndx, 0), typ == STT_GNU_IFUNC))
+            append(Symbol(raw.decode(errors="replace"), value, sz, kind,
+                          _BINDS.get(info >> 4, "local"), ends.get(shndx, 0),
+                          typ == STT_GNU_IFUNC))
     return out
 
 
@@ -133,8 +133,7 @@ class SymbolTable:
     def __init__(self, symbols: list[Symbol], bias: int = 0) -> None:
         self.bias = bias
         self._by_name: dict[str, Symbol] = {}
-        self._first: dict[int, Symbol] = {}  # the first in table order at each address
-        by_addr: dict[int, list[Symbol]] = {}
+        self._placed: list[Symbol] = []  # the symbols an address can name, in table order
         for s in symbols:
             s = Symbol(s.name, s.addr + bias, s.size, s.kind, s.binding,
                        s.end + bias if s.end else 0, s.ifunc) if bias else s
@@ -142,12 +141,26 @@ class SymbolTable:
             if old is None or (old.binding == "local" and s.binding != "local"):
                 self._by_name[s.name] = s
             if s.kind in ("func", "object", "notype", "text", "plt") and s.addr:
+                self._placed.append(s)
+        self._index: tuple[dict[int, list[Symbol]], list[int], dict[int, Symbol],
+                           list[int]] | None = None
+
+    def _by_addr(self) -> tuple[dict[int, list[Symbol]], list[int], dict[int, Symbol],
+                                list[int]]:
+        """(aliases at each address, public first; their sorted addresses; the first
+        symbol in table order at each address, PLT entries aside; their addresses):
+        built when an address is first asked about."""
+        if self._index is None:
+            by_addr: dict[int, list[Symbol]] = {}
+            first: dict[int, Symbol] = {}
+            for s in self._placed:
                 by_addr.setdefault(s.addr, []).append(s)
                 if s.kind != "plt":  # forkdbg's names for PLT entries, not the file's
-                    self._first.setdefault(s.addr, s)
-        self._aliases = {a: sorted(v, key=_rank) for a, v in by_addr.items()}
-        self._addrs = sorted(self._aliases)
-        self._first_addrs = sorted(self._first)
+                    first.setdefault(s.addr, s)
+            aliases = {a: sorted(v, key=_rank) if len(v) > 1 else v
+                       for a, v in by_addr.items()}
+            self._index = (aliases, sorted(aliases), first, sorted(first))
+        return self._index
 
     @classmethod
     def from_elf_bytes(cls, data: bytes, bias: int = 0) -> "SymbolTable":
@@ -214,18 +227,19 @@ class SymbolTable:
 
     def names_at(self, addr: int) -> list[str]:
         """Every name at exactly `addr`, the public one first."""
-        return [s.name for s in self._aliases.get(addr, [])]
+        return [s.name for s in self._by_addr()[0].get(addr, [])]
 
     def at(self, addr: int) -> Symbol | None:
         """The preferred symbol at exactly `addr`."""
-        v = self._aliases.get(addr)
+        v = self._by_addr()[0].get(addr)
         return v[0] if v else None
 
     def containing(self, addr: int) -> tuple[Symbol, int] | None:
         """(symbol, offset) of the function or object holding `addr`."""
-        i = bisect.bisect_right(self._addrs, addr) - 1
+        aliases, addrs, _f, _fa = self._by_addr()
+        i = bisect.bisect_right(addrs, addr) - 1
         while i >= 0:
-            cands = self._aliases[self._addrs[i]]
+            cands = aliases[addrs[i]]
             best = cands[0]
             off = addr - best.addr
             if any(off < s.size for s in cands) or (
@@ -239,11 +253,12 @@ class SymbolTable:
     def nearest(self, addr: int) -> tuple[Symbol, int] | None:
         """(symbol, offset) as strace -k names a pc (elfutils' choice): the closest symbol
         at or below `addr`, whatever its size, the first in the table at its address."""
-        i = bisect.bisect_right(self._first_addrs, addr) - 1
+        _a, _as, first, first_addrs = self._by_addr()
+        i = bisect.bisect_right(first_addrs, addr) - 1
         if i < 0:
             return None
-        a = self._first_addrs[i]
-        return self._first[a], addr - a
+        a = first_addrs[i]
+        return first[a], addr - a
 
     def describe(self, addr: int) -> str:
         """``main+23`` / ``fork`` / ``""`` for an address."""

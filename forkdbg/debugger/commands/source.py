@@ -114,9 +114,8 @@ def _place(s: "Session", spec: str) -> tuple["SourceFile", int]:
     m = re.fullmatch(r"(.+):(\d+)", spec)
     if m is not None:  # a line of a file, with code or not (gdb's list mode)
         for sc in view.scopes():
-            for f in sc.info.lines.files():
-                if f.matches(m.group(1)):
-                    return f, int(m.group(2))
+            for f in sc.info.lines.files(lambda f: f.matches(m.group(1))):
+                return f, int(m.group(2))
         raise CommandError(f"No source file named {m.group(1)}.")
     sals = decode(spec, view.scopes(), view.default_file(), s.code_reader(),
                   funfirstline=False)
