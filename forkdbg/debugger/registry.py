@@ -18,6 +18,11 @@ class CommandError(Exception):
     """A command failed: its message is printed (one line, as gdb prints errors)."""
 
 
+class ErrorLine(str):
+    """A line of output that goes to stderr where it is said (gdb's print_sys_errmsg:
+    `41\tfork.c: No such file or directory.`), among lines that go to stdout."""
+
+
 @dataclass
 class Command:
     name: str

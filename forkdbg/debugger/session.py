@@ -35,7 +35,7 @@ from .inferiors import Inferior, thread_target_id
 from .program import ProgramFile
 from .questions import Questions
 from .ranges import decimal
-from .registry import CommandError
+from .registry import CommandError, ErrorLine
 from .settings import DEFAULT_SETTINGS
 from .source import SourceView
 from .stops import (DummyReturnEvent, ExitedEvent, Notification, NotResumedEvent, StopEvent,
@@ -116,6 +116,9 @@ class Session(PointHooks, ProgramFile, Questions):
 
     # ------------------------------------------------------------- output
     def say(self, text: str = "") -> None:
+        if isinstance(text, ErrorLine):
+            self.error(text)
+            return
         self.out.write(text + "\n")
         self.out.flush()
 
@@ -199,7 +202,16 @@ class Session(PointHooks, ProgramFile, Questions):
         return bool(self.source.scopes())
 
     def describe(self, addr: int) -> str:
+        """``name+off`` for `addr` as gdb's build_address_symbolic: the function the
+        debug information puts there, unless an ELF symbol starts closer."""
         syms = self.symbols()
+        hit = syms.containing(addr) if syms is not None else None
+        sc = self.source.scope_at(addr)
+        fn = sc.function_at(addr) if sc is not None else None
+        if fn is not None and sc is not None and (hit is None or
+                                                  hit[0].addr <= fn.low + sc.bias):
+            off = addr - (fn.low + sc.bias)
+            return f"{fn.name}+{off}" if off else fn.name
         return syms.describe(addr) if syms is not None else ""
 
     def where(self, task: "Task") -> str:

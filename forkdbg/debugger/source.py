@@ -20,7 +20,7 @@ from .expr_types import decode
 from .format import value as fmt_value
 from .frames import EntryValueError, FrameChain, FrameState, Scope
 from .highlight import highlight_lines
-from .registry import CommandError
+from .registry import CommandError, ErrorLine
 
 if TYPE_CHECKING:
     from ..kernel.task import Task
@@ -435,10 +435,12 @@ class SourceView(FrameChain):
     def source_line(self, f: SourceFile, line: int) -> str:
         """``20\\t    struct pt p = ...;`` or gdb's words when the file cannot be read."""
         lines = self.text(f)
-        if lines is None:  # gdb names the error once per file, then says "in FILE"
+        if lines is not None:
+            self._missing_said = ""  # gdb's last_source_visited: another file now
+        else:  # gdb names the error once per file in a row, then says "in FILE"
             if self._missing_said != f.fullname:
                 self._missing_said = f.fullname
-                return f"{line}\t{f.name}: No such file or directory."
+                return ErrorLine(f"{line}\t{f.name}: No such file or directory.")
             return f"{line}\tin {f.name}"
         if not 1 <= line <= len(lines):
             return f"Line number {line} out of range; \"{f.name}\" has {len(lines)} lines."

@@ -150,7 +150,10 @@ def step_lines(s: "Session", over: bool, until: bool = False) -> Stop | None:
         if nl is None:
             return None  # out into code without line information: stop there
         if pc == nl.pc and (nl.file.fullname, nl.line) != cur:
-            return None  # the start of another line
+            if nl.is_stmt:
+                return None  # the start of another line
+            if s.step_origin is not None and view.frame_id(t) == s.step_origin[1]:
+                continue  # a row that is no statement, in the same frame: on (gdb)
         lo, hi, cur = nl.pc, nl.end, (nl.file.fullname, nl.line)  # mid-line: on to its end
 
 

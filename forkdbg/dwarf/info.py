@@ -18,8 +18,12 @@ from .callsites import CALL_SITE_TAGS, CallSite, call_site
 from .lists import location_list, spans
 from .lines import LineTable, SourceFile, UnitLines
 from .types import Type, TypeReader
+from .lineheader import HeaderError, read_header
+from .unitdie import UnitDie
 
 DW_OP_ADDR = 0x03
+DW_AT_stmt_list = 0x10
+_AT = {"DW_AT_name": 0x03, "DW_AT_comp_dir": 0x1B}
 
 
 @dataclass(eq=False)
@@ -120,7 +124,10 @@ class CompUnit:
     enumerators: dict[str, tuple[Any, int]] = field(default_factory=dict)
     typedefs: dict[str, Any] = field(default_factory=dict)
     tagged: dict[tuple[str, str], Any] = field(default_factory=dict)  # (tag, name) -> DIE
+    #: reads a string attribute of the unit's DIE without pyelftools (None: it cannot)
+    quick_text: Any = None
     _attrs: Any = None
+    _texts: dict[str, str] = field(default_factory=dict)
 
     @property
     def attributes(self) -> Any:
@@ -128,13 +135,22 @@ class CompUnit:
             self._attrs = self.cu.get_top_DIE().attributes
         return self._attrs
 
+    def _text(self, attr: str) -> str:
+        got = self._texts.get(attr)
+        if got is None:
+            got = self.quick_text(self.cu, attr) if self.quick_text is not None else None
+            if got is None:
+                got = _str(self.attributes.get(attr))
+            self._texts[attr] = got
+        return got
+
     @property
     def name(self) -> str:
-        return _str(self.attributes.get("DW_AT_name"))
+        return self._text("DW_AT_name")
 
     @property
     def comp_dir(self) -> str:
-        return _str(self.attributes.get("DW_AT_comp_dir"))
+        return self._text("DW_AT_comp_dir")
 
     @property
     def producer(self) -> str:
@@ -155,15 +171,22 @@ class CompUnit:
 class DebugInfo:
     """The DWARF of one ELF file (addresses before the load bias)."""
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, exhaustive: bool = True) -> None:
+        #: whether searches by name read every unit (a program's), or only the units the
+        #: file's ELF symbols name and those already read (a shared object's: libc's
+        #: separate debug file has 2,000 units, minutes to read in Python)
+        self.exhaustive = exhaustive
         self.elf = ELFFile(io.BytesIO(data))
         self.dwarf = self.elf.get_dwarf_info(relocate_dwarf_sections=False)
         self.types = TypeReader()
         self._lines: LineTable | None = None
         self._unit_lines: dict[int, UnitLines] = {}
+        #: .debug_info, .debug_abbrev, .debug_line, .debug_line_str, .debug_str
+        self._sections: tuple[bytes, bytes, bytes, bytes, bytes] | None = None
         self._loc_parser: LocationParser | None = None
         self.symbols = SymbolTable.from_elf_bytes(data)  # names -> CUs, without reading DIEs
-        self.units = [CompUnit(cu, cu["version"]) for cu in self.dwarf.iter_CUs()]
+        self.units = [CompUnit(cu, cu["version"], quick_text=self._unit_text)
+                      for cu in self.dwarf.iter_CUs()]
         self._by_offset = {u.cu.cu_offset: u for u in self.units}
         self._statics: dict[int, str] | None = None
         try:
@@ -189,11 +212,47 @@ class DebugInfo:
                     by_cu.setdefault(e.info_offset, []).append(
                         (e.begin_addr, e.begin_addr + e.length))
             self._lines = LineTable([
-                UnitLines(self.dwarf, u.cu, data, by_cu.get(u.cu.cu_offset)
+                UnitLines(self._line_program, u, data, by_cu.get(u.cu.cu_offset)
                           or self.ranges(u.cu.get_top_DIE(), u) or None)
                 for u in self.units])
             self._unit_lines = {id(ul.cu): ul for ul in self._lines.units}
         return self._lines
+
+    def _section_bytes(self) -> tuple[bytes, bytes, bytes, bytes, bytes]:
+        """.debug_info, .debug_abbrev, .debug_line, .debug_line_str, .debug_str."""
+        if self._sections is None:
+            d = self.dwarf
+            self._sections = tuple(  # type: ignore[assignment]
+                s.stream.getvalue() if s is not None and isinstance(s.stream, io.BytesIO)
+                else b"" for s in (d.debug_info_sec, d.debug_abbrev_sec, d.debug_line_sec,
+                                   getattr(d, "debug_line_str_sec", None), d.debug_str_sec))
+        assert self._sections is not None
+        return self._sections
+
+    def _unit_die(self, cu) -> UnitDie:  # type: ignore[no-untyped-def]
+        info, abbrev = self._section_bytes()[:2]
+        return UnitDie(info, abbrev, cu.cu_die_offset, cu["debug_abbrev_offset"],
+                       cu["address_size"], 8 if cu.structs.dwarf_format == 64 else 4)
+
+    def _unit_text(self, cu, attr: str) -> str | None:  # type: ignore[no-untyped-def]
+        """A string attribute of `cu`'s DIE, read without pyelftools (None: not so)."""
+        _i, _a, _l, line_str, debug_str = self._section_bytes()
+        return self._unit_die(cu).text(_AT[attr], debug_str, line_str)
+
+    def _line_program(self, cu):  # type: ignore[no-untyped-def]
+        """`cu`'s line program (its header parsed), None without a readable one; its
+        offset is read from the unit's DIE without pyelftools' abbreviation table."""
+        _i, _a, line, line_str, debug_str = self._section_bytes()
+        try:
+            stmt = self._unit_die(cu).number(DW_AT_stmt_list)
+            if stmt is None:
+                return self.dwarf.line_program_for_CU(cu)
+            try:
+                return read_header(line, stmt, line_str, debug_str)
+            except HeaderError:
+                return self.dwarf._parse_line_program_at_offset(stmt, cu.structs)
+        except Exception:  # noqa: BLE001 - a CU without a readable line program
+            return None
 
     # ------------------------------------------------------------ units
     def unit_at(self, pc: int) -> CompUnit | None:
@@ -205,6 +264,8 @@ class DebugInfo:
                 off = None
             if off is not None and off in self._by_offset:
                 return self._by_offset[off]
+        if not self.exhaustive:
+            return None
         for u in self.units:
             if any(lo <= pc < hi for lo, hi in self.ranges(u.cu.get_top_DIE(), u)):
                 return u
@@ -212,6 +273,13 @@ class DebugInfo:
             if any(lo <= pc < hi for f in self.read(u).functions or [] for lo, hi in f.ranges):
                 return u
         return None
+
+    def searched(self) -> list[CompUnit]:
+        """The units a search by name looks through: every one, or (not exhaustive)
+        those read so far."""
+        if self.exhaustive:
+            return self.units
+        return [u for u in self.units if u.functions is not None]
 
     def read(self, unit: CompUnit) -> CompUnit:
         """Read a CU's top-level DIEs once: functions, globals, enumerators, typedefs."""
@@ -254,17 +322,18 @@ class DebugInfo:
         return {n: f.name for n, f in self._files(unit.cu).items()}
 
     def _units_for(self, name: str) -> list[CompUnit]:
-        """The CUs that define the symbol `name` (by its ELF symbol), else all of them."""
-        sym = self.symbols.lookup(name)
-        if sym is not None:
+        """The CUs that define the symbol `name` (by its ELF symbols) first, then the
+        others searched."""
+        first: list[CompUnit] = []
+        for sym in self.symbols.all_named(name):
             u = self.unit_at(sym.addr)
-            if u is not None:
-                return [u] + [x for x in self.units if x is not u]
-        return self.units
+            if u is not None and u not in first:
+                first.append(u)
+        return first + [x for x in self.searched() if x not in first]
 
     # -------------------------------------------------------- functions
     def functions(self) -> list[Function]:
-        return [f for u in self.units for f in self.read(u).functions or []]
+        return [f for u in self.searched() for f in self.read(u).functions or []]
 
     def function_at(self, pc: int) -> Function | None:
         u = self.unit_at(pc)
@@ -296,7 +365,7 @@ class DebugInfo:
         """The inlined instances of the function `name`: (the function holding one, its
         block), in address order."""
         out: list[tuple[Function, Block]] = []
-        for u in self.units:
+        for u in self.searched():
             for fn in self.read(u).functions or []:
                 out.extend((fn, b) for b in self.parse(fn).inlined_blocks() if b.inlined == name)
         return sorted(out, key=lambda fb: fb[1].entry)
@@ -311,7 +380,7 @@ class DebugInfo:
 
     def enumerator(self, name: str) -> tuple[Type, int] | None:
         """The enum type and value of the enumerator `name`."""
-        for u in self.units:
+        for u in self.searched():
             hit = self.read(u).enumerators.get(name)
             if hit is not None:
                 return self.types.read(hit[0]), hit[1]
@@ -320,7 +389,7 @@ class DebugInfo:
     def typedef(self, name: str, prefer: "CompUnit | None" = None) -> Type | None:
         """The typedef or base type called `name` (`prefer`'s own first, as gdb looks in
         the current file's static block before the others)."""
-        for u in _preferring(self.units, prefer):
+        for u in _preferring(self.searched(), prefer):
             die = self.read(u).typedefs.get(name)
             if die is not None:
                 return self.types.read(die)
@@ -330,7 +399,7 @@ class DebugInfo:
         """The complete `struct`/`union`/`enum` NAME any CU defines (`prefer`'s first)."""
         tag = {"struct": "DW_TAG_structure_type", "union": "DW_TAG_union_type",
                "enum": "DW_TAG_enumeration_type"}[kind]
-        for u in _preferring(self.units, prefer):
+        for u in _preferring(self.searched(), prefer):
             if kind == "enum":
                 for die, _v in self.read(u).enumerators.values():
                     if _str(die.attributes.get("DW_AT_name")) == name:
@@ -344,7 +413,7 @@ class DebugInfo:
     def tag_names(self, kind: str) -> list[str]:
         """The names of the complete structs or unions (`kind`) the CUs define."""
         tag = {"struct": "DW_TAG_structure_type", "union": "DW_TAG_union_type"}.get(kind)
-        return [n for u in self.units for (t, n) in self.read(u).tagged if t == tag and n]
+        return [n for u in self.searched() for (t, n) in self.read(u).tagged if t == tag and n]
 
     def _files(self, cu) -> dict[int, SourceFile]:  # type: ignore[no-untyped-def]
         self.lines  # noqa: B018 - builds the units' line programs
@@ -477,10 +546,11 @@ class DebugInfo:
         that starts at `addr`: gdb names a pointer to it by the variable rather than by
         the ELF symbol (`integer_array`, not `integer_array.28`).  The first question
         reads every function's variables (0.5 s for 4,000 functions): asked only for
-        an address whose ELF symbol is such a static's."""
-        if self._statics is None:
+        an address whose ELF symbol is such a static's (a shared object's: in the units
+        read so far, looked at again each time)."""
+        if self._statics is None or not self.exhaustive:
             self._statics = {}
-            for u in self.units:
+            for u in self.searched():
                 for vs in self.read(u).globals.values():
                     for v in vs:
                         self._note_static(v)

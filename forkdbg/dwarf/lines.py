@@ -8,7 +8,7 @@ from __future__ import annotations
 import bisect
 import os
 from dataclasses import dataclass
-from typing import Callable, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 from ..elf.leb128 import sleb, uleb
 
@@ -106,10 +106,11 @@ class UnitLines:
     its rows likewise.  `cover` is where its code lies (.debug_aranges or the unit's
     ranges; None when unknown: then only decoding tells)."""
 
-    def __init__(self, dwarf, cu, section: bytes,  # type: ignore[no-untyped-def]
+    def __init__(self, program: Callable[[Any], Any], unit: Any, section: bytes,
                  cover: list[tuple[int, int]] | None) -> None:
-        self._dwarf = dwarf
-        self.cu = cu
+        self._program = program  # the unit's line program (header parsed), or None
+        self.unit = unit  # what has the unit's .cu, .name and .comp_dir
+        self.cu = unit.cu
         self._section = section
         self.cover = cover
         self._prog = None
@@ -120,11 +121,8 @@ class UnitLines:
     def files(self) -> dict[int, SourceFile]:
         """The unit's file table by DW_AT_decl_file / DW_AT_call_file number."""
         if self._files is None:
-            try:
-                self._prog = self._dwarf.line_program_for_CU(self.cu)
-            except Exception:  # noqa: BLE001 - a CU without a readable line program
-                self._prog = None
-            self._files = _files(self._prog, self.cu) if self._prog is not None else {}
+            self._prog = self._program(self.cu)
+            self._files = _files(self._prog, self.unit) if self._prog is not None else {}
         return self._files
 
     @property
@@ -303,23 +301,29 @@ def _decode(data: bytes, prog, files: dict[int, SourceFile], rows: list[Row]) ->
                 _v, i = uleb(data, i)
 
 
-def _files(prog, cu) -> dict[int, SourceFile]:  # type: ignore[no-untyped-def]
+def _files(prog, unit) -> dict[int, SourceFile]:  # type: ignore[no-untyped-def]
+    """The file table, named as gdb 13 names a line table's files: a relative name
+    joined to its directory (DWARF 5's directory 0 too), except that a name which is
+    then absolute and is the unit's own file (DW_AT_name in DW_AT_comp_dir) is shown
+    as DW_AT_name.  The full name is the file found, else the name in the unit's
+    compilation directory."""
     v5 = prog.header.version >= 5
     dirs = [_b(d) for d in prog.header.include_directory]
-    # DWARF 5's directory 0 is the compilation directory; before it, the unit's DIE says
-    comp_dir = dirs[0] if v5 and dirs else \
-        _text(cu.get_top_DIE().attributes.get("DW_AT_comp_dir"))
+    comp_dir = unit.comp_dir
+    primary: str | None = None
     out = {}
     for i, fe in enumerate(prog.header.file_entry):
         name = _b(fe.name)
         di = fe.dir_index
-        if v5:
-            d = dirs[di] if di < len(dirs) and di > 0 else ""
-        else:
-            d = dirs[di - 1] if 0 < di <= len(dirs) else ""
-        shown = os.path.join(d, name) if d else name
-        # gdb's fullname: the file found (a relative directory: from the cwd), else the
-        # directory and name as recorded
+        d = (dirs[di] if di < len(dirs) else "") if v5 else \
+            (dirs[di - 1] if 0 < di <= len(dirs) else "")
+        shown = os.path.join(d, name) if d and not os.path.isabs(name) else name
+        if os.path.isabs(shown):
+            if primary is None:
+                cu_name = unit.name
+                primary = cu_name if cu_name and not os.path.isabs(cu_name) else ""
+            if primary and os.path.join(comp_dir, primary) == shown:
+                shown = primary
         joined = os.path.join(comp_dir, shown)
         full = os.path.abspath(joined) if os.path.exists(joined) else joined
         out[i if v5 else i + 1] = SourceFile(shown, full)

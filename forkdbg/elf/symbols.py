@@ -144,6 +144,7 @@ class SymbolTable:
                 self._placed.append(s)
         self._index: tuple[dict[int, list[Symbol]], list[int], dict[int, Symbol],
                            list[int]] | None = None
+        self._named: dict[str, list[Symbol]] | None = None  # built when first asked
 
     def _by_addr(self) -> tuple[dict[int, list[Symbol]], list[int], dict[int, Symbol],
                                 list[int]]:
@@ -215,6 +216,18 @@ class SymbolTable:
         """The symbol called `name`, else its PLT entry `name@plt` (as gdb's linespecs
         fall back to a trampoline)."""
         return self._by_name.get(name) or self._by_name.get(name + "@plt")
+
+    def all_named(self, name: str) -> list[Symbol]:
+        """Every symbol called `name` (a static function of that name in several files
+        has one each), the one `lookup` gives first."""
+        if self._named is None:
+            named: dict[str, list[Symbol]] = {}
+            for s in self._placed:
+                named.setdefault(s.name, []).append(s)
+            self._named = named
+        best = self._by_name.get(name)
+        rest = [s for s in self._named.get(name, ()) if s is not best]
+        return ([best] if best is not None else []) + rest
 
     def address(self, name: str) -> int | None:
         """The address of `name`, if known."""

@@ -51,14 +51,14 @@ def host_path(fd: object) -> str | None:
 class Image:
     """One executable file as loaded at one bias."""
 
-    def __init__(self, file: "File", guest_path: str, bias: int,
-                 separate_debug: bool = True) -> None:
+    def __init__(self, file: "File", guest_path: str, bias: int, shared: bool = False
+                 ) -> None:
         self.file = file.get()  # the program file exec opened (read through its descriptor)
         self.path = guest_path
         self.bias = bias
-        # a program's separate debug file is read; a shared object's is not (libc6-dbg's
-        # libc.so.6 holds 4 MB of DWARF: seconds to read here, where gdb takes a blink)
-        self.separate_debug = separate_debug
+        # a shared object's debug information (libc6-dbg's: 2,000 units) is searched by
+        # name through its symbols, a program's through every unit
+        self.shared = shared
         self._data: bytes | None = None
         self._symbols: "SymbolTable | None" = None
         self._unwinder: "Unwinder | None" = None
@@ -121,7 +121,8 @@ class Image:
                 key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
             except (OSError, TypeError):
                 key = (0, id(self), 0, 0)
-            self._debug = debug_info(self.data, key, host_path(fd), self.separate_debug)
+            self._debug = debug_info(self.data, key, host_path(fd),
+                                     exhaustive=not self.shared)
         return self._debug  # type: ignore[return-value]
 
 
@@ -186,8 +187,7 @@ class ImageCache:
         if key not in self._mapped:
             from .objfiles import open_mapped
             f = open_mapped(kernel, path, dev, ino)
-            self._mapped[key] = Image(f, path, bias, separate_debug=False) \
-                if f is not None else None
+            self._mapped[key] = Image(f, path, bias, shared=True) if f is not None else None
         return self._mapped[key]
 
     def get(self, file: "File", guest_path: str, bias: int) -> Image:

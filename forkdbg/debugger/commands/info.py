@@ -3,9 +3,13 @@ signals, auxv (and the subcommands other modules add)."""
 
 from __future__ import annotations
 
+import io
 from typing import TYPE_CHECKING, Callable
 
+from elftools.elf.elffile import ELFFile
+
 from ...arch.x86_64 import AT_EXECFN, AT_PLATFORM, AUXV_DESCRIPTIONS, AUXV_NAMES, GPRS, REG_IDS
+from ...kernel.objfiles import image_at
 from .. import gdbsignals
 from ..breakpoints import Breakpoint, Catchpoint, Point, Watchpoint, locations
 from ..format import register_lines
@@ -175,23 +179,35 @@ def info_symbol(s: "Session", arg: str) -> None:
         s.say(f"No symbol matches {arg}.")
         return
     sym, off = hit
-    section = _section_of(s.program, addr - (s.task().mm.load_bias if s.running else 0)) or (
-        ".text" if sym.kind in ("func", "text") else ".data")
+    lib = syms.library_of(addr) if syms is not None else None
+    img = image_at(s.kernel, s.task(), addr) if lib and s.kernel is not None else None
+    if img is not None:  # a shared object's section, in its own file
+        section = _section_in(img.data, addr - img.bias)
+    else:
+        section = _section_of(s.program, addr - (s.task().mm.load_bias if s.running else 0))
+    section = section or (".text" if sym.kind in ("func", "text") else ".data")
     # gdb names the file once a process brings more than one (its vDSO)
-    exe = f" of {s.task().tg.exe}" if s.running else ""
+    exe = f" of {lib}" if lib else f" of {s.task().tg.exe}" if s.running else ""
     s.say(f"{sym.name}{' + ' + str(off) if off else ''} in section {section}{exe}")
 
 
 def _section_of(path: str | None, addr: int) -> str | None:
     """The name of the allocated ELF section that holds `addr` in the program file."""
-    from elftools.elf.elffile import ELFFile
     if not path:
         return None
     try:
         with open(path, "rb") as f:
-            for sec in ELFFile(f).iter_sections():
-                if sec["sh_flags"] & 2 and sec["sh_addr"] <= addr < sec["sh_addr"] + sec["sh_size"]:
-                    return sec.name  # SHF_ALLOC
+            return _section_in(f.read(), addr)
+    except OSError:
+        return None
+
+
+def _section_in(data: bytes, addr: int) -> str | None:
+    """The name of the allocated ELF section that holds `addr` in the ELF image `data`."""
+    try:
+        for sec in ELFFile(io.BytesIO(data)).iter_sections():
+            if sec["sh_flags"] & 2 and sec["sh_addr"] <= addr < sec["sh_addr"] + sec["sh_size"]:
+                return sec.name  # SHF_ALLOC
     except Exception:  # noqa: BLE001 - an unreadable file has no sections to name
         return None
     return None

@@ -206,14 +206,16 @@ def info_source(s: "Session", arg: str) -> None:
     if f is None:
         s.say("No current source file.")
         return
-    unit = next((u for sc in view.scopes() for u in sc.info.units
-                 if f.fullname.endswith("/" + u.name) or f.name == u.name), None)
+    unit = view.current_unit()
+    if unit is None or (unit.name != f.name and not f.fullname.endswith("/" + unit.name)):
+        unit = next((u for sc in view.scopes() for u in sc.info.searched()
+                     if f.fullname.endswith("/" + u.name) or f.name == u.name), None)
     s.say(f"Current source file is {f.name}")
     if unit is not None:
         s.say(f"Compilation directory is {unit.comp_dir}")
-    s.say(f"Located in {f.fullname}")
     lines = view.text(f)
-    if lines is not None:
+    if lines is not None:  # gdb has no full name for a file it could not find
+        s.say(f"Located in {f.fullname}")
         s.say(f"Contains {len(lines)} lines.")
     s.say("Source language is c.")
     if unit is not None:

@@ -1,0 +1,68 @@
+"""A shared object's separate debug file (libc6-dbg's libc.so.6, found by build ID under
+/usr/lib/debug as gdb finds it): a dynamically linked program stops in libc at its
+source line, steps through libc's optimized code by gdb's statement rule, and shows
+libc's variables, types, lines and scopes as gdb 13 does on the same program."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from dbg import each_ex
+from helpers import require
+
+PROGRAM = r"""#include <stdio.h>
+#include <unistd.h>
+#include <sys/wait.h>
+int main(void) {
+    pid_t p = fork();
+    if (p == 0) { puts("child"); return 0; }
+    waitpid(p, 0, 0);
+    puts("parent");
+    return 0;
+}
+"""
+
+COMMANDS = ["break fork", "run", "bt", "next", "next", "p multiple_threads", "info args",
+            "whatis lastrun", "ptype struct nss_database_data", "info line",
+            "info symbol $pc", "info source", "up", "down", "break fork.c:76",
+            "info breakpoints", "list 76,78", "info scope fork.c:76", "continue"]
+
+GDB = ["gdb", "-nx", "-batch", "-iex", "set debuginfod enabled off"]
+FORKDBG = [sys.executable, "-m", "forkdbg", "-batch"]
+LIBC = "/lib/x86_64-linux-gnu/libc.so.6"
+
+
+def _libc_debug_file() -> Path:
+    note = subprocess.run(["readelf", "-n", LIBC], capture_output=True, text=True,
+                          timeout=60).stdout
+    build_id = note.split("Build ID: ")[1].split()[0]
+    return Path("/usr/lib/debug/.build-id") / build_id[:2] / f"{build_id[2:]}.debug"
+
+
+def _masked(lines: list[str]) -> list[str]:
+    """libc's load address differs (forkdbg's mmap area is not the kernel's), and so do
+    pids and the order of the child's output: those are masked or dropped."""
+    out = []
+    for ln in lines:
+        if ln == "child" or ln.startswith("[Detaching after fork"):
+            continue
+        ln = re.sub(r"0x0*7ffff7[0-9a-f]{6}", "ADDR", ln)
+        out.append(re.sub(r"process \d+", "process N", ln))
+    return out
+
+
+def test_libc_debug_file_as_gdb(tmp_path: Path) -> None:
+    require("gcc")
+    require("readelf")
+    debug = _libc_debug_file()
+    assert debug.exists(), f"{debug} missing: install libc6-dbg (.ci/debian-packages)"
+    (tmp_path / "dyn.c").write_text(PROGRAM)
+    subprocess.run(["gcc", "-g", "-o", "dyn", "dyn.c"], cwd=tmp_path, check=True, timeout=120)
+    prog = str(tmp_path / "dyn")
+    gdb = _masked(each_ex(GDB, COMMANDS, prog, tmp_path))
+    ours = _masked(each_ex(FORKDBG, COMMANDS, prog, tmp_path))
+    assert "Breakpoint 1, __libc_fork () at ./posix/fork.c:41" in gdb
+    assert ours == gdb
