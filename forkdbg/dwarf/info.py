@@ -15,15 +15,14 @@ from elftools.elf.elffile import ELFFile
 from ..elf.symbols import SymbolTable
 from .attrs import text as _str
 from .callsites import CALL_SITE_TAGS, CallSite, call_site
-from .lists import location_list, spans
 from .lines import LineTable, SourceFile, UnitLines
+from .lists import location_list, spans
 from .types import Type, TypeReader
-from .lineheader import HeaderError, read_header
-from .unitdie import UnitDie
+from .unit import CompUnit, UnitReader
+
+__all__ = ["Block", "CompUnit", "DebugInfo", "Function", "Variable"]
 
 DW_OP_ADDR = 0x03
-DW_AT_stmt_list = 0x10
-_AT = {"DW_AT_name": 0x03, "DW_AT_comp_dir": 0x1B}
 
 
 @dataclass(eq=False)
@@ -111,63 +110,6 @@ class Function(Block):
     _parsed: bool = False
 
 
-@dataclass(eq=False)
-class CompUnit:
-    """One compilation unit; its top DIE's attributes are read when first asked."""
-
-    cu: Any
-    version: int
-    has_loclist: bool = False
-    functions: "list[Function] | None" = None  # None until read
-    spans: list[tuple[int, int, "Function"]] = field(default_factory=list)
-    globals: dict[str, list[Variable]] = field(default_factory=dict)
-    enumerators: dict[str, tuple[Any, int]] = field(default_factory=dict)
-    typedefs: dict[str, Any] = field(default_factory=dict)
-    tagged: dict[tuple[str, str], Any] = field(default_factory=dict)  # (tag, name) -> DIE
-    #: reads a string attribute of the unit's DIE without pyelftools (None: it cannot)
-    quick_text: Any = None
-    _attrs: Any = None
-    _texts: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def attributes(self) -> Any:
-        if self._attrs is None:
-            self._attrs = self.cu.get_top_DIE().attributes
-        return self._attrs
-
-    def _text(self, attr: str) -> str:
-        got = self._texts.get(attr)
-        if got is None:
-            got = self.quick_text(self.cu, attr) if self.quick_text is not None else None
-            if got is None:
-                got = _str(self.attributes.get(attr))
-            self._texts[attr] = got
-        return got
-
-    @property
-    def name(self) -> str:
-        return self._text("DW_AT_name")
-
-    @property
-    def comp_dir(self) -> str:
-        return self._text("DW_AT_comp_dir")
-
-    @property
-    def producer(self) -> str:
-        return _str(self.attributes.get("DW_AT_producer"))
-
-    @property
-    def low_pc(self) -> int:
-        a = self.attributes
-        return a["DW_AT_low_pc"].value if "DW_AT_low_pc" in a else 0
-
-    @property
-    def locations_valid(self) -> bool:
-        """gdb trusts optimized GCC code's locations from the function's first address
-        (no prologue to skip) when the CU uses location lists."""
-        return self.has_loclist and "GNU" in self.producer
-
-
 class DebugInfo:
     """The DWARF of one ELF file (addresses before the load bias)."""
 
@@ -181,11 +123,10 @@ class DebugInfo:
         self.types = TypeReader()
         self._lines: LineTable | None = None
         self._unit_lines: dict[int, UnitLines] = {}
-        #: .debug_info, .debug_abbrev, .debug_line, .debug_line_str, .debug_str
-        self._sections: tuple[bytes, bytes, bytes, bytes, bytes] | None = None
+        self.reader = UnitReader(self.dwarf)  # units' own DIEs and line-program headers
         self._loc_parser: LocationParser | None = None
         self.symbols = SymbolTable.from_elf_bytes(data)  # names -> CUs, without reading DIEs
-        self.units = [CompUnit(cu, cu["version"], quick_text=self._unit_text)
+        self.units = [CompUnit(cu, cu["version"], quick_text=self.reader.unit_text)
                       for cu in self.dwarf.iter_CUs()]
         self._by_offset = {u.cu.cu_offset: u for u in self.units}
         self._statics: dict[int, str] | None = None
@@ -203,56 +144,18 @@ class DebugInfo:
     def lines(self) -> LineTable:
         """The line table; each unit's program is decoded when a question reaches it."""
         if self._lines is None:
-            sec = self.dwarf.debug_line_sec
-            stream = sec.stream if sec is not None else None
-            data = stream.getvalue() if isinstance(stream, io.BytesIO) else b""
+            data = self.reader.sections()[2]
             by_cu: dict[int, list[tuple[int, int]]] = {}
             for e in self._aranges.entries if self._aranges is not None else ():
                 if e.length:
                     by_cu.setdefault(e.info_offset, []).append(
                         (e.begin_addr, e.begin_addr + e.length))
             self._lines = LineTable([
-                UnitLines(self._line_program, u, data, by_cu.get(u.cu.cu_offset)
+                UnitLines(self.reader.line_program, u, data, by_cu.get(u.cu.cu_offset)
                           or self.ranges(u.cu.get_top_DIE(), u) or None)
                 for u in self.units])
             self._unit_lines = {id(ul.cu): ul for ul in self._lines.units}
         return self._lines
-
-    def _section_bytes(self) -> tuple[bytes, bytes, bytes, bytes, bytes]:
-        """.debug_info, .debug_abbrev, .debug_line, .debug_line_str, .debug_str."""
-        if self._sections is None:
-            d = self.dwarf
-            self._sections = tuple(  # type: ignore[assignment]
-                s.stream.getvalue() if s is not None and isinstance(s.stream, io.BytesIO)
-                else b"" for s in (d.debug_info_sec, d.debug_abbrev_sec, d.debug_line_sec,
-                                   getattr(d, "debug_line_str_sec", None), d.debug_str_sec))
-        assert self._sections is not None
-        return self._sections
-
-    def _unit_die(self, cu) -> UnitDie:  # type: ignore[no-untyped-def]
-        info, abbrev = self._section_bytes()[:2]
-        return UnitDie(info, abbrev, cu.cu_die_offset, cu["debug_abbrev_offset"],
-                       cu["address_size"], 8 if cu.structs.dwarf_format == 64 else 4)
-
-    def _unit_text(self, cu, attr: str) -> str | None:  # type: ignore[no-untyped-def]
-        """A string attribute of `cu`'s DIE, read without pyelftools (None: not so)."""
-        _i, _a, _l, line_str, debug_str = self._section_bytes()
-        return self._unit_die(cu).text(_AT[attr], debug_str, line_str)
-
-    def _line_program(self, cu):  # type: ignore[no-untyped-def]
-        """`cu`'s line program (its header parsed), None without a readable one; its
-        offset is read from the unit's DIE without pyelftools' abbreviation table."""
-        _i, _a, line, line_str, debug_str = self._section_bytes()
-        try:
-            stmt = self._unit_die(cu).number(DW_AT_stmt_list)
-            if stmt is None:
-                return self.dwarf.line_program_for_CU(cu)
-            try:
-                return read_header(line, stmt, line_str, debug_str)
-            except HeaderError:
-                return self.dwarf._parse_line_program_at_offset(stmt, cu.structs)
-        except Exception:  # noqa: BLE001 - a CU without a readable line program
-            return None
 
     # ------------------------------------------------------------ units
     def unit_at(self, pc: int) -> CompUnit | None:

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 from elftools.elf.elffile import ELFFile
+from helpers import sample
 
 from forkdbg.dwarf.info import DebugInfo
 from forkdbg.dwarf.lines import SortedRows, _files
-from helpers import sample
 
 FILES = ["glibc/lines-g", "glibc/lines-O2-g", "glibc/lines-dwarf4"]
 
@@ -43,12 +43,12 @@ def test_unit_die_and_line_headers_match_pyelftools(path: str) -> None:
         top = unit.cu.get_top_DIE().attributes
         if "DW_AT_stmt_list" not in top:
             continue
-        assert info._unit_die(unit.cu).number(0x10) == top["DW_AT_stmt_list"].value
+        assert info.reader.unit_die(unit.cu).number(0x10) == top["DW_AT_stmt_list"].value
         for attr in ("DW_AT_name", "DW_AT_comp_dir"):
-            text = info._unit_text(unit.cu, attr)
+            text = info.reader.unit_text(unit.cu, attr)
             want = top[attr].value.decode() if attr in top else None
             assert text is None or text == want
-        ours = info._line_program(unit.cu)
+        ours = info.reader.line_program(unit.cu)
         theirs = info.dwarf.line_program_for_CU(unit.cu)
         assert ours.program_start_offset == theirs.program_start_offset
         assert ours.program_end_offset == theirs.program_end_offset
