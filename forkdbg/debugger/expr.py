@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ..dwarf.types import Type
+from ..dwarf.values import missing_within
 from .arith import (apply, array_value, char_constant_string, program_type, promote,
                     string_value)
 from .calls import call_result, is_function, return_type
@@ -148,6 +149,7 @@ class Parser:
             return cond
         self.i += 1
         self.nest()
+        self.contents(cond)
         first = bool(cond.v)
         self.skip += 0 if first else 1
         a = self.conditional()
@@ -166,15 +168,24 @@ class Parser:
                and PRECEDENCE.get(tok[1], -1) >= min_level):
             op = tok[1]
             self.i += 1
+            self.contents(left)
             skip = (op == "&&" and not left.v) or (op == "||" and bool(left.v))
             self.skip += skip
             right = self.binary(PRECEDENCE[op] + 1)
             self.skip -= skip
+            self.contents(right)
             if op == "@":
                 left = self.repeat(left, right.v)
                 continue
             left = apply(op, left, right, self.skip > 0, self.env.warn)
         return left
+
+    def contents(self, v: Value) -> Value:
+        """`v`, whose contents an operation needs: gdb's error if it is optimized out
+        (only typed, when skipped)."""
+        if v.optimized and not self.skip:
+            raise CommandError("value has been optimized out")
+        return v
 
     def is_cast(self) -> bool:
         tok, nxt = self.peek(), self.peek(1)
@@ -212,7 +223,7 @@ class Parser:
             raise CommandError("A syntax error in expression, near `'.")
         if tok[0] == "op" and tok[1] in ("-", "!", "~", "+"):
             self.i += 1
-            v = self.unary()
+            v = self.contents(self.unary())
             if v.t.floating and v.t.size > 8 and tok[1] in "-+!":  # x87's long double
                 return apply("-", Value(0, INT), v) if tok[1] == "-" else \
                     Value(int(not v.v), INT) if tok[1] == "!" else v  # - as 0 - x, below
@@ -247,6 +258,7 @@ class Parser:
                 v = self.unary()
             finally:
                 self.call_cast = None
+            self.contents(v)
             if brace:  # {type} addr: the object of that type at addr
                 return self.load(v.v, t)
             if v.t is DATA and v.lval is not None:
@@ -314,11 +326,13 @@ class Parser:
         d = v.t.dwarf.strip() if v.t.dwarf is not None else None
         if d is not None and d.kind == "array" and self.env.typed is not None:
             elem = self.env.typed(d.target)
+            if v.optimized:
+                return Value(0, elem, optimized=True)
             if v.lval is None and v.raw is not None:  # an element of a literal
                 raw = v.raw[i * elem.size:(i + 1) * elem.size]
                 if len(raw) < elem.size:
                     raise CommandError("no such vector element")
-                return Value(0 if elem.aggregate else decode(raw, elem), elem, raw=raw)
+                return _part(elem, raw, missing_within(v.missing, i * elem.size, elem.size))
             if v.lval is None:
                 raise CommandError("Attempt to take address of value not located in memory.")
             return self.load(v.lval + i * elem.size, elem)
@@ -339,6 +353,10 @@ class Parser:
         if m is None:
             raise CommandError(f'There is no member named {name}.')
         t = self.env.typed(m.type)
+        if v.optimized or (v.lval is None and missing_within(
+                v.missing, m.offset, (m.bit_offset + m.bit_size + 7) // 8 if m.bit_size
+                else t.size) and not t.aggregate):
+            return Value(0, t, optimized=True)
         if m.bit_size:  # the field's bits, sign-extended from its width
             word = int.from_bytes(
                 (v.raw or b"")[m.offset:m.offset + 8] if v.lval is None else
@@ -349,10 +367,11 @@ class Parser:
             return Value(wrap(n, t), t)
         if v.lval is None:
             raw = (v.raw or b"")[m.offset:m.offset + t.size]
-            return Value(decode(raw, t) if not t.aggregate else 0, t, raw=raw)
+            return _part(t, raw, missing_within(v.missing, m.offset, t.size))
         return self.load(v.lval + m.offset, t)
 
     def deref(self, p: Value) -> Value:
+        self.contents(p)
         if p.t is TEXT or (p.t.dwarf is not None and not p.t.is_pointer
                            and p.t.dwarf.strip().kind == "func"):
             return p  # `*f` of a function is the function (C)
@@ -488,3 +507,11 @@ def evaluate(text: str, env: Env, typed_only: bool = False) -> Value:
     p = Parser(text, env)
     p.skip = int(typed_only)
     return p.parse()
+
+
+def _part(t: CType, raw: bytes, missing: tuple[tuple[int, int], ...]) -> Value:
+    """A member or element of a value that has no address, with what of it is
+    optimized out."""
+    if missing and not t.aggregate:
+        return Value(0, t, optimized=True)
+    return Value(decode(raw, t) if not t.aggregate else 0, t, raw=raw, missing=missing)

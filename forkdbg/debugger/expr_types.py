@@ -69,6 +69,8 @@ class Value:
     symbol: str | None = None
     raw: bytes | None = None  # a program value's bytes where it has no address
     optimized: bool = False  # <optimized out>
+    #: an aggregate's bytes that are optimized out, [lo, hi) (a variable in pieces)
+    missing: tuple[tuple[int, int], ...] = ()
 
     def as_int(self) -> int:
         return self.v

@@ -12,7 +12,7 @@ from ..dwarf.info import Block, CompUnit, Function, Variable
 from ..dwarf.lines import SourceFile, SourceLine
 from ..dwarf.locexpr import ExprError, FrameContext, evaluate
 from ..dwarf.types import Type
-from ..dwarf.values import Printer, TypedValue
+from ..dwarf.values import Printer, TypedValue, missing_within
 from ..kernel.objfiles import image_at
 from .arith import value_bytes
 from .expr import CType, Value
@@ -156,14 +156,17 @@ class SourceView(FrameChain):
             return TypedValue(var.type, (loc.value & (1 << 64) - 1).to_bytes(8, "little")[:size])
         if loc.kind == "bytes":
             return TypedValue(var.type, loc.data[:size])
-        if loc.kind == "pieces":
+        if loc.kind == "pieces":  # a piece optimized out leaves the others (gdb)
             data = b""
+            gone: list[tuple[int, int]] = []
             for piece, n in loc.pieces:
                 part = self._fetch(Variable("", var.type), piece, ctx, read, n)
                 if part.data is None:
-                    return TypedValue(var.type, None)
-                data += part.data[:n].ljust(n, b"\0")
-            return TypedValue(var.type, data[:size])
+                    gone.append((len(data), len(data) + n))
+                data += (part.data or b"")[:n].ljust(n, b"\0")
+            if sum(hi - lo for lo, hi in gone) >= min(len(data), size):
+                return TypedValue(var.type, None)
+            return TypedValue(var.type, data[:size], None, missing_within(tuple(gone), 0, size))
         return TypedValue(var.type, None)
 
     def printer(self) -> Printer:
@@ -327,7 +330,7 @@ class SourceView(FrameChain):
             return Value(0, t, optimized=True, symbol=name)
         if t.aggregate:
             return Value(tv.addr or 0, t, lval=tv.addr, raw=None if tv.addr else tv.data,
-                         symbol=name)
+                         symbol=name, missing=tv.missing)
         return Value(decode(tv.data, t) if t.floating else tv.as_int(), t, lval=tv.addr,
                      raw=tv.data, symbol=name)
 
@@ -373,7 +376,7 @@ class SourceView(FrameChain):
             data = v.raw if v.lval is None else self.printer().read(v.lval, d.byte_size)
             if d.strip().kind == "func":
                 return self.printer().value(TypedValue(d, b"", v.lval), fmt)
-            return self.printer().value(TypedValue(d, data, v.lval), fmt)
+            return self.printer().value(TypedValue(d, data, v.lval, v.missing), fmt)
         size = max(d.byte_size, 1)
         raw = v.raw if v.raw is not None and len(v.raw) >= size else \
             value_bytes(v)

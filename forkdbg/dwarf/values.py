@@ -15,13 +15,36 @@ REPEAT_THRESHOLD = 10  # gdb's `set print repeats`
 PRINT_MAX = 200  # gdb's `set print elements`
 
 
+Missing = tuple[tuple[int, int], ...]  # byte ranges [lo, hi) optimized out
+
+
+def missing_within(missing: Missing, offset: int, size: int) -> Missing:
+    """The optimized-out ranges of the `size` bytes at `offset`, from `offset`."""
+    return tuple((max(lo, offset) - offset, min(hi, offset + size) - offset)
+                 for lo, hi in missing if lo < offset + size and offset < hi)
+
+
 @dataclass
 class TypedValue:
-    """A value of a program type: its bytes, and where it lives when in memory."""
+    """A value of a program type: its bytes, and where it lives when in memory; some
+    of it may be optimized out (a variable in pieces, one of them gone)."""
 
     type: Type
     data: bytes | None  # None: optimized out
     addr: int | None = None
+    missing: Missing = ()  # the bytes of `data` that are optimized out (zeros there)
+
+    def part(self, t: Type, offset: int, size: int, data: bytes | None = None
+             ) -> "TypedValue":
+        """The member or element of type `t` at `offset`: optimized out if any of its
+        bytes is and it is no aggregate (gdb's value_bits_any_optimized_out)."""
+        gone = missing_within(self.missing, offset, size)
+        addr = self.addr + offset if self.addr is not None else None
+        if gone and t.strip().kind not in ("struct", "union", "array"):
+            return TypedValue(t, None, addr)
+        assert self.data is not None
+        raw = data if data is not None else self.data[offset:offset + size]
+        return TypedValue(t, raw, addr, gone)
 
     def as_int(self) -> int:
         t = self.type.strip()
@@ -58,13 +81,13 @@ class Printer:
 
     def value(self, v: TypedValue, fmt: str | None = None, top: bool = True,
               indent: int = 0) -> str:
-        if v.data is None:
-            return "<optimized out>"
         t = v.type.strip()
+        if v.data is None or (v.missing and t.kind not in ("struct", "union", "array")):
+            return "<optimized out>"
         if t.kind in ("struct", "union"):
-            return self._struct(t, v.data, v.addr, fmt, indent)
+            return self._struct(t, v, fmt, indent)
         if t.kind == "array":
-            return self._array(t, v.data, v.addr, fmt, indent)
+            return self._array(t, v, fmt, indent)
         if t.kind == "func":
             return _joined(f"{{{v.type}}}",
                            address_text(v.addr or 0, self.describe, self.addresses))
@@ -139,8 +162,8 @@ class Printer:
             return _quote(data[:PRINT_MAX]) + "..."
         return _quote(data[:end])
 
-    def _struct(self, t: Type, data: bytes, addr: int | None, fmt: str | None,
-                indent: int) -> str:
+    def _struct(self, t: Type, v: TypedValue, fmt: str | None, indent: int) -> str:
+        data = v.data or b""
         if not t.members:
             return "<incomplete type>" if t.declaration else "{<No data fields>}"
         parts = []
@@ -152,7 +175,10 @@ class Printer:
                 if m.type.is_signed() and n >> (m.bit_size - 1):
                     n -= 1 << m.bit_size
                 mdata = (n & ((1 << 64) - 1)).to_bytes(8, "little")[:max(m.type.byte_size, 1)]
-            sub = TypedValue(m.type, mdata, addr + m.offset if addr is not None else None)
+                size = (m.bit_offset + m.bit_size + 7) // 8
+            else:
+                size = max(m.type.byte_size, 1)
+            sub = v.part(m.type, m.offset, size, mdata)
             text = self.value(sub, fmt, top=False, indent=indent + 2)
             parts.append(f"{m.name} = {text}" if m.name else text)
         if self.pretty:
@@ -160,18 +186,17 @@ class Printer:
             return "{\n" + ",\n".join(pad + p for p in parts) + "\n" + " " * indent + "}"
         return "{" + ", ".join(parts) + "}"
 
-    def _array(self, t: Type, data: bytes, addr: int | None, fmt: str | None,
-               indent: int) -> str:
+    def _array(self, t: Type, v: TypedValue, fmt: str | None, indent: int) -> str:
         elem = t.target
         assert elem is not None
+        data = v.data or b""
         n = t.count or 0
         size = elem.byte_size
-        if elem.is_char() and fmt is None:
+        if elem.is_char() and fmt is None and not v.missing:
             return _char_array(data[:n])
         items: list[str] = []
         for i in range(min(n, PRINT_MAX)):
-            sub = TypedValue(elem, data[i * size:(i + 1) * size],
-                             addr + i * size if addr is not None else None)
+            sub = v.part(elem, i * size, size)
             items.append(self.value(sub, fmt, top=False, indent=indent))
         out = _repeats(items)
         return "{" + ", ".join(out) + ("..." if n > PRINT_MAX else "") + "}"
