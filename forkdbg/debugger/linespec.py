@@ -112,8 +112,9 @@ def post_prologue(sc: Scope, fn: Function, read: Read) -> int:
     """Where gdb puts a breakpoint on `fn`: the line table's prologue_end mark (clang),
     else past `push %rbp; mov %rsp,%rbp` and on to the next line's start; at the first
     instruction of optimized GCC code (a CU with location lists)."""
-    start, end = fn.low + sc.bias, fn.high + sc.bias
-    rows = sc.info.lines.rows_between(fn.low, fn.high)
+    hi = next((h for lo, h in fn.ranges if lo <= fn.low < h), fn.high)  # the entry's range
+    start, end = fn.low + sc.bias, hi + sc.bias
+    rows = sc.info.lines.rows_between(fn.low, hi)
     marked = next((r for r in rows if r.prologue_end and r.file is not None), None)
     if marked is not None:
         return marked.addr + sc.bias

@@ -11,10 +11,11 @@ from ..arch.sysv_call import returned, returned_in_memory
 from ..arch.x86_64 import RAX, RSP
 from ..dwarf.values import TypedValue
 from ..kernel.kernel import Stop
-from ..kernel.objfiles import unwind
+from ..kernel.objfiles import image_at, unwind
 from ..kernel.ptrace import step_instruction
 from .expr import Value
 from .expr_types import decode
+from .breakpoints import skip_prologue
 from .linespec import post_prologue
 from .stops import StepEvent
 
@@ -159,16 +160,97 @@ def step_lines(s: "Session", over: bool, until: bool = False) -> Stop | None:
 
 def _step_into(s: "Session", t: "Task") -> tuple[bool, Stop | None]:
     """`step` went into a call: stop past the callee's prologue if it has line
-    information ((True, a Stop that came first)), else let the caller step over it."""
+    information ((True, a Stop that came first)), else let the caller step over it.  A
+    call through the PLT is followed to the function it reaches (gdb's
+    find_solib_trampoline_target), through the loader's lazy binding if need be."""
     view = s.source
+    target = plt_target(s, t)
+    if target is not None and view.line_at(target, t) is not None:
+        stop = run_to(s, target, t, None)
+        if stop is not None:
+            return True, stop
+        t = _current(s, t)
+    else:  # an entry bound when the object was loaded (IRELATIVE): through its jump
+        for _ in range(8):
+            if not _in_plt(s, t):
+                break
+            stop = step_once(s)
+            if stop is not None:
+                return True, stop
+            t = _current(s, t)
     sc = view.scope_at(t.pc, t)
     fn = sc.function_at(t.pc) if sc is not None else None
-    if sc is None or fn is None or view.line_at(t.pc, t) is None:
+    if sc is None or view.line_at(t.pc, t) is None:
         return False, None
-    target = post_prologue(sc, fn, s.code_reader())
+    if fn is not None:
+        target = post_prologue(sc, fn, s.code_reader())
+    else:  # lines but no function in the debug information (assembly): gdb's rule
+        target = _asm_entry(s, t)
     stop = run_to(s, target, t, None) if target != t.pc else None
     s.step_origin = None
     return True, stop
+
+
+def _in_plt(s: "Session", t: "Task") -> bool:
+    """Whether `t` is in a PLT of the object it runs in (gdb's in_plt_section)."""
+    k = s.kernel
+    assert k is not None
+    img = image_at(k, t, t.pc)
+    if img is None:
+        return False
+    for name in (".plt", ".plt.sec"):
+        r = img.section_range(name)
+        if r is not None and r[0] + img.bias <= t.pc < r[1] + img.bias:
+            return True
+    return False
+
+
+def _asm_entry(s: "Session", t: "Task") -> int:
+    """Where `step` stops in code that has lines but no function in the debug
+    information: past a frame-pointer prologue, on to the end of its line if that ends
+    within the ELF symbol's function (gdb's handle_step_into_function)."""
+    start = t.pc
+    pc = skip_prologue(start, t.mm.readable_prefix(start, 8))
+    syms = s.symbols(t)
+    hit = syms.containing(start) if syms is not None else None
+    end = hit[0].addr + hit[0].size if hit is not None and hit[0].size else start + 1
+    sl = s.source.line_at(start, t)
+    if sl is not None and sl.pc != start and sl.end < end:
+        pc = max(pc, sl.end)
+    return pc
+
+
+def plt_target(s: "Session", t: "Task") -> int | None:
+    """Where the PLT entry `t` stands at leads: its GOT slot once the loader bound it,
+    else the function of its name in the process's objects (not an IFUNC's resolver);
+    None when `t` is not at a PLT entry or the target is unknown."""
+    syms = s.symbols(t)
+    hit = syms.containing(t.pc) if syms is not None else None
+    if syms is None or hit is None or hit[0].kind != "plt" or not hit[0].name.endswith("@plt"):
+        return None
+    name = hit[0].name[:-4]
+    k = s.kernel
+    assert k is not None
+    here = image_at(k, t, t.pc)
+    got = next((g for g in _named(syms, name + "@got.plt")
+                if image_at(k, t, g.addr) is here), None)
+    if got is not None:
+        slot = int.from_bytes(t.mm.readable_prefix(got.addr, 8).ljust(8, b"\0"), "little")
+        if slot and image_at(k, t, slot) is not here:
+            return slot  # bound (BIND_NOW, or an earlier call)
+    sym = syms.lookup(name)
+    if sym is None or sym.kind != "func" or sym.ifunc:
+        return None
+    return sym.addr
+
+
+def _named(syms, name: str) -> list:  # type: ignore[no-untyped-def]
+    """Every object's symbol `name` (a process's map), or the one table's."""
+    objs = getattr(syms, "objs", None)
+    if objs is None:
+        found = syms.lookup(name)
+        return [found] if found is not None else []
+    return [x for o in objs if (x := o.image.symbols.lookup(name)) is not None]
 
 
 def finish_value(s: "Session", fn_pc: int, task: "Task") -> str | None:

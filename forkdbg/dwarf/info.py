@@ -23,6 +23,7 @@ from .unit import CompUnit, UnitReader
 __all__ = ["Block", "CompUnit", "DebugInfo", "Function", "Variable"]
 
 DW_OP_ADDR = 0x03
+LINKAGE = ("DW_AT_linkage_name", "DW_AT_MIPS_linkage_name")
 
 
 @dataclass(eq=False)
@@ -350,10 +351,14 @@ class DebugInfo:
                 spec = die.get_DIE_from_attribute(ref)
                 break
         sa = spec.attributes
-        name = _str(sa.get("DW_AT_name")) or _str(a.get("DW_AT_name"))
+        # gdb keeps C symbols in linkage form: glibc's `_IO_puts` is `__GI__IO_puts`
+        name = next((_str(x.get(k)) for x in (a, sa) for k in LINKAGE if x.get(k)), "") \
+            or _str(sa.get("DW_AT_name")) or _str(a.get("DW_AT_name"))
         if not name:
             return None
-        fn = Function(rng, name=name, low=min(lo for lo, _ in rng),
+        # the entry is the first range as listed (gdb's BLOCK_ENTRY_PC): gcc lists a
+        # function split into hot and cold parts (`f.cold`) hot part first
+        fn = Function(rng, name=name, low=rng[0][0],
                       high=max(hi for _, hi in rng),
                       decl_file=files.get(sa["DW_AT_decl_file"].value) if "DW_AT_decl_file"
                       in sa else None,

@@ -50,19 +50,36 @@ def _masked(lines: list[str]) -> list[str]:
         if ln == "child" or ln.startswith("[Detaching after fork"):
             continue
         ln = re.sub(r"0x0*7ffff7[0-9a-f]{6}", "ADDR", ln)
+        ln = re.sub(r"0x0*7fffffff[0-9a-f]{4}", "STACK", ln)  # forkdbg's stack starts lower
         out.append(re.sub(r"process \d+", "process N", ln))
     return out
 
 
-def test_libc_debug_file_as_gdb(tmp_path: Path) -> None:
+def _program(tmp_path: Path) -> str:
     require("gcc")
     require("readelf")
     debug = _libc_debug_file()
     assert debug.exists(), f"{debug} missing: install libc6-dbg (.ci/debian-packages)"
     (tmp_path / "dyn.c").write_text(PROGRAM)
     subprocess.run(["gcc", "-g", "-o", "dyn", "dyn.c"], cwd=tmp_path, check=True, timeout=120)
-    prog = str(tmp_path / "dyn")
+    return str(tmp_path / "dyn")
+
+
+def test_libc_debug_file_as_gdb(tmp_path: Path) -> None:
+    prog = _program(tmp_path)
     gdb = _masked(each_ex(GDB, COMMANDS, prog, tmp_path))
     ours = _masked(each_ex(FORKDBG, COMMANDS, prog, tmp_path))
     assert "Breakpoint 1, __libc_fork () at ./posix/fork.c:41" in gdb
+    assert ours == gdb
+
+
+def test_step_into_libc_through_the_plt_as_gdb(tmp_path: Path) -> None:
+    """`step` on `puts("parent")` goes through the PLT and the loader's lazy binding into
+    libc's `__GI__IO_puts` (its DWARF linkage name) past its prologue; `info frame`
+    there gives gdb's frameless base; `finish` comes back with puts's value."""
+    prog = _program(tmp_path)
+    commands = ["break 8", "run", "step", "bt", "info frame", "next", "next", "finish"]
+    gdb = _masked(each_ex(GDB, commands, prog, tmp_path))
+    ours = _masked(each_ex(FORKDBG, commands, prog, tmp_path))
+    assert any(ln.startswith("__GI__IO_puts (str=") for ln in gdb)
     assert ours == gdb

@@ -81,10 +81,31 @@ def info_frame(s: "Session", arg: str) -> None:
     if fs.function is not None:
         s.say(" source language c.")
         args = ", ".join(s.source.arg_text(p, fs, t) for p in fs.params)
-    s.say(f" Arglist at {cfa - 16:#x}, args: {args}")
-    s.say(f" Locals at {cfa - 16:#x}, Previous frame's sp is {cfa:#x}")
+    base = _frame_base(s, fs, sp or 0, bp)
+    s.say(f" Arglist at {base:#x}, args: {args}")
+    s.say(f" Locals at {base:#x}, Previous frame's sp is {cfa:#x}")
     s.say(" Saved registers:")
     s.say("  " + ", ".join(f"{nm} at {saved[n]:#x}" for n, nm in SAVED_ORDER if n in saved))
+
+
+def _frame_base(s: "Session", fs: "FrameState", sp: int, bp: int) -> int:
+    """gdb's amd64 frame base (what `Arglist at` shows): %rbp once the function's
+    `push %rbp; mov %rsp,%rbp` has run, else the frame's %rsp less 8 (less nothing
+    after the push alone), as amd64_analyze_prologue finds them."""
+    if fs.function is not None:
+        start = fs.function.low + (fs.scope.bias if fs.scope else 0)
+    else:
+        syms = s.symbols()
+        hit = syms.containing(fs.lookup) if syms else None
+        start = hit[0].addr if hit else fs.pc
+    code = s.code_reader()(start, 8)
+    if code[:4] == b"\xf3\x0f\x1e\xfa":  # endbr64
+        start, code = start + 4, code[4:]
+    if not code or code[0] != 0x55 or fs.pc <= start:  # no push %rbp, or not run yet
+        return sp - 8
+    if fs.pc > start + 1 and code[1:4] in (b"\x48\x89\xe5", b"\x48\x8b\xec"):
+        return bp
+    return sp
 
 
 def _name(s: "Session", fs: "FrameState") -> str:
