@@ -34,6 +34,7 @@ class CtfInfo(DebugInfo):
             strtab.data() if strtab is not None else b"")
         self.symbols = SymbolTable.from_elf_bytes(data)
         self.units: list[CompUnit] = []
+        self.exhaustive = True
         self._no_lines = LineTable([])
         self._structs = DWARFStructs(little_endian=True, dwarf_format=32, address_size=8)
         self._globals: dict[str, list[Variable]] = {}

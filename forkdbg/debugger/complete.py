@@ -110,7 +110,7 @@ def _source_names(s: "Session", files: bool) -> list[str]:
     for sc in scopes:
         out.extend(f.name for f in sc.info.functions())
         if files:
-            out.extend(os.path.basename(f.name) for f in sc.info.lines.files())
+            out.extend(os.path.basename(f.name) for f in sc.info.source_files())
     return out
 
 

@@ -178,6 +178,12 @@ class DebugInfo:
                 return u
         return None
 
+    def source_files(self) -> list[SourceFile]:
+        """The files with code in the units searched (a shared object's: those read so
+        far, as gdb completes only the files of the symbol tables it expanded)."""
+        cus = None if self.exhaustive else {id(u.cu) for u in self.searched()}
+        return self.lines.files(cus=cus)
+
     def searched(self) -> list[CompUnit]:
         """The units a search by name looks through: every one, or (not exhaustive)
         those read so far."""

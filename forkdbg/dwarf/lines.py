@@ -190,11 +190,15 @@ class LineTable:
             self._merged = SortedRows([r for u in self.units for r in u.table.rows])
         return self._merged.rows
 
-    def files(self, pred: Callable[[SourceFile], bool] | None = None) -> list[SourceFile]:
-        """The files with rows (those `pred` accepts), one per full name; only units
-        whose file tables name such a file are decoded."""
+    def files(self, pred: Callable[[SourceFile], bool] | None = None,
+              cus: set[int] | None = None) -> list[SourceFile]:
+        """The files with rows (those `pred` accepts; of the units whose `id(cu)` is in
+        `cus`), one per full name; only units whose file tables name such a file are
+        decoded."""
         seen: dict[str, SourceFile] = {}
         for u in self.units:
+            if cus is not None and id(u.cu) not in cus:
+                continue
             if pred is not None and not u.names(pred):
                 continue
             for f in u.table.by_file():

@@ -28,7 +28,9 @@ int main(void) {
 COMMANDS = ["break fork", "run", "bt", "next", "next", "p multiple_threads", "info args",
             "whatis lastrun", "ptype struct nss_database_data", "info line",
             "info symbol $pc", "info source", "up", "down", "break fork.c:76",
-            "info breakpoints", "list 76,78", "info scope fork.c:76", "continue"]
+            "info breakpoints", "list 76,78", "info scope fork.c:76",
+            # gdb completes the files of the symbol tables it expanded: fork.c's unit's
+            "complete break fork.", "complete list ioput", "continue"]
 
 GDB = ["gdb", "-nx", "-batch", "-iex", "set debuginfod enabled off"]
 FORKDBG = [sys.executable, "-m", "forkdbg", "-batch"]
