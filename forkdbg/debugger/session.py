@@ -208,8 +208,8 @@ class Session(PointHooks, ProgramFile, Questions):
         hit = syms.containing(addr) if syms is not None else None
         sc = self.source.scope_at(addr)
         fn = sc.function_at(addr) if sc is not None else None
-        if fn is not None and sc is not None and (hit is None or
-                                                  hit[0].addr <= fn.low + sc.bias):
+        if fn is not None and sc is not None and fn.low + sc.bias <= addr and (
+                hit is None or hit[0].addr <= fn.low + sc.bias):  # (a cold part: by symbol)
             off = addr - (fn.low + sc.bias)
             return f"{fn.name}+{off}" if off else fn.name
         return syms.describe(addr) if syms is not None else ""

@@ -337,6 +337,3 @@ def _files(prog, unit) -> dict[int, SourceFile]:  # type: ignore[no-untyped-def]
 def _b(v: bytes | str) -> str:
     return v.decode("utf-8", "replace") if isinstance(v, bytes) else v
 
-
-def _text(attr) -> str:  # type: ignore[no-untyped-def]
-    return _b(attr.value) if attr is not None else ""
