@@ -412,7 +412,7 @@ class Parser:
             finally:
                 self.skip -= 1
         if kind == "scope" and self.env.scoped is not None:
-            scope, _, name = text.partition("::")
+            scope, _, name = text.rpartition("::")
             return self.env.scoped(scope, name)
         if kind == "name" and text.endswith("@entry") and self.env.entry is not None:
             return self.env.entry(text[:-len("@entry")])

@@ -66,8 +66,8 @@ def tokenize(text: str) -> tuple[list[tuple[str, str]], list[int]]:
 def _entry_names(tokens: list[tuple[str, str]], starts: list[int]
                  ) -> tuple[list[tuple[str, str]], list[int]]:
     """`NAME @ entry` (blanks allowed) as one name, `NAME@entry`: gdb's ENTRY token, a
-    parameter's value at the function's entry; `FUNCTION::NAME` and `'FILE'::NAME` as
-    one scope token (gdb's scope operator)."""
+    parameter's value at the function's entry; `FUNCTION::NAME`, `'FILE'::NAME` and
+    `'FILE'::FUNCTION::NAME` as one scope token (gdb's scope operator)."""
     out, where, i = [], [], 0
     while i < len(tokens):
         if tokens[i][0] == "name" and tokens[i + 1:i + 3] == [("op", "@"), ("name", "entry")]:
@@ -77,10 +77,15 @@ def _entry_names(tokens: list[tuple[str, str]], starts: list[int]
             continue
         if tokens[i][0] in ("name", "char") and tokens[i + 1:i + 3] == [("op", ":")] * 2 \
                 and i + 3 < len(tokens) and tokens[i + 3][0] == "name":
-            scope = tokens[i][1].strip("'")  # FUNCTION::NAME, 'FILE'::NAME
-            out.append(("scope", f"{scope}::{tokens[i + 3][1]}"))
+            parts = [tokens[i][1].strip("'"), tokens[i + 3][1]]  # FUNCTION::NAME, 'FILE'::NAME
+            j = i + 4
+            while tokens[j:j + 2] == [("op", ":")] * 2 and j + 2 < len(tokens) and \
+                    tokens[j + 2][0] == "name":  # 'FILE'::FUNCTION::NAME
+                parts.append(tokens[j + 2][1])
+                j += 3
+            out.append(("scope", "::".join(parts)))
             where.append(starts[i])
-            i += 4
+            i = j
             continue
         out.append(tokens[i])
         where.append(starts[i])

@@ -337,12 +337,17 @@ class SourceView(FrameChain):
     def scoped_variable(self, scope: str, name: str) -> Value:
         """gdb's scope operator: `FUNCTION::NAME` (a function's static, or a local of a
         frame running it) and `'FILE'::NAME` (a file's static or global)."""
+        file, _, func = scope.rpartition("::")  # 'FILE'::FUNCTION::NAME
         for sc in self.scopes():
-            for fn in sc.info.functions_named(scope):
+            for fn in sc.info.functions_named(func):
+                if file and (fn.cu is None or (fn.cu.name != file
+                                               and os.path.basename(fn.cu.name) != file)):
+                    continue
                 var = _declared_in(sc.info.parse(fn), name)
                 if var is None:
                     raise CommandError(f'No symbol "{name}" in specified context.')
-                if var.static_address is not None:
+                if var.static_address is not None or (var.location is None
+                                                      and var.const_value is not None):
                     return self.value(name, var, FrameState(0, 0, 0, lambda _n: None, None,
                                                             sc, None))
                 if not self.s.running:
@@ -351,7 +356,7 @@ class SourceView(FrameChain):
                 for frame in self.frames(task)[self.s.frame_level:]:
                     if frame.function is fn and frame.inline is None:
                         return self.value(name, var, frame)
-                raise CommandError(f"No frame is currently executing in block {scope}.")
+                raise CommandError(f"No frame is currently executing in block {func}.")
         for sc in self.scopes():
             units = [u for u in sc.info.units if u.name == scope
                      or os.path.basename(u.name) == scope]

@@ -24,6 +24,8 @@ __all__ = ["Block", "CompUnit", "DebugInfo", "Function", "Variable"]
 
 DW_OP_ADDR = 0x03
 LINKAGE = ("DW_AT_linkage_name", "DW_AT_MIPS_linkage_name")
+#: a shared object with at most this many units is searched unit by unit, as a program
+SMALL_UNITS = 64
 
 
 @dataclass(eq=False)
@@ -115,9 +117,10 @@ class DebugInfo:
     """The DWARF of one ELF file (addresses before the load bias)."""
 
     def __init__(self, data: bytes, exhaustive: bool = True) -> None:
-        #: whether searches by name read every unit (a program's), or only the units the
-        #: file's ELF symbols name and those already read (a shared object's: libc's
-        #: separate debug file has 2,000 units, minutes to read in Python)
+        #: whether searches by name read every unit (a program's, a small shared
+        #: object's), or only the units the file's ELF symbols name and those already
+        #: read (a large shared object's: libc's separate debug file has 2,000 units,
+        #: minutes to read in Python)
         self.exhaustive = exhaustive
         self.elf = ELFFile(io.BytesIO(data))
         self.dwarf = self.elf.get_dwarf_info(relocate_dwarf_sections=False)
@@ -129,6 +132,7 @@ class DebugInfo:
         self.symbols = SymbolTable.from_elf_bytes(data)  # names -> CUs, without reading DIEs
         self.units = [CompUnit(cu, cu["version"], quick_text=self.reader.unit_text)
                       for cu in self.dwarf.iter_CUs()]
+        self.exhaustive = exhaustive or len(self.units) <= SMALL_UNITS
         self._by_offset = {u.cu.cu_offset: u for u in self.units}
         self._statics: dict[int, str] | None = None
         try:

@@ -6,6 +6,7 @@ from . import (  # noqa: F401
                data,
                extras,
                frameinfo,
+               framepop,
                inferiors,
                info,
                printf,

@@ -67,12 +67,23 @@ def _units(s: "Session") -> list[tuple["DebugInfo", "CompUnit"]]:
 
 @info("functions")
 def info_functions(s: "Session", arg: str) -> None:
-    """Functions whose names match REGEX (all without one)."""
-    arg = arg.strip()
+    """Functions whose names match REGEX (all without one): info functions [-n] [REGEX]
+    (-n: without the non-debugging symbols)."""
+    arg, debug_only = _option_n(arg)
     pat = gdb_regex(arg) if arg else None
     found, seen = _functions(s, pat)
     rows = [(f, key, f"{line}:\t{text}") for f, key, _name, line, text in found]
-    _by_file(s, rows, "functions", arg, _minimal(s, pat, seen, ("func", "text")))
+    _by_file(s, rows, "functions", arg,
+             [] if debug_only else _minimal(s, pat, seen, ("func", "text", "plt")))
+
+
+def _option_n(arg: str) -> tuple[str, bool]:
+    """(REGEX, whether -n was given) of `[-n] [--] [REGEX]`."""
+    words = arg.strip().split(None, 1)
+    if words and words[0] == "-n":
+        rest = words[1] if len(words) > 1 else ""
+        return rest.removeprefix("--").strip(), True
+    return arg.strip().removeprefix("-- ").strip(), False
 
 
 def _functions(s: "Session", pat: re.Pattern[str] | None
@@ -117,8 +128,9 @@ def cmd_rbreak(s: "Session", arg: str) -> None:
 
 @info("variables")
 def info_variables(s: "Session", arg: str) -> None:
-    """Global and static variables whose names match REGEX (all without one)."""
-    arg = arg.strip()
+    """Global and static variables whose names match REGEX (all without one): info
+    variables [-n] [REGEX] (-n: without the non-debugging symbols)."""
+    arg, debug_only = _option_n(arg)
     pat = gdb_regex(arg) if arg else None
     rows, seen = [], set()
     for dinfo, unit in _units(s):
@@ -130,7 +142,8 @@ def info_variables(s: "Session", arg: str) -> None:
                 static = "" if v.external else "static "
                 rows.append((unit.name, f"{0 if v.external else 1} {name}",
                              f"{v.decl_line}:\t{static}{declare(v.type, name)};"))
-    _by_file(s, rows, "variables", arg, _minimal(s, pat, seen, ("object", "tls")))
+    _by_file(s, rows, "variables", arg,
+             [] if debug_only else _minimal(s, pat, seen, ("object", "tls")))
 
 
 @info("types")
