@@ -286,7 +286,7 @@ class FrameChain:
 
         def text(val: TypedValue) -> str:
             if how == "none" or (how == "scalars" and val.data is not None
-                                 and not var.type.is_scalar()):
+                                 and not (var.type.is_scalar() or var.type.is_complex())):
                 return "..."
             return self.printer().value(val, top=False)
         at = f"{name}@entry="

@@ -19,7 +19,7 @@ DEFAULT_SETTINGS: dict[str, str] = {
     "editing": "on", "history expansion": "off", "history filename": "",
     "history save": "off", "history size": "256", "language": "auto", "write": "off",
     "solib-search-path": "", "data-directory": DEFAULT_DATA_DIRECTORY, "radix": "10",
-    "architecture": "auto", "print finish": "on",
+    "architecture": "auto", "endian": "auto", "print finish": "on",
     "print object": "off",  # C++'s dynamic types: nothing to change for C programs
     # C++/ObjC name demangling: C names are never mangled, so nothing to change either
     "print demangle": "on", "print asm-demangle": "off",
@@ -40,7 +40,7 @@ CHOICES = {"follow-fork-mode": ("parent", "child", "ask"), "follow-exec-mode": (
            "language": ("auto", "local", "unknown", "ada", "asm", "c", "c++", "d", "fortran",
                         "go", "minimal", "modula-2", "objective-c", "opencl", "pascal",
                         "rust"),
-           "architecture": tuple(ARCHITECTURES),
+           "architecture": tuple(ARCHITECTURES), "endian": ("auto", "big", "little"),
            "print frame-arguments": ("all", "scalars", "none", "presence"),
            "print entry-values": ("no", "only", "preferred", "if-needed", "both", "compact",
                                   "default")}
@@ -174,6 +174,10 @@ def sentence(key: str, value: str) -> str:
     if key == "architecture":
         now = f' (currently "{NATIVE}")' if value == "auto" else ""
         return f'The target architecture is set to "{value}"{now}.'
+    if key == "endian":
+        if value == "auto":
+            return "The target endianness is set automatically (currently little endian)."
+        return f"The target is set to {value} endian."
     if key in STYLE:  # gdb words these as enabled/disabled
         return SHOW[key].format("enabled" if value == "on" else "disabled")
     return SHOW.get(key, key + " is {}.").format(shown(key, value))

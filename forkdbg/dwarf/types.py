@@ -10,6 +10,7 @@ from ..elf.leb128 import uleb
 ATE_BOOLEAN, ATE_FLOAT, ATE_SIGNED, ATE_SIGNED_CHAR, ATE_UNSIGNED, ATE_UNSIGNED_CHAR = \
     0x2, 0x4, 0x5, 0x6, 0x7, 0x8
 ATE_UTF = 0x10
+ATE_COMPLEX_FLOAT = 0x3
 
 KINDS = {"DW_TAG_base_type": "base", "DW_TAG_pointer_type": "pointer",
          "DW_TAG_reference_type": "reference", "DW_TAG_array_type": "array",
@@ -65,7 +66,13 @@ class Type:
         return t.size
 
     def is_scalar(self) -> bool:
-        return self.strip().kind in ("base", "pointer", "enum", "reference")
+        """One number or address (a complex number is a pair: not scalar)."""
+        return self.strip().kind in ("base", "pointer", "enum", "reference") and \
+            not self.is_complex()
+
+    def is_complex(self) -> bool:
+        t = self.strip()
+        return t.kind == "base" and t.encoding == ATE_COMPLEX_FLOAT
 
     def is_signed(self) -> bool:
         t = self.strip()

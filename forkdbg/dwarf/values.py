@@ -9,7 +9,7 @@ import struct
 from dataclasses import dataclass
 from typing import Callable
 
-from .types import ATE_BOOLEAN, Type
+from .types import ATE_BOOLEAN, ATE_FLOAT, Type
 
 REPEAT_THRESHOLD = 10  # gdb's `set print repeats`
 PRINT_MAX = 200  # gdb's `set print elements`
@@ -91,7 +91,13 @@ class Printer:
         if t.kind == "func":
             return _joined(f"{{{v.type}}}",
                            address_text(v.addr or 0, self.describe, self.addresses))
-        n = v.as_int()
+        if t.is_complex() and fmt is None:  # gdb's `1 + 2i`: each half as its float
+            half = t.size // 2
+            part = Type("base", "float", half, encoding=ATE_FLOAT)
+            re_, im = (self.value(TypedValue(part, v.data[i:i + half]), None, False)
+                       for i in (0, half))
+            return f"{re_} + {im}i"
+        n = v.as_int() if not t.is_complex() else int.from_bytes(v.data, "little")
         if fmt == "f" and t.kind == "base" and t.is_float():
             return _float(v.data, t.size)  # /f on a float: its value, as without /f
         if fmt is not None:

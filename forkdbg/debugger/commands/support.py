@@ -161,8 +161,10 @@ def change_setting(s: "Session", arg: str) -> None:
             if not found:
                 raise CommandError(f'Undefined item: "{value}".')
             value = found[0]
+    if name == "endian" and value == "big":  # x86-64 only: no big-endian target
+        raise CommandError("forkdbg's only target, x86-64, is little endian.")
     s.settings[name] = value
-    if name == "architecture":
+    if name in ("architecture", "endian"):
         s.say(settings.sentence(name, value))
     elif name == "data-directory" and not os.path.isdir(value):
         s.error(f"Warning: {value}: No such file or directory.")
