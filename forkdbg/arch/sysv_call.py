@@ -73,6 +73,9 @@ def _leaves(t: Type, base: int) -> list[tuple[int, int, str | None]]:
         return [leaf for i in range(s.count or 0) for leaf in _leaves(elem, base + i * n)]
     if s.kind == "base" and s.encoding == ATE_FLOAT:
         return [(base, s.size, SSE if s.size <= 8 else None)]
+    if s.is_complex():  # two floats of half its size (a long double pair: COMPLEX_X87)
+        half = s.size // 2
+        return [(base + i, half, SSE if half <= 8 else None) for i in (0, half)]
     return [(base, max(s.byte_size, 1), INTEGER)]
 
 

@@ -50,10 +50,14 @@ def _argument(env: "Env", a: Value, param: Type | None) -> Argument:
     if param is not None and param.strip().kind in ("struct", "union") and \
             (d is None or d.kind not in ("struct", "union")):
         raise CommandError("Invalid cast.")
-    if d is not None and d.kind in ("struct", "union"):
-        size = d.byte_size
-        data = a.raw if a.lval is None else env.read(a.lval, size)
-        return Argument(a.t.dwarf, (data or b"")[:size].ljust(size, b"\0"))
+    if d is not None and (d.kind in ("struct", "union") or d.is_complex()):
+        size = d.byte_size  # by value, its bytes (a complex number: a pair of floats)
+        data = (a.raw if a.lval is None else env.read(a.lval, size)) or b""
+        data = data[:size].ljust(size, b"\0")
+        if d.is_complex() and param is not None and param.strip().is_complex() and \
+                param.strip().byte_size != size:  # each half converted, as C converts
+            return Argument(param, _complex(data, size // 2, param.strip().byte_size // 2))
+        return Argument(a.t.dwarf, data)
     target = param.strip() if param is not None else None
     if target is None or target.kind in ("void", "struct", "union"):
         # no prototype: C's default promotions (float to double, narrow ints to int)
@@ -66,6 +70,16 @@ def _argument(env: "Env", a: Value, param: Type | None) -> Argument:
     size = max(target.byte_size, 1)
     n = int(a.v) if not a.t.floating else int(float(a.v))
     return Argument(target, (n & ((1 << (8 * size)) - 1)).to_bytes(size, "little"))
+
+
+def _complex(data: bytes, half: int, to: int) -> bytes:
+    """A complex number's bytes with halves of `half` bytes as halves of `to` bytes."""
+    def part(b: bytes) -> bytes:
+        v = LongDouble(b[:10]) if half > 8 else struct.unpack("<f" if half == 4 else "<d", b)[0]
+        if to > 8:
+            return LongDouble.of(v).data.ljust(to, b"\0")
+        return struct.pack("<f" if to == 4 else "<d", float(v))
+    return part(data[:half]) + part(data[half:2 * half])
 
 
 def return_type(env: "Env", fn: Value, cast: CType | None) -> CType | None:
