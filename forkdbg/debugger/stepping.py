@@ -11,7 +11,7 @@ from ..arch.sysv_call import returned, returned_in_memory
 from ..arch.x86_64 import RAX, RSP
 from ..dwarf.values import TypedValue
 from ..kernel.kernel import Stop
-from ..kernel.objfiles import image_at, unwind
+from ..kernel.objfiles import image_at, object_map, unwind
 from ..kernel.ptrace import step_instruction
 from .expr import Value
 from .expr_types import decode
@@ -165,16 +165,30 @@ def _step_into(s: "Session", t: "Task") -> tuple[bool, Stop | None]:
     find_solib_trampoline_target), through the loader's lazy binding if need be."""
     view = s.source
     target = plt_target(s, t)
-    if target is not None and view.line_at(target, t) is not None:
+    if target is not None:
+        if view.line_at(target, t) is None:
+            return False, None  # a function without lines: stepped over, never into
+            # the loader's lazy-binding code on the way to it
         stop = run_to(s, target, t, None)
         if stop is not None:
             return True, stop
         t = _current(s, t)
-    else:  # an entry bound when the object was loaded (IRELATIVE): through its jump
-        for _ in range(8):
+    elif _in_plt(s, t):  # an entry bound when the object was loaded (IRELATIVE): on
+        for _ in range(8):  # through its jump
+            stop = step_once(s)
+            if stop is not None:
+                return True, stop
+            t = _current(s, t)
             if not _in_plt(s, t):
                 break
-            stop = step_once(s)
+        if _in_loader(s, t):  # lazy binding (an IFUNC's entry): on to what it binds
+            bound, stop = _past_lazy_binding(s, t)
+            if stop is not None:
+                return True, stop
+            t = _current(s, t)
+            if bound is None or view.line_at(bound, t) is None:
+                return False, None
+            stop = run_to(s, bound, t, None)
             if stop is not None:
                 return True, stop
             t = _current(s, t)
@@ -203,6 +217,37 @@ def _in_plt(s: "Session", t: "Task") -> bool:
         if r is not None and r[0] + img.bias <= t.pc < r[1] + img.bias:
             return True
     return False
+
+
+def _in_loader(s: "Session", t: "Task") -> bool:
+    """Whether `t` runs in the dynamic loader (gdb's in_solib_dynsym_resolve_code)."""
+    assert s.kernel is not None
+    omap = object_map(s.kernel, t.mm)
+    o = omap.at(t.pc)
+    return bool(omap.interp_base) and o is not None and o.start == omap.interp_base
+
+
+def _past_lazy_binding(s: "Session", t: "Task") -> tuple[int | None, Stop | None]:
+    """Run `t`, in glibc's lazy-binding trampoline, until `_dl_fixup` has returned the
+    function the PLT entry binds to (gdb's glibc_skip_solib_resolver): (that address,
+    None), (None, a Stop that came first), or (None, None) when the loader's debug
+    information does not name `_dl_fixup`."""
+    assert s.kernel is not None
+    img = image_at(s.kernel, t, t.pc)
+    info = img.debug if img is not None else None
+    sym = info.symbols.lookup("_dl_fixup") if info is not None and img is not None else None
+    if sym is None or img is None:
+        return None, None
+    stop = run_to(s, sym.addr + img.bias, t, None)
+    if stop is not None:
+        return None, stop
+    t = _current(s, t)
+    sp = t.reg(RSP)
+    ret = int.from_bytes(t.mm.readable_prefix(sp, 8).ljust(8, b"\0"), "little")
+    stop = run_to(s, ret, t, sp + 8)
+    if stop is not None:
+        return None, stop
+    return _current(s, t).reg(RAX), None
 
 
 def _asm_entry(s: "Session", t: "Task") -> int:
