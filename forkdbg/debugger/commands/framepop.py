@@ -37,6 +37,10 @@ def cmd_return(s: "Session", arg: str) -> None:
         if ret is None and value.t.dwarf is None and not value.symbol and not _casted(arg):
             raise CommandError("Return value type not available for selected stack "
                                "frame.\nPlease use an explicit cast of the value to return.")
+        if value.optimized:
+            raise CommandError("value has been optimized out")
+        if ret is not None and is_x87(ret):  # st(0) is not written: say so, not ignore it
+            raise CommandError("Returning a long double value is not supported.")
         if ret is not None and ret.strip().kind != "void":
             ct = s.source.ctype(ret)
             data = value_bytes(value if ct.aggregate else Value(wrap(value.v, ct), ct))
@@ -46,7 +50,10 @@ def cmd_return(s: "Session", arg: str) -> None:
     if s.from_tty:
         what = f"{fn.name} return now? " if fn is not None else \
             "selected stack frame return now? "
-        if not s.confirm(f"Make {what}(y or n) "):
+        lost = "" if data is None or ret is None or classify(ret) is not None else \
+            ("The location at which to store the function's return value is unknown.\n"
+             "If you continue, the return value that you specified will be ignored.\n")
+        if not s.confirm(f"{lost}Make {what}(y or n) "):
             raise CommandError("Not confirmed")
     # the caller as the unwinder has it (past main too): the physical frame after the
     # physical frames up to the selected one
@@ -80,12 +87,10 @@ def _casted(text: str) -> bool:
 def _place(t, ret: "Type | None", data: bytes, floating: bool) -> None:  # type: ignore[no-untyped-def]
     """Put a returned value where the caller looks for it: rax/rdx and xmm0/xmm1 by the
     classes of its eightbytes (a cast value in a frame without a type: xmm0 for a
-    floating one, else rax); a value returned in memory or in st(0) is left alone."""
+    floating one, else rax); one returned in memory is ignored, as gdb ignores it."""
     if ret is None:
         word = int.from_bytes(data[:8].ljust(8, b"\0"), "little")
         t.set_reg(XMM_IDS[0] if floating else REG_IDS["rax"], word)
-        return
-    if is_x87(ret):
         return
     classes = classify(ret)
     if classes is None:
