@@ -7,8 +7,6 @@ a data symbol must be cast or have its address taken.
 
 from __future__ import annotations
 
-from typing import Any, Callable
-
 from ..dwarf.types import Type
 from ..dwarf.values import missing_within
 from .arith import (apply, array_value, char_constant_string, program_type, promote,
@@ -32,7 +30,9 @@ from .expr_types import (
     VOID,
     VOIDP,
     CType,
+    Env,
     Value,
+    value_part,
     wrap,
 )
 from .ranges import decimal
@@ -42,37 +42,6 @@ from .registry import CommandError
 __all__ = ["BASE_TYPES", "CHAR", "CODEP", "DATA", "INT", "INT64", "LONG", "TEXT", "UCHAR",
            "ULONG", "VOID", "VOIDP", "CType", "Env", "Value", "apply", "evaluate",
            "parse_type", "promote", "string_value", "wrap"]
-
-
-class Env:
-    """What expressions can see: registers, memory, symbols, convenience variables."""
-
-    def __init__(self, reg: Callable[[str], int | None], read: Callable[[int, int], bytes],
-                 symbol: Callable[[str], tuple[int, bool] | None],
-                 history: list["Value"], convenience: dict[str, "Value"],
-                 warn: Callable[[str], None] = lambda _m: None,
-                 variable: Callable[[str], "Value | None"] | None = None,
-                 typed: Callable[[Any], CType] | None = None,
-                 type_named: Callable[[str], CType | None] | None = None,
-                 call: Callable[[str, list["Value"]], "Value | None"] | None = None,
-                 infcall: Callable[[int, list[Any], Any, str], bytes | None] | None = None,
-                 entry: Callable[[str], "Value"] | None = None,
-                 scoped: Callable[[str, str], "Value"] | None = None) -> None:
-        self.entry = entry  # NAME@entry: a parameter's value when its function was entered
-        self.scoped = scoped  # FUNCTION::NAME, 'FILE'::NAME
-        self.call = call  # gdb's internal functions: $_gdb_setting("name") ...
-        # a call of the program's function: (address, arguments, return type, name) ->
-        # the returned value's bytes (None: void)
-        self.infcall = infcall
-        self.type_named = type_named  # the program's types by name (struct X, typedefs)
-        self.variable = variable  # the program's variables in scope (from DWARF)
-        self.typed = typed  # a DWARF type as a CType
-        self.reg = reg
-        self.read = read
-        self.symbol = symbol  # name -> (address, is_function)
-        self.history = history
-        self.convenience = convenience
-        self.warn = warn  # "left shift count is negative" and the like
 
 
 def parse_type(text: str) -> CType:
@@ -332,7 +301,7 @@ class Parser:
                 raw = v.raw[i * elem.size:(i + 1) * elem.size]
                 if len(raw) < elem.size:
                     raise CommandError("no such vector element")
-                return _part(elem, raw, missing_within(v.missing, i * elem.size, elem.size))
+                return value_part(elem, raw, missing_within(v.missing, i * elem.size, elem.size))
             if v.lval is None:
                 raise CommandError("Attempt to take address of value not located in memory.")
             return self.load(v.lval + i * elem.size, elem)
@@ -367,7 +336,7 @@ class Parser:
             return Value(wrap(n, t), t)
         if v.lval is None:
             raw = (v.raw or b"")[m.offset:m.offset + t.size]
-            return _part(t, raw, missing_within(v.missing, m.offset, t.size))
+            return value_part(t, raw, missing_within(v.missing, m.offset, t.size))
         return self.load(v.lval + m.offset, t)
 
     def deref(self, p: Value) -> Value:
@@ -508,10 +477,3 @@ def evaluate(text: str, env: Env, typed_only: bool = False) -> Value:
     p.skip = int(typed_only)
     return p.parse()
 
-
-def _part(t: CType, raw: bytes, missing: tuple[tuple[int, int], ...]) -> Value:
-    """A member or element of a value that has no address, with what of it is
-    optimized out."""
-    if missing and not t.aggregate:
-        return Value(0, t, optimized=True)
-    return Value(decode(raw, t) if not t.aggregate else 0, t, raw=raw, missing=missing)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from ..dwarf.types import ATE_FLOAT, Type
 from .x87 import LongDouble
@@ -102,3 +102,40 @@ def wrap(v: Any, t: CType) -> Any:
     return v
 
 
+class Env:
+    """What expressions can see: registers, memory, symbols, convenience variables."""
+
+    def __init__(self, reg: Callable[[str], int | None], read: Callable[[int, int], bytes],
+                 symbol: Callable[[str], tuple[int, bool] | None],
+                 history: list["Value"], convenience: dict[str, "Value"],
+                 warn: Callable[[str], None] = lambda _m: None,
+                 variable: Callable[[str], "Value | None"] | None = None,
+                 typed: Callable[[Any], CType] | None = None,
+                 type_named: Callable[[str], CType | None] | None = None,
+                 call: Callable[[str, list["Value"]], "Value | None"] | None = None,
+                 infcall: Callable[[int, list[Any], Any, str], bytes | None] | None = None,
+                 entry: Callable[[str], "Value"] | None = None,
+                 scoped: Callable[[str, str], "Value"] | None = None) -> None:
+        self.entry = entry  # NAME@entry: a parameter's value when its function was entered
+        self.scoped = scoped  # FUNCTION::NAME, 'FILE'::NAME
+        self.call = call  # gdb's internal functions: $_gdb_setting("name") ...
+        # a call of the program's function: (address, arguments, return type, name) ->
+        # the returned value's bytes (None: void)
+        self.infcall = infcall
+        self.type_named = type_named  # the program's types by name (struct X, typedefs)
+        self.variable = variable  # the program's variables in scope (from DWARF)
+        self.typed = typed  # a DWARF type as a CType
+        self.reg = reg
+        self.read = read
+        self.symbol = symbol  # name -> (address, is_function)
+        self.history = history
+        self.convenience = convenience
+        self.warn = warn  # "left shift count is negative" and the like
+
+
+def value_part(t: CType, raw: bytes, missing: tuple[tuple[int, int], ...]) -> Value:
+    """A member or element of a value that has no address, with what of it is
+    optimized out."""
+    if missing and not t.aggregate:
+        return Value(0, t, optimized=True)
+    return Value(decode(raw, t) if not t.aggregate else 0, t, raw=raw, missing=missing)
