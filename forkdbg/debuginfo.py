@@ -16,7 +16,7 @@ from .ctf.info import CtfInfo
 from .dwarf.info import DebugInfo
 
 FileKey = tuple[int, int, int, int]  # device, inode, size, mtime
-_CACHE: dict[tuple[FileKey, bool, bool], DebugInfo | None] = {}
+_CACHE: dict[tuple[FileKey, bool], DebugInfo | None] = {}
 #: gdb's `debug-file-directory` (its default; `set debug-file-directory` changes it)
 DEFAULT_DEBUG_DIRECTORY = "/usr/lib/debug"
 _directories = [DEFAULT_DEBUG_DIRECTORY]
@@ -39,20 +39,20 @@ def set_debug_file_directories(text: str) -> None:
 
 
 def debug_info(data: bytes, key: FileKey, path: str | None = None,
-               separate: bool = True, exhaustive: bool = True) -> DebugInfo | None:
+               exhaustive: bool = True) -> DebugInfo | None:
     """The debug information of the ELF file `data` (identified by `key`; `path` is
-    where the host has it, for its separate debug file, looked for when `separate`),
-    None when it has no DWARF, no separate debug file and no CTF (.ctf).  A shared
-    object's is not `exhaustive`: searched by name through its symbols (DebugInfo)."""
-    if (key, separate, exhaustive) in _CACHE:
-        return _CACHE[(key, separate, exhaustive)]
+    where the host has it, for its separate debug file), None when it has no DWARF, no
+    separate debug file and no CTF (.ctf).  A shared object's is not `exhaustive`:
+    searched by name through its symbols (DebugInfo)."""
+    if (key, exhaustive) in _CACHE:
+        return _CACHE[(key, exhaustive)]
     info: DebugInfo | None = None
     try:
         elf = ELFFile(io.BytesIO(data))
         if _has_dwarf(elf):
             info = DebugInfo(data, exhaustive)
         else:
-            found = separate_debug_file(elf, path) if separate else None
+            found = separate_debug_file(elf, path)
             if found is not None:
                 info = DebugInfo(found, exhaustive)
             elif elf.get_section_by_name(".ctf") is not None:
@@ -61,7 +61,7 @@ def debug_info(data: bytes, key: FileKey, path: str | None = None,
         info = None
     if len(_CACHE) > 64:
         _CACHE.clear()
-    _CACHE[(key, separate, exhaustive)] = info
+    _CACHE[(key, exhaustive)] = info
     return info
 
 

@@ -322,9 +322,8 @@ class Parser:
         if m is None:
             raise CommandError(f'There is no member named {name}.')
         t = self.env.typed(m.type)
-        if v.optimized or (v.lval is None and missing_within(
-                v.missing, m.offset, (m.bit_offset + m.bit_size + 7) // 8 if m.bit_size
-                else t.size) and not t.aggregate):
+        if v.optimized or (m.bit_size and v.lval is None and missing_within(
+                v.missing, m.offset, (m.bit_offset + m.bit_size + 7) // 8)):
             return Value(0, t, optimized=True)
         if m.bit_size:  # the field's bits, sign-extended from its width
             word = int.from_bytes(

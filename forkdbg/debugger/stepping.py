@@ -277,8 +277,7 @@ def plt_target(s: "Session", t: "Task") -> int | None:
     k = s.kernel
     assert k is not None
     here = image_at(k, t, t.pc)
-    got = next((g for g in _named(syms, name + "@got.plt")
-                if image_at(k, t, g.addr) is here), None)
+    got = here.symbols.lookup(name + "@got.plt") if here is not None else None
     if got is not None:
         slot = int.from_bytes(t.mm.readable_prefix(got.addr, 8).ljust(8, b"\0"), "little")
         if slot and image_at(k, t, slot) is not here:
@@ -287,15 +286,6 @@ def plt_target(s: "Session", t: "Task") -> int | None:
     if sym is None or sym.kind != "func" or sym.ifunc:
         return None
     return sym.addr
-
-
-def _named(syms, name: str) -> list:  # type: ignore[no-untyped-def]
-    """Every object's symbol `name` (a process's map), or the one table's."""
-    objs = getattr(syms, "objs", None)
-    if objs is None:
-        found = syms.lookup(name)
-        return [found] if found is not None else []
-    return [x for o in objs if (x := o.image.symbols.lookup(name)) is not None]
 
 
 def finish_value(s: "Session", fn_pc: int, task: "Task") -> str | None:

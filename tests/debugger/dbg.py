@@ -62,6 +62,14 @@ GDB = ["gdb", "-nx", "-batch", "-iex", "set debuginfod enabled off", *NO_DEBUG_F
 FORKDBG = [sys.executable, "-m", "forkdbg", "-batch", *NO_DEBUG_FILES]
 
 
+def build_c(tmp: Path, name: str, source: str, flags: list[str]) -> str:
+    """`source` written to tmp/NAME.c and built by gcc with `flags`: the program's path."""
+    require("gcc")
+    (tmp / f"{name}.c").write_text(source)
+    subprocess.run(["gcc", *flags, "-o", name, f"{name}.c"], cwd=tmp, check=True, timeout=120)
+    return str(tmp / name)
+
+
 def each_ex(debugger: list[str], commands: list[str], prog: str, cwd: Path) -> list[str]:
     """`debugger` (GDB or FORKDBG) on `prog` with every command as its own -ex, so that
     an error ends none of the others: the normalized lines of stdout and stderr, with

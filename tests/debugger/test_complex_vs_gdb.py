@@ -5,11 +5,9 @@ for a float complex), converted half by half to the parameter's type."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
-from dbg import FORKDBG, GDB, each_ex
-from helpers import require
+from dbg import FORKDBG, GDB, build_c, each_ex
 
 PROGRAM = r"""#include <complex.h>
 #include <stdio.h>
@@ -35,11 +33,7 @@ COMMANDS = ["break add", "break twice", "run", "info args", "bt 1", "finish", "c
 
 
 def test_complex_values_as_gdb(tmp_path: Path) -> None:
-    require("gcc")
-    (tmp_path / "c.c").write_text(PROGRAM)
-    subprocess.run(["gcc", "-O0", "-g", "-static", "-o", "c", "c.c"], cwd=tmp_path,
-                   check=True, timeout=120)
-    prog = str(tmp_path / "c")
+    prog = build_c(tmp_path, "c", PROGRAM, ["-O0", "-g", "-static"])
     gdb = each_ex(GDB, COMMANDS, prog, tmp_path)
     ours = each_ex(FORKDBG, COMMANDS, prog, tmp_path)
     assert "Value returned is $1 = 2 + 4i" in gdb and "$3 = 1 + 2i" in gdb

@@ -7,11 +7,9 @@ been optimized out` (it computed with zeros). Compared with gdb 13 on `-O2 -g` c
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
-from dbg import FORKDBG, GDB, each_ex
-from helpers import require
+from dbg import FORKDBG, GDB, build_c, each_ex
 
 PROGRAM = r"""struct big { long a; long b; long c; };
 __attribute__((noinline)) long use(long v) { __asm__ volatile("" ::: "memory"); return v + 1; }
@@ -43,11 +41,7 @@ COMMANDS = ["break use", "run", "up", "info locals", "p b", "p b.b", "p b.a", "p
 
 
 def test_partly_optimized_out_values_as_gdb(tmp_path: Path) -> None:
-    require("gcc")
-    (tmp_path / "q.c").write_text(PROGRAM)
-    subprocess.run(["gcc", "-O2", "-g", "-static", "-o", "q", "q.c"], cwd=tmp_path,
-                   check=True, timeout=120)
-    prog = str(tmp_path / "q")
+    prog = build_c(tmp_path, "q", PROGRAM, ["-O2", "-g", "-static"])
     gdb = each_ex(GDB, COMMANDS, prog, tmp_path)
     ours = each_ex(FORKDBG, COMMANDS, prog, tmp_path)
     partial = [ln for ln in gdb if re.search(r"\{a = \d+, .*<optimized out>", ln)]

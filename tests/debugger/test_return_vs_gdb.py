@@ -5,11 +5,9 @@ the innermost frame and from an outer one (`up`, then `return 77` from `outer`).
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
-from dbg import FORKDBG, GDB, each_ex
-from helpers import require
+from dbg import FORKDBG, GDB, build_c, each_ex
 
 PROGRAM = r"""#include <stdio.h>
 struct pt { int x, y; };
@@ -41,11 +39,7 @@ COMMANDS = ["return", "break func1", "break func2", "break func3", "break func4"
 
 
 def test_return_as_gdb(tmp_path: Path) -> None:
-    require("gcc")
-    (tmp_path / "r.c").write_text(PROGRAM)
-    subprocess.run(["gcc", "-O0", "-g", "-static", "-o", "r", "r.c"], cwd=tmp_path,
-                   check=True, timeout=120)
-    prog = str(tmp_path / "r")
+    prog = build_c(tmp_path, "r", PROGRAM, ["-O0", "-g", "-static"])
     gdb = each_ex(GDB, COMMANDS, prog, tmp_path)
     ours = each_ex(FORKDBG, COMMANDS, prog, tmp_path)
     assert "$2 = 5" in gdb and "$3 = 5.5" in gdb and "$4 = 7" in gdb

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from dbg import each_ex
+from dbg import build_c, each_ex
 from helpers import require
 
 PROGRAM = r"""#include <stdio.h>
@@ -57,14 +57,12 @@ def _masked(lines: list[str]) -> list[str]:
     return out
 
 
-def _program(tmp_path: Path) -> str:
-    require("gcc")
+def _program(tmp_path: Path, name: str = "dyn", source: str = PROGRAM) -> str:
+    """A dynamically linked `-g` program, once libc's debug file is known to be there."""
     require("readelf")
     debug = _libc_debug_file()
     assert debug.exists(), f"{debug} missing: install libc6-dbg (.ci/debian-packages)"
-    (tmp_path / "dyn.c").write_text(PROGRAM)
-    subprocess.run(["gcc", "-g", "-o", "dyn", "dyn.c"], cwd=tmp_path, check=True, timeout=120)
-    return str(tmp_path / "dyn")
+    return build_c(tmp_path, name, source, ["-g"])
 
 
 def test_libc_debug_file_as_gdb(tmp_path: Path) -> None:
@@ -113,10 +111,7 @@ def test_step_into_an_ifunc_through_lazy_binding_as_gdb(tmp_path: Path) -> None:
     """`step` on `strlen(argv[0])` goes through the PLT, the loader's lazy binding (run
     until `_dl_fixup` returns what the entry binds to) and into the assembly of the
     strlen the IFUNC chose, which has lines but no DWARF function."""
-    _program(tmp_path)
-    (tmp_path / "s.c").write_text(STRLEN)
-    subprocess.run(["gcc", "-g", "-o", "s", "s.c"], cwd=tmp_path, check=True, timeout=120)
-    prog = str(tmp_path / "s")
+    prog = _program(tmp_path, "s", STRLEN)
     commands = ["break main", "run", "step", "step", "finish", "next", "step", "bt"]
     gdb = _variant(_masked(each_ex(GDB, commands, prog, tmp_path)))
     ours = _variant(_masked(each_ex(FORKDBG, commands, prog, tmp_path)))
